@@ -1,0 +1,137 @@
+package recon
+
+import "time"
+
+// Order is a Xepeng order. AmountMinor is the order total converted from
+// the units Xepeng sends into the currency's minor units.
+type Order struct {
+	UID         string    `db:"uid" json:"uid"`
+	Status      string    `db:"status" json:"status"`
+	Currency    string    `db:"currency" json:"currency"`
+	AmountMinor int64     `db:"amount_minor" json:"amount_minor"`
+	CreatedAt   time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
+	Raw         string    `db:"raw" json:"-"` // the JSON object as the API returned it
+}
+
+// PaymentLink is a Xepeng payment link, bound to one order.
+type PaymentLink struct {
+	UID         string     `db:"uid" json:"uid"`
+	OrderUID    string     `db:"order_uid" json:"order_uid"`
+	Status      string     `db:"status" json:"status"`
+	PaymentURL  string     `db:"payment_url" json:"payment_url"`
+	Currency    string     `db:"currency" json:"currency"`
+	AmountMinor int64      `db:"amount_minor" json:"amount_minor"`
+	ExpiredAt   *time.Time `db:"expired_at" json:"expired_at"`
+	PaidAt      *time.Time `db:"paid_at" json:"paid_at"`
+	CreatedAt   time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt   time.Time  `db:"updated_at" json:"updated_at"`
+	Raw         string     `db:"raw" json:"-"`
+}
+
+// Transaction is an OxPay transaction as the gateway API reported it.
+// Sales carry their state (a voided sale has state "voided"); a refund is
+// a transaction of its own whose OriginalTxnID names the sale.
+type Transaction struct {
+	OxpayTxnID          string `db:"oxpay_txn_id" json:"oxpay_txn_id"`
+	OriginalTxnID       string `db:"oxpay_original_txn_id" json:"oxpay_original_txn_id"`
+	Type                string `db:"type" json:"type"` // SALE, REFUND, VOID, CAPTURE
+	MerchantReferenceID string `db:"merchant_reference_id" json:"merchant_reference_id"`
+	HostTxnID           string `db:"host_txn_id" json:"host_txn_id"`
+	State               string `db:"state" json:"state"`
+	Brand               string `db:"payment_brand" json:"payment_brand"`
+	Currency            string `db:"currency" json:"currency"`
+	AmountMinor         int64  `db:"amount_minor" json:"amount_minor"`
+	RefundAmountMinor   int64  `db:"refund_amount_minor" json:"refund_amount_minor"`
+	// FetchedAt is when the API was asked; the gateway reports no
+	// transaction time of its own, so event times come from webhooks and
+	// payment links.
+	FetchedAt time.Time `db:"fetched_at" json:"fetched_at"`
+	Raw       string    `db:"raw" json:"-"`
+}
+
+// Signature check outcomes stored on webhook events; the values are the
+// ones of sign.Match.
+const (
+	SigRaw      = "raw"
+	SigCompact  = "compact"
+	SigInvalid  = "invalid"
+	SigUnsigned = "unsigned"
+)
+
+// WebhookEvent is one delivery read from a webhook log.
+type WebhookEvent struct {
+	ID                  int64     `db:"id" json:"id"`
+	ReceivedAt          time.Time `db:"received_at" json:"received_at"`
+	Kind                string    `db:"kind" json:"kind"` // payment, refund, void
+	OxpayTxnID          string    `db:"oxpay_txn_id" json:"oxpay_txn_id"`
+	OriginalTxnID       string    `db:"oxpay_original_txn_id" json:"oxpay_original_txn_id"`
+	MerchantReferenceID string    `db:"merchant_reference_id" json:"merchant_reference_id"`
+	HostTxnID           string    `db:"host_txn_id" json:"host_txn_id"`
+	State               string    `db:"state" json:"state"`
+	Currency            string    `db:"currency" json:"currency"`
+	AmountMinor         int64     `db:"amount_minor" json:"amount_minor"`
+	RefundAmountMinor   int64     `db:"refund_amount_minor" json:"refund_amount_minor"`
+	StatusCode          int       `db:"status_code" json:"status_code"`
+	SigCheck            string    `db:"sig_check" json:"sig_check"` // SigRaw, SigCompact, SigInvalid, SigUnsigned
+	// DedupKey identifies the notification (txn id, kind, state and a hash
+	// of the payload): redeliveries share it and are counted once.
+	DedupKey   string `db:"dedup_key" json:"dedup_key"`
+	Raw        string `db:"raw" json:"-"` // the payload bytes as received
+	SourceFile string `db:"source_file" json:"source_file"`
+	SourceLine int    `db:"source_line" json:"source_line"`
+}
+
+// Trusted reports whether the event's signature verified, so that its
+// state may stand for the transaction's.
+func (e WebhookEvent) Trusted() bool { return e.SigCheck == SigRaw || e.SigCheck == SigCompact }
+
+// LedgerEntry is one line of a finance ledger export. AmountMinor is
+// signed: credits (money in) positive, debits negative.
+type LedgerEntry struct {
+	ID          int64     `db:"id" json:"id"`
+	BookedOn    time.Time `db:"booked_on" json:"booked_on"` // a date, at midnight UTC
+	Reference   string    `db:"reference" json:"reference"`
+	Description string    `db:"description" json:"description"`
+	TxnType     string    `db:"txn_type" json:"txn_type"`
+	Currency    string    `db:"currency" json:"currency"`
+	AmountMinor int64     `db:"amount_minor" json:"amount_minor"`
+	RowHash     string    `db:"row_hash" json:"row_hash"` // content hash: the same row ingested twice is stored once
+	SourceFile  string    `db:"source_file" json:"source_file"`
+	Sheet       string    `db:"sheet" json:"sheet"`
+	SourceLine  int       `db:"source_line" json:"source_line"`
+	Raw         string    `db:"raw" json:"-"` // the row as read, fields joined as JSON
+}
+
+// InputError is a line of an input that could not be used. It is stored
+// and reported; the rest of the input still loads.
+type InputError struct {
+	ID         int64     `db:"id" json:"id"`
+	Source     string    `db:"source" json:"source"` // webhooks, ledger, xepeng, oxpay
+	File       string    `db:"file" json:"file"`
+	Line       int       `db:"line" json:"line"`
+	Text       string    `db:"text" json:"text"` // the offending input, trimmed
+	Reason     string    `db:"reason" json:"reason"`
+	RecordedAt time.Time `db:"recorded_at" json:"recorded_at"`
+}
+
+// Run statuses.
+const (
+	RunRunning = "running"
+	RunOK      = "ok"
+	RunFailed  = "failed"
+)
+
+// Run is one execution of a command that changes the database.
+type Run struct {
+	ID           int64      `db:"id" json:"id"`
+	Command      string     `db:"command" json:"command"`
+	BusinessDate string     `db:"business_date" json:"business_date"` // YYYY-MM-DD in the configured zone
+	StartedAt    time.Time  `db:"started_at" json:"started_at"`
+	EndedAt      *time.Time `db:"ended_at" json:"ended_at"`
+	Status       string     `db:"status" json:"status"`
+	Error        string     `db:"error" json:"error"`
+	Counts       string     `db:"counts" json:"counts"` // JSON object
+	Inputs       string     `db:"inputs" json:"inputs"` // JSON array of files with hashes and row counts
+	Version      string     `db:"version" json:"version"`
+}
