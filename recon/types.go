@@ -76,10 +76,13 @@ type WebhookEvent struct {
 	SigCheck            string    `db:"sig_check" json:"sig_check"` // SigRaw, SigCompact, SigInvalid, SigUnsigned
 	// DedupKey identifies the notification (txn id, kind, state and a hash
 	// of the payload): redeliveries share it and are counted once.
-	DedupKey   string `db:"dedup_key" json:"dedup_key"`
-	Raw        string `db:"raw" json:"-"` // the payload bytes as received
-	SourceFile string `db:"source_file" json:"source_file"`
-	SourceLine int    `db:"source_line" json:"source_line"`
+	DedupKey string `db:"dedup_key" json:"dedup_key"`
+	// DeliveryKey identifies the delivery (a hash of the whole log line):
+	// the same log ingested twice adds nothing.
+	DeliveryKey string `db:"delivery_key" json:"delivery_key"`
+	Raw         string `db:"raw" json:"-"` // the payload bytes as received
+	SourceFile  string `db:"source_file" json:"source_file"`
+	SourceLine  int    `db:"source_line" json:"source_line"`
 }
 
 // Trusted reports whether the event's signature verified, so that its
@@ -96,11 +99,14 @@ type LedgerEntry struct {
 	TxnType     string    `db:"txn_type" json:"txn_type"`
 	Currency    string    `db:"currency" json:"currency"`
 	AmountMinor int64     `db:"amount_minor" json:"amount_minor"`
-	RowHash     string    `db:"row_hash" json:"row_hash"` // content hash: the same row ingested twice is stored once
-	SourceFile  string    `db:"source_file" json:"source_file"`
-	Sheet       string    `db:"sheet" json:"sheet"`
-	SourceLine  int       `db:"source_line" json:"source_line"`
-	Raw         string    `db:"raw" json:"-"` // the row as read, fields joined as JSON
+	// RowHash is a hash of the row's content and of how many identical
+	// rows came before it in the same file: an overlapping export adds
+	// nothing twice, while a row genuinely booked twice is kept twice.
+	RowHash    string `db:"row_hash" json:"row_hash"`
+	SourceFile string `db:"source_file" json:"source_file"`
+	Sheet      string `db:"sheet" json:"sheet"`
+	SourceLine int    `db:"source_line" json:"source_line"`
+	Raw        string `db:"raw" json:"-"` // the row as read, fields joined as JSON
 }
 
 // InputError is a line of an input that could not be used. It is stored

@@ -1,0 +1,73 @@
+// Package gen generates the sandbox's world from a seed: Xepeng orders and
+// payment links, OxPay transactions, the webhook log the merchant's
+// receiver would have written, finance's ledger export, and the answer key
+// of every anomaly injected on purpose. The same options always give the
+// same dataset and byte-identical files.
+package gen
+
+import (
+	"time"
+
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/wire"
+)
+
+// Options say what world to generate.
+type Options struct {
+	Seed   int64
+	Orders int
+	// Start is the first business day; orders spread over Days days from
+	// it, cut in Zone.
+	Start time.Time
+	Days  int
+	Zone  *time.Location
+	// SignKey signs the webhook deliveries (those not forged on purpose).
+	SignKey string
+	// AnomalyRate is the share of orders given an injected anomaly.
+	AnomalyRate float64
+}
+
+// Dataset is everything one seed produces. The sandbox server serves
+// Orders, Links and Transactions; WriteFiles writes the rest.
+type Dataset struct {
+	Options      Options
+	Orders       []wire.Order
+	Links        []wire.PaymentLink
+	Transactions []wire.Transaction // every transaction the gateway knows, as GET /payment/{id} returns it
+	Webhooks     []Delivery         // in the order the receiver logged them
+	Ledger       []LedgerLine       // in booking order
+	Anomalies    []Anomaly          // the answer key, sorted by category then ids
+}
+
+// Delivery is one webhook delivery as the merchant's receiver logged it.
+type Delivery struct {
+	ReceivedAt time.Time
+	Signature  string // "" when the delivery carried none
+	Payload    []byte // the exact bytes received: {"headers":...,"body":...}
+	// AsString logs the payload as a JSON string of the raw bytes rather
+	// than as an object, as receivers that keep exact bytes do.
+	AsString bool
+}
+
+// LedgerLine is one row of finance's export. Debit and Credit are minor
+// units in the currency's ISO exponent; one of them is zero.
+type LedgerLine struct {
+	Date        time.Time // the booking date, in the generator's zone
+	Reference   string
+	Description string
+	Debit       int64
+	Credit      int64
+	Currency    string
+}
+
+// Anomaly is one row of expected.csv: something the reconciliation must
+// report, with the ids of every row involved.
+type Anomaly struct {
+	Category            recon.Category
+	OrderUID            string
+	PaymentLinkUID      string
+	OxpayTxnID          string
+	MerchantReferenceID string
+	LedgerRef           string
+	Detail              string
+}
