@@ -1,0 +1,338 @@
+// Package config reads recon.yaml: defaults, the file, ${VAR} expansion,
+// environment overrides for credentials, and Validate, which lists every
+// problem at once so a bad config fails before any work. It reads the
+// config file and the environment and does no other I/O.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/reconkit/reconkit/money"
+	"github.com/reconkit/reconkit/recon"
+)
+
+// Config is the whole of recon.yaml.
+type Config struct {
+	Timezone  string   `yaml:"timezone"`
+	Database  string   `yaml:"database"`
+	ReportDir string   `yaml:"report_dir"`
+	Xepeng    Xepeng   `yaml:"xepeng"`
+	OxPay     OxPay    `yaml:"oxpay"`
+	HTTP      HTTP     `yaml:"http"`
+	Inputs    Inputs   `yaml:"inputs"`
+	Ledger    Ledger   `yaml:"ledger"`
+	Units     Units    `yaml:"units"`
+	Matching  Matching `yaml:"matching"`
+}
+
+// Xepeng is the Xepeng Open API section.
+type Xepeng struct {
+	BaseURL      string `yaml:"base_url"`
+	ClientID     string `yaml:"client_id"`
+	ClientSecret string `yaml:"client_secret"`
+	PageSize     int    `yaml:"page_size"`
+}
+
+// OxPay is the OxPay Payments API section. Confirm says which gateway
+// transactions to ask the API for: all, unconfirmed (those known only
+// from webhooks) or none.
+type OxPay struct {
+	BaseURL string `yaml:"base_url"`
+	APIKey  string `yaml:"api_key"`
+	SignKey string `yaml:"sign_key"`
+	Confirm string `yaml:"confirm"`
+}
+
+// HTTP tunes both clients.
+type HTTP struct {
+	Timeout     time.Duration `yaml:"timeout"`
+	MaxAttempts int           `yaml:"max_attempts"`
+	Concurrency int           `yaml:"concurrency"`
+	RateLimit   float64       `yaml:"rate_limit"` // requests per second per API; 0 is unlimited
+}
+
+// Inputs are the globs of files the nightly job ingests.
+type Inputs struct {
+	Webhooks []string `yaml:"webhooks"`
+	Ledger   []string `yaml:"ledger"`
+}
+
+// Ledger maps a ledger export's columns and formats.
+type Ledger struct {
+	Columns         LedgerColumns `yaml:"columns"`
+	DateLayout      string        `yaml:"date_layout"` // DD/MM/YYYY, YYYY-MM-DD, ... or a Go layout
+	Decimal         string        `yaml:"decimal"`
+	Thousands       string        `yaml:"thousands"`
+	DefaultCurrency string        `yaml:"default_currency"`
+	Sheet           string        `yaml:"sheet"` // XLSX only; empty is the first sheet
+}
+
+// LedgerColumns names the header of each mapped column. Either Amount
+// (signed) or both Debit and Credit.
+type LedgerColumns struct {
+	Date        string `yaml:"date"`
+	Reference   string `yaml:"reference"`
+	Description string `yaml:"description"`
+	Amount      string `yaml:"amount"`
+	Debit       string `yaml:"debit"`
+	Credit      string `yaml:"credit"`
+	Currency    string `yaml:"currency"`
+	TxnType     string `yaml:"txn_type"`
+}
+
+// Units says how many decimals each source's integers carry per
+// currency; see recon.Units.
+type Units map[string]map[string]int
+
+// Matching tunes the matching engine.
+type Matching struct {
+	Reference        string    `yaml:"reference"` // order_uid or payment_link_uid
+	Tolerance        Tolerance `yaml:"tolerance"`
+	SettlementWindow []int     `yaml:"settlement_window_days"` // [min, max] days after the payment
+}
+
+// Tolerance is how far a ledger amount may be from the gateway's (fees).
+type Tolerance struct {
+	AbsoluteMinor int64  `yaml:"absolute_minor"`
+	Percent       string `yaml:"percent"` // decimal text, e.g. "2.5"; never a float
+}
+
+// Default returns the configuration used when a key is not set: the local
+// sandbox with its documented default credentials.
+func Default() Config {
+	return Config{
+		Timezone:  "Asia/Jakarta",
+		Database:  "recon.db",
+		ReportDir: "reports",
+		Xepeng: Xepeng{
+			BaseURL:  "http://127.0.0.1:8080",
+			PageSize: 100,
+		},
+		OxPay: OxPay{
+			BaseURL: "http://127.0.0.1:8080/oxpay",
+			Confirm: "unconfirmed",
+		},
+		HTTP: HTTP{Timeout: 15 * time.Second, MaxAttempts: 5, Concurrency: 4, RateLimit: 0},
+		Ledger: Ledger{
+			Columns: LedgerColumns{
+				Date: "Date", Reference: "Reference", Description: "Description",
+				Debit: "Debit", Credit: "Credit", Currency: "Currency",
+			},
+			DateLayout: "DD/MM/YYYY", Decimal: ",", Thousands: ".", DefaultCurrency: "IDR",
+		},
+		Units:    Units(recon.DefaultUnits()),
+		Matching: Matching{Reference: "order_uid", SettlementWindow: []int{0, 3}},
+	}
+}
+
+// Environment variables that carry credentials; they override the file.
+const (
+	EnvXepengClientID     = "XEPENG_CLIENT_ID"
+	EnvXepengClientSecret = "XEPENG_CLIENT_SECRET"
+	EnvOxPayAPIKey        = "OXPAY_API_KEY"
+	EnvOxPaySignKey       = "OXPAY_SIGN_KEY"
+)
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Load reads path over the defaults, expanding ${VAR} from getenv, then
+// applies the credential environment variables. It does not validate.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("read config: %w", err)
+		}
+		// An unset variable expands to "", which Validate reports as a
+		// missing value where one is required.
+		b = envRef.ReplaceAllFunc(b, func(m []byte) []byte {
+			return []byte(getenv(string(envRef.FindSubmatch(m)[1])))
+		})
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		// A misspelt key is an error, not a silent default; an empty file
+		// is all defaults.
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	override := func(dst *string, name string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	override(&cfg.Xepeng.ClientID, EnvXepengClientID)
+	override(&cfg.Xepeng.ClientSecret, EnvXepengClientSecret)
+	override(&cfg.OxPay.APIKey, EnvOxPayAPIKey)
+	override(&cfg.OxPay.SignKey, EnvOxPaySignKey)
+	return cfg, nil
+}
+
+// Problems is every problem Validate found.
+type Problems []string
+
+func (p Problems) Error() string {
+	return "invalid config:\n  - " + strings.Join(p, "\n  - ")
+}
+
+// Validate checks the whole config and returns every problem at once, as
+// Problems, or nil.
+func (c Config) Validate() error {
+	var p Problems
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
+		add("timezone %q is not a known IANA time zone", c.Timezone)
+	}
+	if c.Database == "" {
+		add("database: a path is required")
+	}
+	if c.ReportDir == "" {
+		add("report_dir: a directory is required")
+	}
+	checkURL := func(key, v string) {
+		if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+			add("%s %q must start with http:// or https://", key, v)
+		}
+	}
+	checkURL("xepeng.base_url", c.Xepeng.BaseURL)
+	checkURL("oxpay.base_url", c.OxPay.BaseURL)
+	if c.Xepeng.PageSize < 1 || c.Xepeng.PageSize > 100 {
+		add("xepeng.page_size %d must be between 1 and 100", c.Xepeng.PageSize)
+	}
+	switch c.OxPay.Confirm {
+	case "all", "unconfirmed", "none":
+	default:
+		add("oxpay.confirm %q must be all, unconfirmed or none", c.OxPay.Confirm)
+	}
+	if c.HTTP.Timeout <= 0 {
+		add("http.timeout must be positive")
+	}
+	if c.HTTP.MaxAttempts < 1 {
+		add("http.max_attempts %d must be at least 1", c.HTTP.MaxAttempts)
+	}
+	if c.HTTP.Concurrency < 1 || c.HTTP.Concurrency > 64 {
+		add("http.concurrency %d must be between 1 and 64", c.HTTP.Concurrency)
+	}
+	if c.HTTP.RateLimit < 0 {
+		add("http.rate_limit must not be negative")
+	}
+	cols := c.Ledger.Columns
+	if cols.Date == "" || cols.Reference == "" {
+		add("ledger.columns: date and reference are required")
+	}
+	if (cols.Amount == "") == (cols.Debit == "" && cols.Credit == "") {
+		add("ledger.columns: set either amount, or debit and credit")
+	}
+	if cols.Amount == "" && (cols.Debit == "") != (cols.Credit == "") {
+		add("ledger.columns: debit and credit go together")
+	}
+	if _, err := GoDateLayout(c.Ledger.DateLayout); err != nil {
+		add("ledger.date_layout: %v", err)
+	}
+	if len(c.Ledger.Decimal) != 1 {
+		add("ledger.decimal %q must be one character", c.Ledger.Decimal)
+	}
+	if len(c.Ledger.Thousands) > 1 || c.Ledger.Thousands == c.Ledger.Decimal {
+		add("ledger.thousands %q must be one character (or empty) and differ from the decimal separator", c.Ledger.Thousands)
+	}
+	if c.Ledger.DefaultCurrency != "" && !money.Known(c.Ledger.DefaultCurrency) {
+		add("ledger.default_currency %q is not a known currency", c.Ledger.DefaultCurrency)
+	}
+	for src, m := range c.Units {
+		if src != recon.SourceXepeng && src != recon.SourceOxPay {
+			add("units.%s: unknown source (xepeng or oxpay)", src)
+		}
+		for cur, e := range m {
+			if !money.Known(cur) {
+				add("units.%s.%s: unknown currency", src, cur)
+			}
+			if e < 0 || e > 4 {
+				add("units.%s.%s: exponent %d out of range 0..4", src, cur, e)
+			}
+		}
+	}
+	switch c.Matching.Reference {
+	case "order_uid", "payment_link_uid":
+	default:
+		add("matching.reference %q must be order_uid or payment_link_uid", c.Matching.Reference)
+	}
+	if c.Matching.Tolerance.AbsoluteMinor < 0 {
+		add("matching.tolerance.absolute_minor must not be negative")
+	}
+	if t := c.Matching.Tolerance.Percent; t != "" {
+		if v, err := money.Parse(t, 4, money.Dot); err != nil || v < 0 || v > 100_0000 {
+			add("matching.tolerance.percent %q must be a decimal between 0 and 100 with at most 4 decimals", t)
+		}
+	}
+	if w := c.Matching.SettlementWindow; len(w) != 2 || w[0] < 0 || w[1] < w[0] {
+		add("matching.settlement_window_days must be [min, max] with 0 <= min <= max")
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+// Location returns the configured time zone.
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Secrets returns the configured secret values, for redaction and for the
+// test that scans outputs for them.
+func (c Config) Secrets() []string {
+	var s []string
+	for _, v := range []string{c.Xepeng.ClientSecret, c.OxPay.APIKey, c.OxPay.SignKey} {
+		if v != "" {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+var layoutTokens = strings.NewReplacer("YYYY", "2006", "YY", "06", "MM", "01", "DD", "02")
+
+// GoDateLayout turns a layout written as finance writes it (DD/MM/YYYY,
+// YYYY-MM-DD) into Go's; a layout already in Go's form is kept.
+func GoDateLayout(s string) (string, error) {
+	if s == "" {
+		return "", errors.New("a date layout is required")
+	}
+	l := layoutTokens.Replace(s)
+	if !strings.Contains(l, "2006") && !strings.Contains(l, "06") {
+		return "", fmt.Errorf("%q has no year", s)
+	}
+	if !strings.Contains(l, "01") && !strings.Contains(l, "Jan") {
+		return "", fmt.Errorf("%q has no month", s)
+	}
+	if !strings.Contains(l, "02") {
+		return "", fmt.Errorf("%q has no day", s)
+	}
+	return l, nil
+}
+
+// Format returns the amount format of the ledger section.
+func (l Ledger) Format() money.Format {
+	f := money.Format{}
+	if l.Decimal != "" {
+		f.Decimal = l.Decimal[0]
+	}
+	if l.Thousands != "" {
+		f.Thousands = l.Thousands[0]
+	}
+	return f
+}

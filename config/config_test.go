@@ -1,0 +1,114 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "recon.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaultIsValid(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("default config invalid: %v", err)
+	}
+}
+
+func TestLoadExpandsAndOverrides(t *testing.T) {
+	p := writeConfig(t, `
+timezone: Asia/Singapore
+xepeng:
+  base_url: https://staging-api.xepeng.com
+  client_id: ${MY_ID}
+  client_secret: from-file
+oxpay:
+  sign_key: ${MISSING_VAR}
+`)
+	cfg, err := Load(p, env(map[string]string{"MY_ID": "cid-1", EnvXepengClientSecret: "from-env"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Timezone != "Asia/Singapore" || cfg.Xepeng.ClientID != "cid-1" {
+		t.Fatalf("got timezone %q client id %q", cfg.Timezone, cfg.Xepeng.ClientID)
+	}
+	if cfg.Xepeng.ClientSecret != "from-env" {
+		t.Fatalf("environment must override the file: got %q", cfg.Xepeng.ClientSecret)
+	}
+	if cfg.OxPay.SignKey != "" {
+		t.Fatalf("unset ${VAR} must expand to empty, got %q", cfg.OxPay.SignKey)
+	}
+	if cfg.Database != "recon.db" {
+		t.Fatalf("unset keys keep defaults: got database %q", cfg.Database)
+	}
+}
+
+func TestLoadRejectsUnknownKey(t *testing.T) {
+	p := writeConfig(t, "timezon: Asia/Jakarta\n")
+	if _, err := Load(p, env(nil)); err == nil || !strings.Contains(err.Error(), "timezon") {
+		t.Fatalf("got %v, want an error naming the unknown key", err)
+	}
+}
+
+func TestLoadEmptyFile(t *testing.T) {
+	cfg, err := Load(writeConfig(t, ""), env(nil))
+	if err != nil || cfg.Timezone != "Asia/Jakarta" {
+		t.Fatalf("got %v, %q", err, cfg.Timezone)
+	}
+}
+
+func TestValidateListsEveryProblem(t *testing.T) {
+	cfg := Default()
+	cfg.Timezone = "Mars/Olympus"
+	cfg.Xepeng.BaseURL = "ftp://x"
+	cfg.OxPay.Confirm = "sometimes"
+	cfg.Ledger.Columns.Amount = "Amount" // with debit and credit also set
+	cfg.Ledger.DateLayout = "DD/MM"
+	cfg.Matching.Tolerance.Percent = "abc"
+	cfg.Units = Units{"stripe": {"XXX": 9}}
+	err := cfg.Validate()
+	var p Problems
+	if !errors.As(err, &p) {
+		t.Fatalf("got %v, want Problems", err)
+	}
+	for _, want := range []string{"timezone", "xepeng.base_url", "oxpay.confirm", "ledger.columns", "ledger.date_layout", "tolerance.percent", "units.stripe", "units.stripe.XXX"} {
+		found := false
+		for _, s := range p {
+			if strings.Contains(s, want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no problem mentions %q in %v", want, p)
+		}
+	}
+}
+
+func TestGoDateLayout(t *testing.T) {
+	tests := map[string]string{
+		"DD/MM/YYYY": "02/01/2006",
+		"YYYY-MM-DD": "2006-01-02",
+		"2006-01-02": "2006-01-02",
+	}
+	for in, want := range tests {
+		got, err := GoDateLayout(in)
+		if err != nil || got != want {
+			t.Errorf("GoDateLayout(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := GoDateLayout("MM/YYYY"); err == nil {
+		t.Error("a layout without a day must be rejected")
+	}
+}
