@@ -99,7 +99,7 @@ type Card struct {
 // PaymentMethod says how the payer pays: a brand (QR wallets) or a card.
 type PaymentMethod struct {
 	Brand string `json:"brand,omitempty"`
-	Card  *Card  `json:"card,omitempty"`
+	Card  *Card  `json:"card_info,omitempty"`
 }
 
 // PaymentRequest is the body of POST /payment.
