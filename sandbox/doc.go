@@ -1,0 +1,63 @@
+// Package sandbox is one local HTTP server that behaves like both staging
+// APIs, so the clients, the contract tool, the demo and the benchmarks
+// can run without a network. It is seeded from a gen.Dataset at New and
+// keeps all state in memory; nothing in it is persisted.
+//
+// Xepeng, under /openapi (base URL = the server's URL):
+//
+//	POST /openapi/orders                            201 create (status pending)
+//	GET  /openapi/orders?page=&limit=               200 list (page 1, limit 10, max 100)
+//	GET  /openapi/orders/{uid}                      200 | 404 NOT_FOUND
+//	PUT  /openapi/orders/{uid}                      200 update; status defaults to active
+//	POST /openapi/payment-links/generate            201 | 404 | 422 INVALID_ORDER_STATUS
+//	GET  /openapi/payment-links?page=&limit=        200 list
+//	GET  /openapi/payment-links/{uid}               200 | 404
+//	PUT  /openapi/payment-links/{uid}/inactivate    200 (idempotent) | 422 when paid
+//
+// Every call needs X-Client-ID, X-Timestamp (Unix seconds within
+// Config.ClockSkew of Now) and X-Signature over METHOD+PATH+TIMESTAMP+BODY
+// (path without query, raw body bytes); otherwise 401 UNAUTHORIZED.
+// Responses use {status, message, data}. Bad input, malformed JSON
+// included, is 422 VALIDATION_ERROR with field errors (data.errors).
+// Lists are sorted by created_at then uid; a page past the end is empty
+// with the true pagination, and an empty list has total_pages 0.
+//
+// OxPay, under /oxpay (a client's base URL is the server's URL + "/oxpay"):
+//
+//	POST /oxpay/payment-page               hosted page URL; session lives 30 minutes
+//	GET  /oxpay/payment?session_id=        the session, flat (no envelope)
+//	POST /oxpay/payment                    sale: success, or authorized when capture is false
+//	POST /oxpay/void                       the sale keeps its id and becomes voided
+//	POST /oxpay/refund                     a new REFUND transaction; the sale is unchanged
+//	POST /oxpay/capture                    authorized → captured, same id
+//	GET  /oxpay/payment/{oxpay_txn_id}     the transaction
+//
+// Every call needs Authorization: Bearer <api key> and a User-Agent; every
+// POST a Signature header (HMAC-SHA256 of the body with the sign key).
+// Missing or wrong credentials are 401, anything else rejected is 400 with
+// headers.status_code 2 and body {status: "Rejected", status_desc}.
+//
+// Default credentials (DefaultConfig): Xepeng client sandbox-client /
+// sandbox-secret; OxPay API key ak-sandbox, sign key sandbox-sign-key,
+// merchant 100000001, terminal 10000000000001.
+//
+// Lifecycle rules:
+//   - orders: pending → active, pending → inactive, active → inactive;
+//     items change only while pending (sending the current items again,
+//     as the official Node package always does, is allowed); the same
+//     status again is a no-op.
+//   - a link needs an active order; it is paid when a sale (or a capture)
+//     names its uid, or its order's uid, as merchant_reference_id, unless
+//     it has expired. Amounts are not compared: that is reconciliation's
+//     job. A void or refund leaves the link paid.
+//   - a merchant_reference_id holds one standing sale per terminal; a void
+//     frees it.
+//   - void needs a success or authorized sale without refunds, for the
+//     full amount; refunds need a success or captured sale and together
+//     never exceed its amount.
+//
+// New records get ids that cannot collide with generated ones: orders
+// ORD-SBX-000001..., links PL-SBX-000001..., transactions continue after
+// the dataset's highest numeric id. The same calls in the same order
+// always give the same ids and bodies under a fixed Config.Now.
+package sandbox
