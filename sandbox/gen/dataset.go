@@ -1,8 +1,3 @@
-// Package gen generates the sandbox's world from a seed: Xepeng orders and
-// payment links, OxPay transactions, the webhook log the merchant's
-// receiver would have written, finance's ledger export, and the answer key
-// of every anomaly injected on purpose. The same options always give the
-// same dataset and byte-identical files.
 package gen
 
 import (
@@ -47,6 +42,10 @@ type Delivery struct {
 	// AsString logs the payload as a JSON string of the raw bytes rather
 	// than as an object, as receivers that keep exact bytes do.
 	AsString bool
+	// Forged marks a delivery whose signature is wrong on purpose (signed
+	// with another key, or missing): the WEBHOOK_BAD_SIGNATURE anomaly.
+	// Tests use it to check that every other delivery verifies.
+	Forged bool
 }
 
 // LedgerLine is one row of finance's export. Debit and Credit are minor
