@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+type appliedMigration struct {
+	Version   int       `db:"version"`
+	AppliedAt time.Time `db:"applied_at"`
+}
+
+func appliedMigrations(t *testing.T, db *DB) []appliedMigration {
+	t.Helper()
+	var ms []appliedMigration
+	if err := db.X().Select(&ms, `SELECT version, applied_at FROM schema_migrations ORDER BY version`); err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	return ms
+}
+
+func TestOpenAppliesMigrations(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sub", "dir", "recon.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+
+	latest := LatestSchemaVersion()
+	if latest < 1 {
+		t.Fatalf("LatestSchemaVersion = %d, want >= 1", latest)
+	}
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		t.Fatalf("SchemaVersion: %v", err)
+	}
+	if v != latest {
+		t.Errorf("schema version: got %d, want %d", v, latest)
+	}
+	ms := appliedMigrations(t, db)
+	if len(ms) != latest {
+		t.Fatalf("schema_migrations rows: got %d, want %d", len(ms), latest)
+	}
+	for i, m := range ms {
+		if m.Version != i+1 {
+			t.Errorf("schema_migrations[%d].version: got %d, want %d", i, m.Version, i+1)
+		}
+		if m.AppliedAt.IsZero() || m.AppliedAt.Location() != time.UTC {
+			t.Errorf("schema_migrations[%d].applied_at: got %v, want a UTC time", i, m.AppliedAt)
+		}
+	}
+	for table := range countSQL {
+		t.Run(table, func(t *testing.T) {
+			if _, err := db.Count(ctx, table); err != nil {
+				t.Errorf("Count(%s): %v", table, err)
+			}
+		})
+	}
+}
+
+func TestSecondOpenIsNoop(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "recon.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("first Open: %v", err)
+	}
+	if _, err := db.UpsertOrders(ctx, sampleOrders(3)); err != nil {
+		t.Fatalf("UpsertOrders: %v", err)
+	}
+	before := appliedMigrations(t, db)
+	db.Close()
+
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("second Open: %v", err)
+	}
+	defer db.Close()
+	if diff := cmp.Diff(before, appliedMigrations(t, db)); diff != "" {
+		t.Errorf("schema_migrations changed on second Open (-before +after):\n%s", diff)
+	}
+	n, err := db.Count(ctx, "orders")
+	if err != nil {
+		t.Fatalf("Count: %v", err)
+	}
+	if n != 3 {
+		t.Errorf("orders after second Open: got %d, want 3", n)
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "recon.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	future := LatestSchemaVersion() + 1
+	if _, err := db.X().Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, future, time.Now().UTC()); err != nil {
+		t.Fatalf("insert future version: %v", err)
+	}
+	db.Close()
+
+	db, err = Open(ctx, path)
+	if err == nil {
+		db.Close()
+		t.Fatal("Open of a newer database: got no error, want ErrSchemaTooNew")
+	}
+	if !errors.Is(err, ErrSchemaTooNew) {
+		t.Errorf("Open error: got %v, want ErrSchemaTooNew", err)
+	}
+	if !strings.Contains(err.Error(), path) {
+		t.Errorf("Open error %q does not name the file %s", err, path)
+	}
+}
+
+func TestOpenSettings(t *testing.T) {
+	db := openTest(t)
+	tests := []struct {
+		pragma string
+		want   string
+	}{
+		{"journal_mode", "wal"},
+		{"foreign_keys", "1"},
+		{"synchronous", "1"}, // NORMAL
+		{"busy_timeout", "5000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.pragma, func(t *testing.T) {
+			var got string
+			// The pragma names are the constants above, not caller text.
+			if err := db.X().Get(&got, "PRAGMA "+tc.pragma); err != nil {
+				t.Fatalf("PRAGMA %s: %v", tc.pragma, err)
+			}
+			if got != tc.want {
+				t.Errorf("PRAGMA %s: got %q, want %q", tc.pragma, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOpenEmptyPath(t *testing.T) {
+	if db, err := Open(context.Background(), ""); err == nil {
+		db.Close()
+		t.Error("Open(\"\"): got no error, want one")
+	}
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/reconkit/reconkit/recon"
+)
+
+const runColumns = `id, command, business_date, started_at, ended_at, status, error, counts, inputs, version`
+
+// StartRun records the start of a run and returns its id. A zero
+// StartedAt is stored as now and an empty Status as recon.RunRunning; the
+// run's ID and EndedAt are ignored.
+func (db *DB) StartRun(ctx context.Context, r recon.Run) (int64, error) {
+	if r.StartedAt.IsZero() {
+		r.StartedAt = time.Now()
+	}
+	if r.Status == "" {
+		r.Status = recon.RunRunning
+	}
+	var id int64
+	err := db.x.GetContext(ctx, &id, `INSERT INTO runs (command, business_date, started_at, status, error, counts, inputs, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Command, r.BusinessDate, r.StartedAt.UTC(), r.Status, r.Error, r.Counts, r.Inputs, r.Version)
+	if err != nil {
+		return 0, fmt.Errorf("start %s run: %w", r.Command, err)
+	}
+	return id, nil
+}
+
+// FinishRun records the end of a run: its final status (recon.RunOK or
+// recon.RunFailed), the error text if it failed, and its counts and inputs
+// as JSON. It returns ErrNotFound for an unknown id.
+func (db *DB) FinishRun(ctx context.Context, id int64, status, errText, counts, inputs string) error {
+	res, err := db.x.ExecContext(ctx, `UPDATE runs SET ended_at = ?, status = ?, error = ?, counts = ?, inputs = ? WHERE id = ?`,
+		time.Now().UTC(), status, errText, counts, inputs, id)
+	if err != nil {
+		return fmt.Errorf("finish run %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("finish run %d: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("finish run %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// LastRun returns the most recently started run of a command with the
+// given status ("" for any status), and false if there is none.
+func (db *DB) LastRun(ctx context.Context, command, status string) (recon.Run, bool, error) {
+	var r recon.Run
+	err := db.x.GetContext(ctx, &r, `SELECT `+runColumns+` FROM runs
+WHERE command = ? AND (? = '' OR status = ?)
+ORDER BY started_at DESC, id DESC LIMIT 1`, command, status, status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return recon.Run{}, false, nil
+	}
+	if err != nil {
+		return recon.Run{}, false, fmt.Errorf("read last %s run: %w", command, err)
+	}
+	return r, true, nil
+}
+
+// GetRun returns one run, or ErrNotFound.
+func (db *DB) GetRun(ctx context.Context, id int64) (recon.Run, error) {
+	var r recon.Run
+	err := db.x.GetContext(ctx, &r, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return recon.Run{}, fmt.Errorf("read run %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return recon.Run{}, fmt.Errorf("read run %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// Runs returns the latest runs, newest first; limit <= 0 returns all.
+func (db *DB) Runs(ctx context.Context, limit int) ([]recon.Run, error) {
+	if limit <= 0 {
+		limit = math.MaxInt64
+	}
+	var rs []recon.Run
+	err := db.x.SelectContext(ctx, &rs, `SELECT `+runColumns+` FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read runs: %w", err)
+	}
+	return rs, nil
+}

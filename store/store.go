@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// ErrNotFound is returned by lookups of a single row that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DB is an open reconciliation database.
+type DB struct {
+	x    *sqlx.DB
+	path string
+}
+
+// Open opens the database file at path, creating it and its directory if
+// needed, and brings its schema up to date. A database written by a newer
+// binary is refused with ErrSchemaTooNew rather than misread.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open database: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+	}
+	x, err := sqlx.Open("sqlite3", sqliteDSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db := &DB{x: x, path: path}
+	if err := db.init(ctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func (db *DB) init(ctx context.Context) error {
+	if err := db.x.PingContext(ctx); err != nil {
+		return err
+	}
+	if err := sqliteRequireWAL(ctx, db.x); err != nil {
+		return err
+	}
+	return migrate(ctx, db.x)
+}
+
+// Close closes the database. Pending reads and loads must be finished
+// first.
+func (db *DB) Close() error {
+	if err := db.x.Close(); err != nil {
+		return fmt.Errorf("close database %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// X exposes the connection pool for set-based queries in later phases
+// (match, reports). Writers should prefer a Load so that their changes
+// land in one transaction.
+func (db *DB) X() *sqlx.DB { return db.x }
+
+// Path is the file the database was opened from.
+func (db *DB) Path() string { return db.path }
+
+// sqliteDSN builds a go-sqlite3 DSN whose settings apply to every
+// connection the pool opens (a PRAGMA run once would reach only one):
+//   - WAL, so reports can read while an ingest writes;
+//   - busy_timeout, so a second writer waits instead of failing at once;
+//   - foreign keys on (SQLite leaves them off by default);
+//   - synchronous=NORMAL: in WAL mode a crash can lose the last commits
+//     but never corrupts, and a run can simply be repeated;
+//   - BEGIN IMMEDIATE for transactions, so a load takes the write lock up
+//     front rather than failing with SQLITE_BUSY half-way;
+//   - a 64 MiB page cache, so a bulk load's index pages stay in memory.
+//
+// The path is escaped because SQLite reads a "file:" DSN as a URI.
+func sqliteDSN(path string) string {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + esc + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on" +
+		"&_synchronous=NORMAL&_txlock=immediate&_cache_size=-65536"
+}
+
+// sqliteRequireWAL checks that the DSN's journal mode took effect: some
+// file systems cannot do WAL, and SQLite then silently keeps the rollback
+// journal.
+func sqliteRequireWAL(ctx context.Context, x *sqlx.DB) error {
+	var mode string
+	if err := x.GetContext(ctx, &mode, "PRAGMA journal_mode"); err != nil {
+		return fmt.Errorf("read journal mode: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("journal mode is %q, want wal: put the database on a local file system", mode)
+	}
+	return nil
+}
