@@ -206,6 +206,16 @@ func (c Config) Validate() error {
 	}
 	checkURL("xepeng.base_url", c.Xepeng.BaseURL)
 	checkURL("oxpay.base_url", c.OxPay.BaseURL)
+	for _, req := range []struct{ key, env, v string }{
+		{"xepeng.client_id", EnvXepengClientID, c.Xepeng.ClientID},
+		{"xepeng.client_secret", EnvXepengClientSecret, c.Xepeng.ClientSecret},
+		{"oxpay.api_key", EnvOxPayAPIKey, c.OxPay.APIKey},
+		{"oxpay.sign_key", EnvOxPaySignKey, c.OxPay.SignKey},
+	} {
+		if req.v == "" {
+			add("%s is required: set %s in the environment, or ${%s} in the file", req.key, req.env, req.env)
+		}
+	}
 	if c.Xepeng.PageSize < 1 || c.Xepeng.PageSize > 100 {
 		add("xepeng.page_size %d must be between 1 and 100", c.Xepeng.PageSize)
 	}

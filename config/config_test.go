@@ -21,9 +21,26 @@ func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-func TestDefaultIsValid(t *testing.T) {
-	if err := Default().Validate(); err != nil {
+// withCredentials is the default config with every credential set.
+func withCredentials() Config {
+	c := Default()
+	c.Xepeng.ClientID, c.Xepeng.ClientSecret = "id", "secret"
+	c.OxPay.APIKey, c.OxPay.SignKey = "ak", "sk"
+	return c
+}
+
+func TestDefaultWithCredentialsIsValid(t *testing.T) {
+	if err := withCredentials().Validate(); err != nil {
 		t.Fatalf("default config invalid: %v", err)
+	}
+}
+
+func TestMissingCredentialsNameTheVariable(t *testing.T) {
+	err := Default().Validate()
+	for _, want := range []string{EnvXepengClientID, EnvXepengClientSecret, EnvOxPayAPIKey, EnvOxPaySignKey} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want a problem naming %s", err, want)
+		}
 	}
 }
 
@@ -70,7 +87,7 @@ func TestLoadEmptyFile(t *testing.T) {
 }
 
 func TestValidateListsEveryProblem(t *testing.T) {
-	cfg := Default()
+	cfg := withCredentials()
 	cfg.Timezone = "Mars/Olympus"
 	cfg.Xepeng.BaseURL = "ftp://x"
 	cfg.OxPay.Confirm = "sometimes"

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reconkit/reconkit/sandbox"
+	"github.com/reconkit/reconkit/sandbox/gen"
+	"github.com/reconkit/reconkit/store"
+)
+
+// runCLI runs the whole command line in-process with a fixed environment.
+func runCLI(t *testing.T, environ map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return environ[k] }}
+	err := execute(e, args)
+	if err != nil {
+		errb.WriteString(err.Error())
+	}
+	return exitCode(err), out.String(), errb.String()
+}
+
+// sandboxEnv are the sandbox's default credentials, as the environment
+// carries them in production.
+var sandboxEnv = map[string]string{
+	"XEPENG_CLIENT_ID":     sandbox.DefaultXepengClientID,
+	"XEPENG_CLIENT_SECRET": sandbox.DefaultXepengClientSecret,
+	"OXPAY_API_KEY":        sandbox.DefaultOxPayAPIKey,
+	"OXPAY_SIGN_KEY":       sandbox.DefaultOxPaySignKey,
+}
+
+func startSandbox(t *testing.T, orders int) (string, *gen.Dataset) {
+	t.Helper()
+	data, err := gen.Generate(gen.Options{Seed: 3, Orders: orders})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, stop, err := sandbox.New(sandbox.DefaultConfig(), data).Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return url, data
+}
+
+func writeFile(t *testing.T, path, body string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "recon ") {
+		t.Fatalf("got %d %q", code, out)
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	for _, args := range [][]string{{"no-such-command"}, {"version", "--no-such-flag"}, {"version", "extra"}} {
+		if code, _, errs := runCLI(t, nil, args...); code != ExitUsage {
+			t.Errorf("%v: got exit %d (%s), want %d", args, code, errs, ExitUsage)
+		}
+	}
+}
+
+func TestBadConfigListsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "recon.yaml"), "timezone: Nowhere/City\nxepeng:\n  page_size: 0\n")
+	code, _, errs := runCLI(t, nil, "fetch", "--config", cfg)
+	if code != ExitUsage {
+		t.Fatalf("got exit %d, want %d", code, ExitUsage)
+	}
+	for _, want := range []string{"timezone", "page_size", "XEPENG_CLIENT_ID", "OXPAY_SIGN_KEY"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, errs)
+		}
+	}
+}
+
+func TestFetchAgainstSandbox(t *testing.T) {
+	url, data := startSandbox(t, 700)
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "recon.db")
+	cfg := writeFile(t, filepath.Join(dir, "recon.yaml"), "database: "+dbPath+
+		"\nxepeng:\n  base_url: "+url+"\n  page_size: 50\noxpay:\n  base_url: "+url+"/oxpay\n")
+	for i := 0; i < 2; i++ { // the second pull must change nothing
+		code, _, errs := runCLI(t, sandboxEnv, "fetch", "--config", cfg, "--oxpay-confirm", "none")
+		if code != 0 {
+			t.Fatalf("run %d: exit %d: %s", i, code, errs)
+		}
+	}
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for table, want := range map[string]int{"orders": len(data.Orders), "payment_links": len(data.Links)} {
+		n, err := db.Count(context.Background(), table)
+		if err != nil || int(n) != want {
+			t.Errorf("%s: got %d rows (%v), want %d", table, n, err, want)
+		}
+	}
+}
+
+func TestFetchUnreachableExits3(t *testing.T) {
+	dir := t.TempDir()
+	// A port nothing listens on: bind one, then close it.
+	url, _ := startSandbox(t, 1)
+	cfg := writeFile(t, filepath.Join(dir, "recon.yaml"), "database: "+filepath.Join(dir, "r.db")+
+		"\nhttp:\n  max_attempts: 2\nxepeng:\n  base_url: http://127.0.0.1:1\noxpay:\n  base_url: "+url+"/oxpay\n")
+	code, _, errs := runCLI(t, sandboxEnv, "fetch", "--config", cfg)
+	if code != ExitUnreachable {
+		t.Fatalf("got exit %d, want %d: %s", code, ExitUnreachable, errs)
+	}
+	if !strings.Contains(errs, "/openapi/orders") {
+		t.Errorf("the error must name the endpoint: %s", errs)
+	}
+}

@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
+
+	"github.com/reconkit/reconkit/config"
+	"github.com/reconkit/reconkit/fetch"
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
+)
+
+// configFlags are the flags every command that reads recon.yaml takes.
+// A flag that is set overrides the file and the environment.
+type configFlags struct {
+	path     string
+	database string
+}
+
+func (f *configFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&f.path, "config", "c", "", "config file (recon.yaml); without one, the built-in defaults point at a local sandbox")
+	cmd.Flags().StringVar(&f.database, "db", "", "SQLite database path (overrides config database)")
+}
+
+// load reads and validates the config; every problem comes back at once
+// as config.Problems, which maps to exit code 2.
+func (f *configFlags) load(e *env, apply func(*config.Config)) (config.Config, error) {
+	cfg, err := config.Load(f.path, e.getenv)
+	if err != nil {
+		return cfg, usageError(err)
+	}
+	if f.database != "" {
+		cfg.Database = f.database
+	}
+	if apply != nil {
+		apply(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func units(cfg config.Config) recon.Units { return recon.Units(cfg.Units) }
+
+func openStore(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", cfg.Database, err)
+	}
+	return db, nil
+}
+
+// clientOptions turns the http section into fetch options. Each API gets
+// its own limiter: the limit is per API, as gateways enforce it.
+func clientOptions(cfg config.Config, baseURL string, log *slog.Logger) fetch.Options {
+	o := fetch.Options{
+		BaseURL:     baseURL,
+		Timeout:     cfg.HTTP.Timeout,
+		MaxAttempts: cfg.HTTP.MaxAttempts,
+		Concurrency: cfg.HTTP.Concurrency,
+		Version:     Version,
+		OnRequest: func(ri fetch.RequestInfo) {
+			if ri.Retry {
+				log.Warn("request retried", "api", ri.API, "endpoint", ri.Endpoint, "attempt", ri.Attempt,
+					"status", ri.StatusCode, "wait_seconds", ri.Wait.Seconds(), "error", errString(ri.Err))
+			}
+		},
+	}
+	if cfg.HTTP.RateLimit > 0 {
+		burst := int(math.Max(1, math.Ceil(cfg.HTTP.RateLimit/10)))
+		o.Limiter = rate.NewLimiter(rate.Limit(cfg.HTTP.RateLimit), burst)
+	}
+	return o
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func newXepeng(cfg config.Config, log *slog.Logger) *fetch.Xepeng {
+	return fetch.NewXepeng(clientOptions(cfg, cfg.Xepeng.BaseURL, log), cfg.Xepeng.ClientID, cfg.Xepeng.ClientSecret)
+}
+
+func newOxPay(cfg config.Config, log *slog.Logger) *fetch.OxPay {
+	return fetch.NewOxPay(clientOptions(cfg, cfg.OxPay.BaseURL, log), cfg.OxPay.APIKey, cfg.OxPay.SignKey)
+}
+
+func nowUTC() time.Time { return time.Now().UTC() }

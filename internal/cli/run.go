@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=...".
+var Version = "dev"
+
+// env is the process environment, replaceable in tests.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	logger         *slog.Logger
+}
+
+// Run executes the recon command line and returns the exit code.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	err := execute(e, args)
+	if err != nil {
+		fmt.Fprintf(stderr, "recon: %v\n", err)
+	}
+	return exitCode(err)
+}
+
+// execute runs one command line in e.
+func execute(e *env, args []string) error {
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	err := root.Execute()
+	// cobra reports an unknown command as a plain error.
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
+		err = usageError(err)
+	}
+	return err
+}
+
+type globalFlags struct {
+	logFormat string
+	logLevel  string
+	quiet     bool
+}
+
+func newRoot(e *env) *cobra.Command {
+	var g globalFlags
+	root := &cobra.Command{
+		Use:   "recon",
+		Short: "Reconcile Xepeng orders, OxPay transactions, webhooks and the ledger",
+		Long: `recon pulls Xepeng orders and payment links and OxPay transactions into
+SQLite, loads webhook logs and ledger exports, matches them, and writes a
+workbook for finance plus machine-readable exceptions.
+
+Exit codes:
+  0  done (exceptions are results, not failures)
+  1  done, but a configured threshold was crossed (or --strict saw input errors)
+  2  bad usage or config
+  3  a source could not be reached after retries
+  4  another run holds the lock`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			l, err := newLogger(e.stderr, g)
+			if err != nil {
+				return usageError(err)
+			}
+			e.logger = l
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "auto", "log format: auto (text on a terminal, JSON otherwise), text or json")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "log warnings and errors only")
+	root.AddCommand(newVersionCmd(e), newSandboxCmd(e), newFetchCmd(e))
+	return root
+}
+
+func newLogger(w io.Writer, g globalFlags) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", g.logLevel, err)
+	}
+	if g.quiet && level < slog.LevelWarn {
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := g.logFormat
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q must be auto, text or json", g.logFormat)
+	}
+}
+
+func newVersionCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(e.stdout, "recon %s\n", Version)
+			return err
+		},
+	}
+}
+
+// noArgs and exactArgs are cobra's validators with usage exit codes.
+func noArgs(cmd *cobra.Command, args []string) error {
+	return usageError(cobra.NoArgs(cmd, args))
+}
+
+func minArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		return usageError(cobra.MinimumNArgs(n)(cmd, args))
+	}
+}

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reconkit/reconkit/sandbox"
+	"github.com/reconkit/reconkit/sandbox/gen"
+)
+
+func newSandboxCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Run a local fake of both APIs, or write the inputs finance would have",
+		Long: `The sandbox is one local HTTP server that behaves like the Xepeng Open API
+(under /openapi/...) and the OxPay Payments API (under /oxpay/...), seeded
+with a generated world of orders, payment links and transactions. The same
+seed always gives the same world, and "sandbox generate" writes the
+matching webhook log, ledger export and answer key.`,
+	}
+	cmd.AddCommand(newSandboxServeCmd(e), newSandboxGenerateCmd(e))
+	return cmd
+}
+
+// genFlags are the world-shaping flags shared by serve and generate, so
+// that the same values give a server and files that agree.
+type genFlags struct {
+	seed    int64
+	orders  int
+	start   string
+	days    int
+	zone    string
+	anomaly float64
+	signKey string
+}
+
+func (g *genFlags) register(cmd *cobra.Command) {
+	def := sandbox.DefaultConfig()
+	cmd.Flags().Int64Var(&g.seed, "seed", 1, "seed of the generated world")
+	cmd.Flags().IntVar(&g.orders, "orders", 1000, "number of orders to generate")
+	cmd.Flags().StringVar(&g.start, "start", "2026-11-01", "first business day (YYYY-MM-DD)")
+	cmd.Flags().IntVar(&g.days, "days", 3, "number of business days the orders spread over")
+	cmd.Flags().StringVar(&g.zone, "timezone", "Asia/Jakarta", "time zone that cuts business days")
+	cmd.Flags().Float64Var(&g.anomaly, "anomaly-rate", 0.02, "share of orders given an injected anomaly")
+	cmd.Flags().StringVar(&g.signKey, "sign-key", def.OxPaySignKey, "OxPay sign key that signs the webhook log")
+}
+
+func (g *genFlags) options() (gen.Options, error) {
+	loc, err := time.LoadLocation(g.zone)
+	if err != nil {
+		return gen.Options{}, usageError(fmt.Errorf("--timezone %q: %w", g.zone, err))
+	}
+	start, err := time.ParseInLocation("2006-01-02", g.start, loc)
+	if err != nil {
+		return gen.Options{}, usageError(fmt.Errorf("--start %q: want YYYY-MM-DD", g.start))
+	}
+	if g.orders < 0 || g.days < 1 || g.anomaly < 0 || g.anomaly > 1 {
+		return gen.Options{}, usageError(errors.New("--orders must be >= 0, --days >= 1 and --anomaly-rate within 0..1"))
+	}
+	rate := g.anomaly
+	if rate == 0 {
+		rate = -1 // gen reads a zero rate as "the default"; asked for none, give none
+	}
+	return gen.Options{Seed: g.seed, Orders: g.orders, Start: start, Days: g.days, Zone: loc,
+		SignKey: g.signKey, AnomalyRate: rate}, nil
+}
+
+func newSandboxServeCmd(e *env) *cobra.Command {
+	var (
+		g    genFlags
+		addr string
+		cfg  = sandbox.DefaultConfig()
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve both fake APIs until interrupted",
+		Long: `Serve the Xepeng and OxPay sandbox on --addr until SIGINT or SIGTERM.
+
+Default credentials (override with the flags):
+  Xepeng client id   sandbox-client      (X-Client-ID)
+  Xepeng secret      sandbox-secret      (signs X-Signature)
+  OxPay API key      ak-sandbox          (Authorization: Bearer)
+  OxPay sign key     sandbox-sign-key    (Signature header)
+
+Point recon at it with xepeng.base_url http://ADDR and oxpay.base_url
+http://ADDR/oxpay.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts, err := g.options()
+			if err != nil {
+				return err
+			}
+			data, err := gen.Generate(opts)
+			if err != nil {
+				return fmt.Errorf("generate sandbox world: %w", err)
+			}
+			cfg.OxPaySignKey = g.signKey
+			cfg.Logger = e.logger
+			srv := sandbox.New(cfg, data)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			e.logger.Info("sandbox listening", "addr", addr, "orders", len(data.Orders),
+				"payment_links", len(data.Links), "transactions", len(data.Transactions))
+			return srv.Serve(ctx, addr)
+		},
+	}
+	g.register(cmd)
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&cfg.XepengClientID, "client-id", cfg.XepengClientID, "Xepeng client id the sandbox accepts")
+	cmd.Flags().StringVar(&cfg.XepengClientSecret, "client-secret", cfg.XepengClientSecret, "Xepeng client secret the sandbox verifies signatures with")
+	cmd.Flags().StringVar(&cfg.OxPayAPIKey, "api-key", cfg.OxPayAPIKey, "OxPay API key the sandbox accepts as bearer token")
+	return cmd
+}
+
+func newSandboxGenerateCmd(e *env) *cobra.Command {
+	var (
+		g   genFlags
+		out string
+	)
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Write the webhook log, ledger export and answer key of a seeded world",
+		Long: `Write into --out the inputs finance would have for the world that
+"sandbox serve" with the same flags serves:
+
+  webhooks.jsonl  the webhook log the merchant's receiver wrote
+  ledger.csv      the ledger export (Date,Reference,Description,Debit,Credit,Currency;
+                  DD/MM/YYYY; 1.250.000,00)
+  ledger.xlsx     the same rows as a workbook
+  expected.csv    the answer key: every anomaly injected on purpose
+
+The same flags always give byte-identical files.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts, err := g.options()
+			if err != nil {
+				return err
+			}
+			return generateFiles(cmd.Context(), e, opts, out)
+		},
+	}
+	g.register(cmd)
+	cmd.Flags().StringVar(&out, "out", "sandbox-data", "directory to write into")
+	return cmd
+}
+
+func generateFiles(_ context.Context, e *env, opts gen.Options, out string) error {
+	start := time.Now()
+	data, err := gen.Generate(opts)
+	if err != nil {
+		return fmt.Errorf("generate sandbox world: %w", err)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", out, err)
+	}
+	if err := data.WriteFiles(out); err != nil {
+		return fmt.Errorf("write sandbox files to %s: %w", out, err)
+	}
+	e.logger.Info("sandbox files written", "dir", out, "orders", len(data.Orders),
+		"webhook_deliveries", len(data.Webhooks), "ledger_lines", len(data.Ledger),
+		"anomalies", len(data.Anomalies), "seconds", time.Since(start).Seconds())
+	return nil
+}

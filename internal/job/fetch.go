@@ -1,0 +1,185 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/reconkit/reconkit/fetch"
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/wire"
+)
+
+// XepengResult counts what a Xepeng pull loaded.
+type XepengResult struct {
+	Orders       store.UpsertStats `json:"orders"`
+	PaymentLinks store.UpsertStats `json:"payment_links"`
+	Duration     time.Duration     `json:"duration_ns"`
+}
+
+// PullXepeng walks every page of orders and payment links and upserts
+// them in one transaction. Amounts are converted with units; the raw JSON
+// of each row is kept as the API sent it.
+func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, pageSize int, units recon.Units, log *slog.Logger) (XepengResult, error) {
+	start := time.Now()
+	var res XepengResult
+	load, err := db.BeginLoad(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer load.Rollback()
+
+	err = x.AllOrdersRaw(ctx, pageSize, func(items []fetch.Item[wire.Order]) error {
+		rows := make([]recon.Order, 0, len(items))
+		for _, it := range items {
+			o, err := recon.OrderFromWire(it.Value, it.Raw, units)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, o)
+		}
+		st, err := load.Orders(rows)
+		res.Orders.Add(st)
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("pull xepeng orders: %w", err)
+	}
+	err = x.AllPaymentLinksRaw(ctx, pageSize, func(items []fetch.Item[wire.PaymentLink]) error {
+		rows := make([]recon.PaymentLink, 0, len(items))
+		for _, it := range items {
+			l, err := recon.PaymentLinkFromWire(it.Value, it.Raw, units)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, l)
+		}
+		st, err := load.PaymentLinks(rows)
+		res.PaymentLinks.Add(st)
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("pull xepeng payment links: %w", err)
+	}
+	if err := load.Commit(); err != nil {
+		return res, fmt.Errorf("store xepeng pull: %w", err)
+	}
+	res.Duration = time.Since(start)
+	log.Info("phase done", "phase", "fetch xepeng",
+		"orders", total(res.Orders), "orders_new", res.Orders.Inserted, "orders_updated", res.Orders.Updated,
+		"payment_links", total(res.PaymentLinks), "links_new", res.PaymentLinks.Inserted, "links_updated", res.PaymentLinks.Updated,
+		"seconds", res.Duration.Seconds())
+	return res, nil
+}
+
+func total(s store.UpsertStats) int { return s.Inserted + s.Updated + s.Unchanged }
+
+// Confirm modes: which OxPay transactions to ask the API for.
+const (
+	ConfirmAll         = "all"         // every transaction id known from any source
+	ConfirmUnconfirmed = "unconfirmed" // ids with no API record yet
+	ConfirmNone        = "none"        // trust validly signed final webhooks alone
+)
+
+// OxPayResult counts what a confirmation pass did.
+type OxPayResult struct {
+	Asked        int               `json:"asked"`
+	Transactions store.UpsertStats `json:"transactions"`
+	NotFound     int               `json:"not_found"`
+	Duration     time.Duration     `json:"duration_ns"`
+}
+
+// ConfirmOxPay asks OxPay for transactions by id, as mode says, and
+// upserts what it answers. An id the gateway does not know is recorded
+// as an input error (source oxpay) and the pass goes on; an unreachable
+// gateway fails the pass and nothing is stored.
+func ConfirmOxPay(ctx context.Context, db *store.DB, o *fetch.OxPay, mode string, units recon.Units, now func() time.Time, log *slog.Logger) (OxPayResult, error) {
+	start := time.Now()
+	var res OxPayResult
+	var ids []string
+	var err error
+	switch mode {
+	case ConfirmNone:
+		return res, nil
+	case ConfirmAll:
+		ids, err = db.KnownTransactionIDs(ctx)
+	case ConfirmUnconfirmed:
+		ids, err = db.TransactionIDsWithoutAPIRecord(ctx)
+	default:
+		return res, fmt.Errorf("oxpay confirm mode %q: want all, unconfirmed or none", mode)
+	}
+	if err != nil {
+		return res, fmt.Errorf("list transaction ids to confirm: %w", err)
+	}
+	res.Asked = len(ids)
+	load, err := db.BeginLoad(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer load.Rollback()
+
+	const batchSize = 1000
+	batch := make([]recon.Transaction, 0, batchSize)
+	var (
+		missing  []recon.InputError
+		notFound []string
+	)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		st, err := load.Transactions(batch)
+		res.Transactions.Add(st)
+		batch = batch[:0]
+		return err
+	}
+	err = o.GetTransactions(ctx, ids, func(id string, tx wire.Transaction, raw json.RawMessage, err error) error {
+		if err != nil {
+			// An id the gateway does not know is a finding for the match
+			// (a webhook or ledger line naming an unknown transaction), not
+			// a failure of the pass.
+			if errors.Is(err, fetch.ErrNotFound) || errors.Is(err, fetch.ErrRejected) {
+				res.NotFound++
+				if len(notFound) < 5 {
+					notFound = append(notFound, id)
+				}
+				return nil
+			}
+			return err
+		}
+		row, err := recon.TransactionFromWire(tx, raw, now(), units)
+		if err != nil {
+			missing = append(missing, recon.InputError{
+				Source: recon.SourceOxPay, File: "GET /payment/{oxpay_txn_id}", Text: id,
+				Reason: err.Error(), RecordedAt: now().UTC(),
+			})
+			return nil
+		}
+		batch = append(batch, row)
+		if len(batch) == batchSize {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err == nil && len(missing) > 0 {
+		_, err = load.InputErrors(missing)
+	}
+	if err != nil {
+		return res, fmt.Errorf("confirm oxpay transactions: %w", err)
+	}
+	if err := load.Commit(); err != nil {
+		return res, fmt.Errorf("store oxpay transactions: %w", err)
+	}
+	res.Duration = time.Since(start)
+	log.Info("phase done", "phase", "fetch oxpay", "mode", mode, "asked", res.Asked,
+		"transactions_new", res.Transactions.Inserted, "transactions_updated", res.Transactions.Updated,
+		"not_found", res.NotFound, "not_found_sample", notFound, "seconds", res.Duration.Seconds())
+	return res, nil
+}
