@@ -58,4 +58,3 @@ database as it was. An API that cannot be reached after retries exits 3.`,
 	cmd.Flags().BoolVar(&skipXep, "skip-xepeng", false, "only confirm OxPay transactions")
 	return cmd
 }
-
