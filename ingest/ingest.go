@@ -1,0 +1,196 @@
+package ingest
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/reconkit/reconkit/recon"
+)
+
+// Sink receives what a reader produces, in batches and in file order.
+// A Sink error stops the read and is returned wrapped. The reader reuses
+// a batch's slice once the call returns: a Sink that keeps rows past the
+// call must copy them.
+type Sink interface {
+	Webhooks([]recon.WebhookEvent) error
+	Ledger([]recon.LedgerEntry) error
+	InputErrors([]recon.InputError) error
+}
+
+// SinkFuncs is a Sink built from functions; a nil field discards what it
+// would have received. Handy for tests and for callers that only want
+// one kind of row.
+type SinkFuncs struct {
+	WebhooksFunc    func([]recon.WebhookEvent) error
+	LedgerFunc      func([]recon.LedgerEntry) error
+	InputErrorsFunc func([]recon.InputError) error
+}
+
+var _ Sink = SinkFuncs{}
+
+// Webhooks calls WebhooksFunc if set.
+func (s SinkFuncs) Webhooks(b []recon.WebhookEvent) error {
+	if s.WebhooksFunc == nil {
+		return nil
+	}
+	return s.WebhooksFunc(b)
+}
+
+// Ledger calls LedgerFunc if set.
+func (s SinkFuncs) Ledger(b []recon.LedgerEntry) error {
+	if s.LedgerFunc == nil {
+		return nil
+	}
+	return s.LedgerFunc(b)
+}
+
+// InputErrors calls InputErrorsFunc if set.
+func (s SinkFuncs) InputErrors(b []recon.InputError) error {
+	if s.InputErrorsFunc == nil {
+		return nil
+	}
+	return s.InputErrorsFunc(b)
+}
+
+// Discard is a Sink that drops everything, for benchmarks and dry runs.
+var Discard Sink = SinkFuncs{}
+
+// Kind names the input a Result describes. Its values are the Source
+// values of the InputErrors the reader records.
+type Kind string
+
+// The kinds of input this package reads.
+const (
+	KindWebhooks Kind = "webhooks"
+	KindLedger   Kind = "ledger"
+)
+
+// DefaultBatchSize is how many rows a reader hands to the Sink at once
+// when the options leave it unset.
+const DefaultBatchSize = 5000
+
+// Result describes one file that was read, for the run's inputs record.
+type Result struct {
+	File   string `json:"file"`
+	Kind   Kind   `json:"kind"`
+	SHA256 string `json:"sha256"` // of the file's bytes as stored (compressed, if gzipped)
+	// Lines counts physical lines (webhook logs, CSV) or sheet rows
+	// (XLSX) read, blank ones and the header included.
+	Lines  int `json:"lines"`
+	Rows   int `json:"rows"`   // rows handed to the Sink
+	Errors int `json:"errors"` // input errors handed to the Sink
+}
+
+// maxTextBytes bounds InputError.Text: enough to recognise the line in
+// the file, small enough that a 16 MiB line does not land in a report.
+const maxTextBytes = 200
+
+// errorText makes the offending input fit for storage and reports: valid
+// UTF-8 without NULs (so the database and the workbook take it), at most
+// maxTextBytes long, never cut inside a character.
+func errorText(b []byte) string {
+	if len(b) > 4*maxTextBytes {
+		b = b[:4*maxTextBytes] // enough to fill the result even if most bytes are replaced
+	}
+	s := string(b)
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	if len(s) <= maxTextBytes {
+		return s
+	}
+	cut := maxTextBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+// batcher collects rows and errors and hands them to the Sink in
+// batches, counting what it handed over.
+type batcher struct {
+	sink   Sink
+	size   int
+	hooks  []recon.WebhookEvent
+	ledger []recon.LedgerEntry
+	errs   []recon.InputError
+	rows   int
+	nerrs  int
+}
+
+func newBatcher(sink Sink, size int) *batcher {
+	if size <= 0 {
+		size = DefaultBatchSize
+	}
+	return &batcher{sink: sink, size: size}
+}
+
+func (b *batcher) webhook(e recon.WebhookEvent) error {
+	b.hooks = append(b.hooks, e)
+	b.rows++
+	if len(b.hooks) >= b.size {
+		return b.flushWebhooks()
+	}
+	return nil
+}
+
+func (b *batcher) entry(e recon.LedgerEntry) error {
+	b.ledger = append(b.ledger, e)
+	b.rows++
+	if len(b.ledger) >= b.size {
+		return b.flushLedger()
+	}
+	return nil
+}
+
+func (b *batcher) inputError(e recon.InputError) error {
+	b.errs = append(b.errs, e)
+	b.nerrs++
+	if len(b.errs) >= b.size {
+		return b.flushErrors()
+	}
+	return nil
+}
+
+func (b *batcher) flushWebhooks() error {
+	if len(b.hooks) == 0 {
+		return nil
+	}
+	err := b.sink.Webhooks(b.hooks)
+	clear(b.hooks) // drop references to Raw strings the sink no longer needs
+	b.hooks = b.hooks[:0]
+	return err
+}
+
+func (b *batcher) flushLedger() error {
+	if len(b.ledger) == 0 {
+		return nil
+	}
+	err := b.sink.Ledger(b.ledger)
+	clear(b.ledger)
+	b.ledger = b.ledger[:0]
+	return err
+}
+
+func (b *batcher) flushErrors() error {
+	if len(b.errs) == 0 {
+		return nil
+	}
+	err := b.sink.InputErrors(b.errs)
+	clear(b.errs)
+	b.errs = b.errs[:0]
+	return err
+}
+
+// flush hands over whatever is left, errors last so that a sink that
+// stops on errors (strict mode) has seen the good rows first.
+func (b *batcher) flush() error {
+	if err := b.flushWebhooks(); err != nil {
+		return err
+	}
+	if err := b.flushLedger(); err != nil {
+		return err
+	}
+	return b.flushErrors()
+}

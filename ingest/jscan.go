@@ -1,0 +1,383 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// A few helpers that walk JSON already checked by json.Valid. Webhook
+// lines are read this way rather than with json.Unmarshal at each level
+// (log line, payload, notification), which validated and decoded the
+// same bytes three times over and made parsing the bottleneck. They keep
+// exact byte spans, which is what signatures and object bodies need.
+// Every function assumes valid input: call json.Valid first.
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	i++
+	// Most strings here are short keys and ids, for which a plain loop
+	// beats IndexByte's set-up.
+	for end := min(i+16, len(b)); i < end; i++ {
+		switch b[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			i++ // the escaped byte
+		}
+	}
+	if i >= len(b) {
+		return len(b)
+	}
+	for {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return len(b)
+		}
+		i += q
+		// The quote is escaped when an odd run of backslashes precedes it.
+		n := 0
+		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+			n++
+		}
+		i++
+		if n%2 == 0 {
+			return i
+		}
+	}
+}
+
+// skipValue returns the index just past the value starting at b[i]. It
+// counts depth instead of recursing, so nesting cannot exhaust the stack.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch c := b[i]; c {
+		case '"':
+			i = skipString(b, i)
+		case '{', '[':
+			depth++
+			i++
+		case '}', ']':
+			depth--
+			i++
+		case ',', ':', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+			i++
+		default: // a number or a literal
+			i++
+			for i < len(b) && !isSpace(b[i]) && b[i] != ',' && b[i] != '}' && b[i] != ']' {
+				i++
+			}
+		}
+		if depth == 0 {
+			return i
+		}
+	}
+	return i
+}
+
+// jsonDoc is a JSON text that validJSON accepted, with the end offsets
+// of its outermost containers: walking an object then steps over a
+// nested object at once instead of scanning it again, and a webhook
+// line's payload is walked once at each level instead of three times.
+type jsonDoc struct {
+	b     []byte
+	spans [16]struct{ start, end int }
+	n     int
+}
+
+// parse validates b as one JSON value, recording the spans of the
+// containers at most depth levels deep.
+func (d *jsonDoc) parse(b []byte, depth int) bool {
+	d.b, d.n = b, 0
+	v := validator{b: b, doc: d, record: depth}
+	i, ok := v.value(skipSpace(b, 0), 0)
+	return ok && skipSpace(b, i) == len(b)
+}
+
+func (d *jsonDoc) record(start, end int) {
+	if d.n < len(d.spans) {
+		d.spans[d.n].start, d.spans[d.n].end = start, end
+		d.n++
+	}
+}
+
+// skip returns the index just past the value at i.
+func (d *jsonDoc) skip(i int) int {
+	if i < len(d.b) && (d.b[i] == '{' || d.b[i] == '[') {
+		for _, s := range d.spans[:d.n] {
+			if s.start == i {
+				return s.end
+			}
+		}
+	}
+	return skipValue(d.b, i)
+}
+
+// fields calls fn with the key (decoded), the raw value and the value's
+// offset of each member of the object at offset i, in order.
+func (d *jsonDoc) fields(i int, fn func(key, val []byte, at int)) {
+	b := d.b
+	i = skipSpace(b, i)
+	if i >= len(b) || b[i] != '{' {
+		return
+	}
+	i = skipSpace(b, i+1)
+	for i < len(b) && b[i] == '"' {
+		kEnd := skipString(b, i)
+		v := skipSpace(b, skipSpace(b, kEnd)+1) // past ':'
+		vEnd := d.skip(v)
+		key := b[i+1 : kEnd-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			key = []byte(unquote(b[i:kEnd])) // rare: a key spelled with escapes
+		}
+		fn(key, b[v:vEnd], v)
+		i = skipSpace(b, vEnd)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+}
+
+// unquote decodes a JSON string value.
+func unquote(val []byte) string {
+	if bytes.IndexByte(val, '\\') < 0 {
+		return string(val[1 : len(val)-1])
+	}
+	var s string
+	json.Unmarshal(val, &s) // valid input: cannot fail
+	return s
+}
+
+// jsonType names the type of a raw value for messages.
+func jsonType(val []byte) string {
+	if len(val) == 0 {
+		return "nothing"
+	}
+	switch val[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// appendCompact appends src without the whitespace between tokens: what
+// json.Compact does to valid input, without validating it again.
+func appendCompact(dst, src []byte) []byte {
+	start := 0
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '"':
+			i = skipString(src, i)
+		case isSpace(c):
+			dst = append(dst, src[start:i]...)
+			for i < len(src) && isSpace(src[i]) {
+				i++
+			}
+			start = i
+		default:
+			i++
+		}
+	}
+	return append(dst, src[start:]...)
+}
+
+// maxDepth is encoding/json's nesting limit, kept so that validJSON and
+// json.Valid agree on every input.
+const maxDepth = 10000
+
+// validJSON reports whether b is one valid JSON value, exactly as
+// json.Valid does (FuzzValidJSON holds it to that), several times
+// faster: strings are skipped with bytes.IndexByte rather than a state
+// machine step per byte.
+func validJSON(b []byte) bool {
+	var d jsonDoc
+	return d.parse(b, 0)
+}
+
+type validator struct {
+	b      []byte
+	doc    *jsonDoc // where to record container spans, if anywhere
+	record int      // the depth down to which spans are recorded
+}
+
+func (v *validator) value(i, depth int) (int, bool) {
+	b := v.b
+	if i >= len(b) {
+		return i, false
+	}
+	switch c := b[i]; {
+	case c == '"':
+		return v.str(i)
+	case c == '{' || c == '[':
+		if depth+1 > maxDepth {
+			return i, false
+		}
+		end, ok := v.container(i, depth+1)
+		if ok && depth < v.record {
+			v.doc.record(i, end)
+		}
+		return end, ok
+	case c == '-' || c >= '0' && c <= '9':
+		return v.number(i)
+	case c == 't':
+		return v.literal(i, "true")
+	case c == 'f':
+		return v.literal(i, "false")
+	case c == 'n':
+		return v.literal(i, "null")
+	}
+	return i, false
+}
+
+func (v *validator) literal(i int, lit string) (int, bool) {
+	if len(v.b)-i < len(lit) || string(v.b[i:i+len(lit)]) != lit {
+		return i, false
+	}
+	return i + len(lit), true
+}
+
+func (v *validator) container(i, depth int) (int, bool) {
+	b := v.b
+	obj := b[i] == '{'
+	end := byte(']')
+	if obj {
+		end = '}'
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == end {
+		return i + 1, true
+	}
+	for {
+		var ok bool
+		if obj {
+			if i >= len(b) || b[i] != '"' {
+				return i, false
+			}
+			if i, ok = v.str(i); !ok {
+				return i, false
+			}
+			i = skipSpace(b, i)
+			if i >= len(b) || b[i] != ':' {
+				return i, false
+			}
+			i = skipSpace(b, i+1)
+		}
+		if i, ok = v.value(i, depth); !ok {
+			return i, false
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return i, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case end:
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+func (v *validator) str(i int) (int, bool) {
+	b := v.b
+	i++
+	for i < len(b) {
+		// Jump to the next byte that needs a look: a quote, a backslash
+		// or a control character.
+		j := i
+		for j < len(b) && b[j] >= 0x20 && b[j] != '"' && b[j] != '\\' {
+			j++
+		}
+		i = j
+		if i >= len(b) {
+			return i, false
+		}
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1, true
+		case c < 0x20:
+			return i, false
+		default: // backslash
+			if i+1 >= len(b) {
+				return i, false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if len(b)-i < 6 {
+					return i, false
+				}
+				for _, h := range b[i+2 : i+6] {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return i, false
+					}
+				}
+				i += 6
+			default:
+				return i, false
+			}
+		}
+	}
+	return i, false
+}
+
+func (v *validator) number(i int) (int, bool) {
+	b := v.b
+	if b[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
+		return i, false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return i, false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return i, false
+		}
+	}
+	return i, true
+}

@@ -1,0 +1,406 @@
+package ingest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/reconkit/reconkit/money"
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/sign"
+	"github.com/reconkit/reconkit/wire"
+)
+
+// webhookParser turns log lines into events. It is not safe for
+// concurrent use; each worker has its own.
+type webhookParser struct {
+	file    string
+	signKey string
+	units   recon.Units
+	maxLine int
+	compact []byte // scratch for the compact payload
+	// line and payload are the parsed log line and, for a string body,
+	// the payload it holds; kept to reuse their span tables.
+	line, payload jsonDoc
+	// verifier is sign.VerifyOxPay with its HMAC state kept per worker.
+	verifier *sign.OxPayVerifier
+}
+
+// badLine is why a line could not be used; parse returns it in place of
+// an event.
+type badLine struct{ reason string }
+
+func (p *webhookParser) fail(no int, format string, args ...any) *badLine {
+	return &badLine{reason: fmt.Sprintf("line %d: ", no) + fmt.Sprintf(format, args...)}
+}
+
+// notification holds the raw values of the fields read from an OxPay
+// notification body (wire.Notification); nil means absent or null.
+type notification struct {
+	txnID, origTxnID, ref, hostTxnID, state, currency, amount, refund []byte
+}
+
+// parse reads one non-blank log line (without its line terminator).
+func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine) {
+	var ev recon.WebhookEvent
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		return ev, p.fail(no, "NUL byte at column %d; the log is binary or corrupt", i+1)
+	}
+	if !utf8.Valid(line) {
+		return ev, p.fail(no, "not valid UTF-8; webhook logs must be UTF-8 JSON Lines")
+	}
+	if !p.line.parse(line, 3) {
+		var v any
+		err := json.Unmarshal(line, &v) // only to say where it breaks
+		return ev, p.fail(no, "broken JSON: %v", err)
+	}
+	if first := line[skipSpace(line, 0)]; first != '{' {
+		return ev, p.fail(no, "not a webhook log record: want an object with received_at, headers and body, got a JSON %s", jsonType(line[skipSpace(line, 0):]))
+	}
+
+	var receivedRaw, headers, body []byte
+	var headersAt, bodyAt int
+	p.line.fields(0, func(key, val []byte, at int) {
+		switch {
+		case string(key) == "received_at":
+			receivedRaw = val
+		case string(key) == "headers":
+			headers, headersAt = val, at
+		case string(key) == "body":
+			body, bodyAt = val, at
+		}
+	})
+	received, bad := p.receivedAt(receivedRaw, no)
+	if bad != nil {
+		return ev, bad
+	}
+	sig, present, bad := p.signature(headers, headersAt, no)
+	if bad != nil {
+		return ev, bad
+	}
+
+	// doc holds the payload and pat its offset there: the line itself
+	// for an object body, the decoded bytes for a string body.
+	var payload []byte
+	doc, pat := &p.line, bodyAt
+	switch jsonType(body) {
+	case "nothing", "null":
+		return ev, p.fail(no, "body is missing")
+	case "object":
+		payload = body
+	case "string":
+		payload = []byte(unquote(body))
+		if !p.payload.parse(payload, 2) {
+			return ev, p.fail(no, "payload is not an OxPay notification: the body string does not hold valid JSON")
+		}
+		doc, pat = &p.payload, skipSpace(payload, 0)
+	default:
+		return ev, p.fail(no, "body is neither a JSON object nor a string holding one")
+	}
+
+	var statusRaw, nbody []byte
+	var nbodyAt int
+	if t := jsonType(doc.b[pat:]); t != "object" {
+		return ev, p.fail(no, "payload is not an OxPay notification: it is a JSON %s, want an object", t)
+	}
+	var envErr string
+	doc.fields(pat, func(key, val []byte, at int) {
+		switch {
+		case string(key) == "headers":
+			switch t := jsonType(val); t {
+			case "object":
+				doc.fields(at, func(key, val []byte, _ int) {
+					if string(key) == "status_code" {
+						statusRaw = val
+					}
+				})
+			case "null":
+			default:
+				envErr = "payload headers is a JSON " + t + ", want an object"
+			}
+		case string(key) == "body":
+			nbody, nbodyAt = val, at
+		}
+	})
+	if envErr != "" {
+		return ev, p.fail(no, "payload is not an OxPay notification: %s", envErr)
+	}
+	if jsonType(nbody) != "object" {
+		return ev, p.fail(no, "unrecognised notification: the payload has no body object")
+	}
+	var n notification
+	doc.fields(nbodyAt, func(key, val []byte, _ int) {
+		if jsonType(val) == "null" {
+			val = nil // absent, as encoding/json would leave it
+		}
+		switch {
+		case string(key) == "oxpay_txn_id":
+			n.txnID = val
+		case string(key) == "oxpay_original_txn_id":
+			n.origTxnID = val
+		case string(key) == "merchant_reference_id":
+			n.ref = val
+		case string(key) == "host_txn_id":
+			n.hostTxnID = val
+		case string(key) == "transaction_state":
+			n.state = val
+		case string(key) == "transaction_amount":
+			n.amount = val
+		case string(key) == "refund_amount":
+			n.refund = val
+		case string(key) == "transaction_currency":
+			n.currency = val
+		}
+	})
+	var strs [6]string
+	for i, f := range []struct {
+		name string
+		val  []byte
+	}{
+		{"oxpay_txn_id", n.txnID}, {"oxpay_original_txn_id", n.origTxnID}, {"merchant_reference_id", n.ref},
+		{"host_txn_id", n.hostTxnID}, {"transaction_state", n.state}, {"transaction_currency", n.currency},
+	} {
+		if f.val == nil {
+			continue
+		}
+		if t := jsonType(f.val); t != "string" {
+			return ev, p.fail(no, "unrecognised notification: body.%s is a JSON %s, want a string", f.name, t)
+		}
+		strs[i] = unquote(f.val)
+	}
+	txnID, state, currency := strs[0], strs[4], strs[5]
+
+	switch {
+	case n.origTxnID != nil && n.refund != nil:
+		ev.Kind = wire.WebhookRefund
+	case state == wire.StateVoided:
+		ev.Kind = wire.WebhookVoid
+	case n.txnID != nil && n.state != nil && n.amount != nil:
+		ev.Kind = wire.WebhookPayment
+	default:
+		return ev, p.fail(no, "unrecognised notification: the body is neither a payment (oxpay_txn_id, transaction_state, transaction_amount), a refund (oxpay_original_txn_id, refund_amount) nor a void (transaction_state voided)")
+	}
+	if strings.TrimSpace(txnID) == "" {
+		return ev, p.fail(no, "%s notification without an oxpay_txn_id", ev.Kind)
+	}
+	if currency == "" {
+		return ev, p.fail(no, "%s notification %s without a transaction_currency", ev.Kind, clip([]byte(txnID)))
+	}
+	if !money.Known(currency) {
+		return ev, p.fail(no, "unknown currency %q in body.transaction_currency; add it to money's table if it is real", clip([]byte(currency)))
+	}
+	amount, bad := p.amount(n.amount, "transaction_amount", currency, no)
+	if bad != nil {
+		return ev, bad
+	}
+	refund, bad := p.amount(n.refund, "refund_amount", currency, no)
+	if bad != nil {
+		return ev, bad
+	}
+	status, bad := p.statusCode(statusRaw, no)
+	if bad != nil {
+		return ev, bad
+	}
+
+	ev.ReceivedAt = received
+	ev.OxpayTxnID = txnID
+	ev.OriginalTxnID = strs[1]
+	ev.MerchantReferenceID = strs[2]
+	ev.HostTxnID = strs[3]
+	ev.State = state
+	ev.Currency = currency
+	ev.AmountMinor = amount
+	ev.RefundAmountMinor = refund
+	ev.StatusCode = status
+	ev.SigCheck = p.verify(payload, sig, present)
+	ev.Raw = string(payload)
+	ev.SourceFile = p.file
+	ev.SourceLine = no
+	ev.DeliveryKey = hashHex(line)
+	p.compact = appendCompact(p.compact[:0], payload)
+	ev.DedupKey = dedupKey(ev.OxpayTxnID, ev.Kind, ev.State, p.compact)
+	return ev, nil
+}
+
+// verify checks a delivery's signature. A signature with no key to check
+// it against is recorded as invalid: it cannot be trusted, and checking
+// it with an empty key would accept anyone who signs with an empty key.
+func (p *webhookParser) verify(payload []byte, sig string, present bool) string {
+	if !present || strings.TrimSpace(sig) == "" {
+		return recon.SigUnsigned
+	}
+	if p.signKey == "" {
+		return recon.SigInvalid
+	}
+	if p.verifier == nil {
+		p.verifier = sign.NewOxPayVerifier(p.signKey)
+	}
+	return string(p.verifier.Verify(payload, sig))
+}
+
+func (p *webhookParser) receivedAt(raw []byte, no int) (time.Time, *badLine) {
+	if isNull(raw) {
+		return time.Time{}, p.fail(no, "received_at is missing")
+	}
+	if jsonType(raw) != "string" {
+		return time.Time{}, p.fail(no, "received_at %s is not a string", clip(raw))
+	}
+	s := unquote(raw)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, p.fail(no, "received_at %q is not an RFC 3339 time", clip([]byte(s)))
+	}
+	t = t.UTC()
+	if y := t.Year(); y < minYear || y > maxYear {
+		return time.Time{}, p.fail(no, "received_at %s is outside the years %d to %d", s, minYear, maxYear)
+	}
+	return t, nil
+}
+
+// The years a date in any input may fall in: anything else is a typo or
+// a zero value (0001-01-01) that would sort before every real row.
+const (
+	minYear = 2000
+	maxYear = 2100
+)
+
+// signature finds the Signature header whatever its case. Two spellings
+// with different values are an error rather than a coin toss on map order.
+func (p *webhookParser) signature(headers []byte, at, no int) (sig string, present bool, bad *badLine) {
+	switch t := jsonType(headers); t {
+	case "nothing", "null":
+		return "", false, nil
+	case "object":
+	default:
+		return "", false, p.fail(no, "headers is a JSON %s, want an object", t)
+	}
+	p.line.fields(at, func(key, val []byte, _ int) {
+		if bad != nil || isNull(val) {
+			return
+		}
+		if !bytes.EqualFold(key, []byte("signature")) {
+			return
+		}
+		if jsonType(val) != "string" {
+			bad = p.fail(no, "headers.%s is not a string", key)
+			return
+		}
+		s := unquote(val)
+		if present && s != sig {
+			bad = p.fail(no, "two different Signature headers")
+			return
+		}
+		sig, present = s, true
+	})
+	if bad != nil {
+		return "", false, bad
+	}
+	return sig, present, nil
+}
+
+// amount reads an OxPay amount: a JSON integer in the source's units,
+// converted to the currency's minor units. Absent is zero.
+func (p *webhookParser) amount(raw []byte, field, currency string, no int) (int64, *badLine) {
+	if isNull(raw) {
+		return 0, nil
+	}
+	v, reason := wholeNumber(raw)
+	if reason != "" {
+		return 0, p.fail(no, "body.%s %s %s", field, clip(raw), reason)
+	}
+	minor, err := p.units.ToMinor(recon.SourceOxPay, currency, v)
+	if err != nil {
+		return 0, p.fail(no, "body.%s: %v", field, err)
+	}
+	return minor, nil
+}
+
+// noStatusCode is the StatusCode of an event whose payload carries none:
+// 0 means success, so absence must not read as it.
+const noStatusCode = -1
+
+func (p *webhookParser) statusCode(raw []byte, no int) (int, *badLine) {
+	if isNull(raw) {
+		return noStatusCode, nil
+	}
+	v, reason := wholeNumber(raw)
+	if reason == "" && v > 1<<31-1 {
+		reason = "is beyond the int32 range"
+	}
+	if reason != "" {
+		return 0, p.fail(no, "headers.status_code %s %s", clip(raw), reason)
+	}
+	return int(v), nil
+}
+
+// wholeNumber parses a JSON number as a non-negative int64 exactly, or
+// says in a few words why it is not one.
+func wholeNumber(raw []byte) (int64, string) {
+	s := string(raw)
+	switch {
+	case s == "" || s[0] == '"':
+		return 0, "is a string, want a whole number"
+	case s[0] != '-' && (s[0] < '0' || s[0] > '9'):
+		return 0, "is not a number"
+	case s[0] == '-':
+		return 0, "is negative"
+	case strings.ContainsAny(s, ".eE"):
+		return 0, "is not a whole number"
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, "is beyond the int64 range"
+		}
+		return 0, "is not a whole number"
+	}
+	return v, ""
+}
+
+// dedupKey identifies a notification across redeliveries: the same
+// transaction, kind and state with the same payload once whitespace is
+// set aside.
+func dedupKey(txnID, kind, state string, compact []byte) string {
+	ph := sha256.Sum256(compact)
+	var buf [256]byte
+	b := append(buf[:0], txnID...)
+	b = append(b, 0x1f)
+	b = append(b, kind...)
+	b = append(b, 0x1f)
+	b = append(b, state...)
+	b = append(b, 0x1f)
+	b = hex.AppendEncode(b, ph[:])
+	return hashHex(b)
+}
+
+func hashHex(b []byte) string {
+	h := sha256.Sum256(b)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], h[:])
+	return string(out[:])
+}
+
+func isNull(raw []byte) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+// clip shortens a value quoted in a reason: reasons are read by people
+// and must not carry a megabyte of JSON.
+func clip(b []byte) string {
+	const n = 40
+	if len(b) <= n {
+		return string(b)
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return string(b[:cut]) + "…"
+}
