@@ -124,3 +124,62 @@ func TestFetchUnreachableExits3(t *testing.T) {
 		t.Errorf("the error must name the endpoint: %s", errs)
 	}
 }
+
+func TestIngest(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "recon.db")
+	cfg := writeFile(t, filepath.Join(dir, "recon.yaml"), "database: "+dbPath+"\n")
+	data, err := gen.Generate(gen.Options{Seed: 5, Orders: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := data.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	// A log with one broken line between good ones: the rest still loads.
+	good, err := os.ReadFile(filepath.Join(dir, "webhooks.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(good), "\n")
+	broken := writeFile(t, filepath.Join(dir, "broken.jsonl"), lines[0]+"{not json\n"+strings.Join(lines[1:], ""))
+
+	code, _, errs := runCLI(t, sandboxEnv, "ingest", "webhooks", "--config", cfg, "--strict", broken)
+	if code != ExitThreshold || !strings.Contains(errs, "broken.jsonl:2") {
+		t.Fatalf("--strict: got exit %d, want %d naming broken.jsonl:2:\n%s", code, ExitThreshold, errs)
+	}
+	code, out, errs := runCLI(t, sandboxEnv, "ingest", "webhooks", "--config", cfg, broken)
+	if code != 0 || !strings.Contains(errs, "broken.jsonl:2") || !strings.Contains(out, "1 input errors") {
+		t.Fatalf("got exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, sandboxEnv, "ingest", "ledger", "--config", cfg, filepath.Join(dir, "ledger.*"))
+	if code != 0 {
+		t.Fatalf("ledger: exit %d: %s", code, errs)
+	}
+	// Ingesting again adds nothing.
+	code, out, _ = runCLI(t, sandboxEnv, "ingest", "ledger", "--config", cfg, filepath.Join(dir, "ledger.csv"))
+	if code != 0 || !strings.Contains(out, " 0 added") {
+		t.Fatalf("re-ingest: exit %d: %s", code, out)
+	}
+
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	for table, want := range map[string]int{"webhook_events": len(data.Webhooks), "ledger_entries": len(data.Ledger), "input_errors": 1} {
+		if n, err := db.Count(ctx, table); err != nil || int(n) != want {
+			t.Errorf("%s: got %d (%v), want %d", table, n, err, want)
+		}
+	}
+
+	// A missing file and a header without a mapped column are usage errors naming what is wrong.
+	if code, _, errs := runCLI(t, sandboxEnv, "ingest", "ledger", "--config", cfg, filepath.Join(dir, "nope.csv")); code != ExitUsage || !strings.Contains(errs, "nope.csv") {
+		t.Errorf("missing file: exit %d: %s", code, errs)
+	}
+	odd := writeFile(t, filepath.Join(dir, "odd.csv"), "Date,Ref,Debit,Credit\n01/11/2026,X,,1\n")
+	if code, _, errs := runCLI(t, sandboxEnv, "ingest", "ledger", "--config", cfg, odd); code != ExitUsage || !strings.Contains(errs, "Reference") {
+		t.Errorf("missing column: exit %d: %s", code, errs)
+	}
+}

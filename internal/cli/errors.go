@@ -6,6 +6,7 @@ import (
 
 	"github.com/reconkit/reconkit/config"
 	"github.com/reconkit/reconkit/fetch"
+	"github.com/reconkit/reconkit/ingest"
 )
 
 // Exit codes, documented in the README and in `recon --help`.
@@ -41,12 +42,14 @@ func usageError(err error) error { return withCode(ExitUsage, err) }
 func exitCode(err error) int {
 	var ee *exitError
 	var problems config.Problems
+	var columns *ingest.MissingColumnsError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &problems):
+	case errors.As(err, &problems), errors.As(err, &columns):
+		// A ledger whose header lacks a mapped column is a config mismatch.
 		return ExitUsage
 	case errors.Is(err, fetch.ErrUnreachable), errors.Is(err, fetch.ErrInconsistent), errors.Is(err, context.DeadlineExceeded):
 		return ExitUnreachable
