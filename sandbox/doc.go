@@ -34,7 +34,8 @@
 //
 // Every call needs Authorization: Bearer <api key> and a User-Agent; every
 // POST a Signature header (HMAC-SHA256 of the body with the sign key).
-// Missing or wrong credentials are 401, anything else rejected is 400 with
+// A missing or wrong API key is 401; a bad Signature, like anything else
+// rejected, is 400 with
 // headers.status_code 2 and body {status: "Rejected", status_desc}.
 //
 // Default credentials (DefaultConfig): Xepeng client sandbox-client /

@@ -67,8 +67,10 @@ func (s *Server) oxpayAuth(w http.ResponseWriter, r *http.Request, body []byte) 
 		s.oxReject(w, http.StatusUnauthorized, "Invalid or missing API key.")
 		return false
 	}
+	// OxPay reports a bad payload signature as a rejected request (HTTP
+	// 400), as it does every other payload problem; 401 is for the key.
 	if r.Method == http.MethodPost && !sign.VerifyOxPay(s.cfg.OxPaySignKey, body, r.Header.Get("Signature")).Valid() {
-		s.oxReject(w, http.StatusUnauthorized, "Missing or invalid Signature header.")
+		s.oxReject(w, http.StatusBadRequest, "Missing or invalid Signature header.")
 		return false
 	}
 	if r.Header.Get("User-Agent") == "" {

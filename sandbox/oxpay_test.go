@@ -40,17 +40,17 @@ func TestOxPayAuth(t *testing.T) {
 			r := e.oxpayRequest("POST", "/oxpay/payment", body)
 			r.Header.Del("Signature")
 			return r
-		}, 401},
+		}, 400},
 		{"POST signed with another key", func() *http.Request {
 			r := e.oxpayRequest("POST", "/oxpay/payment", body)
 			r.Header.Set("Signature", sign.OxPay("other-key", body))
 			return r
-		}, 401},
+		}, 400},
 		{"body tampered after signing", func() *http.Request {
 			r := e.oxpayRequest("POST", "/oxpay/payment", []byte(strings.Replace(string(body), `"value":100`, `"value":1`, 1)))
 			r.Header.Set("Signature", sign.OxPay(e.cfg.OxPaySignKey, body))
 			return r
-		}, 401},
+		}, 400},
 		{"pretty body signed compactly", func() *http.Request {
 			ref := e.payment("AUTH-2", 100, "SGD")
 			pretty, _ := json.MarshalIndent(ref, "", "  ")
