@@ -34,7 +34,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 demo: build
-	./scripts/demo.sh
+	./$(BIN)/recon demo --dir demo
 
 clean:
 	rm -rf $(BIN) demo

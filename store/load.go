@@ -21,6 +21,9 @@ type UpsertStats struct {
 	Unchanged int `json:"unchanged"`
 }
 
+// Total is the number of rows the load was given.
+func (s UpsertStats) Total() int { return s.Inserted + s.Updated + s.Unchanged }
+
 // Add adds o to s, to total the batches of one load.
 func (s *UpsertStats) Add(o UpsertStats) {
 	s.Inserted += o.Inserted

@@ -70,13 +70,11 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, pageSize int
 	}
 	res.Duration = time.Since(start)
 	log.Info("phase done", "phase", "fetch xepeng",
-		"orders", total(res.Orders), "orders_new", res.Orders.Inserted, "orders_updated", res.Orders.Updated,
-		"payment_links", total(res.PaymentLinks), "links_new", res.PaymentLinks.Inserted, "links_updated", res.PaymentLinks.Updated,
+		"orders", res.Orders.Total(), "orders_new", res.Orders.Inserted, "orders_updated", res.Orders.Updated,
+		"payment_links", res.PaymentLinks.Total(), "links_new", res.PaymentLinks.Inserted, "links_updated", res.PaymentLinks.Updated,
 		"seconds", res.Duration.Seconds())
 	return res, nil
 }
-
-func total(s store.UpsertStats) int { return s.Inserted + s.Updated + s.Unchanged }
 
 // Confirm modes: which OxPay transactions to ask the API for.
 const (
