@@ -183,3 +183,80 @@ func TestIngest(t *testing.T) {
 		t.Errorf("missing column: exit %d: %s", code, errs)
 	}
 }
+
+// nightSetup writes a generated night's inputs and a config pointing at a
+// sandbox serving the same world.
+func nightSetup(t *testing.T, url string, data *gen.Dataset) (cfgPath, dbPath string) {
+	t.Helper()
+	dir := t.TempDir()
+	inbox := filepath.Join(dir, "inbox")
+	if err := os.MkdirAll(inbox, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := data.WriteFiles(inbox); err != nil {
+		t.Fatal(err)
+	}
+	dbPath = filepath.Join(dir, "recon.db")
+	cfgPath = writeFile(t, filepath.Join(dir, "recon.yaml"), "database: "+dbPath+
+		"\nhttp:\n  max_attempts: 2\nxepeng:\n  base_url: "+url+"\noxpay:\n  base_url: "+url+"/oxpay\n"+
+		"inputs:\n  webhooks: ["+filepath.Join(inbox, "webhooks*.jsonl")+"]\n  ledger: ["+filepath.Join(inbox, "ledger.csv")+"]\n")
+	return cfgPath, dbPath
+}
+
+func TestRunNight(t *testing.T) {
+	url, data := startSandbox(t, 400)
+	cfg, dbPath := nightSetup(t, url, data)
+
+	code, _, errs := runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", "2026-11-02")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errs)
+	}
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	run, ok, err := db.LastRun(ctx, "run", "")
+	if err != nil || !ok || run.Status != "ok" || run.BusinessDate != "2026-11-02" || run.EndedAt == nil {
+		t.Fatalf("run record: %+v ok=%v err=%v", run, ok, err)
+	}
+	for table, want := range map[string]int{"orders": len(data.Orders), "webhook_events": len(data.Webhooks), "ledger_entries": len(data.Ledger)} {
+		if n, err := db.Count(ctx, table); err != nil || int(n) != want {
+			t.Errorf("%s: got %d (%v), want %d", table, n, err, want)
+		}
+	}
+	if n, _ := db.Count(ctx, "transactions"); n == 0 {
+		t.Error("no OxPay transaction was confirmed")
+	}
+
+	// While another process holds the lock, a run exits 4 and touches nothing.
+	lk, err := acquireLock(dbPath + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = runCLI(t, sandboxEnv, "run", "--config", cfg)
+	lk.release()
+	if code != ExitLocked || !strings.Contains(errs, "another run holds the lock") {
+		t.Fatalf("locked: got exit %d: %s", code, errs)
+	}
+}
+
+func TestRunAgainstStoppedServerExits3(t *testing.T) {
+	url, data := startSandbox(t, 50)
+	cfg, dbPath := nightSetup(t, "http://127.0.0.1:1", data)
+	_ = url
+	code, _, errs := runCLI(t, sandboxEnv, "run", "--config", cfg)
+	if code != ExitUnreachable {
+		t.Fatalf("got exit %d, want %d: %s", code, ExitUnreachable, errs)
+	}
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	run, ok, err := db.LastRun(context.Background(), "run", "")
+	if err != nil || !ok || run.Status != "failed" || !strings.Contains(run.Error, "/openapi/orders") {
+		t.Fatalf("a failed run must be recorded with its error: %+v", run)
+	}
+}
