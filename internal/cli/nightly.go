@@ -172,4 +172,3 @@ func globAll(patterns []string) ([]string, error) {
 	sort.Strings(out)
 	return out, nil
 }
-
