@@ -1,0 +1,413 @@
+package diff
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// location renders where a finding is in both files, "old.yaml:12 -> new.yaml:14".
+func (r *Report) location(f Finding) string {
+	if f.File != "" {
+		return fmt.Sprintf("%s:%d", f.File, f.NewLine)
+	}
+	var parts []string
+	if f.OldLine > 0 {
+		parts = append(parts, fmt.Sprintf("%s:%d", r.OldName, f.OldLine))
+	}
+	if f.NewLine > 0 {
+		parts = append(parts, fmt.Sprintf("%s:%d", r.NewName, f.NewLine))
+	}
+	return strings.Join(parts, " -> ")
+}
+
+func (f Finding) verdict() string {
+	switch {
+	case f.Ignored != nil:
+		return "IGNORED"
+	case f.Rule == RuleIgnoreExpired:
+		return "EXPIRED"
+	case f.Breaking:
+		return "BREAKING"
+	}
+	return "ok"
+}
+
+// judgement says in words how the directions were judged, for findings
+// whose rule depends on direction.
+func (f Finding) judgement() string {
+	if len(f.Directions) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, d := range f.Directions {
+		word := "not breaking"
+		for _, b := range f.BreakingIn {
+			if b == d {
+				word = "breaking"
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s in %ss", word, d))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (f Finding) where() string {
+	if f.Component != "" {
+		return "component " + f.Component
+	}
+	if f.Method != "" {
+		return f.Method + " " + f.Path
+	}
+	return f.Path
+}
+
+func opsList(ops []Operation) string {
+	var parts []string
+	for _, o := range ops {
+		s := o.String()
+		if len(o.Directions) > 0 {
+			var ds []string
+			for _, d := range o.Directions {
+				ds = append(ds, string(d))
+			}
+			s += " (" + strings.Join(ds, "+") + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (r *Report) verdictLine() string {
+	s := r.Summary
+	status := "pass"
+	if r.Failed {
+		status = "FAIL"
+	}
+	return fmt.Sprintf("%d changes: %d breaking, %d not breaking, %d ignored, %d expired ignore entries; fail-on %s: %s",
+		s.Total, s.Breaking, s.NonBreaking, s.Ignored, s.Expired, r.FailOn, status)
+}
+
+// WriteText writes the console form: one block per finding, breaking first.
+func (r *Report) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	ew.printf("contract diff %s -> %s\n", r.OldName, r.NewName)
+	for _, f := range r.Findings {
+		ew.printf("\n%-8s %s  %s\n", f.verdict(), f.Rule, f.Pointer)
+		ew.printf("         %s", f.Message)
+		if j := f.judgement(); j != "" {
+			ew.printf(" (%s)", j)
+		}
+		ew.printf("\n")
+		if loc := r.location(f); loc != "" {
+			ew.printf("         at %s\n", loc)
+		}
+		if w := f.where(); w != "" && f.Component != "" {
+			ew.printf("         in %s\n", w)
+		}
+		if len(f.Operations) > 0 {
+			ew.printf("         reaches %s\n", opsList(f.Operations))
+		}
+		if f.Ignored != nil {
+			ew.printf("         ignored until %s: %s\n", f.Ignored.Expires, f.Ignored.Reason)
+		}
+		ew.printf("         id %s\n", f.ID)
+	}
+	for _, wn := range r.Warnings {
+		ew.printf("\nwarning: %s\n", wn)
+	}
+	ew.printf("\n%s\n", r.verdictLine())
+	return ew.err
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// mdEscape keeps a value from breaking a Markdown table row.
+func mdEscape(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// WriteMarkdown writes a summary and a table, for pull-request comments.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	ew := &errWriter{w: w}
+	ew.printf("## contract diff `%s` → `%s`\n\n", r.OldName, r.NewName)
+	ew.printf("%s\n\n", r.verdictLine())
+	if len(r.Findings) > 0 {
+		ew.printf("| | Rule | Change | Where | Reaches | Lines |\n|---|---|---|---|---|---|\n")
+		for _, f := range r.Findings {
+			change := f.Message
+			if j := f.judgement(); j != "" {
+				change += " (" + j + ")"
+			}
+			if f.Ignored != nil {
+				change += fmt.Sprintf(" — ignored until %s: %s", f.Ignored.Expires, f.Ignored.Reason)
+			}
+			ew.printf("| %s | `%s` | %s | `%s` | %s | %s |\n", f.verdict(), f.Rule, mdEscape(change),
+				mdEscape(f.Pointer), mdEscape(opsList(f.Operations)), mdEscape(r.location(f)))
+		}
+	}
+	for _, wn := range r.Warnings {
+		ew.printf("\n> warning: %s\n", mdEscape(wn))
+	}
+	return ew.err
+}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+// fails reports whether a finding crosses the report's fail-on level, which
+// is what makes its JUnit test case a failure.
+func (r *Report) fails(f Finding) bool {
+	if f.Ignored != nil || r.FailOn == FailOnNone {
+		return false
+	}
+	return r.FailOn == FailOnAny || f.Breaking
+}
+
+// WriteJUnit writes one test case per finding: a failure when the finding
+// crosses the fail-on level, skipped when an ignore entry accepts it.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	suite := junitSuite{Name: fmt.Sprintf("contract diff %s -> %s", r.OldName, r.NewName)}
+	for _, f := range r.Findings {
+		class := f.where()
+		if class == "" {
+			class = "document"
+		}
+		c := junitCase{Name: f.Rule + " " + f.Pointer, Classname: class}
+		detail := f.Message
+		if j := f.judgement(); j != "" {
+			detail += " (" + j + ")"
+		}
+		detail += "\nat " + r.location(f)
+		if len(f.Operations) > 0 {
+			detail += "\nreaches " + opsList(f.Operations)
+		}
+		detail += "\nid " + f.ID
+		switch {
+		case f.Ignored != nil:
+			c.Skipped = &junitSkipped{Message: fmt.Sprintf("ignored until %s: %s", f.Ignored.Expires, f.Ignored.Reason)}
+			suite.Skipped++
+		case r.fails(f):
+			c.Failure = &junitFailure{Message: f.Message, Type: f.Rule, Text: detail}
+			suite.Failures++
+		default:
+			c.SystemOut = detail
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	suite.Tests = len(suite.Cases)
+	doc := junitSuites{Name: "contract diff", Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// SARIF 2.1.0, the subset code-scanning tools read.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID               string            `json:"id"`
+	ShortDescription sarifText         `json:"shortDescription"`
+	DefaultConfig    sarifRuleConfig   `json:"defaultConfiguration"`
+	Properties       map[string]string `json:"properties,omitempty"`
+}
+
+type sarifRuleConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Level               string             `json:"level"`
+	Message             sarifText          `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           sarifRegion   `json:"region"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification"`
+}
+
+// SARIFSchema is the schema URI written into SARIF logs.
+const SARIFSchema = "https://json.schemastore.org/sarif-2.1.0.json"
+
+// sarifURI turns a document name into a repository-relative path: a
+// REV:PATH name keeps its PATH, which is what code-scanning tools can open.
+func sarifURI(name string) string {
+	if rev, path, ok := strings.Cut(name, ":"); ok && !strings.Contains(name, "://") && !isWindowsDrive(name) && rev != "" && path != "" {
+		return path
+	}
+	return name
+}
+
+// WriteSARIF writes a SARIF 2.1.0 log: every rule in the driver, one
+// result per finding (error when breaking, note when not, warning for an
+// expired ignore entry), ignored findings as suppressed results.
+func (r *Report) WriteSARIF(w io.Writer) error {
+	driver := sarifDriver{Name: "contract diff"}
+	index := map[string]int{}
+	for i, rule := range Rules {
+		level := "note"
+		if rule.Request == Breaking || rule.Response == Breaking {
+			level = "error"
+		}
+		if rule.ID == RuleIgnoreExpired {
+			level = "warning"
+		}
+		driver.Rules = append(driver.Rules, sarifRule{
+			ID:               rule.ID,
+			ShortDescription: sarifText{Text: rule.Summary},
+			DefaultConfig:    sarifRuleConfig{Level: level},
+			Properties:       map[string]string{"request": rule.Request.String(), "response": rule.Response.String()},
+		})
+		index[rule.ID] = i
+	}
+	results := []sarifResult{}
+	for _, f := range r.Findings {
+		level := "note"
+		switch {
+		case f.Rule == RuleIgnoreExpired:
+			level = "warning"
+		case f.Breaking:
+			level = "error"
+		}
+		uri, line := r.NewName, f.NewLine
+		switch {
+		case f.File != "":
+			uri = f.File
+		case line == 0 && f.OldLine > 0:
+			uri, line = r.OldName, f.OldLine
+		}
+		if line <= 0 {
+			line = 1
+		}
+		text := f.Message
+		if j := f.judgement(); j != "" {
+			text += " (" + j + ")"
+		}
+		if len(f.Operations) > 0 {
+			text += "; reaches " + opsList(f.Operations)
+		}
+		text += " [" + f.Pointer + "]"
+		res := sarifResult{
+			RuleID:              f.Rule,
+			RuleIndex:           index[f.Rule],
+			Level:               level,
+			Message:             sarifText{Text: text},
+			Locations:           []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(uri)}, Region: sarifRegion{StartLine: line}}}},
+			PartialFingerprints: map[string]string{"contractDiffId/v1": f.ID},
+		}
+		if f.Ignored != nil {
+			res.Suppressions = []sarifSuppression{{Kind: "external", Justification: f.Ignored.Reason + " (until " + f.Ignored.Expires + ")"}}
+		}
+		results = append(results, res)
+	}
+	log := sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}}}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}
+
+// errWriter keeps the first write error so the writers read as a list of
+// lines.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err != nil {
+		return
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
