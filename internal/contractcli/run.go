@@ -1,39 +1,49 @@
-// Package contractcli is the command layer of the contract binary. Today
-// it loads and checks the OpenAPI documents; the spec-driven test runner,
-// diff, webhook validation and lint are built on top of it.
+// Package contractcli is the command layer of the contract binary: flags,
+// the config file, the environment, exit codes and report files. The
+// engine lives in package contract and its writers in contract/report.
 package contractcli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
-	"github.com/pb33f/libopenapi"
 	"github.com/spf13/cobra"
+
+	"github.com/reconkit/reconkit/contract"
 )
 
 // Version is set at build time.
 var Version = "dev"
 
-// Exit codes, documented in the README.
+// Exit codes, documented in --help and docs/contract.md.
 const (
-	ExitOK    = 0
-	ExitFail  = 1
-	ExitUsage = 2 // bad usage, config or spec
+	ExitOK          = 0
+	ExitFail        = 1 // a breaking finding or a failed check
+	ExitUsage       = 2 // bad usage, config or spec
+	ExitUnreachable = 3 // the target did not answer at all
 )
 
-type codeError struct {
-	code int
-	err  error
-}
-
-func (e *codeError) Error() string { return e.err.Error() }
+const exitCodesHelp = `Exit codes:
+  0  no breaking finding
+  1  a breaking finding or a failed check
+  2  bad usage, config, scenario, baseline or spec
+  3  target unreachable`
 
 // Run executes the contract command line and returns the exit code.
+// Secrets come from the process environment.
 func Run(args []string, stdout, stderr io.Writer) int {
+	return RunWithEnv(args, stdout, stderr, os.Getenv)
+}
+
+// RunWithEnv is Run with the environment given as a lookup function, so
+// tests run the whole CLI in-process without touching the real one.
+func RunWithEnv(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	root := &cobra.Command{
 		Use:           "contract",
 		Short:         "Spec-driven API contract checks",
+		Long:          "Spec-driven API contract checks.\n\n" + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -62,16 +72,16 @@ func Run(args []string, stdout, stderr io.Writer) int {
 			}
 			return nil
 		},
-	})
+	}, newChecksCmd(stdout), newTestCmd(stdout, stderr, getenv))
 	err := root.Execute()
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(stderr, "contract: %v\n", err)
-	if ce, ok := err.(*codeError); ok {
-		return ce.code
+	// A failed gate has been explained by the report already.
+	if !errors.Is(err, errGateFailed) {
+		fmt.Fprintf(stderr, "contract: %v\n", err)
 	}
-	return ExitUsage
+	return exitCode(err)
 }
 
 // loadSpec builds the document's v3 model and returns its operation count.
@@ -80,20 +90,26 @@ func loadSpec(path string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read spec: %w", err)
 	}
-	doc, err := libopenapi.NewDocument(b)
+	s, err := contract.Load(path, b)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
+		return 0, err
 	}
-	m, err := doc.BuildV3Model()
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
+	return len(s.Operations), nil
+}
+
+// newChecksCmd lists every check with its default severity.
+func newChecksCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "checks",
+		Short: "List every check and finding name with its default severity",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			for _, c := range contract.Checks {
+				if _, err := fmt.Fprintf(stdout, "%-32s %-8s %s\n", c.Name, c.Severity, c.Description); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	}
-	if m == nil || m.Model.Paths == nil {
-		return 0, fmt.Errorf("%s: no paths", path)
-	}
-	n := 0
-	for _, item := range m.Model.Paths.PathItems.FromOldest() {
-		n += item.GetOperations().Len()
-	}
-	return n, nil
 }

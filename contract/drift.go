@@ -1,0 +1,316 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pb33f/libopenapi/datamodel/high/base"
+)
+
+// Drift is one difference between a JSON value and its schema, found by
+// walking the value against the resolved schema. It is independent of
+// libopenapi-validator on purpose: the validator stops at the first
+// failing branch and its strict mode only runs after a clean pass, while
+// a drift report must list every difference at once.
+type Drift struct {
+	Check   string // one of the drift check names
+	Pointer string // RFC 6901 pointer to the field
+	Message string
+	Line    int // spec line of the schema that disagrees
+	// Occurrences counts list elements with the same drift; Pointer
+	// names the first.
+	Occurrences int
+}
+
+// maxWalkDepth bounds recursion through nested data; JSON deeper than
+// this is not a contract anyone checks field by field.
+const maxWalkDepth = 64
+
+// WalkDrift compares doc (decoded with json.Decoder.UseNumber) with the
+// schema and returns every drift, deduplicated across list elements and
+// sorted by pointer and check. version is the spec's OpenAPI version
+// (3.0 honours nullable). At the root, required fields that are gone
+// together with undocumented fields that appeared are reported once, as
+// envelope_changed, instead of field by field.
+func WalkDrift(schema *base.SchemaProxy, doc any, version float32) []Drift {
+	if schema == nil || schema.Schema() == nil {
+		return nil
+	}
+	w := &walker{version: version}
+	w.walk(fold(schema.Schema(), version), proxyLine(schema), doc, "", 0)
+	return dedupe(w.out)
+}
+
+type walker struct {
+	version float32
+	out     []Drift
+	// probe is set while choosing a oneOf branch: every missing and
+	// extra field counts on its own there, so envelope folding must not
+	// make a bad branch look good.
+	probe bool
+}
+
+func (w *walker) add(check, ptr string, line int, format string, args ...any) {
+	w.out = append(w.out, Drift{Check: check, Pointer: ptr, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+// walk checks x against v. line is where the value's schema is used
+// (its property key), for type, enum, format and null findings.
+func (w *walker) walk(v *view, line int, x any, ptr string, depth int) {
+	if depth > maxWalkDepth {
+		return
+	}
+	if line == 0 {
+		line = v.line
+	}
+	if len(v.alts) > 0 {
+		w.walk(w.choose(v, x, ptr, depth), line, x, ptr, depth)
+		return
+	}
+	if x == nil {
+		if !v.nullable && len(v.types) > 0 && !slices.Contains(v.types, "null") {
+			w.add(CheckNullabilityChanged, ptr, line, "null where the schema allows only %s", strings.Join(v.types, " or "))
+		}
+		return
+	}
+	got := jsonType(x)
+	if !v.allows(got) {
+		w.add(CheckTypeChanged, ptr, line, "type changed: the schema says %s, the response has %s %s", strings.Join(v.types, " or "), got, excerptValue(x))
+		return
+	}
+	if v.hasEnum && got != "object" && got != "array" {
+		if !slices.ContainsFunc(v.enum, func(e any) bool { return sameValue(x, e) }) {
+			w.add(CheckUnknownEnumValue, ptr, line, "value %s is not one of the documented values %s", excerptValue(x), enumList(v.enum))
+		}
+	}
+	if v.format != "" {
+		if msg := formatProblem(v.format, x); msg != "" {
+			w.add(CheckFormatViolation, ptr, line, "%s", msg)
+		}
+	}
+	switch t := x.(type) {
+	case map[string]any:
+		w.object(v, t, ptr, depth)
+	case []any:
+		if v.items == nil {
+			return
+		}
+		iv := fold(v.items.Schema(), w.version)
+		il := proxyLine(v.items)
+		for i, el := range t {
+			w.walk(iv, il, el, indexPointer(ptr, i), depth+1)
+		}
+	}
+}
+
+func (w *walker) object(v *view, obj map[string]any, ptr string, depth int) {
+	var missing, extra []string
+	for _, name := range v.required {
+		if _, ok := obj[name]; ok {
+			continue
+		}
+		if p := v.prop(name); p != nil && p.Schema() != nil && p.Schema().WriteOnly != nil && *p.Schema().WriteOnly {
+			continue // write-only fields are never sent back
+		}
+		missing = append(missing, name)
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		child := childPointer(ptr, k)
+		if p := v.prop(k); p != nil {
+			w.walk(fold(p.Schema(), w.version), proxyLine(p), obj[k], child, depth+1)
+			continue
+		}
+		if pp := v.patternFor(k); pp != nil {
+			w.walk(fold(pp.Schema(), w.version), proxyLine(pp), obj[k], child, depth+1)
+			continue
+		}
+		if !v.hasProps && v.addl != nil {
+			// A map: its keys are data, not field names.
+			w.walk(fold(v.addl.Schema(), w.version), proxyLine(v.addl), obj[k], child, depth+1)
+			continue
+		}
+		if v.hasProps || v.addlFalse {
+			extra = append(extra, k)
+		}
+	}
+	if ptr == "" && !w.probe && len(missing) > 0 && len(extra) > 0 {
+		w.add(CheckEnvelopeChanged, "", v.line, "the envelope changed: documented {%s}, the response has {%s} (%s missing, %s undocumented)",
+			strings.Join(envelopeKeys(v), ", "), strings.Join(keys, ", "), strings.Join(missing, ", "), strings.Join(extra, ", "))
+		return
+	}
+	for _, name := range missing {
+		line := v.reqLine[name]
+		if line == 0 {
+			line = v.line
+		}
+		w.add(CheckMissingRequiredField, childPointer(ptr, name), line, "required field %q is missing", name)
+	}
+	for _, k := range extra {
+		w.add(CheckUndocumentedField, childPointer(ptr, k), v.line, "field %q is not in the schema", k)
+	}
+}
+
+func envelopeKeys(v *view) []string {
+	keys := make([]string, 0, len(v.props))
+	for _, p := range v.props {
+		keys = append(keys, p.name)
+	}
+	return keys
+}
+
+// patternFor returns the patternProperties schema whose pattern matches
+// key. Patterns that do not compile in Go's syntax are skipped.
+func (v *view) patternFor(key string) *base.SchemaProxy {
+	for _, p := range v.patterns {
+		re, err := regexp.Compile(p.pattern)
+		if err == nil && re.MatchString(key) {
+			return p.proxy
+		}
+	}
+	return nil
+}
+
+// choose picks, for the first oneOf/anyOf list of v, the alternative the
+// data fits best (fewest drifts, the first on a tie), and returns v with
+// it folded in.
+func (w *walker) choose(v *view, x any, ptr string, depth int) *view {
+	var best *view
+	bestN := math.MaxInt
+	for _, alt := range v.alts[0] {
+		cand := v.with(0, alt, w.version)
+		probe := &walker{version: w.version, probe: true}
+		probe.walk(cand, cand.line, x, ptr, depth)
+		if n := len(probe.out); n < bestN {
+			best, bestN = cand, n
+		}
+		if bestN == 0 {
+			break
+		}
+	}
+	return best
+}
+
+// dedupe keeps the first of drifts that differ only by list index and
+// counts the rest, then sorts by pointer and check.
+func dedupe(in []Drift) []Drift {
+	type key struct{ check, ptr string }
+	idx := map[key]int{}
+	var out []Drift
+	for _, d := range in {
+		k := key{d.Check, genericPointer(d.Pointer)}
+		if i, ok := idx[k]; ok {
+			out[i].Occurrences++
+			continue
+		}
+		d.Occurrences = 1
+		idx[k] = len(out)
+		out = append(out, d)
+	}
+	slices.SortStableFunc(out, func(a, b Drift) int {
+		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Check, b.Check)
+	})
+	return out
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// formatProblem checks the formats clients commonly parse; unknown
+// formats are annotations and pass.
+func formatProblem(format string, x any) string {
+	if n, ok := x.(json.Number); ok {
+		var bits int
+		switch format {
+		case "int32":
+			bits = 32
+		case "int64":
+			bits = 64
+		default:
+			return ""
+		}
+		if _, err := strconv.ParseInt(n.String(), 10, bits); err != nil && isIntegral(n) {
+			return fmt.Sprintf("%s does not fit in %s", n, format)
+		}
+		return ""
+	}
+	s, ok := x.(string)
+	if !ok {
+		return ""
+	}
+	bad := false
+	switch format {
+	case "date-time":
+		_, err := time.Parse(time.RFC3339Nano, s)
+		bad = err != nil || !strings.ContainsAny(s[min(10, len(s)):], "Zz+-")
+	case "date":
+		_, err := time.Parse(time.DateOnly, s)
+		bad = err != nil
+	case "time":
+		_, err := time.Parse("15:04:05Z07:00", s)
+		if err != nil {
+			_, err = time.Parse("15:04:05.999999999Z07:00", s)
+		}
+		bad = err != nil
+	case "email":
+		a, err := mail.ParseAddress(s)
+		bad = err != nil || a.Address != s
+	case "uri", "url":
+		u, err := url.Parse(s)
+		bad = err != nil || !u.IsAbs() || strings.ContainsAny(s, " \t\n")
+	case "uri-reference":
+		_, err := url.Parse(s)
+		bad = err != nil || strings.ContainsAny(s, " \t\n")
+	case "uuid":
+		bad = !uuidRE.MatchString(s)
+	case "ipv4":
+		ip := net.ParseIP(s)
+		bad = ip == nil || ip.To4() == nil || strings.Contains(s, ":")
+	case "ipv6":
+		ip := net.ParseIP(s)
+		bad = ip == nil || !strings.Contains(s, ":")
+	default:
+		return ""
+	}
+	if bad {
+		return fmt.Sprintf("%s is not a valid %s", excerptValue(s), format)
+	}
+	return ""
+}
+
+// excerptValue renders a value for a message, cut short.
+func excerptValue(x any) string {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Sprint(x)
+	}
+	s := string(b)
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
+func enumList(vals []any) string {
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		parts[i] = excerptValue(v)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}

@@ -1,0 +1,92 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/reconkit/reconkit/contract"
+)
+
+// Markdown writes a summary for a CI job page (GitHub's
+// $GITHUB_STEP_SUMMARY, GitLab's report artifacts): the verdict, a table
+// of operations and the findings grouped by severity.
+func Markdown(w io.Writer, r *contract.Result) error {
+	ew := &errWriter{w: w}
+	s := r.Summary()
+	verdict := "✅ passed"
+	if !r.Passed() {
+		verdict = "❌ failed"
+	}
+	ew.printf("## Contract test %s: %s\n\n", verdict, mdEscape(r.Title))
+	ew.printf("`%s` against `%s` (auth %s, run %s): %s, %d passed, %d failed; %d breaking, %s, %d accepted.\n\n",
+		mdCode(r.Spec), mdCode(r.BaseURL), r.Auth, mdEscape(r.RunID), plural(s.Operations, "operation"), s.OperationsPassed, s.OperationsFailed, s.Breaking, plural(s.Warnings, "warning"), s.Accepted)
+	ew.printf("| Result | Operation | Request | Calls | Failed checks |\n|---|---|---|---:|---|\n")
+	for _, o := range r.Operations {
+		mark := "✅"
+		if !o.Passed() {
+			mark = "❌"
+		}
+		var failed []string
+		for _, c := range o.Checks {
+			if c.Outcome == contract.OutcomeFail {
+				failed = append(failed, "`"+c.Name+"`")
+			}
+		}
+		ew.printf("| %s | `%s` | `%s %s` | %d | %s |\n", mark, mdCode(o.OperationID), o.Method, mdCode(o.Path), o.Calls, strings.Join(failed, ", "))
+	}
+	for _, id := range r.Skipped {
+		ew.printf("| ⏭️ | `%s` | | 0 | skipped by config |\n", mdCode(id))
+	}
+	sections := []struct {
+		title string
+		keep  func(contract.Finding) bool
+	}{
+		{"Breaking findings", func(f contract.Finding) bool { return f.Fails() }},
+		{"Warnings", func(f contract.Finding) bool { return !f.Accepted && f.Severity == contract.Warning }},
+		{"Accepted by the baseline", func(f contract.Finding) bool { return f.Accepted }},
+	}
+	for _, sec := range sections {
+		var fs []contract.Finding
+		for _, f := range r.Findings {
+			if sec.keep(f) {
+				fs = append(fs, f)
+			}
+		}
+		if len(fs) == 0 {
+			continue
+		}
+		ew.printf("\n### %s (%d)\n\n| Check | Operation | Where | Status | Spec line | Message |\n|---|---|---|---:|---:|---|\n", sec.title, len(fs))
+		for _, g := range groupByCheck(fs) {
+			for _, f := range g.findings {
+				line := ""
+				if f.SpecLine > 0 {
+					line = fmt.Sprint(f.SpecLine)
+				}
+				status := ""
+				if f.Status != 0 {
+					status = fmt.Sprint(f.Status)
+				}
+				ew.printf("| `%s` | `%s` | %s | %s | %s | %s |\n", f.Check, mdCode(f.OperationID), mdEscape(f.Where()), status, line, mdEscape(f.Message+acceptedNote(f)))
+			}
+		}
+	}
+	if len(r.UnusedBaseline) > 0 {
+		ew.printf("\n### Baseline entries that matched nothing\n\n")
+		for _, e := range r.UnusedBaseline {
+			ew.printf("- line %d: `%s` `%s` %s\n", e.Line, mdCode(e.Operation), e.Check, mdEscape(pointerOf(e.Pointer)))
+		}
+	}
+	return ew.err
+}
+
+// mdEscape keeps text from breaking a table row or being read as markup.
+func mdEscape(s string) string {
+	r := strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "`", "'", "*", `\*`, "_", `\_`)
+	return r.Replace(s)
+}
+
+// mdCode makes text safe inside a code span in a table.
+func mdCode(s string) string {
+	return strings.NewReplacer("`", "'", "|", `\|`, "\n", " ").Replace(s)
+}

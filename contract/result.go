@@ -1,0 +1,165 @@
+package contract
+
+import (
+	"slices"
+	"time"
+)
+
+// Outcomes of a check for one operation, after the baseline.
+const (
+	OutcomePass     = "pass"
+	OutcomeFail     = "fail"     // a breaking finding no live baseline entry accepts
+	OutcomeWarning  = "warning"  // only warnings
+	OutcomeAccepted = "accepted" // only findings the baseline accepts (and warnings)
+)
+
+// Result is everything one run found.
+type Result struct {
+	Spec     string    `json:"spec"`
+	Title    string    `json:"title"`
+	BaseURL  string    `json:"base_url"`
+	RunID    string    `json:"run_id"`
+	Started  time.Time `json:"started"`
+	Seconds  float64   `json:"seconds"`
+	Auth     string    `json:"auth"`
+	Baseline string    `json:"baseline,omitempty"`
+	// Operations has one entry per operation of the spec the run was to
+	// call, in spec order.
+	Operations []OperationResult `json:"operations"`
+	// Findings are sorted with SortFindings.
+	Findings []Finding `json:"findings"`
+	// Skipped lists operations the config told the run to leave alone.
+	Skipped []string `json:"skipped,omitempty"`
+	// UnusedBaseline lists baseline entries that matched nothing: the
+	// drift they accepted is gone and the entry can be deleted.
+	UnusedBaseline []BaselineEntry `json:"unused_baseline_entries,omitempty"`
+}
+
+// OperationResult is the outcome of every check run on one operation,
+// over all its calls.
+type OperationResult struct {
+	OperationID string        `json:"operation_id"`
+	Method      string        `json:"method"`
+	Path        string        `json:"path"`
+	SpecLine    int           `json:"spec_line,omitempty"`
+	Calls       int           `json:"calls"`
+	Seconds     float64       `json:"seconds"`
+	Checks      []CheckResult `json:"checks"`
+	ran         map[string]bool
+}
+
+// CheckResult is one check's outcome for one operation.
+type CheckResult struct {
+	Name    string `json:"name"`
+	Outcome string `json:"outcome"`
+}
+
+// Passed reports whether no check of the operation failed.
+func (o OperationResult) Passed() bool {
+	return !slices.ContainsFunc(o.Checks, func(c CheckResult) bool { return c.Outcome == OutcomeFail })
+}
+
+// Passed reports whether the gate passes: no finding fails it.
+func (r *Result) Passed() bool {
+	return !slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Fails() })
+}
+
+// Summary counts a result for report headers.
+type Summary struct {
+	Operations       int `json:"operations"`
+	OperationsPassed int `json:"operations_passed"`
+	OperationsFailed int `json:"operations_failed"`
+	Checks           int `json:"checks"`
+	ChecksFailed     int `json:"checks_failed"`
+	Findings         int `json:"findings"`
+	Breaking         int `json:"breaking"` // breaking and not accepted
+	Warnings         int `json:"warnings"`
+	Accepted         int `json:"accepted"`
+}
+
+// Summary counts operations, checks and findings.
+func (r *Result) Summary() Summary {
+	var s Summary
+	for _, o := range r.Operations {
+		s.Operations++
+		if o.Passed() {
+			s.OperationsPassed++
+		} else {
+			s.OperationsFailed++
+		}
+		for _, c := range o.Checks {
+			s.Checks++
+			if c.Outcome == OutcomeFail {
+				s.ChecksFailed++
+			}
+		}
+	}
+	for _, f := range r.Findings {
+		s.Findings++
+		switch {
+		case f.Accepted:
+			s.Accepted++
+		case f.Severity == Breaking:
+			s.Breaking++
+		default:
+			s.Warnings++
+		}
+	}
+	return s
+}
+
+// FindingsFor returns the findings of one operation and check.
+func (r *Result) FindingsFor(opID, check string) []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.OperationID == opID && f.Check == check {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// finalize sorts the findings and works out every check's outcome. It
+// runs after Run and again after ApplyBaseline.
+func (r *Result) finalize() {
+	SortFindings(r.Findings)
+	for i := range r.Operations {
+		o := &r.Operations[i]
+		names := map[string]bool{}
+		for _, c := range o.Checks {
+			names[c.Name] = true
+		}
+		for n := range o.ran {
+			names[n] = true
+		}
+		for _, f := range r.Findings {
+			if f.OperationID == o.OperationID {
+				names[f.Check] = true
+			}
+		}
+		o.Checks = o.Checks[:0]
+		for _, ci := range Checks {
+			if names[ci.Name] {
+				o.Checks = append(o.Checks, CheckResult{Name: ci.Name, Outcome: r.outcome(o.OperationID, ci.Name)})
+			}
+		}
+	}
+}
+
+func (r *Result) outcome(opID, check string) string {
+	out := OutcomePass
+	for _, f := range r.Findings {
+		if f.OperationID != opID || f.Check != check {
+			continue
+		}
+		switch {
+		case f.Fails():
+			return OutcomeFail
+		case f.Accepted:
+			out = OutcomeAccepted
+		case out == OutcomePass:
+			out = OutcomeWarning
+		}
+	}
+	return out
+}
