@@ -160,4 +160,3 @@ success response, missing operationIds. Exit 1 when any finding is an error.
 	out.register(cmd)
 	return cmd
 }
-
