@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -259,4 +260,96 @@ func TestRunAgainstStoppedServerExits3(t *testing.T) {
 	if err != nil || !ok || run.Status != "failed" || !strings.Contains(run.Error, "/openapi/orders") {
 		t.Fatalf("a failed run must be recorded with its error: %+v", run)
 	}
+}
+
+// TestRunFindsExactlyTheAnswerKey runs the whole night through the CLI
+// against the sandbox over loopback and holds the exceptions export to
+// the generator's answer key: every injected anomaly found with its
+// category and ids, nothing else reported. A second run gives
+// byte-identical exports.
+func TestRunFindsExactlyTheAnswerKey(t *testing.T) {
+	url, data := startSandbox(t, 1500)
+	cfg, _ := nightSetup(t, url, data)
+	reportDir := filepath.Join(filepath.Dir(cfg), "reports")
+	if err := os.WriteFile(cfg, append(mustRead(t, cfg), []byte("report_dir: "+reportDir+"\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const date = "2026-11-10" // after every settlement window of the generated days
+	code, out, errs := runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date)
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "exceptions") {
+		t.Errorf("no summary printed: %q", out)
+	}
+	csvPath := filepath.Join(reportDir, "exceptions-"+date+".csv")
+	first := mustRead(t, csvPath)
+
+	key := func(cells []string, idx map[string]int) string {
+		var parts []string
+		for _, c := range []string{"category", "order_uid", "payment_link_uid", "oxpay_txn_id", "merchant_reference_id", "ledger_ref"} {
+			parts = append(parts, strings.TrimPrefix(cells[idx[c]], "'"))
+		}
+		return strings.Join(parts, "|")
+	}
+	want := csvKeys(t, filepath.Join(filepath.Dir(cfg), "inbox", "expected.csv"), key)
+	got := csvKeys(t, csvPath, key)
+	if len(want) == 0 {
+		t.Fatal("the answer key is empty")
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("missed: %s", k)
+		}
+	}
+	for k := range got {
+		if !want[k] {
+			t.Errorf("reported but not injected: %s", k)
+		}
+	}
+
+	// The same night again: the same exports, byte for byte.
+	if code, _, errs := runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date); code != 0 {
+		t.Fatalf("re-run: exit %d: %s", code, errs)
+	}
+	if again := mustRead(t, csvPath); !bytes.Equal(first, again) {
+		t.Error("a re-run over the same inputs changed exceptions.csv")
+	}
+
+	// A threshold crossed: the run completes and exits 1.
+	code, _, errs = runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date, "--fail-on-category", "LEDGER_MISSING")
+	if code != ExitThreshold || !strings.Contains(errs, "LEDGER_MISSING") {
+		t.Fatalf("threshold: got exit %d: %s", code, errs)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func csvKeys(t *testing.T, path string, key func([]string, map[string]int) string) map[string]bool {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	idx := map[string]int{}
+	for i, h := range rows[0] {
+		idx[h] = i
+	}
+	keys := map[string]bool{}
+	for _, r := range rows[1:] {
+		keys[key(r, idx)] = true
+	}
+	return keys
 }

@@ -21,6 +21,7 @@ type runOptions struct {
 	cf      configFlags
 	date    string
 	confirm string
+	th      thresholds
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -34,6 +35,8 @@ func newRunCmd(e *env) *cobra.Command {
   2. ingest the webhook logs matching inputs.webhooks
   3. ingest the ledger exports matching inputs.ledger
   4. confirm OxPay transactions by id as oxpay.confirm says
+  5. match, store results and exceptions with the run, and write
+     report_dir/exceptions-DATE.csv and .json
 
 Each phase stores its rows in one transaction, so a failed phase leaves the
 database as the previous phase left it, and a re-run continues from there
@@ -51,6 +54,7 @@ day the run is for.`,
 	o.cf.register(cmd)
 	cmd.Flags().StringVar(&o.date, "date", "", "business date YYYY-MM-DD (default: yesterday in the configured time zone)")
 	cmd.Flags().StringVar(&o.confirm, "oxpay-confirm", "", "all, unconfirmed or none (overrides oxpay.confirm)")
+	o.th.register(cmd)
 	return cmd
 }
 
@@ -72,6 +76,7 @@ type runCounts struct {
 	Webhooks job.IngestResult `json:"webhooks"`
 	Ledger   job.IngestResult `json:"ledger"`
 	OxPay    job.OxPayResult  `json:"oxpay"`
+	Match    job.MatchResult  `json:"match"`
 }
 
 func runNight(ctx context.Context, e *env, o runOptions) (err error) {
@@ -97,6 +102,13 @@ func runNight(ctx context.Context, e *env, o runOptions) (err error) {
 	}
 	lopts, err := ledgerOptions(cfg)
 	if err != nil {
+		return err
+	}
+	mopts, err := matchOptions(cfg, date)
+	if err != nil {
+		return err
+	}
+	if err := o.th.validate(); err != nil {
 		return err
 	}
 
@@ -150,7 +162,12 @@ func runNight(ctx context.Context, e *env, o runOptions) (err error) {
 	if counts.OxPay, err = job.ConfirmOxPay(ctx, db, newOxPay(cfg, log), cfg.OxPay.Confirm, units(cfg), nowUTC, log); err != nil {
 		return err
 	}
-	return nil
+	if counts.Match, err = job.Match(ctx, db, runID, mopts, cfg.ReportDir, date, log); err != nil {
+		return err
+	}
+	printSummary(e.stdout, runID, counts.Match)
+	// Exceptions are results; only a threshold the caller set fails the run.
+	return o.th.check(counts.Match.Summary)
 }
 
 // globAll expands config globs, sorted and without duplicates.

@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reconkit/reconkit/config"
+	"github.com/reconkit/reconkit/internal/job"
+	"github.com/reconkit/reconkit/match"
+	"github.com/reconkit/reconkit/recon"
+)
+
+func newMatchCmd(e *env) *cobra.Command {
+	var (
+		cf   configFlags
+		date string
+		th   thresholds
+	)
+	cmd := &cobra.Command{
+		Use:   "match",
+		Short: "Match what the database holds and write the exceptions",
+		Long: `Match orders, payment links, gateway transactions, webhook deliveries and
+ledger lines already in the database, store the results and exceptions
+with a new run, and write report_dir/exceptions-DATE.csv and .json.
+
+Exit 1 when a threshold set by --fail-on-category is crossed.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := cf.load(e, nil)
+			if err != nil {
+				return err
+			}
+			d, err := businessDate(date, cfg.Location(), time.Now())
+			if err != nil {
+				return err
+			}
+			opts, err := matchOptions(cfg, d)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			db, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			runID, err := db.StartRun(ctx, recon.Run{Command: "match", BusinessDate: d, StartedAt: time.Now().UTC(), Status: recon.RunRunning, Version: Version})
+			if err != nil {
+				return err
+			}
+			res, err := job.Match(ctx, db, runID, opts, cfg.ReportDir, d, e.logger)
+			status, errText := recon.RunOK, ""
+			if err != nil {
+				status, errText = recon.RunFailed, err.Error()
+			}
+			if ferr := db.FinishRun(ctx, runID, status, errText, "", ""); ferr != nil && err == nil {
+				err = ferr
+			}
+			if err != nil {
+				return err
+			}
+			printSummary(e.stdout, runID, res)
+			return th.check(res.Summary)
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().StringVar(&date, "date", "", "business date YYYY-MM-DD (default: yesterday in the configured time zone)")
+	th.register(cmd)
+	return cmd
+}
+
+// matchOptions builds the engine's options for a business date: windows
+// that have not closed by the end of that day are pending, not missing.
+func matchOptions(cfg config.Config, date string) (match.Options, error) {
+	opts, err := match.OptionsFrom(cfg.Matching, cfg.Location())
+	if err != nil {
+		return opts, usageError(err)
+	}
+	d, err := time.ParseInLocation("2006-01-02", date, cfg.Location())
+	if err != nil {
+		return opts, usageError(fmt.Errorf("business date %q: %w", date, err))
+	}
+	opts.AsOf = d
+	return opts, nil
+}
+
+// thresholds are the --fail-on-* flags: crossing one makes a completed
+// run exit 1, so cron or CI can alert on it.
+type thresholds struct {
+	categories []string
+}
+
+func (t *thresholds) register(cmd *cobra.Command) {
+	cmd.Flags().StringSliceVar(&t.categories, "fail-on-category", nil, "exit 1 if any exception of these categories is found (e.g. LEDGER_MISSING,AMOUNT_MISMATCH)")
+}
+
+func (t *thresholds) validate() error {
+	for _, c := range t.categories {
+		if _, ok := match.Info(recon.Category(strings.TrimSpace(c))); !ok {
+			return usageError(fmt.Errorf("--fail-on-category %q is not a category", c))
+		}
+	}
+	return nil
+}
+
+func (t *thresholds) check(s match.Summary) error {
+	if err := t.validate(); err != nil {
+		return err
+	}
+	var crossed []string
+	for _, c := range t.categories {
+		if n := s.Count(recon.Category(strings.TrimSpace(c))); n > 0 {
+			crossed = append(crossed, fmt.Sprintf("%s: %d", c, n))
+		}
+	}
+	if len(crossed) > 0 {
+		return withCode(ExitThreshold, fmt.Errorf("threshold crossed: %s", strings.Join(crossed, ", ")))
+	}
+	return nil
+}
+
+// printSummary writes the one-screen summary a person reads after a run.
+func printSummary(w io.Writer, runID int64, res job.MatchResult) {
+	s := res.Summary
+	fmt.Fprintf(w, "run %d: %d transactions, %d matched clean (%.1f%%), %d exceptions, %d pending settlement\n",
+		runID, s.Results, s.Matched, 100*s.MatchRate, s.Exceptions, s.PendingSettlement)
+	byCat := map[recon.Category]int{}
+	for _, c := range s.Categories {
+		byCat[c.Category] += c.Count
+	}
+	for _, c := range recon.Categories {
+		if n := byCat[c]; n > 0 {
+			info, _ := match.Info(c)
+			fmt.Fprintf(w, "  %-28s %6d  %s\n", c, n, info.Severity)
+		}
+	}
+	for _, p := range res.Exports {
+		fmt.Fprintf(w, "  wrote %s\n", p)
+	}
+}

@@ -1,0 +1,997 @@
+package match
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/wire"
+)
+
+// webhookLag is how long after the gateway acted a receiver may log the
+// first delivery. A payment time taken from a webhook (or from a link's
+// paid_at, also written after the fact) is therefore an interval
+// [t − webhookLag, t], and the settlement window's first day is counted
+// from its start: a payment at 23:59 logged at 00:01 may be booked the
+// day before the log says.
+const webhookLag = time.Hour
+
+// engine holds the input, the indexes built over it and what the rules
+// found. It is single-use: build, run (or prepare* then finish), read.
+type engine struct {
+	d    *dataset
+	s    *symbols
+	opts Options
+
+	txns     []txn // API rows in natural id order, then stand-ins and ghosts
+	byID     map[string]int32
+	payables []payable
+	byKey    map[string]int32
+	txnNext  []int32 // next transaction of the same payable
+	refHead  []int32 // per transaction, the refunds and voids naming it
+	refTail  []int32
+	refNext  []int32
+	// orphanRef holds transactions whose merchant_reference_id matches no
+	// payable, so a ledger line can still find them by that reference.
+	orphanRef   map[string][]int32
+	linkPayable []int32
+
+	// alias holds the ledger references that are the other kind of
+	// Xepeng id, resolved to payables in one pass over the links.
+	alias map[string][]int32
+
+	out     []Exception
+	marks   []int32 // transactions named by out, marked not clean in finish
+	pending int
+	hookScr []hookRank
+	txnScr  []int32
+	asOfDay int32
+	hasAsOf bool
+
+	// Symbol codes of the values the rules test.
+	linkPaid                               sym
+	typeRefund, typeVoid                   sym
+	stSuccess, stCaptured, stSale          sym
+	stVoided, stRefunded                   sym
+	stPending, stRequested, stAuthorized   sym
+	stCaptureSubmitted, kindRefund, kindVd sym
+}
+
+func newEngine(d *dataset, opts Options) *engine {
+	s := d.syms
+	e := &engine{d: d, s: s, opts: opts,
+		linkPaid:   s.of(wire.LinkPaid),
+		typeRefund: s.of(wire.TypeRefund), typeVoid: s.of(wire.TypeVoid),
+		stSuccess: s.of(wire.StateSuccess), stCaptured: s.of(wire.StateCaptured), stSale: s.of(wire.StateSale),
+		stVoided: s.of(wire.StateVoided), stRefunded: s.of(wire.StateRefunded),
+		stPending: s.of(wire.StatePending), stRequested: s.of(wire.StateRequested),
+		stAuthorized: s.of(wire.StateAuthorized), stCaptureSubmitted: s.of(wire.StateCaptureSubmitted),
+		kindRefund: s.of(wire.WebhookRefund), kindVd: s.of(wire.WebhookVoid),
+	}
+	if !opts.AsOf.IsZero() {
+		e.asOfDay, e.hasAsOf = dayNumber(opts.AsOf.In(opts.Zone)), true
+	}
+	return e
+}
+
+// payable is what a gateway transaction's merchant_reference_id points
+// at: an order (ReferenceOrderUID) or a payment link
+// (ReferencePaymentLinkUID), with what Xepeng says about it.
+// Its key, currency, amount and paid_at are read from its order and
+// link (see the methods below) rather than copied: a million payables
+// stay at 20 bytes each.
+type payable struct {
+	order   int32 // -1: the order is not in the input
+	link    int32 // its payment link (the paid one, if any), -1: none
+	txnHead int32 // its transactions, chained by engine.txnNext
+	txnTail int32
+	paid    bool // Xepeng says paid: a payment link is paid
+}
+
+// payKey is the merchant_reference_id that names a payable.
+func (e *engine) payKey(p int32) string {
+	py := &e.payables[p]
+	switch {
+	case e.opts.Reference == ReferencePaymentLinkUID:
+		return e.d.links[py.link].uid
+	case py.order >= 0:
+		return e.d.orders[py.order].uid
+	}
+	return e.d.links[py.link].orderUID
+}
+
+// payAmount is what the payable should be paid: the order total, or the
+// link amount when matching by link (or when the order is missing).
+func (e *engine) payAmount(p int32) (int64, sym) {
+	py := &e.payables[p]
+	if e.opts.Reference == ReferenceOrderUID && py.order >= 0 {
+		o := &e.d.orders[py.order]
+		return o.amount, o.currency
+	}
+	l := &e.d.links[py.link]
+	return l.amount, l.currency
+}
+
+// payPaidAt is the paid link's paid_at.
+func (e *engine) payPaidAt(p int32) (int64, bool) {
+	py := &e.payables[p]
+	if !py.paid || py.link < 0 || !e.d.links[py.link].hasPaidAt {
+		return 0, false
+	}
+	return e.d.links[py.link].paidAt, true
+}
+
+// run applies every rule; the order matters only where a later rule
+// reads what an earlier one set (pairs, flags).
+func (e *engine) run() {
+	e.prepareGateway()
+	e.prepareXepeng()
+	e.finish()
+}
+
+// prepareGateway indexes transactions and their deliveries. It touches
+// only d.txns, d.hooks and d.syms, so it may run beside prepareXepeng.
+func (e *engine) prepareGateway() {
+	e.indexTxns()
+	e.attachHooks()
+}
+
+// prepareXepeng builds the payables from orders and links. It reads no
+// symbol table (the codes it compares are seeded), so it may run beside
+// prepareGateway while another table codes the orders and links.
+func (e *engine) prepareXepeng() {
+	e.buildPayables()
+}
+
+// finish applies the rules once both sides are prepared.
+//
+// The ledger is matched on a second core beside the other rules: it works
+// on a shallow copy of the engine with its own exceptions, marks and
+// scratch space, and writes only fields no other rule reads (a
+// transaction's line, the ledger chains); "not clean" marks are applied
+// once both are done.
+func (e *engine) finish() {
+	e.attachTxns()
+	l := *e
+	l.out, l.marks, l.txnScr, l.hookScr = nil, nil, nil, nil
+	var wg sync.WaitGroup
+	wg.Go(l.matchLedger)
+	e.checkWebhooks()
+	e.checkPayables()
+	e.checkRefunds()
+	e.checkOrphans()
+	e.checkInputErrors()
+	wg.Wait()
+	e.out = append(e.out, l.out...)
+	e.marks = append(e.marks, l.marks...)
+	e.pending, e.alias = l.pending, l.alias
+	for _, t := range e.marks {
+		e.txns[t].unclean = true
+	}
+	SortExceptions(e.out)
+}
+
+// --- transaction kinds and states -----------------------------------
+
+func (e *engine) isRefund(t *txn) bool { return t.typ == e.typeRefund }
+func (e *engine) isVoid(t *txn) bool   { return t.typ == e.typeVoid }
+
+// isSale: SALE, CAPTURE or a type the gateway did not state.
+func (e *engine) isSale(t *txn) bool { return !e.isRefund(t) && !e.isVoid(t) }
+
+// taken: a sale state in which the gateway took the money.
+func (e *engine) taken(st sym) bool {
+	return st == e.stSuccess || st == e.stCaptured || st == e.stSale
+}
+
+// paidSale: a sale the customer paid, even if it was voided later.
+func (e *engine) paidSale(t *txn) bool {
+	return e.isSale(t) && (e.taken(t.state) || t.state == e.stVoided)
+}
+
+// voided: a paid sale reversed before settlement.
+func (e *engine) voided(t *txn) bool {
+	return e.isSale(t) && (t.state == e.stVoided || t.voidedBy && e.taken(t.state))
+}
+
+func (e *engine) refundDone(t *txn) bool {
+	return e.isRefund(t) && (t.state == e.stRefunded || t.state == e.stSuccess)
+}
+
+// settles: the transaction should have exactly one ledger line.
+func (e *engine) settles(t *txn) bool {
+	if e.isSale(t) {
+		return e.taken(t.state) && !t.voidedBy
+	}
+	return e.refundDone(t)
+}
+
+// final: a state that no later notification should change.
+func (e *engine) final(st sym) bool {
+	return st != e.stPending && st != e.stRequested && st != e.stAuthorized && st != e.stCaptureSubmitted
+}
+
+// settleAmount is the signed ledger amount a settling transaction
+// expects: a sale's amount in, a refund's refund amount out.
+func (e *engine) settleAmount(t *txn) int64 {
+	if e.isRefund(t) {
+		if t.refund != 0 {
+			return -t.refund
+		}
+		return -t.amount
+	}
+	return t.amount
+}
+
+// gatewayAmount is the amount a transaction is about: the refund amount
+// for a refund.
+func (e *engine) gatewayAmount(t *txn) int64 {
+	if e.isRefund(t) && t.refund != 0 {
+		return t.refund
+	}
+	return t.amount
+}
+
+// --- indexes --------------------------------------------------------
+
+// indexTxns takes the dataset's sorted, indexed API rows.
+func (e *engine) indexTxns() {
+	e.txns, e.byID = e.d.txns, e.d.byID
+	for i := range e.txns {
+		t := &e.txns[i]
+		t.payable, t.origIdx, t.hookHead, t.hookTail, t.lineHead, t.line, t.latest = -1, -1, -1, -1, -1, -1, -1
+	}
+}
+
+func (e *engine) newTxn(t txn) int32 {
+	t.payable, t.origIdx, t.hookHead, t.hookTail, t.lineHead, t.line, t.latest = -1, -1, -1, -1, -1, -1, -1
+	e.txns = append(e.txns, t)
+	i := int32(len(e.txns) - 1)
+	e.byID[t.id] = i
+	return i
+}
+
+func (e *engine) chainHook(t int32, h int32) {
+	x := &e.txns[t]
+	e.d.hooks[h].next = -1
+	if x.hookTail < 0 {
+		x.hookHead = h
+	} else {
+		e.d.hooks[x.hookTail].next = h
+	}
+	x.hookTail = h
+}
+
+// attachHooks chains each delivery to its transaction. Deliveries for an
+// id the API did not report make a stand-in from the latest signed one
+// (preferring a final state), or a ghost when none is signed.
+func (e *engine) attachHooks() {
+	hs := e.d.hooks
+	var orphans map[string][]int32
+	for i := range hs {
+		if hs[i].txn >= 0 {
+			e.chainHook(hs[i].txn, int32(i))
+			continue
+		}
+		if orphans == nil {
+			orphans = map[string][]int32{}
+		}
+		id := e.d.orphans[hs[i].orphan].txnID
+		orphans[id] = append(orphans[id], int32(i))
+	}
+	ids := make([]string, 0, len(orphans))
+	for id := range orphans {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, compareIDs)
+	for _, id := range ids {
+		group := orphans[id]
+		pick := e.latestSigned(group, true)
+		var t int32
+		if pick < 0 {
+			o := &e.d.orphans[hs[group[0]].orphan]
+			t = e.newTxn(txn{id: id, orig: o.orig, ref: o.ref, ghost: true})
+		} else {
+			h, o := &hs[pick], &e.d.orphans[hs[pick].orphan]
+			typ := wire.TypeSale
+			if h.kind == e.kindRefund || o.orig != "" && h.kind != e.kindVd {
+				typ = wire.TypeRefund
+			}
+			t = e.newTxn(txn{id: id, orig: o.orig, ref: o.ref, typ: e.s.of(typ), state: h.state,
+				currency: h.currency, amount: h.amount, refund: h.refund, fromHook: true})
+		}
+		for _, h := range group {
+			hs[h].txn = t
+			e.chainHook(t, h)
+		}
+	}
+	for i := range e.txns {
+		e.summariseHooks(int32(i))
+		if x := &e.txns[i]; x.fromHook {
+			// A stand-in's delivery is the one it was built from.
+			x.latest = e.latestSigned(e.hookList(int32(i)), true)
+		}
+	}
+}
+
+// hookRank is a signed delivery being ranked by latestSigned.
+type hookRank struct {
+	h     int32
+	dedup uint64
+	recv  int64
+	pos   int
+}
+
+// latestSigned returns the latest signed notification among deliveries
+// (in input order), -1 when none is signed. Redeliveries share a dedup
+// key and count once, at their first receipt: a late redelivery of an
+// earlier notification does not make it the latest. With preferFinal, a
+// notification in a final state wins over a later non-final one.
+func (e *engine) latestSigned(deliveries []int32, preferFinal bool) int32 {
+	hs := e.d.hooks
+	r := e.hookScr[:0]
+	for pos, h := range deliveries {
+		if hs[h].trusted {
+			r = append(r, hookRank{h: h, dedup: hs[h].dedup, recv: hs[h].recv, pos: pos})
+		}
+	}
+	e.hookScr = r
+	if len(r) == 0 {
+		return -1
+	}
+	if len(r) > 1 {
+		// Each notification's first delivery, then the latest of those.
+		slices.SortFunc(r, func(a, b hookRank) int {
+			return cmp.Or(cmp.Compare(a.dedup, b.dedup), cmp.Compare(a.recv, b.recv), cmp.Compare(a.pos, b.pos))
+		})
+		firsts := r[:0]
+		for i := range r {
+			if i == 0 || r[i].dedup != r[i-1].dedup {
+				firsts = append(firsts, r[i])
+			}
+		}
+		r = firsts
+	}
+	best := -1
+	for i := range r {
+		if preferFinal && best >= 0 {
+			bf, f := e.final(hs[r[best].h].state), e.final(hs[r[i].h].state)
+			if bf != f {
+				if f {
+					best = i
+				}
+				continue
+			}
+		}
+		if best < 0 || r[i].recv > r[best].recv || r[i].recv == r[best].recv && r[i].pos > r[best].pos {
+			best = i
+		}
+	}
+	return r[best].h
+}
+
+// hookList returns a transaction's deliveries in input order, in a
+// scratch slice valid until the next call.
+func (e *engine) hookList(t int32) []int32 {
+	ds := e.txnScr[:0]
+	for h := e.txns[t].hookHead; h >= 0; h = e.d.hooks[h].next {
+		ds = append(ds, h)
+	}
+	e.txnScr = ds
+	return ds
+}
+
+// summariseHooks sets a transaction's latest signed notification and its
+// earliest signed receipt.
+func (e *engine) summariseHooks(t int32) {
+	x := &e.txns[t]
+	if x.hookHead < 0 {
+		return
+	}
+	hs := e.d.hooks
+	ds := e.txnScr[:0]
+	for h := x.hookHead; h >= 0; h = hs[h].next {
+		ds = append(ds, h)
+		if hs[h].trusted && (!x.hasSigned || hs[h].recv < x.firstSigned) {
+			x.firstSigned, x.hasSigned = hs[h].recv, true
+		}
+	}
+	e.txnScr = ds
+	x.latest = e.latestSigned(ds, false)
+}
+
+// buildPayables makes one payable per order (or per payment link) and
+// chooses, per order, the link whose status speaks for it: a paid link
+// (the earliest paid), else the last by uid.
+func (e *engine) buildPayables() {
+	d := e.d
+	e.linkPayable = make([]int32, len(d.links))
+	if e.opts.Reference == ReferencePaymentLinkUID {
+		orders := make(map[string]int32, len(d.orders))
+		for i := range d.orders {
+			if _, dup := orders[d.orders[i].uid]; !dup {
+				orders[d.orders[i].uid] = int32(i)
+			}
+		}
+		e.payables = make([]payable, 0, len(d.links))
+		e.byKey = make(map[string]int32, len(d.links))
+		for j := range d.links {
+			l := &d.links[j]
+			if p, dup := e.byKey[l.uid]; dup {
+				e.linkPayable[j] = p
+				continue
+			}
+			o, ok := orders[l.orderUID]
+			if !ok {
+				o = -1
+			}
+			p := int32(len(e.payables))
+			e.payables = append(e.payables, payable{order: o, link: int32(j), paid: l.status == e.linkPaid, txnHead: -1, txnTail: -1})
+			e.byKey[l.uid] = p
+			e.linkPayable[j] = p
+		}
+		return
+	}
+	e.payables = make([]payable, 0, len(d.orders))
+	e.byKey = make(map[string]int32, len(d.orders))
+	for i := range d.orders {
+		o := &d.orders[i]
+		if _, dup := e.byKey[o.uid]; dup {
+			continue
+		}
+		e.byKey[o.uid] = int32(len(e.payables))
+		e.payables = append(e.payables, payable{order: int32(i), link: -1, txnHead: -1, txnTail: -1})
+	}
+	for j := range d.links {
+		l := &d.links[j]
+		p, ok := e.byKey[l.orderUID]
+		if !ok {
+			// The link's order was not fetched: the link speaks for it.
+			p = int32(len(e.payables))
+			e.byKey[l.orderUID] = p
+			e.payables = append(e.payables, payable{order: -1, link: int32(j), txnHead: -1, txnTail: -1})
+		}
+		e.linkPayable[j] = p
+		py := &e.payables[p]
+		if py.link < 0 || e.betterLink(l, &d.links[py.link]) {
+			py.link = int32(j)
+		}
+	}
+	for i := range e.payables {
+		if py := &e.payables[i]; py.link >= 0 {
+			py.paid = d.links[py.link].status == e.linkPaid
+		}
+	}
+}
+
+func (e *engine) betterLink(a, b *link) bool {
+	ap, bp := a.status == e.linkPaid, b.status == e.linkPaid
+	switch {
+	case ap != bp:
+		return ap
+	case ap:
+		if a.hasPaidAt != b.hasPaidAt {
+			return a.hasPaidAt
+		}
+		return a.paidAt < b.paidAt || a.paidAt == b.paidAt && a.uid < b.uid
+	}
+	return a.uid > b.uid
+}
+
+// attachTxns ties transactions to payables by merchant_reference_id and
+// refunds and voids to the transaction they name.
+func (e *engine) attachTxns() {
+	n := len(e.txns)
+	e.txnNext = make([]int32, n)
+	e.refHead = make([]int32, n)
+	e.refTail = make([]int32, n)
+	e.refNext = make([]int32, n)
+	for i := range n {
+		e.refHead[i], e.refTail[i], e.refNext[i], e.txnNext[i] = -1, -1, -1, -1
+	}
+	for i := range e.txns {
+		t := &e.txns[i]
+		if t.ghost {
+			continue
+		}
+		if p, ok := e.byKey[t.ref]; ok {
+			t.payable = p
+			py := &e.payables[p]
+			if py.txnTail < 0 {
+				py.txnHead = int32(i)
+			} else {
+				e.txnNext[py.txnTail] = int32(i)
+			}
+			py.txnTail = int32(i)
+		} else {
+			if e.orphanRef == nil {
+				e.orphanRef = map[string][]int32{}
+			}
+			e.orphanRef[t.ref] = append(e.orphanRef[t.ref], int32(i))
+		}
+		if t.orig == "" || t.orig == t.id {
+			continue
+		}
+		o, ok := e.byID[t.orig]
+		if !ok || e.txns[o].ghost {
+			continue
+		}
+		t.origIdx = o
+		if e.refTail[o] < 0 {
+			e.refHead[o] = int32(i)
+		} else {
+			e.refNext[e.refTail[o]] = int32(i)
+		}
+		e.refTail[o] = int32(i)
+		if e.isVoid(t) && (e.taken(t.state) || t.state == e.stVoided) {
+			e.txns[o].voidedBy = true
+		}
+	}
+}
+
+// payableTxns returns a payable's transactions in natural id order, in a
+// scratch slice valid until the next call.
+func (e *engine) payableTxns(p int32) []int32 {
+	ts := e.txnScr[:0]
+	for t := e.payables[p].txnHead; t >= 0; t = e.txnNext[t] {
+		ts = append(ts, t)
+	}
+	e.sortTxns(ts)
+	e.txnScr = ts
+	return ts
+}
+
+func (e *engine) sortTxns(ts []int32) {
+	if len(ts) > 1 {
+		slices.SortFunc(ts, func(a, b int32) int { return compareIDs(e.txns[a].id, e.txns[b].id) })
+	}
+}
+
+// --- exceptions -----------------------------------------------------
+
+// add records an exception and the transaction it names (t >= 0), which
+// finish marks as not clean.
+func (e *engine) add(x Exception, t int32) {
+	x.Severity = Severity(x.Category)
+	if t >= 0 {
+		e.marks = append(e.marks, t)
+	}
+	e.out = append(e.out, x)
+}
+
+func setAmounts(x *Exception, expected, actual int64) {
+	x.ExpectedMinor, x.ActualMinor, x.DifferenceMinor = expected, actual, actual-expected
+}
+
+// txnException starts an exception naming a transaction and, through its
+// merchant_reference_id, its order and payment link.
+func (e *engine) txnException(c recon.Category, t int32) Exception {
+	x := &e.txns[t]
+	ex := Exception{Category: c, OxpayTxnID: x.id, MerchantReferenceID: x.ref, Currency: e.s.str(x.currency)}
+	if x.payable >= 0 {
+		e.fillPayable(&ex, x.payable)
+	}
+	return ex
+}
+
+func (e *engine) fillPayable(ex *Exception, p int32) {
+	ex.OrderUID, ex.PaymentLinkUID = e.payableIDs(p)
+}
+
+func (e *engine) payableIDs(p int32) (orderUID, linkUID string) {
+	py := &e.payables[p]
+	if py.link >= 0 {
+		linkUID = e.d.links[py.link].uid
+	}
+	switch {
+	case py.order >= 0:
+		orderUID = e.d.orders[py.order].uid
+	case py.link >= 0:
+		orderUID = e.d.links[py.link].orderUID
+	}
+	return orderUID, linkUID
+}
+
+// what names a payable in text: "order X" or "payment link Y".
+func (e *engine) what(p int32) string {
+	o, l := e.payableIDs(p)
+	if e.opts.Reference == ReferencePaymentLinkUID {
+		return "payment link " + l
+	}
+	return "order " + o
+}
+
+func (e *engine) hookIDs(t int32, keep func(*hook) bool) []int64 {
+	var ids []int64
+	for h := e.txns[t].hookHead; h >= 0; h = e.d.hooks[h].next {
+		if keep(&e.d.hooks[h]) {
+			ids = append(ids, e.d.hooks[h].id)
+		}
+	}
+	return ids
+}
+
+// --- gateway and webhooks -------------------------------------------
+
+// checkWebhooks compares each transaction's deliveries with it: none at
+// all, any that failed the signature check, and the latest signed one's
+// state, currency and amounts against the API record.
+func (e *engine) checkWebhooks() {
+	hs := e.d.hooks
+	for i := range e.txns {
+		t := int32(i)
+		x := &e.txns[i]
+		if x.hookHead < 0 {
+			if !x.fromHook && !x.ghost {
+				ex := e.txnException(recon.WebhookMissing, t)
+				setAmounts(&ex, e.gatewayAmount(x), 0)
+				ex.Detail = fmt.Sprintf("no webhook delivery mentions %s %s (%s, %s)", e.kindText(x), x.id,
+					e.s.str(x.state), e.amt(e.gatewayAmount(x), x.currency))
+				e.add(ex, t)
+			}
+			continue
+		}
+		e.checkSignatures(t)
+		if x.fromHook || x.ghost || x.latest < 0 {
+			continue
+		}
+		h := &hs[x.latest]
+		when := e.stamp(h.recv)
+		if h.state != x.state {
+			ex := e.txnException(recon.WebhookStateMismatch, t)
+			setAmounts(&ex, e.gatewayAmount(x), e.hookAmount(x, h))
+			ex.WebhookEventIDs = []int64{h.id}
+			ex.Detail = fmt.Sprintf("latest signed webhook for %s (event %d, received %s) says %s, the gateway API says %s",
+				x.id, h.id, when, e.s.str(h.state), e.s.str(x.state))
+			e.add(ex, t)
+		}
+		switch {
+		case h.currency != x.currency:
+			ex := e.txnException(recon.CurrencyMismatch, t)
+			ex.ExpectedMinor, ex.ActualMinor = e.gatewayAmount(x), e.hookAmount(x, h)
+			ex.WebhookEventIDs = []int64{h.id}
+			ex.Detail = fmt.Sprintf("latest signed webhook for %s (event %d) is in %s, the gateway API in %s",
+				x.id, h.id, e.s.str(h.currency), e.s.str(x.currency))
+			e.add(ex, t)
+		case h.amount != x.amount || h.refund != x.refund:
+			ex := e.txnException(recon.WebhookAmountMismatch, t)
+			ex.WebhookEventIDs = []int64{h.id}
+			var parts []string
+			if h.amount != x.amount {
+				parts = append(parts, fmt.Sprintf("transaction_amount %s vs %s on the gateway API", e.amt(h.amount, h.currency), e.amt(x.amount, x.currency)))
+			}
+			if h.refund != x.refund {
+				parts = append(parts, fmt.Sprintf("refund_amount %s vs %s on the gateway API", e.amt(h.refund, h.currency), e.amt(x.refund, x.currency)))
+			}
+			if e.isRefund(x) && h.refund != x.refund {
+				setAmounts(&ex, x.refund, h.refund)
+			} else {
+				setAmounts(&ex, x.amount, h.amount)
+			}
+			ex.Detail = fmt.Sprintf("latest signed webhook for %s (event %d) says %s: differs by %s",
+				x.id, h.id, strings.Join(parts, "; "), e.amt(abs(ex.DifferenceMinor), x.currency))
+			e.add(ex, t)
+		}
+	}
+}
+
+func (e *engine) hookAmount(x *txn, h *hook) int64 {
+	if e.isRefund(x) && h.refund != 0 {
+		return h.refund
+	}
+	return h.amount
+}
+
+// checkSignatures reports, once per transaction id, the deliveries whose
+// signature did not verify.
+func (e *engine) checkSignatures(t int32) {
+	x := &e.txns[t]
+	hs := e.d.hooks
+	var bad []int64
+	var invalid, unsigned, total int
+	first := int32(-1)
+	for h := x.hookHead; h >= 0; h = hs[h].next {
+		total++
+		if hs[h].trusted {
+			continue
+		}
+		if first < 0 {
+			first = h
+		}
+		bad = append(bad, hs[h].id)
+		if e.s.str(hs[h].sig) == recon.SigUnsigned {
+			unsigned++
+		} else {
+			invalid++
+		}
+	}
+	if len(bad) == 0 {
+		return
+	}
+	h := &hs[first]
+	ex := Exception{Category: recon.WebhookBadSignature, OxpayTxnID: x.id, MerchantReferenceID: x.ref,
+		Currency: e.s.str(h.currency), WebhookEventIDs: bad}
+	p := x.payable
+	if x.ghost {
+		ref := e.d.orphans[h.orphan].ref
+		ex.MerchantReferenceID = ref
+		if q, ok := e.byKey[ref]; ok {
+			p = q
+		}
+	}
+	if p >= 0 {
+		e.fillPayable(&ex, p)
+	}
+	var how []string
+	if invalid > 0 {
+		how = append(how, fmt.Sprintf("%d with a signature that does not verify", invalid))
+	}
+	if unsigned > 0 {
+		how = append(how, fmt.Sprintf("%d without a Signature header", unsigned))
+	}
+	claim := e.hookAmount(x, h)
+	switch {
+	case x.ghost:
+		setAmounts(&ex, 0, claim)
+		ex.Detail = fmt.Sprintf("%d of %d webhook deliveries for %s failed the signature check (%s), and no signed delivery or gateway API record confirms it: its content (%s, %s) is unverified",
+			len(bad), total, x.id, strings.Join(how, ", "), e.s.str(h.state), e.amt(claim, h.currency))
+	default:
+		setAmounts(&ex, e.gatewayAmount(x), claim)
+		ex.Detail = fmt.Sprintf("%d of %d webhook deliveries for %s failed the signature check (%s); their content was ignored",
+			len(bad), total, x.id, strings.Join(how, ", "))
+	}
+	e.add(ex, t)
+}
+
+// --- orders and gateway ---------------------------------------------
+
+// checkPayables compares what Xepeng says of each order (or link) with
+// the gateway's transactions for it.
+func (e *engine) checkPayables() {
+	var paid, success []int32
+	for pi := range e.payables {
+		p := int32(pi)
+		py := &e.payables[p]
+		ts := e.payableTxns(p)
+		paid, success = paid[:0], success[:0]
+		for _, t := range ts {
+			x := &e.txns[t]
+			if !e.paidSale(x) {
+				continue
+			}
+			paid = append(paid, t)
+			if e.taken(x.state) {
+				success = append(success, t)
+			}
+		}
+		amount, currency := e.payAmount(p)
+		cur := e.s.str(currency)
+		key := e.payKey(p)
+		orderUID, linkUID := e.payableIDs(p)
+		switch {
+		case py.paid && len(ts) == 0:
+			ex := Exception{Category: recon.OrderPaidNoTransaction, OrderUID: orderUID, PaymentLinkUID: linkUID, Currency: cur}
+			setAmounts(&ex, amount, 0)
+			ex.Detail = fmt.Sprintf("payment link %s is paid%s but the gateway has no transaction with merchant_reference_id %s (%s of %s)",
+				linkUID, e.paidAtText(p), key, e.what(p), e.amt(amount, currency))
+			e.add(ex, -1)
+		case py.paid && len(paid) == 0:
+			last := ts[len(ts)-1]
+			x := &e.txns[last]
+			ex := e.txnException(recon.StatusMismatch, last)
+			setAmounts(&ex, amount, 0)
+			ex.Detail = fmt.Sprintf("payment link %s is paid%s but none of the gateway's %d transaction(s) for %s is paid: the latest, %s %s, is %s",
+				linkUID, e.paidAtText(p), len(ts), key, e.kindText(x), x.id, e.s.str(x.state))
+			e.add(ex, last)
+		case !py.paid && len(paid) > 0:
+			first := paid[0]
+			x := &e.txns[first]
+			ex := e.txnException(recon.StatusMismatch, first)
+			setAmounts(&ex, 0, x.amount)
+			xepeng := "has no payment link"
+			if py.link >= 0 {
+				xepeng = fmt.Sprintf("has payment link %s in status %s", linkUID, e.s.str(e.d.links[py.link].status))
+			}
+			ex.Detail = fmt.Sprintf("gateway sale %s of %s is %s, but %s %s", x.id, e.amt(x.amount, x.currency),
+				e.s.str(x.state), e.what(p), xepeng)
+			e.add(ex, first)
+		}
+		for k, t := range success {
+			if k == 0 {
+				continue
+			}
+			x, first := &e.txns[t], &e.txns[success[0]]
+			ex := e.txnException(recon.DuplicatePayment, t)
+			setAmounts(&ex, 0, x.amount)
+			ex.Detail = fmt.Sprintf("sale %s of %s is successful sale number %d for %s; the first is %s (%s)",
+				x.id, e.amt(x.amount, x.currency), k+1, e.what(p), first.id, e.amt(first.amount, first.currency))
+			e.add(ex, t)
+		}
+		for _, t := range paid {
+			x := &e.txns[t]
+			if x.currency != currency {
+				ex := e.txnException(recon.CurrencyMismatch, t)
+				ex.Currency = cur
+				ex.ExpectedMinor, ex.ActualMinor = amount, x.amount
+				ex.Detail = fmt.Sprintf("%s is in %s (%s) but sale %s is in %s (%s)", e.what(p), cur,
+					e.amt(amount, currency), x.id, e.s.str(x.currency), e.amt(x.amount, x.currency))
+				e.add(ex, t)
+				continue
+			}
+			if x.amount == amount {
+				continue
+			}
+			ex := e.txnException(recon.AmountMismatch, t)
+			setAmounts(&ex, amount, x.amount)
+			ex.Detail = fmt.Sprintf("amount %s on %s vs %s on sale %s: differs by %s%s", e.amt(amount, currency),
+				e.what(p), e.amt(x.amount, x.currency), x.id, e.amt(abs(x.amount-amount), x.currency), unitHint(amount, x.amount))
+			e.add(ex, t)
+		}
+	}
+}
+
+// unitHint names the classic unit mistake: an amount sent in major units
+// (whole rupiah) where minor units were due, or the other way round.
+func unitHint(expected, actual int64) string {
+	switch {
+	case actual != 0 && actual*100 == expected:
+		return " (100x too small: sent in whole units instead of minor units?)"
+	case expected != 0 && expected*100 == actual:
+		return " (100x too large: sent in minor units where whole units were due?)"
+	}
+	return ""
+}
+
+// checkRefunds holds each refund against the sale it names: the sale must
+// have been paid and not voided, be in the same currency, and all its
+// refunds together may not exceed it.
+func (e *engine) checkRefunds() {
+	var rs []int32
+	for si := range e.txns {
+		s := int32(si)
+		sale := &e.txns[s]
+		if e.refHead[s] < 0 || !e.isSale(sale) {
+			continue
+		}
+		rs = rs[:0]
+		for r := e.refHead[s]; r >= 0; r = e.refNext[r] {
+			if e.refundDone(&e.txns[r]) {
+				rs = append(rs, r)
+			}
+		}
+		e.sortTxns(rs)
+		var total int64
+		for _, r := range rs {
+			x := &e.txns[r]
+			switch {
+			case e.voided(sale) || !e.paidSale(sale):
+				ex := e.txnException(recon.StatusMismatch, r)
+				setAmounts(&ex, 0, x.refund)
+				ex.Detail = fmt.Sprintf("refund %s of %s reverses sale %s, which is %s: there was nothing to refund",
+					x.id, e.amt(x.refund, x.currency), sale.id, e.saleStateText(sale))
+				e.add(ex, r)
+			case x.currency != sale.currency:
+				ex := e.txnException(recon.CurrencyMismatch, r)
+				ex.Currency = e.s.str(sale.currency)
+				ex.ExpectedMinor, ex.ActualMinor = sale.amount, x.refund
+				ex.Detail = fmt.Sprintf("refund %s is in %s but sale %s is in %s", x.id, e.s.str(x.currency), sale.id, e.s.str(sale.currency))
+				e.add(ex, r)
+			default:
+				total += x.refund
+				if total > sale.amount {
+					ex := e.txnException(recon.AmountMismatch, r)
+					setAmounts(&ex, sale.amount, total)
+					ex.Detail = fmt.Sprintf("refunds of sale %s add up to %s with refund %s, more than the sale's %s: %s too much",
+						sale.id, e.amt(total, x.currency), x.id, e.amt(sale.amount, sale.currency), e.amt(total-sale.amount, x.currency))
+					e.add(ex, r)
+				}
+			}
+		}
+	}
+}
+
+func (e *engine) saleStateText(t *txn) string {
+	if t.voidedBy && e.taken(t.state) {
+		return "voided by a VOID transaction"
+	}
+	return e.s.str(t.state)
+}
+
+// checkOrphans reports transactions whose merchant_reference_id matches
+// no order (or link). A refund or void of a known sale is left to that
+// sale's row. A stand-in (no API record) is WEBHOOK_UNKNOWN_TRANSACTION
+// instead: neither the gateway API nor Xepeng vouches for it.
+func (e *engine) checkOrphans() {
+	orphan := func(x *txn) bool { return !x.ghost && x.payable < 0 && (e.isSale(x) || x.origIdx < 0) }
+	var hints map[string]string
+	for i := range e.txns {
+		if x := &e.txns[i]; orphan(x) && e.isSale(x) {
+			if hints == nil {
+				hints = map[string]string{}
+			}
+			hints[x.ref] = ""
+		}
+	}
+	e.referenceHints(hints)
+	noun := "order"
+	if e.opts.Reference == ReferencePaymentLinkUID {
+		noun = "payment link"
+	}
+	for i := range e.txns {
+		t := int32(i)
+		x := &e.txns[i]
+		if !orphan(x) {
+			continue
+		}
+		c := recon.TransactionNoOrder
+		if x.fromHook {
+			c = recon.WebhookUnknownTransaction
+		}
+		ex := e.txnException(c, t)
+		setAmounts(&ex, 0, e.gatewayAmount(x))
+		var why string
+		if e.isSale(x) {
+			why = fmt.Sprintf("its merchant_reference_id %q matches no %s%s", x.ref, noun, hints[x.ref])
+		} else {
+			why = fmt.Sprintf("it names sale %q, which is not known, and its merchant_reference_id %q matches no %s", x.orig, x.ref, noun)
+		}
+		if x.fromHook {
+			ex.WebhookEventIDs = []int64{e.d.hooks[x.latest].id}
+			ex.Detail = fmt.Sprintf("signed webhook for %s %s (%s, %s) has no gateway API record, and %s",
+				e.kindText(x), x.id, e.s.str(x.state), e.amt(e.gatewayAmount(x), x.currency), why)
+		} else {
+			ex.Detail = fmt.Sprintf("gateway %s %s (%s, %s): %s", e.kindText(x), x.id, e.s.str(x.state),
+				e.amt(e.gatewayAmount(x), x.currency), why)
+		}
+		e.add(ex, t)
+	}
+}
+
+// referenceHints says, for references that match no order (or link),
+// which are the other kind of Xepeng id: the usual sign of
+// matching.reference set the wrong way. One pass over the links or
+// orders serves every reference.
+func (e *engine) referenceHints(refs map[string]string) {
+	if len(refs) == 0 {
+		return
+	}
+	if e.opts.Reference == ReferenceOrderUID {
+		for j := range e.d.links {
+			if _, ok := refs[e.d.links[j].uid]; ok {
+				refs[e.d.links[j].uid] = " (it is a payment link uid: should matching.reference be payment_link_uid?)"
+			}
+		}
+		return
+	}
+	for i := range e.d.orders {
+		if _, ok := refs[e.d.orders[i].uid]; ok {
+			refs[e.d.orders[i].uid] = " (it is an order uid: should matching.reference be order_uid?)"
+		}
+	}
+}
+
+func (e *engine) checkInputErrors() {
+	for _, ie := range e.d.errs {
+		text := ie.text
+		if r := []rune(text); len(r) > 80 {
+			text = string(r[:80]) + "…"
+		}
+		ex := Exception{Category: recon.InputErrorCategory, InputErrorID: ie.id}
+		ex.Detail = fmt.Sprintf("%s input %s line %d could not be read: %s", ie.source, ie.file, ie.line, ie.reason)
+		if text != "" {
+			ex.Detail += fmt.Sprintf(" (input: %q)", text)
+		}
+		e.add(ex, -1)
+	}
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

@@ -1,0 +1,786 @@
+package match
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/wire"
+)
+
+var wib = time.FixedZone("WIB", 7*3600)
+
+// at is a time on a day of November 2026 in Jakarta; 2 November is a
+// Monday.
+func at(day, hour, minute int) time.Time { return time.Date(2026, 11, day, hour, minute, 0, 0, wib) }
+
+// booked is a ledger booking date: midnight UTC of the day.
+func booked(day int) time.Time { return time.Date(2026, 11, day, 0, 0, 0, 0, time.UTC) }
+
+func tp(t time.Time) *time.Time { return &t }
+
+// fixture builds an Input by hand. Its zero state plus clean() is one
+// paid order with its sale, webhook and ledger line, all agreeing.
+type fixture struct {
+	in     Input
+	nextID int64
+}
+
+func (f *fixture) id() int64 { f.nextID++; return f.nextID }
+
+func (f *fixture) order(uid, cur string, amount int64) {
+	f.in.Orders = append(f.in.Orders, recon.Order{UID: uid, Status: wire.OrderActive, Currency: cur, AmountMinor: amount})
+}
+
+func (f *fixture) link(uid, order, status, cur string, amount int64, paidAt *time.Time) {
+	f.in.Links = append(f.in.Links, recon.PaymentLink{UID: uid, OrderUID: order, Status: status, Currency: cur,
+		AmountMinor: amount, PaidAt: paidAt})
+}
+
+func (f *fixture) sale(id, ref, state, cur string, amount int64) {
+	f.in.Transactions = append(f.in.Transactions, recon.Transaction{OxpayTxnID: id, Type: wire.TypeSale,
+		MerchantReferenceID: ref, State: state, Currency: cur, AmountMinor: amount})
+}
+
+func (f *fixture) refund(id, orig, ref, cur string, amount, refund int64) {
+	f.in.Transactions = append(f.in.Transactions, recon.Transaction{OxpayTxnID: id, OriginalTxnID: orig,
+		Type: wire.TypeRefund, MerchantReferenceID: ref, State: wire.StateRefunded, Currency: cur,
+		AmountMinor: amount, RefundAmountMinor: refund})
+}
+
+// hook adds a delivery; its dedup key is the notification's content, so
+// a second call with the same content is a redelivery.
+func (f *fixture) hook(txnID, ref, state, sig, cur string, amount, refund int64, recv time.Time) {
+	kind := wire.WebhookPayment
+	switch {
+	case refund != 0:
+		kind = wire.WebhookRefund
+	case state == wire.StateVoided:
+		kind = wire.WebhookVoid
+	}
+	f.in.Webhooks = append(f.in.Webhooks, recon.WebhookEvent{ID: f.id(), ReceivedAt: recv.UTC(), Kind: kind,
+		OxpayTxnID: txnID, MerchantReferenceID: ref, State: state, Currency: cur, AmountMinor: amount,
+		RefundAmountMinor: refund, SigCheck: sig,
+		DedupKey: fmt.Sprintf("%s|%s|%s|%d|%d", txnID, kind, state, amount, refund)})
+}
+
+func (f *fixture) line(ref, cur string, amount int64, day int) {
+	f.in.Ledger = append(f.in.Ledger, recon.LedgerEntry{ID: f.id(), BookedOn: booked(day), Reference: ref,
+		Currency: cur, AmountMinor: amount})
+}
+
+const (
+	total  = 15000000 // Rp150.000,00
+	txnID  = "10000001"
+	txnID2 = "10000002"
+)
+
+// paidOrder adds ORD-n with its paid link PL-n, paid on 2 November.
+func (f *fixture) paidOrder(n int) {
+	uid := fmt.Sprintf("ORD-%d", n)
+	f.order(uid, "IDR", total)
+	f.link(fmt.Sprintf("PL-%d", n), uid, wire.LinkPaid, "IDR", total, tp(at(2, 10, 0)))
+}
+
+// clean adds ORD-1, paid by sale 10000001 with a signed webhook and a
+// ledger credit the next day.
+func (f *fixture) clean() {
+	f.paidOrder(1)
+	f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total)
+	f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+	f.line(txnID, "IDR", total, 3)
+}
+
+// row is an exception by category and ids, as expected.csv compares them.
+type row struct {
+	Cat                                 recon.Category
+	Order, Link, Txn, Ref, LedgerRef    string
+	Expected, Actual, Difference        int64
+	WebhookIDs, LedgerIDs, InputErrorID any
+}
+
+func rowsOf(es []Exception) []row {
+	out := []row{}
+	for _, x := range es {
+		out = append(out, row{Cat: x.Category, Order: x.OrderUID, Link: x.PaymentLinkUID, Txn: x.OxpayTxnID,
+			Ref: x.MerchantReferenceID, LedgerRef: x.LedgerRef})
+	}
+	return out
+}
+
+// onTxn is the usual row naming ORD-1's order, link and a transaction.
+func onTxn(c recon.Category, txn string) row {
+	return row{Cat: c, Order: "ORD-1", Link: "PL-1", Txn: txn, Ref: "ORD-1"}
+}
+
+func withLedger(r row, ref string) row { r.LedgerRef = ref; return r }
+
+func run(t *testing.T, f *fixture, mod func(*Options)) Output {
+	t.Helper()
+	opts := DefaultOptions()
+	opts.Zone = wib
+	if mod != nil {
+		mod(&opts)
+	}
+	out, err := Match(f.in, opts)
+	if err != nil {
+		t.Fatalf("Match: %v", err)
+	}
+	for _, x := range out.Exceptions {
+		if x.Detail == "" || x.Severity == "" {
+			t.Errorf("%s: empty detail or severity: %+v", x.Category, x)
+		}
+	}
+	return out
+}
+
+func TestCategories(t *testing.T) {
+	tests := []struct {
+		name   string
+		build  func(f *fixture)
+		opts   func(*Options)
+		want   []row
+		detail string // a phrase the first exception's detail must hold
+	}{
+		{
+			name:  "clean order, sale, webhook and ledger line",
+			build: func(f *fixture) { f.clean() },
+			want:  []row{},
+		},
+		{
+			name:   "paid link without any transaction",
+			build:  func(f *fixture) { f.paidOrder(1) },
+			want:   []row{{Cat: recon.OrderPaidNoTransaction, Order: "ORD-1", Link: "PL-1"}},
+			detail: "no transaction with merchant_reference_id ORD-1",
+		},
+		{
+			name: "settled sale for a reference no order has",
+			build: func(f *fixture) {
+				f.sale(txnID, "POS-1", wire.StateSuccess, "IDR", total)
+				f.hook(txnID, "POS-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.line(txnID, "IDR", total, 3)
+			},
+			want:   []row{{Cat: recon.TransactionNoOrder, Txn: txnID, Ref: "POS-1"}},
+			detail: `merchant_reference_id "POS-1" matches no order`,
+		},
+		{
+			name: "link uid in merchant_reference_id while matching by order uid",
+			build: func(f *fixture) {
+				f.order("ORD-1", "IDR", total)
+				f.link("PL-1", "ORD-1", wire.LinkPending, "IDR", total, nil)
+				f.sale(txnID, "PL-1", wire.StateRejected, "IDR", total)
+				f.hook(txnID, "PL-1", wire.StateRejected, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+			},
+			want:   []row{{Cat: recon.TransactionNoOrder, Txn: txnID, Ref: "PL-1"}},
+			detail: "should matching.reference be payment_link_uid?",
+		},
+		{
+			name: "rupiah sent in whole units: 100x too small",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total/100)
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total/100, 0, at(2, 10, 0))
+				f.line(txnID, "IDR", total/100, 3)
+			},
+			want:   []row{onTxn(recon.AmountMismatch, txnID)},
+			detail: "amount 150,000.00 IDR on order ORD-1 vs 1,500.00 IDR on sale 10000001: differs by 148,500.00 IDR (100x too small",
+		},
+		{
+			name: "sale in another currency than its order",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateSuccess, "SGD", 15000)
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "SGD", 15000, 0, at(2, 10, 0))
+				f.line(txnID, "SGD", 15000, 3)
+			},
+			want:   []row{onTxn(recon.CurrencyMismatch, txnID)},
+			detail: "order ORD-1 is in IDR (150,000.00 IDR) but sale 10000001 is in SGD (150.00 SGD)",
+		},
+		{
+			name: "paid link whose only transaction was rejected",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateRejected, "IDR", total)
+				f.hook(txnID, "ORD-1", wire.StateRejected, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+			},
+			want:   []row{onTxn(recon.StatusMismatch, txnID)},
+			detail: "the latest, sale 10000001, is rejected",
+		},
+		{
+			name: "successful sale on a link still pending",
+			build: func(f *fixture) {
+				f.order("ORD-1", "IDR", total)
+				f.link("PL-1", "ORD-1", wire.LinkPending, "IDR", total, nil)
+				f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total)
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.line(txnID, "IDR", total, 3)
+			},
+			want:   []row{onTxn(recon.StatusMismatch, txnID)},
+			detail: "has payment link PL-1 in status pending",
+		},
+		{
+			name: "second successful sale for one order",
+			build: func(f *fixture) {
+				f.clean()
+				f.sale(txnID2, "ORD-1", wire.StateSuccess, "IDR", total)
+				f.hook(txnID2, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 5))
+				f.line(txnID2, "IDR", total, 3)
+			},
+			want:   []row{onTxn(recon.DuplicatePayment, txnID2)},
+			detail: "the first is 10000001",
+		},
+		{
+			name: "gateway knows a sale no webhook mentions",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total)
+				f.line(txnID, "IDR", total, 3)
+			},
+			want: []row{onTxn(recon.WebhookMissing, txnID)},
+		},
+		{
+			name: "only delivery signed with a wrong key",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total)
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigInvalid, "IDR", total, 0, at(2, 10, 0))
+				f.line(txnID, "IDR", total, 3) // dated by the link's paid_at
+			},
+			want:   []row{onTxn(recon.WebhookBadSignature, txnID)},
+			detail: "1 of 1 webhook deliveries for 10000001 failed the signature check (1 with a signature that does not verify)",
+		},
+		{
+			name: "an unsigned delivery does not change the state",
+			build: func(f *fixture) {
+				f.clean()
+				f.hook(txnID, "ORD-1", wire.StateRejected, recon.SigUnsigned, "IDR", total, 0, at(2, 11, 0))
+			},
+			want:   []row{onTxn(recon.WebhookBadSignature, txnID)},
+			detail: "1 without a Signature header",
+		},
+		{
+			name: "signed webhook for a transaction nobody knows",
+			build: func(f *fixture) {
+				f.hook("20000001", "POS-9", wire.StateSuccess, recon.SigCompact, "IDR", 5000000, 0, at(2, 10, 0))
+				f.line("20000001", "IDR", 5000000, 2)
+			},
+			want:   []row{{Cat: recon.WebhookUnknownTransaction, Txn: "20000001", Ref: "POS-9"}},
+			detail: "has no gateway API record",
+		},
+		{
+			name: "signed webhooks stand in for an unconfirmed transaction",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.line(txnID, "IDR", total, 3)
+			},
+			want: []row{},
+		},
+		{
+			name: "only unverified deliveries for an unknown id",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.hook("20000001", "ORD-1", wire.StateSuccess, recon.SigInvalid, "IDR", total, 0, at(2, 10, 0))
+			},
+			want: []row{
+				{Cat: recon.OrderPaidNoTransaction, Order: "ORD-1", Link: "PL-1"},
+				{Cat: recon.WebhookBadSignature, Order: "ORD-1", Link: "PL-1", Txn: "20000001", Ref: "ORD-1"},
+			},
+		},
+		{
+			name: "signed webhook says rejected, the API says success",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total)
+				f.hook(txnID, "ORD-1", wire.StateRejected, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.line(txnID, "IDR", total, 3)
+			},
+			want:   []row{onTxn(recon.WebhookStateMismatch, txnID)},
+			detail: "says rejected, the gateway API says success",
+		},
+		{
+			name: "signed webhook reports another amount",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total)
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total+100, 0, at(2, 10, 0))
+				f.line(txnID, "IDR", total, 3)
+			},
+			want:   []row{onTxn(recon.WebhookAmountMismatch, txnID)},
+			detail: "transaction_amount 150,001.00 IDR vs 150,000.00 IDR on the gateway API: differs by 1.00 IDR",
+		},
+		{
+			name: "late redelivery of the payment after the void",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateVoided, "IDR", total)
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.hook(txnID, "ORD-1", wire.StateVoided, recon.SigRaw, "IDR", total, 0, at(2, 10, 30))
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 11, 0))
+			},
+			want: []row{},
+		},
+		{
+			name: "settled sale without a ledger line",
+			build: func(f *fixture) {
+				f.clean()
+				f.in.Ledger = nil
+			},
+			want:   []row{onTxn(recon.LedgerMissing, txnID)},
+			detail: "sale 10000001 of 150,000.00 IDR has no ledger credit (paid 2026-11-02 10:00:00 WIB; window 2026-11-02 to 2026-11-05)",
+		},
+		{
+			name:   "ledger line nothing knows",
+			build:  func(f *fixture) { f.clean(); f.line("ADJ-20261102-0001", "IDR", 500000, 2) },
+			want:   []row{{Cat: recon.LedgerUnmatched, LedgerRef: "ADJ-20261102-0001"}},
+			detail: "ledger credit 5,000.00 IDR booked 2026-11-02 (ref ADJ-20261102-0001): the reference matches no transaction, order or payment link",
+		},
+		{
+			name: "ledger credit a tenth short",
+			build: func(f *fixture) {
+				f.clean()
+				f.in.Ledger[0].AmountMinor = total - 1500000
+			},
+			want:   []row{withLedger(onTxn(recon.LedgerAmountMismatch, txnID), txnID)},
+			detail: "ledger credit 135,000.00 IDR booked 2026-11-03 vs 150,000.00 IDR on sale 10000001: differs by 15,000.00 IDR",
+		},
+		{
+			name:   "same line booked twice",
+			build:  func(f *fixture) { f.clean(); f.line(txnID, "IDR", total, 3) },
+			want:   []row{withLedger(onTxn(recon.LedgerDuplicate, txnID), txnID)},
+			detail: "is booked by 2 ledger lines",
+		},
+		{
+			name: "ledger line by order uid fits two sales equally",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				for i, id := range []string{txnID, txnID2} {
+					f.sale(id, "ORD-1", wire.StateSuccess, "IDR", total)
+					f.hook(id, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, i))
+				}
+				f.line("ORD-1", "IDR", total, 3)
+			},
+			want: []row{
+				onTxn(recon.DuplicatePayment, txnID2),
+				{Cat: recon.AmbiguousMatch, Order: "ORD-1", Link: "PL-1", Ref: "ORD-1", LedgerRef: "ORD-1"},
+			},
+		},
+		{
+			name: "ledger line by order uid told apart by its amount",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total)
+				f.sale(txnID2, "ORD-1", wire.StateSuccess, "IDR", total/2)
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.hook(txnID2, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total/2, 0, at(2, 10, 1))
+				f.line("ORD-1", "IDR", total/2, 3)
+				f.line("ORD-1", "IDR", total, 3)
+			},
+			want: []row{
+				onTxn(recon.AmountMismatch, txnID2),
+				onTxn(recon.DuplicatePayment, txnID2),
+			},
+		},
+		{
+			name: "one input error",
+			build: func(f *fixture) {
+				f.in.InputErrors = []recon.InputError{{ID: 4, Source: "ledger", File: "ledger.csv", Line: 7, Text: "=1+1", Reason: "bad date"}}
+			},
+			want:   []row{{Cat: recon.InputErrorCategory}},
+			detail: `ledger input ledger.csv line 7 could not be read: bad date (input: "=1+1")`,
+		},
+		{
+			name: "partial refund booked by order uid",
+			build: func(f *fixture) {
+				f.clean()
+				f.refund(txnID2, txnID, "ORD-1", "IDR", total, 5000000)
+				f.hook(txnID2, "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, 5000000, at(3, 15, 0))
+				f.line("ORD-1", "IDR", -5000000, 4)
+			},
+			want: []row{},
+		},
+		{
+			name: "refund booked as a debit under the sale's id",
+			build: func(f *fixture) {
+				f.clean()
+				f.refund(txnID2, txnID, "ORD-1", "IDR", total, 5000000)
+				f.hook(txnID2, "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, 5000000, at(3, 15, 0))
+				f.line(txnID, "IDR", -5000000, 4)
+			},
+			want: []row{},
+		},
+		{
+			name: "refund of a voided sale",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateVoided, "IDR", total)
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.hook(txnID, "ORD-1", wire.StateVoided, recon.SigRaw, "IDR", total, 0, at(2, 10, 30))
+				f.refund(txnID2, txnID, "ORD-1", "IDR", total, total)
+				f.hook(txnID2, "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, total, at(3, 15, 0))
+				f.line(txnID2, "IDR", -total, 4)
+			},
+			want:   []row{onTxn(recon.StatusMismatch, txnID2)},
+			detail: "reverses sale 10000001, which is voided: there was nothing to refund",
+		},
+		{
+			name: "refunds add up to more than the sale",
+			build: func(f *fixture) {
+				f.clean()
+				f.refund(txnID2, txnID, "ORD-1", "IDR", total, total)
+				f.refund("10000003", txnID, "ORD-1", "IDR", total, 100)
+				f.hook(txnID2, "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, total, at(3, 15, 0))
+				f.hook("10000003", "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, 100, at(3, 16, 0))
+				f.line(txnID2, "IDR", -total, 4)
+				f.line("10000003", "IDR", -100, 4)
+			},
+			want:   []row{onTxn(recon.AmountMismatch, "10000003")},
+			detail: "more than the sale's 150,000.00 IDR: 1.00 IDR too much",
+		},
+		{
+			name: "voided sale needs no ledger line, and a credit for it matches nothing",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "ORD-1", wire.StateVoided, "IDR", total)
+				f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.hook(txnID, "ORD-1", wire.StateVoided, recon.SigRaw, "IDR", total, 0, at(2, 10, 30))
+				f.line(txnID, "IDR", total, 3)
+			},
+			want:   []row{withLedger(onTxn(recon.LedgerUnmatched, txnID), txnID)},
+			detail: "it names sale 10000001, which was voided and never settles",
+		},
+		{
+			name: "ids holding the store readers' field separator",
+			build: func(f *fixture) {
+				uid := "ORD-\x1f1"
+				f.order(uid, "IDR", total)
+				f.link("PL-\x1f1", uid, wire.LinkPaid, "IDR", total, tp(at(2, 10, 0)))
+				f.sale("1000\x1f0001", uid, wire.StateSuccess, "IDR", total)
+				f.hook("1000\x1f0001", uid, wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.line(uid, "IDR", total, 3)
+				f.line("ADJ-\x1f", "IDR", 100, 3)
+			},
+			want: []row{{Cat: recon.LedgerUnmatched, LedgerRef: "ADJ-\x1f"}},
+		},
+		{
+			name: "matching by payment link uid",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "PL-1", wire.StateSuccess, "IDR", total)
+				f.hook(txnID, "PL-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.line("ORD-1", "IDR", total, 3) // booked by the order uid: found through the link
+			},
+			opts: func(o *Options) { o.Reference = ReferencePaymentLinkUID },
+			want: []row{},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var f fixture
+			tc.build(&f)
+			out := run(t, &f, tc.opts)
+			if d := cmp.Diff(tc.want, rowsOf(out.Exceptions)); d != "" {
+				t.Fatalf("exceptions (-want +got):\n%s\ndetails:\n%s", d, details(out.Exceptions))
+			}
+			if tc.detail != "" && !strings.Contains(out.Exceptions[0].Detail, tc.detail) {
+				t.Errorf("detail: got %q, want it to hold %q", out.Exceptions[0].Detail, tc.detail)
+			}
+
+			// The same rows through the store: Run finds and stores
+			// exactly what Match returns.
+			db, in := storeOf(t, f.in)
+			f.in = in
+			want := run(t, &f, tc.opts)
+			got := runStore(t, db, optsWith(tc.opts))
+			if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("Match (-) and Run over the store (+) differ:\n%s", d)
+			}
+		})
+	}
+}
+
+func optsWith(mod func(*Options)) Options {
+	opts := DefaultOptions()
+	opts.Zone = wib
+	if mod != nil {
+		mod(&opts)
+	}
+	return opts
+}
+
+func details(es []Exception) string {
+	var b strings.Builder
+	for _, x := range es {
+		fmt.Fprintf(&b, "  %s: %s\n", x.Category, x.Detail)
+	}
+	return b.String()
+}
+
+// TestExceptionColumns checks the numeric columns and traceability ids of
+// a few categories, not just their ids.
+func TestExceptionColumns(t *testing.T) {
+	var f fixture
+	f.paidOrder(1)
+	f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total/100)                                    // AMOUNT_MISMATCH
+	f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigInvalid, "IDR", total/100, 0, at(2, 10, 0)) // id 1: BAD_SIGNATURE
+	f.line(txnID, "IDR", total/100-100, 3)                                                         // id 2: LEDGER_AMOUNT_MISMATCH
+	f.line("ADJ-1", "SGD", -2500, 3)                                                               // id 3: LEDGER_UNMATCHED
+	f.in.InputErrors = []recon.InputError{{ID: 9, Source: "webhooks", File: "w.jsonl", Line: 2, Reason: "not JSON"}}
+	out := run(t, &f, nil)
+	base := Exception{OrderUID: "ORD-1", PaymentLinkUID: "PL-1", OxpayTxnID: txnID, MerchantReferenceID: "ORD-1", Currency: "IDR"}
+	with := func(c recon.Category, sev string, exp, act int64, mod func(*Exception)) Exception {
+		x := base
+		x.Category, x.Severity, x.ExpectedMinor, x.ActualMinor, x.DifferenceMinor = c, sev, exp, act, act-exp
+		if mod != nil {
+			mod(&x)
+		}
+		return x
+	}
+	want := []Exception{
+		with(recon.AmountMismatch, SeverityCritical, total, total/100, nil),
+		with(recon.WebhookBadSignature, SeverityHigh, total/100, total/100, func(x *Exception) { x.WebhookEventIDs = []int64{1} }),
+		with(recon.LedgerUnmatched, SeverityHigh, 0, -2500, func(x *Exception) {
+			*x = Exception{Category: recon.LedgerUnmatched, Severity: SeverityHigh, LedgerRef: "ADJ-1", Currency: "SGD",
+				ActualMinor: -2500, DifferenceMinor: -2500, LedgerEntryIDs: []int64{3}}
+		}),
+		with(recon.LedgerAmountMismatch, SeverityHigh, total/100, total/100-100, func(x *Exception) {
+			x.LedgerRef, x.LedgerEntryIDs = txnID, []int64{2}
+		}),
+		{Category: recon.InputErrorCategory, Severity: SeverityMedium, InputErrorID: 9},
+	}
+	if d := cmp.Diff(want, out.Exceptions, cmp.FilterPath(func(p cmp.Path) bool {
+		return p.Last().String() == ".Detail"
+	}, cmp.Ignore())); d != "" {
+		t.Fatalf("exceptions (-want +got):\n%s", d)
+	}
+}
+
+// TestTolerance walks the edges of the absolute and percent tolerance.
+func TestTolerance(t *testing.T) {
+	tests := []struct {
+		name     string
+		ledger   int64
+		abs, pct int64
+		match    bool
+	}{
+		{"exact, no tolerance", total, 0, 0, true},
+		{"one minor unit off, no tolerance", total - 1, 0, 0, false},
+		{"off by exactly the absolute tolerance", total - 5000, 5000, 0, true},
+		{"one past the absolute tolerance", total - 5001, 5000, 0, false},
+		{"above by exactly the absolute tolerance", total + 5000, 5000, 0, true},
+		{"off by exactly 2.5%", total - 375000, 0, 25000, true},
+		{"one past 2.5%", total - 375001, 0, 25000, false},
+		{"the larger of the two applies", total - 375000, 100, 25000, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var f fixture
+			f.clean()
+			f.in.Ledger[0].AmountMinor = tc.ledger
+			out := run(t, &f, func(o *Options) { o.ToleranceAbs, o.TolerancePercentE4 = tc.abs, tc.pct })
+			got := len(out.Exceptions) == 0
+			if got != tc.match {
+				t.Fatalf("ledger %d vs gateway %d (abs %d, pct %d): matched %v, want %v\n%s",
+					tc.ledger, total, tc.abs, tc.pct, got, tc.match, details(out.Exceptions))
+			}
+			if !tc.match && rowsOf(out.Exceptions)[0].Cat != recon.LedgerAmountMismatch {
+				t.Fatalf("got %s, want LEDGER_AMOUNT_MISMATCH", out.Exceptions[0].Category)
+			}
+		})
+	}
+}
+
+// TestSettlementWindow walks the window's edges: its first and last day,
+// a last day on a weekend, and a payment logged just after midnight.
+func TestSettlementWindow(t *testing.T) {
+	tests := []struct {
+		name   string
+		paid   time.Time // the webhook's receipt
+		booked int
+		window [2]int
+		match  bool
+	}{
+		{"same day", at(2, 10, 0), 2, [2]int{0, 3}, true},
+		{"last day of the window", at(2, 10, 0), 5, [2]int{0, 3}, true},
+		{"a day past the window", at(2, 10, 0), 6, [2]int{0, 3}, false},
+		{"a day before the payment", at(2, 10, 0), 1, [2]int{0, 3}, false},
+		{"before the window's first day", at(2, 10, 0), 2, [2]int{1, 3}, false},
+		{"window's first day", at(2, 10, 0), 3, [2]int{1, 3}, true},
+		{"last day on a Sunday moves to Monday", at(5, 10, 0), 9, [2]int{0, 3}, true},
+		{"the Tuesday after is late", at(5, 10, 0), 10, [2]int{0, 3}, false},
+		{"logged just after midnight, booked the day before", at(3, 0, 10), 2, [2]int{0, 3}, true},
+		{"logged mid-morning, booked the day before", at(3, 9, 0), 2, [2]int{0, 3}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var f fixture
+			f.paidOrder(1)
+			f.in.Links[0].PaidAt = tp(tc.paid)
+			f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total)
+			f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, tc.paid)
+			f.line(txnID, "IDR", total, tc.booked)
+			out := run(t, &f, func(o *Options) { o.SettlementMinDays, o.SettlementMaxDays = tc.window[0], tc.window[1] })
+			got := len(out.Exceptions) == 0
+			if got != tc.match {
+				t.Fatalf("paid %s, booked 2026-11-%02d, window %v: matched %v, want %v\n%s",
+					tc.paid, tc.booked, tc.window, got, tc.match, details(out.Exceptions))
+			}
+			if !tc.match {
+				want := []row{withLedger(onTxn(recon.LedgerUnmatched, txnID), txnID)}
+				if d := cmp.Diff(want, rowsOf(out.Exceptions)); d != "" {
+					t.Fatalf("a line outside the window (-want +got):\n%s", d)
+				}
+			}
+		})
+	}
+}
+
+// TestNoPaymentTimeNoDateCheck: a refund with no signed webhook has no
+// payment time, so any booking date fits.
+func TestNoPaymentTimeNoDateCheck(t *testing.T) {
+	var f fixture
+	f.clean()
+	f.refund(txnID2, txnID, "ORD-1", "IDR", total, total)
+	f.line(txnID2, "IDR", -total, 28)
+	out := run(t, &f, nil)
+	want := []row{onTxn(recon.WebhookMissing, txnID2)}
+	if d := cmp.Diff(want, rowsOf(out.Exceptions)); d != "" {
+		t.Fatalf("(-want +got):\n%s\n%s", d, details(out.Exceptions))
+	}
+}
+
+// TestAsOfDefersLedgerMissing: a settlement whose window is still open
+// on AsOf is pending, not missing.
+func TestAsOfDefersLedgerMissing(t *testing.T) {
+	var f fixture
+	f.clean()
+	f.in.Ledger = nil
+	for _, tc := range []struct {
+		asOf    time.Time
+		missing int
+		pending int
+	}{
+		{time.Time{}, 1, 0},
+		{at(4, 23, 0), 0, 1},
+		{at(5, 12, 0), 1, 0}, // the window ends on the 5th: a ledger up to the 5th holds it
+		{at(6, 1, 0), 1, 0},
+		{at(3, 8, 0), 0, 1},
+	} {
+		out := run(t, &f, func(o *Options) { o.AsOf = tc.asOf })
+		if got := out.Summary.Count(recon.LedgerMissing); got != tc.missing || out.Summary.PendingSettlement != tc.pending {
+			t.Errorf("as of %s: got %d missing, %d pending; want %d, %d", tc.asOf, got, out.Summary.PendingSettlement, tc.missing, tc.pending)
+		}
+	}
+}
+
+// TestResults checks the matched rows of a sale, a partial refund and a
+// voided sale, and the summary's totals.
+func TestResults(t *testing.T) {
+	var f fixture
+	f.clean()
+	f.refund(txnID2, txnID, "ORD-1", "IDR", total, 5000000)
+	f.hook(txnID2, "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, 5000000, at(3, 15, 0))
+	f.line("ORD-1", "IDR", -5000000, 4)
+	f.paidOrder(2)
+	f.sale("10000003", "ORD-2", wire.StateVoided, "IDR", total)
+	f.hook("10000003", "ORD-2", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 12, 0))
+	f.hook("10000003", "ORD-2", wire.StateVoided, recon.SigRaw, "IDR", total, 0, at(2, 12, 30))
+	out := run(t, &f, nil)
+	paid, day3, day4 := at(2, 10, 0).UTC(), booked(3), booked(4)
+	refunded := at(3, 15, 0).UTC()
+	voided := at(2, 12, 0).UTC()
+	want := []Result{
+		{Kind: KindSale, OrderUID: "ORD-1", PaymentLinkUID: "PL-1", OxpayTxnID: txnID, MerchantReferenceID: "ORD-1",
+			LedgerRef: txnID, LedgerEntryID: 2, WebhookEventID: 1, State: "success", Source: SourceAPI, Currency: "IDR",
+			OrderMinor: total, GatewayMinor: total, LedgerMinor: total, PaidAt: &paid, BookedOn: &day3, Clean: true},
+		{Kind: KindRefund, OrderUID: "ORD-1", PaymentLinkUID: "PL-1", OxpayTxnID: txnID2, OriginalTxnID: txnID,
+			MerchantReferenceID: "ORD-1", LedgerRef: "ORD-1", LedgerEntryID: 4, WebhookEventID: 3, State: "refunded",
+			Source: SourceAPI, Currency: "IDR", OrderMinor: total, GatewayMinor: 5000000, LedgerMinor: -5000000,
+			PaidAt: &refunded, BookedOn: &day4, Clean: true},
+		{Kind: KindVoid, OrderUID: "ORD-2", PaymentLinkUID: "PL-2", OxpayTxnID: "10000003", MerchantReferenceID: "ORD-2",
+			WebhookEventID: 6, State: "voided", Source: SourceAPI, Currency: "IDR", OrderMinor: total, GatewayMinor: total,
+			PaidAt: &voided, Clean: true},
+	}
+	if d := cmp.Diff(want, out.Results); d != "" {
+		t.Fatalf("results (-want +got):\n%s", d)
+	}
+	wantSum := Summary{Results: 3, Matched: 3, MatchRate: 1,
+		Currencies: []CurrencyTotal{{Currency: "IDR", Results: 3, Matched: 3, MatchedMinor: total - 5000000}}}
+	if d := cmp.Diff(wantSum, out.Summary); d != "" {
+		t.Fatalf("summary (-want +got):\n%s", d)
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	bad := []Options{
+		{Reference: "order"},
+		{ToleranceAbs: -1},
+		{TolerancePercentE4: 100_0001},
+		{SettlementMinDays: 2, SettlementMaxDays: 1},
+	}
+	for _, o := range bad {
+		if _, err := Match(Input{}, o); err == nil {
+			t.Errorf("%+v: got nil error", o)
+		}
+	}
+	if err := DefaultOptions().Validate(); err != nil {
+		t.Errorf("DefaultOptions: %v", err)
+	}
+}
+
+// TestCategoriesListEveryCode keeps Categories in step with recon's list.
+func TestCategoriesListEveryCode(t *testing.T) {
+	if len(Categories) != len(recon.Categories) {
+		t.Fatalf("got %d categories, want %d", len(Categories), len(recon.Categories))
+	}
+	for i, c := range recon.Categories {
+		info := Categories[i]
+		if info.Category != c || info.Severity == "" || info.Meaning == "" {
+			t.Errorf("Categories[%d]: got %+v, want %s with a severity and a meaning", i, info, c)
+		}
+	}
+}
+
+// TestStandInsThroughTheStore runs webhooks standing in for a whole
+// gateway (confirm mode none) through the store, reading the stand-ins'
+// ids by id list and by one pass over the table.
+func TestStandInsThroughTheStore(t *testing.T) {
+	var f fixture
+	for n := 1; n <= 3; n++ {
+		f.paidOrder(n)
+		id, ref := fmt.Sprintf("1000000%d", n), fmt.Sprintf("ORD-%d", n)
+		f.hook(id, ref, wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, n))
+		f.line(id, "IDR", total, 3)
+	}
+	f.refund("10000009", "10000001", "ORD-1", "IDR", total, 100) // an API refund of a stand-in sale
+	f.hook("10000009", "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, 100, at(3, 9, 0))
+	f.line("ORD-1", "IDR", -100, 3)
+	f.hook("20000001", "POS-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 11, 0))
+	f.line("20000001", "IDR", total, 3)
+	for _, scan := range []int{20000, 0} {
+		t.Run(fmt.Sprintf("scan past %d orphans", scan), func(t *testing.T) {
+			defer func(old int) { orphanScan = old }(orphanScan)
+			orphanScan = scan
+			db, in := storeOf(t, f.in)
+			g := fixture{in: in}
+			want := run(t, &g, nil)
+			if d := cmp.Diff([]row{{Cat: recon.WebhookUnknownTransaction, Txn: "20000001", Ref: "POS-1"}}, rowsOf(want.Exceptions)); d != "" {
+				t.Fatalf("Match (-want +got):\n%s", d)
+			}
+			for _, r := range want.Results[:3] {
+				if r.Source != SourceWebhook || !r.Clean || r.LedgerEntryID == 0 {
+					t.Errorf("stand-in result %+v: want source webhook, clean, with its ledger line", r)
+				}
+			}
+			got := runStore(t, db, optsWith(nil))
+			if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("Match (-) and Run over the store (+) differ:\n%s", d)
+			}
+		})
+	}
+}

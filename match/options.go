@@ -1,0 +1,113 @@
+package match
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/reconkit/reconkit/config"
+	"github.com/reconkit/reconkit/money"
+)
+
+// What a gateway transaction's merchant_reference_id is compared with.
+const (
+	ReferenceOrderUID       = "order_uid"
+	ReferencePaymentLinkUID = "payment_link_uid"
+)
+
+// Options tune the matching. Start from DefaultOptions: a zero value is
+// taken literally (a [0, 0] settlement window), except for the fields
+// whose doc says what their zero means.
+type Options struct {
+	// Reference says what merchant_reference_id holds: the Xepeng order
+	// uid or the payment link uid. "" means ReferenceOrderUID.
+	Reference string
+	// ToleranceAbs and TolerancePercentE4 bound how far a ledger line may
+	// be from the gateway amount and still match (fees): the difference
+	// may be up to the larger of ToleranceAbs minor units and
+	// TolerancePercentE4 / 10^6 of the gateway amount (percent × 10^4:
+	// 2.5% is 25000), either way.
+	ToleranceAbs       int64
+	TolerancePercentE4 int64
+	// SettlementMinDays and SettlementMaxDays bound the booking date of a
+	// ledger line, in days after the payment's date in Zone. See
+	// doc.go for the payment time and the weekend rule.
+	SettlementMinDays int
+	SettlementMaxDays int
+	// Zone is where business days are cut; nil means UTC.
+	Zone *time.Location
+	// AsOf, when set, is the business date the data runs to: a settling
+	// transaction whose window ends after it is counted as pending
+	// settlement instead of LEDGER_MISSING. Zero: every window is closed.
+	AsOf time.Time
+	// AmountFormat writes amounts in the detail text; zero means
+	// money.Dot (1,250,000.00).
+	AmountFormat money.Format
+}
+
+// DefaultOptions are config.Default's matching settings: order uids,
+// no tolerance, a settlement window of 0 to 3 days, in UTC.
+func DefaultOptions() Options {
+	return Options{Reference: ReferenceOrderUID, SettlementMinDays: 0, SettlementMaxDays: 3, Zone: time.UTC}
+}
+
+// OptionsFrom builds Options from the config's matching section and
+// business time zone; the tolerance percent is parsed exactly (decimal
+// text, at most 4 decimals).
+func OptionsFrom(m config.Matching, zone *time.Location) (Options, error) {
+	o := DefaultOptions()
+	o.Zone = zone
+	if m.Reference != "" {
+		o.Reference = m.Reference
+	}
+	o.ToleranceAbs = m.Tolerance.AbsoluteMinor
+	if m.Tolerance.Percent != "" {
+		p, err := money.Parse(m.Tolerance.Percent, 4, money.Dot)
+		if err != nil {
+			return o, fmt.Errorf("matching.tolerance.percent: %w", err)
+		}
+		o.TolerancePercentE4 = p
+	}
+	if w := m.SettlementWindow; len(w) == 2 {
+		o.SettlementMinDays, o.SettlementMaxDays = w[0], w[1]
+	} else if len(w) != 0 {
+		return o, errors.New("matching.settlement_window_days must be [min, max]")
+	}
+	return o, o.Validate()
+}
+
+// Validate reports every problem with the options at once.
+func (o Options) Validate() error {
+	var errs []error
+	switch o.Reference {
+	case "", ReferenceOrderUID, ReferencePaymentLinkUID:
+	default:
+		errs = append(errs, fmt.Errorf("reference %q: want %s or %s", o.Reference, ReferenceOrderUID, ReferencePaymentLinkUID))
+	}
+	if o.ToleranceAbs < 0 {
+		errs = append(errs, fmt.Errorf("absolute tolerance %d must not be negative", o.ToleranceAbs))
+	}
+	if o.TolerancePercentE4 < 0 || o.TolerancePercentE4 > 100_0000 {
+		errs = append(errs, fmt.Errorf("percent tolerance %d (×10^4) must be between 0 and 100%%", o.TolerancePercentE4))
+	}
+	if o.SettlementMinDays < 0 || o.SettlementMaxDays < o.SettlementMinDays {
+		errs = append(errs, fmt.Errorf("settlement window [%d, %d] days: want 0 <= min <= max", o.SettlementMinDays, o.SettlementMaxDays))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("match options: %w", err)
+	}
+	return nil
+}
+
+func (o Options) normalized() Options {
+	if o.Reference == "" {
+		o.Reference = ReferenceOrderUID
+	}
+	if o.Zone == nil {
+		o.Zone = time.UTC
+	}
+	if o.AmountFormat == (money.Format{}) {
+		o.AmountFormat = money.Dot
+	}
+	return o
+}

@@ -1,0 +1,129 @@
+package match
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/reconkit/reconkit/store"
+)
+
+// resultBatch is how many result rows Run hands the store at once; the
+// rows are built as they are written, never all held at once.
+const resultBatch = 4096
+
+// errStopped ends the result builder when the writer has failed.
+var errStopped = errors.New("stopped")
+
+// tracePhase, when set (by the benchmark), is told how long each phase
+// of Run took.
+var tracePhase func(phase string, took time.Duration)
+
+func trace(phase string, start time.Time) time.Time {
+	now := time.Now()
+	if tracePhase != nil {
+		tracePhase(phase, now.Sub(start))
+	}
+	return now
+}
+
+// Run reads the store, matches, and writes the run's results and
+// exceptions in one load, replacing any the run already had (other runs
+// are untouched). The run must exist in runs (store.StartRun). It
+// returns the run's totals.
+func Run(ctx context.Context, db *store.DB, runID int64, opts Options) (Summary, error) {
+	if err := opts.Validate(); err != nil {
+		return Summary{}, err
+	}
+	start := time.Now()
+	e, err := readStore(ctx, db, opts.normalized())
+	if err != nil {
+		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
+	}
+	start = trace("read", start)
+	e.finish()
+	start = trace("match", start)
+	if err := ctx.Err(); err != nil {
+		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
+	}
+
+	load, err := db.BeginLoad(ctx)
+	if err != nil {
+		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
+	}
+	defer load.Rollback()
+	if err := load.DeleteRunResults(runID); err != nil {
+		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
+	}
+	// Result rows are built on one core while the store writes the
+	// previous batch on the other; two batches take turns.
+	tally := newTally()
+	type batch struct {
+		rows  []Result
+		times []time.Time // the rows' PaidAt and BookedOn point here
+	}
+	free := make(chan *batch, 2)
+	full := make(chan *batch, 2)
+	for range 2 {
+		free <- &batch{rows: make([]Result, 0, resultBatch), times: make([]time.Time, 0, 2*resultBatch)}
+	}
+	stop := make(chan struct{})
+	var buildErr error
+	go func() {
+		defer close(full)
+		b := <-free
+		buildErr = e.eachResult(func(t time.Time) *time.Time {
+			b.times = append(b.times, t)
+			return &b.times[len(b.times)-1]
+		}, func(r *Result) error {
+			tally.result(r)
+			b.rows = append(b.rows, *r)
+			if len(b.rows) < resultBatch {
+				return nil
+			}
+			full <- b
+			b = nil
+			select {
+			case b = <-free:
+				b.rows, b.times = b.rows[:0], b.times[:0]
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+		if b != nil && len(b.rows) > 0 {
+			full <- b
+		}
+	}()
+	for b := range full {
+		if err == nil {
+			_, err = load.MatchResults(runID, b.rows)
+		}
+		free <- b
+		if err != nil {
+			select {
+			case <-stop:
+			default:
+				close(stop)
+			}
+		}
+	}
+	if err == nil {
+		err = buildErr
+	}
+	if err == nil {
+		_, err = load.Exceptions(runID, e.out)
+	}
+	start = trace("write", start)
+	if err == nil {
+		err = load.Commit()
+	}
+	trace("commit", start)
+	if err != nil {
+		return Summary{}, fmt.Errorf("match run %d: store results: %w", runID, err)
+	}
+	s := tally.summary(e.out, e.pending)
+	s.RunID = runID
+	return s, nil
+}

@@ -1,0 +1,138 @@
+package match
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
+)
+
+// Exception is one finding; see store.Exception for its columns. The
+// type is defined in store so that the store can persist it without
+// importing match.
+type Exception = store.Exception
+
+// Result is one matched gateway transaction; see store.MatchResult.
+type Result = store.MatchResult
+
+// Result kinds.
+const (
+	KindSale   = "sale"
+	KindRefund = "refund"
+	KindVoid   = "void"
+)
+
+// Result sources.
+const (
+	SourceAPI     = "api"
+	SourceWebhook = "webhook"
+)
+
+// Input is everything a match reads, as plain rows. Run fills it from the
+// store (reading only the columns it needs); tests build it by hand.
+// Webhook events and ledger entries are taken in the order given (the
+// store's load order), which decides ties.
+type Input struct {
+	Orders       []recon.Order        `json:"orders"`
+	Links        []recon.PaymentLink  `json:"payment_links"`
+	Transactions []recon.Transaction  `json:"transactions"`
+	Webhooks     []recon.WebhookEvent `json:"webhook_events"`
+	Ledger       []recon.LedgerEntry  `json:"ledger_entries"`
+	InputErrors  []recon.InputError   `json:"input_errors"`
+}
+
+// Output is what a match finds: the matched transactions, the exceptions
+// (sorted, see SortExceptions) and their totals.
+type Output struct {
+	Results    []Result
+	Exceptions []Exception
+	Summary    Summary
+}
+
+// Summary totals a match for the run record and the report's summary.
+type Summary struct {
+	RunID int64 `json:"run_id,omitempty"`
+	// Results counts the transactions that moved or reversed money
+	// (sales in a paid state, refunds, voids); Matched those of them no
+	// exception names. MatchRate is Matched / Results (1 when there are
+	// none): a ratio for people, not money.
+	Results   int     `json:"results"`
+	Matched   int     `json:"matched"`
+	MatchRate float64 `json:"match_rate"`
+	// PendingSettlement counts settling transactions whose settlement
+	// window had not closed by Options.AsOf.
+	PendingSettlement int `json:"pending_settlement"`
+	Exceptions        int `json:"exceptions"`
+	// Categories has one row per category and currency that occurred, in
+	// report order; Currencies one row per currency.
+	Categories []CategoryTotal `json:"categories"`
+	Currencies []CurrencyTotal `json:"currencies"`
+}
+
+// CategoryTotal counts one category's exceptions in one currency ("" for
+// those without one, such as input errors). AmountMinor is the sum of
+// the absolute differences: the money at stake.
+type CategoryTotal struct {
+	Category    recon.Category `json:"category"`
+	Severity    string         `json:"severity"`
+	Currency    string         `json:"currency"`
+	Count       int            `json:"count"`
+	AmountMinor int64          `json:"amount_minor"`
+}
+
+// CurrencyTotal sums one currency. MatchedMinor is the net amount of the
+// matched transactions: sales in, refunds out (voided sales count 0).
+type CurrencyTotal struct {
+	Currency     string `json:"currency"`
+	Results      int    `json:"results"`
+	Matched      int    `json:"matched"`
+	MatchedMinor int64  `json:"matched_minor"`
+	Exceptions   int    `json:"exceptions"`
+	AmountMinor  int64  `json:"amount_minor"` // sum of the exceptions' absolute differences
+}
+
+// Count returns how many exceptions of a category the summary holds.
+func (s Summary) Count(c recon.Category) int {
+	n := 0
+	for _, t := range s.Categories {
+		if t.Category == c {
+			n += t.Count
+		}
+	}
+	return n
+}
+
+// SortExceptions puts exceptions in report order: by category as
+// Categories lists them, then by every id column, then the rest, so that
+// the same findings always come out in the same order.
+func SortExceptions(es []Exception) {
+	slices.SortStableFunc(es, compareExceptions)
+}
+
+func compareExceptions(a, b Exception) int {
+	return cmp.Or(
+		cmp.Compare(categoryRank(a.Category), categoryRank(b.Category)),
+		cmp.Compare(a.Category, b.Category),
+		cmp.Compare(a.OrderUID, b.OrderUID),
+		cmp.Compare(a.PaymentLinkUID, b.PaymentLinkUID),
+		compareIDs(a.OxpayTxnID, b.OxpayTxnID),
+		cmp.Compare(a.MerchantReferenceID, b.MerchantReferenceID),
+		cmp.Compare(a.LedgerRef, b.LedgerRef),
+		cmp.Compare(a.Currency, b.Currency),
+		cmp.Compare(a.ExpectedMinor, b.ExpectedMinor),
+		cmp.Compare(a.ActualMinor, b.ActualMinor),
+		cmp.Compare(a.DifferenceMinor, b.DifferenceMinor),
+		cmp.Compare(a.Detail, b.Detail),
+		slices.Compare(a.WebhookEventIDs, b.WebhookEventIDs),
+		slices.Compare(a.LedgerEntryIDs, b.LedgerEntryIDs),
+		cmp.Compare(a.InputErrorID, b.InputErrorID),
+	)
+}
+
+// compareIDs orders gateway ids naturally: a shorter id first, then by
+// text, which for OxPay's numeric ids is numeric order (and so the order
+// the gateway created them in).
+func compareIDs(a, b string) int {
+	return cmp.Or(cmp.Compare(len(a), len(b)), cmp.Compare(a, b))
+}

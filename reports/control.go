@@ -1,0 +1,155 @@
+package reports
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/reconkit/reconkit/match"
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
+)
+
+// The control line proves, per currency, that every break between the
+// gateway and the ledger is listed:
+//
+//	gateway net  = sales that settle (kind sale) − refunds (kind refund),
+//	               matched or not; voids move no money
+//	ledger net   = the sum of every ledger line (signed)
+//	difference   = gateway net − ledger net
+//
+// Each part of the difference belongs to exactly one row, and each row
+// is accounted for once:
+//
+//   - a settling transaction without a ledger line adds its signed
+//     amount: explained by its LEDGER_MISSING, or, when it has none, the
+//     line is not due yet (settlement window open) or an ambiguous line
+//     may be its own ("no ledger line yet");
+//   - a transaction paired with a line adds gateway − line: explained by
+//     the exception that names the pair's line (LEDGER_AMOUNT_MISMATCH,
+//     LEDGER_UNMATCHED outside the window, CURRENCY_MISMATCH), else it is
+//     a difference the matching tolerance let through ("within
+//     tolerance");
+//   - a line paired with nothing subtracts its amount: explained by its
+//     LEDGER_UNMATCHED or AMBIGUOUS_MATCH, or, for the extra lines of a
+//     LEDGER_DUPLICATE, by that exception.
+//
+// An exception's share is the negated difference it reports (its
+// difference is ledger − gateway), except CURRENCY_MISMATCH, whose
+// difference is 0: its gateway amount is explained in the gateway's
+// currency and its line in the line's, and LEDGER_DUPLICATE, which
+// reports all its lines while the best one is paired: only the others
+// are its share. Unexplained is what is left; it is zero whenever the
+// exceptions list every break, and the Summary shows it red otherwise.
+type control struct {
+	gateway, explained, awaiting, tolerance map[string]int64
+
+	missing   map[string]bool           // txn ids with LEDGER_MISSING
+	pairLines map[int64]bool            // ledger lines a pair exception names
+	dups      map[string]*duplicateLine // LEDGER_DUPLICATE by txn id
+}
+
+type duplicateLine struct {
+	currency string
+	all      int64 // every line the exception lists
+	best     int64 // the paired line, from the result
+}
+
+// ControlLine is the control of one currency, in minor units.
+type ControlLine struct {
+	Currency    string `json:"currency"`
+	GatewayNet  int64  `json:"gateway_net"`
+	LedgerNet   int64  `json:"ledger_net"`
+	Difference  int64  `json:"difference"`
+	Explained   int64  `json:"explained"`
+	AwaitingYet int64  `json:"awaiting_ledger"`
+	Tolerance   int64  `json:"within_tolerance"`
+	Unexplained int64  `json:"unexplained"`
+}
+
+func newControl(es []store.ReportException) *control {
+	c := &control{
+		gateway: map[string]int64{}, explained: map[string]int64{}, awaiting: map[string]int64{}, tolerance: map[string]int64{},
+		missing: map[string]bool{}, pairLines: map[int64]bool{}, dups: map[string]*duplicateLine{},
+	}
+	for i := range es {
+		x := &es[i]
+		switch x.Category {
+		case recon.LedgerMissing:
+			c.missing[x.OxpayTxnID] = true
+			c.explained[x.Currency] -= x.DifferenceMinor
+		case recon.LedgerAmountMismatch, recon.LedgerUnmatched:
+			c.explained[x.Currency] -= x.DifferenceMinor
+			if len(x.LedgerEntryIDs) == 1 {
+				c.pairLines[x.LedgerEntryIDs[0]] = true
+			}
+		case recon.AmbiguousMatch:
+			c.explained[x.Currency] -= x.DifferenceMinor
+		case recon.CurrencyMismatch:
+			if len(x.LedgerEntryIDs) == 0 {
+				continue // order, refund or webhook against the gateway
+			}
+			lineCur := x.LedgerCurrency
+			if lineCur == "" {
+				lineCur = x.Currency
+			}
+			c.explained[x.Currency] += x.ExpectedMinor
+			c.explained[lineCur] -= x.ActualMinor
+			c.pairLines[x.LedgerEntryIDs[0]] = true
+		case recon.LedgerDuplicate:
+			c.dups[x.OxpayTxnID] = &duplicateLine{currency: x.Currency, all: x.ActualMinor}
+		}
+	}
+	return c
+}
+
+// result adds one match result.
+func (c *control) result(r *store.ReportResult) {
+	var signed int64
+	switch r.Kind {
+	case match.KindSale:
+		signed = r.GatewayMinor
+	case match.KindRefund:
+		signed = -r.GatewayMinor
+	default:
+		return
+	}
+	c.gateway[r.Currency] += signed
+	if d := c.dups[r.OxpayTxnID]; d != nil {
+		d.best = r.LedgerMinor
+	}
+	switch {
+	case r.LedgerEntryID == 0:
+		if !c.missing[r.OxpayTxnID] {
+			c.awaiting[r.Currency] += signed
+		}
+	case !c.pairLines[r.LedgerEntryID]:
+		c.tolerance[r.Currency] += signed - r.LedgerMinor
+	}
+}
+
+// lines returns the control per currency, in code order, given the
+// ledger's net per currency.
+func (c *control) lines(ledger map[string]int64) []ControlLine {
+	explained := maps.Clone(c.explained)
+	for _, d := range c.dups {
+		explained[d.currency] += d.best - d.all
+	}
+	var curs []string
+	for _, m := range []map[string]int64{c.gateway, ledger, explained, c.awaiting, c.tolerance} {
+		for k := range m {
+			if !slices.Contains(curs, k) {
+				curs = append(curs, k)
+			}
+		}
+	}
+	slices.Sort(curs)
+	out := make([]ControlLine, 0, len(curs))
+	for _, cur := range curs {
+		l := ControlLine{Currency: cur, GatewayNet: c.gateway[cur], LedgerNet: ledger[cur],
+			Explained: explained[cur], AwaitingYet: c.awaiting[cur], Tolerance: c.tolerance[cur]}
+		l.Difference = l.GatewayNet - l.LedgerNet
+		l.Unexplained = l.Difference - l.Explained - l.AwaitingYet - l.Tolerance
+		out = append(out, l)
+	}
+	return out
+}

@@ -1,0 +1,38 @@
+// Package reports turns a match run into what finance reads: the
+// reconciliation workbook (WriteWorkbook) and the CSV/JSON exception
+// exports (WriteExceptionsCSV, WriteExceptionsJSON).
+//
+// Data enters from the store only: the run, its exceptions (held in
+// memory: thousands, not millions), its match results (streamed in
+// batches, never held) and counts of the input tables. Files leave
+// through WriteFileAtomic, so a reader sees the previous file or the
+// whole new one.
+//
+// # The workbook
+//
+// Summary comes first: a banner with what needs action, the exception
+// categories (most urgent, then most money at stake, first; each links
+// to its sheet), the control line per currency (gateway net − ledger net,
+// split into what the exceptions explain, lines not due yet, tolerance,
+// and the unexplained rest, red when not zero: see control.go), a bar
+// chart of exceptions by category, the match rate, the inputs' counts
+// and totals, and the input files.
+//
+// Then one sheet per exception category that has rows (most urgent
+// first, named as CategorySheetName says), Input errors, Matched (sales)
+// and Refunds & voids. Every data sheet has one totals row per currency
+// above its frozen header (SUBTOTAL(109, …) over that currency's block
+// of rows, which the rows are grouped into, so a filter keeps the totals
+// right and currencies never mix), an autofilter, the ids as text, the
+// payment link uid as a HYPERLINK formula when the link has an http(s)
+// URL, dates as real dates in the report's zone, and empty Status and
+// Notes columns for finance. Amounts are numbers in major units for
+// reading (IDR without decimals, others with their exponent's, negatives
+// red in brackets), each with an exact minor-unit twin column, since a
+// spreadsheet number is a float64. A list longer than Excel's 1,048,576
+// rows continues on "Name (2)".
+//
+// Text from outside (ids, details, ledger references, input lines) is
+// always written as an inline string, so "=1+1" stays those four
+// characters and never becomes a formula.
+package reports

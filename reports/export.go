@@ -1,0 +1,169 @@
+package reports
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/reconkit/reconkit/match"
+)
+
+// ExceptionColumns is the header of the exception exports, CSV and JSON
+// alike. Finance filters on these names: add columns at the end only.
+var ExceptionColumns = []string{
+	"category", "severity", "order_uid", "payment_link_uid", "oxpay_txn_id", "merchant_reference_id",
+	"ledger_ref", "currency", "expected_minor", "actual_minor", "difference_minor", "detail",
+}
+
+// sorted returns the exceptions in report order without touching the
+// caller's slice, so that any input order gives the same bytes.
+func sorted(es []match.Exception) []match.Exception {
+	out := slices.Clone(es)
+	match.SortExceptions(out)
+	return out
+}
+
+// WriteExceptionsCSV writes exceptions as CSV with ExceptionColumns, in
+// report order. Text cells that a spreadsheet would run as a formula are
+// defused (see CSVSafe); the amount columns are plain integers in minor
+// units, negative ones included. The output depends only on the
+// exceptions: the same findings give the same bytes.
+func WriteExceptionsCSV(w io.Writer, es []match.Exception) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ExceptionColumns); err != nil {
+		return fmt.Errorf("write exceptions csv: %w", err)
+	}
+	rec := make([]string, len(ExceptionColumns))
+	for _, x := range sorted(es) {
+		rec[0] = CSVSafe(string(x.Category))
+		rec[1] = CSVSafe(x.Severity)
+		rec[2] = CSVSafe(x.OrderUID)
+		rec[3] = CSVSafe(x.PaymentLinkUID)
+		rec[4] = CSVSafe(x.OxpayTxnID)
+		rec[5] = CSVSafe(x.MerchantReferenceID)
+		rec[6] = CSVSafe(x.LedgerRef)
+		rec[7] = CSVSafe(x.Currency)
+		rec[8] = strconv.FormatInt(x.ExpectedMinor, 10)
+		rec[9] = strconv.FormatInt(x.ActualMinor, 10)
+		rec[10] = strconv.FormatInt(x.DifferenceMinor, 10)
+		rec[11] = CSVSafe(x.Detail)
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("write exceptions csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write exceptions csv: %w", err)
+	}
+	return nil
+}
+
+// CSVSafe defuses a text cell that a spreadsheet would read as a formula
+// (one starting with =, +, -, @, a tab or a carriage return) by putting a
+// single quote in front, as OWASP advises for CSV injection. Only text
+// cells go through it: a negative amount must stay a number.
+func CSVSafe(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+// exceptionJSON is one exception in the JSON export: ExceptionColumns,
+// in that order.
+type exceptionJSON struct {
+	Category            string `json:"category"`
+	Severity            string `json:"severity"`
+	OrderUID            string `json:"order_uid"`
+	PaymentLinkUID      string `json:"payment_link_uid"`
+	OxpayTxnID          string `json:"oxpay_txn_id"`
+	MerchantReferenceID string `json:"merchant_reference_id"`
+	LedgerRef           string `json:"ledger_ref"`
+	Currency            string `json:"currency"`
+	ExpectedMinor       int64  `json:"expected_minor"`
+	ActualMinor         int64  `json:"actual_minor"`
+	DifferenceMinor     int64  `json:"difference_minor"`
+	Detail              string `json:"detail"`
+}
+
+// WriteExceptionsJSON writes exceptions as a JSON array of objects keyed
+// by ExceptionColumns, in report order, indented. Text is kept as it is
+// (JSON is not run by spreadsheets); amounts are integers in minor units.
+func WriteExceptionsJSON(w io.Writer, es []match.Exception) error {
+	rows := make([]exceptionJSON, 0, len(es))
+	for _, x := range sorted(es) {
+		rows = append(rows, exceptionJSON{
+			Category: string(x.Category), Severity: x.Severity, OrderUID: x.OrderUID, PaymentLinkUID: x.PaymentLinkUID,
+			OxpayTxnID: x.OxpayTxnID, MerchantReferenceID: x.MerchantReferenceID, LedgerRef: x.LedgerRef,
+			Currency: x.Currency, ExpectedMinor: x.ExpectedMinor, ActualMinor: x.ActualMinor,
+			DifferenceMinor: x.DifferenceMinor, Detail: x.Detail,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rows); err != nil {
+		return fmt.Errorf("write exceptions json: %w", err)
+	}
+	return nil
+}
+
+// WriteFileAtomic writes a file so that readers see either the old
+// content or the whole new one, never a part: write calls go to a
+// temporary file in the same directory, which is flushed, synced and
+// renamed over path; the directory is then synced so the rename itself
+// survives a crash. On any error the temporary file is removed and path
+// is untouched. The file is created with mode 0644.
+func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := write(bw); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("rename %s: %w", path, err)
+	}
+	// A directory that cannot be synced (some file systems refuse) still
+	// holds the renamed file; only durability across a crash is lost.
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}

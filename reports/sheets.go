@@ -1,0 +1,454 @@
+package reports
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reconkit/reconkit/match"
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
+)
+
+// Sheet names besides the category sheets.
+const (
+	SheetSummary     = "Summary"
+	SheetMatched     = "Matched"
+	SheetRefunds     = "Refunds & voids"
+	SheetInputErrors = "Input errors"
+)
+
+// maxSheetName is Excel's limit on a sheet name's length.
+const maxSheetName = 31
+
+// categorySheetNames are the readable names of the category sheets.
+var categorySheetNames = map[recon.Category]string{
+	recon.OrderPaidNoTransaction:    "Order paid, no transaction",
+	recon.TransactionNoOrder:        "Transaction, no order",
+	recon.AmountMismatch:            "Amount mismatch",
+	recon.CurrencyMismatch:          "Currency mismatch",
+	recon.StatusMismatch:            "Status mismatch",
+	recon.DuplicatePayment:          "Duplicate payment",
+	recon.WebhookMissing:            "Webhook missing",
+	recon.WebhookBadSignature:       "Webhook bad signature",
+	recon.WebhookUnknownTransaction: "Webhook unknown transaction",
+	recon.WebhookStateMismatch:      "Webhook state mismatch",
+	recon.WebhookAmountMismatch:     "Webhook amount mismatch",
+	recon.LedgerMissing:             "Ledger missing",
+	recon.LedgerUnmatched:           "Ledger unmatched",
+	recon.LedgerAmountMismatch:      "Ledger amount mismatch",
+	recon.LedgerDuplicate:           "Ledger duplicate",
+	recon.AmbiguousMatch:            "Ambiguous match",
+	recon.InputErrorCategory:        SheetInputErrors,
+}
+
+// CategorySheetName returns the name of the sheet that lists a
+// category's exceptions: a readable name for the known categories, the
+// code itself (made a valid sheet name) for any other.
+func CategorySheetName(c recon.Category) string {
+	if n, ok := categorySheetNames[c]; ok {
+		return n
+	}
+	return sheetName(string(c))
+}
+
+// sheetName makes s a valid, unique-enough sheet name: no characters
+// Excel refuses, no leading or trailing apostrophe, at most 31 long.
+func sheetName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ':', '\\', '/', '?', '*', '[', ']':
+			return '_'
+		}
+		if r < 0x20 {
+			return '_'
+		}
+		return r
+	}, s)
+	s = strings.Trim(s, "'")
+	if s == "" {
+		s = "Other"
+	}
+	r := []rune(s)
+	if len(r) > maxSheetName {
+		r = r[:maxSheetName]
+	}
+	return string(r)
+}
+
+// partName names the i-th (0-based) sheet of a list that overflowed
+// Excel's row limit: "Matched", "Matched (2)", ...
+func partName(base string, i int) string {
+	if i == 0 {
+		return base
+	}
+	suffix := fmt.Sprintf(" (%d)", i+1)
+	r := []rune(base)
+	if len(r)+len(suffix) > maxSheetName {
+		r = r[:maxSheetName-len(suffix)]
+	}
+	return string(r) + suffix
+}
+
+// column is one column of a data sheet.
+type column struct {
+	header string
+	width  float64
+	// qty is the index of the amount the column shows, -1 for none;
+	// minor says whether it holds the exact minor units (else the
+	// display number in major units).
+	qty   int
+	minor bool
+}
+
+func textCol(h string, w float64) column { return column{header: h, width: w, qty: -1} }
+
+// sheetSpec describes one kind of data sheet.
+type sheetSpec struct {
+	cols        []column
+	currencyCol int // the Currency column, -1 if none
+	countCol    int // where a totals row shows how many rows are visible
+	qtys        int
+}
+
+func newSpec(cols []column, countCol int) *sheetSpec {
+	s := &sheetSpec{cols: cols, currencyCol: -1, countCol: countCol}
+	for i, c := range cols {
+		if c.header == "Currency" {
+			s.currencyCol = i
+		}
+		if c.qty >= s.qtys {
+			s.qtys = c.qty + 1
+		}
+	}
+	return s
+}
+
+// amountCols returns the display and minor columns of amounts named in
+// order: each display column with its minor twin further right.
+func amountCols(names ...string) []column {
+	var cs []column
+	for i, n := range names {
+		cs = append(cs, column{header: n, width: 16, qty: i})
+	}
+	for i, n := range names {
+		cs = append(cs, column{header: n + " (minor)", width: 16, qty: i, minor: true})
+	}
+	return cs
+}
+
+func exceptionSpec(zone string) *sheetSpec {
+	cols := []column{
+		textCol("Category", 28), textCol("Severity", 10), textCol("Detail", 90),
+		textCol("Order UID", 24), textCol("Payment link UID", 24), textCol("OxPay txn ID", 16),
+		textCol("Merchant reference", 24), textCol("Ledger reference", 24), textCol("Currency", 9),
+	}
+	cols = append(cols, amountCols("Expected", "Actual", "Difference")...)
+	cols = append(cols,
+		textCol("Order created ("+zone+")", 20), textCol("Paid at ("+zone+")", 20),
+		textCol("Webhook received ("+zone+")", 20), textCol("Booked on", 12),
+		textCol("Webhook event ids", 14), textCol("Ledger entry ids", 14),
+		textCol("Status", 14), textCol("Notes", 40))
+	return newSpec(cols, 1)
+}
+
+func resultSpec(zone string) *sheetSpec {
+	cols := []column{
+		textCol("Category", 16), textCol("Detail", 60), textCol("Kind", 8), textCol("State", 10), textCol("Source", 9),
+		textCol("Order UID", 24), textCol("Payment link UID", 24), textCol("OxPay txn ID", 16),
+		textCol("Original txn ID", 16), textCol("Merchant reference", 24), textCol("Ledger reference", 24),
+		textCol("Currency", 9),
+	}
+	cols = append(cols, amountCols("Order amount", "Gateway amount", "Expected in ledger", "Ledger amount", "Difference")...)
+	cols = append(cols,
+		textCol("Paid at ("+zone+")", 20), textCol("Booked on", 12),
+		textCol("Webhook event id", 12), textCol("Ledger entry id", 12),
+		textCol("Status", 14), textCol("Notes", 40))
+	return newSpec(cols, 1)
+}
+
+func inputErrorSpec(zone string) *sheetSpec {
+	return newSpec([]column{
+		textCol("Category", 14), textCol("Severity", 10), textCol("Detail", 60),
+		textCol("Source", 10), textCol("File", 40), textCol("Line", 8), textCol("Text", 60),
+		textCol("Recorded at ("+zone+")", 20), textCol("Input error id", 12),
+		textCol("Status", 14), textCol("Notes", 40),
+	}, 1)
+}
+
+// piece is one currency's block of rows on one sheet, with the sums of
+// its amounts in minor units (nil until known).
+type piece struct {
+	currency string
+	offset   int // rows of this currency on earlier sheets
+	rows     int
+	sums     []int64
+}
+
+// part is one sheet of a list of rows.
+type part struct {
+	name   string
+	pieces []piece
+	rows   int
+}
+
+// planParts cuts a list of rows, given as per-currency counts in the
+// order the rows come, into sheets that fit Excel's row limit. Each
+// sheet spends one row on its header and one on each currency's totals,
+// counted for every currency of the list so the cut never depends on
+// where it falls. A list without rows still gets its (empty) sheet.
+func planParts(base string, counts []piece, limit int) []part {
+	capacity := limit - 1 - max(len(counts), 1)
+	parts := []part{{name: partName(base, 0)}}
+	for _, c := range counts {
+		done := 0
+		for done < c.rows {
+			p := &parts[len(parts)-1]
+			if p.rows == capacity {
+				parts = append(parts, part{name: partName(base, len(parts))})
+				p = &parts[len(parts)-1]
+			}
+			n := min(c.rows-done, capacity-p.rows)
+			pc := piece{currency: c.currency, offset: done, rows: n}
+			if done == 0 && n == c.rows {
+				pc.sums = c.sums
+			}
+			p.pieces = append(p.pieces, pc)
+			p.rows += n
+			done += n
+		}
+	}
+	return parts
+}
+
+// --- cells shared by the sheets ----------------------------------------
+
+// linkFormula returns a HYPERLINK formula that shows text and opens u,
+// or false when u is not a plain http(s) URL or either string is longer
+// than the 255 characters Excel allows a text in a formula. Quotes are
+// doubled, so neither string can end the literal it sits in.
+func linkFormula(u, text string) (string, bool) {
+	if u == "" || text == "" || len(u) > 255 || len(text) > 255 {
+		return "", false
+	}
+	for _, s := range []string{u, text} {
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] == 0x7f {
+				return "", false
+			}
+		}
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return "", false
+	}
+	q := func(s string) string { return strings.ReplaceAll(s, `"`, `""`) }
+	return `HYPERLINK("` + q(u) + `","` + q(text) + `")`, true
+}
+
+func (b *builder) linkCell(e *rowEncoder, uid, u string) {
+	if f, ok := linkFormula(u, uid); ok {
+		e.formulaText(f, uid, b.st.link)
+		return
+	}
+	e.text(uid, 0)
+}
+
+// timeCell writes t as a date-time in the report's zone, or nothing.
+func (b *builder) timeCell(e *rowEncoder, t *time.Time) {
+	if t == nil || t.IsZero() {
+		e.skip(1)
+		return
+	}
+	e.number(b.serial(*t), b.st.dateTime)
+}
+
+// dateCell writes a calendar date stored as midnight UTC, or nothing.
+func (b *builder) dateCell(e *rowEncoder, t *time.Time) {
+	if t == nil || t.IsZero() {
+		e.skip(1)
+		return
+	}
+	u := t.UTC()
+	e.number(excelSerial(u.Unix(), 0), b.st.date)
+}
+
+// serial converts t to an Excel serial in the report's zone: Excel has
+// no time zones, so the cell holds the wall-clock reading the column
+// header names.
+func (b *builder) serial(t time.Time) float64 {
+	t = t.In(b.zone)
+	_, off := t.Zone()
+	return excelSerial(t.Unix()+int64(off), t.Nanosecond())
+}
+
+func (b *builder) amountCells(e *rowEncoder, currency string, vals ...int64) {
+	st := b.st.amountStyle(currency, false)
+	for _, v := range vals {
+		e.number(displayAmount(v, currency), st)
+	}
+	for _, v := range vals {
+		e.integer(v, b.st.minor)
+	}
+}
+
+// --- rows ------------------------------------------------------------
+
+func (b *builder) exceptionRow(e *rowEncoder, x *store.ReportException) {
+	e.text(string(x.Category), 0)
+	e.text(x.Severity, 0)
+	e.text(x.Detail, 0)
+	e.text(x.OrderUID, 0)
+	b.linkCell(e, x.PaymentLinkUID, x.PaymentURL)
+	e.text(x.OxpayTxnID, 0)
+	e.text(x.MerchantReferenceID, 0)
+	e.text(x.LedgerRef, 0)
+	e.text(x.Currency, 0)
+	b.amountCells(e, x.Currency, x.ExpectedMinor, x.ActualMinor, x.DifferenceMinor)
+	b.timeCell(e, x.OrderCreatedAt)
+	b.timeCell(e, x.LinkPaidAt)
+	b.timeCell(e, x.WebhookReceivedAt)
+	b.dateCell(e, x.LedgerBookedOn)
+	e.text(x.WebhookEventIDs.String(), 0)
+	e.text(x.LedgerEntryIDs.String(), 0)
+}
+
+func exceptionAmounts(x *store.ReportException) [3]int64 {
+	return [3]int64{x.ExpectedMinor, x.ActualMinor, x.DifferenceMinor}
+}
+
+func (b *builder) inputErrorRow(e *rowEncoder, x *store.ReportException) {
+	e.text(string(x.Category), 0)
+	e.text(x.Severity, 0)
+	e.text(x.Detail, 0)
+	e.text(x.InputSource, 0)
+	e.text(x.InputFile, 0)
+	if x.InputLine > 0 {
+		e.integer(int64(x.InputLine), 0)
+	} else {
+		e.skip(1)
+	}
+	e.text(x.InputText, 0)
+	b.timeCell(e, x.InputRecordedAt)
+	if x.InputErrorID > 0 {
+		e.integer(x.InputErrorID, 0)
+	} else {
+		e.skip(1)
+	}
+}
+
+// Categories of the result sheets' rows.
+const (
+	resultClean     = "MATCHED"
+	resultUnclean   = "HAS_EXCEPTIONS"
+	detailUnclean   = "an exception names this transaction: see its category sheet (filter on the OxPay txn ID)"
+	detailViaHook   = "; the gateway API was not asked: a signed webhook stands in for it"
+	detailNoLineYet = "; no ledger line yet (its settlement window is still open)"
+)
+
+// resultAmounts returns a result's amounts in sheet order: order,
+// gateway, expected in the ledger (sales in, refunds out, voids
+// nothing), ledger (signed, 0 without a line) and the difference.
+func resultAmounts(r *store.ReportResult) [5]int64 {
+	var expected int64
+	switch r.Kind {
+	case match.KindSale:
+		expected = r.GatewayMinor
+	case match.KindRefund:
+		expected = -r.GatewayMinor
+	}
+	return [5]int64{r.OrderMinor, r.GatewayMinor, expected, r.LedgerMinor, r.LedgerMinor - expected}
+}
+
+// resultDetail says in words how a result matched; the texts are built
+// once, not per row.
+var resultDetails = func() map[string]string {
+	m := map[string]string{}
+	base := map[string]string{
+		match.KindSale:   "order, gateway and ledger agree",
+		match.KindRefund: "the refund matches its sale and its ledger debit",
+		match.KindVoid:   "the sale was voided before settlement: no money moves",
+	}
+	for kind, text := range base {
+		for _, hook := range []bool{false, true} {
+			for _, noLine := range []bool{false, true} {
+				t := text
+				if noLine && kind != match.KindVoid {
+					t = strings.Replace(t, " and its ledger debit", "", 1)
+					t = strings.Replace(t, "order, gateway and ledger agree", "order and gateway agree", 1)
+					t += detailNoLineYet
+				}
+				if hook {
+					t += detailViaHook
+				}
+				m[detailKey(kind, hook, noLine)] = t
+			}
+		}
+	}
+	return m
+}()
+
+func detailKey(kind string, hook, noLine bool) string {
+	return kind + "/" + strconv.FormatBool(hook) + "/" + strconv.FormatBool(noLine)
+}
+
+func resultDetail(r *store.ReportResult) string {
+	if !r.Clean {
+		return detailUnclean
+	}
+	if d, ok := resultDetails[detailKey(r.Kind, r.Source == match.SourceWebhook, r.LedgerEntryID == 0)]; ok {
+		return d
+	}
+	return "matched"
+}
+
+func (b *builder) resultRow(e *rowEncoder, r *store.ReportResult) {
+	if r.Clean {
+		e.text(resultClean, 0)
+	} else {
+		e.text(resultUnclean, 0)
+	}
+	e.text(resultDetail(r), 0)
+	e.text(r.Kind, 0)
+	e.text(r.State, 0)
+	e.text(r.Source, 0)
+	e.text(r.OrderUID, 0)
+	b.linkCell(e, r.PaymentLinkUID, r.PaymentURL)
+	e.text(r.OxpayTxnID, 0)
+	e.text(r.OriginalTxnID, 0)
+	e.text(r.MerchantReferenceID, 0)
+	e.text(r.LedgerRef, 0)
+	e.text(r.Currency, 0)
+	a := resultAmounts(r)
+	st := b.st.amountStyle(r.Currency, false)
+	if r.OrderUID != "" {
+		e.number(displayAmount(a[0], r.Currency), st)
+	} else {
+		e.skip(1)
+	}
+	for _, v := range a[1:] {
+		e.number(displayAmount(v, r.Currency), st)
+	}
+	if r.OrderUID != "" {
+		e.integer(a[0], b.st.minor)
+	} else {
+		e.skip(1)
+	}
+	for _, v := range a[1:] {
+		e.integer(v, b.st.minor)
+	}
+	b.timeCell(e, r.PaidAt)
+	b.dateCell(e, r.BookedOn)
+	if r.WebhookEventID > 0 {
+		e.integer(r.WebhookEventID, 0)
+	} else {
+		e.skip(1)
+	}
+	if r.LedgerEntryID > 0 {
+		e.integer(r.LedgerEntryID, 0)
+	} else {
+		e.skip(1)
+	}
+}

@@ -1,0 +1,505 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/reconkit/reconkit/match"
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
+)
+
+// summary is what the Summary sheet shows, computed before it is laid
+// out.
+type summary struct {
+	control    []ControlLine
+	categories []categoryRow
+	stakeCurs  []string // currencies with money at stake, in code order
+	matching   []matchingRow
+	bySeverity map[string]int
+	exceptions int
+}
+
+// categoryRow is one exception category: its count and, per currency,
+// the money at stake (the sum of the absolute differences, as
+// match.CategoryTotal counts it).
+type categoryRow struct {
+	category recon.Category
+	severity string
+	meaning  string
+	sheet    string
+	count    int
+	stake    map[string]int64
+}
+
+// matchingRow is the matching of one currency ("" for all of them).
+type matchingRow struct {
+	currency        string
+	results, clean  int64
+	cleanNet        int64 // clean sales in, clean refunds out
+	hasAmount       bool
+	pendingNoLine   int64
+	withLedgerLines int64
+}
+
+func summarize(rep *report, ctl *control, cats []*exceptionGroup) *summary {
+	s := &summary{bySeverity: map[string]int{}, exceptions: len(rep.exceptions)}
+	sheets := map[recon.Category]string{recon.InputErrorCategory: partName(SheetInputErrors, 0)}
+	for _, g := range cats {
+		sheets[g.category] = g.parts[0].name
+	}
+	by := map[recon.Category]*categoryRow{}
+	for i := range rep.exceptions {
+		x := &rep.exceptions[i]
+		r := by[x.Category]
+		if r == nil {
+			info, _ := match.Info(x.Category)
+			r = &categoryRow{category: x.Category, severity: x.Severity, meaning: info.Meaning, sheet: sheets[x.Category], stake: map[string]int64{}}
+			by[x.Category] = r
+		}
+		r.count++
+		s.bySeverity[x.Severity]++
+		if x.Currency != "" {
+			r.stake[x.Currency] += abs(x.DifferenceMinor)
+			if !slices.Contains(s.stakeCurs, x.Currency) {
+				s.stakeCurs = append(s.stakeCurs, x.Currency)
+			}
+		}
+	}
+	slices.Sort(s.stakeCurs)
+	for _, r := range by {
+		s.categories = append(s.categories, *r)
+	}
+	// Most urgent first; within a severity the most money at stake first.
+	// Amounts of different currencies are not converted: the order
+	// compares the sums of their major units, which is what a reader
+	// scanning the column does.
+	stake := func(r categoryRow) float64 {
+		var t float64
+		for cur, v := range r.stake {
+			t += displayAmount(v, cur)
+		}
+		return t
+	}
+	slices.SortFunc(s.categories, func(a, b categoryRow) int {
+		return cmp.Or(cmp.Compare(severityRank(a.severity), severityRank(b.severity)),
+			cmp.Compare(stake(b), stake(a)), cmp.Compare(b.count, a.count), cmp.Compare(a.category, b.category))
+	})
+
+	ledger := map[string]int64{}
+	for _, t := range rep.sources {
+		if t.Source == store.SourceLedger {
+			ledger[t.Currency] += t.AmountMinor
+		}
+	}
+	s.control = ctl.lines(ledger)
+
+	all := matchingRow{}
+	byCur := map[string]*matchingRow{}
+	for _, t := range rep.totals {
+		m := byCur[t.Currency]
+		if m == nil {
+			m = &matchingRow{currency: t.Currency, hasAmount: true}
+			byCur[t.Currency] = m
+		}
+		for _, r := range []*matchingRow{m, &all} {
+			r.results += t.Rows
+			r.clean += t.Clean
+		}
+		switch t.Kind {
+		case match.KindSale:
+			m.cleanNet += t.CleanGatewayMinor
+		case match.KindRefund:
+			m.cleanNet -= t.CleanGatewayMinor
+		}
+	}
+	for _, m := range byCur {
+		s.matching = append(s.matching, *m)
+	}
+	slices.SortFunc(s.matching, func(a, b matchingRow) int { return cmp.Compare(a.currency, b.currency) })
+	if len(s.matching) != 1 {
+		s.matching = append(s.matching, all)
+	}
+	return s
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// sourceLabels names the input counts for people.
+var sourceLabels = map[string]string{
+	store.SourceOrders:           "Orders (Xepeng)",
+	store.SourcePaymentLinksPaid: "Payment links paid (Xepeng)",
+	store.SourceSales:            "Sales (OxPay, any state)",
+	store.SourceRefunds:          "Refunds (OxPay, amount refunded)",
+	store.SourceVoids:            "Voids (OxPay)",
+	store.SourceWebhooks:         "Webhook deliveries",
+	store.SourceWebhookUnique:    "Webhook notifications (redeliveries once)",
+	store.SourceWebhookBadSig:    "Webhook deliveries failing the signature",
+	store.SourceLedgerCredits:    "Ledger credits",
+	store.SourceLedgerDebits:     "Ledger debits",
+	store.SourceLedger:           "Ledger lines (net)",
+}
+
+// sheetWriter puts cells on a normal (non-streamed) sheet.
+type sheetWriter struct {
+	f     *excelize.File
+	sheet string
+	err   error
+}
+
+func cellName(col, row int) string { return colName(col) + fmt.Sprint(row) }
+
+func (w *sheetWriter) set(col, row int, v any, style int) {
+	if w.err != nil {
+		return
+	}
+	c := cellName(col, row)
+	switch v := v.(type) {
+	case nil:
+	case string:
+		// SetCellStr stores text as text, whatever its first character.
+		w.err = w.f.SetCellStr(w.sheet, c, v)
+	default:
+		w.err = w.f.SetCellValue(w.sheet, c, v)
+	}
+	if w.err == nil && style > 0 {
+		w.err = w.f.SetCellStyle(w.sheet, c, c, style)
+	}
+}
+
+func (w *sheetWriter) style(from, to string, style int) {
+	if w.err == nil {
+		w.err = w.f.SetCellStyle(w.sheet, from, to, style)
+	}
+}
+
+// writeSummary lays out the Summary sheet: what needs action first (a
+// banner, then the exception categories, most urgent and most money
+// first), then the control line, the chart, the matching, the inputs and
+// a legend.
+func (b *builder) writeSummary(rep *report, s *summary) error {
+	f, st := b.f, b.st
+	w := &sheetWriter{f: f, sheet: SheetSummary}
+	zone := b.zone.String()
+	date := b.opts.BusinessDate
+	if date == "" {
+		date = rep.run.BusinessDate
+	}
+	if date == "" {
+		date = "(not set)"
+	}
+	stamp := func(t time.Time) string { return t.In(b.zone).Format("2006-01-02 15:04:05") }
+
+	row := 1
+	w.set(1, row, "Reconciliation report — business date "+date+" ("+zone+")", st.title)
+	row++
+	ran := "started " + stamp(rep.run.StartedAt)
+	if rep.run.EndedAt != nil {
+		ran += ", ended " + stamp(*rep.run.EndedAt)
+	}
+	w.set(1, row, fmt.Sprintf("Run %d (%s, status %s): %s · report written %s · all times in %s",
+		rep.run.ID, rep.run.Command, rep.run.Status, ran, stamp(b.opts.Now()), zone), st.subtitle)
+	row += 2
+
+	// The banner: the one line to read first.
+	text, style := banner(rep, s, st)
+	w.set(1, row, text, style)
+	lastCol := max(8, 4+2*len(s.stakeCurs))
+	w.style(cellName(1, row), cellName(lastCol, row), style)
+	if w.err == nil {
+		w.err = f.SetRowHeight(SheetSummary, row, 22)
+	}
+	row += 2
+
+	// 1. Exceptions by category.
+	w.set(1, row, "1. What needs action: exceptions by category, most urgent and largest first", st.section)
+	row++
+	head := []string{"Category (click to open)", "Severity", "Count"}
+	for _, c := range s.stakeCurs {
+		head = append(head, "At stake "+c)
+	}
+	for _, c := range s.stakeCurs {
+		head = append(head, "At stake "+c+" (minor)")
+	}
+	head = append(head, "What it means")
+	for i, h := range head {
+		w.set(i+1, row, h, st.header)
+	}
+	row++
+	firstCat := row
+	for _, r := range s.categories {
+		name := CategorySheetName(r.category)
+		w.set(1, row, name, st.link)
+		if w.err == nil && r.sheet != "" {
+			w.err = f.SetCellHyperLink(SheetSummary, cellName(1, row), "'"+r.sheet+"'!A1", "Location")
+		}
+		w.set(2, row, r.severity, 0)
+		w.set(3, row, r.count, st.count)
+		for i, c := range s.stakeCurs {
+			if v, ok := r.stake[c]; ok {
+				w.set(4+i, row, displayAmount(v, c), st.amountStyle(c, false))
+				w.set(4+len(s.stakeCurs)+i, row, v, st.minor)
+			}
+		}
+		w.set(4+2*len(s.stakeCurs), row, r.meaning, st.wrap)
+		row++
+	}
+	if len(s.categories) == 0 {
+		w.set(1, row, "No exceptions.", st.note)
+		row++
+	}
+	w.set(1, row, "All exceptions", st.bold)
+	w.set(3, row, s.exceptions, st.countBold)
+	for i, c := range s.stakeCurs {
+		var t int64
+		for _, r := range s.categories {
+			t += r.stake[c]
+		}
+		w.set(4+i, row, displayAmount(t, c), st.amountStyle(c, true))
+		w.set(4+len(s.stakeCurs)+i, row, t, st.minorBold)
+	}
+	lastCat := row - 1
+	row++
+	w.set(1, row, "At stake: the sum of the absolute differences. Each category's sheet lists its rows with Status and Notes columns to fill.", st.note)
+	row += 2
+
+	// 2. Control.
+	w.set(1, row, "2. Control: gateway net − ledger net, per currency (unexplained must be 0)", st.section)
+	row++
+	w.set(1, row, "", st.header)
+	for i, l := range s.control {
+		w.set(2+i, row, l.Currency, st.header)
+		w.set(2+len(s.control)+i, row, l.Currency+" (minor)", st.header)
+	}
+	row++
+	items := []struct {
+		label string
+		value func(ControlLine) int64
+	}{
+		{"Gateway net: settled sales − refunds, matched or not", func(l ControlLine) int64 { return l.GatewayNet }},
+		{"Ledger net: every ledger line", func(l ControlLine) int64 { return l.LedgerNet }},
+		{"Difference: gateway − ledger", func(l ControlLine) int64 { return l.Difference }},
+		{"Explained by exceptions (ledger breaks in the sheets)", func(l ControlLine) int64 { return l.Explained }},
+		{"No ledger line yet (window open, or an ambiguous line)", func(l ControlLine) int64 { return l.AwaitingYet }},
+		{"Within the matching tolerance (fees)", func(l ControlLine) int64 { return l.Tolerance }},
+		{"Unexplained", func(l ControlLine) int64 { return l.Unexplained }},
+	}
+	for k, it := range items {
+		last := k == len(items)-1
+		label := 0
+		if k == 2 || last {
+			label = st.bold
+		}
+		w.set(1, row, it.label, label)
+		for i, l := range s.control {
+			v := it.value(l)
+			ds, ms := st.amountStyle(l.Currency, label != 0), st.minor
+			if label != 0 {
+				ms = st.minorBold
+			}
+			if last && v != 0 {
+				ds, ms = st.redAmount(l.Currency), st.redMinor
+			}
+			w.set(2+i, row, displayAmount(v, l.Currency), ds)
+			w.set(2+len(s.control)+i, row, v, ms)
+		}
+		if last && len(s.control) > 0 && w.err == nil {
+			// Also red if someone edits the figures above.
+			w.err = f.SetConditionalFormat(SheetSummary, cellName(2, row)+":"+cellName(1+2*len(s.control), row),
+				[]excelize.ConditionalFormatOptions{{Type: "cell", Criteria: "!=", Value: "0", Format: &st.redCond}})
+		}
+		row++
+	}
+	if len(s.control) == 0 {
+		w.set(1, row, "No money moved: nothing to control.", st.note)
+		row++
+	}
+	row++
+
+	// The chart of exceptions by category, beside nothing so it prints whole.
+	if len(s.categories) > 0 && w.err == nil {
+		w.set(1, row, "Exceptions by category (count)", st.section)
+		row++
+		h := uint(max(220, 30+22*len(s.categories)))
+		w.err = f.AddChart(SheetSummary, cellName(1, row), &excelize.Chart{
+			Type: excelize.Bar,
+			Series: []excelize.ChartSeries{{
+				Name:       "'" + SheetSummary + "'!$C$" + fmt.Sprint(firstCat-1),
+				Categories: fmt.Sprintf("'%s'!$A$%d:$A$%d", SheetSummary, firstCat, lastCat),
+				Values:     fmt.Sprintf("'%s'!$C$%d:$C$%d", SheetSummary, firstCat, lastCat),
+				Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2F5597"}},
+			}},
+			Dimension: excelize.ChartDimension{Width: 760, Height: h},
+			Legend:    excelize.ChartLegend{Position: "none"},
+			XAxis:     excelize.ChartAxis{ReverseOrder: true},
+			PlotArea:  excelize.ChartPlotArea{ShowVal: true},
+			Format:    excelize.GraphicOptions{PrintObject: ptr(true), LockAspectRatio: false},
+		})
+		row += int(h)/20 + 2
+	}
+
+	// 3. Matching.
+	w.set(1, row, "3. Matching", st.section)
+	row++
+	for i, h := range []string{"Currency", "Transactions", "Matched (no exception)", "Match rate", "Matched net amount", "Matched net (minor)"} {
+		w.set(i+1, row, h, st.header)
+	}
+	row++
+	for _, m := range s.matching {
+		label := m.currency
+		bold := 0
+		if label == "" {
+			label, bold = "All currencies", st.bold
+		}
+		w.set(1, row, label, bold)
+		w.set(2, row, m.results, st.count)
+		w.set(3, row, m.clean, st.count)
+		rate := 1.0
+		if m.results > 0 {
+			rate = float64(m.clean) / float64(m.results)
+		}
+		w.set(4, row, rate, st.percent)
+		if m.hasAmount {
+			w.set(5, row, displayAmount(m.cleanNet, m.currency), st.amountStyle(m.currency, false))
+			w.set(6, row, m.cleanNet, st.minor)
+		}
+		row++
+	}
+	if len(s.matching) == 0 {
+		w.set(1, row, "No transaction moved money.", st.note)
+		row++
+	}
+	row++
+
+	// 4. Sources.
+	w.set(1, row, "4. Inputs: rows and totals per currency", st.section)
+	row++
+	for i, h := range []string{"Source", "Currency", "Rows", "Total", "Total (minor)"} {
+		w.set(i+1, row, h, st.header)
+	}
+	row++
+	for _, t := range rep.sources {
+		label := sourceLabels[t.Source]
+		if label == "" {
+			label = t.Source
+		}
+		w.set(1, row, label, 0)
+		w.set(2, row, t.Currency, 0)
+		w.set(3, row, t.Rows, st.count)
+		if !strings.HasPrefix(t.Source, "webhook_") {
+			w.set(4, row, displayAmount(t.AmountMinor, t.Currency), st.amountStyle(t.Currency, false))
+			w.set(5, row, t.AmountMinor, st.minor)
+		}
+		row++
+	}
+	row++
+
+	// 5. Input files.
+	w.set(1, row, "5. Input files", st.section)
+	row++
+	for i, h := range []string{"File", "Kind", "Rows", "Errors", "Ingested at", "SHA-256"} {
+		w.set(i+1, row, h, st.header)
+	}
+	row++
+	for _, in := range rep.files {
+		w.set(1, row, in.Path, 0)
+		w.set(2, row, in.Kind, 0)
+		w.set(3, row, in.Rows, st.count)
+		w.set(4, row, in.Errors, st.count)
+		w.set(5, row, b.serial(in.IngestedAt), st.dateTime)
+		w.set(6, row, in.SHA256, 0)
+		row++
+	}
+	if len(rep.files) == 0 {
+		w.set(1, row, "No input files recorded.", st.note)
+		row++
+	}
+	row++
+
+	// 6. How to read.
+	w.set(1, row, "6. How to read this workbook", st.section)
+	row++
+	for _, line := range legend {
+		w.set(1, row, line, 0)
+		row++
+	}
+
+	if w.err != nil {
+		return fmt.Errorf("write summary: %w", w.err)
+	}
+	widths := map[string]float64{"A": 52, "B": 18, "C": 18, "D": 18, "E": 18, "F": 18, "G": 18, "H": 18}
+	for c, wd := range widths {
+		if err := f.SetColWidth(SheetSummary, c, c, wd); err != nil {
+			return fmt.Errorf("write summary: %w", err)
+		}
+	}
+	meaningCol := colName(4 + 2*len(s.stakeCurs))
+	if err := f.SetColWidth(SheetSummary, meaningCol, meaningCol, 70); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	if err := f.SetSheetProps(SheetSummary, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	if err := f.SetPageLayout(SheetSummary, &excelize.PageLayoutOptions{
+		Orientation: ptr("landscape"), FitToWidth: ptr(1), FitToHeight: ptr(0),
+	}); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	f.SetActiveSheet(0)
+	return nil
+}
+
+var legend = []string{
+	"Amounts are numbers in major units with the currency's digits (IDR without decimals); negatives are red in brackets.",
+	"Each amount has an exact twin in minor units (the \"(minor)\" columns): use those to trace a figure to the data.",
+	"Every sheet has totals per currency above its header; they add up the rows a filter leaves visible.",
+	"Dates and times are in the report's time zone; booking dates are calendar dates.",
+	"Status and Notes are left empty for finance to fill in.",
+	"A sheet that would pass Excel's 1,048,576 rows continues on a second one, e.g. \"Matched (2)\".",
+}
+
+// banner returns the first line to read and its style: red when money
+// is at risk or unexplained, amber when only medium or low findings
+// remain, green when everything matched.
+func banner(rep *report, s *summary, st *styles) (string, int) {
+	var unexplained []string
+	for _, l := range s.control {
+		if l.Unexplained != 0 {
+			unexplained = append(unexplained, l.Currency)
+		}
+	}
+	var parts []string
+	for _, sev := range match.Severities {
+		if n := s.bySeverity[sev]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	var msg []string
+	if rep.run.Status != recon.RunOK {
+		msg = append(msg, fmt.Sprintf("Run status is %q: the figures may be incomplete", rep.run.Status))
+	}
+	if s.exceptions > 0 {
+		msg = append(msg, fmt.Sprintf("ACTION NEEDED: %d exceptions (%s)", s.exceptions, strings.Join(parts, ", ")))
+	}
+	if len(unexplained) > 0 {
+		msg = append(msg, "UNEXPLAINED difference in "+strings.Join(unexplained, ", ")+": see the control")
+	}
+	switch {
+	case len(msg) == 0:
+		return "All clear: every transaction matched and the ledger agrees with the gateway.", st.good
+	case rep.run.Status != recon.RunOK || len(unexplained) > 0 || s.bySeverity[match.SeverityCritical]+s.bySeverity[match.SeverityHigh] > 0:
+		return strings.Join(msg, " · "), st.alert
+	default:
+		return strings.Join(msg, " · "), st.warn
+	}
+}
