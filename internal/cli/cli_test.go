@@ -198,7 +198,7 @@ func nightSetup(t *testing.T, url string, data *gen.Dataset) (cfgPath, dbPath st
 		t.Fatal(err)
 	}
 	dbPath = filepath.Join(dir, "recon.db")
-	cfgPath = writeFile(t, filepath.Join(dir, "recon.yaml"), "database: "+dbPath+
+	cfgPath = writeFile(t, filepath.Join(dir, "recon.yaml"), "database: "+dbPath+"\nreport_dir: "+filepath.Join(dir, "reports")+
 		"\nhttp:\n  max_attempts: 2\nxepeng:\n  base_url: "+url+"\noxpay:\n  base_url: "+url+"/oxpay\n"+
 		"inputs:\n  webhooks: ["+filepath.Join(inbox, "webhooks*.jsonl")+"]\n  ledger: ["+filepath.Join(inbox, "ledger.csv")+"]\n")
 	return cfgPath, dbPath
@@ -271,9 +271,6 @@ func TestRunFindsExactlyTheAnswerKey(t *testing.T) {
 	url, data := startSandbox(t, 1500)
 	cfg, _ := nightSetup(t, url, data)
 	reportDir := filepath.Join(filepath.Dir(cfg), "reports")
-	if err := os.WriteFile(cfg, append(mustRead(t, cfg), []byte("report_dir: "+reportDir+"\n")...), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	const date = "2026-11-10" // after every settlement window of the generated days
 	code, out, errs := runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date)
 	if code != 0 {
