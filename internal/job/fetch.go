@@ -92,9 +92,11 @@ type OxPayResult struct {
 }
 
 // ConfirmOxPay asks OxPay for transactions by id, as mode says, and
-// upserts what it answers. An id the gateway does not know is recorded
-// as an input error (source oxpay) and the pass goes on; an unreachable
-// gateway fails the pass and nothing is stored.
+// upserts what it answers. An id the gateway does not know is counted and
+// logged, and the pass goes on: the match reports what it means (a ledger
+// reference to nothing is LEDGER_UNMATCHED, a signed webhook for an
+// unknown sale WEBHOOK_UNKNOWN_TRANSACTION). An unreachable gateway fails
+// the pass and nothing is stored.
 func ConfirmOxPay(ctx context.Context, db *store.DB, o *fetch.OxPay, mode string, units recon.Units, now func() time.Time, log *slog.Logger) (OxPayResult, error) {
 	start := time.Now()
 	var res OxPayResult
