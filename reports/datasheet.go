@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"strconv"
 )
 
@@ -11,7 +13,7 @@ const (
 )
 
 // headerRow is the row of a part's column headers: below one totals row
-// per currency block (at least one row for the header itself).
+// per currency block.
 func (p *part) headerRow() int { return len(p.pieces) + 1 }
 
 // lastRow is the part's last row.
@@ -22,137 +24,207 @@ func (p *part) filterRef(cols int) string {
 	return "A" + strconv.Itoa(p.headerRow()) + ":" + colName(cols) + strconv.Itoa(p.lastRow())
 }
 
-// sheetSink writes a list of rows onto the sheets planned for it, moving
-// to the next sheet when one is full. Rows must come in the planned
-// currency order: a mismatch means the data changed under the report.
+// sheetSink writes a list of rows onto the sheets planned for it. Rows
+// may come in any currency order: each currency's block on each sheet is
+// a stream of its own, opened at its planned first row and compressed as
+// it fills, and a sheet is put together once its blocks are complete,
+// with its totals rows (whose sums are known only then) in front. The
+// number of rows per currency must match the plan: a mismatch means the
+// run changed under the report.
 type sheetSink struct {
 	b     *builder
 	spec  *sheetSpec
 	parts []part
+	curs  map[string]*currencyState
+	open  []*pieceWriter // every writer not yet finished, for abort
+}
 
-	pi, ci int // current part and piece; pi is -1 before the first row
-	left   int // rows left in the current piece
-	row    int // next row number on the current sheet
-	enc    rowEncoder
-	def    *deflater
+type pieceRef struct{ part, piece int }
+
+// currencyState walks one currency's blocks in row order.
+type currencyState struct {
+	refs []pieceRef
+	i    int
+	w    *pieceWriter
+}
+
+// pieceWriter writes one currency block of one sheet.
+type pieceWriter struct {
+	enc        rowEncoder
+	def        *deflater
+	ref        pieceRef
+	next, last int // the next row to write and the block's last row
+	sums       []int64
 }
 
 func (b *builder) newSink(spec *sheetSpec, parts []part) *sheetSink {
-	return &sheetSink{b: b, spec: spec, parts: parts, pi: -1, enc: rowEncoder{buf: make([]byte, 0, chunkSize)}}
-}
-
-// next starts the next row, of the given currency, and returns the
-// encoder to fill it; the caller ends it with end.
-func (s *sheetSink) next(currency string) (*rowEncoder, error) {
-	for s.left == 0 {
-		if s.pi >= 0 && s.ci+1 < len(s.parts[s.pi].pieces) {
-			s.ci++
-		} else {
-			if s.pi >= 0 {
-				if err := s.finishPart(); err != nil {
-					return nil, err
-				}
+	s := &sheetSink{b: b, spec: spec, parts: parts, curs: map[string]*currencyState{}}
+	for pi := range parts {
+		p := &parts[pi]
+		p.streams = make([]stream, len(p.pieces))
+		row := p.headerRow() + 1
+		for ci := range p.pieces {
+			pc := &p.pieces[ci]
+			pc.first = row
+			row += pc.rows
+			cs := s.curs[pc.currency]
+			if cs == nil {
+				cs = &currencyState{}
+				s.curs[pc.currency] = cs
 			}
-			if s.pi+1 >= len(s.parts) {
-				return nil, fmt.Errorf("sheet %s: more rows than counted: the run changed while the report was read", s.parts[0].name)
-			}
-			s.pi++
-			s.ci = 0
-			if err := s.openPart(); err != nil {
-				return nil, err
-			}
-			if len(s.parts[s.pi].pieces) == 0 {
-				continue
-			}
+			cs.refs = append(cs.refs, pieceRef{pi, ci})
 		}
-		s.left = s.parts[s.pi].pieces[s.ci].rows
 	}
-	if c := s.parts[s.pi].pieces[s.ci].currency; c != currency {
-		return nil, fmt.Errorf("sheet %s: a %q row where %q rows were counted: the run changed while the report was read", s.parts[s.pi].name, currency, c)
-	}
-	s.left--
-	s.enc.startRow(s.row, 0)
-	s.row++
-	return &s.enc, nil
+	return s
 }
 
-// end ends the row that next started.
-func (s *sheetSink) end() error {
-	s.enc.endRow()
-	return s.enc.err
+func (s *sheetSink) changed(format string, args ...any) error {
+	return fmt.Errorf("sheet %s: "+format+": the run changed while the report was read", append([]any{s.parts[0].name}, args...)...)
 }
 
-// close finishes the current sheet and writes the planned sheets that
-// got no rows (an empty list still has its sheet).
+// next starts the next row of a currency and returns the encoder to fill
+// it and the block's sums to add its amounts to; end ends it.
+func (s *sheetSink) next(currency string) (*rowEncoder, []int64, error) {
+	cs := s.curs[currency]
+	if cs == nil {
+		return nil, nil, s.changed("a %q row where none were counted", currency)
+	}
+	if cs.w == nil {
+		if cs.i >= len(cs.refs) {
+			return nil, nil, s.changed("more %q rows than counted", currency)
+		}
+		w, err := s.openPiece(cs.refs[cs.i])
+		if err != nil {
+			return nil, nil, err
+		}
+		cs.w = w
+	}
+	w := cs.w
+	w.enc.startRow(w.next, 0)
+	w.next++
+	return &w.enc, w.sums, nil
+}
+
+// end ends the row of a currency that next started.
+func (s *sheetSink) end(currency string) error {
+	cs := s.curs[currency]
+	w := cs.w
+	w.enc.endRow()
+	if w.enc.err != nil {
+		return w.enc.err
+	}
+	if w.next <= w.last {
+		return nil
+	}
+	cs.w = nil
+	cs.i++
+	return s.finishPiece(w)
+}
+
+func (s *sheetSink) openPiece(ref pieceRef) (*pieceWriter, error) {
+	d, err := newDeflater(s.b.tmpDir)
+	if err != nil {
+		return nil, err
+	}
+	pc := &s.parts[ref.part].pieces[ref.piece]
+	w := &pieceWriter{def: d, ref: ref, next: pc.first, last: pc.first + pc.rows - 1, sums: make([]int64, s.spec.qtys)}
+	w.enc = rowEncoder{out: d, buf: make([]byte, 0, chunkSize)}
+	s.open = append(s.open, w)
+	return w, nil
+}
+
+func (s *sheetSink) finishPiece(w *pieceWriter) error {
+	for i, o := range s.open {
+		if o == w {
+			s.open = append(s.open[:i], s.open[i+1:]...)
+			break
+		}
+	}
+	if err := w.enc.flush(); err != nil {
+		w.def.abort()
+		return err
+	}
+	st, err := w.def.finish()
+	if err != nil {
+		return err
+	}
+	p := &s.parts[w.ref.part]
+	p.streams[w.ref.piece] = st
+	p.pieces[w.ref.piece].sums = w.sums
+	p.done++
+	if p.done == len(p.pieces) {
+		return s.finishPart(w.ref.part)
+	}
+	return nil
+}
+
+// close checks that every block got its rows and writes the sheets
+// still open (an empty list still has its sheet).
 func (s *sheetSink) close() error {
-	if s.left > 0 || s.pi >= 0 && s.ci+1 < len(s.parts[s.pi].pieces) {
-		return fmt.Errorf("sheet %s: fewer rows than counted: the run changed while the report was read", s.parts[s.pi].name)
-	}
-	if s.pi >= 0 {
-		if err := s.finishPart(); err != nil {
-			return err
+	for cur, cs := range s.curs {
+		if cs.w != nil || cs.i < len(cs.refs) {
+			return s.changed("fewer %q rows than counted", cur)
 		}
 	}
-	for s.pi+1 < len(s.parts) {
-		s.pi++
-		if s.parts[s.pi].rows > 0 {
-			return fmt.Errorf("sheet %s: fewer rows than counted: the run changed while the report was read", s.parts[s.pi].name)
-		}
-		if err := s.openPart(); err != nil {
-			return err
-		}
-		if err := s.finishPart(); err != nil {
-			return err
+	for pi := range s.parts {
+		if len(s.parts[pi].pieces) == 0 {
+			if err := s.finishPart(pi); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// abort drops the sheet being written.
+// abort drops every stream not yet handed to the builder.
 func (s *sheetSink) abort() {
-	if s.def != nil {
-		s.def.abort()
-		s.def = nil
+	for _, w := range s.open {
+		w.def.abort()
+	}
+	s.open = nil
+	for pi := range s.parts {
+		p := &s.parts[pi]
+		if _, handed := s.b.parts[p.name]; handed {
+			continue
+		}
+		for _, st := range p.streams {
+			if st.path != "" {
+				os.Remove(st.path)
+			}
+		}
 	}
 }
 
-func (s *sheetSink) openPart() error {
-	d, err := newDeflater(s.b.tmpDir)
-	if err != nil {
+// finishPart puts a sheet's streams together: its head (the worksheet's
+// opening, frozen panes, columns, totals rows and header), its blocks in
+// row order, and its tail (the autofilter and page setup).
+func (s *sheetSink) finishPart(pi int) error {
+	p := &s.parts[pi]
+	var buf bytes.Buffer
+	head := rowEncoder{out: &buf}
+	s.writeHead(&head, p)
+	if err := head.flush(); err != nil {
 		return err
 	}
-	s.def = d
-	s.enc.out, s.enc.err, s.enc.buf = d, nil, s.enc.buf[:0]
-	p := &s.parts[s.pi]
-	s.writeHead(p)
-	s.row = p.headerRow() + 1
-	return s.enc.err
-}
-
-func (s *sheetSink) finishPart() error {
-	p := &s.parts[s.pi]
-	e := &s.enc
-	e.raw(`</sheetData><autoFilter ref="`)
-	e.raw(p.filterRef(len(s.spec.cols)))
-	e.raw(`"/><pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>`)
-	e.raw(`<pageSetup orientation="landscape"/></worksheet>`)
-	if err := e.flush(); err != nil {
-		s.abort()
-		return fmt.Errorf("write sheet %s: %w", p.name, err)
-	}
-	cp, err := s.def.finish()
-	s.def = nil
+	hs, err := deflateBytes(buf.Bytes())
 	if err != nil {
 		return fmt.Errorf("write sheet %s: %w", p.name, err)
 	}
-	s.b.parts[p.name] = cp
+	tail := `</sheetData><autoFilter ref="` + p.filterRef(len(s.spec.cols)) + `"/>` +
+		`<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>` +
+		`<pageSetup orientation="landscape"/></worksheet>`
+	ts, err := deflateBytes([]byte(tail))
+	if err != nil {
+		return fmt.Errorf("write sheet %s: %w", p.name, err)
+	}
+	all := append([]stream{hs}, p.streams...)
+	s.b.parts[p.name] = append(all, ts)
 	return nil
 }
 
 // writeHead writes the worksheet's opening: frozen totals and header
-// rows, column widths, and the totals rows themselves.
-func (s *sheetSink) writeHead(p *part) {
-	e := &s.enc
+// rows, column widths, the totals rows and the header.
+func (s *sheetSink) writeHead(e *rowEncoder, p *part) {
 	cols := len(s.spec.cols)
 	h := p.headerRow()
 	top := "A" + strconv.Itoa(h+1)
@@ -168,36 +240,35 @@ func (s *sheetSink) writeHead(p *part) {
 	}
 	e.raw(`</cols><sheetData>`)
 
-	first := h + 1
+	st := s.b.st
 	for i, pc := range p.pieces {
-		from, to := first, first+pc.rows-1
-		first += pc.rows
-		e.startRow(i+1, 0)
+		from, to := strconv.Itoa(pc.first), strconv.Itoa(pc.first+pc.rows-1)
+		rng := func(col int) string {
+			c := colName(col + 1)
+			return c + from + ":" + c + to
+		}
 		label := "Total " + pc.currency
 		if pc.currency == "" {
 			label = "Total"
 		}
-		rng := func(col int) string {
-			c := colName(col + 1)
-			return c + strconv.Itoa(from) + ":" + c + strconv.Itoa(to)
-		}
+		e.startRow(i+1, 0)
 		for ci, c := range s.spec.cols {
 			switch {
 			case ci == 0:
-				e.text(label, s.b.st.bold)
+				e.text(label, st.bold)
 			case ci == s.spec.countCol:
-				e.formulaNumber("SUBTOTAL(103,"+rng(0)+")", float64(pc.rows), s.b.st.rowsShown)
+				e.formulaNumber("SUBTOTAL(103,"+rng(0)+")", float64(pc.rows), st.rowsShown)
 			case ci == s.spec.currencyCol:
-				e.text(pc.currency, s.b.st.bold)
+				e.text(pc.currency, st.bold)
 			case c.qty >= 0:
 				var sum int64
 				if c.qty < len(pc.sums) {
 					sum = pc.sums[c.qty]
 				}
 				if c.minor {
-					e.formulaNumber("SUBTOTAL(109,"+rng(ci)+")", float64(sum), s.b.st.minorBold)
+					e.formulaNumber("SUBTOTAL(109,"+rng(ci)+")", float64(sum), st.minorBold)
 				} else {
-					e.formulaNumber("SUBTOTAL(109,"+rng(ci)+")", displayAmount(sum, pc.currency), s.b.st.amountStyle(pc.currency, true))
+					e.formulaNumber("SUBTOTAL(109,"+rng(ci)+")", displayAmount(sum, pc.currency), st.amountStyle(pc.currency, true))
 				}
 			default:
 				e.skip(1)
@@ -207,7 +278,7 @@ func (s *sheetSink) writeHead(p *part) {
 	}
 	e.startRow(h, 30)
 	for _, c := range s.spec.cols {
-		e.text(c.header, s.b.st.header)
+		e.text(c.header, st.header)
 	}
 	e.endRow()
 }

@@ -23,6 +23,12 @@ import (
 // the ingest readers, which also record the files), runs a match and
 // returns the store, the run and the world's zone.
 func worldStore(tb testing.TB, opts gen.Options) (*store.DB, int64, *time.Location) {
+	return worldStoreAsOf(tb, opts, time.Time{})
+}
+
+// worldStoreAsOf is worldStore with match's AsOf set: settlement windows
+// still open on that day leave their transactions pending.
+func worldStoreAsOf(tb testing.TB, opts gen.Options, asOf time.Time) (*store.DB, int64, *time.Location) {
 	tb.Helper()
 	ctx := context.Background()
 	ds, err := gen.Generate(opts)
@@ -109,13 +115,13 @@ func worldStore(tb testing.TB, opts gen.Options) (*store.DB, int64, *time.Locati
 	if _, err := db.UpsertTransactions(ctx, txns); err != nil {
 		tb.Fatal(err)
 	}
-	run := matchRun(tb, db, ds.Options.Zone, ds.Options.Start)
+	run := matchRun(tb, db, ds.Options.Zone, ds.Options.Start, asOf)
 	return db, run, ds.Options.Zone
 }
 
 // matchRun starts a match run at a fixed time, runs it and records its
 // end, as the CLI does.
-func matchRun(tb testing.TB, db *store.DB, zone *time.Location, day time.Time) int64 {
+func matchRun(tb testing.TB, db *store.DB, zone *time.Location, day, asOf time.Time) int64 {
 	tb.Helper()
 	ctx := context.Background()
 	run, err := db.StartRun(ctx, recon.Run{Command: "match", BusinessDate: day.In(zone).Format("2006-01-02"),
@@ -125,6 +131,7 @@ func matchRun(tb testing.TB, db *store.DB, zone *time.Location, day time.Time) i
 	}
 	opts := match.DefaultOptions()
 	opts.Zone = zone
+	opts.AsOf = asOf
 	sum, err := match.Run(ctx, db, run, opts)
 	if err != nil {
 		tb.Fatalf("match: %v", err)

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -130,11 +129,12 @@ func newSpec(cols []column, countCol int) *sheetSpec {
 // order: each display column with its minor twin further right.
 func amountCols(names ...string) []column {
 	var cs []column
+	// Wide enough for a day's totals: IDR minor units pass 10^13.
 	for i, n := range names {
-		cs = append(cs, column{header: n, width: 16, qty: i})
+		cs = append(cs, column{header: n, width: 18, qty: i})
 	}
 	for i, n := range names {
-		cs = append(cs, column{header: n + " (minor)", width: 16, qty: i, minor: true})
+		cs = append(cs, column{header: n + " (minor)", width: 21, qty: i, minor: true})
 	}
 	return cs
 }
@@ -179,19 +179,22 @@ func inputErrorSpec(zone string) *sheetSpec {
 }
 
 // piece is one currency's block of rows on one sheet, with the sums of
-// its amounts in minor units (nil until known).
+// its amounts in minor units (known once its rows are written).
 type piece struct {
 	currency string
 	offset   int // rows of this currency on earlier sheets
 	rows     int
+	first    int // the block's first row on its sheet
 	sums     []int64
 }
 
 // part is one sheet of a list of rows.
 type part struct {
-	name   string
-	pieces []piece
-	rows   int
+	name    string
+	pieces  []piece
+	rows    int
+	streams []stream // each piece's, once written
+	done    int      // pieces written
 }
 
 // planParts cuts a list of rows, given as per-currency counts in the
@@ -211,11 +214,7 @@ func planParts(base string, counts []piece, limit int) []part {
 				p = &parts[len(parts)-1]
 			}
 			n := min(c.rows-done, capacity-p.rows)
-			pc := piece{currency: c.currency, offset: done, rows: n}
-			if done == 0 && n == c.rows {
-				pc.sums = c.sums
-			}
-			p.pieces = append(p.pieces, pc)
+			p.pieces = append(p.pieces, piece{currency: c.currency, offset: done, rows: n})
 			p.rows += n
 			done += n
 		}
@@ -226,9 +225,12 @@ func planParts(base string, counts []piece, limit int) []part {
 // --- cells shared by the sheets ----------------------------------------
 
 // linkFormula returns a HYPERLINK formula that shows text and opens u,
-// or false when u is not a plain http(s) URL or either string is longer
-// than the 255 characters Excel allows a text in a formula. Quotes are
-// doubled, so neither string can end the literal it sits in.
+// or false when u is not a plain http(s) URL (scheme, then a host; no
+// control characters, spaces, quotes or angle brackets) or either string
+// is longer than the 255 characters Excel allows a text in a formula.
+// Quotes in text are doubled, so it cannot end the literal it sits in.
+// The stream writer has no cell hyperlinks of its own, and a workbook's
+// hyperlink table is capped at 65,530 per sheet, too few for Matched.
 func linkFormula(u, text string) (string, bool) {
 	if u == "" || text == "" || len(u) > 255 || len(text) > 255 {
 		return "", false
@@ -240,12 +242,23 @@ func linkFormula(u, text string) (string, bool) {
 			}
 		}
 	}
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+	rest, ok := cutPrefixFold(u, "https://")
+	if !ok {
+		rest, ok = cutPrefixFold(u, "http://")
+	}
+	if !ok || rest == "" || rest[0] == '/' || strings.ContainsAny(u, " \"<>") {
 		return "", false
 	}
 	q := func(s string) string { return strings.ReplaceAll(s, `"`, `""`) }
 	return `HYPERLINK("` + q(u) + `","` + q(text) + `")`, true
+}
+
+// cutPrefixFold is strings.CutPrefix ignoring ASCII case.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
 }
 
 func (b *builder) linkCell(e *rowEncoder, uid, u string) {
@@ -346,6 +359,7 @@ const (
 	detailUnclean   = "an exception names this transaction: see its category sheet (filter on the OxPay txn ID)"
 	detailViaHook   = "; the gateway API was not asked: a signed webhook stands in for it"
 	detailNoLineYet = "; no ledger line yet (its settlement window is still open)"
+	detailTolerance = "; the ledger differs within the matching tolerance"
 )
 
 // resultAmounts returns a result's amounts in sheet order: order,
@@ -398,10 +412,14 @@ func resultDetail(r *store.ReportResult) string {
 	if !r.Clean {
 		return detailUnclean
 	}
-	if d, ok := resultDetails[detailKey(r.Kind, r.Source == match.SourceWebhook, r.LedgerEntryID == 0)]; ok {
-		return d
+	d, ok := resultDetails[detailKey(r.Kind, r.Source == match.SourceWebhook, r.LedgerEntryID == 0)]
+	if !ok {
+		return "matched"
 	}
-	return "matched"
+	if a := resultAmounts(r); r.LedgerEntryID != 0 && a[4] != 0 {
+		return d + detailTolerance // rare: a string per such row is fine
+	}
+	return d
 }
 
 func (b *builder) resultRow(e *rowEncoder, r *store.ReportResult) {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"fmt"
 	"hash/crc32"
@@ -17,12 +18,13 @@ import (
 // Input errors) are written by this file's encoder rather than by
 // excelize's StreamWriter. Both write inline-string SpreadsheetML, but
 // the StreamWriter spends about 1.3 µs per cell on this 2-core machine
-// (33 s for a million 24-cell rows), while the report has to be out in
-// 15 s. The encoder appends each row's XML to one reused buffer and a
-// second goroutine compresses it into a temporary file; assemble then
-// copies the compressed bytes into the workbook that excelize built
-// around empty placeholders of the same sheets (styles, Summary, chart,
-// workbook parts), so everything but the rows is still excelize's.
+// (33 s for a million 24-cell rows before compression), while the whole
+// report has to be out in 15 s. The encoder appends each row's XML to a
+// reused buffer and a goroutine per stream compresses it into a
+// temporary file; assemble then copies the compressed bytes into the
+// workbook that excelize built around empty placeholders of the same
+// sheets, so everything but the rows (styles, Summary, chart, workbook
+// parts, relationships) is still excelize's.
 
 // maxSheetRows is Excel's row limit; a variable so that tests can make
 // a sheet overflow with a few rows.
@@ -51,20 +53,105 @@ func colName(c int) string {
 	return string(b)
 }
 
-// compressedPart is a worksheet part deflated into a temporary file,
-// ready to be copied into a zip archive as is.
-type compressedPart struct {
-	path       string // the temporary file
+// stream is a run of a worksheet's XML, deflated on its own and ended
+// with a sync flush: no final block, byte-aligned, back-references only
+// into its own bytes. Streams written that way can be laid end to end
+// and closed with finalBlock to make one valid deflate stream, so a
+// sheet's totals rows (known only once its rows are written) and each
+// currency's block of rows can be compressed apart and still form one
+// zip entry. data holds a small stream; a large one lives in the
+// temporary file path.
+type stream struct {
+	path       string
+	data       []byte
 	crc        uint32
 	size       int64 // uncompressed
 	compressed int64
 }
 
+// finalBlock is an empty final deflate block (fixed Huffman codes, just
+// the end-of-block code): it ends a run of sync-flushed streams.
+var finalBlock = []byte{0x03, 0x00}
+
+// concatStreams returns the CRC-32 and sizes of streams laid end to end.
+func concatStreams(ss []stream) (crc uint32, size, compressed int64) {
+	for _, s := range ss {
+		crc = crc32Combine(crc, s.crc, s.size)
+		size += s.size
+		compressed += s.compressed
+	}
+	return crc, size, compressed + int64(len(finalBlock))
+}
+
+// deflateBytes compresses a small piece of XML into a stream in memory.
+func deflateBytes(b []byte) (stream, error) {
+	var buf bytes.Buffer
+	zw, _ := flate.NewWriter(&buf, flate.BestSpeed)
+	if _, err := zw.Write(b); err != nil {
+		return stream{}, err
+	}
+	if err := zw.Flush(); err != nil {
+		return stream{}, err
+	}
+	return stream{data: buf.Bytes(), crc: crc32.ChecksumIEEE(b), size: int64(len(b)), compressed: int64(buf.Len())}, nil
+}
+
+// crc32Combine returns the CRC-32 (IEEE) of A followed by B from the
+// CRCs of A and B and the length of B, as zlib's crc32_combine does:
+// appending n zero bits to A is a linear map over GF(2), applied by
+// repeated squaring of the one-zero-bit operator.
+func crc32Combine(crcA, crcB uint32, lenB int64) uint32 {
+	if lenB <= 0 {
+		return crcA
+	}
+	var even, odd [32]uint32
+	odd[0] = 0xedb88320 // the reflected polynomial
+	row := uint32(1)
+	for n := 1; n < 32; n++ {
+		odd[n] = row
+		row <<= 1
+	}
+	gf2Square(&even, &odd) // two zero bits
+	gf2Square(&odd, &even) // four zero bits
+	for {
+		gf2Square(&even, &odd)
+		if lenB&1 != 0 {
+			crcA = gf2Times(&even, crcA)
+		}
+		if lenB >>= 1; lenB == 0 {
+			break
+		}
+		gf2Square(&odd, &even)
+		if lenB&1 != 0 {
+			crcA = gf2Times(&odd, crcA)
+		}
+		if lenB >>= 1; lenB == 0 {
+			break
+		}
+	}
+	return crcA ^ crcB
+}
+
+func gf2Times(mat *[32]uint32, vec uint32) uint32 {
+	var sum uint32
+	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
+		if vec&1 != 0 {
+			sum ^= mat[i]
+		}
+	}
+	return sum
+}
+
+func gf2Square(square, mat *[32]uint32) {
+	for n := range 32 {
+		square[n] = gf2Times(mat, mat[n])
+	}
+}
+
 // deflater compresses what is written to it into a temporary file in a
-// goroutine of its own, so that encoding rows and compressing them use
-// both cores. Writes hand over whole chunks; the caller must not touch a
-// chunk after Write returns (bufio.Writer hands over its own buffer, so
-// deflater copies into pooled chunks).
+// goroutine of its own, so that reading rows, encoding them and
+// compressing them share the machine's cores. Write copies into pooled
+// chunks: the caller keeps its buffer.
 type deflater struct {
 	file  *os.File
 	crc   uint32
@@ -72,11 +159,10 @@ type deflater struct {
 	work  chan []byte
 	done  chan error
 	pool  sync.Pool
-	err   error
 	close sync.Once
 }
 
-const chunkSize = 1 << 20
+const chunkSize = 256 << 10
 
 func newDeflater(dir string) (*deflater, error) {
 	f, err := os.CreateTemp(dir, "reconkit-sheet-*.deflate")
@@ -102,7 +188,7 @@ func (d *deflater) run() {
 		d.pool.Put(&b)
 	}
 	if err == nil {
-		err = zw.Close()
+		err = zw.Flush() // a sync flush, not Close: see stream
 	}
 	if err == nil {
 		err = bw.Flush()
@@ -124,24 +210,27 @@ func (d *deflater) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// finish waits for the compressor and returns the part; abort (or a
+// finish waits for the compressor and returns the stream; abort (or a
 // failed finish) removes the temporary file.
-func (d *deflater) finish() (compressedPart, error) {
+func (d *deflater) finish() (stream, error) {
 	var err error
 	d.close.Do(func() {
 		close(d.work)
 		err = <-d.done
 	})
-	if err != nil {
-		d.abort()
-		return compressedPart{}, fmt.Errorf("compress sheet: %w", err)
+	if err == nil {
+		err = d.file.Close()
 	}
-	st, err := d.file.Stat()
 	if err != nil {
-		d.abort()
-		return compressedPart{}, fmt.Errorf("compress sheet: %w", err)
+		os.Remove(d.file.Name())
+		return stream{}, fmt.Errorf("compress sheet: %w", err)
 	}
-	return compressedPart{path: d.file.Name(), crc: d.crc, size: d.size, compressed: st.Size()}, nil
+	st, err := os.Stat(d.file.Name())
+	if err != nil {
+		os.Remove(d.file.Name())
+		return stream{}, fmt.Errorf("compress sheet: %w", err)
+	}
+	return stream{path: d.file.Name(), crc: d.crc, size: d.size, compressed: st.Size()}, nil
 }
 
 func (d *deflater) abort() {
@@ -294,8 +383,8 @@ func needsPreserve(s string) bool {
 	return isSpace(s[0]) || isSpace(s[len(s)-1])
 }
 
-// appendEscaped appends s escaped for XML text, for text known to be
-// valid (formulas built here).
+// appendEscaped appends s escaped for XML element text (quotes need no
+// escape there), for text known to be valid (formulas built here).
 func appendEscaped(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -305,8 +394,6 @@ func appendEscaped(b []byte, s string) []byte {
 			b = append(b, "&lt;"...)
 		case '>':
 			b = append(b, "&gt;"...)
-		case '"':
-			b = append(b, "&quot;"...)
 		default:
 			b = append(b, c)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/money"
 )
 
@@ -72,11 +73,12 @@ func major(minor int64, exp int) float64 {
 type styles struct {
 	f *excelize.File
 
-	header, text, wrap, link, bold, boldRight, minor, minorBold, count, countBold, rowsShown int
-	dateTime, date, percent, title, subtitle, section, note, alert, warn, good, legendHead   int
-	unknownMinor, unknownMinorBold, redMinor, redCond                                        int
-	red                                                                                      map[int]int // by digits
-	amount, amountBold                                                                       map[int]int // by digits
+	header, headerPlain, headerRight, text, wrap, link, bold, boldRight, minor, minorBold, count, countBold, rowsShown int
+	dateTime, date, percent, title, subtitle, section, note, alert, warn, good, legendHead                             int
+	critical, high, low, top, dateMinute                                                                               int
+	unknownMinor, unknownMinorBold, redMinor, redCond                                                                  int
+	red                                                                                                                map[int]int // by digits
+	amount, amountBold                                                                                                 map[int]int // by digits
 }
 
 func newStyles(f *excelize.File) (*styles, error) {
@@ -88,6 +90,14 @@ func newStyles(f *excelize.File) (*styles, error) {
 	}{
 		{&s.header, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill("DDEBF7"), Border: border,
 			Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
+		{&s.headerPlain, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill("DDEBF7"), Border: border}},
+		{&s.headerRight, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill("DDEBF7"), Border: border,
+			Alignment: &excelize.Alignment{Horizontal: "right"}}},
+		{&s.critical, excelize.Style{Font: &excelize.Font{Bold: true, Color: "C00000"}, Alignment: topAligned}},
+		{&s.high, excelize.Style{Font: &excelize.Font{Bold: true, Color: "C65911"}, Alignment: topAligned}},
+		{&s.low, excelize.Style{Font: &excelize.Font{Color: "7F7F7F"}, Alignment: topAligned}},
+		{&s.top, excelize.Style{Alignment: topAligned}},
+		{&s.dateMinute, excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm")}},
 		{&s.text, excelize.Style{}},
 		{&s.wrap, excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
 		{&s.link, excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}}},
@@ -129,6 +139,10 @@ func newStyles(f *excelize.File) (*styles, error) {
 	return s, nil
 }
 
+// topAligned puts text at the top of a tall row, level with wrapped
+// text beside it.
+var topAligned = &excelize.Alignment{Vertical: "top"}
+
 // redFont is white bold text, for figures on a red fill.
 var redFont = &excelize.Font{Bold: true, Color: "FFFFFF"}
 
@@ -153,6 +167,20 @@ func (s *styles) redAmount(currency string) int {
 	}
 	s.red[digits] = id
 	return id
+}
+
+// severity returns the style of a severity's name: the urgent ones
+// stand out.
+func (s *styles) severity(sev string) int {
+	switch sev {
+	case match.SeverityCritical:
+		return s.critical
+	case match.SeverityHigh:
+		return s.high
+	case match.SeverityLow:
+		return s.low
+	}
+	return s.top
 }
 
 // amountStyle returns the display style of a currency's amounts.

@@ -3,7 +3,9 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,7 +103,7 @@ func summarize(rep *report, ctl *control, cats []*exceptionGroup) *summary {
 
 	all := matchingRow{}
 	byCur := map[string]*matchingRow{}
-	for _, t := range rep.totals {
+	for _, t := range rep.counts {
 		m := byCur[t.Currency]
 		if m == nil {
 			m = &matchingRow{currency: t.Currency, hasAmount: true}
@@ -150,11 +152,22 @@ var sourceLabels = map[string]string{
 	store.SourceLedger:           "Ledger lines (net)",
 }
 
-// sheetWriter puts cells on a normal (non-streamed) sheet.
+// sheetWriter puts cells on a normal (non-streamed) sheet and keeps
+// the widest number of each column, so the columns can be made wide
+// enough for them.
 type sheetWriter struct {
-	f     *excelize.File
-	sheet string
-	err   error
+	f      *excelize.File
+	sheet  string
+	err    error
+	widths map[int]int
+}
+
+// numberWidth estimates how many characters a number takes in the
+// amount formats: digits, thousands separators, two decimals and the
+// brackets of a negative.
+func numberWidth(v float64) int {
+	n := len(strconv.FormatFloat(math.Abs(math.Trunc(v)), 'f', 0, 64))
+	return n + (n-1)/3 + 3 + 2
 }
 
 func cellName(col, row int) string { return colName(col) + fmt.Sprint(row) }
@@ -164,6 +177,21 @@ func (w *sheetWriter) set(col, row int, v any, style int) {
 		return
 	}
 	c := cellName(col, row)
+	var width int
+	switch v := v.(type) {
+	case float64:
+		width = numberWidth(v)
+	case int64:
+		width = numberWidth(float64(v))
+	case int:
+		width = numberWidth(float64(v))
+	}
+	if width > w.widths[col] {
+		if w.widths == nil {
+			w.widths = map[int]int{}
+		}
+		w.widths[col] = width
+	}
 	switch v := v.(type) {
 	case nil:
 	case string:
@@ -182,6 +210,18 @@ func (w *sheetWriter) style(from, to string, style int) {
 		w.err = w.f.SetCellStyle(w.sheet, from, to, style)
 	}
 }
+
+// headerStyle right-aligns the headers of number columns (from the
+// first number column on), as the numbers below them are.
+func headerStyle(st *styles, col, firstNumber int) int {
+	if col >= firstNumber {
+		return st.headerRight
+	}
+	return st.headerPlain
+}
+
+// summaryCols is how many columns the Summary's page is laid out on.
+const summaryCols = 7
 
 // writeSummary lays out the Summary sheet: what needs action first (a
 // banner, then the exception categories, most urgent and most money
@@ -214,8 +254,7 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	// The banner: the one line to read first.
 	text, style := banner(rep, s, st)
 	w.set(1, row, text, style)
-	lastCol := max(8, 4+2*len(s.stakeCurs))
-	w.style(cellName(1, row), cellName(lastCol, row), style)
+	w.style(cellName(1, row), cellName(summaryCols, row), style)
 	if w.err == nil {
 		w.err = f.SetRowHeight(SheetSummary, row, 22)
 	}
@@ -224,26 +263,24 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	// 1. Exceptions by category.
 	w.set(1, row, "1. What needs action: exceptions by category, most urgent and largest first", st.section)
 	row++
-	head := []string{"Category (click to open)", "Severity", "Count"}
+	head := []string{"Category (click to open its sheet)", "Severity", "Count"}
 	for _, c := range s.stakeCurs {
 		head = append(head, "At stake "+c)
 	}
 	for _, c := range s.stakeCurs {
-		head = append(head, "At stake "+c+" (minor)")
+		head = append(head, c+" (minor)")
 	}
-	head = append(head, "What it means")
 	for i, h := range head {
-		w.set(i+1, row, h, st.header)
+		w.set(i+1, row, h, headerStyle(st, i, 2))
 	}
 	row++
 	firstCat := row
 	for _, r := range s.categories {
-		name := CategorySheetName(r.category)
-		w.set(1, row, name, st.link)
+		w.set(1, row, CategorySheetName(r.category), st.link)
 		if w.err == nil && r.sheet != "" {
-			w.err = f.SetCellHyperLink(SheetSummary, cellName(1, row), "'"+r.sheet+"'!A1", "Location")
+			w.err = f.SetCellHyperLink(SheetSummary, cellName(1, row), "'"+strings.ReplaceAll(r.sheet, "'", "''")+"'!A1", "Location")
 		}
-		w.set(2, row, r.severity, 0)
+		w.set(2, row, r.severity, st.severity(r.severity))
 		w.set(3, row, r.count, st.count)
 		for i, c := range s.stakeCurs {
 			if v, ok := r.stake[c]; ok {
@@ -251,9 +288,9 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 				w.set(4+len(s.stakeCurs)+i, row, v, st.minor)
 			}
 		}
-		w.set(4+2*len(s.stakeCurs), row, r.meaning, st.wrap)
 		row++
 	}
+	lastCat := row - 1
 	if len(s.categories) == 0 {
 		w.set(1, row, "No exceptions.", st.note)
 		row++
@@ -268,30 +305,29 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		w.set(4+i, row, displayAmount(t, c), st.amountStyle(c, true))
 		w.set(4+len(s.stakeCurs)+i, row, t, st.minorBold)
 	}
-	lastCat := row - 1
 	row++
-	w.set(1, row, "At stake: the sum of the absolute differences. Each category's sheet lists its rows with Status and Notes columns to fill.", st.note)
+	w.set(1, row, "At stake: the sum of the absolute differences. What each category means: section 6.", st.note)
 	row += 2
 
 	// 2. Control.
-	w.set(1, row, "2. Control: gateway net − ledger net, per currency (unexplained must be 0)", st.section)
+	w.set(1, row, "2. Control: gateway net − ledger net per currency; unexplained must be 0", st.section)
 	row++
-	w.set(1, row, "", st.header)
+	w.set(1, row, "", st.headerPlain)
 	for i, l := range s.control {
-		w.set(2+i, row, l.Currency, st.header)
-		w.set(2+len(s.control)+i, row, l.Currency+" (minor)", st.header)
+		w.set(2+i, row, l.Currency, st.headerRight)
+		w.set(2+len(s.control)+i, row, l.Currency+" (minor)", st.headerRight)
 	}
 	row++
 	items := []struct {
 		label string
 		value func(ControlLine) int64
 	}{
-		{"Gateway net: settled sales − refunds, matched or not", func(l ControlLine) int64 { return l.GatewayNet }},
-		{"Ledger net: every ledger line", func(l ControlLine) int64 { return l.LedgerNet }},
-		{"Difference: gateway − ledger", func(l ControlLine) int64 { return l.Difference }},
-		{"Explained by exceptions (ledger breaks in the sheets)", func(l ControlLine) int64 { return l.Explained }},
-		{"No ledger line yet (window open, or an ambiguous line)", func(l ControlLine) int64 { return l.AwaitingYet }},
-		{"Within the matching tolerance (fees)", func(l ControlLine) int64 { return l.Tolerance }},
+		{"Gateway net (settled sales − refunds)", func(l ControlLine) int64 { return l.GatewayNet }},
+		{"Ledger net (every ledger line)", func(l ControlLine) int64 { return l.LedgerNet }},
+		{"Difference (gateway − ledger)", func(l ControlLine) int64 { return l.Difference }},
+		{"  explained by the exceptions", func(l ControlLine) int64 { return l.Explained }},
+		{"  no ledger line yet (not due, or ambiguous)", func(l ControlLine) int64 { return l.AwaitingYet }},
+		{"  within the matching tolerance", func(l ControlLine) int64 { return l.Tolerance }},
 		{"Unexplained", func(l ControlLine) int64 { return l.Unexplained }},
 	}
 	for k, it := range items {
@@ -324,35 +360,38 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		w.set(1, row, "No money moved: nothing to control.", st.note)
 		row++
 	}
-	row++
+	w.set(1, row, "Explained: each ledger break counted once, from its exception. Not due: the settlement window is still open.", st.note)
+	row += 2
 
-	// The chart of exceptions by category, beside nothing so it prints whole.
+	// The chart of exceptions by category.
 	if len(s.categories) > 0 && w.err == nil {
 		w.set(1, row, "Exceptions by category (count)", st.section)
 		row++
-		h := uint(max(220, 30+22*len(s.categories)))
+		h := uint(60 + 24*len(s.categories))
+		axisFont := excelize.Font{Color: "000000", Size: 9}
 		w.err = f.AddChart(SheetSummary, cellName(1, row), &excelize.Chart{
 			Type: excelize.Bar,
 			Series: []excelize.ChartSeries{{
-				Name:       "'" + SheetSummary + "'!$C$" + fmt.Sprint(firstCat-1),
+				Name:       fmt.Sprintf("'%s'!$C$%d", SheetSummary, firstCat-1),
 				Categories: fmt.Sprintf("'%s'!$A$%d:$A$%d", SheetSummary, firstCat, lastCat),
 				Values:     fmt.Sprintf("'%s'!$C$%d:$C$%d", SheetSummary, firstCat, lastCat),
 				Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2F5597"}},
 			}},
-			Dimension: excelize.ChartDimension{Width: 760, Height: h},
+			Dimension: excelize.ChartDimension{Width: 480, Height: h},
 			Legend:    excelize.ChartLegend{Position: "none"},
-			XAxis:     excelize.ChartAxis{ReverseOrder: true},
+			XAxis:     excelize.ChartAxis{ReverseOrder: true, Font: axisFont},
+			YAxis:     excelize.ChartAxis{Font: axisFont, MajorGridLines: true},
 			PlotArea:  excelize.ChartPlotArea{ShowVal: true},
-			Format:    excelize.GraphicOptions{PrintObject: ptr(true), LockAspectRatio: false},
+			Format:    excelize.GraphicOptions{PrintObject: ptr(true)},
 		})
-		row += int(h)/20 + 2
+		row += int(h)/18 + 2
 	}
 
 	// 3. Matching.
 	w.set(1, row, "3. Matching", st.section)
 	row++
-	for i, h := range []string{"Currency", "Transactions", "Matched (no exception)", "Match rate", "Matched net amount", "Matched net (minor)"} {
-		w.set(i+1, row, h, st.header)
+	for i, h := range []string{"Currency", "Transactions", "Matched clean", "Match rate", "Matched net", "Net (minor)"} {
+		w.set(i+1, row, h, headerStyle(st, i, 1))
 	}
 	row++
 	for _, m := range s.matching {
@@ -385,7 +424,7 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	w.set(1, row, "4. Inputs: rows and totals per currency", st.section)
 	row++
 	for i, h := range []string{"Source", "Currency", "Rows", "Total", "Total (minor)"} {
-		w.set(i+1, row, h, st.header)
+		w.set(i+1, row, h, headerStyle(st, i, 2))
 	}
 	row++
 	for _, t := range rep.sources {
@@ -408,7 +447,7 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	w.set(1, row, "5. Input files", st.section)
 	row++
 	for i, h := range []string{"File", "Kind", "Rows", "Errors", "Ingested at", "SHA-256"} {
-		w.set(i+1, row, h, st.header)
+		w.set(i+1, row, h, headerStyle(st, i, 2))
 	}
 	row++
 	for _, in := range rep.files {
@@ -416,7 +455,7 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		w.set(2, row, in.Kind, 0)
 		w.set(3, row, in.Rows, st.count)
 		w.set(4, row, in.Errors, st.count)
-		w.set(5, row, b.serial(in.IngestedAt), st.dateTime)
+		w.set(5, row, b.serial(in.IngestedAt), st.dateMinute)
 		w.set(6, row, in.SHA256, 0)
 		row++
 	}
@@ -433,19 +472,36 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		w.set(1, row, line, 0)
 		row++
 	}
+	row++
+	for i, h := range []string{"Category", "Severity", "What it means"} {
+		w.set(i+1, row, h, st.headerPlain)
+	}
+	w.style(cellName(4, row), cellName(summaryCols, row), st.headerPlain)
+	row++
+	for _, info := range match.Categories {
+		w.set(1, row, CategorySheetName(info.Category), st.top)
+		w.set(2, row, info.Severity, st.severity(info.Severity))
+		w.set(3, row, info.Meaning, st.wrap)
+		if w.err == nil {
+			w.err = f.MergeCell(SheetSummary, cellName(3, row), cellName(summaryCols, row))
+		}
+		// About 80 characters fit on a line of the merged cell.
+		if lines := (len(info.Meaning) + 79) / 80; w.err == nil && lines > 1 {
+			w.err = f.SetRowHeight(SheetSummary, row, 15*float64(lines))
+		}
+		row++
+	}
 
 	if w.err != nil {
 		return fmt.Errorf("write summary: %w", w.err)
 	}
-	widths := map[string]float64{"A": 52, "B": 18, "C": 18, "D": 18, "E": 18, "F": 18, "G": 18, "H": 18}
-	for c, wd := range widths {
-		if err := f.SetColWidth(SheetSummary, c, c, wd); err != nil {
+	if err := f.SetColWidth(SheetSummary, "A", "A", 42); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	for c := 2; c <= summaryCols; c++ {
+		if err := f.SetColWidth(SheetSummary, colName(c), colName(c), float64(max(14, w.widths[c]+1))); err != nil {
 			return fmt.Errorf("write summary: %w", err)
 		}
-	}
-	meaningCol := colName(4 + 2*len(s.stakeCurs))
-	if err := f.SetColWidth(SheetSummary, meaningCol, meaningCol, 70); err != nil {
-		return fmt.Errorf("write summary: %w", err)
 	}
 	if err := f.SetSheetProps(SheetSummary, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
 		return fmt.Errorf("write summary: %w", err)
@@ -453,6 +509,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	if err := f.SetPageLayout(SheetSummary, &excelize.PageLayoutOptions{
 		Orientation: ptr("landscape"), FitToWidth: ptr(1), FitToHeight: ptr(0),
 	}); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	// Print exactly the laid-out columns: text that runs past them (the
+	// input files' hashes) would otherwise widen the page and shrink it.
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", Scope: SheetSummary,
+		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", SheetSummary, colName(summaryCols), row)}); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	f.SetActiveSheet(0)

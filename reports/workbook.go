@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -65,10 +66,12 @@ func WriteWorkbook(ctx context.Context, db *store.DB, runID int64, opts Workbook
 	if err != nil {
 		return fmt.Errorf("write workbook of run %d: %w", runID, err)
 	}
+	start := time.Now()
 	rep, err := loadReport(ctx, db, runID)
 	if err != nil {
 		return fmt.Errorf("write workbook of run %d: %w", runID, err)
 	}
+	trace("load", start)
 	err = WriteFileAtomic(opts.Path, func(w io.Writer) error {
 		return writeWorkbook(ctx, w, rep, storeResults{db: db, runID: runID}, opts)
 	})
@@ -78,45 +81,57 @@ func WriteWorkbook(ctx context.Context, db *store.DB, runID int64, opts Workbook
 	return nil
 }
 
+// tracePhase, when set (by the benchmark), is told how long each phase
+// of WriteWorkbook took.
+var tracePhase func(phase string, took time.Duration)
+
+func trace(phase string, start time.Time) time.Time {
+	now := time.Now()
+	if tracePhase != nil {
+		tracePhase(phase, now.Sub(start))
+	}
+	return now
+}
+
 // report is what the workbook shows besides the streamed results.
 type report struct {
 	run        recon.Run
 	exceptions []store.ReportException
-	totals     []store.ResultTotal
+	counts     []store.ResultCount
 	sources    []store.SourceTotal
 	files      []store.InputFile
 }
 
+// loadReport reads everything but the results, the queries side by
+// side (each on a connection of its own; in WAL mode readers do not
+// block each other).
 func loadReport(ctx context.Context, db *store.DB, runID int64) (*report, error) {
 	var r report
 	var err error
 	if r.run, err = db.GetRun(ctx, runID); err != nil {
 		return nil, err
 	}
-	if r.exceptions, err = db.ReportExceptions(ctx, runID); err != nil {
-		return nil, err
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i, q := range []func() error{
+		func() (err error) { r.exceptions, err = db.ReportExceptions(ctx, runID); return err },
+		func() (err error) { r.counts, err = db.ReportResultCounts(ctx, runID); return err },
+		func() (err error) { r.sources, err = db.ReportSourceTotals(ctx); return err },
+		func() (err error) { r.files, err = db.InputFiles(ctx); return err },
+	} {
+		wg.Go(func() { errs[i] = q() })
 	}
-	if r.totals, err = db.ReportResultTotals(ctx, runID); err != nil {
-		return nil, err
-	}
-	if r.sources, err = db.ReportSourceTotals(ctx); err != nil {
-		return nil, err
-	}
-	if r.files, err = db.InputFiles(ctx); err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return &r, nil
 }
 
-// results streams match results; the store implements it, and the
-// benchmark may feed rows without one.
+// results streams a run's match results, in batches that fn must not
+// keep; the store implements it.
 type results interface {
-	// each calls fn with batches of the results of the given kinds,
-	// grouped by currency in code order; fn must not keep a batch.
-	each(ctx context.Context, kinds []string, fn func([]store.ReportResult) error) error
-	// sliceTotals totals, by kind, limit results of a currency after
-	// the first offset, in the order each gives them.
-	sliceTotals(ctx context.Context, kinds []string, currency string, offset, limit int64) ([]store.ResultTotal, error)
+	each(ctx context.Context, fn func([]store.ReportResult) error) error
 }
 
 type storeResults struct {
@@ -124,19 +139,13 @@ type storeResults struct {
 	runID int64
 }
 
-func (s storeResults) each(ctx context.Context, kinds []string, fn func([]store.ReportResult) error) error {
-	return s.db.ReportResults(ctx, s.runID, kinds, fn)
+func (s storeResults) each(ctx context.Context, fn func([]store.ReportResult) error) error {
+	return s.db.ReportResults(ctx, s.runID, fn)
 }
 
-func (s storeResults) sliceTotals(ctx context.Context, kinds []string, currency string, offset, limit int64) ([]store.ResultTotal, error) {
-	return s.db.ReportResultSliceTotals(ctx, s.runID, kinds, currency, offset, limit)
-}
-
-// The result sheets and the kinds each lists.
-var (
-	salesKinds  = []string{match.KindSale}
-	refundKinds = []string{match.KindRefund, match.KindVoid}
-)
+// isSale says which result sheet a result goes to: sales to Matched,
+// every other kind (refunds, voids) to Refunds & voids.
+func isSale(kind string) bool { return kind == match.KindSale }
 
 // builder holds what writing one workbook needs.
 type builder struct {
@@ -146,12 +155,16 @@ type builder struct {
 	f      *excelize.File
 	st     *styles
 	tmpDir string
-	parts  map[string]compressedPart // written data sheets, by name
+	parts  map[string][]stream // written data sheets, by name
 }
 
 func (b *builder) cleanup() {
-	for _, p := range b.parts {
-		os.Remove(p.path)
+	for _, ss := range b.parts {
+		for _, st := range ss {
+			if st.path != "" {
+				os.Remove(st.path)
+			}
+		}
 	}
 }
 
@@ -197,21 +210,6 @@ func planExceptions(es []store.ReportException) (cats []*exceptionGroup, inputEr
 			counts[len(counts)-1].rows++
 		}
 		g.parts = planParts(CategorySheetName(g.category), counts, maxSheetRows)
-		// Every piece's sums, from its own rows.
-		i := 0
-		for pi := range g.parts {
-			for ci := range g.parts[pi].pieces {
-				pc := &g.parts[pi].pieces[ci]
-				pc.sums = make([]int64, 3)
-				for _, x := range g.rows[i : i+pc.rows] {
-					a := exceptionAmounts(x)
-					for k := range a {
-						pc.sums[k] += a[k]
-					}
-				}
-				i += pc.rows
-			}
-		}
 	}
 	return cats, inputErrors
 }
@@ -230,75 +228,33 @@ func categoryRank(c recon.Category) int {
 	return len(recon.Categories)
 }
 
-// planResults plans the sheets of the results of some kinds from their
-// totals, asking src for the sums of any currency block a sheet break
-// cuts.
-func planResults(ctx context.Context, base string, kinds []string, totals []store.ResultTotal, src results) ([]part, error) {
-	var counts []piece
-	for _, t := range totals { // ordered by kind, then currency
-		if !slices.Contains(kinds, t.Kind) {
+// planResults plans the sheets of the results that sale selects
+// (isSale or its opposite) from the run's counts.
+func planResults(base string, sale bool, counts []store.ResultCount) []part {
+	var pieces []piece
+	for _, c := range counts {
+		if isSale(c.Kind) != sale {
 			continue
 		}
-		i := slices.IndexFunc(counts, func(p piece) bool { return p.currency == t.Currency })
+		i := slices.IndexFunc(pieces, func(p piece) bool { return p.currency == c.Currency })
 		if i < 0 {
-			counts = append(counts, piece{currency: t.Currency, sums: make([]int64, 5)})
-			i = len(counts) - 1
+			pieces = append(pieces, piece{currency: c.Currency})
+			i = len(pieces) - 1
 		}
-		counts[i].rows += int(t.Rows)
-		addResultTotal(counts[i].sums, t)
+		pieces[i].rows += int(c.Rows)
 	}
-	slices.SortFunc(counts, func(a, b piece) int { return strings.Compare(a.currency, b.currency) })
-	parts := planParts(base, counts, maxSheetRows)
-	for pi := range parts {
-		for ci := range parts[pi].pieces {
-			pc := &parts[pi].pieces[ci]
-			if pc.sums != nil {
-				continue
-			}
-			ts, err := src.sliceTotals(ctx, kinds, pc.currency, int64(pc.offset), int64(pc.rows))
-			if err != nil {
-				return nil, err
-			}
-			pc.sums = make([]int64, 5)
-			for _, t := range ts {
-				addResultTotal(pc.sums, t)
-			}
-		}
-	}
-	return parts, nil
-}
-
-// addResultTotal adds a kind's totals to the sums of the result sheets'
-// amounts (see resultAmounts).
-func addResultTotal(sums []int64, t store.ResultTotal) {
-	var expected int64
-	switch t.Kind {
-	case match.KindSale:
-		expected = t.GatewayMinor
-	case match.KindRefund:
-		expected = -t.GatewayMinor
-	}
-	sums[0] += t.OrderMinor
-	sums[1] += t.GatewayMinor
-	sums[2] += expected
-	sums[3] += t.LedgerMinor
-	sums[4] += t.LedgerMinor - expected
+	slices.SortFunc(pieces, func(a, b piece) int { return strings.Compare(a.currency, b.currency) })
+	return planParts(base, pieces, maxSheetRows)
 }
 
 // writeWorkbook builds the workbook and writes it to w.
 func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, opts WorkbookOptions) (err error) {
-	b := &builder{ctx: ctx, opts: opts, zone: opts.Zone, parts: map[string]compressedPart{}}
+	b := &builder{ctx: ctx, opts: opts, zone: opts.Zone, parts: map[string][]stream{}}
 	defer b.cleanup()
 
 	cats, inputErrors := planExceptions(rep.exceptions)
-	sales, err := planResults(ctx, SheetMatched, salesKinds, rep.totals, src)
-	if err != nil {
-		return err
-	}
-	refunds, err := planResults(ctx, SheetRefunds, refundKinds, rep.totals, src)
-	if err != nil {
-		return err
-	}
+	sales := planResults(SheetMatched, true, rep.counts)
+	refunds := planResults(SheetRefunds, false, rep.counts)
 
 	b.f = excelize.NewFile()
 	defer b.f.Close()
@@ -340,6 +296,7 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 		return err
 	}
 
+	start := time.Now()
 	for _, g := range cats {
 		if err := b.writeExceptions(exSpec, g, b.exceptionRow); err != nil {
 			return err
@@ -348,13 +305,12 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	if err := b.writeExceptions(ieSpec, inputErrors, b.inputErrorRow); err != nil {
 		return err
 	}
+	start = trace("exception sheets", start)
 	ctl := newControl(rep.exceptions)
-	if err := b.writeResults(resSpec, sales, salesKinds, src, ctl); err != nil {
+	if err := b.writeResults(resSpec, sales, refunds, src, ctl); err != nil {
 		return err
 	}
-	if err := b.writeResults(resSpec, refunds, refundKinds, src, ctl); err != nil {
-		return err
-	}
+	start = trace("result sheets", start)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -362,7 +318,10 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	if err := b.writeSummary(rep, sum); err != nil {
 		return err
 	}
-	return b.assemble(w)
+	start = trace("summary", start)
+	err = b.assemble(w)
+	trace("assemble", start)
+	return err
 }
 
 func (b *builder) writeExceptions(spec *sheetSpec, g *exceptionGroup, row func(*rowEncoder, *store.ReportException)) error {
@@ -371,13 +330,18 @@ func (b *builder) writeExceptions(spec *sheetSpec, g *exceptionGroup, row func(*
 	}
 	s := b.newSink(spec, g.parts)
 	for _, x := range g.rows {
-		e, err := s.next(x.Currency)
+		e, sums, err := s.next(x.Currency)
 		if err != nil {
 			s.abort()
 			return err
 		}
 		row(e, x)
-		if err := s.end(); err != nil {
+		if len(sums) == 3 {
+			for k, v := range exceptionAmounts(x) {
+				sums[k] += v
+			}
+		}
+		if err := s.end(x.Currency); err != nil {
 			s.abort()
 			return err
 		}
@@ -393,28 +357,28 @@ func (b *builder) writeExceptions(spec *sheetSpec, g *exceptionGroup, row func(*
 // reader and the encoder.
 const resultBatches = 4
 
-// writeResults streams results into their sheets: one goroutine reads
-// the store while this one encodes (and a third compresses), so the
-// three share the machine's cores.
-func (b *builder) writeResults(spec *sheetSpec, parts []part, kinds []string, src results, ctl *control) error {
+// writeResults streams the results into their two lists of sheets in
+// one pass over the store: one goroutine reads while this one encodes
+// (and one per block compresses), so they share the machine's cores.
+func (b *builder) writeResults(spec *sheetSpec, sales, refunds []part, src results, ctl *control) error {
 	ctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
-	full := make(chan []store.ReportResult, resultBatches)
-	free := make(chan []store.ReportResult, resultBatches+1)
+	full := make(chan *resultBatch, resultBatches)
+	free := make(chan *resultBatch, resultBatches+1)
 	for range resultBatches + 1 {
-		free <- nil
+		free <- &resultBatch{}
 	}
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(full)
-		readErr <- src.each(ctx, kinds, func(rs []store.ReportResult) error {
-			var buf []store.ReportResult
+		readErr <- src.each(ctx, func(rs []store.ReportResult) error {
+			var buf *resultBatch
 			select {
 			case buf = <-free:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			buf = append(buf[:0], rs...)
+			buf.fill(rs)
 			select {
 			case full <- buf:
 				return nil
@@ -424,48 +388,79 @@ func (b *builder) writeResults(spec *sheetSpec, parts []part, kinds []string, sr
 		})
 	}()
 
-	s := b.newSink(spec, parts)
+	ss, rs := b.newSink(spec, sales), b.newSink(spec, refunds)
 	var werr error
-	for rs := range full {
+	for batch := range full {
 		if werr == nil {
 			werr = b.ctx.Err()
 		}
-		if werr == nil {
-			werr = b.resultBatch(s, rs, ctl)
+		for i := 0; werr == nil && i < len(batch.rows); i++ {
+			r := &batch.rows[i]
+			ctl.result(r)
+			s := rs
+			if isSale(r.Kind) {
+				s = ss
+			}
+			werr = b.resultTo(s, r)
 		}
 		if werr != nil {
 			cancel() // stop the reader; keep draining so it can exit
 		}
-		free <- rs
+		free <- batch
 	}
-	rerr := <-readErr
-	if werr == nil && rerr != nil {
+	if rerr := <-readErr; werr == nil && rerr != nil {
 		werr = rerr
 	}
 	if werr == nil {
-		werr = s.close()
+		werr = ss.close()
+	}
+	if werr == nil {
+		werr = rs.close()
 	}
 	if werr != nil {
-		s.abort()
-		return fmt.Errorf("write %s: %w", parts[0].name, werr)
+		ss.abort()
+		rs.abort()
+		return fmt.Errorf("write match results: %w", werr)
 	}
 	return nil
 }
 
-func (b *builder) resultBatch(s *sheetSink, rs []store.ReportResult, ctl *control) error {
-	for i := range rs {
-		r := &rs[i]
-		ctl.result(r)
-		e, err := s.next(r.Currency)
-		if err != nil {
-			return err
-		}
-		b.resultRow(e, r)
-		if err := s.end(); err != nil {
-			return err
-		}
+// resultBatch is a copy of a batch the store handed over, with its own
+// time values (the store reuses its own).
+type resultBatch struct {
+	rows  []store.ReportResult
+	times []time.Time
+}
+
+func (b *resultBatch) fill(rs []store.ReportResult) {
+	b.rows = append(b.rows[:0], rs...)
+	if cap(b.times) < 2*len(rs) {
+		b.times = make([]time.Time, 0, 2*len(rs))
 	}
-	return nil
+	b.times = b.times[:0]
+	own := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		b.times = append(b.times, *t) // within capacity: earlier pointers stay valid
+		return &b.times[len(b.times)-1]
+	}
+	for i := range b.rows {
+		r := &b.rows[i]
+		r.PaidAt, r.BookedOn = own(r.PaidAt), own(r.BookedOn)
+	}
+}
+
+func (b *builder) resultTo(s *sheetSink, r *store.ReportResult) error {
+	e, sums, err := s.next(r.Currency)
+	if err != nil {
+		return err
+	}
+	b.resultRow(e, r)
+	for k, v := range resultAmounts(r) {
+		sums[k] += v
+	}
+	return s.end(r.Currency)
 }
 
 // assemble writes the final archive: every part excelize made, with the
@@ -483,7 +478,7 @@ func (b *builder) assemble(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	replace := map[string]compressedPart{}
+	replace := map[string][]stream{}
 	for name, p := range b.parts {
 		pth, ok := paths[name]
 		if !ok {
@@ -513,20 +508,35 @@ func (b *builder) assemble(w io.Writer) error {
 	return nil
 }
 
-func copyPart(zw *zip.Writer, name string, p compressedPart) error {
-	f, err := os.Open(p.path)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	defer f.Close()
+// copyPart writes a sheet's streams as one zip entry: laid end to end
+// and closed with a final block, they are one deflate stream.
+func copyPart(zw *zip.Writer, name string, ss []stream) error {
+	crc, size, compressed := concatStreams(ss)
 	pw, err := zw.CreateRaw(&zip.FileHeader{
-		Name: name, Method: zip.Deflate, CRC32: p.crc,
-		CompressedSize64: uint64(p.compressed), UncompressedSize64: uint64(p.size),
+		Name: name, Method: zip.Deflate, CRC32: crc,
+		CompressedSize64: uint64(compressed), UncompressedSize64: uint64(size),
 	})
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	if _, err := io.Copy(pw, f); err != nil {
+	for _, st := range ss {
+		if st.path == "" {
+			if _, err := pw.Write(st.data); err != nil {
+				return fmt.Errorf("write %s: %w", name, err)
+			}
+			continue
+		}
+		f, err := os.Open(st.path)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		_, err = io.Copy(pw, f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	if _, err := pw.Write(finalBlock); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil

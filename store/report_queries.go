@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -9,11 +10,17 @@ import (
 	"github.com/reconkit/reconkit/recon"
 )
 
-// The queries below serve the reconciliation workbook (package reports).
-// Like every reader here they run without a transaction: the DSN makes
-// every transaction BEGIN IMMEDIATE, which would take the write lock and
-// block an ingest for as long as a report reads. In WAL mode each
-// statement still reads one consistent snapshot.
+// The queries below serve the reconciliation workbook (package reports),
+// which reads a run's million result rows in one pass. Like every reader
+// here they run without a transaction: the DSN makes every transaction
+// BEGIN IMMEDIATE, which would take the write lock and block an ingest
+// for as long as a report reads. In WAL mode each statement still reads
+// one consistent snapshot.
+//
+// They select times as text and parse them with parseTimeText: the
+// driver would try its layouts one after another, and a DATE column
+// fails eight of them (each failure allocating an error) before it
+// matches, which cost more than the rest of the row.
 
 // ReportException is an exception with what the workbook shows beside
 // it: the payment link's URL and the dates of the rows it names, read
@@ -22,20 +29,20 @@ import (
 // of the first id the exception lists.
 type ReportException struct {
 	Exception
-	PaymentURL        string     `db:"payment_url"`
-	OrderCreatedAt    *time.Time `db:"order_created_at"`
-	LinkPaidAt        *time.Time `db:"link_paid_at"`
-	WebhookReceivedAt *time.Time `db:"webhook_received_at"`
+	PaymentURL        string
+	OrderCreatedAt    *time.Time
+	LinkPaidAt        *time.Time
+	WebhookReceivedAt *time.Time
 	// LedgerBookedOn is midnight UTC of the booking date.
-	LedgerBookedOn *time.Time `db:"ledger_booked_on"`
-	LedgerCurrency string     `db:"ledger_currency"`
-	LedgerMinor    int64      `db:"ledger_minor"`
+	LedgerBookedOn *time.Time
+	LedgerCurrency string
+	LedgerMinor    int64
 	// The input error an INPUT_ERROR exception stands for.
-	InputSource     string     `db:"input_source"`
-	InputFile       string     `db:"input_file"`
-	InputLine       int        `db:"input_line"`
-	InputText       string     `db:"input_text"`
-	InputRecordedAt *time.Time `db:"input_recorded_at"`
+	InputSource     string
+	InputFile       string
+	InputLine       int
+	InputText       string
+	InputRecordedAt *time.Time
 }
 
 // firstID is the SQL for the first id of a comma-separated IDList column
@@ -48,15 +55,14 @@ func firstID(col string) string {
 // written (report order, as match writes them), each with the facts of
 // ReportException.
 func (db *DB) ReportExceptions(ctx context.Context, runID int64) ([]ReportException, error) {
-	var rs []ReportException
-	err := db.x.SelectContext(ctx, &rs, `SELECT e.category, e.severity, e.order_uid, e.payment_link_uid, e.oxpay_txn_id,
+	rows, err := db.x.QueryContext(ctx, `SELECT e.category, e.severity, e.order_uid, e.payment_link_uid, e.oxpay_txn_id,
     e.merchant_reference_id, e.ledger_ref, e.currency, e.expected_minor, e.actual_minor, e.difference_minor, e.detail,
-    e.webhook_event_ids, e.ledger_entry_ids, COALESCE(e.input_error_id, 0) AS input_error_id,
-    COALESCE(p.payment_url, '') AS payment_url, o.created_at AS order_created_at, p.paid_at AS link_paid_at,
-    w.received_at AS webhook_received_at, l.booked_on AS ledger_booked_on,
-    COALESCE(l.currency, '') AS ledger_currency, COALESCE(l.amount_minor, 0) AS ledger_minor,
-    COALESCE(i.source, '') AS input_source, COALESCE(i.file, '') AS input_file, COALESCE(i.line, 0) AS input_line,
-    COALESCE(i.text, '') AS input_text, i.recorded_at AS input_recorded_at
+    e.webhook_event_ids, e.ledger_entry_ids, COALESCE(e.input_error_id, 0),
+    COALESCE(p.payment_url, ''), CAST(o.created_at AS TEXT), CAST(p.paid_at AS TEXT),
+    CAST(w.received_at AS TEXT), CAST(l.booked_on AS TEXT),
+    COALESCE(l.currency, ''), COALESCE(l.amount_minor, 0),
+    COALESCE(i.source, ''), COALESCE(i.file, ''), COALESCE(i.line, 0),
+    COALESCE(i.text, ''), CAST(i.recorded_at AS TEXT)
 FROM exceptions e
 LEFT JOIN payment_links p ON p.uid = e.payment_link_uid AND e.payment_link_uid <> ''
 LEFT JOIN orders o ON o.uid = e.order_uid AND e.order_uid <> ''
@@ -67,130 +73,134 @@ WHERE e.run_id = ? ORDER BY e.id`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("read exceptions of run %d for the report: %w", runID, err)
 	}
-	return rs, nil
+	defer rows.Close()
+	var out []ReportException
+	var created, paid, received, booked, recorded sql.NullString
+	var category string
+	for rows.Next() {
+		var x ReportException
+		err := rows.Scan(&category, &x.Severity, &x.OrderUID, &x.PaymentLinkUID, &x.OxpayTxnID,
+			&x.MerchantReferenceID, &x.LedgerRef, &x.Currency, &x.ExpectedMinor, &x.ActualMinor, &x.DifferenceMinor, &x.Detail,
+			&x.WebhookEventIDs, &x.LedgerEntryIDs, &x.InputErrorID,
+			&x.PaymentURL, &created, &paid, &received, &booked, &x.LedgerCurrency, &x.LedgerMinor,
+			&x.InputSource, &x.InputFile, &x.InputLine, &x.InputText, &recorded)
+		if err == nil {
+			x.Category = recon.Category(category)
+			for _, t := range []struct {
+				s   sql.NullString
+				dst **time.Time
+			}{{created, &x.OrderCreatedAt}, {paid, &x.LinkPaidAt}, {received, &x.WebhookReceivedAt}, {booked, &x.LedgerBookedOn}, {recorded, &x.InputRecordedAt}} {
+				if *t.dst, err = timeTextPtr(t.s); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read exceptions of run %d for the report: %w", runID, err)
+		}
+		out = append(out, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read exceptions of run %d for the report: %w", runID, err)
+	}
+	return out, nil
 }
 
 // ReportResult is a match result with its payment link's URL.
 type ReportResult struct {
 	MatchResult
-	PaymentURL string `db:"payment_url"`
+	PaymentURL string
 }
 
 // reportResultBatch is how many rows ReportResults hands over at once.
 const reportResultBatch = 1000
 
-// kindFilter returns "kind IN (?, ?)" for the given kinds and their
-// arguments; kinds are bound, never spliced into the SQL.
-func kindFilter(kinds []string) (string, []any) {
-	if len(kinds) == 0 {
-		return "1 = 0", nil
-	}
-	args := make([]any, len(kinds))
-	for i, k := range kinds {
-		args[i] = k
-	}
-	return "r.kind IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ") + ")", args
-}
-
-// ReportResults streams a run's match results of the given kinds to fn,
-// grouped by currency (in code order) and within a currency in the order
-// they were written, in batches that fn must not keep. Grouping by
-// currency lets a sheet total each currency over one block of rows. An
-// error from fn stops the read and is returned as is.
-func (db *DB) ReportResults(ctx context.Context, runID int64, kinds []string, fn func([]ReportResult) error) error {
-	filter, args := kindFilter(kinds)
-	rows, err := db.x.QueryxContext(ctx, `SELECT r.kind, r.order_uid, r.payment_link_uid, r.oxpay_txn_id,
-    r.oxpay_original_txn_id, r.merchant_reference_id, COALESCE(l.reference, '') AS ledger_ref,
-    COALESCE(r.ledger_entry_id, 0) AS ledger_entry_id, COALESCE(r.webhook_event_id, 0) AS webhook_event_id,
-    r.state, r.source, r.currency, r.order_minor, r.gateway_minor, COALESCE(l.amount_minor, 0) AS ledger_minor,
-    r.paid_at, l.booked_on, r.clean, COALESCE(p.payment_url, '') AS payment_url
+// ReportResults streams a run's match results to fn in the order they
+// were written, in batches that fn must not keep (the slice and its
+// time values are reused), with their ledger lines' reference, amount
+// and date and their payment links' URL. An error from fn stops the read
+// and is returned as is.
+func (db *DB) ReportResults(ctx context.Context, runID int64, fn func([]ReportResult) error) error {
+	rows, err := db.x.QueryContext(ctx, `SELECT r.kind, r.order_uid, r.payment_link_uid, r.oxpay_txn_id,
+    r.oxpay_original_txn_id, r.merchant_reference_id, COALESCE(l.reference, ''),
+    COALESCE(r.ledger_entry_id, 0), COALESCE(r.webhook_event_id, 0),
+    r.state, r.source, r.currency, r.order_minor, r.gateway_minor, COALESCE(l.amount_minor, 0),
+    CAST(r.paid_at AS TEXT), CAST(l.booked_on AS TEXT), r.clean, COALESCE(p.payment_url, '')
 FROM match_results r
 LEFT JOIN ledger_entries l ON l.id = r.ledger_entry_id
 LEFT JOIN payment_links p ON p.uid = r.payment_link_uid AND r.payment_link_uid <> ''
-WHERE r.run_id = ? AND `+filter+` ORDER BY r.currency, r.id`, append([]any{runID}, args...)...)
+WHERE r.run_id = ? ORDER BY r.id`, runID)
 	if err != nil {
 		return fmt.Errorf("read match results of run %d for the report: %w", runID, err)
 	}
 	defer rows.Close()
-	buf := make([]ReportResult, 0, reportResultBatch)
+	buf := make([]ReportResult, reportResultBatch)
+	times := make([]time.Time, 2*reportResultBatch)
+	n := 0
+	var paid, booked sql.NullString
 	for rows.Next() {
-		buf = append(buf, ReportResult{})
-		if err := rows.StructScan(&buf[len(buf)-1]); err != nil {
+		r := &buf[n]
+		err := rows.Scan(&r.Kind, &r.OrderUID, &r.PaymentLinkUID, &r.OxpayTxnID, &r.OriginalTxnID, &r.MerchantReferenceID,
+			&r.LedgerRef, &r.LedgerEntryID, &r.WebhookEventID, &r.State, &r.Source, &r.Currency,
+			&r.OrderMinor, &r.GatewayMinor, &r.LedgerMinor, &paid, &booked, &r.Clean, &r.PaymentURL)
+		r.PaidAt, r.BookedOn = nil, nil
+		if err == nil && paid.Valid {
+			if times[2*n], err = parseTimeText(paid.String); err == nil {
+				r.PaidAt = &times[2*n]
+			}
+		}
+		if err == nil && booked.Valid {
+			if times[2*n+1], err = parseTimeText(booked.String); err == nil {
+				r.BookedOn = &times[2*n+1]
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("read match results of run %d for the report: %w", runID, err)
 		}
-		if len(buf) == reportResultBatch {
+		if n++; n == reportResultBatch {
 			if err := fn(buf); err != nil {
 				return err
 			}
-			buf = buf[:0]
+			n = 0
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read match results of run %d for the report: %w", runID, err)
 	}
-	if len(buf) > 0 {
-		return fn(buf)
+	if n > 0 {
+		return fn(buf[:n])
 	}
 	return nil
 }
 
-// ResultTotal adds up a run's match results of one kind in one currency.
-// LedgerMinor sums the matched ledger lines (signed, whatever their own
-// currency); WithLedger counts the results that have one.
-type ResultTotal struct {
-	Kind         string `db:"kind" json:"kind"`
-	Currency     string `db:"currency" json:"currency"`
-	Rows         int64  `db:"row_count" json:"rows"`
-	Clean        int64  `db:"clean_count" json:"clean"`
-	WithLedger   int64  `db:"with_ledger" json:"with_ledger"`
-	OrderMinor   int64  `db:"order_minor" json:"order_minor"`
-	GatewayMinor int64  `db:"gateway_minor" json:"gateway_minor"`
-	LedgerMinor  int64  `db:"ledger_minor" json:"ledger_minor"`
-	// CleanGatewayMinor sums GatewayMinor over the clean results only.
-	CleanGatewayMinor int64 `db:"clean_gateway_minor" json:"clean_gateway_minor"`
+// ResultCount counts a run's match results of one kind in one currency.
+// CleanGatewayMinor sums the gateway amounts of the clean ones.
+type ResultCount struct {
+	Kind              string `db:"kind" json:"kind"`
+	Currency          string `db:"currency" json:"currency"`
+	Rows              int64  `db:"row_count" json:"rows"`
+	Clean             int64  `db:"clean_count" json:"clean"`
+	CleanGatewayMinor int64  `db:"clean_gateway_minor" json:"clean_gateway_minor"`
 }
 
-const resultTotalColumns = `kind, currency, COUNT(*) AS row_count, COALESCE(SUM(clean), 0) AS clean_count,
-    COALESCE(SUM(has_line), 0) AS with_ledger, COALESCE(SUM(order_minor), 0) AS order_minor,
-    COALESCE(SUM(gateway_minor), 0) AS gateway_minor, COALESCE(SUM(ledger_minor), 0) AS ledger_minor,
-    COALESCE(SUM(CASE WHEN clean = 1 THEN gateway_minor ELSE 0 END), 0) AS clean_gateway_minor`
-
-const resultTotalRows = `SELECT r.id, r.kind, r.currency, r.clean, r.order_minor, r.gateway_minor,
-        CASE WHEN l.id IS NULL THEN 0 ELSE 1 END AS has_line, COALESCE(l.amount_minor, 0) AS ledger_minor
-    FROM match_results r LEFT JOIN ledger_entries l ON l.id = r.ledger_entry_id`
-
-// ReportResultTotals returns a run's match results added up by kind and
-// currency, ordered by both.
-func (db *DB) ReportResultTotals(ctx context.Context, runID int64) ([]ResultTotal, error) {
-	var ts []ResultTotal
-	err := db.x.SelectContext(ctx, &ts, `SELECT `+resultTotalColumns+` FROM (`+resultTotalRows+`
-    WHERE r.run_id = ?) GROUP BY kind, currency ORDER BY kind, currency`, runID)
+// ReportResultCounts counts a run's match results by kind and currency,
+// ordered by both; it reads the results table only.
+func (db *DB) ReportResultCounts(ctx context.Context, runID int64) ([]ResultCount, error) {
+	var cs []ResultCount
+	err := db.x.SelectContext(ctx, &cs, `SELECT kind, currency, COUNT(*) AS row_count,
+    COALESCE(SUM(clean), 0) AS clean_count,
+    COALESCE(SUM(CASE WHEN clean = 1 THEN gateway_minor ELSE 0 END), 0) AS clean_gateway_minor
+FROM match_results WHERE run_id = ? GROUP BY kind, currency ORDER BY kind, currency`, runID)
 	if err != nil {
-		return nil, fmt.Errorf("total match results of run %d: %w", runID, err)
+		return nil, fmt.Errorf("count match results of run %d: %w", runID, err)
 	}
-	return ts, nil
+	return cs, nil
 }
 
-// ReportResultSliceTotals adds up, by kind, a slice of the rows that
-// ReportResults gives for kinds in one currency: limit rows after the
-// first offset. A sheet that a currency's rows overflow totals each part
-// with it.
-func (db *DB) ReportResultSliceTotals(ctx context.Context, runID int64, kinds []string, currency string, offset, limit int64) ([]ResultTotal, error) {
-	filter, args := kindFilter(kinds)
-	all := append([]any{runID}, args...)
-	all = append(all, currency, limit, offset)
-	var ts []ResultTotal
-	err := db.x.SelectContext(ctx, &ts, `SELECT `+resultTotalColumns+` FROM (`+resultTotalRows+`
-    WHERE r.run_id = ? AND `+filter+` AND r.currency = ? ORDER BY r.id LIMIT ? OFFSET ?) GROUP BY kind, currency ORDER BY kind`, all...)
-	if err != nil {
-		return nil, fmt.Errorf("total a slice of the %s match results of run %d: %w", currency, runID, err)
-	}
-	return ts, nil
-}
-
-// Sources that ReportSourceTotals counts.
+// Sources that ReportSourceTotals counts, in the order it returns them.
 const (
 	SourceOrders           = "orders"
+	SourcePaymentLinksPaid = "payment_links_paid"
 	SourceSales            = "sales"
 	SourceRefunds          = "refunds"
 	SourceVoids            = "voids"
@@ -200,51 +210,208 @@ const (
 	SourceLedgerCredits    = "ledger_credits"
 	SourceLedgerDebits     = "ledger_debits"
 	SourceLedger           = "ledger_lines"
-	SourcePaymentLinksPaid = "payment_links_paid"
 )
 
 // SourceTotal counts one source's rows in one currency and sums their
-// amounts in minor units: order totals, sale amounts, refund amounts
-// (the refunded amount, not the sale's), void amounts, signed ledger
-// amounts. Webhook sources are counted only: deliveries repeat the same
-// notification, so a sum of their amounts means nothing (AmountMinor 0).
+// amounts in minor units: order totals, paid link amounts, sale amounts,
+// refund amounts (the refunded amount, not the sale's), void amounts,
+// signed ledger amounts. Webhook sources are counted only: deliveries
+// repeat the same notification, so a sum of their amounts means nothing
+// (AmountMinor 0).
 type SourceTotal struct {
-	Source      string `db:"source" json:"source"`
-	Currency    string `db:"currency" json:"currency"`
-	Rows        int64  `db:"row_count" json:"rows"`
-	AmountMinor int64  `db:"amount_minor" json:"amount_minor"`
+	Source      string `json:"source"`
+	Currency    string `json:"currency"`
+	Rows        int64  `json:"rows"`
+	AmountMinor int64  `json:"amount_minor"`
 }
 
 // ReportSourceTotals counts every input table by currency (see
-// SourceTotal), in the order of the Source constants' query, then by
-// currency. Types follow the gateway's: REFUND and VOID, anything else is
-// a sale; a signature check other than raw or compact failed.
+// SourceTotal), in the order of the Source constants, then by currency;
+// a source without rows is left out. Gateway types follow the gateway:
+// REFUND and VOID, anything else is a sale. A delivery fails the
+// signature when its check is neither raw nor compact. Each table is
+// read once.
 func (db *DB) ReportSourceTotals(ctx context.Context) ([]SourceTotal, error) {
 	const refund, void = "REFUND", "VOID"
-	var ts []SourceTotal
-	err := db.x.SelectContext(ctx, &ts, `SELECT source, currency, row_count, amount_minor FROM (
-    SELECT 1 AS ord, ? AS source, currency, COUNT(*) AS row_count, SUM(amount_minor) AS amount_minor
-        FROM orders GROUP BY currency
-    UNION ALL SELECT 2, ?, currency, COUNT(*), SUM(amount_minor)
-        FROM payment_links WHERE paid_at IS NOT NULL GROUP BY currency
-    UNION ALL SELECT 3, ?, currency, COUNT(*), SUM(amount_minor)
-        FROM transactions WHERE type NOT IN (?, ?) GROUP BY currency
-    UNION ALL SELECT 4, ?, currency, COUNT(*), SUM(CASE WHEN refund_amount_minor <> 0 THEN refund_amount_minor ELSE amount_minor END)
-        FROM transactions WHERE type = ? GROUP BY currency
-    UNION ALL SELECT 5, ?, currency, COUNT(*), SUM(amount_minor)
-        FROM transactions WHERE type = ? GROUP BY currency
-    UNION ALL SELECT 6, ?, currency, COUNT(*), 0 FROM webhook_events GROUP BY currency
-    UNION ALL SELECT 7, ?, currency, COUNT(DISTINCT dedup_key), 0 FROM webhook_events GROUP BY currency
-    UNION ALL SELECT 8, ?, currency, COUNT(*), 0 FROM webhook_events WHERE sig_check NOT IN (?, ?) GROUP BY currency
-    UNION ALL SELECT 9, ?, currency, COUNT(*), SUM(amount_minor) FROM ledger_entries WHERE amount_minor >= 0 GROUP BY currency
-    UNION ALL SELECT 10, ?, currency, COUNT(*), SUM(amount_minor) FROM ledger_entries WHERE amount_minor < 0 GROUP BY currency
-    UNION ALL SELECT 11, ?, currency, COUNT(*), SUM(amount_minor) FROM ledger_entries GROUP BY currency
-) ORDER BY ord, currency`,
-		SourceOrders, SourcePaymentLinksPaid, SourceSales, refund, void, SourceRefunds, refund, SourceVoids, void,
-		SourceWebhooks, SourceWebhookUnique, SourceWebhookBadSig, recon.SigRaw, recon.SigCompact,
-		SourceLedgerCredits, SourceLedgerDebits, SourceLedger)
-	if err != nil {
-		return nil, fmt.Errorf("total the inputs: %w", err)
+	type grouped struct {
+		Currency string `db:"currency"`
+		A        int64  `db:"a"`
+		B        int64  `db:"b"`
+		C        int64  `db:"c"`
+		D        int64  `db:"d"`
+		E        int64  `db:"e"`
+		F        int64  `db:"f"`
 	}
-	return ts, nil
+	queries := []struct {
+		sql  string
+		args []any
+		rows func(g grouped) []SourceTotal
+	}{
+		{`SELECT currency, COUNT(*) AS a, SUM(amount_minor) AS b FROM orders GROUP BY currency`, nil,
+			func(g grouped) []SourceTotal { return []SourceTotal{{SourceOrders, g.Currency, g.A, g.B}} }},
+		{`SELECT currency, COUNT(*) AS a, SUM(amount_minor) AS b FROM payment_links WHERE paid_at IS NOT NULL GROUP BY currency`, nil,
+			func(g grouped) []SourceTotal { return []SourceTotal{{SourcePaymentLinksPaid, g.Currency, g.A, g.B}} }},
+		{`SELECT currency,
+    SUM(type NOT IN (?, ?)) AS a, COALESCE(SUM(CASE WHEN type NOT IN (?, ?) THEN amount_minor END), 0) AS b,
+    SUM(type = ?) AS c, COALESCE(SUM(CASE WHEN type = ? THEN
+        CASE WHEN refund_amount_minor <> 0 THEN refund_amount_minor ELSE amount_minor END END), 0) AS d,
+    SUM(type = ?) AS e, COALESCE(SUM(CASE WHEN type = ? THEN amount_minor END), 0) AS f
+FROM transactions GROUP BY currency`, []any{refund, void, refund, void, refund, refund, void, void},
+			func(g grouped) []SourceTotal {
+				return []SourceTotal{{SourceSales, g.Currency, g.A, g.B}, {SourceRefunds, g.Currency, g.C, g.D}, {SourceVoids, g.Currency, g.E, g.F}}
+			}},
+		{`SELECT currency, COUNT(*) AS a, COUNT(DISTINCT dedup_key) AS b, SUM(sig_check NOT IN (?, ?)) AS c
+FROM webhook_events GROUP BY currency`, []any{recon.SigRaw, recon.SigCompact},
+			func(g grouped) []SourceTotal {
+				return []SourceTotal{{SourceWebhooks, g.Currency, g.A, 0}, {SourceWebhookUnique, g.Currency, g.B, 0}, {SourceWebhookBadSig, g.Currency, g.C, 0}}
+			}},
+		{`SELECT currency, SUM(amount_minor >= 0) AS a, COALESCE(SUM(CASE WHEN amount_minor >= 0 THEN amount_minor END), 0) AS b,
+    SUM(amount_minor < 0) AS c, COALESCE(SUM(CASE WHEN amount_minor < 0 THEN amount_minor END), 0) AS d,
+    COUNT(*) AS e, SUM(amount_minor) AS f
+FROM ledger_entries GROUP BY currency`, nil,
+			func(g grouped) []SourceTotal {
+				return []SourceTotal{{SourceLedgerCredits, g.Currency, g.A, g.B}, {SourceLedgerDebits, g.Currency, g.C, g.D}, {SourceLedger, g.Currency, g.E, g.F}}
+			}},
+	}
+	order := map[string]int{}
+	for i, s := range []string{SourceOrders, SourcePaymentLinksPaid, SourceSales, SourceRefunds, SourceVoids, SourceWebhooks,
+		SourceWebhookUnique, SourceWebhookBadSig, SourceLedgerCredits, SourceLedgerDebits, SourceLedger} {
+		order[s] = i
+	}
+	byOrder := make([][]SourceTotal, len(order))
+	for _, q := range queries {
+		var gs []grouped
+		if err := db.x.SelectContext(ctx, &gs, q.sql, q.args...); err != nil {
+			return nil, fmt.Errorf("total the inputs: %w", err)
+		}
+		for _, g := range gs { // ordered by currency: GROUP BY sorts
+			for _, t := range q.rows(g) {
+				if t.Rows > 0 {
+					byOrder[order[t.Source]] = append(byOrder[order[t.Source]], t)
+				}
+			}
+		}
+	}
+	var out []SourceTotal
+	for _, ts := range byOrder {
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
+// timeTextPtr parses a nullable time column read as text.
+func timeTextPtr(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTimeText(s.String)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// parseTimeText reads a time as the driver stores it (see
+// sqliteTimeText) or a date (YYYY-MM-DD) and returns it in UTC. The two
+// shapes the store writes are read by hand; any other goes through the
+// driver's own layouts, as the driver would read it.
+func parseTimeText(s string) (time.Time, error) {
+	if t, ok := parseTimeFast(s); ok {
+		return t, nil
+	}
+	s2 := strings.TrimSuffix(s, "Z")
+	for _, layout := range sqliteTimestampFormats {
+		if t, err := time.ParseInLocation(layout, s2, time.UTC); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("time %q: unknown layout", s)
+}
+
+// sqliteTimestampFormats are the driver's layouts, in its order.
+var sqliteTimestampFormats = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// parseTimeFast reads "YYYY-MM-DD" and "YYYY-MM-DD HH:MM:SS[.f…][±HH:MM|Z]".
+func parseTimeFast(s string) (time.Time, bool) {
+	num := func(s string) (int, bool) {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, len(s) > 0
+	}
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	y, ok1 := num(s[:4])
+	mo, ok2 := num(s[5:7])
+	d, ok3 := num(s[8:10])
+	if !ok1 || !ok2 || !ok3 || mo < 1 || mo > 12 || d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	if len(s) == 10 {
+		t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+		return t, t.Day() == d
+	}
+	if len(s) < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	h, ok1 := num(s[11:13])
+	mi, ok2 := num(s[14:16])
+	sec, ok3 := num(s[17:19])
+	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	rest := s[19:]
+	nsec := 0
+	if len(rest) > 0 && rest[0] == '.' {
+		i := 1
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		frac := rest[1:i]
+		if len(frac) == 0 || len(frac) > 9 {
+			return time.Time{}, false
+		}
+		nsec, _ = num(frac)
+		for k := len(frac); k < 9; k++ {
+			nsec *= 10
+		}
+		rest = rest[i:]
+	}
+	off := 0
+	switch {
+	case rest == "" || rest == "Z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		oh, ok1 := num(rest[1:3])
+		om, ok2 := num(rest[4:6])
+		if !ok1 || !ok2 {
+			return time.Time{}, false
+		}
+		off = oh*3600 + om*60
+		if rest[0] == '-' {
+			off = -off
+		}
+	default:
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, nsec, time.UTC)
+	if t.Day() != d { // 2024-02-31 rolled over: let the layouts refuse it
+		return time.Time{}, false
+	}
+	return t.Add(-time.Duration(off) * time.Second), true
 }

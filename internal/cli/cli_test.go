@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
@@ -281,6 +283,14 @@ func TestRunFindsExactlyTheAnswerKey(t *testing.T) {
 	}
 	csvPath := filepath.Join(reportDir, "exceptions-"+date+".csv")
 	first := mustRead(t, csvPath)
+	wb, err := excelize.OpenFile(filepath.Join(reportDir, "recon-"+date+".xlsx"))
+	if err != nil {
+		t.Fatalf("the run wrote no readable workbook: %v", err)
+	}
+	if sheets := wb.GetSheetList(); len(sheets) < 4 || sheets[0] != "Summary" {
+		t.Errorf("workbook sheets: %v", sheets)
+	}
+	wb.Close()
 
 	key := func(cells []string, idx map[string]int) string {
 		var parts []string

@@ -113,6 +113,11 @@ the anomalies injected on purpose.`,
 			if err := db.FinishRun(ctx, runID, recon.RunOK, "", "", ""); err != nil {
 				return err
 			}
+			wb := job.WorkbookName(cfg.ReportDir, date)
+			if err := job.Workbook(ctx, db, runID, wb, date, cfg.Location(), e.logger); err != nil {
+				return err
+			}
+			mr.Exports = append(mr.Exports, wb)
 			w := e.stdout
 			fmt.Fprintf(w, "\nreconkit demo: a generated night of %d orders against a sandbox at %s\n\n", orders, url)
 			fmt.Fprintf(w, "  Xepeng orders          %8d\n", xr.Orders.Total())

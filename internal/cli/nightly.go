@@ -37,6 +37,7 @@ func newRunCmd(e *env) *cobra.Command {
   4. confirm OxPay transactions by id as oxpay.confirm says
   5. match, store results and exceptions with the run, and write
      report_dir/exceptions-DATE.csv and .json
+  6. write the finance workbook report_dir/recon-DATE.xlsx
 
 Each phase stores its rows in one transaction, so a failed phase leaves the
 database as the previous phase left it, and a re-run continues from there
@@ -165,6 +166,17 @@ func runNight(ctx context.Context, e *env, o runOptions) (err error) {
 	if counts.Match, err = job.Match(ctx, db, runID, mopts, cfg.ReportDir, date, log); err != nil {
 		return err
 	}
+	// The workbook shows the run's status, so the run is marked done
+	// first; should the workbook fail, the deferred finish marks it failed.
+	c, _ := json.Marshal(counts)
+	if err = db.FinishRun(ctx, runID, recon.RunOK, "", string(c), ""); err != nil {
+		return fmt.Errorf("record run end: %w", err)
+	}
+	wb := job.WorkbookName(cfg.ReportDir, date)
+	if err = job.Workbook(ctx, db, runID, wb, date, cfg.Location(), log); err != nil {
+		return err
+	}
+	counts.Match.Exports = append(counts.Match.Exports, wb)
 	printSummary(e.stdout, runID, counts.Match)
 	// Exceptions are results; only a threshold the caller set fails the run.
 	return o.th.check(counts.Match.Summary)

@@ -83,7 +83,7 @@ Exit codes:
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "auto", "log format: auto (text on a terminal, JSON otherwise), text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "log warnings and errors only")
-	root.AddCommand(newVersionCmd(e), newSandboxCmd(e), newFetchCmd(e), newIngestCmd(e), newMatchCmd(e), newRunCmd(e), newDemoCmd(e))
+	root.AddCommand(newVersionCmd(e), newSandboxCmd(e), newFetchCmd(e), newIngestCmd(e), newMatchCmd(e), newReportCmd(e), newRunCmd(e), newDemoCmd(e))
 	return root
 }
 

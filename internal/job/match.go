@@ -59,3 +59,21 @@ func Match(ctx context.Context, db *store.DB, runID int64, opts match.Options, r
 		"seconds", res.Duration.Seconds())
 	return res, nil
 }
+
+// WorkbookName is the path of a business date's workbook.
+func WorkbookName(reportDir, date string) string {
+	return filepath.Join(reportDir, "recon-"+date+".xlsx")
+}
+
+// Workbook writes the finance workbook of a match run to path.
+func Workbook(ctx context.Context, db *store.DB, runID int64, path, date string, zone *time.Location, log *slog.Logger) error {
+	start := time.Now()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("create report dir: %w", err)
+	}
+	if err := reports.WriteWorkbook(ctx, db, runID, reports.WorkbookOptions{Path: path, BusinessDate: date, Zone: zone}); err != nil {
+		return err
+	}
+	log.Info("phase done", "phase", "report", "workbook", path, "seconds", time.Since(start).Seconds())
+	return nil
+}
