@@ -17,13 +17,18 @@ import (
 	"github.com/reconkit/reconkit/store"
 )
 
-// The full-size figures (1,000,000 matched rows and 50,000 exceptions)
-// come from
+// The full-size figures (1,000,000 matched sales, 100,000 refunds and
+// 50,000 exceptions) come from
 //
 //	go test ./reports -run '^$' -bench BenchmarkWorkbook -benchtime 1x \
 //	    -bench.rows 1000000 -bench.exceptions 50000 -bench.dbdir /tmp
 //
-// which builds the store once in -bench.dbdir and reuses it.
+// which builds the store once in -bench.dbdir (about half a minute) and
+// reuses it. On the 2-core build machine, otherwise idle: 10.9 s,
+// 16.5 s of CPU, peak Go heap 100 MiB (26 MiB with 1,000 exceptions,
+// whatever the number of results), peak RSS 327 MiB (SQLite's page
+// caches included), a 164 MiB file. With other jobs on the machine the
+// wall time rose to 15 s for the same CPU time.
 var (
 	benchRows       = flag.Int("bench.rows", 20_000, "matched sales (plus a tenth as many refunds) in BenchmarkWorkbook's run")
 	benchExceptions = flag.Int("bench.exceptions", 1_000, "exceptions in BenchmarkWorkbook's run")

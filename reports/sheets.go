@@ -203,7 +203,7 @@ type part struct {
 // counted for every currency of the list so the cut never depends on
 // where it falls. A list without rows still gets its (empty) sheet.
 func planParts(base string, counts []piece, limit int) []part {
-	capacity := limit - 1 - max(len(counts), 1)
+	capacity := max(limit-1-max(len(counts), 1), 1)
 	parts := []part{{name: partName(base, 0)}}
 	for _, c := range counts {
 		done := 0

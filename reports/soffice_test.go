@@ -7,8 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/reconkit/reconkit/sandbox/gen"
 )
@@ -19,6 +22,18 @@ import (
 //	go test ./reports -run TestLibreOfficeOpens -render.summary ../docs/report-summary.png
 var renderSummary = flag.String("render.summary", "", "render the demo workbook's first page (Summary) to this PNG with pdftoppm")
 
+var pdfPage = regexp.MustCompile(`/Type\s*/Page[^s]`)
+
+func readSheetNames(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return f.GetSheetList()
+}
+
 // TestLibreOfficeOpens converts a demo-sized workbook (2,000 generated
 // orders) to PDF with LibreOffice Calc, headless and with a private
 // profile: a workbook Calc would want to repair does not convert. It is
@@ -27,6 +42,9 @@ func TestLibreOfficeOpens(t *testing.T) {
 	soffice, err := exec.LookPath("soffice")
 	if err != nil {
 		t.Skip("soffice is not on PATH (apt-get install libreoffice-calc)")
+	}
+	if testing.Short() {
+		t.Skip("LibreOffice takes seconds to start")
 	}
 	t.Parallel()
 	db, run, zone := worldStore(t, gen.Options{Seed: 1, Orders: 2000})
@@ -54,6 +72,13 @@ func TestLibreOfficeOpens(t *testing.T) {
 	}
 	if len(b) < 1000 || !bytes.HasPrefix(b, []byte("%PDF")) {
 		t.Fatalf("PDF of %d bytes starting %q: want a real document\n%s", len(b), b[:min(len(b), 8)], outBuf.Bytes())
+	}
+	// Every sheet prints at least one page: a sheet Calc could not read
+	// would print none (or stop the conversion).
+	pages := len(pdfPage.FindAll(b, -1))
+	sheets := len(readSheetNames(t, book))
+	if pages < sheets {
+		t.Errorf("the PDF has %d pages for %d sheets", pages, sheets)
 	}
 	if *renderSummary == "" {
 		return

@@ -41,12 +41,10 @@ type categoryRow struct {
 
 // matchingRow is the matching of one currency ("" for all of them).
 type matchingRow struct {
-	currency        string
-	results, clean  int64
-	cleanNet        int64 // clean sales in, clean refunds out
-	hasAmount       bool
-	pendingNoLine   int64
-	withLedgerLines int64
+	currency       string
+	results, clean int64
+	cleanNet       int64 // clean sales in, clean refunds out
+	hasAmount      bool  // false for the all-currencies row: amounts do not add across currencies
 }
 
 func summarize(rep *report, ctl *control, cats []*exceptionGroup) *summary {

@@ -462,3 +462,34 @@ func TestUnexplainedIsRed(t *testing.T) {
 		t.Errorf("banner: got %q, want it to name the unexplained SGD difference", banner)
 	}
 }
+
+// TestEmptyRun writes the workbook of a run that matched nothing: the
+// fixed sheets are there, empty but for their headers, and the banner
+// says all is clear.
+func TestEmptyRun(t *testing.T) {
+	db, run := emptyRun(t)
+	out := filepath.Join(t.TempDir(), "r.xlsx")
+	if err := WriteWorkbook(context.Background(), db, run, WorkbookOptions{Path: out}); err != nil {
+		t.Fatal(err)
+	}
+	sheets, cells := readWorkbook(t, out)
+	var names []string
+	for _, s := range sheets {
+		names = append(names, s.Name)
+	}
+	if d := cmp.Diff([]string{SheetSummary, SheetInputErrors, SheetMatched, SheetRefunds}, names); d != "" {
+		t.Errorf("sheets (-want +got):\n%s", d)
+	}
+	if c, _ := cellOf(cells, SheetMatched, "A1"); c.Value != "Category" {
+		t.Errorf("Matched!A1: got %q, want the header", c.Value)
+	}
+	if c, _ := cellOf(cells, SheetSummary, "A4"); !strings.HasPrefix(c.Value, "All clear") {
+		t.Errorf("banner: got %q, want all clear", c.Value)
+	}
+	if err := WriteWorkbook(context.Background(), db, run, WorkbookOptions{}); !errors.Is(err, ErrNoPath) {
+		t.Errorf("no path: got %v, want ErrNoPath", err)
+	}
+	if err := WriteWorkbook(context.Background(), db, run+1, WorkbookOptions{Path: out}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown run: got %v, want store.ErrNotFound", err)
+	}
+}
