@@ -129,3 +129,19 @@ func TestGoDateLayout(t *testing.T) {
 		t.Error("a layout without a day must be rejected")
 	}
 }
+
+// TestExampleConfig keeps recon.example.yaml loadable and valid: it is
+// the documentation users copy.
+func TestExampleConfig(t *testing.T) {
+	creds := map[string]string{EnvXepengClientID: "id", EnvXepengClientSecret: "s", EnvOxPayAPIKey: "ak", EnvOxPaySignKey: "sk"}
+	cfg, err := Load("../recon.example.yaml", env(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("recon.example.yaml does not validate: %v", err)
+	}
+	if cfg.Xepeng.ClientID != "id" || cfg.HTTP.RateLimit != 20 || len(cfg.Inputs.Webhooks) != 1 {
+		t.Fatalf("example not read as written: %+v", cfg)
+	}
+}
