@@ -35,8 +35,8 @@
 // Every call needs Authorization: Bearer <api key> and a User-Agent; every
 // POST a Signature header (HMAC-SHA256 of the body with the sign key).
 // A missing or wrong API key is 401; a bad Signature, like anything else
-// rejected, is 400 with
-// headers.status_code 2 and body {status: "Rejected", status_desc}.
+// rejected, is 400 with headers.status_code 2 and body {status:
+// "Rejected", status_desc}.
 //
 // Default credentials (DefaultConfig): Xepeng client sandbox-client /
 // sandbox-secret; OxPay API key ak-sandbox, sign key sandbox-sign-key,
