@@ -2,10 +2,11 @@ package diff
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/reconkit/reconkit/contract/format"
 )
 
 // location renders where a finding is in both files, "old.yaml:12 -> new.yaml:14".
@@ -160,41 +161,6 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	return ew.err
 }
 
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
-
 // fails reports whether a finding crosses the report's fail-on level, which
 // is what makes its JUnit test case a failure.
 func (r *Report) fails(f Finding) bool {
@@ -207,13 +173,13 @@ func (r *Report) fails(f Finding) bool {
 // WriteJUnit writes one test case per finding: a failure when the finding
 // crosses the fail-on level, skipped when an ignore entry accepts it.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	suite := junitSuite{Name: fmt.Sprintf("contract diff %s -> %s", r.OldName, r.NewName)}
+	suite := format.JUnitSuite{Name: fmt.Sprintf("contract diff %s -> %s", r.OldName, r.NewName)}
 	for _, f := range r.Findings {
 		class := f.where()
 		if class == "" {
 			class = "document"
 		}
-		c := junitCase{Name: f.Rule + " " + f.Pointer, Classname: class}
+		c := format.JUnitCase{Name: f.Rule + " " + f.Pointer, Classname: class}
 		detail := f.Message
 		if j := f.judgement(); j != "" {
 			detail += " (" + j + ")"
@@ -225,10 +191,10 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		detail += "\nid " + f.ID
 		switch {
 		case f.Ignored != nil:
-			c.Skipped = &junitSkipped{Message: fmt.Sprintf("ignored until %s: %s", f.Ignored.Expires, f.Ignored.Reason)}
+			c.Skipped = &format.JUnitSkipped{Message: fmt.Sprintf("ignored until %s: %s", f.Ignored.Expires, f.Ignored.Reason)}
 			suite.Skipped++
 		case r.fails(f):
-			c.Failure = &junitFailure{Message: f.Message, Type: f.Rule, Text: detail}
+			c.Failure = &format.JUnitFailure{Message: f.Message, Type: f.Rule, Text: detail}
 			suite.Failures++
 		default:
 			c.SystemOut = detail
@@ -236,90 +202,12 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		suite.Cases = append(suite.Cases, c)
 	}
 	suite.Tests = len(suite.Cases)
-	doc := junitSuites{Name: "contract diff", Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
-}
-
-// SARIF 2.1.0, the subset code-scanning tools read.
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	InformationURI string      `json:"informationUri,omitempty"`
-	Rules          []sarifRule `json:"rules"`
-}
-
-type sarifRule struct {
-	ID               string            `json:"id"`
-	ShortDescription sarifText         `json:"shortDescription"`
-	DefaultConfig    sarifRuleConfig   `json:"defaultConfiguration"`
-	Properties       map[string]string `json:"properties,omitempty"`
-}
-
-type sarifRuleConfig struct {
-	Level string `json:"level"`
-}
-
-type sarifText struct {
-	Text string `json:"text"`
-}
-
-type sarifResult struct {
-	RuleID              string             `json:"ruleId"`
-	RuleIndex           int                `json:"ruleIndex"`
-	Level               string             `json:"level"`
-	Message             sarifText          `json:"message"`
-	Locations           []sarifLocation    `json:"locations"`
-	PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
-	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
-}
-
-type sarifLocation struct {
-	PhysicalLocation sarifPhysical `json:"physicalLocation"`
-}
-
-type sarifPhysical struct {
-	ArtifactLocation sarifArtifact `json:"artifactLocation"`
-	Region           sarifRegion   `json:"region"`
-}
-
-type sarifArtifact struct {
-	URI string `json:"uri"`
-}
-
-type sarifRegion struct {
-	StartLine int `json:"startLine"`
-}
-
-type sarifSuppression struct {
-	Kind          string `json:"kind"`
-	Justification string `json:"justification"`
+	doc := format.JUnitSuites{Name: "contract diff", Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped, Suites: []format.JUnitSuite{suite}}
+	return format.WriteJUnit(w, doc)
 }
 
 // SARIFSchema is the schema URI written into SARIF logs.
-const SARIFSchema = "https://json.schemastore.org/sarif-2.1.0.json"
+const SARIFSchema = format.SARIFSchema
 
 // sarifURI turns a document name into a repository-relative path: a
 // REV:PATH name keeps its PATH, which is what code-scanning tools can open.
@@ -334,7 +222,7 @@ func sarifURI(name string) string {
 // result per finding (error when breaking, note when not, warning for an
 // expired ignore entry), ignored findings as suppressed results.
 func (r *Report) WriteSARIF(w io.Writer) error {
-	driver := sarifDriver{Name: "contract diff"}
+	driver := format.SARIFDriver{Name: "contract diff"}
 	index := map[string]int{}
 	for i, rule := range Rules {
 		level := "note"
@@ -344,15 +232,15 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 		if rule.ID == RuleIgnoreExpired {
 			level = "warning"
 		}
-		driver.Rules = append(driver.Rules, sarifRule{
+		driver.Rules = append(driver.Rules, format.SARIFRule{
 			ID:               rule.ID,
-			ShortDescription: sarifText{Text: rule.Summary},
-			DefaultConfig:    sarifRuleConfig{Level: level},
+			ShortDescription: format.SARIFText{Text: rule.Summary},
+			DefaultConfig:    format.SARIFRuleConfig{Level: level},
 			Properties:       map[string]string{"request": rule.Request.String(), "response": rule.Response.String()},
 		})
 		index[rule.ID] = i
 	}
-	results := []sarifResult{}
+	results := []format.SARIFResult{}
 	for _, f := range r.Findings {
 		level := "note"
 		switch {
@@ -368,9 +256,6 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 		case line == 0 && f.OldLine > 0:
 			uri, line = r.OldName, f.OldLine
 		}
-		if line <= 0 {
-			line = 1
-		}
 		text := f.Message
 		if j := f.judgement(); j != "" {
 			text += " (" + j + ")"
@@ -379,23 +264,20 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 			text += "; reaches " + opsList(f.Operations)
 		}
 		text += " [" + f.Pointer + "]"
-		res := sarifResult{
+		res := format.SARIFResult{
 			RuleID:              f.Rule,
 			RuleIndex:           index[f.Rule],
 			Level:               level,
-			Message:             sarifText{Text: text},
-			Locations:           []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(uri)}, Region: sarifRegion{StartLine: line}}}},
+			Message:             format.SARIFText{Text: text},
+			Locations:           format.At(sarifURI(uri), line),
 			PartialFingerprints: map[string]string{"contractDiffId/v1": f.ID},
 		}
 		if f.Ignored != nil {
-			res.Suppressions = []sarifSuppression{{Kind: "external", Justification: f.Ignored.Reason + " (until " + f.Ignored.Expires + ")"}}
+			res.Suppressions = []format.SARIFSuppression{{Kind: "external", Justification: f.Ignored.Reason + " (until " + f.Ignored.Expires + ")"}}
 		}
 		results = append(results, res)
 	}
-	log := sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(log)
+	return format.WriteSARIF(w, driver, results)
 }
 
 // errWriter keeps the first write error so the writers read as a list of
