@@ -15,6 +15,7 @@ import (
 
 	"github.com/reconkit/reconkit/money"
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/wire"
 )
 
 // ledgerColumns holds the index of each mapped column in the header, -1
@@ -383,36 +384,8 @@ func jsonStrings(cells []string) string {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, c)
+		b = wire.AppendJSONString(b, c)
 	}
 	b = append(b, ']')
 	return string(b)
-}
-
-func appendJSONString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/reconkit/reconkit/money"
+	"github.com/reconkit/reconkit/wire"
 )
 
 // The files WriteFiles writes.
@@ -102,11 +103,11 @@ func (d *Dataset) WriteWebhooks(w io.Writer) error {
 		b = append(b, `","headers":{`...)
 		if h.Signature != "" {
 			b = append(b, `"Signature":`...)
-			b = appendJSONString(b, h.Signature)
+			b = wire.AppendJSONString(b, h.Signature)
 		}
 		b = append(b, `},"body":`...)
 		if h.AsString {
-			b = appendJSONString(b, h.Payload)
+			b = wire.AppendJSONString(b, h.Payload)
 		} else {
 			b = append(b, h.Payload...)
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/reconkit/reconkit/wire"
 )
@@ -37,21 +36,21 @@ func (w *world) appendNotification(b []byte, ti int32, state uint8, event int64)
 	b = append(b, `{"headers":{"status_code":`...)
 	b = strconv.AppendInt(b, int64(code), 10)
 	b = append(b, `,"status_message":`...)
-	b = appendJSONString(b, msg)
+	b = wire.AppendJSONString(b, msg)
 	b = append(b, `,"gateway_response_datetime":"`...)
 	b = time.Unix(event, 0).UTC().AppendFormat(b, wire.OxGatewayTimeLayout)
 	b = append(b, `"},"body":{"host_txn_id":"`...)
 	b = hex.AppendEncode(b, t.host[:])
 	b = append(b, `","merchant_reference_id":`...)
-	b = appendJSONString(b, t.ref)
+	b = wire.AppendJSONString(b, t.ref)
 	if t.isRefund {
 		b = append(b, `,"oxpay_original_txn_id":`...)
-		b = appendJSONString(b, w.txnID(t.orig))
+		b = wire.AppendJSONString(b, w.txnID(t.orig))
 	}
 	b = append(b, `,"oxpay_txn_id":`...)
-	b = appendJSONString(b, w.txnID(ti))
+	b = wire.AppendJSONString(b, w.txnID(ti))
 	b = append(b, `,"payment_brand":`...)
-	b = appendJSONString(b, brands[t.brand])
+	b = wire.AppendJSONString(b, brands[t.brand])
 	b = append(b, `,"transaction_amount":`...)
 	b = strconv.AppendInt(b, t.amount, 10)
 	if t.refund != 0 {
@@ -59,9 +58,9 @@ func (w *world) appendNotification(b []byte, ti int32, state uint8, event int64)
 		b = strconv.AppendInt(b, t.refund, 10)
 	}
 	b = append(b, `,"transaction_currency":`...)
-	b = appendJSONString(b, currencies[t.cur])
+	b = wire.AppendJSONString(b, currencies[t.cur])
 	b = append(b, `,"transaction_state":`...)
-	b = appendJSONString(b, states[state])
+	b = wire.AppendJSONString(b, states[state])
 	return append(b, "}}"...)
 }
 
@@ -74,43 +73,6 @@ func appendIndented(b, compact []byte) ([]byte, error) {
 		return b, err
 	}
 	return buf.Bytes(), nil
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string: quotes, backslashes and
-// control characters escaped, UTF-8 kept as it is.
-func appendJSONString[S ~string | ~[]byte](b []byte, s S) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= 0x20 && c != '"' && c != '\\' {
-			i++
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // arena hands out payload byte slices carved from large chunks, so that a
