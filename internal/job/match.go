@@ -56,7 +56,7 @@ func Match(ctx context.Context, db *store.DB, runID int64, opts match.Options, r
 	res.Duration = time.Since(start)
 	log.Info("phase done", "phase", "match", "results", sum.Results, "matched", sum.Matched,
 		"match_rate", sum.MatchRate, "exceptions", sum.Exceptions, "pending_settlement", sum.PendingSettlement,
-		"seconds", res.Duration.Seconds())
+		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB())
 	return res, nil
 }
 
@@ -74,6 +74,6 @@ func Workbook(ctx context.Context, db *store.DB, runID int64, path, date string,
 	if err := reports.WriteWorkbook(ctx, db, runID, reports.WorkbookOptions{Path: path, BusinessDate: date, Zone: zone}); err != nil {
 		return err
 	}
-	log.Info("phase done", "phase", "report", "workbook", path, "seconds", time.Since(start).Seconds())
+	log.Info("phase done", "phase", "report", "workbook", path, "seconds", time.Since(start).Seconds(), "peak_rss_mib", peakRSSMiB())
 	return nil
 }
