@@ -40,6 +40,9 @@ type Xepeng struct {
 	ClientID     string `yaml:"client_id"`
 	ClientSecret string `yaml:"client_secret"`
 	PageSize     int    `yaml:"page_size"`
+	// Lookback is how far before the newest order (or link) of the last
+	// pull the next pull starts reading; recon run --full reads all.
+	Lookback time.Duration `yaml:"lookback"`
 }
 
 // OxPay is the OxPay Payments API section. Confirm says which gateway
@@ -58,6 +61,10 @@ type HTTP struct {
 	MaxAttempts int           `yaml:"max_attempts"`
 	Concurrency int           `yaml:"concurrency"`
 	RateLimit   float64       `yaml:"rate_limit"` // requests per second per API; 0 is unlimited
+	// Deadline bounds all the calls of one run to both APIs, retries and
+	// waits included: a source that is down for good ends the run (exit
+	// 3) after this long rather than after every backoff of every call.
+	Deadline time.Duration `yaml:"deadline"`
 }
 
 // Inputs are the globs of files the nightly job ingests.
@@ -116,12 +123,13 @@ func Default() Config {
 		Xepeng: Xepeng{
 			BaseURL:  "http://127.0.0.1:8080",
 			PageSize: 100,
+			Lookback: 72 * time.Hour,
 		},
 		OxPay: OxPay{
 			BaseURL: "http://127.0.0.1:8080/oxpay",
 			Confirm: "unconfirmed",
 		},
-		HTTP: HTTP{Timeout: 15 * time.Second, MaxAttempts: 5, Concurrency: 4, RateLimit: 0},
+		HTTP: HTTP{Timeout: 15 * time.Second, MaxAttempts: 5, Concurrency: 4, RateLimit: 0, Deadline: 30 * time.Minute},
 		Ledger: Ledger{
 			Columns: LedgerColumns{
 				Date: "Date", Reference: "Reference", Description: "Description",
@@ -219,6 +227,9 @@ func (c Config) Validate() error {
 	if c.Xepeng.PageSize < 1 || c.Xepeng.PageSize > 100 {
 		add("xepeng.page_size %d must be between 1 and 100", c.Xepeng.PageSize)
 	}
+	if c.Xepeng.Lookback < 0 {
+		add("xepeng.lookback must not be negative")
+	}
 	switch c.OxPay.Confirm {
 	case "all", "unconfirmed", "none":
 	default:
@@ -232,6 +243,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.Concurrency < 1 || c.HTTP.Concurrency > 64 {
 		add("http.concurrency %d must be between 1 and 64", c.HTTP.Concurrency)
+	}
+	if c.HTTP.Deadline <= 0 {
+		add("http.deadline must be positive")
 	}
 	if c.HTTP.RateLimit < 0 {
 		add("http.rate_limit must not be negative")

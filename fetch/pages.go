@@ -159,13 +159,23 @@ func (x *Xepeng) AllPaymentLinksRaw(ctx context.Context, limit int, fn func([]It
 // over. Only one page beyond those being fetched is held back for this,
 // plus the set of uids delivered.
 func walk[E, T any](ctx context.Context, x *Xepeng, l list, limit int, convert func([]E) ([]T, error), uid func(T) string, fn func([]T) error) error {
+	first, total, err := firstPage(ctx, x, l, limit, convert, uid)
+	if err != nil || total <= 0 {
+		return err
+	}
+	return walkPages(ctx, x, l, limit, convert, uid, first, total, 1, total, fn)
+}
+
+// firstPage reads page 1 of l and checks its pagination. total is 0 for
+// an empty list.
+func firstPage[E, T any](ctx context.Context, x *Xepeng, l list, limit int, convert func([]E) ([]T, error), uid func(T) string) (page[T], int, error) {
 	if limit < 1 {
 		limit = DefaultPageLimit
 	}
 	endpoint := "GET " + l.path
 	first, err := getPage(ctx, x, l, 1, limit, convert, uid)
 	if err != nil {
-		return fmt.Errorf("walk %s page 1: %w", l.key, err)
+		return first, 0, fmt.Errorf("walk %s page 1: %w", l.key, err)
 	}
 	total, pg := first.pg.TotalPages, first.pg
 	per := limit
@@ -175,54 +185,79 @@ func walk[E, T any](ctx context.Context, x *Xepeng, l list, limit int, convert f
 	path1 := listPath(l.path, 1, limit)
 	switch {
 	case pg.CurrentPage != 0 && pg.CurrentPage != 1:
-		return x.core.inconsistent(endpoint, path1, "asked for page 1, got current_page %d", pg.CurrentPage)
+		return first, 0, x.core.inconsistent(endpoint, path1, "asked for page 1, got current_page %d", pg.CurrentPage)
 	case total <= 0 && len(first.items) > 0:
-		return x.core.inconsistent(endpoint, path1, "total_pages is %d but page 1 has %d %s", total, len(first.items), l.key)
+		return first, 0, x.core.inconsistent(endpoint, path1, "total_pages is %d but page 1 has %d %s", total, len(first.items), l.key)
 	case total <= 0:
-		return nil
+		return first, 0, nil
 	case total > 1 && len(first.items) == 0:
-		return x.core.inconsistent(endpoint, path1, "page 1 of %d is empty", total)
+		return first, 0, x.core.inconsistent(endpoint, path1, "page 1 of %d is empty", total)
 	case pg.TotalItems > 0 && int64(pg.TotalItems) > int64(total)*int64(per):
-		return x.core.inconsistent(endpoint, path1, "total_items %d do not fit in total_pages %d of %d", pg.TotalItems, total, per)
+		return first, 0, x.core.inconsistent(endpoint, path1, "total_items %d do not fit in total_pages %d of %d", pg.TotalItems, total, per)
 	case pg.TotalItems > 0 && total > 1 && int64(pg.TotalItems) <= int64(total-1)*int64(per):
-		return x.core.inconsistent(endpoint, path1, "total_items %d need fewer than total_pages %d of %d", pg.TotalItems, total, per)
+		return first, 0, x.core.inconsistent(endpoint, path1, "total_items %d need fewer than total_pages %d of %d", pg.TotalItems, total, per)
 	}
+	return first, total, nil
+}
 
-	d := dedup[T]{uid: uid, fn: fn, delivered: make(map[string]struct{})}
-	if err := d.add(first.items); err != nil {
-		return err
+// laterPage reads page n (> 1) of a walk over total pages and checks it
+// belongs to the same list as page 1.
+func laterPage[E, T any](ctx context.Context, x *Xepeng, l list, n, limit, total int, convert func([]E) ([]T, error), uid func(T) string) (page[T], error) {
+	endpoint := "GET " + l.path
+	path := listPath(l.path, n, limit)
+	p, err := getPage(ctx, x, l, n, limit, convert, uid)
+	switch {
+	case err != nil:
+		return p, fmt.Errorf("walk %s page %d of %d: %w", l.key, n, total, err)
+	case p.pg.CurrentPage != 0 && p.pg.CurrentPage != n:
+		return p, x.core.inconsistent(endpoint, path, "asked for page %d, got current_page %d", n, p.pg.CurrentPage)
+	case p.pg.TotalPages != total:
+		return p, x.core.inconsistent(endpoint, path, "total_pages changed from %d to %d at page %d; the list changed during the walk", total, p.pg.TotalPages, n)
+	case len(p.items) == 0:
+		return p, x.core.inconsistent(endpoint, path, "page %d of %d is empty", n, total)
 	}
+	return p, nil
+}
+
+// walkPages delivers pages from..to of a list of total pages whose page
+// 1 has been read (first), reading the others with
+// Options.Concurrency requests in flight, in page order.
+func walkPages[E, T any](ctx context.Context, x *Xepeng, l list, limit int, convert func([]E) ([]T, error), uid func(T) string,
+	first page[T], total, from, to int, fn func([]T) error) error {
+	if limit < 1 {
+		limit = DefaultPageLimit
+	}
+	d := dedup[T]{uid: uid, fn: fn, delivered: make(map[string]struct{})}
 	progress := x.core.opts.Progress
-	if progress != nil {
-		progress(1, total)
+	pages := to - from + 1
+	start := from
+	if from == 1 {
+		if err := d.add(first.items); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(1, pages)
+		}
+		start = 2
 	}
 	type result struct {
 		p   page[T]
 		err error
 	}
-	err = ordered(ctx, total-1, x.core.opts.Concurrency,
+	err := ordered(ctx, to-start+1, x.core.opts.Concurrency,
 		func(ctx context.Context, i int) result {
-			p, err := getPage(ctx, x, l, i+2, limit, convert, uid)
+			p, err := laterPage(ctx, x, l, start+i, limit, total, convert, uid)
 			return result{p, err}
 		},
 		func(i int, r result) error {
-			n := i + 2
-			path := listPath(l.path, n, limit)
-			switch {
-			case r.err != nil:
-				return fmt.Errorf("walk %s page %d of %d: %w", l.key, n, total, r.err)
-			case r.p.pg.CurrentPage != 0 && r.p.pg.CurrentPage != n:
-				return x.core.inconsistent(endpoint, path, "asked for page %d, got current_page %d", n, r.p.pg.CurrentPage)
-			case r.p.pg.TotalPages != total:
-				return x.core.inconsistent(endpoint, path, "total_pages changed from %d to %d at page %d; the list changed during the walk", total, r.p.pg.TotalPages, n)
-			case len(r.p.items) == 0:
-				return x.core.inconsistent(endpoint, path, "page %d of %d is empty", n, total)
+			if r.err != nil {
+				return r.err
 			}
 			if err := d.add(r.p.items); err != nil {
 				return err
 			}
 			if progress != nil {
-				progress(n, total)
+				progress(start+i-from+1, pages)
 			}
 			return nil
 		})

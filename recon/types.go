@@ -126,6 +126,9 @@ const (
 	RunRunning = "running"
 	RunOK      = "ok"
 	RunFailed  = "failed"
+	// RunReplaced is a successful run whose results a later run for the
+	// same business date replaced.
+	RunReplaced = "replaced"
 )
 
 // Run is one execution of a command that changes the database.

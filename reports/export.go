@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/reconkit/reconkit/match"
+	"github.com/reconkit/reconkit/store"
 )
 
 // ExceptionColumns is the header of the exception exports, CSV and JSON
@@ -19,6 +20,27 @@ import (
 var ExceptionColumns = []string{
 	"category", "severity", "order_uid", "payment_link_uid", "oxpay_txn_id", "merchant_reference_id",
 	"ledger_ref", "currency", "expected_minor", "actual_minor", "difference_minor", "detail",
+	"first_seen", "age_days",
+}
+
+// Aging says how long each exception has been open: Date is the run's
+// business date and FirstSeen the first-seen date of each exception by
+// store.ExceptionKey (store.CarryForward records them). An exception
+// without a first-seen date, and every one under the zero Aging, has an
+// empty first_seen and age_days.
+type Aging struct {
+	Date      string
+	FirstSeen map[string]string
+}
+
+// of returns x's first-seen date and its age in whole days, or "" and
+// false when it is not known.
+func (a Aging) of(x *match.Exception) (string, int, bool) {
+	first := a.FirstSeen[store.ExceptionKey(x)]
+	if first == "" || a.Date == "" {
+		return "", 0, false
+	}
+	return first, store.AgeDays(first, a.Date), true
 }
 
 // sorted returns the exceptions in report order without touching the
@@ -34,25 +56,18 @@ func sorted(es []match.Exception) []match.Exception {
 // defused (see CSVSafe); the amount columns are plain integers in minor
 // units, negative ones included. The output depends only on the
 // exceptions: the same findings give the same bytes.
-func WriteExceptionsCSV(w io.Writer, es []match.Exception) error {
+func WriteExceptionsCSV(w io.Writer, es []match.Exception, a Aging) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ExceptionColumns); err != nil {
 		return fmt.Errorf("write exceptions csv: %w", err)
 	}
 	rec := make([]string, len(ExceptionColumns))
 	for _, x := range sorted(es) {
-		rec[0] = CSVSafe(string(x.Category))
-		rec[1] = CSVSafe(x.Severity)
-		rec[2] = CSVSafe(x.OrderUID)
-		rec[3] = CSVSafe(x.PaymentLinkUID)
-		rec[4] = CSVSafe(x.OxpayTxnID)
-		rec[5] = CSVSafe(x.MerchantReferenceID)
-		rec[6] = CSVSafe(x.LedgerRef)
-		rec[7] = CSVSafe(x.Currency)
-		rec[8] = strconv.FormatInt(x.ExpectedMinor, 10)
-		rec[9] = strconv.FormatInt(x.ActualMinor, 10)
-		rec[10] = strconv.FormatInt(x.DifferenceMinor, 10)
-		rec[11] = CSVSafe(x.Detail)
+		exceptionRecord(rec, &x)
+		rec[12], rec[13] = "", ""
+		if first, age, ok := a.of(&x); ok {
+			rec[12], rec[13] = first, strconv.Itoa(age)
+		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write exceptions csv: %w", err)
 		}
@@ -60,6 +75,52 @@ func WriteExceptionsCSV(w io.Writer, es []match.Exception) error {
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write exceptions csv: %w", err)
+	}
+	return nil
+}
+
+// exceptionRecord fills rec[0:12] with x's columns.
+func exceptionRecord(rec []string, x *match.Exception) {
+	rec[0] = CSVSafe(string(x.Category))
+	rec[1] = CSVSafe(x.Severity)
+	rec[2] = CSVSafe(x.OrderUID)
+	rec[3] = CSVSafe(x.PaymentLinkUID)
+	rec[4] = CSVSafe(x.OxpayTxnID)
+	rec[5] = CSVSafe(x.MerchantReferenceID)
+	rec[6] = CSVSafe(x.LedgerRef)
+	rec[7] = CSVSafe(x.Currency)
+	rec[8] = strconv.FormatInt(x.ExpectedMinor, 10)
+	rec[9] = strconv.FormatInt(x.ActualMinor, 10)
+	rec[10] = strconv.FormatInt(x.DifferenceMinor, 10)
+	rec[11] = CSVSafe(x.Detail)
+}
+
+// ResolvedColumns is the header of the resolved export: the exception's
+// columns as the previous run had them, its first-seen date, and the
+// business date of the last run it was open in.
+var ResolvedColumns = append(slices.Clone(ExceptionColumns[:12]), "first_seen", "last_seen")
+
+// WriteResolvedCSV writes the exceptions resolved since the previous run
+// (store.ResolvedSince) as CSV with ResolvedColumns, in the order given:
+// ResolvedSince keeps the order the previous run wrote them in, which is
+// report order.
+func WriteResolvedCSV(w io.Writer, rs []store.ResolvedException) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ResolvedColumns); err != nil {
+		return fmt.Errorf("write resolved csv: %w", err)
+	}
+	rec := make([]string, len(ResolvedColumns))
+	for i := range rs {
+		x := &rs[i]
+		exceptionRecord(rec, &x.Exception)
+		rec[12], rec[13] = x.FirstSeen, x.LastSeen
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("write resolved csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write resolved csv: %w", err)
 	}
 	return nil
 }
@@ -94,15 +155,23 @@ type exceptionJSON struct {
 	ActualMinor         int64  `json:"actual_minor"`
 	DifferenceMinor     int64  `json:"difference_minor"`
 	Detail              string `json:"detail"`
+	FirstSeen           string `json:"first_seen"`
+	AgeDays             *int   `json:"age_days"` // null when not known
 }
 
 // WriteExceptionsJSON writes exceptions as a JSON array of objects keyed
 // by ExceptionColumns, in report order, indented. Text is kept as it is
 // (JSON is not run by spreadsheets); amounts are integers in minor units.
-func WriteExceptionsJSON(w io.Writer, es []match.Exception) error {
+func WriteExceptionsJSON(w io.Writer, es []match.Exception, a Aging) error {
 	rows := make([]exceptionJSON, 0, len(es))
 	for _, x := range sorted(es) {
+		var age *int
+		first, days, ok := a.of(&x)
+		if ok {
+			age = &days
+		}
 		rows = append(rows, exceptionJSON{
+			FirstSeen: first, AgeDays: age,
 			Category: string(x.Category), Severity: x.Severity, OrderUID: x.OrderUID, PaymentLinkUID: x.PaymentLinkUID,
 			OxpayTxnID: x.OxpayTxnID, MerchantReferenceID: x.MerchantReferenceID, LedgerRef: x.LedgerRef,
 			Currency: x.Currency, ExpectedMinor: x.ExpectedMinor, ActualMinor: x.ActualMinor,

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -71,8 +72,8 @@ func TestGoldenExports(t *testing.T) {
 		file  string
 		write func(io.Writer, []match.Exception) error
 	}{
-		{"exceptions.csv", WriteExceptionsCSV},
-		{"exceptions.json", WriteExceptionsJSON},
+		{"exceptions.csv", func(w io.Writer, es []match.Exception) error { return WriteExceptionsCSV(w, es, goldenAging(es)) }},
+		{"exceptions.json", func(w io.Writer, es []match.Exception) error { return WriteExceptionsJSON(w, es, goldenAging(es)) }},
 	} {
 		t.Run(g.file, func(t *testing.T) {
 			var got bytes.Buffer
@@ -146,8 +147,8 @@ func TestGoldenExportsThroughTheStore(t *testing.T) {
 		file  string
 		write func(io.Writer, []match.Exception) error
 	}{
-		{"exceptions.csv", WriteExceptionsCSV},
-		{"exceptions.json", WriteExceptionsJSON},
+		{"exceptions.csv", func(w io.Writer, es []match.Exception) error { return WriteExceptionsCSV(w, es, goldenAging(es)) }},
+		{"exceptions.json", func(w io.Writer, es []match.Exception) error { return WriteExceptionsJSON(w, es, goldenAging(es)) }},
 	} {
 		want, err := os.ReadFile(filepath.Join(goldenDir, g.file))
 		if err != nil {
@@ -189,8 +190,10 @@ func TestCSVCells(t *testing.T) {
 		{Category: recon.AmountMismatch, Severity: "critical", OrderUID: "+62", PaymentLinkUID: "@x", OxpayTxnID: "\t1",
 			MerchantReferenceID: "\rm", Currency: "SGD", ExpectedMinor: 100, ActualMinor: 90, DifferenceMinor: -10, Detail: "plain"},
 	}
+	// Only the second is known to be open since an earlier day.
+	aging := Aging{Date: "2024-03-14", FirstSeen: map[string]string{store.ExceptionKey(&es[0]): "2024-03-10"}}
 	var buf bytes.Buffer
-	if err := WriteExceptionsCSV(&buf, es); err != nil {
+	if err := WriteExceptionsCSV(&buf, es, aging); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&buf).ReadAll()
@@ -199,8 +202,8 @@ func TestCSVCells(t *testing.T) {
 	}
 	want := [][]string{
 		ExceptionColumns,
-		{"AMOUNT_MISMATCH", "critical", "'+62", "'@x", "'\t1", "'\rm", "", "SGD", "100", "90", "-10", "plain"},
-		{"LEDGER_UNMATCHED", "high", "", "", "", "", `'=HYPERLINK("x")`, "IDR", "0", "-50000", "-50000", "'-ADJ booked"},
+		{"AMOUNT_MISMATCH", "critical", "'+62", "'@x", "'\t1", "'\rm", "", "SGD", "100", "90", "-10", "plain", "", ""},
+		{"LEDGER_UNMATCHED", "high", "", "", "", "", `'=HYPERLINK("x")`, "IDR", "0", "-50000", "-50000", "'-ADJ booked", "2024-03-10", "4"},
 	}
 	if d := cmp.Diff(want, recs); d != "" {
 		t.Fatalf("csv (-want +got):\n%s", d)
@@ -237,7 +240,7 @@ func TestCSVSafe(t *testing.T) {
 func TestJSONKeepsTextAndColumns(t *testing.T) {
 	es := []match.Exception{{Category: recon.LedgerUnmatched, Severity: "high", LedgerRef: "=x<y>", ActualMinor: -5, DifferenceMinor: -5}}
 	var buf bytes.Buffer
-	if err := WriteExceptionsJSON(&buf, es); err != nil {
+	if err := WriteExceptionsJSON(&buf, es, Aging{}); err != nil {
 		t.Fatal(err)
 	}
 	var rows []map[string]any
@@ -265,7 +268,7 @@ func TestJSONKeepsTextAndColumns(t *testing.T) {
 	}
 
 	buf.Reset()
-	if err := WriteExceptionsJSON(&buf, nil); err != nil || buf.String() != "[]\n" {
+	if err := WriteExceptionsJSON(&buf, nil, Aging{}); err != nil || buf.String() != "[]\n" {
 		t.Fatalf("no exceptions: got %q, %v; want []", buf.String(), err)
 	}
 }
@@ -306,4 +309,16 @@ func TestWriteFileAtomic(t *testing.T) {
 	if err := WriteFileAtomic(filepath.Join(dir, "missing", "x.csv"), write("x")); err == nil {
 		t.Fatal("write into a missing directory: got nil error")
 	}
+}
+
+// goldenAging gives every exception a first-seen date 0 to 3 days before
+// the golden business date, chosen by its key, so that the same findings
+// in any order (or read back from a store) age the same way.
+func goldenAging(es []match.Exception) Aging {
+	a := Aging{Date: "2026-11-05", FirstSeen: map[string]string{}}
+	for i := range es {
+		k := store.ExceptionKey(&es[i])
+		a.FirstSeen[k] = fmt.Sprintf("2026-11-%02d", 5-len(k)%4)
+	}
+	return a
 }

@@ -150,6 +150,7 @@ func exceptionSpec(zone string) *sheetSpec {
 		textCol("Order created ("+zone+")", 20), textCol("Paid at ("+zone+")", 20),
 		textCol("Webhook received ("+zone+")", 20), textCol("Booked on", 12),
 		textCol("Webhook event ids", 14), textCol("Ledger entry ids", 14),
+		textCol("First seen", 12), textCol("Age (days)", 10),
 		textCol("Status", 14), textCol("Notes", 40))
 	return newSpec(cols, 1)
 }
@@ -326,6 +327,12 @@ func (b *builder) exceptionRow(e *rowEncoder, x *store.ReportException) {
 	b.dateCell(e, x.LedgerBookedOn)
 	e.text(x.WebhookEventIDs.String(), 0)
 	e.text(x.LedgerEntryIDs.String(), 0)
+	if first := b.firstSeen[store.ExceptionKey(&x.Exception)]; first != "" {
+		e.text(first, 0)
+		e.integer(int64(store.AgeDays(first, b.date)), 0)
+	} else {
+		e.skip(2)
+	}
 }
 
 func exceptionAmounts(x *store.ReportException) [3]int64 {

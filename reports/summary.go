@@ -305,6 +305,8 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	}
 	row++
 	w.set(1, row, "At stake: the sum of the absolute differences. What each category means: section 6.", st.note)
+	row++
+	w.set(1, row, carryLine(rep), st.note)
 	row += 2
 
 	// 2. Control.
@@ -562,4 +564,37 @@ func banner(rep *report, s *summary, st *styles) (string, int) {
 	default:
 		return strings.Join(msg, " · "), st.warn
 	}
+}
+
+// carryLine says how the run's exceptions relate to the previous run's:
+// new, still open (with the oldest first-seen date), and resolved.
+func carryLine(rep *report) string {
+	seen := map[string]bool{}
+	var fresh, carried int
+	oldest := ""
+	for i := range rep.exceptions {
+		k := store.ExceptionKey(&rep.exceptions[i].Exception)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		first := rep.firstSeen[k]
+		if first == "" || first == rep.run.BusinessDate {
+			fresh++
+			continue
+		}
+		carried++
+		if oldest == "" || first < oldest {
+			oldest = first
+		}
+	}
+	text := fmt.Sprintf("Since the last run: %d new, %d still open", fresh, carried)
+	if oldest != "" {
+		text += fmt.Sprintf(" (the oldest first seen %s, %d days ago)", oldest, store.AgeDays(oldest, rep.run.BusinessDate))
+	}
+	text += fmt.Sprintf(", %d resolved", len(rep.resolved))
+	if len(rep.resolved) > 0 {
+		text += " (listed in resolved-" + rep.run.BusinessDate + ".csv)"
+	}
+	return text + ". First seen and Age (days) are on every category sheet."
 }

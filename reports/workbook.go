@@ -35,6 +35,10 @@ type WorkbookOptions struct {
 	Zone *time.Location
 	// Now says when the report is written; nil means time.Now.
 	Now func() time.Time
+	// OnControl, when set, is given the control lines the Summary shows,
+	// so a caller can act on an unexplained difference (recon run
+	// --fail-on-unexplained).
+	OnControl func([]ControlLine)
 }
 
 // ErrNoPath is returned when WorkbookOptions.Path is empty.
@@ -97,9 +101,13 @@ func trace(phase string, start time.Time) time.Time {
 type report struct {
 	run        recon.Run
 	exceptions []store.ReportException
-	counts     []store.ResultCount
-	sources    []store.SourceTotal
-	files      []store.InputFile
+	// firstSeen is each exception key's first-seen date and resolved
+	// the previous run's exceptions this run no longer has.
+	firstSeen map[string]string
+	resolved  []store.ResolvedException
+	counts    []store.ResultCount
+	sources   []store.SourceTotal
+	files     []store.InputFile
 }
 
 // loadReport reads everything but the results, the queries side by
@@ -112,13 +120,16 @@ func loadReport(ctx context.Context, db *store.DB, runID int64) (*report, error)
 		return nil, err
 	}
 	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i, q := range []func() error{
+	queries := []func() error{
 		func() (err error) { r.exceptions, err = db.ReportExceptions(ctx, runID); return err },
+		func() (err error) { r.firstSeen, err = db.ExceptionFirstSeen(ctx, runID); return err },
+		func() (err error) { r.resolved, err = db.ResolvedSince(ctx, runID); return err },
 		func() (err error) { r.counts, err = db.ReportResultCounts(ctx, runID); return err },
 		func() (err error) { r.sources, err = db.ReportSourceTotals(ctx); return err },
 		func() (err error) { r.files, err = db.InputFiles(ctx); return err },
-	} {
+	}
+	errs := make([]error, len(queries))
+	for i, q := range queries {
 		wg.Go(func() { errs[i] = q() })
 	}
 	wg.Wait()
@@ -156,6 +167,9 @@ type builder struct {
 	st     *styles
 	tmpDir string
 	parts  map[string][]stream // written data sheets, by name
+	// firstSeen and date age the exceptions (see report.firstSeen).
+	firstSeen map[string]string
+	date      string
 }
 
 func (b *builder) cleanup() {
@@ -249,7 +263,8 @@ func planResults(base string, sale bool, counts []store.ResultCount) []part {
 
 // writeWorkbook builds the workbook and writes it to w.
 func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, opts WorkbookOptions) (err error) {
-	b := &builder{ctx: ctx, opts: opts, zone: opts.Zone, parts: map[string][]stream{}}
+	b := &builder{ctx: ctx, opts: opts, zone: opts.Zone, parts: map[string][]stream{},
+		firstSeen: rep.firstSeen, date: rep.run.BusinessDate}
 	defer b.cleanup()
 
 	cats, inputErrors := planExceptions(rep.exceptions)
@@ -315,6 +330,9 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 		return err
 	}
 	sum := summarize(rep, ctl, cats)
+	if opts.OnControl != nil {
+		opts.OnControl(sum.control)
+	}
 	if err := b.writeSummary(rep, sum); err != nil {
 		return err
 	}

@@ -93,3 +93,21 @@ func (db *DB) Runs(ctx context.Context, limit int) ([]recon.Run, error) {
 	}
 	return rs, nil
 }
+
+// MarkInterrupted marks every run still recorded as running, other than
+// current, as failed: the caller holds the run lock, so no other process
+// can be running them, and a run that was killed never got to record its
+// end. It returns how many it marked.
+func (db *DB) MarkInterrupted(ctx context.Context, current int64) (int64, error) {
+	res, err := db.x.ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE status = ? AND id <> ?`,
+		recon.RunFailed, fmt.Sprintf("interrupted: the process ended before the run finished (found by run %d)", current),
+		time.Now().UTC(), recon.RunRunning, current)
+	if err != nil {
+		return 0, fmt.Errorf("mark interrupted runs: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("mark interrupted runs: %w", err)
+	}
+	return n, nil
+}

@@ -87,8 +87,12 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func newXepeng(cfg config.Config, log *slog.Logger) *fetch.Xepeng {
-	return fetch.NewXepeng(clientOptions(cfg, cfg.Xepeng.BaseURL, log), cfg.Xepeng.ClientID, cfg.Xepeng.ClientSecret)
+// newXepeng is the Xepeng client of cfg, drawing a bar of pages read
+// when a person watches.
+func newXepeng(e *env, cfg config.Config, log *slog.Logger) *fetch.Xepeng {
+	o := clientOptions(cfg, cfg.Xepeng.BaseURL, log)
+	o.Progress = e.pageProgress("xepeng pages")
+	return fetch.NewXepeng(o, cfg.Xepeng.ClientID, cfg.Xepeng.ClientSecret)
 }
 
 func newOxPay(cfg config.Config, log *slog.Logger) *fetch.OxPay {

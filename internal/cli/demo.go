@@ -9,9 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reconkit/reconkit/config"
-	"github.com/reconkit/reconkit/ingest"
 	"github.com/reconkit/reconkit/internal/job"
-	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
 )
@@ -60,6 +58,11 @@ the anomalies injected on purpose.`,
 			cfg.Xepeng.BaseURL, cfg.OxPay.BaseURL = url, url+"/oxpay"
 			cfg.Xepeng.ClientID, cfg.Xepeng.ClientSecret = scfg.XepengClientID, scfg.XepengClientSecret
 			cfg.OxPay.APIKey, cfg.OxPay.SignKey = scfg.OxPayAPIKey, scfg.OxPaySignKey
+			cfg.Inputs.Webhooks = []string{filepath.Join(inbox, "*.jsonl")}
+			// Only the CSV: ledger.xlsx holds the same lines, and
+			// expected.csv is the answer key, not a ledger export.
+			cfg.Inputs.Ledger = []string{filepath.Join(inbox, gen.LedgerCSVFile)}
+			cfg.OxPay.Confirm = job.ConfirmUnconfirmed
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
@@ -67,67 +70,26 @@ the anomalies injected on purpose.`,
 			for _, suffix := range []string{"", "-wal", "-shm"} {
 				os.Remove(cfg.Database + suffix)
 			}
-			db, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 
-			xr, err := job.PullXepeng(ctx, db, newXepeng(cfg, e.logger), cfg.Xepeng.PageSize, units(cfg), e.logger)
-			if err != nil {
-				return err
-			}
-			wr, err := job.IngestWebhooks(ctx, db, []string{filepath.Join(inbox, gen.WebhooksFile)},
-				ingest.WebhookOptions{SignKey: cfg.OxPay.SignKey, Units: units(cfg)}, false, e.logger)
-			if err != nil {
-				return err
-			}
-			lopts, err := ledgerOptions(cfg)
-			if err != nil {
-				return err
-			}
-			lr, err := job.IngestLedger(ctx, db, []string{filepath.Join(inbox, gen.LedgerCSVFile)}, lopts, false, e.logger)
-			if err != nil {
-				return err
-			}
-			or, err := job.ConfirmOxPay(ctx, db, newOxPay(cfg, e.logger), job.ConfirmUnconfirmed, units(cfg), nowUTC, e.logger)
-			if err != nil {
-				return err
-			}
 			// The generated night runs over DefaultDays from the default
 			// start; a business date a week later closes every settlement
 			// window, so what is missing is missing.
 			date := gen.DefaultStart(cfg.Location()).AddDate(0, 0, 7).Format("2006-01-02")
-			mopts, err := matchOptions(cfg, date)
+			// The same code path as recon run under cron, with the
+			// config it would read.
+			runID, counts, err := night(ctx, e, cfg, runOptions{date: date, unexplained: -1})
 			if err != nil {
 				return err
 			}
-			runID, err := db.StartRun(ctx, recon.Run{Command: "demo", BusinessDate: date, StartedAt: time.Now().UTC(), Status: recon.RunRunning, Version: Version})
-			if err != nil {
-				return err
-			}
-			mr, err := job.Match(ctx, db, runID, mopts, cfg.ReportDir, date, e.logger)
-			if err != nil {
-				return err
-			}
-			if err := db.FinishRun(ctx, runID, recon.RunOK, "", "", ""); err != nil {
-				return err
-			}
-			wb := job.WorkbookName(cfg.ReportDir, date)
-			if err := job.Workbook(ctx, db, runID, wb, date, cfg.Location(), e.logger); err != nil {
-				return err
-			}
-			mr.Exports = append(mr.Exports, wb)
 			w := e.stdout
 			fmt.Fprintf(w, "\nreconkit demo: a generated night of %d orders against a sandbox at %s\n\n", orders, url)
-			fmt.Fprintf(w, "  Xepeng orders          %8d\n", xr.Orders.Total())
-			fmt.Fprintf(w, "  Xepeng payment links   %8d\n", xr.PaymentLinks.Total())
-			fmt.Fprintf(w, "  OxPay transactions     %8d  (confirmed by id; %d ids unknown to the gateway)\n", or.Transactions.Total(), or.NotFound)
-			fmt.Fprintf(w, "  webhook deliveries     %8d  (%d input errors)\n", wr.Rows, wr.Errors)
-			fmt.Fprintf(w, "  ledger lines           %8d  (%d input errors)\n", lr.Rows, lr.Errors)
-			fmt.Fprintf(w, "  anomalies injected     %8d  (answer key: %s)\n\n", len(data.Anomalies), filepath.Join(inbox, gen.ExpectedFile))
-			printSummary(w, runID, mr)
-			fmt.Fprintf(w, "\n  database  %s\n  inputs    %s\n  took      %.1fs\n", cfg.Database, inbox, time.Since(start).Seconds())
+			fmt.Fprintf(w, "  Xepeng orders          %8d\n", counts.Xepeng.Orders.Total())
+			fmt.Fprintf(w, "  Xepeng payment links   %8d\n", counts.Xepeng.PaymentLinks.Total())
+			fmt.Fprintf(w, "  OxPay transactions     %8d  (confirmed by id; %d ids unknown to the gateway)\n", counts.OxPay.Transactions.Total(), counts.OxPay.NotFound)
+			fmt.Fprintf(w, "  webhook deliveries     %8d  (%d input errors)\n", counts.Webhooks.Rows, counts.Webhooks.Errors)
+			fmt.Fprintf(w, "  ledger lines           %8d  (%d input errors)\n", counts.Ledger.Rows, counts.Ledger.Errors)
+			fmt.Fprintf(w, "  anomalies injected     %8d  (answer key: %s)\n", len(data.Anomalies), filepath.Join(inbox, gen.ExpectedFile))
+			fmt.Fprintf(w, "\n  run %d  database %s  inputs %s  took %.1fs\n", runID, cfg.Database, inbox, time.Since(start).Seconds())
 			return nil
 		},
 	}

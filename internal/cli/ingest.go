@@ -51,6 +51,11 @@ deliveries are stored and flagged, never trusted.`,
 			if err != nil {
 				return err
 			}
+			lk, err := acquireLock(cfg.Database + ".lock")
+			if err != nil {
+				return err
+			}
+			defer lk.release()
 			db, err := openStore(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -98,6 +103,11 @@ command naming the column.`,
 			if err != nil {
 				return err
 			}
+			lk, err := acquireLock(cfg.Database + ".lock")
+			if err != nil {
+				return err
+			}
+			defer lk.release()
 			db, err := openStore(cmd.Context(), cfg)
 			if err != nil {
 				return err

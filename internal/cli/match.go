@@ -43,6 +43,11 @@ Exit 1 when a threshold set by --fail-on-category is crossed.`,
 				return err
 			}
 			ctx := cmd.Context()
+			lk, err := acquireLock(cfg.Database + ".lock")
+			if err != nil {
+				return err
+			}
+			defer lk.release()
 			db, err := openStore(ctx, cfg)
 			if err != nil {
 				return err

@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +16,7 @@ import (
 	"github.com/reconkit/reconkit/ingest"
 	"github.com/reconkit/reconkit/internal/job"
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/reports"
 )
 
 // runOptions are the flags of recon run.
@@ -21,7 +24,11 @@ type runOptions struct {
 	cf      configFlags
 	date    string
 	confirm string
+	full    bool
 	th      thresholds
+	// unexplained is --fail-on-unexplained: the largest unexplained
+	// control difference, in minor units, a run may end with; -1 is off.
+	unexplained int64
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -31,19 +38,25 @@ func newRunCmd(e *env) *cobra.Command {
 		Short: "The nightly job: fetch, ingest, confirm and match, in one locked run",
 		Long: `Run the night in order, as cron does:
 
-  1. pull every page of Xepeng orders and payment links
+  1. pull Xepeng orders and payment links: the pages from the last pull's
+     newest item minus xepeng.lookback (every page on the first run, or
+     with --full)
   2. ingest the webhook logs matching inputs.webhooks
   3. ingest the ledger exports matching inputs.ledger
   4. confirm OxPay transactions by id as oxpay.confirm says
-  5. match, store results and exceptions with the run, and write
-     report_dir/exceptions-DATE.csv and .json
+  5. match, store results and exceptions with the run, carry open
+     exceptions forward (first seen, age), and write
+     report_dir/exceptions-DATE.csv and .json and resolved-DATE.csv
   6. write the finance workbook report_dir/recon-DATE.xlsx
 
 Each phase stores its rows in one transaction, so a failed phase leaves the
 database as the previous phase left it, and a re-run continues from there
-(every load is idempotent). A lock file beside the database keeps two runs
-from overlapping: the second exits 4. Each run is recorded in the runs
-table with its status, counts, inputs and version.
+(every load is idempotent). Reports are written to a temporary file and
+renamed, so the previous night's stay whole until the new ones are. A
+re-run of a date replaces that date's results. A lock file beside the
+database keeps two runs from overlapping: the second exits 4. Each run is
+recorded in the runs table with its status, counts, inputs and version.
+All calls to the APIs share one deadline (http.deadline).
 
 --date (default: yesterday in the configured time zone) names the business
 day the run is for.`,
@@ -55,6 +68,8 @@ day the run is for.`,
 	o.cf.register(cmd)
 	cmd.Flags().StringVar(&o.date, "date", "", "business date YYYY-MM-DD (default: yesterday in the configured time zone)")
 	cmd.Flags().StringVar(&o.confirm, "oxpay-confirm", "", "all, unconfirmed or none (overrides oxpay.confirm)")
+	cmd.Flags().BoolVar(&o.full, "full", false, "read every page of orders and payment links, not only those since the last pull")
+	cmd.Flags().Int64Var(&o.unexplained, "fail-on-unexplained", -1, "exit 1 if the control's unexplained difference in any currency exceeds this many minor units (0: any; -1: off)")
 	o.th.register(cmd)
 	return cmd
 }
@@ -80,7 +95,7 @@ type runCounts struct {
 	Match    job.MatchResult  `json:"match"`
 }
 
-func runNight(ctx context.Context, e *env, o runOptions) (err error) {
+func runNight(ctx context.Context, e *env, o runOptions) error {
 	cfg, err := o.cf.load(e, func(c *config.Config) {
 		if o.confirm != "" {
 			c.OxPay.Confirm = o.confirm
@@ -89,53 +104,74 @@ func runNight(ctx context.Context, e *env, o runOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	_, _, err = night(ctx, e, cfg, o)
+	return err
+}
+
+// night runs the whole night on a validated config and prints the
+// summary; demo runs it too. It returns the run's id and counts.
+func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (runID int64, counts runCounts, err error) {
 	date, err := businessDate(o.date, cfg.Location(), time.Now())
 	if err != nil {
-		return err
+		return 0, counts, err
 	}
 	webhookFiles, err := globAll(cfg.Inputs.Webhooks)
 	if err != nil {
-		return err
+		return 0, counts, err
 	}
 	ledgerFiles, err := globAll(cfg.Inputs.Ledger)
 	if err != nil {
-		return err
+		return 0, counts, err
 	}
 	lopts, err := ledgerOptions(cfg)
 	if err != nil {
-		return err
+		return 0, counts, err
 	}
 	mopts, err := matchOptions(cfg, date)
 	if err != nil {
-		return err
+		return 0, counts, err
 	}
 	if err := o.th.validate(); err != nil {
-		return err
+		return 0, counts, err
+	}
+	if o.cf.path != "" {
+		// A config file others can read must not hold a secret.
+		ws, err := config.FileWarnings(o.cf.path)
+		if err != nil {
+			return 0, counts, usageError(err)
+		}
+		for _, w := range ws {
+			e.logger.Warn(w)
+		}
 	}
 
 	lk, err := acquireLock(cfg.Database + ".lock")
 	if err != nil {
-		return err
+		return 0, counts, err
 	}
 	defer lk.release()
 
 	db, err := openStore(ctx, cfg)
 	if err != nil {
-		return err
+		return 0, counts, err
 	}
 	defer db.Close()
 	started := time.Now().UTC()
-	runID, err := db.StartRun(ctx, recon.Run{Command: "run", BusinessDate: date, StartedAt: started, Status: recon.RunRunning, Version: Version})
+	runID, err = db.StartRun(ctx, recon.Run{Command: "run", BusinessDate: date, StartedAt: started, Status: recon.RunRunning, Version: Version})
 	if err != nil {
-		return fmt.Errorf("record run start: %w", err)
+		return 0, counts, fmt.Errorf("record run start: %w", err)
 	}
 	log := e.logger.With("run_id", runID, "business_date", date)
+	if n, err := db.MarkInterrupted(ctx, runID); err != nil {
+		return runID, counts, err
+	} else if n > 0 {
+		log.Warn("earlier runs had been interrupted; marked failed", "runs", n)
+	}
 	log.Info("run started", "database", cfg.Database, "webhook_files", len(webhookFiles), "ledger_files", len(ledgerFiles))
 	if len(webhookFiles) == 0 || len(ledgerFiles) == 0 {
 		log.Warn("an input glob matched no file", "webhooks", cfg.Inputs.Webhooks, "ledger", cfg.Inputs.Ledger)
 	}
 
-	var counts runCounts
 	defer func() {
 		status, errText := recon.RunOK, ""
 		if err != nil {
@@ -147,39 +183,78 @@ func runNight(ctx context.Context, e *env, o runOptions) (err error) {
 		if ferr := db.FinishRun(context.WithoutCancel(ctx), runID, status, errText, string(c), string(in)); ferr != nil && err == nil {
 			err = fmt.Errorf("record run end: %w", ferr)
 		}
-		log.Info("run finished", "status", status, "seconds", time.Since(started).Seconds())
+		if err != nil {
+			log.Error("run failed", "seconds", time.Since(started).Seconds(), "error", err.Error())
+		} else {
+			log.Info("run finished", "status", status, "seconds", time.Since(started).Seconds())
+		}
 	}()
 
-	if counts.Xepeng, err = job.PullXepeng(ctx, db, newXepeng(cfg, log), cfg.Xepeng.PageSize, units(cfg), log); err != nil {
-		return err
+	// Every API call of the run shares one deadline, retries included.
+	netCtx, cancel := context.WithDeadline(ctx, started.Add(cfg.HTTP.Deadline))
+	defer cancel()
+	pull := job.PullOptions{PageSize: cfg.Xepeng.PageSize, Lookback: cfg.Xepeng.Lookback, Full: o.full}
+	if counts.Xepeng, err = job.PullXepeng(netCtx, db, newXepeng(e, cfg, log), pull, units(cfg), log); err != nil {
+		return runID, counts, deadlineError(netCtx, cfg, err)
 	}
 	wopts := ingest.WebhookOptions{SignKey: cfg.OxPay.SignKey, Units: units(cfg)}
 	if counts.Webhooks, err = job.IngestWebhooks(ctx, db, webhookFiles, wopts, false, log); err != nil {
-		return err
+		return runID, counts, err
 	}
 	if counts.Ledger, err = job.IngestLedger(ctx, db, ledgerFiles, lopts, false, log); err != nil {
-		return err
+		return runID, counts, err
 	}
-	if counts.OxPay, err = job.ConfirmOxPay(ctx, db, newOxPay(cfg, log), cfg.OxPay.Confirm, units(cfg), nowUTC, log); err != nil {
-		return err
+	if counts.OxPay, err = job.ConfirmOxPay(netCtx, db, newOxPay(cfg, log), cfg.OxPay.Confirm, units(cfg), nowUTC, log); err != nil {
+		return runID, counts, deadlineError(netCtx, cfg, err)
 	}
 	if counts.Match, err = job.Match(ctx, db, runID, mopts, cfg.ReportDir, date, log); err != nil {
-		return err
+		return runID, counts, err
 	}
 	// The workbook shows the run's status, so the run is marked done
 	// first; should the workbook fail, the deferred finish marks it failed.
 	c, _ := json.Marshal(counts)
 	if err = db.FinishRun(ctx, runID, recon.RunOK, "", string(c), ""); err != nil {
-		return fmt.Errorf("record run end: %w", err)
+		return runID, counts, fmt.Errorf("record run end: %w", err)
 	}
 	wb := job.WorkbookName(cfg.ReportDir, date)
-	if err = job.Workbook(ctx, db, runID, wb, date, cfg.Location(), log); err != nil {
-		return err
+	var control []reports.ControlLine
+	if err = job.Workbook(ctx, db, runID, wb, date, cfg.Location(), func(c []reports.ControlLine) { control = c }, log); err != nil {
+		return runID, counts, err
 	}
 	counts.Match.Exports = append(counts.Match.Exports, wb)
 	printSummary(e.stdout, runID, counts.Match)
 	// Exceptions are results; only a threshold the caller set fails the run.
-	return o.th.check(counts.Match.Summary)
+	if err = o.th.check(counts.Match.Summary); err != nil {
+		return runID, counts, err
+	}
+	return runID, counts, unexplainedCheck(o.unexplained, control)
+}
+
+// deadlineError says plainly when a network phase failed because the
+// run's http.deadline passed (which exits 3, as an unreachable source).
+func deadlineError(ctx context.Context, cfg config.Config, err error) error {
+	if errors.Is(context.Cause(ctx), context.DeadlineExceeded) && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("http.deadline of %s passed: %w", cfg.HTTP.Deadline, err)
+	}
+	return err
+}
+
+// unexplainedCheck fails with exit 1 when a currency's unexplained
+// control difference exceeds limit minor units (limit < 0: no check).
+func unexplainedCheck(limit int64, control []reports.ControlLine) error {
+	if limit < 0 {
+		return nil
+	}
+	var crossed []string
+	for _, l := range control {
+		if u := l.Unexplained; u > limit || -u > limit {
+			crossed = append(crossed, fmt.Sprintf("%s %d minor units", l.Currency, u))
+		}
+	}
+	if len(crossed) > 0 {
+		return withCode(ExitThreshold, fmt.Errorf("threshold crossed: unexplained control difference %s (limit %d minor units)", strings.Join(crossed, ", "), limit))
+	}
+	return nil
 }
 
 // globAll expands config globs, sorted and without duplicates.

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
@@ -20,6 +19,9 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	logger         *slog.Logger
+	// interactive is true when a person watches stderr: a terminal,
+	// text logs, not --quiet.
+	interactive bool
 }
 
 // Run executes the recon command line and returns the exit code.
@@ -76,6 +78,7 @@ Exit codes:
 				return usageError(err)
 			}
 			e.logger = l
+			e.interactive = !g.quiet && isTerminal(e.stderr) && g.logFormat != "json"
 			return nil
 		},
 	}
@@ -99,7 +102,7 @@ func newLogger(w io.Writer, g globalFlags) (*slog.Logger, error) {
 	format := g.logFormat
 	if format == "auto" {
 		format = "json"
-		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if isTerminal(w) {
 			format = "text"
 		}
 	}

@@ -18,22 +18,63 @@ import (
 type XepengResult struct {
 	Orders       store.UpsertStats `json:"orders"`
 	PaymentLinks store.UpsertStats `json:"payment_links"`
-	Duration     time.Duration     `json:"duration_ns"`
+	// Since is where an incremental pull started reading each list (zero
+	// for a full walk); Pages how many pages it read.
+	OrdersSince time.Time     `json:"orders_since,omitzero"`
+	LinksSince  time.Time     `json:"links_since,omitzero"`
+	Pages       int           `json:"pages"`
+	Duration    time.Duration `json:"duration_ns"`
 }
 
-// PullXepeng walks every page of orders and payment links and upserts
-// them in one transaction. Amounts are converted with units; the raw JSON
-// of each row is kept as the API sent it.
-func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, pageSize int, units recon.Units, log *slog.Logger) (XepengResult, error) {
+// PullOptions say how much of each Xepeng list a pull reads.
+type PullOptions struct {
+	PageSize int
+	// Lookback is how far before the newest item of the last committed
+	// pull an incremental pull starts reading, so that late updates to
+	// recent orders and links are seen. Full reads every page instead,
+	// as does the first pull into an empty database.
+	Lookback time.Duration
+	Full     bool
+}
+
+// Fetch cursor names (store.FetchCursor).
+const (
+	cursorOrders = "orders"
+	cursorLinks  = "payment_links"
+)
+
+// PullXepeng walks the pages of orders and payment links (every page, or
+// from the last pull's cursor minus the look-back) and upserts them, with
+// the new cursors, in one transaction. Amounts are converted with units;
+// the raw JSON of each row is kept as the API sent it.
+func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOptions, units recon.Units, log *slog.Logger) (XepengResult, error) {
 	start := time.Now()
 	var res XepengResult
+	since := func(list string) (time.Time, error) {
+		if opts.Full {
+			return time.Time{}, nil
+		}
+		c, ok, err := db.FetchCursor(ctx, list)
+		if err != nil || !ok {
+			return time.Time{}, err
+		}
+		return c.Add(-opts.Lookback), nil
+	}
+	var err error
+	if res.OrdersSince, err = since(cursorOrders); err != nil {
+		return res, err
+	}
+	if res.LinksSince, err = since(cursorLinks); err != nil {
+		return res, err
+	}
 	load, err := db.BeginLoad(ctx)
 	if err != nil {
 		return res, err
 	}
 	defer load.Rollback()
 
-	err = x.AllOrdersRaw(ctx, pageSize, func(items []fetch.Item[wire.Order]) error {
+	var newest time.Time
+	pages, err := x.OrdersSinceRaw(ctx, opts.PageSize, res.OrdersSince, func(items []fetch.Item[wire.Order]) error {
 		rows := make([]recon.Order, 0, len(items))
 		for _, it := range items {
 			o, err := recon.OrderFromWire(it.Value, it.Raw, units)
@@ -41,6 +82,9 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, pageSize int
 				return err
 			}
 			rows = append(rows, o)
+			if it.Value.CreatedAt.After(newest) {
+				newest = it.Value.CreatedAt
+			}
 		}
 		st, err := load.Orders(rows)
 		res.Orders.Add(st)
@@ -49,7 +93,14 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, pageSize int
 	if err != nil {
 		return res, fmt.Errorf("pull xepeng orders: %w", err)
 	}
-	err = x.AllPaymentLinksRaw(ctx, pageSize, func(items []fetch.Item[wire.PaymentLink]) error {
+	res.Pages += pages
+	if !newest.IsZero() {
+		if err := load.SetFetchCursor(cursorOrders, newest); err != nil {
+			return res, err
+		}
+	}
+	newest = time.Time{}
+	pages, err = x.PaymentLinksSinceRaw(ctx, opts.PageSize, res.LinksSince, func(items []fetch.Item[wire.PaymentLink]) error {
 		rows := make([]recon.PaymentLink, 0, len(items))
 		for _, it := range items {
 			l, err := recon.PaymentLinkFromWire(it.Value, it.Raw, units)
@@ -57,6 +108,9 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, pageSize int
 				return err
 			}
 			rows = append(rows, l)
+			if it.Value.CreatedAt.After(newest) {
+				newest = it.Value.CreatedAt
+			}
 		}
 		st, err := load.PaymentLinks(rows)
 		res.PaymentLinks.Add(st)
@@ -65,11 +119,18 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, pageSize int
 	if err != nil {
 		return res, fmt.Errorf("pull xepeng payment links: %w", err)
 	}
+	res.Pages += pages
+	if !newest.IsZero() {
+		if err := load.SetFetchCursor(cursorLinks, newest); err != nil {
+			return res, err
+		}
+	}
 	if err := load.Commit(); err != nil {
 		return res, fmt.Errorf("store xepeng pull: %w", err)
 	}
 	res.Duration = time.Since(start)
-	log.Info("phase done", "phase", "fetch xepeng",
+	log.Info("phase done", "phase", "fetch xepeng", "incremental", !res.OrdersSince.IsZero() || !res.LinksSince.IsZero(),
+		"pages", res.Pages,
 		"orders", res.Orders.Total(), "orders_new", res.Orders.Inserted, "orders_updated", res.Orders.Updated,
 		"payment_links", res.PaymentLinks.Total(), "links_new", res.PaymentLinks.Inserted, "links_updated", res.PaymentLinks.Updated,
 		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB())

@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reconkit/reconkit/recon"
+)
+
+// ExceptionKey is how an exception is known from one run to the next:
+// its category and every reference it names (the input error's row id
+// for an input error, which never changes once recorded). Amounts and
+// the detail text are left out on purpose: an amount mismatch whose
+// amounts change overnight is still the same open break.
+func ExceptionKey(e *Exception) string {
+	var b strings.Builder
+	for i, s := range []string{string(e.Category), e.OrderUID, e.PaymentLinkUID, e.OxpayTxnID,
+		e.MerchantReferenceID, e.LedgerRef, e.Currency} {
+		if i > 0 {
+			b.WriteByte(0x1f) // unit separator: never in a reference
+		}
+		b.WriteString(s)
+	}
+	if e.InputErrorID != 0 {
+		b.WriteByte(0x1f)
+		b.WriteString(strconv.FormatInt(e.InputErrorID, 10))
+	}
+	return b.String()
+}
+
+// Carry is what CarryForward found: how this run's exceptions relate to
+// the previous matching run's.
+type Carry struct {
+	// PreviousRunID is the run compared with; 0 when there is none (the
+	// first run, or the first for a date before every other).
+	PreviousRunID int64  `json:"previous_run_id"`
+	PreviousDate  string `json:"previous_date,omitempty"`
+	// New exceptions were not open in the previous run; Carried were
+	// (they keep their first-seen date); Resolved were open then and are
+	// not now. Counted by distinct key.
+	New      int `json:"new"`
+	Carried  int `json:"carried"`
+	Resolved int `json:"resolved"`
+	// OldestFirstSeen is the earliest first-seen date of the run's open
+	// exceptions ("" when there are none).
+	OldestFirstSeen string `json:"oldest_first_seen,omitempty"`
+}
+
+// matchCommands are the commands whose runs write results.
+const matchCommands = `('run', 'match')`
+
+// PreviousMatchRun returns the run whose exceptions a run for date is
+// compared with: the latest successful matching run for an earlier
+// business date (the latest of that date, should it have been run more
+// than once). It returns false when there is none.
+func (db *DB) PreviousMatchRun(ctx context.Context, date string) (recon.Run, bool, error) {
+	var r recon.Run
+	err := db.x.GetContext(ctx, &r, `SELECT `+runColumns+` FROM runs
+WHERE command IN `+matchCommands+` AND status = ? AND business_date < ?
+ORDER BY business_date DESC, id DESC LIMIT 1`, recon.RunOK, date)
+	if errors.Is(err, sql.ErrNoRows) {
+		return recon.Run{}, false, nil
+	}
+	if err != nil {
+		return recon.Run{}, false, fmt.Errorf("read the run before %s: %w", date, err)
+	}
+	return r, true, nil
+}
+
+// CarryForward records the first-seen date of each exception of runID (a
+// run for business date), carrying it over from the previous matching
+// run (PreviousMatchRun) for keys open there and setting it to date for
+// new ones. It replaces what the run had recorded, so it may be called
+// again for the same run.
+func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []Exception) (Carry, error) {
+	var c Carry
+	prev, ok, err := db.PreviousMatchRun(ctx, date)
+	if err != nil {
+		return c, err
+	}
+	before := map[string]string{}
+	if ok {
+		c.PreviousRunID, c.PreviousDate = prev.ID, prev.BusinessDate
+		if before, err = db.ExceptionFirstSeen(ctx, prev.ID); err != nil {
+			return c, err
+		}
+	}
+	now := make(map[string]string, len(es))
+	for i := range es {
+		k := ExceptionKey(&es[i])
+		if _, done := now[k]; done {
+			continue
+		}
+		first, open := before[k]
+		if open {
+			c.Carried++
+		} else {
+			first = date
+			c.New++
+		}
+		now[k] = first
+		if c.OldestFirstSeen == "" || first < c.OldestFirstSeen {
+			c.OldestFirstSeen = first
+		}
+	}
+	for k := range before {
+		if _, still := now[k]; !still {
+			c.Resolved++
+		}
+	}
+	_, err = oneShot(ctx, db, func(l *Load) (struct{}, error) {
+		if _, err := l.tx.ExecContext(ctx, `DELETE FROM exception_history WHERE run_id = ?`, runID); err != nil {
+			return struct{}{}, fmt.Errorf("clear exception history of run %d: %w", runID, err)
+		}
+		stmt, err := l.tx.PrepareContext(ctx, `INSERT INTO exception_history (run_id, exception_key, first_seen) VALUES (?, ?, ?)`)
+		if err != nil {
+			return struct{}{}, fmt.Errorf("record exception history: %w", err)
+		}
+		defer stmt.Close()
+		for k, first := range now {
+			if _, err := stmt.ExecContext(ctx, runID, k, first); err != nil {
+				return struct{}{}, fmt.Errorf("record exception history of run %d: %w", runID, err)
+			}
+		}
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return Carry{}, err
+	}
+	return c, nil
+}
+
+// ExceptionFirstSeen returns the first-seen date of each exception key
+// of a run, as CarryForward recorded it (empty for a run it never saw).
+func (db *DB) ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]string, error) {
+	rows, err := db.x.QueryContext(ctx, `SELECT exception_key, first_seen FROM exception_history WHERE run_id = ?`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("read exception history of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, d string
+		if err := rows.Scan(&k, &d); err != nil {
+			return nil, fmt.Errorf("read exception history of run %d: %w", runID, err)
+		}
+		out[k] = d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read exception history of run %d: %w", runID, err)
+	}
+	return out, nil
+}
+
+// ResolvedException is an exception open in the previous run that the
+// run no longer has, with the date it was first seen.
+type ResolvedException struct {
+	Exception
+	FirstSeen string `json:"first_seen"`
+	// LastSeen is the business date of the previous run, the last one
+	// the exception was open in.
+	LastSeen string `json:"last_seen"`
+}
+
+// ResolvedSince returns the exceptions of the run before runID
+// (PreviousMatchRun of its business date) that runID no longer has, in
+// the order that run wrote them, one per key.
+func (db *DB) ResolvedSince(ctx context.Context, runID int64) ([]ResolvedException, error) {
+	run, err := db.GetRun(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	prev, ok, err := db.PreviousMatchRun(ctx, run.BusinessDate)
+	if err != nil || !ok {
+		return nil, err
+	}
+	now, err := db.ExceptionFirstSeen(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	before, err := db.ExceptionFirstSeen(ctx, prev.ID)
+	if err != nil {
+		return nil, err
+	}
+	es, err := db.Exceptions(ctx, prev.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []ResolvedException
+	seen := map[string]bool{}
+	for i := range es {
+		k := ExceptionKey(&es[i])
+		if _, open := now[k]; open || seen[k] {
+			continue
+		}
+		seen[k] = true
+		first := before[k]
+		if first == "" {
+			first = prev.BusinessDate
+		}
+		out = append(out, ResolvedException{Exception: es[i], FirstSeen: first, LastSeen: prev.BusinessDate})
+	}
+	return out, nil
+}
+
+// ReplaceDateResults deletes the match results, exceptions and exception
+// history of every other finished matching run for the same business
+// date as keep, and marks the successful ones recon.RunReplaced (a failed
+// one keeps its status and error), in one transaction: a
+// re-run of a date replaces that date's results. It returns how many runs
+// it replaced. Runs still running (another process's) are left alone.
+func (db *DB) ReplaceDateResults(ctx context.Context, date string, keep int64) (int, error) {
+	return oneShot(ctx, db, func(l *Load) (int, error) {
+		var ids []int64
+		err := l.tx.SelectContext(ctx, &ids, `SELECT id FROM runs
+WHERE command IN `+matchCommands+` AND business_date = ? AND id <> ? AND status IN (?, ?)`,
+			date, keep, recon.RunOK, recon.RunFailed)
+		if err != nil {
+			return 0, fmt.Errorf("find earlier runs of %s: %w", date, err)
+		}
+		for _, id := range ids {
+			if err := l.DeleteRunResults(id); err != nil {
+				return 0, err
+			}
+			if _, err := l.tx.ExecContext(ctx, `DELETE FROM exception_history WHERE run_id = ?`, id); err != nil {
+				return 0, fmt.Errorf("delete exception history of run %d: %w", id, err)
+			}
+			if _, err := l.tx.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ? AND status = ?`, recon.RunReplaced, id, recon.RunOK); err != nil {
+				return 0, fmt.Errorf("mark run %d replaced: %w", id, err)
+			}
+		}
+		return len(ids), nil
+	})
+}
+
+// AgeDays is the whole days from firstSeen to date (both YYYY-MM-DD),
+// 0 when either does not parse.
+func AgeDays(firstSeen, date string) int {
+	a, err1 := time.Parse(time.DateOnly, firstSeen)
+	b, err2 := time.Parse(time.DateOnly, date)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(b.Sub(a).Hours() / 24)
+}
+
+// countByRunSQL are the tables whose rows belong to a run, with the query
+// that counts them per run (a table name cannot be a placeholder).
+var countByRunSQL = map[string]string{
+	"match_results":     `SELECT run_id, COUNT(*) FROM match_results GROUP BY run_id`,
+	"exceptions":        `SELECT run_id, COUNT(*) FROM exceptions GROUP BY run_id`,
+	"exception_history": `SELECT run_id, COUNT(*) FROM exception_history GROUP BY run_id`,
+}
+
+// CountByRun counts the rows of a per-run table (match_results,
+// exceptions or exception_history) by run id; runs without rows are
+// left out.
+func (db *DB) CountByRun(ctx context.Context, table string) (map[int64]int, error) {
+	q, ok := countByRunSQL[table]
+	if !ok {
+		return nil, fmt.Errorf("count %q by run: %w", table, ErrUnknownTable)
+	}
+	rows, err := db.x.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("count %s by run: %w", table, err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("count %s by run: %w", table, err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
