@@ -37,6 +37,10 @@ type Config struct {
 	// count on its record. It runs on the request's goroutine and must be
 	// safe for concurrent use.
 	OnRequest func(RequestRecord)
+	// Faults makes a share of the API's requests fail on purpose (see
+	// Faults and ParseFaults); the zero value injects none. New panics on
+	// a Faults that does not pass Validate: that is a programming error.
+	Faults Faults
 }
 
 // RequestRecord describes one request the sandbox answered.
@@ -46,6 +50,9 @@ type RequestRecord struct {
 	Status   int
 	Time     time.Time     // when the request arrived, by Config.Now
 	Duration time.Duration // until the status was written
+	// Fault is the fault injected into this request, "" for none. A reset
+	// connection has Status 0.
+	Fault FaultKind
 }
 
 // The default credentials. They are public on purpose: the sandbox only

@@ -57,6 +57,30 @@
 //     full amount; refunds need a success or captured sale and together
 //     never exceed its amount.
 //
+// Fault injection: Config.Faults (recon sandbox serve --faults, read by
+// ParseFaults) makes a share of the requests to the API routes fail on
+// purpose; the browser pages and unknown routes are never faulted. Kinds:
+// 500, 502, 503 and 429 in the API's error envelope (Xepeng's
+// {status: error} with a code, OxPay's status_code 3), 429 and 503 with
+// Retry-After; timeout holds the request until the client gives up (or
+// Faults.Hold passes, then 504); reset closes the connection with a TCP
+// reset and no answer; cut-body promises the whole body in Content-Length
+// and closes after half of it; truncated is the real status with half the
+// body and an honest Content-Length (invalid JSON); nonjson is a 200
+// text/html page; slow is the right answer after Faults.SlowDelay. The
+// error kinds, timeout, reset and nonjson never reach the handler, so the
+// state is unchanged; cut-body and truncated run it (a POST's change is
+// made, its answer lost); slow runs it late.
+//
+// Which request fails, and how, is a hash of the seed, the request's
+// method, path and query, and how many times that identity was asked
+// before: never of arrival order or of a shared random stream, so
+// concurrent clients get the same faults as sequential ones, and the same
+// seed and calls repeat a night exactly. No identity is faulted more than
+// Faults.MaxConsecutive (default 2) times in a row, so a client that tries
+// each call three times or more always completes. Every request record
+// carries the fault injected (RequestRecord.Fault).
+//
 // New records get ids that cannot collide with generated ones: orders
 // ORD-SBX-000001..., links PL-SBX-000001..., transactions continue after
 // the dataset's highest numeric id. The same calls in the same order

@@ -26,6 +26,7 @@ type Server struct {
 	log    *slog.Logger
 	st     *state
 	routes []route
+	faults *faulter // nil when no faults are injected
 }
 
 // api says which API a route belongs to, which decides its
@@ -53,6 +54,12 @@ type route struct {
 func New(cfg Config, data *gen.Dataset) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, log: cfg.Logger, st: newState(data)}
+	if err := cfg.Faults.Validate(); err != nil {
+		panic(fmt.Sprintf("sandbox.New: invalid Config.Faults: %v", err))
+	}
+	if cfg.Faults.Enabled() {
+		s.faults = newFaulter(cfg.Faults)
+	}
 	s.routes = []route{
 		s.route(apiXepeng, "POST /openapi/orders", s.createOrder),
 		s.route(apiXepeng, "GET /openapi/orders", s.listOrders),
@@ -120,15 +127,20 @@ func (s *Server) Handler() http.Handler { return s }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	arrived := s.cfg.Now()
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w, onHeader: func(code int) {
+	sw := &statusWriter{ResponseWriter: w, onHeader: func(code int, fault FaultKind) {
 		rec := RequestRecord{
 			Method:   r.Method,
 			Path:     r.URL.Path,
 			Status:   code,
 			Time:     arrived,
 			Duration: time.Since(start),
+			Fault:    fault,
 		}
-		s.log.Debug("sandbox request", "method", rec.Method, "path", rec.Path, "status", rec.Status, "duration", rec.Duration)
+		attrs := []any{"method", rec.Method, "path", rec.Path, "status", rec.Status, "duration", rec.Duration}
+		if fault != "" {
+			attrs = append(attrs, "fault", fault)
+		}
+		s.log.Debug("sandbox request", attrs...)
 		if s.cfg.OnRequest != nil {
 			s.cfg.OnRequest(rec)
 		}
@@ -182,6 +194,18 @@ func (s *Server) serveRoute(rt route, w http.ResponseWriter, r *http.Request) {
 		s.fail(rt.api, w, http.StatusBadRequest, "BAD_REQUEST", "Could not read the request body")
 		return
 	}
+	if s.faults != nil && rt.api != apiNone {
+		if kind := s.faults.decide(faultIdentity(r)); kind != "" {
+			s.injectFault(kind, rt, w, r, body)
+			return
+		}
+	}
+	s.handle(rt, w, r, body)
+}
+
+// handle authenticates a request whose body has been read and runs its
+// route.
+func (s *Server) handle(rt route, w http.ResponseWriter, r *http.Request, body []byte) {
 	switch rt.api {
 	case apiXepeng:
 		if !s.xepengAuth(w, r, body) {
@@ -238,14 +262,15 @@ func baseURL(r *http.Request) string {
 // rely on its request record existing.
 type statusWriter struct {
 	http.ResponseWriter
-	onHeader func(code int)
+	onHeader func(code int, fault FaultKind)
 	wrote    bool
+	fault    FaultKind // set by injectFault before anything is written
 }
 
 func (w *statusWriter) header(code int) {
 	if !w.wrote {
 		w.wrote = true
-		w.onHeader(code)
+		w.onHeader(code, w.fault)
 	}
 }
 
@@ -314,6 +339,10 @@ func (s *Server) serve(ctx context.Context, ln net.Listener) error {
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if s.faults != nil {
+		// Requests held by a fault would otherwise keep the shutdown waiting.
+		srv.RegisterOnShutdown(s.faults.release)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -74,9 +74,10 @@ func (g *genFlags) options() (gen.Options, error) {
 
 func newSandboxServeCmd(e *env) *cobra.Command {
 	var (
-		g    genFlags
-		addr string
-		cfg  = sandbox.DefaultConfig()
+		g      genFlags
+		addr   string
+		faults string
+		cfg    = sandbox.DefaultConfig()
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -90,12 +91,42 @@ Default credentials (override with the flags):
   OxPay sign key     sandbox-sign-key    (Signature header)
 
 Point recon at it with xepeng.base_url http://ADDR and oxpay.base_url
-http://ADDR/oxpay.`,
+http://ADDR/oxpay.
+
+--faults makes a share of the API's requests fail on purpose, to rehearse
+a bad night (browser pages are never faulted):
+
+  --faults rate=0.05,kinds=500|502|503|429|timeout|reset|truncated|slow,seed=7
+
+  rate=R               share of requests faulted, 0..1 (required)
+  kinds=K|K...         drawn from: 500 502 503 429 (error envelopes; 429 and
+                       503 with Retry-After), timeout (held, then 504),
+                       reset (connection reset, no answer), cut-body (half
+                       the body, then the connection closes), truncated (200
+                       with half the body, honest Content-Length), nonjson
+                       (200 text/html), slow (right answer, late); default all
+  seed=N               which requests fail (default 0)
+  max-consecutive=N    faults in a row on one request (default 2)
+  slow=D               delay of a slow answer (default 2s)
+  hold=D               how long a timeout holds a request (default 60s)
+  retry-after=N        Retry-After seconds of 429 and 503 (default 1)
+
+Which requests fail depends only on the seed and on each request's
+method, path and query and how often it was asked before, never on
+arrival order, so a run repeats its faults. A request is never faulted
+more than max-consecutive times in a row: a client that tries each call
+max-consecutive+1 times (recon's http.max_attempts, default 5) gets
+through.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, err := g.options()
 			if err != nil {
 				return err
+			}
+			if faults != "" {
+				if cfg.Faults, err = sandbox.ParseFaults(faults); err != nil {
+					return usageError(fmt.Errorf("--faults: %w", err))
+				}
 			}
 			data, err := gen.Generate(opts)
 			if err != nil {
@@ -108,6 +139,9 @@ http://ADDR/oxpay.`,
 			defer stop()
 			e.logger.Info("sandbox listening", "addr", addr, "orders", len(data.Orders),
 				"payment_links", len(data.Links), "transactions", len(data.Transactions))
+			if cfg.Faults.Enabled() {
+				e.logger.Info("sandbox injects faults", "faults", cfg.Faults.String())
+			}
 			return srv.Serve(ctx, addr)
 		},
 	}
@@ -116,6 +150,7 @@ http://ADDR/oxpay.`,
 	cmd.Flags().StringVar(&cfg.XepengClientID, "client-id", cfg.XepengClientID, "Xepeng client id the sandbox accepts")
 	cmd.Flags().StringVar(&cfg.XepengClientSecret, "client-secret", cfg.XepengClientSecret, "Xepeng client secret the sandbox verifies signatures with")
 	cmd.Flags().StringVar(&cfg.OxPayAPIKey, "api-key", cfg.OxPayAPIKey, "OxPay API key the sandbox accepts as bearer token")
+	cmd.Flags().StringVar(&faults, "faults", "", "fail a share of API requests on purpose, e.g. rate=0.05,kinds=500|503|timeout,seed=7 (see above)")
 	return cmd
 }
 
