@@ -387,3 +387,43 @@ func countByRun(t *testing.T, dbPath, table string) map[int64]int {
 	}
 	return out
 }
+
+// TestBinaryDeadline: a source that answers 503 to everything, for good,
+// with attempts to spare, ends the run at http.deadline with exit 3,
+// naming the endpoint and the deadline; the last good report stays.
+func TestBinaryDeadline(t *testing.T) {
+	data, err := gen.Generate(gen.Options{Seed: 3, Orders: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, stopGood, err := sandbox.New(sandbox.DefaultConfig(), data).Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopGood()
+	down := sandbox.DefaultConfig()
+	down.Faults = sandbox.Faults{Rate: 1, Kinds: []sandbox.FaultKind{sandbox.Fault503}, MaxConsecutive: 1 << 30, RetryAfter: time.Second}
+	bad, stopBad, err := sandbox.New(down, data).Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopBad()
+
+	cfg, _ := nightSetup(t, good, data)
+	reportDir := filepath.Join(filepath.Dir(cfg), "reports")
+	if code, _, errs := runBinary(t, "run", "--config", cfg, "--date", "2026-11-10"); code != 0 {
+		t.Fatalf("good run: exit %d\n%s", code, errs)
+	}
+	before := reportFiles(t, reportDir)
+
+	// The same night against the failing server, with retries enough to
+	// outlast any deadline and a deadline of 2 s.
+	body := strings.ReplaceAll(string(mustRead(t, cfg)), good, bad)
+	body = strings.Replace(body, "http:\n  max_attempts: 2\n", "http:\n  max_attempts: 1000\n  deadline: 2s\n", 1)
+	writeFile(t, cfg, body)
+	code, _, errs := runBinary(t, "run", "--config", cfg, "--date", "2026-11-10")
+	if code != ExitUnreachable || !strings.Contains(errs, "http.deadline") || !strings.Contains(errs, "/openapi/orders") {
+		t.Fatalf("source down: exit %d, want %d naming http.deadline and the endpoint\n%s", code, ExitUnreachable, errs)
+	}
+	sameFiles(t, "after the deadline", before, reportFiles(t, reportDir), nil)
+}
