@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -235,4 +236,25 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// RemoveStaleTemps removes what a killed writer left in dir: the
+// temporary files of WriteFileAtomic and the workbook's sheet buffers.
+// Call it only while holding the run lock, when no writer can be at work
+// there. It returns how many files it removed; a missing dir is none.
+func RemoveStaleTemps(dir string) (int, error) {
+	n := 0
+	for _, pattern := range []string{".*.tmp-*", sheetBufferPattern} {
+		matches, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return n, fmt.Errorf("find stale temporary files: %w", err)
+		}
+		for _, m := range matches {
+			if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return n, fmt.Errorf("remove stale temporary file: %w", err)
+			}
+			n++
+		}
+	}
+	return n, nil
 }

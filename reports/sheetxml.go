@@ -164,8 +164,12 @@ type deflater struct {
 
 const chunkSize = 256 << 10
 
+// sheetBufferPattern names a data sheet's compressed buffer while the
+// workbook is built (see RemoveStaleTemps).
+const sheetBufferPattern = ".reconkit-sheet-*.deflate"
+
 func newDeflater(dir string) (*deflater, error) {
-	f, err := os.CreateTemp(dir, "reconkit-sheet-*.deflate")
+	f, err := os.CreateTemp(dir, sheetBufferPattern)
 	if err != nil {
 		return nil, fmt.Errorf("create sheet buffer: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -263,7 +264,10 @@ func planResults(base string, sale bool, counts []store.ResultCount) []part {
 
 // writeWorkbook builds the workbook and writes it to w.
 func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, opts WorkbookOptions) (err error) {
-	b := &builder{ctx: ctx, opts: opts, zone: opts.Zone, parts: map[string][]stream{},
+	// Sheet buffers go beside the workbook, hidden, so that a run killed
+	// mid-write leaves them where the next run's RemoveStaleTemps finds
+	// them, not in /tmp.
+	b := &builder{ctx: ctx, opts: opts, zone: opts.Zone, parts: map[string][]stream{}, tmpDir: filepath.Dir(opts.Path),
 		firstSeen: rep.firstSeen, date: rep.run.BusinessDate}
 	defer b.cleanup()
 

@@ -167,6 +167,11 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (runID 
 	} else if n > 0 {
 		log.Warn("earlier runs had been interrupted; marked failed", "runs", n)
 	}
+	if n, err := reports.RemoveStaleTemps(cfg.ReportDir); err != nil {
+		return runID, counts, err
+	} else if n > 0 {
+		log.Warn("removed temporary files a killed run left", "dir", cfg.ReportDir, "files", n)
+	}
 	log.Info("run started", "database", cfg.Database, "webhook_files", len(webhookFiles), "ledger_files", len(ledgerFiles))
 	if len(webhookFiles) == 0 || len(ledgerFiles) == 0 {
 		log.Warn("an input glob matched no file", "webhooks", cfg.Inputs.Webhooks, "ledger", cfg.Inputs.Ledger)
