@@ -72,7 +72,7 @@ func RunWithEnv(args []string, stdout, stderr io.Writer, getenv func(string) str
 			}
 			return nil
 		},
-	}, newChecksCmd(stdout), newTestCmd(stdout, stderr, getenv), newDiffCmd(stdout), newLintCmd(stdout))
+	}, newChecksCmd(stdout), newTestCmd(stdout, stderr, getenv), newDiffCmd(stdout), newLintCmd(stdout), newWebhooksCmd(stdout, getenv))
 	err := root.Execute()
 	if err == nil {
 		return ExitOK
