@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,19 +18,22 @@ import (
 	"github.com/reconkit/reconkit/store"
 )
 
-// Measured on the 2-core build machine (go1.26.8, AMD EPYC, a shared VM
-// whose wall times vary by a third from run to run), Run from the store
-// back into the store, default GOGC:
+// Measured on the 2-core build machine (go1.26.8, AMD EPYC, a shared VM:
+// other builds kept the load average at 4 to 13, so wall times vary by
+// half and more; the CPU time per phase, logged beside it, varies far
+// less), Run from the store back into the store, default GOGC:
 //
-//   - 100k orders: 1.36 s per run, 1.9 s CPU, 111 MiB peak heap.
-//   - 1M orders (-bench.orders 1000000): 11.6 to 13.6 s per run (read
-//     5.7 to 7.6 s, match 1.0 to 1.2 s, write 4.0 to 5.0 s, commit 0.4 s),
-//     19 s CPU over both cores, 1.0 to 1.15 GiB peak heap; 831 MiB with
-//     GOMEMLIMIT=900MiB at the same speed. Precision and recall 1.
+//   - 100k orders: 1.65 s per run, 1.8 to 2.2 s CPU (read 0.9 to 1.0 s),
+//     79 to 99 MiB peak heap.
+//   - 1M orders (-bench.orders 1000000): CPU read 7.4 to 8.8 s (both
+//     cores), match 1.4 to 1.7 s, write 4.5 to 5.5 s, commit 0.3 to 0.4 s;
+//     12.9 s wall at load 4, 17 to 25 s at load 4 to 8; 700 to 860 MiB
+//     peak heap, 0.9 to 1.1 GiB peak RSS. Precision and recall 1.
 //
-// Reading is bound by the inputs' raw column stored inline (every table
-// scan walks the raw bytes too) and writing by one cgo call per bound
-// value; see the package doc. To measure 1M (the database is kept in the
+// Of the read, about 4.4 s is SQLite's own scan (pages that also hold each
+// row's raw JSON, and building the chunk texts), the rest cutting and
+// parsing here; the write is bound by one cgo call per bound value.
+// See docs/performance.md. To measure 1M (the database is kept in the
 // directory and reused):
 //
 //	go test ./match -run '^$' -bench 'BenchmarkMatch$' -benchtime 1x -bench.orders 1000000 -bench.dbdir /tmp
@@ -89,7 +93,7 @@ func mustZone(tb testing.TB) *time.Location {
 type peakHeap struct {
 	stop chan struct{}
 	done sync.WaitGroup
-	max  uint64
+	max  atomic.Uint64 // read by the phase log while sampling goes on
 }
 
 func startPeakHeap() *peakHeap {
@@ -101,7 +105,9 @@ func startPeakHeap() *peakHeap {
 		defer t.Stop()
 		for {
 			metrics.Read(sample)
-			p.max = max(p.max, sample[0].Value.Uint64())
+			if v := sample[0].Value.Uint64(); v > p.max.Load() {
+				p.max.Store(v)
+			}
 			select {
 			case <-p.stop:
 				return
@@ -115,7 +121,7 @@ func startPeakHeap() *peakHeap {
 func (p *peakHeap) end() uint64 {
 	close(p.stop)
 	p.done.Wait()
-	return p.max
+	return p.max.Load()
 }
 
 // BenchmarkMatch reconciles a generated world (100k orders unless
@@ -131,10 +137,15 @@ func BenchmarkMatch(b *testing.B) {
 	var peak uint64
 	var cpu time.Duration
 	checked := false
+	lastCPU := cpuTime()
+	var p *peakHeap
 	tracePhase = func(phase string, took time.Duration) {
 		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
 		metrics.Read(sample)
-		b.Logf("%-6s %-8v heap %4d MiB, %d GCs so far", phase, took.Round(time.Millisecond), sample[0].Value.Uint64()>>20, sample[1].Value.Uint64())
+		c := cpuTime()
+		b.Logf("%-6s %-8v cpu %-8v heap %4d MiB (peak so far %4d MiB), %d GCs so far", phase, took.Round(time.Millisecond),
+			(c - lastCPU).Round(time.Millisecond), sample[0].Value.Uint64()>>20, p.max.Load()>>20, sample[1].Value.Uint64())
+		lastCPU = c
 	}
 	defer func() { tracePhase = nil }()
 	for b.Loop() {
@@ -143,8 +154,9 @@ func BenchmarkMatch(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p := startPeakHeap()
+		p = startPeakHeap()
 		c := cpuTime()
+		lastCPU = c
 		b.StartTimer()
 		sum, err := Run(ctx, db, run, opts)
 		b.StopTimer()
@@ -171,6 +183,8 @@ func BenchmarkMatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	// Includes building the world when the database is new.
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 }
 

@@ -74,10 +74,12 @@
 //
 // # Scale
 //
-// Run streams each table once, two readers at a time (one per core), into
-// compact rows (codes for states and currencies, a pointer-free array of
-// deliveries resolved to their transaction while reading), joins them on
-// hash indexes, matches the ledger beside the other rules, and writes the
-// results in batches built on one core while the store writes on the
-// other. See BenchmarkMatch for the figures.
+// Run reads each table once, two readers at a time (one per core, each
+// on its own connection and snapshot), in chunks of rows that SQLite
+// hands over as one text each (read.go says why), into compact rows
+// (codes for states and currencies, a pointer-free array of deliveries
+// resolved to their transaction while reading, hash indexes that hold row
+// numbers rather than keys), matches the ledger beside the other rules,
+// and writes the results in batches built on one core while the store
+// writes on the other. See BenchmarkMatch for the figures.
 package match

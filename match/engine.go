@@ -27,10 +27,10 @@ type engine struct {
 	s    *symbols
 	opts Options
 
-	txns     []txn // API rows in natural id order, then stand-ins and ghosts
-	byID     map[string]int32
+	txns     []txn  // API rows in natural id order, then stand-ins and ghosts
+	byID     *index // txns by id
 	payables []payable
-	byKey    map[string]int32
+	byKey    *index  // payables by payKey
 	txnNext  []int32 // next transaction of the same payable
 	refHead  []int32 // per transaction, the refunds and voids naming it
 	refTail  []int32
@@ -43,6 +43,10 @@ type engine struct {
 	// alias holds the ledger references that are the other kind of
 	// Xepeng id, resolved to payables in one pass over the links.
 	alias map[string][]int32
+
+	// latestIDs holds, once release has dropped the deliveries, the id
+	// of each transaction's latest signed delivery (0: none).
+	latestIDs []int64
 
 	out     []Exception
 	marks   []int32 // transactions named by out, marked not clean in finish
@@ -175,6 +179,32 @@ func (e *engine) finish() {
 	SortExceptions(e.out)
 }
 
+// release drops what only the rules needed, once they have run, keeping
+// what eachResult reads: the transactions, payables, orders, links,
+// ledger lines and symbols. At a million orders that is a fifth of the
+// heap, which the garbage collector's target (twice the live heap) would
+// otherwise double while the results are written.
+func (e *engine) release() {
+	e.latestIDs = make([]int64, len(e.txns))
+	for i := range e.txns {
+		if h := e.txns[i].latest; h >= 0 {
+			e.latestIDs[i] = e.d.hooks[h].id
+		}
+	}
+	e.d.hooks, e.d.orphans, e.d.errs, e.d.byID = nil, nil, nil, nil
+	e.byID, e.byKey, e.orphanRef, e.alias, e.linkPayable = nil, nil, nil, nil, nil
+	e.txnNext, e.refHead, e.refTail, e.refNext = nil, nil, nil, nil
+	e.marks, e.hookScr, e.txnScr = nil, nil, nil
+}
+
+// latestID is the id of a transaction's latest signed delivery.
+func (e *engine) latestID(i int) int64 {
+	if e.latestIDs != nil {
+		return e.latestIDs[i]
+	}
+	return e.d.hooks[e.txns[i].latest].id
+}
+
 // --- transaction kinds and states -----------------------------------
 
 func (e *engine) isRefund(t *txn) bool { return t.typ == e.typeRefund }
@@ -241,6 +271,8 @@ func (e *engine) gatewayAmount(t *txn) int64 {
 // indexTxns takes the dataset's sorted, indexed API rows.
 func (e *engine) indexTxns() {
 	e.txns, e.byID = e.d.txns, e.d.byID
+	// Stand-ins are appended to e.txns, not d.txns.
+	e.byID.key = func(i int32) string { return e.txns[i].id }
 	for i := range e.txns {
 		t := &e.txns[i]
 		t.payable, t.origIdx, t.hookHead, t.hookTail, t.lineHead, t.line, t.latest = -1, -1, -1, -1, -1, -1, -1
@@ -251,7 +283,7 @@ func (e *engine) newTxn(t txn) int32 {
 	t.payable, t.origIdx, t.hookHead, t.hookTail, t.lineHead, t.line, t.latest = -1, -1, -1, -1, -1, -1, -1
 	e.txns = append(e.txns, t)
 	i := int32(len(e.txns) - 1)
-	e.byID[t.id] = i
+	e.byID.put(t.id, i)
 	return i
 }
 
@@ -418,10 +450,10 @@ func (e *engine) buildPayables() {
 			}
 		}
 		e.payables = make([]payable, 0, len(d.links))
-		e.byKey = make(map[string]int32, len(d.links))
+		e.byKey = newIndex(len(d.links), e.payKey)
 		for j := range d.links {
 			l := &d.links[j]
-			if p, dup := e.byKey[l.uid]; dup {
+			if p, dup := e.byKey.get(l.uid); dup {
 				e.linkPayable[j] = p
 				continue
 			}
@@ -431,29 +463,33 @@ func (e *engine) buildPayables() {
 			}
 			p := int32(len(e.payables))
 			e.payables = append(e.payables, payable{order: o, link: int32(j), paid: l.status == e.linkPaid, txnHead: -1, txnTail: -1})
-			e.byKey[l.uid] = p
+			e.byKey.put(l.uid, p)
 			e.linkPayable[j] = p
 		}
 		return
 	}
+	// A payable is added before its key is put: the index reads the key
+	// back from it (payKey).
 	e.payables = make([]payable, 0, len(d.orders))
-	e.byKey = make(map[string]int32, len(d.orders))
+	e.byKey = newIndex(len(d.orders), e.payKey)
 	for i := range d.orders {
 		o := &d.orders[i]
-		if _, dup := e.byKey[o.uid]; dup {
+		if _, dup := e.byKey.get(o.uid); dup {
 			continue
 		}
-		e.byKey[o.uid] = int32(len(e.payables))
 		e.payables = append(e.payables, payable{order: int32(i), link: -1, txnHead: -1, txnTail: -1})
+		e.byKey.put(o.uid, int32(len(e.payables)-1))
 	}
 	for j := range d.links {
 		l := &d.links[j]
-		p, ok := e.byKey[l.orderUID]
+		p, ok := e.byKey.get(l.orderUID)
 		if !ok {
 			// The link's order was not fetched: the link speaks for it.
 			p = int32(len(e.payables))
-			e.byKey[l.orderUID] = p
 			e.payables = append(e.payables, payable{order: -1, link: int32(j), txnHead: -1, txnTail: -1})
+			e.byKey.put(l.orderUID, p)
+		} else if o := e.payables[p].order; o >= 0 {
+			l.orderUID = d.orders[o].uid // one copy of the uid, not two
 		}
 		e.linkPayable[j] = p
 		py := &e.payables[p]
@@ -498,7 +534,10 @@ func (e *engine) attachTxns() {
 		if t.ghost {
 			continue
 		}
-		if p, ok := e.byKey[t.ref]; ok {
+		if p, ok := e.byKey.get(t.ref); ok {
+			// Share the payable's copy of the id: one string, not two,
+			// for each of a million references.
+			t.ref = e.payKey(p)
 			t.payable = p
 			py := &e.payables[p]
 			if py.txnTail < 0 {
@@ -516,7 +555,7 @@ func (e *engine) attachTxns() {
 		if t.orig == "" || t.orig == t.id {
 			continue
 		}
-		o, ok := e.byID[t.orig]
+		o, ok := e.byID.get(t.orig)
 		if !ok || e.txns[o].ghost {
 			continue
 		}
@@ -719,7 +758,7 @@ func (e *engine) checkSignatures(t int32) {
 	if x.ghost {
 		ref := e.d.orphans[h.orphan].ref
 		ex.MerchantReferenceID = ref
-		if q, ok := e.byKey[ref]; ok {
+		if q, ok := e.byKey.get(ref); ok {
 			p = q
 		}
 	}

@@ -68,7 +68,7 @@ func (e *engine) matchLedger() {
 // or returns it with its candidates for step 3.
 func (e *engine) resolveLine(i int32) (deferredLine, bool) {
 	ln := &e.d.entries[i]
-	if t, ok := e.byID[ln.ref]; ok {
+	if t, ok := e.byID.get(ln.ref); ok {
 		x := &e.txns[t]
 		switch {
 		case x.ghost:
@@ -148,7 +148,7 @@ func (e *engine) eachByReference(ref string, fn func(t int32)) (scope int32, fou
 			fn(t)
 		}
 	}
-	if p, ok := e.byKey[ref]; ok {
+	if p, ok := e.byKey.get(ref); ok {
 		walk(p)
 		return p, true
 	}
@@ -177,10 +177,10 @@ func (e *engine) resolveAliases() {
 	var refs map[string][]int32
 	for i := range e.d.entries {
 		ref := e.d.entries[i].ref
-		if _, ok := e.byID[ref]; ok {
+		if _, ok := e.byID.get(ref); ok {
 			continue
 		}
-		if _, ok := e.byKey[ref]; ok {
+		if _, ok := e.byKey.get(ref); ok {
 			continue
 		}
 		if _, ok := e.orphanRef[ref]; ok {

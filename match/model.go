@@ -71,6 +71,21 @@ func (s *symbols) ofBytes(v []byte) sym {
 
 func (s *symbols) str(c sym) string { return s.text[c] }
 
+// column interns one column's values as they stream past: a value equal
+// to the previous row's (most are: one currency, a few states) costs a
+// string comparison instead of a map lookup.
+type column struct {
+	s    *symbols
+	last sym
+}
+
+func (c *column) of(v string) sym {
+	if c.s.text[c.last] != v {
+		c.last = c.s.of(v)
+	}
+	return c.last
+}
+
 type order struct {
 	uid      string
 	currency sym
@@ -161,8 +176,8 @@ type dataset struct {
 	syms    *symbols
 	orders  []order
 	links   []link
-	txns    []txn // API rows, in natural id order after setTxns
-	byID    map[string]int32
+	txns    []txn  // API rows, in natural id order after setTxns
+	byID    *index // txns by id
 	hooks   []hook
 	orphans []orphanHook
 	entries []entry
@@ -179,9 +194,9 @@ func (d *dataset) setTxns(ts []txn) {
 	}
 	ts = slices.CompactFunc(ts, func(a, b txn) bool { return a.id == b.id })
 	d.txns = ts
-	d.byID = make(map[string]int32, len(ts)+len(ts)/8)
+	d.byID = newIndex(len(ts)+len(ts)/8, func(i int32) string { return d.txns[i].id })
 	for i := range ts {
-		d.byID[ts[i].id] = int32(i)
+		d.byID.put(ts[i].id, int32(i))
 	}
 }
 
@@ -190,7 +205,7 @@ func (d *dataset) setTxns(ts []txn) {
 // original txn id and merchant_reference_id (setOrphanIDs).
 func (d *dataset) addHook(h hook, txnID string) (orphan bool) {
 	h.next, h.orphan = -1, -1
-	if t, ok := d.byID[txnID]; ok {
+	if t, ok := d.byID.get(txnID); ok {
 		h.txn = t
 	} else {
 		h.txn = -1

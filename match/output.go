@@ -78,7 +78,7 @@ func (e *engine) eachResult(newTime func(time.Time) *time.Time, fn func(*Result)
 			r.OrderMinor, _ = e.payAmount(x.payable)
 		}
 		if x.latest >= 0 {
-			r.WebhookEventID = e.d.hooks[x.latest].id
+			r.WebhookEventID = e.latestID(i)
 		}
 		if at, ok := e.payTime(x); ok {
 			r.PaidAt = newTime(time.Unix(0, at).UTC())

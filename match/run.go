@@ -43,6 +43,7 @@ func Run(ctx context.Context, db *store.DB, runID int64, opts Options) (Summary,
 	}
 	start = trace("read", start)
 	e.finish()
+	e.release()
 	start = trace("match", start)
 	if err := ctx.Err(); err != nil {
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
