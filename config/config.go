@@ -105,6 +105,9 @@ type Matching struct {
 	Reference        string    `yaml:"reference"` // order_uid or payment_link_uid
 	Tolerance        Tolerance `yaml:"tolerance"`
 	SettlementWindow []int     `yaml:"settlement_window_days"` // [min, max] days after the payment
+	// ReplayWindow is how long after its first receipt a signed webhook
+	// may arrive again as the gateway's retry; later it is a replay.
+	ReplayWindow time.Duration `yaml:"replay_window"`
 }
 
 // Tolerance is how far a ledger amount may be from the gateway's (fees).
@@ -138,7 +141,7 @@ func Default() Config {
 			DateLayout: "DD/MM/YYYY", Decimal: ",", Thousands: ".", DefaultCurrency: "IDR",
 		},
 		Units:    Units(recon.DefaultUnits()),
-		Matching: Matching{Reference: "order_uid", SettlementWindow: []int{0, 3}},
+		Matching: Matching{Reference: "order_uid", SettlementWindow: []int{0, 3}, ReplayWindow: 24 * time.Hour},
 	}
 }
 
@@ -289,6 +292,9 @@ func (c Config) Validate() error {
 	case "order_uid", "payment_link_uid":
 	default:
 		add("matching.reference %q must be order_uid or payment_link_uid", c.Matching.Reference)
+	}
+	if c.Matching.ReplayWindow < 0 {
+		add("matching.replay_window must not be negative")
 	}
 	if c.Matching.Tolerance.AbsoluteMinor < 0 {
 		add("matching.tolerance.absolute_minor must not be negative")

@@ -43,6 +43,7 @@ var Categories = []CategoryInfo{
 	{recon.WebhookUnknownTransaction, SeverityHigh, "A signed webhook names a transaction the gateway API has no record of and no order or known sale explains."},
 	{recon.WebhookStateMismatch, SeverityMedium, "The latest signed webhook for a transaction reports another state than the gateway API."},
 	{recon.WebhookAmountMismatch, SeverityMedium, "The latest signed webhook for a transaction reports another amount than the gateway API."},
+	{recon.WebhookReplayed, SeverityMedium, "A signed webhook delivery arrived again longer after its first receipt than a gateway retry would (matching.replay_window): a replay. It changed nothing."},
 	{recon.LedgerMissing, SeverityHigh, "A settled sale or a refund has no ledger line."},
 	{recon.LedgerUnmatched, SeverityHigh, "A ledger line matches no transaction that settles that way, or falls outside the settlement window."},
 	{recon.LedgerAmountMismatch, SeverityHigh, "A transaction's ledger line differs from the gateway amount by more than the tolerance."},

@@ -675,6 +675,7 @@ func (e *engine) checkWebhooks() {
 			continue
 		}
 		e.checkSignatures(t)
+		e.checkReplays(t)
 		if x.fromHook || x.ghost || x.latest < 0 {
 			continue
 		}
@@ -723,6 +724,69 @@ func (e *engine) hookAmount(x *txn, h *hook) int64 {
 		return h.refund
 	}
 	return h.amount
+}
+
+// checkReplays reports each signed notification of a transaction that
+// was delivered again later than the replay window after its first
+// receipt, once per notification, naming the late deliveries. (Such a
+// delivery never counts: redeliveries share a dedup key and count at
+// their first receipt; see latestSigned.)
+func (e *engine) checkReplays(t int32) {
+	x := &e.txns[t]
+	hs := e.d.hooks
+	r := e.hookScr[:0]
+	for h := x.hookHead; h >= 0; h = hs[h].next {
+		if hs[h].trusted {
+			r = append(r, hookRank{h: h, dedup: hs[h].dedup, recv: hs[h].recv, pos: len(r)})
+		}
+	}
+	e.hookScr = r
+	if len(r) < 2 {
+		return
+	}
+	slices.SortFunc(r, func(a, b hookRank) int {
+		return cmp.Or(cmp.Compare(a.dedup, b.dedup), cmp.Compare(a.recv, b.recv), cmp.Compare(a.pos, b.pos))
+	})
+	window := e.opts.ReplayWindow.Nanoseconds()
+	for i := 0; i < len(r); {
+		j := i + 1
+		for j < len(r) && r[j].dedup == r[i].dedup {
+			j++
+		}
+		first := &hs[r[i].h]
+		var late []int64
+		var last int64
+		for _, k := range r[i+1 : j] {
+			if k.recv-first.recv > window {
+				late = append(late, hs[k.h].id)
+				last = k.recv
+			}
+		}
+		if len(late) > 0 {
+			ex := e.txnException(recon.WebhookReplayed, t)
+			claim := e.hookAmount(x, first)
+			ex.ExpectedMinor, ex.ActualMinor = claim, claim // nothing at stake: it changed nothing
+			ex.Currency = e.s.str(first.currency)
+			ex.WebhookEventIDs = append([]int64{first.id}, late...)
+			ex.Detail = fmt.Sprintf("signed webhook for %s (%s, %s; event %d, first received %s) was delivered again %d time(s) more than %s later, the last at %s: a replay, ignored",
+				x.id, e.s.str(first.state), e.amt(claim, first.currency), first.id, e.stamp(first.recv),
+				len(late), shortDuration(e.opts.ReplayWindow), e.stamp(last))
+			e.add(ex, t)
+		}
+		i = j
+	}
+}
+
+// shortDuration writes 24h rather than 24h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // checkSignatures reports, once per transaction id, the deliveries whose

@@ -43,7 +43,16 @@ type Options struct {
 	// AmountFormat writes amounts in the detail text; zero means
 	// money.Dot (1,250,000.00).
 	AmountFormat money.Format
+	// ReplayWindow is how long after its first receipt a signed
+	// notification may arrive again as a gateway retry; later, it is a
+	// replay (WEBHOOK_REPLAYED). Either way it counts once. Zero means
+	// DefaultReplayWindow.
+	ReplayWindow time.Duration
 }
+
+// DefaultReplayWindow: OxPay retries an unacknowledged notification for
+// hours, not days.
+const DefaultReplayWindow = 24 * time.Hour
 
 // DefaultOptions are config.Default's matching settings: order uids,
 // no tolerance, a settlement window of 0 to 3 days, in UTC.
@@ -61,6 +70,7 @@ func OptionsFrom(m config.Matching, zone *time.Location) (Options, error) {
 		o.Reference = m.Reference
 	}
 	o.ToleranceAbs = m.Tolerance.AbsoluteMinor
+	o.ReplayWindow = m.ReplayWindow
 	if m.Tolerance.Percent != "" {
 		p, err := money.Parse(m.Tolerance.Percent, 4, money.Dot)
 		if err != nil {
@@ -90,6 +100,9 @@ func (o Options) Validate() error {
 	if o.TolerancePercentE4 < 0 || o.TolerancePercentE4 > 100_0000 {
 		errs = append(errs, fmt.Errorf("percent tolerance %d (×10^4) must be between 0 and 100%%", o.TolerancePercentE4))
 	}
+	if o.ReplayWindow < 0 {
+		errs = append(errs, fmt.Errorf("replay window %s must not be negative", o.ReplayWindow))
+	}
 	if o.SettlementMinDays < 0 || o.SettlementMaxDays < o.SettlementMinDays {
 		errs = append(errs, fmt.Errorf("settlement window [%d, %d] days: want 0 <= min <= max", o.SettlementMinDays, o.SettlementMaxDays))
 	}
@@ -105,6 +118,9 @@ func (o Options) normalized() Options {
 	}
 	if o.Zone == nil {
 		o.Zone = time.UTC
+	}
+	if o.ReplayWindow == 0 {
+		o.ReplayWindow = DefaultReplayWindow
 	}
 	if o.AmountFormat == (money.Format{}) {
 		o.AmountFormat = money.Dot

@@ -17,6 +17,7 @@ const (
 	WebhookUnknownTransaction Category = "WEBHOOK_UNKNOWN_TRANSACTION"
 	WebhookStateMismatch      Category = "WEBHOOK_STATE_MISMATCH"
 	WebhookAmountMismatch     Category = "WEBHOOK_AMOUNT_MISMATCH"
+	WebhookReplayed           Category = "WEBHOOK_REPLAYED"
 	LedgerMissing             Category = "LEDGER_MISSING"
 	LedgerUnmatched           Category = "LEDGER_UNMATCHED"
 	LedgerAmountMismatch      Category = "LEDGER_AMOUNT_MISMATCH"
@@ -29,7 +30,7 @@ const (
 var Categories = []Category{
 	OrderPaidNoTransaction, TransactionNoOrder, AmountMismatch, CurrencyMismatch,
 	StatusMismatch, DuplicatePayment, WebhookMissing, WebhookBadSignature,
-	WebhookUnknownTransaction, WebhookStateMismatch, WebhookAmountMismatch,
+	WebhookUnknownTransaction, WebhookStateMismatch, WebhookAmountMismatch, WebhookReplayed,
 	LedgerMissing, LedgerUnmatched, LedgerAmountMismatch, LedgerDuplicate,
 	AmbiguousMatch, InputErrorCategory,
 }
