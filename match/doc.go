@@ -75,11 +75,12 @@
 // # Scale
 //
 // Run reads each table once, two readers at a time (one per core, each
-// on its own connection and snapshot), in chunks of rows that SQLite
-// hands over as one text each (read.go says why), into compact rows
-// (codes for states and currencies, a pointer-free array of deliveries
-// resolved to their transaction while reading, hash indexes that hold row
-// numbers rather than keys), matches the ledger beside the other rules,
-// and writes the results in batches built on one core while the store
-// writes on the other. See BenchmarkMatch for the figures.
+// in a store read snapshot on its own connection), in chunks of rows that
+// the store hands over as one text each (read.go and store/chunked.go say
+// why), into compact rows (codes for states and currencies, a
+// pointer-free array of deliveries resolved to their transaction while
+// reading, hash indexes that hold row numbers rather than keys), matches
+// the ledger beside the other rules, and writes the results in batches
+// built on one core while the store writes on the other. See
+// BenchmarkMatch for the figures.
 package match
