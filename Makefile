@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/reconkit/reconkit/internal/cli.Version=$(VERSION) -X 
 BIN       := bin
 export CGO_ENABLED := 1
 
-.PHONY: all build test vet fuzz-short bench demo clean
+.PHONY: all build test vet fuzz-short bench bench-e2e demo clean
 
 all: build
 
@@ -38,8 +38,16 @@ fuzz-short:
 		done; \
 	done
 
+# Every Go benchmark with -benchmem, then one generated night end to end
+# with the SQL baseline beside it (bench/e2e.sh: N orders; the figures are
+# in docs/performance.md). `make bench-e2e N=1000000` for the full size.
+N ?= 100000
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(MAKE) bench-e2e N=$(N)
+
+bench-e2e: build
+	N=$(N) RECON=$(CURDIR)/$(BIN)/recon bash bench/e2e.sh
 
 demo: build
 	./$(BIN)/recon demo --dir demo

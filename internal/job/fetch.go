@@ -133,7 +133,7 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOpt
 		"pages", res.Pages,
 		"orders", res.Orders.Total(), "orders_new", res.Orders.Inserted, "orders_updated", res.Orders.Updated,
 		"payment_links", res.PaymentLinks.Total(), "links_new", res.PaymentLinks.Inserted, "links_updated", res.PaymentLinks.Updated,
-		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB())
+		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
 	return res, nil
 }
 
@@ -241,6 +241,6 @@ func ConfirmOxPay(ctx context.Context, db *store.DB, o *fetch.OxPay, mode string
 	res.Duration = time.Since(start)
 	log.Info("phase done", "phase", "fetch oxpay", "mode", mode, "asked", res.Asked,
 		"transactions_new", res.Transactions.Inserted, "transactions_updated", res.Transactions.Updated,
-		"not_found", res.NotFound, "not_found_sample", notFound, "seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB())
+		"not_found", res.NotFound, "not_found_sample", notFound, "seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
 	return res, nil
 }

@@ -106,7 +106,7 @@ func ingestFiles(ctx context.Context, db *store.DB, kind string, paths []string,
 	}
 	res.Duration = time.Since(start)
 	log.Info("phase done", "phase", "ingest "+kind, "files", len(res.Files), "rows", res.Rows, "added", res.Added,
-		"input_errors", res.Errors, "seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB())
+		"input_errors", res.Errors, "seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
 	return res, nil
 }
 

@@ -92,7 +92,7 @@ func Match(ctx context.Context, db *store.DB, runID int64, opts match.Options, r
 	log.Info("phase done", "phase", "match", "results", sum.Results, "matched", sum.Matched,
 		"match_rate", sum.MatchRate, "exceptions", sum.Exceptions, "pending_settlement", sum.PendingSettlement,
 		"new", res.Carry.New, "carried", res.Carry.Carried, "resolved", res.Carry.Resolved, "replaced_runs", res.Replaced,
-		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB())
+		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
 	return res, nil
 }
 
@@ -111,6 +111,6 @@ func Workbook(ctx context.Context, db *store.DB, runID int64, path, date string,
 	if err := reports.WriteWorkbook(ctx, db, runID, reports.WorkbookOptions{Path: path, BusinessDate: date, Zone: zone, OnControl: onControl}); err != nil {
 		return err
 	}
-	log.Info("phase done", "phase", "report", "workbook", path, "seconds", time.Since(start).Seconds(), "peak_rss_mib", peakRSSMiB())
+	log.Info("phase done", "phase", "report", "workbook", path, "seconds", time.Since(start).Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
 	return nil
 }

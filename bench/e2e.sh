@@ -1,0 +1,426 @@
+#!/usr/bin/env bash
+# bench/e2e.sh: one generated night end to end, with an SQL baseline beside it.
+#
+#   bench/e2e.sh                 # N=100000 orders
+#   N=1000000 bench/e2e.sh       # the 1M-order night (a few GB, minutes)
+#   make bench-e2e N=2000        # what a quick check (or CI) runs
+#
+# 1. generates the night's files with `recon sandbox generate` (cached in
+#    the work dir: the same flags give byte-identical files),
+# 2. serves the same world with `recon sandbox serve` on a free loopback
+#    port, and runs `recon run --oxpay-confirm unconfirmed` against it and
+#    the files, from an empty database, under /usr/bin/time -v,
+# 3. prints each phase's wall seconds, rows, rows/s and peak RSS from the
+#    run's JSON log ("phase done" lines), with CPU seconds and resident set
+#    per phase sampled from /proc, and the whole run's figures,
+# 4. runs bench/baseline.sql with the sqlite3 command-line tool on the same
+#    files (and the orders and transactions recon fetched), under
+#    /usr/bin/time -v, and prints the ratios recon/baseline (wall, CPU, RSS),
+# 5. prints the break counts of the answer key, recon and the baseline side
+#    by side.
+#
+# Environment (defaults in brackets): N [100000] orders, SEED [1],
+# START [2026-11-01], DAYS [3], ANOMALY_RATE [0.02], TIMEZONE [Asia/Jakarta],
+# DATE [the day after every settlement window has closed], PAGE_SIZE [100],
+# CONCURRENCY [4], BENCH_DIR [/tmp/reconkit-bench], RECON [bin/recon, built
+# with `make build` if missing], KEEP [0: remove the run's database when
+# done; 1 keeps it], CHECK [1: exit 1 when a break count differs from the
+# answer key, beyond the baseline's known blind spot; 0 reports only].
+#
+# Needs bash, /usr/bin/time, sqlite3 3.38 or later (.import --skip, JSON
+# functions built in), curl, and jq or else python3. See bench/README.md.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+N=${N:-100000}
+SEED=${SEED:-1}
+START=${START:-2026-11-01}
+DAYS=${DAYS:-3}
+ANOMALY_RATE=${ANOMALY_RATE:-0.02}
+TIMEZONE=${TIMEZONE:-Asia/Jakarta}
+PAGE_SIZE=${PAGE_SIZE:-100}
+CONCURRENCY=${CONCURRENCY:-4}
+BENCH_DIR=${BENCH_DIR:-/tmp/reconkit-bench}
+RECON=${RECON:-$root/bin/recon}
+KEEP=${KEEP:-0}
+# The business date the run is for. By default the first day after the
+# generator's calendar, which runs 16 days past the last business day (late
+# refunds, settlement, weekends), so that every settlement window has
+# closed: recon then reports no line as pending, and its counts can be held
+# against the answer key and the baseline, which has no notion of a window.
+DATE=${DATE:-$(date -u -d "$START + $((DAYS + 16)) days" +%F)}
+
+die() { echo "e2e: $*" >&2; exit 1; }
+
+case "$BENCH_DIR" in
+"$root" | "$root"/*) die "BENCH_DIR $BENCH_DIR is inside the repository; use a directory outside it" ;;
+esac
+for tool in /usr/bin/time sqlite3 curl; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found (Debian: apt-get install time sqlite3 curl)"
+done
+if command -v jq >/dev/null 2>&1; then
+  json=jq
+elif command -v python3 >/dev/null 2>&1; then
+  json=python3
+else
+  die "need jq or python3 to read the run's JSON log"
+fi
+# sqlite3 --version prints "3.40.1 2022-12-28 ...".
+IFS=. read -r sq_major sq_minor _ <<<"$(sqlite3 --version | cut -d' ' -f1)"
+if ((sq_major < 3 || (sq_major == 3 && sq_minor < 38))); then
+  die "sqlite3 $(sqlite3 --version | cut -d' ' -f1) is older than 3.38"
+fi
+if [ ! -x "$RECON" ]; then
+  [ "$RECON" = "$root/bin/recon" ] || die "RECON=$RECON is not an executable"
+  echo "== $RECON missing: make build"
+  make -C "$root" build >/dev/null
+fi
+
+gen_flags=(--seed "$SEED" --orders "$N" --start "$START" --days "$DAYS"
+  --timezone "$TIMEZONE" --anomaly-rate "$ANOMALY_RATE")
+work=$BENCH_DIR/n$N-s$SEED
+data=$BENCH_DIR/data-n$N-s$SEED-$START-d$DAYS-a$ANOMALY_RATE-${TIMEZONE//\//_}
+run=$work/run
+mkdir -p "$BENCH_DIR" "$work"
+
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)," \
+  "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $("$RECON" version), $(sqlite3 --version | cut -d' ' -f1-2 | sed 's/^/sqlite3 /')"
+
+# 1. The night's files. Generation is not what is measured, and the
+# workbook export of a million lines takes a while, so they are kept.
+if [ ! -f "$data/.complete" ]; then
+  echo "== generate $N orders into $data"
+  rm -rf "$data"
+  "$RECON" sandbox generate "${gen_flags[@]}" --out "$data" --log-format json --quiet
+  touch "$data/.complete"
+fi
+echo "== files: $(wc -l <"$data/webhooks.jsonl") webhook deliveries ($(du -h "$data/webhooks.jsonl" | cut -f1)), $(($(wc -l <"$data/ledger.csv") - 1)) ledger lines ($(du -h "$data/ledger.csv" | cut -f1)), $(($(wc -l <"$data/expected.csv") - 1)) injected anomalies"
+
+# 2. The sandbox on a free loopback port, stopped on any exit.
+free_port() {
+  local p lo
+  # Below the ephemeral range, where outgoing connections take their local
+  # ports: such a port refuses connections yet cannot be bound.
+  read -r lo _ 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || lo=32768
+  for _ in $(seq 1 50); do
+    p=$((10000 + RANDOM % (lo - 10000)))
+    # A refused connection means nothing listens there.
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  die "no free port found"
+}
+server_pid=
+time_pid=
+cleanup() {
+  local child
+  if [ -n "$time_pid" ] && kill -0 "$time_pid" 2>/dev/null; then
+    child=""
+    read -r child _ 2>/dev/null <"/proc/$time_pid/task/$time_pid/children" || true
+    if [ -n "$child" ]; then kill "$child" 2>/dev/null || true; fi
+  fi
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ "$KEEP" != 1 ]; then
+    rm -rf "$run"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Start the sandbox and wait until it answers; another process may take
+# the port between the check and the bind, so a few ports are tried.
+for attempt in 1 2 3 4 5; do
+  port=$(free_port)
+  base=http://127.0.0.1:$port
+  echo "== sandbox serve on $base"
+  "$RECON" sandbox serve --addr "127.0.0.1:$port" "${gen_flags[@]}" --log-format json --quiet \
+    2>"$work/sandbox.log" &
+  server_pid=$!
+  up=0
+  # The server generates its world before it listens: about 4 s at 1M.
+  for _ in $(seq 1 600); do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      break
+    fi
+    if curl -s -o /dev/null --max-time 2 "$base/"; then
+      up=1
+      break
+    fi
+    sleep 0.5
+  done
+  if [ "$up" = 1 ]; then
+    break
+  fi
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+  if ! grep -q 'address already in use' "$work/sandbox.log" || [ "$attempt" = 5 ]; then
+    cat "$work/sandbox.log" >&2
+    die "the sandbox did not answer on $base"
+  fi
+done
+
+# The config: the sandbox's default credentials, no rate limit (0 is
+# unlimited), the generated files as the night's inputs. Only the CSV
+# ledger: ledger.xlsx holds the same rows.
+rm -rf "$run"
+mkdir -p "$run"
+cat >"$run/recon.yaml" <<EOF
+timezone: $TIMEZONE
+database: $run/recon.db
+report_dir: $run/reports
+xepeng:
+  base_url: $base
+  client_id: sandbox-client
+  client_secret: sandbox-secret
+  page_size: $PAGE_SIZE
+oxpay:
+  base_url: $base/oxpay
+  api_key: ak-sandbox
+  sign_key: sandbox-sign-key
+  confirm: unconfirmed
+http:
+  concurrency: $CONCURRENCY
+  rate_limit: 0
+inputs:
+  webhooks: ["$data/webhooks.jsonl"]
+  ledger: ["$data/ledger.csv"]
+EOF
+
+echo "== recon run --date $DATE --oxpay-confirm unconfirmed (empty database)"
+# While the run goes, its CPU time and resident set are read from /proc
+# four times a second and cut at each "phase done" line of the log: CPU
+# seconds per phase are steadier than wall clock on a shared machine, and
+# the largest resident set seen in a phase is that phase's own, where the
+# log's peak_rss_mib is the high-water mark since the process started.
+# Writes "PHASE_INDEX CUMULATIVE_CPU_TICKS MAX_RSS_KIB" lines: CPU time is
+# that of the last sample before the phase's line, up to a quarter second
+# early, so phases shorter than a second or two are rough.
+sample() {
+  local tpid=$1 log=$2 out=$3 rpid="" stat rss=0 maxrss=0 ticks=0 done_n=0 n l k v tick
+  local -a f lines
+  exec {tick}<> <(:)
+  while kill -0 "$tpid" 2>/dev/null; do
+    # First the log: a phase logged since the last sample is cut there,
+    # so a phase's figures come only from samples taken before it ended.
+    mapfile -t lines <"$log"
+    n=0
+    for l in "${lines[@]}"; do
+      if [[ $l == *'"msg":"phase done"'* ]]; then n=$((n + 1)); fi
+    done
+    while ((done_n < n)); do
+      echo "$done_n $ticks $maxrss"
+      done_n=$((done_n + 1))
+      maxrss=$rss
+    done
+    if [ -z "$rpid" ]; then
+      # The file ends without a newline, so read fails even as it reads.
+      read -r rpid _ 2>/dev/null <"/proc/$tpid/task/$tpid/children" || true
+    fi
+    if [ -n "$rpid" ] && read -r stat 2>/dev/null <"/proc/$rpid/stat"; then
+      # After "pid (comm) ": state is field 0, utime 11, stime 12.
+      read -ra f <<<"${stat##*) }"
+      ticks=$((f[11] + f[12]))
+      while read -r k v _; do
+        if [ "$k" = VmRSS: ]; then rss=$v; fi
+      done 2>/dev/null <"/proc/$rpid/status" || true
+      if ((rss > maxrss)); then maxrss=$rss; fi
+    fi
+    read -r -t 0.25 -u "$tick" _ || true
+  done >"$out"
+  # What was seen after the last cut belongs to the phases still unlogged.
+  echo "end $ticks $maxrss" >>"$out"
+  exec {tick}<&-
+}
+
+rc=0
+: >"$run/log.jsonl"
+/usr/bin/time -v -o "$run/time.txt" "$RECON" run --config "$run/recon.yaml" --date "$DATE" \
+  --oxpay-confirm unconfirmed --log-format json >"$run/summary.txt" 2>"$run/log.jsonl" &
+time_pid=$!
+sample "$time_pid" "$run/log.jsonl" "$run/samples.txt" &
+sampler_pid=$!
+wait "$time_pid" || rc=$?
+wait "$sampler_pid" || true
+if [ "$rc" != 0 ]; then
+  tail -20 "$run/log.jsonl" >&2
+  die "recon run exited $rc"
+fi
+kill "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+server_pid=
+
+# time -v's figures: wall clock as [h:]m:ss.ss, peak RSS in KiB.
+wall_seconds() {
+  awk -F': ' '/Elapsed \(wall clock\)/ {
+    n = split($2, p, ":"); s = 0
+    for (i = 1; i <= n; i++) s = s * 60 + p[i]
+    printf "%.2f", s }' "$1"
+}
+peak_mib() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$1"; }
+# CPU seconds (user + system): steadier than wall clock on a shared machine.
+cpu_seconds() { awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$1"; }
+
+# One TSV line per phase: phase, seconds, rows, what the rows are, peak RSS.
+phases() {
+  if [ "$json" = jq ]; then
+    jq -r 'select(.msg == "phase done")
+      | [.phase, .seconds,
+         (if .phase == "fetch xepeng" then .orders, "orders"
+          elif .phase == "fetch oxpay" then .asked, "ids"
+          elif (.phase | startswith("ingest")) then .rows, "lines"
+          elif .phase == "match" then .results, "results"
+          else "", "" end),
+         .peak_rss_mib] | @tsv' "$1"
+  else
+    python3 - "$1" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    if r.get("msg") != "phase done":
+        continue
+    p = r["phase"]
+    rows, what = {"fetch xepeng": (r.get("orders"), "orders"), "fetch oxpay": (r.get("asked"), "ids"),
+                  "match": (r.get("results"), "results")}.get(p, (r.get("rows"), "lines") if p.startswith("ingest") else ("", ""))
+    print("\t".join(str(x) for x in (p, r["seconds"], rows, what, r["peak_rss_mib"])))
+PY
+  fi
+}
+
+phases "$run/log.jsonl" >"$run/phases.tsv"
+recon_wall=$(wall_seconds "$run/time.txt")
+recon_peak=$(peak_mib "$run/time.txt")
+recon_cpu=$(cpu_seconds "$run/time.txt")
+ticks=$(getconf CLK_TCK)
+
+# phases.tsv plus each phase's CPU seconds and sampled RSS: phase, seconds,
+# rows, what, log peak MiB, CPU s, sampled max RSS MiB. A phase the sampler
+# saw no cut for (the last, when the process exited first) gets the rest of
+# the whole run's CPU time.
+awk -F'\t' -v OFS='\t' -v hz="$ticks" -v total="$recon_cpu" '
+  FILENAME == ARGV[1] {
+    split($0, a, " ")
+    if (a[1] == "end") { end_rss = a[3] } else { cum[a[1]] = a[2]; rss[a[1]] = a[3] }
+    next
+  }
+  {
+    i = FNR - 1
+    if (i in cum) { c = cum[i] / hz; r = sprintf("%.0f", rss[i] / 1024) }
+    else { c = total; r = (end_rss > 0 ? sprintf("%.0f", end_rss / 1024) : "-") }
+    cpu = c - prev; prev = c
+    print $1, $2, $3, $4, $5, sprintf("%.2f", cpu < 0 ? 0 : cpu), r
+  }' "$run/samples.txt" "$run/phases.tsv" >"$run/phases-cpu.tsv"
+
+echo
+echo "recon run, N=$N orders"
+awk -F'\t' '
+  BEGIN {
+    printf "  %-16s %8s %8s %9s %-8s %9s %9s %9s\n", "phase", "wall s", "CPU s", "rows", "", "rows/s", "RSS MiB", "peak MiB"
+  }
+  {
+    rate = ($3 != "" && $2 > 0) ? sprintf("%9.0f", $3 / $2) : sprintf("%9s", "-")
+    printf "  %-16s %8.2f %8.2f %9s %-8s %s %9s %9s\n", $1, $2, $6, $3, $4, rate, $7, $5
+    if ($1 ~ /^ingest/ || $1 == "match") { im += $2; imc += $6 }
+    if ($1 == "report") { rep = $2; repc = $6 }
+    if ($1 ~ /^fetch/) { fe += $2; fec += $6 }
+  }
+  END {
+    printf "  %-16s %8.2f %8.2f\n", "fetch (both)", fe, fec
+    printf "  %-16s %8.2f %8.2f\n", "ingest+match", im, imc
+    printf "  %-16s %8.2f %8.2f\n", "offline", im + rep, imc + repc
+  }' "$run/phases-cpu.tsv"
+echo "  whole run: $recon_wall s wall, $recon_cpu s CPU, $recon_peak MiB peak RSS (/usr/bin/time -v)"
+echo "  (RSS MiB: the largest resident set sampled during the phase; peak MiB: the log's high-water"
+echo "  mark since the start; CPU s: sampled from /proc at the phase's end, +-0.25 s; the sandbox's"
+echo "  CPU is not counted)"
+sed 's/^/  | /' "$run/summary.txt" | grep -v 'wrote' || true
+
+# 4. The baseline, on the same files and the orders and transactions recon
+# fetched (its database, read only). Not timed: making the links.
+bl=$work/baseline
+rm -rf "$bl"
+mkdir -p "$bl"
+ln -s "$data/ledger.csv" "$bl/ledger.csv"
+ln -s "$data/webhooks.jsonl" "$bl/webhooks.jsonl"
+ln -s "$run/recon.db" "$bl/recon.db"
+echo
+echo "== baseline: sqlite3 < bench/baseline.sql"
+(cd "$bl" && /usr/bin/time -v -o "$bl/time.txt" sqlite3 <"$root/bench/baseline.sql" >"$bl/out.txt") ||
+  { cat "$bl/out.txt" "$bl/time.txt" >&2; die "baseline failed"; }
+base_wall=$(wall_seconds "$bl/time.txt")
+base_peak=$(peak_mib "$bl/time.txt")
+base_cpu=$(cpu_seconds "$bl/time.txt")
+awk '/^step / { printf "  %-24s %9.2f s\n", $2, $3 }' "$bl/out.txt"
+echo "  whole baseline: $base_wall s wall, $base_cpu s CPU, $base_peak MiB peak RSS (/usr/bin/time -v)"
+
+echo
+awk -F'\t' -v bw="$base_wall" -v bc="$base_cpu" -v bp="$base_peak" -v rp="$recon_peak" '
+  $1 ~ /^ingest/ || $1 == "match" { im += $2; imc += $6; if ($7 > imr) imr = $7; if ($5 > imp) imp = $5 }
+  $1 == "report" { rep = $2; repc = $6; if ($7 > rr) rr = $7 }
+  END {
+    off = (rr > imr ? rr : imr)
+    printf "recon/baseline   %-22s %-22s %-22s\n", "wall clock", "CPU time", "peak RSS"
+    printf "  ingest+match   %-22s %-22s %-22s\n",
+      sprintf("%.2f (%.1f/%.1f s)", im / bw, im, bw), sprintf("%.2f (%.1f/%.1f s)", imc / bc, imc, bc),
+      sprintf("%.2f (%d/%d MiB)", imr / bp, imr, bp)
+    printf "  offline        %-22s %-22s %-22s\n",
+      sprintf("%.2f (%.1f/%.1f s)", (im + rep) / bw, im + rep, bw), sprintf("%.2f (%.1f/%.1f s)", (imc + repc) / bc, imc + repc, bc),
+      sprintf("%.2f (%d/%d MiB)", off / bp, off, bp)
+    printf "  (peak RSS of ingest+match: sampled; the log high-water mark by the end of the match, fetch included: %d MiB;\n", imp
+    printf "  whole run %d MiB)\n", rp
+  }' "$run/phases-cpu.tsv"
+
+# 5. The counts side by side.
+exceptions=$run/reports/exceptions-$DATE.json
+if [ "$json" = jq ]; then
+  jq -r 'group_by(.category)[] | "\(.[0].category) \(length)"' "$exceptions" >"$run/recon-counts.txt"
+else
+  python3 -c 'import json, sys, collections
+c = collections.Counter(e["category"] for e in json.load(open(sys.argv[1])))
+for k, v in sorted(c.items()): print(k, v)' "$exceptions" >"$run/recon-counts.txt"
+fi
+tail -n +2 "$data/expected.csv" | cut -d, -f1 | sort | uniq -c | awk '{print $2, $1}' >"$run/expected-counts.txt"
+awk '/^count / { print $2, $3 }' "$bl/out.txt" >"$run/baseline-counts.txt"
+echo
+echo "breaks by category"
+counts_ok=0
+awk '
+  FILENAME ~ /expected/ { key[$1] = $2; seen[$1] = 1; next }
+  FILENAME ~ /recon-counts/ { rec[$1] = $2; seen[$1] = 1; next }
+  { base[$1] = $2; seen[$1] = 1 }
+  END {
+    printf "  %-28s %12s %8s %8s\n", "category", "answer key", "recon", "baseline"
+    n = 0
+    for (c in seen) names[++n] = c
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && names[j-1] > names[j]; j--) { t = names[j]; names[j] = names[j-1]; names[j-1] = t }
+    bad = 0
+    for (i = 1; i <= n; i++) {
+      c = names[i]
+      if (key[c] + rec[c] + base[c] == 0) continue
+      note = ""
+      if (rec[c] != key[c]) { note = note " recon differs from the answer key"; bad = 1 }
+      # The baseline cannot check HMAC signatures: it sees only the
+      # unsigned half of the bad ones.
+      if (base[c] != key[c] && !(c == "WEBHOOK_BAD_SIGNATURE" && base[c] <= key[c])) { note = note " baseline differs"; bad = 1 }
+      printf "  %-28s %12d %8d %8d%s\n", c, key[c], rec[c], base[c], (note == "" ? "" : "  <-" note)
+    }
+    exit bad
+  }' "$run/expected-counts.txt" "$run/recon-counts.txt" "$run/baseline-counts.txt" || counts_ok=$?
+echo
+echo "work dir: $work (files in $data)"
+# A benchmark whose answers are wrong measures nothing: unless CHECK=0,
+# counts that differ from the answer key (beyond the baseline's signature
+# blind spot) fail the script.
+if [ "$counts_ok" != 0 ] && [ "${CHECK:-1}" != 0 ]; then
+  die "break counts differ from the answer key (CHECK=0 to report only)"
+fi
