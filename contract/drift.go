@@ -43,11 +43,15 @@ const maxWalkDepth = 64
 // together with undocumented fields that appeared are reported once, as
 // envelope_changed, instead of field by field.
 func WalkDrift(schema *base.SchemaProxy, doc any, version float32) []Drift {
-	if schema == nil || schema.Schema() == nil {
+	if schema == nil {
 		return nil
 	}
-	w := &walker{version: version}
-	w.walk(fold(schema.Schema(), version), proxyLine(schema), doc, "", 0)
+	root := cachedView(schema, version)
+	if root.view.schema == nil {
+		return nil
+	}
+	w := &walker{version: version, path: make([]step, 0, 8)}
+	w.walk(root.view, root.line, doc, 0)
 	return dedupe(w.out)
 }
 
@@ -58,6 +62,31 @@ type walker struct {
 	// extra field counts on its own there, so envelope folding must not
 	// make a bad branch look good.
 	probe bool
+	// path is where the value being walked sits: a stack of keys and
+	// list indices, joined into a JSON pointer only when a drift is
+	// reported there. Most values have none, and building every field's
+	// pointer up front was a good part of a walk.
+	path []step
+}
+
+// step is one key or list index of a path.
+type step struct {
+	key     string
+	index   int // when isIndex
+	isIndex bool
+}
+
+// pointer is the JSON pointer of the current path.
+func (w *walker) pointer() string {
+	ptr := ""
+	for _, s := range w.path {
+		if s.isIndex {
+			ptr = indexPointer(ptr, s.index)
+		} else {
+			ptr = childPointer(ptr, s.key)
+		}
+	}
+	return ptr
 }
 
 func (w *walker) add(check, ptr string, line int, format string, args ...any) {
@@ -66,7 +95,7 @@ func (w *walker) add(check, ptr string, line int, format string, args ...any) {
 
 // walk checks x against v. line is where the value's schema is used
 // (its property key), for type, enum, format and null findings.
-func (w *walker) walk(v *view, line int, x any, ptr string, depth int) {
+func (w *walker) walk(v *view, line int, x any, depth int) {
 	if depth > maxWalkDepth {
 		return
 	}
@@ -74,46 +103,56 @@ func (w *walker) walk(v *view, line int, x any, ptr string, depth int) {
 		line = v.line
 	}
 	if len(v.alts) > 0 {
-		w.walk(w.choose(v, x, ptr, depth), line, x, ptr, depth)
+		w.walk(w.choose(v, x, depth), line, x, depth)
 		return
 	}
 	if x == nil {
 		if !v.nullable && len(v.types) > 0 && !slices.Contains(v.types, "null") {
-			w.add(CheckNullabilityChanged, ptr, line, "null where the schema allows only %s", strings.Join(v.types, " or "))
+			w.add(CheckNullabilityChanged, w.pointer(), line, "null where the schema allows only %s", strings.Join(v.types, " or "))
 		}
 		return
 	}
 	got := jsonType(x)
 	if !v.allows(got) {
-		w.add(CheckTypeChanged, ptr, line, "type changed: the schema says %s, the response has %s %s", strings.Join(v.types, " or "), got, excerptValue(x))
+		w.add(CheckTypeChanged, w.pointer(), line, "type changed: the schema says %s, the response has %s %s", strings.Join(v.types, " or "), got, excerptValue(x))
 		return
 	}
 	if v.hasEnum && got != "object" && got != "array" {
 		if !slices.ContainsFunc(v.enum, func(e any) bool { return sameValue(x, e) }) {
-			w.add(CheckUnknownEnumValue, ptr, line, "value %s is not one of the documented values %s", excerptValue(x), enumList(v.enum))
+			w.add(CheckUnknownEnumValue, w.pointer(), line, "value %s is not one of the documented values %s", excerptValue(x), enumList(v.enum))
 		}
 	}
 	if v.format != "" {
 		if msg := formatProblem(v.format, x); msg != "" {
-			w.add(CheckFormatViolation, ptr, line, "%s", msg)
+			w.add(CheckFormatViolation, w.pointer(), line, "%s", msg)
 		}
 	}
 	switch t := x.(type) {
 	case map[string]any:
-		w.object(v, t, ptr, depth)
+		w.object(v, t, depth)
 	case []any:
 		if v.items == nil {
 			return
 		}
-		iv := fold(v.items.Schema(), w.version)
-		il := proxyLine(v.items)
+		iv := cachedView(v.items, w.version)
 		for i, el := range t {
-			w.walk(iv, il, el, indexPointer(ptr, i), depth+1)
+			w.path = append(w.path, step{index: i, isIndex: true})
+			w.walk(iv.view, iv.line, el, depth+1)
+			w.path = w.path[:len(w.path)-1]
 		}
 	}
 }
 
-func (w *walker) object(v *view, obj map[string]any, ptr string, depth int) {
+// walkField checks the value of field key against the schema sp points
+// to.
+func (w *walker) walkField(sp *base.SchemaProxy, key string, x any, depth int) {
+	u := cachedView(sp, w.version)
+	w.path = append(w.path, step{key: key})
+	w.walk(u.view, u.line, x, depth)
+	w.path = w.path[:len(w.path)-1]
+}
+
+func (w *walker) object(v *view, obj map[string]any, depth int) {
 	var missing, extra []string
 	for _, name := range v.required {
 		if _, ok := obj[name]; ok {
@@ -130,28 +169,31 @@ func (w *walker) object(v *view, obj map[string]any, ptr string, depth int) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		child := childPointer(ptr, k)
 		if p := v.prop(k); p != nil {
-			w.walk(fold(p.Schema(), w.version), proxyLine(p), obj[k], child, depth+1)
+			w.walkField(p, k, obj[k], depth+1)
 			continue
 		}
 		if pp := v.patternFor(k); pp != nil {
-			w.walk(fold(pp.Schema(), w.version), proxyLine(pp), obj[k], child, depth+1)
+			w.walkField(pp, k, obj[k], depth+1)
 			continue
 		}
 		if !v.hasProps && v.addl != nil {
 			// A map: its keys are data, not field names.
-			w.walk(fold(v.addl.Schema(), w.version), proxyLine(v.addl), obj[k], child, depth+1)
+			w.walkField(v.addl, k, obj[k], depth+1)
 			continue
 		}
 		if v.hasProps || v.addlFalse {
 			extra = append(extra, k)
 		}
 	}
-	if ptr == "" && !w.probe && len(missing) > 0 && len(extra) > 0 {
+	if len(w.path) == 0 && !w.probe && len(missing) > 0 && len(extra) > 0 {
 		w.add(CheckEnvelopeChanged, "", v.line, "the envelope changed: documented {%s}, the response has {%s} (%s missing, %s undocumented)",
 			strings.Join(envelopeKeys(v), ", "), strings.Join(keys, ", "), strings.Join(missing, ", "), strings.Join(extra, ", "))
 		return
+	}
+	var ptr string
+	if len(missing) > 0 || len(extra) > 0 {
+		ptr = w.pointer()
 	}
 	for _, name := range missing {
 		line := v.reqLine[name]
@@ -177,8 +219,7 @@ func envelopeKeys(v *view) []string {
 // key. Patterns that do not compile in Go's syntax are skipped.
 func (v *view) patternFor(key string) *base.SchemaProxy {
 	for _, p := range v.patterns {
-		re, err := regexp.Compile(p.pattern)
-		if err == nil && re.MatchString(key) {
+		if p.re != nil && p.re.MatchString(key) {
 			return p.proxy
 		}
 	}
@@ -188,13 +229,15 @@ func (v *view) patternFor(key string) *base.SchemaProxy {
 // choose picks, for the first oneOf/anyOf list of v, the alternative the
 // data fits best (fewest drifts, the first on a tie), and returns v with
 // it folded in.
-func (w *walker) choose(v *view, x any, ptr string, depth int) *view {
+func (w *walker) choose(v *view, x any, depth int) *view {
 	var best *view
 	bestN := math.MaxInt
-	for _, alt := range v.alts[0] {
-		cand := v.with(0, alt, w.version)
-		probe := &walker{version: w.version, probe: true}
-		probe.walk(cand, cand.line, x, ptr, depth)
+	for _, cand := range v.candidates() {
+		// The probe starts where w is. Sharing w's path array is safe:
+		// w waits, and uses nothing past its own length, while the probe
+		// pushes and pops above it.
+		probe := &walker{version: w.version, probe: true, path: w.path}
+		probe.walk(cand, cand.line, x, depth)
 		if n := len(probe.out); n < bestN {
 			best, bestN = cand, n
 		}

@@ -3,7 +3,11 @@ package contract
 import (
 	"encoding/json"
 	"math/big"
+	"regexp"
 	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 )
@@ -31,6 +35,14 @@ type view struct {
 	line      int
 	schema    *base.Schema // the outermost schema, for examples and bounds
 	writeOnly bool
+	version   float32   // the OpenAPI version it was folded for
+	cands     *altViews // the alternatives of alts[0], built once; nil without alts
+}
+
+// altViews holds a view's candidates for its first oneOf/anyOf list.
+type altViews struct {
+	once  sync.Once
+	views []*view
 }
 
 type namedProp struct {
@@ -40,6 +52,7 @@ type namedProp struct {
 
 type patternProp struct {
 	pattern string
+	re      *regexp.Regexp // nil when the pattern is not Go syntax
 	proxy   *base.SchemaProxy
 }
 
@@ -75,9 +88,59 @@ func proxyLine(sp *base.SchemaProxy) int {
 
 // fold builds the view of s. version 3.0 honours nullable.
 func fold(s *base.Schema, version float32) *view {
-	v := &view{reqLine: map[string]int{}, schema: s, line: schemaLine(s)}
+	v := &view{reqLine: map[string]int{}, schema: s, line: schemaLine(s), version: version}
 	v.add(s, version, 0)
+	if len(v.alts) > 0 {
+		v.cands = &altViews{}
+	}
 	return v
+}
+
+// The drift walker needs the view of every schema it passes, on every
+// call, and a view depends only on its schema and the OpenAPI version:
+// folding it again each time (enum values YAML-decoded anew) was most of
+// a walk. So the walker's views are folded once per schema and shared by
+// every walk, concurrent ones included. A shared view is never changed:
+// with copies before it adds, and candidates are built under a sync.Once.
+type viewKey struct {
+	proxy   *base.SchemaProxy
+	version float32
+}
+
+// usedView is a cached view with the spec line where its schema is used.
+type usedView struct {
+	view *view
+	line int
+}
+
+// maxCachedViews bounds the cache (walking every response of Stripe's
+// 3 MB spec takes under 3,000 views). A process that loads spec after
+// spec (a test binary, a fuzzer) would otherwise keep every one alive
+// through it; past the bound the cache starts over. Views already handed
+// out stay valid, as nothing changes them.
+const maxCachedViews = 1 << 14
+
+var (
+	viewCache   sync.Map // viewKey → *usedView
+	cachedViews atomic.Int64
+)
+
+// cachedView returns the view of the schema sp points to, and proxyLine
+// of sp, folding it on first use. Callers must not change the view.
+func cachedView(sp *base.SchemaProxy, version float32) *usedView {
+	k := viewKey{sp, version}
+	if u, ok := viewCache.Load(k); ok {
+		return u.(*usedView)
+	}
+	u := &usedView{view: fold(sp.Schema(), version), line: proxyLine(sp)}
+	if got, loaded := viewCache.LoadOrStore(k, u); loaded {
+		return got.(*usedView)
+	}
+	if cachedViews.Add(1) > maxCachedViews {
+		viewCache.Clear()
+		cachedViews.Store(0)
+	}
+	return u
 }
 
 func (v *view) add(s *base.Schema, version float32, depth int) {
@@ -124,7 +187,11 @@ func (v *view) add(s *base.Schema, version float32, depth int) {
 	}
 	if s.PatternProperties != nil {
 		for pat, p := range s.PatternProperties.FromOldest() {
-			v.patterns = append(v.patterns, patternProp{pat, p})
+			re, err := regexp.Compile(pat)
+			if err != nil {
+				re = nil // skipped when matching, as JSON Schema's regex dialect is not Go's
+			}
+			v.patterns = append(v.patterns, patternProp{pat, re, p})
 		}
 	}
 	if ap := s.AdditionalProperties; ap != nil {
@@ -174,9 +241,16 @@ func (v *view) add(s *base.Schema, version float32, depth int) {
 }
 
 // with returns a copy of v with alternative alt folded in and the
-// alternative list it came from removed.
+// alternative list it came from removed. v is left as it was: it may be
+// shared (cachedView).
 func (v *view) with(altList int, alt *base.SchemaProxy, version float32) *view {
 	c := *v
+	c.version = version
+	c.cands = nil
+	// add only appends to these; clipped, an append cannot write into
+	// v's arrays.
+	c.types = slices.Clip(v.types)
+	c.enum = slices.Clip(v.enum)
 	c.props = slices.Clone(v.props)
 	c.required = slices.Clone(v.required)
 	c.reqLine = make(map[string]int, len(v.reqLine))
@@ -189,7 +263,28 @@ func (v *view) with(altList int, alt *base.SchemaProxy, version float32) *view {
 	if s := alt.Schema(); s != nil && v.line == 0 {
 		c.line = schemaLine(s)
 	}
+	if len(c.alts) > 0 {
+		c.cands = &altViews{}
+	}
 	return &c
+}
+
+// candidates returns v with each alternative of its first oneOf/anyOf
+// list folded in, in list order. They are built once per view, so that a
+// cached view's walks do not fold its alternatives again.
+func (v *view) candidates() []*view {
+	build := func() []*view {
+		out := make([]*view, len(v.alts[0]))
+		for i, alt := range v.alts[0] {
+			out[i] = v.with(0, alt, v.version)
+		}
+		return out
+	}
+	if v.cands == nil {
+		return build()
+	}
+	v.cands.once.Do(func() { v.cands.views = build() })
+	return v.cands.views
 }
 
 // prop returns the declared property called name.
@@ -244,12 +339,26 @@ func jsonType(x any) string {
 }
 
 func isIntegral(n json.Number) bool {
+	// Most numbers are plain integers; only the others need big.Float
+	// (5.0, 1e3, past int64).
+	if _, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		return true
+	}
 	f, ok := new(big.Float).SetString(n.String())
 	return ok && f.IsInt()
 }
 
 // sameValue compares a decoded JSON value with a YAML-decoded enum value.
 func sameValue(data, enum any) bool {
+	// The common case, an integer against a YAML integer, without
+	// big.Float; anything else (5.0, 1e3, big numbers) takes the long way.
+	if d, ok := data.(json.Number); ok {
+		if e, ok := enum.(int); ok {
+			if i, err := strconv.ParseInt(string(d), 10, 64); err == nil {
+				return i == int64(e)
+			}
+		}
+	}
 	dn, dNum := numberOf(data)
 	en, eNum := numberOf(enum)
 	if dNum || eNum {

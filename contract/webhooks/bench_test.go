@@ -80,10 +80,13 @@ func heapAlloc() uint64 {
 // -bench.lines and a tenth of it, and reports lines/s, CPU per line, the
 // peak live heap (as the last GC found it) and peak HeapAlloc (garbage
 // included, so it follows GC pacing more than the work) seen while
-// reading, and the heap the Checker still holds after (its tallies). The
-// live and retained figures stay flat from the smaller size to the
-// larger: memory is bounded by the distinct findings, not by the log. The full-size figures in docs/contract-diff-lint.md come from
-// -bench.lines=200000.
+// reading, and the heap still held after (the Checker's tallies, and
+// the drift walker's views of the spec, which package contract caches).
+// The live and retained figures stay flat from the smaller size to the
+// larger: memory is bounded by the distinct findings, not by the log. The
+// full-size figures in docs/contract-diff-lint.md come from
+// -bench.lines=200000. Lines are checked on GOMAXPROCS goroutines; -cpu 1
+// measures one.
 func BenchmarkWebhooks(b *testing.B) {
 	logs := []struct {
 		name string

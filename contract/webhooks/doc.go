@@ -9,7 +9,9 @@
 // drift and, with a sign key, its signature verified. Only counts leave a
 // line: per kind, and per (kind, check, field) the number of deliveries
 // and the first line, so memory is bounded by the number of distinct
-// findings, never by the size of the log. The Report writes itself as
+// findings, never by the size of the log. Lines are checked in batches
+// on GOMAXPROCS goroutines and tallied in line order, so the report is
+// the one a line-by-line reading gives. The Report writes itself as
 // text, JSON, Markdown, JUnit XML or SARIF 2.1.0. The package never reads
 // flags or the environment and never prints on its own.
 package webhooks

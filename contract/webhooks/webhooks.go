@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/reconkit/reconkit/contract"
-	"github.com/reconkit/reconkit/sign"
 )
 
 // Defaults for the Options fields left zero.
@@ -45,13 +44,15 @@ type Options struct {
 
 // Checker checks webhook logs against a spec's webhook schemas and
 // tallies what it finds across every log it reads. It is not safe for
-// concurrent use.
+// concurrent use; ReadLog itself spreads a log's lines over GOMAXPROCS
+// goroutines.
 type Checker struct {
-	spec     string
-	kinds    []*Kind
-	version  float32
-	opts     Options
-	verifier *sign.OxPayVerifier
+	spec    string
+	kinds   []*Kind
+	version float32
+	opts    Options
+	lc      *lineChecker // for lines checked on the caller's goroutine
+	workers int          // goroutines checking lines; 0 means GOMAXPROCS
 
 	files      []*FileStat
 	deliveries []int64 // per kind
@@ -59,8 +60,6 @@ type Checker struct {
 	dropped    int64
 	sig        Signatures
 	inputErrs  InputErrors
-	order      []int // scratch for classify
-	agree      []int
 }
 
 type driftKey struct {
@@ -105,13 +104,9 @@ func New(spec *contract.Spec, opts Options) (*Checker, error) {
 		opts:       opts,
 		deliveries: make([]int64, len(kinds)),
 		drift:      map[driftKey]*tally{},
-		order:      make([]int, len(kinds)),
-		agree:      make([]int, len(kinds)),
 	}
-	if opts.SignKey != "" {
-		c.verifier = sign.NewOxPayVerifier(opts.SignKey)
-		c.sig.Checked = true
-	}
+	c.lc = c.newLineChecker()
+	c.sig.Checked = opts.SignKey != ""
 	return c, nil
 }
 
@@ -126,6 +121,10 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // goes on; a read that fails part way (a truncated gzip file) is an input
 // error too, and the lines before it still count. Only ctx ending stops
 // it with an error.
+//
+// Lines are read here and checked in batches on GOMAXPROCS goroutines;
+// what they come to is tallied in line order, so the report is the same
+// as checking them one by one.
 func (c *Checker) ReadLog(ctx context.Context, name string, r io.Reader) error {
 	fs := &FileStat{Name: name}
 	c.files = append(c.files, fs)
@@ -141,110 +140,96 @@ func (c *Checker) ReadLog(ctx context.Context, name string, r io.Reader) error {
 		fs.Gzip = true
 		src = bufio.NewReaderSize(gz, 64<<10)
 	}
-	lr := &lineReader{r: src, max: c.opts.MaxLineBytes}
+	p := c.newPipeline(fs)
+	lines, err := c.readLines(ctx, name, &lineReader{r: src, max: c.opts.MaxLineBytes}, p)
+	p.close()
+	fs.Lines = lines
+	return err
+}
+
+// readLines sends every line of lr to p in batches and returns the
+// number of lines read.
+func (c *Checker) readLines(ctx context.Context, name string, lr *lineReader, p *pipeline) (int, error) {
+	b := p.batch()
+	defer func() { p.send(b) }()
 	for no := 1; ; no++ {
 		if no%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("webhook log %s: %w", name, err)
+				return no - 1, fmt.Errorf("webhook log %s: %w", name, err)
 			}
 		}
 		line, size, tooLong, err := lr.next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return no - 1, nil
 		}
 		if err != nil {
-			c.inputError(fs, no, fmt.Sprintf("the log could not be read past line %d: %v", no-1, err))
-			return nil
+			b.add(no, nil, fmt.Sprintf("the log could not be read past line %d: %v", no-1, err))
+			return no - 1, nil
 		}
-		fs.Lines = no
 		if tooLong {
-			c.inputError(fs, no, fmt.Sprintf("line is %d bytes, longer than the limit of %d", size, c.opts.MaxLineBytes))
-			continue
+			b.add(no, nil, fmt.Sprintf("line is %d bytes, longer than the limit of %d", size, c.opts.MaxLineBytes))
+		} else {
+			b.add(no, line, "")
 		}
-		c.line(fs, no, line)
+		if b.full() {
+			p.send(b)
+			b = p.batch()
+		}
 	}
 }
 
-// line checks one log line (without its line end).
+// line checks one log line (without its line end) on the caller's
+// goroutine and tallies it, as the pipeline does a batch's lines.
 func (c *Checker) line(fs *FileStat, no int, line []byte) {
-	if blank(line) {
-		return // editors and log rotation leave these; ingest skips them too
-	}
-	rec, reason := parseLine(line)
-	if reason != "" {
-		c.inputError(fs, no, reason)
+	o := outcome{no: no}
+	c.lc.check(&o, line)
+	c.apply(fs, &o)
+}
+
+// classify picks the kind the payload fits best and returns its drift
+// (lineChecker.classify).
+func (c *Checker) classify(doc map[string]any) (int, []contract.Drift) {
+	return c.lc.classify(doc)
+}
+
+// apply tallies what one line came to. Lines must come in log order: the
+// first line of a finding, the input errors kept and which findings the
+// cap admits all depend on it.
+func (c *Checker) apply(fs *FileStat, o *outcome) {
+	switch {
+	case o.reason != "":
+		c.inputError(fs, o.no, o.reason)
+		return
+	case o.blank:
 		return
 	}
 	fs.Deliveries++
-	switch {
-	case !rec.signed:
+	switch o.sig {
+	case sigUnsigned:
 		c.sig.Unsigned++
 		if c.sig.FirstUnsigned == nil {
-			c.sig.FirstUnsigned = &Location{File: fs.Name, Line: no}
+			c.sig.FirstUnsigned = &Location{File: fs.Name, Line: o.no}
 		}
-	case c.verifier == nil:
+	case sigUnchecked:
 		c.sig.Signed++
-	default:
+	case sigRaw:
 		c.sig.Signed++
-		switch c.verifier.Verify(rec.payload, rec.signature) {
-		case sign.MatchRaw:
-			c.sig.Raw++
-		case sign.MatchCompact:
-			c.sig.Compact++
-		default:
-			c.sig.Invalid++
-			if c.sig.FirstInvalid == nil {
-				c.sig.FirstInvalid = &Location{File: fs.Name, Line: no}
-			}
+		c.sig.Raw++
+	case sigCompact:
+		c.sig.Signed++
+		c.sig.Compact++
+	case sigInvalid:
+		c.sig.Signed++
+		c.sig.Invalid++
+		if c.sig.FirstInvalid == nil {
+			c.sig.FirstInvalid = &Location{File: fs.Name, Line: o.no}
 		}
 	}
-	k, drifts := c.classify(rec.doc)
-	c.deliveries[k]++
-	at := Location{File: fs.Name, Line: no}
-	for _, d := range drifts {
-		c.record(k, d, at)
+	c.deliveries[o.kind]++
+	at := Location{File: fs.Name, Line: o.no}
+	for _, d := range o.drifts {
+		c.record(o.kind, d, at)
 	}
-}
-
-// classify picks the kind the payload fits best and returns its drift.
-// Best means, in order: the fewest drifts; then the fewest undocumented
-// fields (a refund that lost refund_amount has one drift against the
-// refund schema, a missing field, and one against the payment schema,
-// the undocumented oxpay_original_txn_id: it is still a refund); then the
-// most enum values agreeing with the kind's examples (what sets a void
-// apart from a payment, as their schemas are the same); then document
-// order. The shape rules of package ingest are not used: the spec alone
-// decides. Kinds are tried in agreement order, so a delivery without
-// drift costs one walk: the first kind it fits without drift wins.
-func (c *Checker) classify(doc map[string]any) (int, []contract.Drift) {
-	for i, k := range c.kinds {
-		c.agree[i] = k.agreement(doc)
-		c.order[i] = i
-	}
-	// Insertion sort: a handful of kinds, stable, no allocation.
-	for i := 1; i < len(c.order); i++ {
-		for j := i; j > 0 && c.agree[c.order[j]] > c.agree[c.order[j-1]]; j-- {
-			c.order[j], c.order[j-1] = c.order[j-1], c.order[j]
-		}
-	}
-	best, bestUndoc := -1, 0
-	var bestDrifts []contract.Drift
-	for _, i := range c.order {
-		ds := contract.WalkDrift(c.kinds[i].Schema, doc, c.version)
-		if len(ds) == 0 {
-			return i, nil
-		}
-		undoc := 0
-		for _, d := range ds {
-			if d.Check == contract.CheckUndocumentedField {
-				undoc++
-			}
-		}
-		if best < 0 || len(ds) < len(bestDrifts) || (len(ds) == len(bestDrifts) && undoc < bestUndoc) {
-			best, bestUndoc, bestDrifts = i, undoc, ds
-		}
-	}
-	return best, bestDrifts
 }
 
 // record tallies one drift of one delivery. Array indices become "*" so
