@@ -143,7 +143,7 @@ func BaselineFor(r *Result, reason string, expires time.Time) *Baseline {
 		if !f.Fails() {
 			continue
 		}
-		ptr := genericPointer(f.Pointer)
+		ptr := GenericPointer(f.Pointer)
 		key := f.OperationID + "\x00" + f.Check + "\x00" + ptr
 		if seen[key] {
 			continue

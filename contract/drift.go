@@ -255,7 +255,7 @@ func dedupe(in []Drift) []Drift {
 	idx := map[key]int{}
 	var out []Drift
 	for _, d := range in {
-		k := key{d.Check, genericPointer(d.Pointer)}
+		k := key{d.Check, GenericPointer(d.Pointer)}
 		if i, ok := idx[k]; ok {
 			out[i].Occurrences++
 			continue

@@ -130,11 +130,11 @@ func pointerMatches(pattern, ptr string) bool {
 	return true
 }
 
-// genericPointer replaces array indices with "*", so the same drift in
+// GenericPointer replaces array indices with "*", so the same drift in
 // many list elements is recognised as one.
-func genericPointer(ptr string) string {
-	if ptr == "" {
-		return ""
+func GenericPointer(ptr string) string {
+	if !strings.ContainsAny(ptr, "0123456789") {
+		return ptr
 	}
 	toks := strings.Split(ptr, "/")
 	for i, t := range toks {

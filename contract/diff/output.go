@@ -93,34 +93,34 @@ func (r *Report) verdictLine() string {
 
 // WriteText writes the console form: one block per finding, breaking first.
 func (r *Report) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
-	ew.printf("contract diff %s -> %s\n", r.OldName, r.NewName)
+	ew := format.NewPrinter(w)
+	ew.Printf("contract diff %s -> %s\n", r.OldName, r.NewName)
 	for _, f := range r.Findings {
-		ew.printf("\n%-8s %s  %s\n", f.verdict(), f.Rule, f.Pointer)
-		ew.printf("         %s", f.Message)
+		ew.Printf("\n%-8s %s  %s\n", f.verdict(), f.Rule, f.Pointer)
+		ew.Printf("         %s", f.Message)
 		if j := f.judgement(); j != "" {
-			ew.printf(" (%s)", j)
+			ew.Printf(" (%s)", j)
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 		if loc := r.location(f); loc != "" {
-			ew.printf("         at %s\n", loc)
+			ew.Printf("         at %s\n", loc)
 		}
 		if w := f.where(); w != "" && f.Component != "" {
-			ew.printf("         in %s\n", w)
+			ew.Printf("         in %s\n", w)
 		}
 		if len(f.Operations) > 0 {
-			ew.printf("         reaches %s\n", opsList(f.Operations))
+			ew.Printf("         reaches %s\n", opsList(f.Operations))
 		}
 		if f.Ignored != nil {
-			ew.printf("         ignored until %s: %s\n", f.Ignored.Expires, f.Ignored.Reason)
+			ew.Printf("         ignored until %s: %s\n", f.Ignored.Expires, f.Ignored.Reason)
 		}
-		ew.printf("         id %s\n", f.ID)
+		ew.Printf("         id %s\n", f.ID)
 	}
 	for _, wn := range r.Warnings {
-		ew.printf("\nwarning: %s\n", wn)
+		ew.Printf("\nwarning: %s\n", wn)
 	}
-	ew.printf("\n%s\n", r.verdictLine())
-	return ew.err
+	ew.Printf("\n%s\n", r.verdictLine())
+	return ew.Err()
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -138,11 +138,11 @@ func mdEscape(s string) string {
 
 // WriteMarkdown writes a summary and a table, for pull-request comments.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	ew := &errWriter{w: w}
-	ew.printf("## contract diff `%s` → `%s`\n\n", r.OldName, r.NewName)
-	ew.printf("%s\n\n", r.verdictLine())
+	ew := format.NewPrinter(w)
+	ew.Printf("## contract diff `%s` → `%s`\n\n", r.OldName, r.NewName)
+	ew.Printf("%s\n\n", r.verdictLine())
 	if len(r.Findings) > 0 {
-		ew.printf("| | Rule | Change | Where | Reaches | Lines |\n|---|---|---|---|---|---|\n")
+		ew.Printf("| | Rule | Change | Where | Reaches | Lines |\n|---|---|---|---|---|---|\n")
 		for _, f := range r.Findings {
 			change := f.Message
 			if j := f.judgement(); j != "" {
@@ -151,14 +151,14 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if f.Ignored != nil {
 				change += fmt.Sprintf(" — ignored until %s: %s", f.Ignored.Expires, f.Ignored.Reason)
 			}
-			ew.printf("| %s | `%s` | %s | `%s` | %s | %s |\n", f.verdict(), f.Rule, mdEscape(change),
+			ew.Printf("| %s | `%s` | %s | `%s` | %s | %s |\n", f.verdict(), f.Rule, mdEscape(change),
 				mdEscape(f.Pointer), mdEscape(opsList(f.Operations)), mdEscape(r.location(f)))
 		}
 	}
 	for _, wn := range r.Warnings {
-		ew.printf("\n> warning: %s\n", mdEscape(wn))
+		ew.Printf("\n> warning: %s\n", mdEscape(wn))
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // fails reports whether a finding crosses the report's fail-on level, which
@@ -278,18 +278,4 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 		results = append(results, res)
 	}
 	return format.WriteSARIF(w, driver, results)
-}
-
-// errWriter keeps the first write error so the writers read as a list of
-// lines.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err != nil {
-		return
-	}
-	_, e.err = fmt.Fprintf(e.w, format, args...)
 }

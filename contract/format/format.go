@@ -7,6 +7,7 @@ package format
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 )
 
@@ -171,3 +172,35 @@ func WriteSARIF(w io.Writer, driver SARIFDriver, results []SARIFResult) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
 }
+
+// Printer writes the lines of a text report and keeps the first write
+// error, so that a report writer reads as a list of lines and checks the
+// error once, at the end.
+type Printer struct {
+	w   io.Writer
+	err error
+}
+
+// NewPrinter returns a Printer writing to w.
+func NewPrinter(w io.Writer) *Printer { return &Printer{w: w} }
+
+// Printf writes unless an earlier write failed.
+func (p *Printer) Printf(format string, args ...any) {
+	if p.err != nil {
+		return
+	}
+	_, p.err = fmt.Fprintf(p.w, format, args...)
+}
+
+// Write implements io.Writer with the same first-error rule.
+func (p *Printer) Write(b []byte) (int, error) {
+	if p.err != nil {
+		return 0, p.err
+	}
+	n, err := p.w.Write(b)
+	p.err = err
+	return n, err
+}
+
+// Err is the first write error, or nil.
+func (p *Printer) Err() error { return p.err }

@@ -19,16 +19,16 @@ func (r *Report) verdictLine() string {
 // WriteText writes one line per finding, file:line first so editors and
 // terminals can jump to it.
 func (r *Report) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
+	ew := format.NewPrinter(w)
 	for _, f := range r.Findings {
-		ew.printf("%s:%d: %s [%s] %s", r.Name, f.Line, f.Severity, f.Rule, f.Message)
+		ew.Printf("%s:%d: %s [%s] %s", r.Name, f.Line, f.Severity, f.Rule, f.Message)
 		if f.Location != "" {
-			ew.printf(" (at %s)", f.Location)
+			ew.Printf(" (at %s)", f.Location)
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
-	ew.printf("%s: %s\n", r.Name, r.verdictLine())
-	return ew.err
+	ew.Printf("%s: %s\n", r.Name, r.verdictLine())
+	return ew.Err()
 }
 
 func mdEscape(s string) string {
@@ -37,15 +37,15 @@ func mdEscape(s string) string {
 
 // WriteMarkdown writes a summary and a table, for pull-request comments.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	ew := &errWriter{w: w}
-	ew.printf("## contract lint `%s`\n\n%s\n", r.Name, r.verdictLine())
+	ew := format.NewPrinter(w)
+	ew.Printf("## contract lint `%s`\n\n%s\n", r.Name, r.verdictLine())
 	if len(r.Findings) > 0 {
-		ew.printf("\n| Severity | Rule | Line | Location | Problem |\n|---|---|---|---|---|\n")
+		ew.Printf("\n| Severity | Rule | Line | Location | Problem |\n|---|---|---|---|---|\n")
 		for _, f := range r.Findings {
-			ew.printf("| %s | `%s` | %d | `%s` | %s |\n", f.Severity, f.Rule, f.Line, mdEscape(f.Location), mdEscape(f.Message))
+			ew.Printf("| %s | `%s` | %d | `%s` | %s |\n", f.Severity, f.Rule, f.Line, mdEscape(f.Location), mdEscape(f.Message))
 		}
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // WriteJUnit writes one test case per rule, failing with every error
@@ -106,16 +106,4 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 		})
 	}
 	return format.WriteSARIF(w, driver, results)
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err != nil {
-		return
-	}
-	_, e.err = fmt.Fprintf(e.w, format, args...)
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/reconkit/reconkit/contract/format"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -12,8 +13,8 @@ import (
 // Console writes the human summary: pass or fail per operation, then the
 // findings grouped by check, then the totals.
 func Console(w io.Writer, r *contract.Result) error {
-	ew := &errWriter{w: w}
-	ew.printf("contract test: %s (%s) against %s, auth %s, run %s\n\n", r.Spec, r.Title, r.BaseURL, r.Auth, r.RunID)
+	ew := format.NewPrinter(w)
+	ew.Printf("contract test: %s (%s) against %s, auth %s, run %s\n\n", r.Spec, r.Title, r.BaseURL, r.Auth, r.RunID)
 	tw := tabwriter.NewWriter(ew, 0, 2, 2, ' ', 0)
 	for _, o := range r.Operations {
 		status := "PASS"
@@ -36,24 +37,24 @@ func Console(w io.Writer, r *contract.Result) error {
 	}
 	groups := groupByCheck(r.Findings)
 	if len(groups) > 0 {
-		ew.printf("\nFindings by check:\n")
+		ew.Printf("\nFindings by check:\n")
 	}
 	for _, g := range groups {
-		ew.printf("  %s (%d, %s)\n", g.check, len(g.findings), g.findings[0].Severity)
+		ew.Printf("  %s (%d, %s)\n", g.check, len(g.findings), g.findings[0].Severity)
 		for _, f := range g.findings {
-			ew.printf("    %s%s\n", findingLine(f), acceptedNote(f))
+			ew.Printf("    %s%s\n", findingLine(f), acceptedNote(f))
 		}
 	}
 	if len(r.UnusedBaseline) > 0 {
-		ew.printf("\nBaseline entries that matched nothing (the drift is gone; delete them):\n")
+		ew.Printf("\nBaseline entries that matched nothing (the drift is gone; delete them):\n")
 		for _, e := range r.UnusedBaseline {
-			ew.printf("  line %d: %s %s %s\n", e.Line, e.Operation, e.Check, pointerOf(e.Pointer))
+			ew.Printf("  line %d: %s %s %s\n", e.Line, e.Operation, e.Check, pointerOf(e.Pointer))
 		}
 	}
 	s := r.Summary()
-	ew.printf("\n%s, %d passed, %d failed; %s: %d breaking, %s, %d accepted by the baseline\n",
+	ew.Printf("\n%s, %d passed, %d failed; %s: %d breaking, %s, %d accepted by the baseline\n",
 		plural(s.Operations, "operation"), s.OperationsPassed, s.OperationsFailed, plural(s.Findings, "finding"), s.Breaking, plural(s.Warnings, "warning"), s.Accepted)
-	return ew.err
+	return ew.Err()
 }
 
 type group struct {
@@ -119,24 +120,4 @@ func plural(n int, word string) string {
 		return fmt.Sprintf("1 %s", word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-// errWriter keeps the first write error so a report is written without
-// checking every line.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	fmt.Fprintf(e, format, args...)
 }

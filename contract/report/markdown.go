@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/reconkit/reconkit/contract/format"
 	"io"
 	"strings"
 
@@ -12,16 +13,16 @@ import (
 // $GITHUB_STEP_SUMMARY, GitLab's report artifacts): the verdict, a table
 // of operations and the findings grouped by severity.
 func Markdown(w io.Writer, r *contract.Result) error {
-	ew := &errWriter{w: w}
+	ew := format.NewPrinter(w)
 	s := r.Summary()
 	verdict := "✅ passed"
 	if !r.Passed() {
 		verdict = "❌ failed"
 	}
-	ew.printf("## Contract test %s: %s\n\n", verdict, mdEscape(r.Title))
-	ew.printf("`%s` against `%s` (auth %s, run %s): %s, %d passed, %d failed; %d breaking, %s, %d accepted.\n\n",
+	ew.Printf("## Contract test %s: %s\n\n", verdict, mdEscape(r.Title))
+	ew.Printf("`%s` against `%s` (auth %s, run %s): %s, %d passed, %d failed; %d breaking, %s, %d accepted.\n\n",
 		mdCode(r.Spec), mdCode(r.BaseURL), r.Auth, mdEscape(r.RunID), plural(s.Operations, "operation"), s.OperationsPassed, s.OperationsFailed, s.Breaking, plural(s.Warnings, "warning"), s.Accepted)
-	ew.printf("| Result | Operation | Request | Calls | Failed checks |\n|---|---|---|---:|---|\n")
+	ew.Printf("| Result | Operation | Request | Calls | Failed checks |\n|---|---|---|---:|---|\n")
 	for _, o := range r.Operations {
 		mark := "✅"
 		if !o.Passed() {
@@ -33,10 +34,10 @@ func Markdown(w io.Writer, r *contract.Result) error {
 				failed = append(failed, "`"+c.Name+"`")
 			}
 		}
-		ew.printf("| %s | `%s` | `%s %s` | %d | %s |\n", mark, mdCode(o.OperationID), o.Method, mdCode(o.Path), o.Calls, strings.Join(failed, ", "))
+		ew.Printf("| %s | `%s` | `%s %s` | %d | %s |\n", mark, mdCode(o.OperationID), o.Method, mdCode(o.Path), o.Calls, strings.Join(failed, ", "))
 	}
 	for _, id := range r.Skipped {
-		ew.printf("| ⏭️ | `%s` | | 0 | skipped by config |\n", mdCode(id))
+		ew.Printf("| ⏭️ | `%s` | | 0 | skipped by config |\n", mdCode(id))
 	}
 	sections := []struct {
 		title string
@@ -56,7 +57,7 @@ func Markdown(w io.Writer, r *contract.Result) error {
 		if len(fs) == 0 {
 			continue
 		}
-		ew.printf("\n### %s (%d)\n\n| Check | Operation | Where | Status | Spec line | Message |\n|---|---|---|---:|---:|---|\n", sec.title, len(fs))
+		ew.Printf("\n### %s (%d)\n\n| Check | Operation | Where | Status | Spec line | Message |\n|---|---|---|---:|---:|---|\n", sec.title, len(fs))
 		for _, g := range groupByCheck(fs) {
 			for _, f := range g.findings {
 				line := ""
@@ -67,17 +68,17 @@ func Markdown(w io.Writer, r *contract.Result) error {
 				if f.Status != 0 {
 					status = fmt.Sprint(f.Status)
 				}
-				ew.printf("| `%s` | `%s` | %s | %s | %s | %s |\n", f.Check, mdCode(f.OperationID), mdEscape(f.Where()), status, line, mdEscape(f.Message+acceptedNote(f)))
+				ew.Printf("| `%s` | `%s` | %s | %s | %s | %s |\n", f.Check, mdCode(f.OperationID), mdEscape(f.Where()), status, line, mdEscape(f.Message+acceptedNote(f)))
 			}
 		}
 	}
 	if len(r.UnusedBaseline) > 0 {
-		ew.printf("\n### Baseline entries that matched nothing\n\n")
+		ew.Printf("\n### Baseline entries that matched nothing\n\n")
 		for _, e := range r.UnusedBaseline {
-			ew.printf("- line %d: `%s` `%s` %s\n", e.Line, mdCode(e.Operation), e.Check, mdEscape(pointerOf(e.Pointer)))
+			ew.Printf("- line %d: `%s` `%s` %s\n", e.Line, mdCode(e.Operation), e.Check, mdEscape(pointerOf(e.Pointer)))
 		}
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // mdEscape keeps text from breaking a table row or being read as markup.

@@ -113,38 +113,38 @@ func (r *Report) signatureLine() string {
 // WriteText writes the console report: deliveries per kind, each drift
 // with its counts and first line, signatures, input errors, the verdict.
 func (r *Report) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
+	ew := format.NewPrinter(w)
 	var lines int
 	for _, f := range r.Files {
 		lines += f.Lines
 	}
-	ew.printf("contract webhooks: %s against %s (%s)\n", r.Spec, plural(int64(len(r.Files)), "log", "logs"), plural(int64(lines), "line", "lines"))
+	ew.Printf("contract webhooks: %s against %s (%s)\n", r.Spec, plural(int64(len(r.Files)), "log", "logs"), plural(int64(lines), "line", "lines"))
 	for _, k := range r.Kinds {
-		ew.printf("  %s: %s\n", k.Name, plural(k.Deliveries, "delivery", "deliveries"))
+		ew.Printf("  %s: %s\n", k.Name, plural(k.Deliveries, "delivery", "deliveries"))
 	}
-	ew.printf("signatures: %s\n", r.signatureLine())
+	ew.Printf("signatures: %s\n", r.signatureLine())
 	if len(r.Drift) == 0 && r.DroppedDrift == 0 {
-		ew.printf("drift: none\n")
+		ew.Printf("drift: none\n")
 	} else {
-		ew.printf("drift:\n")
+		ew.Printf("drift:\n")
 		for _, f := range r.Drift {
-			ew.printf("  %s\n", f.line())
+			ew.Printf("  %s\n", f.line())
 		}
 		if r.DroppedDrift > 0 {
-			ew.printf("  %s not tallied: more than %s distinct findings\n", plural(r.DroppedDrift, "drift", "drifts"), count(int64(len(r.Drift))))
+			ew.Printf("  %s not tallied: more than %s distinct findings\n", plural(r.DroppedDrift, "drift", "drifts"), count(int64(len(r.Drift))))
 		}
 	}
 	if r.InputErrors.Count > 0 {
-		ew.printf("input errors: %s\n", count(r.InputErrors.Count))
+		ew.Printf("input errors: %s\n", count(r.InputErrors.Count))
 		for _, e := range r.InputErrors.First {
-			ew.printf("  line %d (%s): %s\n", e.Line, e.File, e.Reason)
+			ew.Printf("  line %d (%s): %s\n", e.Line, e.File, e.Reason)
 		}
 		if n := r.InputErrors.Count - int64(len(r.InputErrors.First)); n > 0 {
-			ew.printf("  and %s more\n", count(n))
+			ew.Printf("  and %s more\n", count(n))
 		}
 	}
-	ew.printf("result: %s\n", r.verdict())
-	return ew.err
+	ew.Printf("result: %s\n", r.verdict())
+	return ew.Err()
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -164,29 +164,29 @@ func mdEscape(s string) string {
 
 // WriteMarkdown writes a summary for a CI job page or a pull request.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	ew := &errWriter{w: w}
-	ew.printf("## contract webhooks `%s`\n\n**%s**: %s, signatures %s\n\n", r.Spec, r.verdict(), plural(r.Deliveries(), "delivery", "deliveries"), r.signatureLine())
-	ew.printf("| Kind | Operation | Deliveries |\n|---|---|---:|\n")
+	ew := format.NewPrinter(w)
+	ew.Printf("## contract webhooks `%s`\n\n**%s**: %s, signatures %s\n\n", r.Spec, r.verdict(), plural(r.Deliveries(), "delivery", "deliveries"), r.signatureLine())
+	ew.Printf("| Kind | Operation | Deliveries |\n|---|---|---:|\n")
 	for _, k := range r.Kinds {
-		ew.printf("| %s | `%s` | %s |\n", mdEscape(k.Name), k.OperationID, count(k.Deliveries))
+		ew.Printf("| %s | `%s` | %s |\n", mdEscape(k.Name), k.OperationID, count(k.Deliveries))
 	}
 	if len(r.Drift) > 0 {
-		ew.printf("\n| Kind | Field | Check | Severity | Deliveries | First | Message |\n|---|---|---|---|---:|---|---|\n")
+		ew.Printf("\n| Kind | Field | Check | Severity | Deliveries | First | Message |\n|---|---|---|---|---:|---|---|\n")
 		for _, f := range r.Drift {
-			ew.printf("| %s | `%s` | `%s` | %s | %s of %s | %s | %s |\n", mdEscape(f.Kind), mdEscape(f.Field), f.Check, f.Severity,
+			ew.Printf("| %s | `%s` | `%s` | %s | %s of %s | %s | %s |\n", mdEscape(f.Kind), mdEscape(f.Field), f.Check, f.Severity,
 				count(f.Count), count(f.Of), mdEscape(f.First.String()), mdEscape(f.Message))
 		}
 	}
 	if r.DroppedDrift > 0 {
-		ew.printf("\n%s not tallied: the cap on distinct findings was reached.\n", plural(r.DroppedDrift, "drift", "drifts"))
+		ew.Printf("\n%s not tallied: the cap on distinct findings was reached.\n", plural(r.DroppedDrift, "drift", "drifts"))
 	}
 	if r.InputErrors.Count > 0 {
-		ew.printf("\n%s:\n\n", plural(r.InputErrors.Count, "input error", "input errors"))
+		ew.Printf("\n%s:\n\n", plural(r.InputErrors.Count, "input error", "input errors"))
 		for _, e := range r.InputErrors.First {
-			ew.printf("- %s line %d: %s\n", mdEscape(e.File), e.Line, mdEscape(e.Reason))
+			ew.Printf("- %s line %d: %s\n", mdEscape(e.File), e.Line, mdEscape(e.Reason))
 		}
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // WriteJUnit writes one test suite per kind, with one case per drift
@@ -335,16 +335,4 @@ func sarifLevel(s contract.Severity) string {
 		return "error"
 	}
 	return "warning"
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err != nil {
-		return
-	}
-	_, e.err = fmt.Fprintf(e.w, format, args...)
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/reconkit/reconkit/contract"
@@ -235,7 +234,7 @@ func (c *Checker) apply(fs *FileStat, o *outcome) {
 // record tallies one drift of one delivery. Array indices become "*" so
 // the same drift in any element of a list is one finding.
 func (c *Checker) record(kind int, d contract.Drift, at Location) {
-	key := driftKey{kind: kind, check: d.Check, ptr: genericPointer(d.Pointer)}
+	key := driftKey{kind: kind, check: d.Check, ptr: contract.GenericPointer(d.Pointer)}
 	t := c.drift[key]
 	if t == nil {
 		if len(c.drift) >= c.opts.MaxFindings {
@@ -257,23 +256,6 @@ func (c *Checker) inputError(fs *FileStat, no int, reason string) {
 	if len(c.inputErrs.First) < keptInputErrors {
 		c.inputErrs.First = append(c.inputErrs.First, InputError{File: fs.Name, Line: no, Reason: reason})
 	}
-}
-
-// genericPointer replaces array indices with "*".
-func genericPointer(ptr string) string {
-	if !strings.ContainsAny(ptr, "0123456789") {
-		return ptr
-	}
-	toks := strings.Split(ptr, "/")
-	for i, t := range toks {
-		if t == "" {
-			continue
-		}
-		if _, err := strconv.Atoi(t); err == nil {
-			toks[i] = "*"
-		}
-	}
-	return strings.Join(toks, "/")
 }
 
 // blank reports whether a line holds only spaces, tabs and carriage
