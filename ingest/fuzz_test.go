@@ -51,6 +51,9 @@ func FuzzParseWebhookLine(f *testing.F) {
 		default:
 			t.Fatalf("sig check %q", ev.SigCheck)
 		}
+		if strings.ContainsFunc(ev.OxpayTxnID+ev.OriginalTxnID+ev.MerchantReferenceID+ev.HostTxnID+ev.State, isControl) {
+			t.Fatalf("accepted ids or state with a control character: %+v", ev)
+		}
 		if !money.Known(ev.Currency) || ev.AmountMinor < 0 || ev.RefundAmountMinor < 0 {
 			t.Fatalf("accepted currency %q amounts %d/%d", ev.Currency, ev.AmountMinor, ev.RefundAmountMinor)
 		}

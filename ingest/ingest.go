@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -82,7 +83,7 @@ type Result struct {
 }
 
 // maxTextBytes bounds InputError.Text: enough to recognise the line in
-// the file, small enough that a 16 MiB line does not land in a report.
+// the file, small enough that a megabyte line does not land in a report.
 const maxTextBytes = 200
 
 // errorText makes the offending input fit for storage and reports: valid
@@ -107,13 +108,30 @@ func errorText(b []byte) string {
 	return s[:cut]
 }
 
+// emptyFile records that a file held nothing to read (not even a
+// header): one InputError on line 1, handed over at once. It is an input
+// error rather than a failed read so that the other files of an ingest
+// still load.
+func emptyFile(b *batcher, kind Kind, path, reason string) error {
+	err := b.inputError(recon.InputError{Source: string(kind), File: path, Line: 1, Reason: "line 1: " + reason})
+	if err == nil {
+		err = b.flushErrors()
+	}
+	if err != nil {
+		return fmt.Errorf("sink: %w", err)
+	}
+	return nil
+}
+
 // batcher collects rows and errors and hands them to the Sink in
 // batches, counting what it handed over.
 type batcher struct {
 	sink   Sink
 	size   int
+	hasher *rowHasher // sets the ledger entries' RowHash; nil for webhooks
 	hooks  []recon.WebhookEvent
 	ledger []recon.LedgerEntry
+	keys   []uint64 // the content key of each entry of ledger
 	errs   []recon.InputError
 	rows   int
 	nerrs  int
@@ -135,8 +153,9 @@ func (b *batcher) webhook(e recon.WebhookEvent) error {
 	return nil
 }
 
-func (b *batcher) entry(e recon.LedgerEntry) error {
+func (b *batcher) entry(e recon.LedgerEntry, key uint64) error {
 	b.ledger = append(b.ledger, e)
+	b.keys = append(b.keys, key)
 	b.rows++
 	if len(b.ledger) >= b.size {
 		return b.flushLedger()
@@ -167,9 +186,13 @@ func (b *batcher) flushLedger() error {
 	if len(b.ledger) == 0 {
 		return nil
 	}
+	if err := b.hasher.hash(b.ledger, b.keys); err != nil {
+		return err
+	}
 	err := b.sink.Ledger(b.ledger)
 	clear(b.ledger)
 	b.ledger = b.ledger[:0]
+	b.keys = b.keys[:0]
 	return err
 }
 

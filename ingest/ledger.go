@@ -48,6 +48,10 @@ type LedgerOptions struct {
 	// BatchSize is how many rows go to the Sink at once; 0 means
 	// DefaultBatchSize.
 	BatchSize int
+	// NewRowCounter makes the counter of repeated rows for each file read
+	// (see RowCounter). nil counts in memory, which grows with the number
+	// of distinct rows; store.NewRowCounter keeps memory flat.
+	NewRowCounter func() (RowCounter, error)
 }
 
 // SandboxLedgerOptions is the mapping of the sandbox's ledger export and
@@ -138,7 +142,8 @@ func (e *MissingColumnsError) Error() string {
 
 // ReadLedger reads a ledger export, CSV or XLSX by its extension, and
 // hands its entries and input errors to sink in file order. A row that
-// cannot be used becomes an InputError; an unreadable file, invalid
+// cannot be used becomes an InputError, and so does a file (or sheet)
+// without even a header row, on line 1; an unreadable file, invalid
 // options, a header without a mapped column, a sink error or ctx ending
 // stop the read with an error.
 //

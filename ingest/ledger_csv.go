@@ -43,6 +43,12 @@ func readLedgerCSV(ctx context.Context, path string, opts LedgerOptions, sink Si
 		b    = newBatcher(sink, opts.BatchSize)
 		rows int
 	)
+	counter, err := newRowCounter(opts)
+	if err != nil {
+		return res, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	defer counter.Close()
+	b.hasher = &rowHasher{counter: counter}
 	for {
 		if rows++; rows%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -93,14 +99,16 @@ func readLedgerCSV(ctx context.Context, path string, opts LedgerOptions, sink Si
 				Text: errorText([]byte(strings.Join(rec, ","))), Reason: reason,
 			})
 		} else {
-			err = b.entry(e)
+			err = b.entry(e, p.key)
 		}
 		if err != nil {
 			return res, fmt.Errorf("ledger %s: sink: %w", path, err)
 		}
 	}
 	if p == nil {
-		return res, fmt.Errorf("ledger %s: no header row; the file is empty", path)
+		if err := emptyFile(b, KindLedger, path, "the ledger export is empty (no header row); export it again"); err != nil {
+			return res, fmt.Errorf("ledger %s: %w", path, err)
+		}
 	}
 	if err := b.flush(); err != nil {
 		return res, fmt.Errorf("ledger %s: sink: %w", path, err)

@@ -1,9 +1,6 @@
 package ingest
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -91,18 +88,16 @@ type ledgerParser struct {
 	// numeric marks the XLSX cells of the current row (by column) that
 	// are numbers: their raw value is a stored number or serial date.
 	numeric []bool
-	// seen counts rows by content, so a row booked twice in one file gets
-	// a different RowHash each time. It is the one thing that grows with
-	// the file: 8 bytes of key and a counter per distinct row.
-	seen map[uint64]uint32
-	buf  []byte
+	// key is the content key of the last row parsed (see rowKey), for the
+	// batcher to count repeats of.
+	key uint64
+	buf []byte
 }
 
 func newLedgerParser(file, sheet string, opts LedgerOptions, cols ledgerColumns, width int) *ledgerParser {
 	return &ledgerParser{
 		file: file, sheet: sheet, opts: opts, cols: cols, width: width,
 		format: money.Format{Decimal: opts.Decimal, Thousands: opts.Thousands},
-		seen:   make(map[uint64]uint32),
 	}
 }
 
@@ -117,12 +112,25 @@ func blankRow(cells []string) bool {
 	return true
 }
 
+// maxRowBytes bounds a ledger row's text (its cells and separators). A
+// real row is a few hundred bytes; a megabyte row is a corrupt export (a
+// stray quote that swallowed the file) or a hostile one, and its cells
+// must not reach the store and the report.
+const maxRowBytes = 1 << 20
+
 // parse reads one non-blank data row found at line no. On failure it
 // returns the reason, starting with the line.
 func (p *ledgerParser) parse(cells []string, no int) (recon.LedgerEntry, string) {
 	var e recon.LedgerEntry
 	fail := func(format string, args ...any) (recon.LedgerEntry, string) {
 		return recon.LedgerEntry{}, fmt.Sprintf("line %d: ", no) + fmt.Sprintf(format, args...)
+	}
+	size := len(cells) - 1 // the separators
+	for _, c := range cells {
+		size += len(c)
+	}
+	if size > maxRowBytes {
+		return fail("the row is %d bytes, longer than the limit of %d; the export is corrupt", size, maxRowBytes)
 	}
 	for i, c := range cells {
 		if !utf8.ValidString(c) {
@@ -210,34 +218,16 @@ func (p *ledgerParser) parse(cells []string, no int) (recon.LedgerEntry, string)
 	e.TxnType = cell(p.cols.txnType)
 	e.Currency = currency
 	e.AmountMinor = amount
-	e.RowHash = p.rowHash(e)
+	// The hash of a first occurrence: the batcher's rowHasher corrects it
+	// if identical rows came before this one.
+	p.buf = rowContent(p.buf[:0], &e)
+	p.key = rowKey(p.buf)
+	e.RowHash = rowHashOf(p.buf, 0)
 	e.SourceFile = p.file
 	e.Sheet = p.sheet
 	e.SourceLine = no
 	e.Raw = jsonStrings(cells)
 	return e, ""
-}
-
-// rowHash hashes the entry's normalised content and how often the same
-// content came earlier in this file.
-func (p *ledgerParser) rowHash(e recon.LedgerEntry) string {
-	b := p.buf[:0]
-	b = e.BookedOn.AppendFormat(b, time.DateOnly)
-	for _, s := range []string{e.Reference, e.Description, e.TxnType, e.Currency} {
-		b = append(b, 0x1f)
-		b = append(b, s...)
-	}
-	b = append(b, 0x1f)
-	b = strconv.AppendInt(b, e.AmountMinor, 10)
-	content := sha256.Sum256(b)
-	key := binary.LittleEndian.Uint64(content[:8])
-	n := p.seen[key]
-	p.seen[key] = n + 1
-	b = append(b, 0x1f)
-	b = strconv.AppendUint(b, uint64(n), 10)
-	p.buf = b
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // isNumeric reports whether the XLSX cell in column col is a number.
@@ -274,10 +264,18 @@ func (p *ledgerParser) date(s string, col int) (time.Time, string) {
 	}
 	y, m, d := t.Date()
 	if y < minYear || y > maxYear {
+		if p.isNumeric(col) { // a serial says nothing to a person: show its date
+			return time.Time{}, fmt.Sprintf("%q (%s) is outside the years %d to %d", clip([]byte(s)), t.Format(time.DateOnly), minYear, maxYear)
+		}
 		return time.Time{}, fmt.Sprintf("%q is outside the years %d to %d", clip([]byte(s)), minYear, maxYear)
 	}
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), ""
 }
+
+// maxAmountBytes bounds an amount's text: int64 minor units need 19
+// digits, and separators, a sign or brackets and spaces add less than
+// the rest.
+const maxAmountBytes = 64
 
 // money parses an amount written with at most exp decimals into ISO
 // minor units (exponent iso). An XLSX numeric cell holds a binary
@@ -286,6 +284,11 @@ func (p *ledgerParser) date(s string, col int) (time.Time, string) {
 // 0.30000000000000004 is 0.30. Text cells and CSV fields are read in the
 // export's own format.
 func (p *ledgerParser) money(s string, col, exp, iso int) (int64, string) {
+	if len(s) > maxAmountBytes {
+		// money.Parse quotes the whole text in its error, and the reason
+		// is stored and reported: say it briefly instead.
+		return 0, fmt.Sprintf("amount %q is %d bytes long; no amount needs more than %d", clip([]byte(s)), len(s), maxAmountBytes)
+	}
 	var v int64
 	var err error
 	if p.isNumeric(col) {

@@ -72,6 +72,12 @@ func readLedgerXLSX(ctx context.Context, path string, opts LedgerOptions, sink S
 		b  = newBatcher(sink, opts.BatchSize)
 		no int
 	)
+	counter, err := newRowCounter(opts)
+	if err != nil {
+		return res, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	defer counter.Close()
+	b.hasher = &rowHasher{counter: counter}
 	for rows.Next() {
 		no++ // Next visits every row number, empty ones included
 		if no%1024 == 0 {
@@ -114,7 +120,7 @@ func readLedgerXLSX(ctx context.Context, path string, opts LedgerOptions, sink S
 				Text: errorText([]byte(strings.Join(cells, ","))), Reason: reason,
 			})
 		} else {
-			err = b.entry(e)
+			err = b.entry(e, p.key)
 		}
 		if err != nil {
 			return res, fmt.Errorf("ledger %s: sink: %w", path, err)
@@ -124,7 +130,10 @@ func readLedgerXLSX(ctx context.Context, path string, opts LedgerOptions, sink S
 		return res, fmt.Errorf("ledger %s: sheet %q: %w", path, sheet, err)
 	}
 	if p == nil {
-		return res, fmt.Errorf("ledger %s: sheet %q has no header row; it is empty", path, sheet)
+		reason := fmt.Sprintf("sheet %q is empty (no header row); export the ledger again or choose another sheet", sheet)
+		if err := emptyFile(b, KindLedger, path, reason); err != nil {
+			return res, fmt.Errorf("ledger %s: %w", path, err)
+		}
 	}
 	if err := b.flush(); err != nil {
 		return res, fmt.Errorf("ledger %s: sink: %w", path, err)

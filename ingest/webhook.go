@@ -17,9 +17,10 @@ import (
 )
 
 // DefaultMaxLineBytes is the longest webhook log line read when the
-// options leave it unset. Real notifications are well under a kilobyte;
-// the limit only stops a corrupt file from taking all memory.
-const DefaultMaxLineBytes = 16 << 20
+// options leave it unset. Real notifications are well under a kilobyte,
+// so a line a thousand times longer is corrupt or hostile: it becomes an
+// input error, not a payload to store and put in every report.
+const DefaultMaxLineBytes = 1 << 20
 
 // WebhookOptions say how to read a webhook log.
 type WebhookOptions struct {
@@ -49,7 +50,10 @@ type WebhookOptions struct {
 // where payload is the OxPay JSON object as received, or a JSON string
 // holding the exact bytes received. A line that cannot be used becomes an
 // InputError; only an unreadable file, a sink error or ctx ending stop
-// the read with an error. An empty file reads as no rows.
+// the read with an error. A file without a single non-blank line (empty,
+// or blank lines only) is one InputError on line 1: a log copied
+// half-way or not at all must not pass as a night without deliveries.
+// A UTF-8 byte-order mark at the start is skipped.
 //
 // The kind comes from the shape of the payload's body: oxpay_original_txn_id
 // with refund_amount is a refund, transaction_state "voided" a void, and
@@ -98,13 +102,22 @@ func ReadWebhookLog(ctx context.Context, path string, opts WebhookOptions, sink 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	lr := &lineReader{r: bufio.NewReaderSize(src, 64<<10), max: maxLine}
+	br := bufio.NewReaderSize(src, 64<<10)
+	if bom, _ := br.Peek(len(utf8BOM)); bytes.Equal(bom, utf8BOM) {
+		// Windows tools start a UTF-8 file with a BOM; left in, it would
+		// break the first line's JSON.
+		br.Discard(len(utf8BOM))
+	}
+	lr := &lineReader{r: br, max: maxLine}
 	b := newBatcher(sink, opts.BatchSize)
 	newParser := func() *webhookParser {
 		return &webhookParser{file: path, signKey: opts.SignKey, units: units, maxLine: maxLine}
 	}
 
 	lines, err := runPipeline(ctx, lr, workers, newParser, b)
+	if err == nil && b.rows == 0 && b.nerrs == 0 {
+		err = emptyFile(b, KindWebhooks, path, "the webhook log is empty (no line holds a delivery); check that it was copied whole")
+	}
 	res.Lines, res.Rows, res.Errors = lines, b.rows, b.nerrs
 	if err != nil {
 		return res, fmt.Errorf("webhook log %s: %w", path, err)

@@ -59,6 +59,11 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	if !p.line.parse(line, 3) {
 		var v any
 		err := json.Unmarshal(line, &v) // only to say where it breaks
+		var se *json.SyntaxError
+		if errors.As(err, &se) && strings.HasSuffix(se.Error(), "exceeded max depth") {
+			// encoding/json says "invalid character '[' exceeded max depth".
+			return ev, p.fail(no, "broken JSON: nested more than %d levels deep at byte %d", maxDepth, se.Offset)
+		}
 		return ev, p.fail(no, "broken JSON: %v", err)
 	}
 	if first := line[skipSpace(line, 0)]; first != '{' {
@@ -174,6 +179,12 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 			return ev, p.fail(no, "unrecognised notification: body.%s is a JSON %s, want a string", f.name, t)
 		}
 		strs[i] = unquote(f.val)
+		// A JSON escape (\u0000) gets past the raw NUL check above; ids
+		// that hold control characters would reach the store and every
+		// report, and no real id, state or currency has one.
+		if j := strings.IndexFunc(strs[i], isControl); j >= 0 {
+			return ev, p.fail(no, "body.%s holds a control character (U+%04X); ids, states and currencies cannot", f.name, strs[i][j])
+		}
 	}
 	txnID, state, currency := strs[0], strs[4], strs[5]
 
@@ -228,6 +239,9 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	ev.DedupKey = dedupKey(ev.OxpayTxnID, ev.Kind, ev.State, p.compact)
 	return ev, nil
 }
+
+// isControl matches the ASCII control characters, which are one byte.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // verify checks a delivery's signature. A signature with no key to check
 // it against is recorded as invalid: it cannot be trusted, and checking

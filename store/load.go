@@ -45,25 +45,32 @@ var ErrLoadDone = errors.New("load already committed or rolled back")
 // writes through other DB methods wait for it (up to the busy timeout);
 // reads go on as usual.
 type Load struct {
-	ctx     context.Context
-	tx      *sqlx.Tx
-	now     time.Time // first_seen_at / changed_at / loaded_at of every row
-	runID   sql.NullInt64
-	nowText any                    // now as stored, bound once per statement
-	stmts   [numStmts][2]*sql.Stmt // one row, chunkRows rows
-	err     error                  // the first failure; sticks
-	done    bool
+	ctx      context.Context
+	conn     *sqlx.Conn // the connection tx runs on, closed when the Load ends
+	tx       *sqlx.Tx
+	now      time.Time // first_seen_at / changed_at / loaded_at of every row
+	runID    sql.NullInt64
+	nowText  any                    // now as stored, bound once per statement
+	stmts    [numStmts][2]*sql.Stmt // one row, chunkRows rows
+	err      error                  // the first failure; sticks
+	done     bool
+	bigCache bool // see sqliteGrowCache
 }
 
 // BeginLoad starts a Load. Cancelling ctx aborts it: the transaction is
 // rolled back and every later call fails.
 func (db *DB) BeginLoad(ctx context.Context) (*Load, error) {
-	tx, err := db.x.BeginTxx(ctx, nil)
+	conn, err := sqliteLoadConn(ctx, db.x)
 	if err != nil {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		sqliteDiscardConn(conn)
+		return nil, fmt.Errorf("begin load: %w", err)
+	}
 	now := time.Now().UTC()
-	return &Load{ctx: ctx, tx: tx, now: now, nowText: sqliteTimeText(now)}, nil
+	return &Load{ctx: ctx, conn: conn, tx: tx, now: now, nowText: sqliteTimeText(now)}, nil
 }
 
 // SetRunID ties the input errors and input files recorded by this Load to
@@ -85,6 +92,7 @@ func (l *Load) Commit() error {
 		return fmt.Errorf("commit load: %w", err)
 	}
 	l.done = true
+	defer sqliteDiscardConn(l.conn)
 	if err := l.tx.Commit(); err != nil {
 		if cerr := l.ctx.Err(); cerr != nil {
 			err = cerr
@@ -101,6 +109,7 @@ func (l *Load) Rollback() error {
 		return nil
 	}
 	l.done = true
+	defer sqliteDiscardConn(l.conn)
 	if err := l.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
 		return fmt.Errorf("roll back load: %w", err)
 	}
@@ -160,6 +169,17 @@ type insertSQL struct {
 // reload rewrites no page and reports nothing changed; first_seen_at is
 // never overwritten. The inserts skip a row whose unique key exists (and
 // only for that key: any other constraint still fails the load).
+//
+// The inserts of webhook events and ledger entries say OR FAIL: a
+// failing statement then stops without undoing its earlier rows, so
+// SQLite keeps no statement journal for them. Their unique keys are
+// hashes, so a chunk changes pages all over the index, and journaling
+// those pages for every statement (in a temporary file past 64 KiB) took
+// more than half the time of an insert
+// (BenchmarkInsertWebhookEvents/keys=hashed). Nothing is lost: a Load
+// that fails is never committed. (The upserts cannot do the same, their
+// DO UPDATE always aborts; input errors need the journal for their
+// foreign key.)
 var insertSQLs = [numStmts]insertSQL{
 	stmtOrder: {
 		head: `INSERT INTO orders (uid, status, currency, amount_minor, created_at, updated_at, raw, first_seen_at, changed_at) VALUES `,
@@ -225,14 +245,14 @@ WHERE transactions.oxpay_original_txn_id IS DISTINCT FROM excluded.oxpay_origina
 	},
 
 	stmtWebhookEvent: {
-		head: `INSERT INTO webhook_events (received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, dedup_key, delivery_key, raw, source_file, source_line, loaded_at) VALUES `,
+		head: `INSERT OR FAIL INTO webhook_events (received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, dedup_key, delivery_key, raw, source_file, source_line, loaded_at) VALUES `,
 		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
 		tail: `
 ON CONFLICT (delivery_key) DO NOTHING`,
 	},
 
 	stmtLedgerEntry: {
-		head: `INSERT INTO ledger_entries (booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at) VALUES `,
+		head: `INSERT OR FAIL INTO ledger_entries (booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at) VALUES `,
 		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
 		tail: `
 ON CONFLICT (row_hash) DO NOTHING`,
@@ -372,8 +392,9 @@ func (l *Load) write(k stmtKind, rs batch) (int64, error) {
 }
 
 // nameFailure finds the row of a failed chunk that fails on its own. A
-// failed statement changes nothing, so the replay starts from the state
-// before the chunk.
+// failed upsert changed nothing; a failed OR FAIL insert kept the rows
+// before the failing one, and the replay skips those as existing keys.
+// Either way the first row that fails again failed the chunk.
 func (l *Load) nameFailure(k stmtKind, rs batch, from, to int, chunkErr error) error {
 	s, err := l.stmt(k, false)
 	if err != nil {
@@ -445,6 +466,11 @@ func (l *Load) upsert(k stmtKind, rs batch) (UpsertStats, error) {
 func (l *Load) insert(k stmtKind, rs batch) (int, error) {
 	if err := l.check(); err != nil {
 		return 0, err
+	}
+	if k == stmtWebhookEvent || k == stmtLedgerEntry {
+		if err := l.sqliteGrowCache(); err != nil {
+			return 0, err
+		}
 	}
 	rs.what = "insert " + rs.what
 	changed, err := l.write(k, rs)

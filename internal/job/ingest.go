@@ -2,9 +2,13 @@ package job
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/reconkit/reconkit/ingest"
@@ -27,7 +31,15 @@ type IngestResult struct {
 type reader func(ctx context.Context, path string, sink ingest.Sink) (ingest.Result, error)
 
 // IngestWebhooks reads webhook logs into the store in one transaction.
+// Unless opts say otherwise, the log is parsed on one core fewer than
+// there are: the writer needs one of its own (see writer).
 func IngestWebhooks(ctx context.Context, db *store.DB, paths []string, opts ingest.WebhookOptions, strict bool, log *slog.Logger) (IngestResult, error) {
+	if opts.Workers == 0 {
+		// SQLite is the slower side: with a core of its own, the writer
+		// back from a cgo call finds a free processor rather than waiting
+		// for a parse worker to yield one.
+		opts.Workers = max(1, runtime.GOMAXPROCS(0)-1)
+	}
 	read := func(ctx context.Context, path string, sink ingest.Sink) (ingest.Result, error) {
 		return ingest.ReadWebhookLog(ctx, path, opts, sink)
 	}
@@ -35,7 +47,12 @@ func IngestWebhooks(ctx context.Context, db *store.DB, paths []string, opts inge
 }
 
 // IngestLedger reads ledger exports into the store in one transaction.
+// Unless opts say otherwise, repeated rows are counted in a temporary
+// file (store.NewRowCounter), so memory does not grow with the export.
 func IngestLedger(ctx context.Context, db *store.DB, paths []string, opts ingest.LedgerOptions, strict bool, log *slog.Logger) (IngestResult, error) {
+	if opts.NewRowCounter == nil {
+		opts.NewRowCounter = func() (ingest.RowCounter, error) { return store.NewRowCounter(ctx) }
+	}
 	read := func(ctx context.Context, path string, sink ingest.Sink) (ingest.Result, error) {
 		return ingest.ReadLedger(ctx, path, opts, sink)
 	}
@@ -58,6 +75,10 @@ func (e *StrictError) Error() string {
 // reads them all inside one load: either every file's rows and input
 // errors are stored, or none are. A file whose content was ingested
 // before (same SHA-256) is read again only to hash it and then skipped.
+//
+// The rows are written by a writer goroutine (see writer) while the
+// reader goes on parsing, so that a file is read at the speed of the
+// slower of the two rather than of both added up.
 func ingestFiles(ctx context.Context, db *store.DB, kind string, paths []string, read reader, strict bool, log *slog.Logger) (IngestResult, error) {
 	start := time.Now()
 	var res IngestResult
@@ -74,11 +95,23 @@ func ingestFiles(ctx context.Context, db *store.DB, kind string, paths []string,
 	}
 	defer load.Rollback()
 
-	for _, p := range paths {
-		sink := &loadSink{load: load}
+	w := startWriter(load)
+	defer w.stop()
+	// failed names the cause of a failure: when a write failed, the
+	// reader only saw that it was refused more rows.
+	failed := func(err error) error {
+		if werr := w.stop(); werr != nil {
+			err = werr
+		}
+		return fmt.Errorf("ingest %s: %w", kind, err)
+	}
+	sinks := make([]*loadSink, len(paths))
+	for i, p := range paths {
+		sink := &loadSink{w: w}
+		sinks[i] = sink
 		r, err := read(ctx, p, sink)
 		if err != nil {
-			return res, fmt.Errorf("ingest %s: %w", kind, err)
+			return res, failed(err)
 		}
 		seen, err := db.InputFileSeen(ctx, kind, r.SHA256)
 		if err != nil {
@@ -88,15 +121,29 @@ func ingestFiles(ctx context.Context, db *store.DB, kind string, paths []string,
 			// The rows are keyed, so reading them again added nothing; say so.
 			res.Skipped = append(res.Skipped, p)
 		}
-		if err := load.RecordInputFile(store.InputFile{Kind: kind, Path: p, SHA256: r.SHA256, Rows: r.Rows, Errors: r.Errors, IngestedAt: time.Now().UTC()}); err != nil {
-			return res, err
+		f := store.InputFile{Kind: kind, Path: p, SHA256: r.SHA256, Rows: r.Rows, Errors: r.Errors, IngestedAt: time.Now().UTC()}
+		// After the file's rows, on the writer: only then is its count of
+		// added rows known.
+		err = w.do(func(l *store.Load) error {
+			if err := l.RecordInputFile(f); err != nil {
+				return err
+			}
+			log.Info("file read", "kind", kind, "file", p, "rows", r.Rows, "added", sink.added, "input_errors", r.Errors, "already_ingested", seen)
+			return nil
+		})
+		if err != nil {
+			return res, failed(err)
 		}
 		res.Files = append(res.Files, r)
 		res.Rows += r.Rows
-		res.Added += sink.added
 		res.Errors += r.Errors
 		res.First = append(res.First, sink.errors...)
-		log.Info("file read", "kind", kind, "file", p, "rows", r.Rows, "added", sink.added, "input_errors", r.Errors, "already_ingested", seen)
+	}
+	if err := w.stop(); err != nil {
+		return res, failed(err)
+	}
+	for _, s := range sinks {
+		res.Added += s.added
 	}
 	if strict && res.Errors > 0 {
 		return res, &StrictError{Kind: kind, Count: res.Errors, First: res.First[0]}
@@ -110,27 +157,36 @@ func ingestFiles(ctx context.Context, db *store.DB, kind string, paths []string,
 	return res, nil
 }
 
-// loadSink writes each batch straight into the open load, so no batch is
-// held after the call returns (the readers reuse their slices).
+// loadSink hands each batch to the writer. The readers reuse their
+// slices once a call returns, so it sends a copy. added is counted on the
+// writer goroutine: read it only after the writer has stopped, or in a
+// later write.
 type loadSink struct {
-	load   *store.Load
+	w      *writer
 	added  int
 	errors []recon.InputError
 }
 
 func (s *loadSink) Webhooks(rows []recon.WebhookEvent) error {
-	n, err := s.load.WebhookEvents(rows)
-	s.added += n
-	return err
+	rows = slices.Clone(rows)
+	return s.w.do(func(l *store.Load) error {
+		n, err := l.WebhookEvents(rows)
+		s.added += n
+		return err
+	})
 }
 
 func (s *loadSink) Ledger(rows []recon.LedgerEntry) error {
-	n, err := s.load.LedgerEntries(rows)
-	s.added += n
-	return err
+	rows = slices.Clone(rows)
+	return s.w.do(func(l *store.Load) error {
+		n, err := l.LedgerEntries(rows)
+		s.added += n
+		return err
+	})
 }
 
 func (s *loadSink) InputErrors(rows []recon.InputError) error {
+	rows = slices.Clone(rows)
 	now := time.Now().UTC()
 	for i := range rows {
 		if rows[i].RecordedAt.IsZero() {
@@ -141,6 +197,65 @@ func (s *loadSink) InputErrors(rows []recon.InputError) error {
 			s.errors = append(s.errors, rows[i])
 		}
 	}
-	_, err := s.load.InputErrors(rows)
-	return err
+	return s.w.do(func(l *store.Load) error {
+		_, err := l.InputErrors(rows)
+		return err
+	})
+}
+
+// writer applies writes to a Load, in the order given, on a goroutine of
+// its own. SQLite writes on one thread, so parsing the next batch on
+// another core while it stores the last one is what a second core can
+// do for an ingest. At most writerQueue batches wait, which bounds the
+// memory in flight and makes a reader that outruns SQLite wait.
+type writer struct {
+	ops    chan func(*store.Load) error
+	done   chan struct{}
+	err    error // the first failure; written by the goroutine before done closes
+	failed atomic.Bool
+	closed bool
+}
+
+const writerQueue = 2
+
+func startWriter(load *store.Load) *writer {
+	w := &writer{ops: make(chan func(*store.Load) error, writerQueue), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for op := range w.ops {
+			if w.err != nil {
+				continue // the Load has failed and will roll back: drain
+			}
+			if err := op(load); err != nil {
+				w.err = err
+				w.failed.Store(true)
+			}
+		}
+	}()
+	return w
+}
+
+// errWriterFailed stops a reader whose earlier batch failed to store; the
+// failure itself is returned by stop.
+var errWriterFailed = errors.New("storing an earlier batch failed")
+
+// do queues op. Once a write has failed it refuses more, so the reader
+// stops early; the Load then refuses to commit.
+func (w *writer) do(op func(*store.Load) error) error {
+	if w.failed.Load() {
+		return errWriterFailed
+	}
+	w.ops <- op
+	return nil
+}
+
+// stop waits for every queued write and returns the first failure. Later
+// calls return the same.
+func (w *writer) stop() error {
+	if !w.closed {
+		w.closed = true
+		close(w.ops)
+	}
+	<-w.done
+	return w.err
 }
