@@ -365,21 +365,12 @@ type hookRank struct {
 // notification in a final state wins over a later non-final one.
 func (e *engine) latestSigned(deliveries []int32, preferFinal bool) int32 {
 	hs := e.d.hooks
-	r := e.hookScr[:0]
-	for pos, h := range deliveries {
-		if hs[h].trusted {
-			r = append(r, hookRank{h: h, dedup: hs[h].dedup, recv: hs[h].recv, pos: pos})
-		}
-	}
-	e.hookScr = r
+	r := e.signedByNotification(deliveries)
 	if len(r) == 0 {
 		return -1
 	}
 	if len(r) > 1 {
 		// Each notification's first delivery, then the latest of those.
-		slices.SortFunc(r, func(a, b hookRank) int {
-			return cmp.Or(cmp.Compare(a.dedup, b.dedup), cmp.Compare(a.recv, b.recv), cmp.Compare(a.pos, b.pos))
-		})
 		firsts := r[:0]
 		for i := range r {
 			if i == 0 || r[i].dedup != r[i-1].dedup {
@@ -404,6 +395,27 @@ func (e *engine) latestSigned(deliveries []int32, preferFinal bool) int32 {
 		}
 	}
 	return r[best].h
+}
+
+// signedByNotification returns the signed deliveries among deliveries
+// (given in input order), sorted by notification (dedup key), then by
+// receipt, then by input order, so that each notification's first
+// receipt leads its run. The slice is scratch, valid until the next call.
+func (e *engine) signedByNotification(deliveries []int32) []hookRank {
+	hs := e.d.hooks
+	r := e.hookScr[:0]
+	for pos, h := range deliveries {
+		if hs[h].trusted {
+			r = append(r, hookRank{h: h, dedup: hs[h].dedup, recv: hs[h].recv, pos: pos})
+		}
+	}
+	e.hookScr = r
+	if len(r) > 1 {
+		slices.SortFunc(r, func(a, b hookRank) int {
+			return cmp.Or(cmp.Compare(a.dedup, b.dedup), cmp.Compare(a.recv, b.recv), cmp.Compare(a.pos, b.pos))
+		})
+	}
+	return r
 }
 
 // hookList returns a transaction's deliveries in input order, in a
@@ -734,19 +746,10 @@ func (e *engine) hookAmount(x *txn, h *hook) int64 {
 func (e *engine) checkReplays(t int32) {
 	x := &e.txns[t]
 	hs := e.d.hooks
-	r := e.hookScr[:0]
-	for h := x.hookHead; h >= 0; h = hs[h].next {
-		if hs[h].trusted {
-			r = append(r, hookRank{h: h, dedup: hs[h].dedup, recv: hs[h].recv, pos: len(r)})
-		}
-	}
-	e.hookScr = r
+	r := e.signedByNotification(e.hookList(t))
 	if len(r) < 2 {
 		return
 	}
-	slices.SortFunc(r, func(a, b hookRank) int {
-		return cmp.Or(cmp.Compare(a.dedup, b.dedup), cmp.Compare(a.recv, b.recv), cmp.Compare(a.pos, b.pos))
-	})
 	window := e.opts.ReplayWindow.Nanoseconds()
 	for i := 0; i < len(r); {
 		j := i + 1
