@@ -76,18 +76,19 @@ ORDER BY business_date DESC, id DESC LIMIT 1`, recon.RunOK, date)
 // run for business date), carrying it over from the previous matching
 // run (PreviousMatchRun) for keys open there and setting it to date for
 // new ones. It replaces what the run had recorded, so it may be called
-// again for the same run.
-func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []Exception) (Carry, error) {
+// again for the same run. It returns the first-seen dates it recorded,
+// by exception key (what ExceptionFirstSeen would read back).
+func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []Exception) (Carry, map[string]string, error) {
 	var c Carry
 	prev, ok, err := db.PreviousMatchRun(ctx, date)
 	if err != nil {
-		return c, err
+		return c, nil, err
 	}
 	before := map[string]string{}
 	if ok {
 		c.PreviousRunID, c.PreviousDate = prev.ID, prev.BusinessDate
 		if before, err = db.ExceptionFirstSeen(ctx, prev.ID); err != nil {
-			return c, err
+			return c, nil, err
 		}
 	}
 	now := make(map[string]string, len(es))
@@ -130,9 +131,9 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []E
 		return struct{}{}, nil
 	})
 	if err != nil {
-		return Carry{}, err
+		return Carry{}, nil, err
 	}
-	return c, nil
+	return c, now, nil
 }
 
 // ExceptionFirstSeen returns the first-seen date of each exception key

@@ -56,17 +56,14 @@ func Match(ctx context.Context, db *store.DB, runID int64, opts match.Options, r
 	if err != nil {
 		return res, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
-	if res.Carry, err = db.CarryForward(ctx, runID, date, es); err != nil {
+	var firstSeen map[string]string
+	if res.Carry, firstSeen, err = db.CarryForward(ctx, runID, date, es); err != nil {
 		return res, fmt.Errorf("carry exceptions forward: %w", err)
 	}
 	// Only now that this run's rows are complete are the date's earlier
 	// ones dropped: a failure before here leaves them as they were.
 	if res.Replaced, err = db.ReplaceDateResults(ctx, date, runID); err != nil {
 		return res, fmt.Errorf("replace earlier results of %s: %w", date, err)
-	}
-	firstSeen, err := db.ExceptionFirstSeen(ctx, runID)
-	if err != nil {
-		return res, err
 	}
 	resolved, err := db.ResolvedSince(ctx, runID)
 	if err != nil {
