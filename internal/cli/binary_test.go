@@ -23,35 +23,42 @@ import (
 // These tests run the built recon binary as cron would, as a child
 // process, against a sandbox this test serves on 127.0.0.1.
 
+// builds holds each command built for this test process, by name.
 var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	buildMu sync.Mutex
+	builds  = map[string]string{}
+	binDir  string
 )
 
-// reconBinary builds cmd/recon once per test process.
-func reconBinary(t *testing.T) string {
+// builtBinary builds ./cmd/NAME once per test process and returns its path.
+func builtBinary(t *testing.T, name string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	buildOnce.Do(func() {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := builds[name]; ok {
+		return p
+	}
+	if binDir == "" {
 		dir, err := os.MkdirTemp("", "recon-bin-")
 		if err != nil {
-			buildErr = err
-			return
+			t.Fatal(err)
 		}
-		binPath = filepath.Join(dir, "recon")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/reconkit/reconkit/cmd/recon").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("build recon: %v", buildErr)
+		binDir = dir
 	}
-	return binPath
+	p := filepath.Join(binDir, name)
+	out, err := exec.Command("go", "build", "-o", p, "github.com/reconkit/reconkit/cmd/"+name).CombinedOutput()
+	if err != nil {
+		t.Fatalf("build %s: %v\n%s", name, err, out)
+	}
+	builds[name] = p
+	return p
 }
+
+// reconBinary is the built cmd/recon.
+func reconBinary(t *testing.T) string { return builtBinary(t, "recon") }
 
 // runBinary runs recon with args and the sandbox credentials in its
 // environment, and returns its exit code and output.

@@ -9,35 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
 )
-
-var (
-	contractOnce sync.Once
-	contractPath string
-	contractErr  error
-)
-
-// contractBinary builds cmd/contract once per test process.
-func contractBinary(t *testing.T) string {
-	t.Helper()
-	reconBinary(t) // skips in -short, as this does
-	contractOnce.Do(func() {
-		contractPath = filepath.Join(filepath.Dir(binPath), "contract")
-		out, err := exec.Command("go", "build", "-o", contractPath, "github.com/reconkit/reconkit/cmd/contract").CombinedOutput()
-		if err != nil {
-			contractErr = errors.New(string(out))
-		}
-	})
-	if contractErr != nil {
-		t.Fatalf("build contract: %v", contractErr)
-	}
-	return contractPath
-}
 
 // TestNoSecretInAnyOutput runs the nightly job and the contract test
 // against a sandbox with distinctive credentials, with debug logs, and
@@ -104,7 +80,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		out := filepath.Join(dir, "contract-"+name)
 		for i, e := range [][]string{env, wrongEnv} {
 			suffix := []string{"", "-wrong"}[i]
-			run(e, contractBinary(t), "test", "--spec", target.spec, "--base-url", target.base,
+			run(e, builtBinary(t, "contract"), "test", "--spec", target.spec, "--base-url", target.base,
 				"--junit", out+suffix+".xml", "--json", out+suffix+".json", "--markdown", out+suffix+".md", "--sarif", out+suffix+".sarif")
 		}
 	}
