@@ -43,7 +43,7 @@ var phrase = map[string]string{
 
 // line is the finding as a person reads it:
 // `body.refund_amount` missing in 3 of 1,204 refund deliveries, first at
-// line 77 (log.jsonl) [missing_required_field, breaking, spec line 1015].
+// log.jsonl:77 [missing_required_field, breaking, spec line 1015].
 // The first delivery's message follows when it says more than the
 // phrase (a type, a value).
 func (f Finding) line() string {
@@ -137,7 +137,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.InputErrors.Count > 0 {
 		ew.Printf("input errors: %s\n", count(r.InputErrors.Count))
 		for _, e := range r.InputErrors.First {
-			ew.Printf("  line %d (%s): %s\n", e.Line, e.File, e.Reason)
+			ew.Printf("  %s:%d: %s\n", e.File, e.Line, e.Reason)
 		}
 		if n := r.InputErrors.Count - int64(len(r.InputErrors.First)); n > 0 {
 			ew.Printf("  and %s more\n", count(n))
@@ -183,7 +183,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if r.InputErrors.Count > 0 {
 		ew.Printf("\n%s:\n\n", plural(r.InputErrors.Count, "input error", "input errors"))
 		for _, e := range r.InputErrors.First {
-			ew.Printf("- %s line %d: %s\n", mdEscape(e.File), e.Line, mdEscape(e.Reason))
+			ew.Printf("- %s:%d: %s\n", mdEscape(e.File), e.Line, mdEscape(e.Reason))
 		}
 	}
 	return ew.Err()
@@ -297,15 +297,19 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 		n     int64
 		at    *Location
 		label string
-	}{{s.Invalid, s.FirstInvalid, "carry a signature that does not verify"}, {s.Unsigned, s.FirstUnsigned, "carry no Signature header"}} {
+	}{{s.Invalid, s.FirstInvalid, "a signature that does not verify"}, {s.Unsigned, s.FirstUnsigned, "no Signature header"}} {
 		if !s.Checked || bad.n == 0 || bad.at == nil {
 			continue
+		}
+		verb := "carry"
+		if bad.n == 1 {
+			verb = "carries"
 		}
 		results = append(results, format.SARIFResult{
 			RuleID:    RuleSignature,
 			RuleIndex: index[RuleSignature],
 			Level:     "error",
-			Message:   format.SARIFText{Text: fmt.Sprintf("%s %s, first at %s", plural(bad.n, "delivery", "deliveries"), bad.label, bad.at)},
+			Message:   format.SARIFText{Text: fmt.Sprintf("%s %s %s, first at %s", plural(bad.n, "delivery", "deliveries"), verb, bad.label, bad.at)},
 			Locations: format.At(bad.at.File, bad.at.Line),
 		})
 	}

@@ -69,7 +69,9 @@ type Location struct {
 	Line int    `json:"line"`
 }
 
-func (l Location) String() string { return fmt.Sprintf("line %d (%s)", l.Line, l.File) }
+// String writes file:line, as lint and diff name places, so that the
+// parentheses around a signature's first failure do not nest.
+func (l Location) String() string { return fmt.Sprintf("%s:%d", l.File, l.Line) }
 
 // Signatures counts the deliveries by their Signature header. Raw,
 // Compact and Invalid are counted only when Checked (a sign key was

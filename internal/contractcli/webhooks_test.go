@@ -68,9 +68,9 @@ func TestWebhooksDriftedLog(t *testing.T) {
 	}
 	for _, want := range []string{
 		"  payment: 12 deliveries\n",
-		"`body.refund_amount` missing in 3 of 6 refund deliveries, first at line 6 (" + driftedLog + ")",
-		"`body.transaction_amount` of another type in 3 of 12 payment deliveries, first at line 2",
-		"19 of 21 deliveries verified (18 raw, 1 compact), 1 invalid (first at line 11",
+		"`body.refund_amount` missing in 3 of 6 refund deliveries, first at " + driftedLog + ":6 [",
+		"`body.transaction_amount` of another type in 3 of 12 payment deliveries, first at " + driftedLog + ":2:",
+		"19 of 21 deliveries verified (18 raw, 1 compact), 1 invalid (first at " + driftedLog + ":11)",
 		"input errors: 2\n",
 		"result: FAIL (--fail-on breaking)",
 	} {
