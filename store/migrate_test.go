@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jmoiron/sqlx"
 )
 
 type appliedMigration struct {
@@ -132,6 +134,7 @@ func TestOpenSettings(t *testing.T) {
 		{"foreign_keys", "1"},
 		{"synchronous", "1"}, // NORMAL
 		{"busy_timeout", "5000"},
+		{"page_size", strconv.Itoa(sqlitePageSize)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pragma, func(t *testing.T) {
@@ -144,6 +147,44 @@ func TestOpenSettings(t *testing.T) {
 				t.Errorf("PRAGMA %s: got %q, want %q", tc.pragma, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestOpenKeepsPageSize opens a database that was created with SQLite's
+// default pages: it keeps them (only a new file gets sqlitePageSize) and
+// its data, in WAL mode.
+func TestOpenKeepsPageSize(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	x, err := sqlx.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`PRAGMA page_size = 4096`, `CREATE TABLE kept (v TEXT)`, `INSERT INTO kept VALUES ('x')`} {
+		if _, err := x.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	x.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	var size int
+	var mode, v string
+	if err := db.X().Get(&size, `PRAGMA page_size`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.X().Get(&mode, `PRAGMA journal_mode`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.X().Get(&v, `SELECT v FROM kept`); err != nil {
+		t.Fatal(err)
+	}
+	if size != 4096 || mode != "wal" || v != "x" {
+		t.Errorf("page_size %d, journal_mode %q, kept %q; want 4096, wal, x", size, mode, v)
 	}
 }
 
