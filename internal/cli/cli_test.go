@@ -66,6 +66,27 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// TestCPUProfile checks that --cpuprofile leaves a profile, and that a file it cannot create is a usage error.
+func TestCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	if code, _, errs := runCLI(t, nil, "version", "--cpuprofile", path); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// A pprof profile is a gzipped protocol buffer: at least the gzip
+	// header, where an unstarted or unflushed profile leaves nothing.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 10 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("profile is %d bytes, not gzip: % x", len(b), b[:min(len(b), 8)])
+	}
+	bad := filepath.Join(t.TempDir(), "no", "such", "dir", "cpu.prof")
+	if code, _, errs := runCLI(t, nil, "version", "--cpuprofile", bad); code != ExitUsage || !strings.Contains(errs, "--cpuprofile") {
+		t.Errorf("unwritable profile: exit %d (%s), want %d naming the flag", code, errs, ExitUsage)
+	}
+}
+
 func TestUsageErrorsExit2(t *testing.T) {
 	for _, args := range [][]string{{"no-such-command"}, {"version", "--no-such-flag"}, {"version", "extra"}} {
 		if code, _, errs := runCLI(t, nil, args...); code != ExitUsage {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,8 @@ type env struct {
 	// interactive is true when a person watches stderr: a terminal,
 	// text logs, not --quiet.
 	interactive bool
+	// stopProfile ends the --cpuprofile profile, if one was started.
+	stopProfile func() error
 }
 
 // Run executes the recon command line and returns the exit code.
@@ -42,6 +45,11 @@ func execute(e *env, args []string) error {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	err := root.Execute()
+	if e.stopProfile != nil {
+		if perr := e.stopProfile(); perr != nil && err == nil {
+			err = perr
+		}
+	}
 	// cobra reports an unknown command as a plain error.
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		err = usageError(err)
@@ -53,6 +61,9 @@ type globalFlags struct {
 	logFormat string
 	logLevel  string
 	quiet     bool
+	// cpuProfile names a file for a Go CPU profile of the whole command,
+	// for an engineer finding out where a slow night's time went.
+	cpuProfile string
 }
 
 func newRoot(e *env) *cobra.Command {
@@ -79,6 +90,13 @@ Exit codes:
 			}
 			e.logger = l
 			e.interactive = !g.quiet && isTerminal(e.stderr) && g.logFormat != "json"
+			if g.cpuProfile != "" {
+				stop, err := startCPUProfile(g.cpuProfile)
+				if err != nil {
+					return usageError(err)
+				}
+				e.stopProfile = stop
+			}
 			return nil
 		},
 	}
@@ -86,8 +104,29 @@ Exit codes:
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "auto", "log format: auto (text on a terminal, JSON otherwise), text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "log warnings and errors only")
+	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (read it with go tool pprof)")
 	root.AddCommand(newVersionCmd(e), newSandboxCmd(e), newFetchCmd(e), newIngestCmd(e), newMatchCmd(e), newReportCmd(e), newRunCmd(e), newDemoCmd(e))
 	return root
+}
+
+// startCPUProfile starts the runtime's CPU profiler into path and
+// returns what stops it and closes the file.
+func startCPUProfile(path string) (func() error, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile %s: %w", path, err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 func newLogger(w io.Writer, g globalFlags) (*slog.Logger, error) {
