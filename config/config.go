@@ -108,6 +108,14 @@ type Matching struct {
 	// ReplayWindow is how long after its first receipt a signed webhook
 	// may arrive again as the gateway's retry; later it is a replay.
 	ReplayWindow time.Duration `yaml:"replay_window"`
+	// WeekendRoll moves a settlement window whose last day is a Saturday
+	// or Sunday to end on the Monday: banks do not book at weekends.
+	WeekendRoll bool `yaml:"weekend_roll"`
+	// PaymentLag is how long before its first logged webhook (or its
+	// link's paid_at) a payment may have happened: the window's first day
+	// is counted from that much earlier, so a payment at 23:59 logged at
+	// 00:01 may be booked the day before the log says.
+	PaymentLag time.Duration `yaml:"payment_lag"`
 }
 
 // Tolerance is how far a ledger amount may be from the gateway's (fees).
@@ -141,7 +149,7 @@ func Default() Config {
 			DateLayout: "DD/MM/YYYY", Decimal: ",", Thousands: ".", DefaultCurrency: "IDR",
 		},
 		Units:    Units(recon.DefaultUnits()),
-		Matching: Matching{Reference: "order_uid", SettlementWindow: []int{0, 3}, ReplayWindow: 24 * time.Hour},
+		Matching: Matching{Reference: "order_uid", SettlementWindow: []int{0, 3}, ReplayWindow: 24 * time.Hour, WeekendRoll: true, PaymentLag: time.Hour},
 	}
 }
 
@@ -292,6 +300,9 @@ func (c Config) Validate() error {
 	case "order_uid", "payment_link_uid":
 	default:
 		add("matching.reference %q must be order_uid or payment_link_uid", c.Matching.Reference)
+	}
+	if c.Matching.PaymentLag < 0 || c.Matching.PaymentLag > 24*time.Hour {
+		add("matching.payment_lag must be between 0 and 24h")
 	}
 	if c.Matching.ReplayWindow < 0 {
 		add("matching.replay_window must not be negative")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -86,6 +87,26 @@ func TestLoadEmptyFile(t *testing.T) {
 	}
 }
 
+// TestMatchingSettlementRules: the weekend roll and the payment lag are
+// on by default, and a config can turn them off.
+func TestMatchingSettlementRules(t *testing.T) {
+	def := Default().Matching
+	if !def.WeekendRoll || def.PaymentLag != time.Hour {
+		t.Errorf("defaults: weekend_roll %v, payment_lag %s; want true, 1h", def.WeekendRoll, def.PaymentLag)
+	}
+	path := filepath.Join(t.TempDir(), "recon.yaml")
+	if err := os.WriteFile(path, []byte("matching:\n  weekend_roll: false\n  payment_lag: 0s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Matching.WeekendRoll || cfg.Matching.PaymentLag != 0 || cfg.Matching.ReplayWindow != 24*time.Hour {
+		t.Errorf("loaded %+v; want weekend_roll false, payment_lag 0, the default replay window", cfg.Matching)
+	}
+}
+
 func TestValidateListsEveryProblem(t *testing.T) {
 	cfg := withCredentials()
 	cfg.Timezone = "Mars/Olympus"
@@ -95,12 +116,13 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	cfg.Ledger.DateLayout = "DD/MM"
 	cfg.Matching.Tolerance.Percent = "abc"
 	cfg.Units = Units{"stripe": {"XXX": 9}}
+	cfg.Matching.PaymentLag = 25 * time.Hour
 	err := cfg.Validate()
 	var p Problems
 	if !errors.As(err, &p) {
 		t.Fatalf("got %v, want Problems", err)
 	}
-	for _, want := range []string{"timezone", "xepeng.base_url", "oxpay.confirm", "ledger.columns", "ledger.date_layout", "tolerance.percent", "units.stripe", "units.stripe.XXX"} {
+	for _, want := range []string{"timezone", "xepeng.base_url", "oxpay.confirm", "ledger.columns", "ledger.date_layout", "tolerance.percent", "units.stripe", "units.stripe.XXX", "matching.payment_lag"} {
 		found := false
 		for _, s := range p {
 			if strings.Contains(s, want) {

@@ -56,9 +56,10 @@
 // the booking date within the settlement window, measured from the
 // payment time: the earliest signed webhook delivery of the transaction,
 // else (sales only) its payment link's paid_at, else there is no date
-// check. The window runs from the payment's date in Zone (an hour earlier,
-// see webhookLag) plus SettlementMinDays to its date plus
-// SettlementMaxDays, a last day on a weekend moving to the Monday.
+// check. The window runs from the payment's date in Zone (PaymentLag
+// earlier, an hour by default) plus SettlementMinDays to its date plus
+// SettlementMaxDays, a last day on a weekend moving to the Monday unless
+// WeekendRoll is off.
 // Outcomes: LEDGER_MISSING, LEDGER_UNMATCHED, LEDGER_AMOUNT_MISMATCH,
 // LEDGER_DUPLICATE, AMBIGUOUS_MATCH, CURRENCY_MISMATCH.
 //

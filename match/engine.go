@@ -12,14 +12,6 @@ import (
 	"github.com/reconkit/reconkit/wire"
 )
 
-// webhookLag is how long after the gateway acted a receiver may log the
-// first delivery. A payment time taken from a webhook (or from a link's
-// paid_at, also written after the fact) is therefore an interval
-// [t − webhookLag, t], and the settlement window's first day is counted
-// from its start: a payment at 23:59 logged at 00:01 may be booked the
-// day before the log says.
-const webhookLag = time.Hour
-
 // engine holds the input, the indexes built over it and what the rules
 // found. It is single-use: build, run (or prepare* then finish), read.
 type engine struct {

@@ -463,16 +463,19 @@ func (e *engine) payTime(x *txn) (int64, bool) {
 }
 
 // window returns the first and last booking day a transaction's ledger
-// line may have: from the payment's date (taken webhookLag earlier) plus
+// line may have: from the payment's date (taken PaymentLag earlier) plus
 // SettlementMinDays, to its date plus SettlementMaxDays, a last day on a
-// Saturday or Sunday moved to the Monday (banks do not book at weekends).
+// Saturday or Sunday moved to the Monday under WeekendRoll.
 func (e *engine) window(x *txn) (lo, hi int32, ok bool) {
 	at, ok := e.payTime(x)
 	if !ok {
 		return 0, 0, false
 	}
-	lo = dayNumber(time.Unix(0, at-int64(webhookLag)).In(e.opts.Zone)) + int32(e.opts.SettlementMinDays)
+	lo = dayNumber(time.Unix(0, at-int64(e.opts.PaymentLag)).In(e.opts.Zone)) + int32(e.opts.SettlementMinDays)
 	hi = dayNumber(time.Unix(0, at).In(e.opts.Zone)) + int32(e.opts.SettlementMaxDays)
+	if !e.opts.WeekendRoll {
+		return lo, hi, true
+	}
 	switch weekday(hi) {
 	case time.Saturday:
 		hi += 2

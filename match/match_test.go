@@ -604,17 +604,26 @@ func TestSettlementWindow(t *testing.T) {
 		booked int
 		window [2]int
 		match  bool
+		opts   func(*Options) // settings beyond the window; nil: the defaults
 	}{
-		{"same day", at(2, 10, 0), 2, [2]int{0, 3}, true},
-		{"last day of the window", at(2, 10, 0), 5, [2]int{0, 3}, true},
-		{"a day past the window", at(2, 10, 0), 6, [2]int{0, 3}, false},
-		{"a day before the payment", at(2, 10, 0), 1, [2]int{0, 3}, false},
-		{"before the window's first day", at(2, 10, 0), 2, [2]int{1, 3}, false},
-		{"window's first day", at(2, 10, 0), 3, [2]int{1, 3}, true},
-		{"last day on a Sunday moves to Monday", at(5, 10, 0), 9, [2]int{0, 3}, true},
-		{"the Tuesday after is late", at(5, 10, 0), 10, [2]int{0, 3}, false},
-		{"logged just after midnight, booked the day before", at(3, 0, 10), 2, [2]int{0, 3}, true},
-		{"logged mid-morning, booked the day before", at(3, 9, 0), 2, [2]int{0, 3}, false},
+		{"same day", at(2, 10, 0), 2, [2]int{0, 3}, true, nil},
+		{"last day of the window", at(2, 10, 0), 5, [2]int{0, 3}, true, nil},
+		{"a day past the window", at(2, 10, 0), 6, [2]int{0, 3}, false, nil},
+		{"a day before the payment", at(2, 10, 0), 1, [2]int{0, 3}, false, nil},
+		{"before the window's first day", at(2, 10, 0), 2, [2]int{1, 3}, false, nil},
+		{"window's first day", at(2, 10, 0), 3, [2]int{1, 3}, true, nil},
+		{"last day on a Sunday moves to Monday", at(5, 10, 0), 9, [2]int{0, 3}, true, nil},
+		{"the Tuesday after is late", at(5, 10, 0), 10, [2]int{0, 3}, false, nil},
+		{"logged just after midnight, booked the day before", at(3, 0, 10), 2, [2]int{0, 3}, true, nil},
+		{"logged mid-morning, booked the day before", at(3, 9, 0), 2, [2]int{0, 3}, false, nil},
+		{"no weekend roll: the Sunday is the last day", at(5, 10, 0), 8, [2]int{0, 3}, true,
+			func(o *Options) { o.WeekendRoll = false }},
+		{"no weekend roll: the Monday is late", at(5, 10, 0), 9, [2]int{0, 3}, false,
+			func(o *Options) { o.WeekendRoll = false }},
+		{"no payment lag: logged after midnight, booked the day before", at(3, 0, 10), 2, [2]int{0, 3}, false,
+			func(o *Options) { o.PaymentLag = 0 }},
+		{"a 10-hour lag: logged mid-morning, booked the day before", at(3, 9, 0), 2, [2]int{0, 3}, true,
+			func(o *Options) { o.PaymentLag = 10 * time.Hour }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -624,7 +633,12 @@ func TestSettlementWindow(t *testing.T) {
 			f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total)
 			f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, tc.paid)
 			f.line(txnID, "IDR", total, tc.booked)
-			out := run(t, &f, func(o *Options) { o.SettlementMinDays, o.SettlementMaxDays = tc.window[0], tc.window[1] })
+			out := run(t, &f, func(o *Options) {
+				o.SettlementMinDays, o.SettlementMaxDays = tc.window[0], tc.window[1]
+				if tc.opts != nil {
+					tc.opts(o)
+				}
+			})
 			got := len(out.Exceptions) == 0
 			if got != tc.match {
 				t.Fatalf("paid %s, booked 2026-11-%02d, window %v: matched %v, want %v\n%s",

@@ -48,6 +48,18 @@ type Options struct {
 	// replay (WEBHOOK_REPLAYED). Either way it counts once. Zero means
 	// DefaultReplayWindow.
 	ReplayWindow time.Duration
+	// WeekendRoll moves a settlement window whose last day falls on a
+	// Saturday or Sunday to end on the Monday (banks do not book at
+	// weekends). Public holidays are not known here: widen
+	// SettlementMaxDays where they matter.
+	WeekendRoll bool
+	// PaymentLag is how long after the gateway acted a receiver may log
+	// the first delivery: a payment time read from a webhook (or from a
+	// link's paid_at, also written after the fact) is the interval
+	// [t − PaymentLag, t], and the window's first day is counted from its
+	// start, so a payment at 23:59 logged at 00:01 may be booked the day
+	// before the log says.
+	PaymentLag time.Duration
 }
 
 // DefaultReplayWindow: OxPay retries an unacknowledged notification for
@@ -55,10 +67,16 @@ type Options struct {
 const DefaultReplayWindow = 24 * time.Hour
 
 // DefaultOptions are config.Default's matching settings: order uids,
-// no tolerance, a settlement window of 0 to 3 days, in UTC.
+// no tolerance, a settlement window of 0 to 3 days rolled past a
+// weekend, a payment lag of an hour, in UTC.
 func DefaultOptions() Options {
-	return Options{Reference: ReferenceOrderUID, SettlementMinDays: 0, SettlementMaxDays: 3, Zone: time.UTC}
+	return Options{Reference: ReferenceOrderUID, SettlementMinDays: 0, SettlementMaxDays: 3, Zone: time.UTC,
+		WeekendRoll: true, PaymentLag: DefaultPaymentLag}
 }
+
+// DefaultPaymentLag: receivers log a delivery seconds after the gateway
+// acts, and OxPay's first retry comes within the hour.
+const DefaultPaymentLag = time.Hour
 
 // OptionsFrom builds Options from the config's matching section and
 // business time zone; the tolerance percent is parsed exactly (decimal
@@ -71,6 +89,8 @@ func OptionsFrom(m config.Matching, zone *time.Location) (Options, error) {
 	}
 	o.ToleranceAbs = m.Tolerance.AbsoluteMinor
 	o.ReplayWindow = m.ReplayWindow
+	o.WeekendRoll = m.WeekendRoll
+	o.PaymentLag = m.PaymentLag
 	if m.Tolerance.Percent != "" {
 		p, err := money.Parse(m.Tolerance.Percent, 4, money.Dot)
 		if err != nil {
@@ -99,6 +119,9 @@ func (o Options) Validate() error {
 	}
 	if o.TolerancePercentE4 < 0 || o.TolerancePercentE4 > 100_0000 {
 		errs = append(errs, fmt.Errorf("percent tolerance %d (×10^4) must be between 0 and 100%%", o.TolerancePercentE4))
+	}
+	if o.PaymentLag < 0 || o.PaymentLag > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("payment lag %s: want 0 to 24h", o.PaymentLag))
 	}
 	if o.ReplayWindow < 0 {
 		errs = append(errs, fmt.Errorf("replay window %s must not be negative", o.ReplayWindow))
