@@ -214,12 +214,20 @@ func (db *DB) ResolvedSince(ctx context.Context, runID int64) ([]ResolvedExcepti
 // date as keep, and marks the successful ones recon.RunReplaced (a failed
 // one keeps its status and error), in one transaction: a
 // re-run of a date replaces that date's results. It returns how many runs
-// it replaced. Runs still running (another process's) are left alone.
+// it replaced: a failed run is counted by the re-run that drops its rows,
+// not again. Runs still running (another process's) are left alone.
 func (db *DB) ReplaceDateResults(ctx context.Context, date string, keep int64) (int, error) {
 	return oneShot(ctx, db, func(l *Load) (int, error) {
 		var ids []int64
+		// A failed run keeps its status once replaced, so it is taken
+		// only while it still holds rows: counted once, not by every
+		// later re-run of the date.
 		err := l.tx.SelectContext(ctx, &ids, `SELECT id FROM runs
-WHERE command IN `+matchCommands+` AND business_date = ? AND id <> ? AND status IN (?, ?)`,
+WHERE command IN `+matchCommands+` AND business_date = ? AND id <> ?
+  AND (status = ? OR status = ? AND (
+       EXISTS (SELECT 1 FROM match_results WHERE run_id = runs.id)
+    OR EXISTS (SELECT 1 FROM exceptions WHERE run_id = runs.id)
+    OR EXISTS (SELECT 1 FROM exception_history WHERE run_id = runs.id)))`,
 			date, keep, recon.RunOK, recon.RunFailed)
 		if err != nil {
 			return 0, fmt.Errorf("find earlier runs of %s: %w", date, err)
