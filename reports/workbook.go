@@ -109,35 +109,86 @@ type report struct {
 	counts    []store.ResultCount
 	sources   []store.SourceTotal
 	files     []store.InputFile
+	// summary fills resolved, sources and files while the data sheets
+	// are written; see loadReport.
+	summary *queries
 }
 
 // loadReport reads everything but the results, the queries side by
 // side (each on a connection of its own; in WAL mode readers do not
-// block each other).
+// block each other). It returns once the data sheets can be written;
+// the queries only the Summary needs (source totals, resolved
+// exceptions, input files) go on meanwhile, and report.summaryData
+// waits for them. The source totals scan every input table: at a
+// million orders that took longer than the other queries together, and
+// overlapping it with the result sheets (which leave a core free while
+// SQLite reads) took `recon report` from 14.0-16.2 s to 12.3-12.8 s.
 func loadReport(ctx context.Context, db *store.DB, runID int64) (*report, error) {
 	var r report
 	var err error
 	if r.run, err = db.GetRun(ctx, runID); err != nil {
 		return nil, err
 	}
-	var wg sync.WaitGroup
-	queries := []func() error{
-		func() (err error) { r.exceptions, err = db.ReportExceptions(ctx, runID); return err },
-		func() (err error) { r.firstSeen, err = db.ExceptionFirstSeen(ctx, runID); return err },
-		func() (err error) { r.resolved, err = db.ResolvedSince(ctx, runID); return err },
-		func() (err error) { r.counts, err = db.ReportResultCounts(ctx, runID); return err },
-		func() (err error) { r.sources, err = db.ReportSourceTotals(ctx); return err },
-		func() (err error) { r.files, err = db.InputFiles(ctx); return err },
-	}
-	errs := make([]error, len(queries))
-	for i, q := range queries {
-		wg.Go(func() { errs[i] = q() })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	sheets := goAll(ctx, []func(context.Context) error{
+		func(ctx context.Context) (err error) { r.exceptions, err = db.ReportExceptions(ctx, runID); return err },
+		func(ctx context.Context) (err error) {
+			r.firstSeen, err = db.ExceptionFirstSeen(ctx, runID)
+			return err
+		},
+		func(ctx context.Context) (err error) { r.counts, err = db.ReportResultCounts(ctx, runID); return err },
+	})
+	r.summary = goAll(ctx, []func(context.Context) error{
+		func(ctx context.Context) (err error) { r.resolved, err = db.ResolvedSince(ctx, runID); return err },
+		func(ctx context.Context) (err error) { r.sources, err = db.ReportSourceTotals(ctx); return err },
+		func(ctx context.Context) (err error) { r.files, err = db.InputFiles(ctx); return err },
+	})
+	if err := sheets.wait(); err != nil {
+		r.abandon()
 		return nil, err
 	}
 	return &r, nil
+}
+
+// queries is a set of queries running side by side.
+type queries struct {
+	wg     sync.WaitGroup
+	errs   []error
+	cancel context.CancelFunc
+}
+
+func goAll(ctx context.Context, fs []func(context.Context) error) *queries {
+	ctx, cancel := context.WithCancel(ctx)
+	q := &queries{errs: make([]error, len(fs)), cancel: cancel}
+	for i, f := range fs {
+		q.wg.Go(func() { q.errs[i] = f(ctx) })
+	}
+	return q
+}
+
+// wait waits for every query and returns their errors joined. It may be
+// called again.
+func (q *queries) wait() error {
+	q.wg.Wait()
+	q.cancel()
+	return errors.Join(q.errs...)
+}
+
+// summaryData waits for the Summary's queries; a report built by hand
+// (tests) has none.
+func (r *report) summaryData() error {
+	if r.summary == nil {
+		return nil
+	}
+	return r.summary.wait()
+}
+
+// abandon stops the Summary's queries and waits for them to end, so that
+// none outlives a workbook that failed before its Summary.
+func (r *report) abandon() {
+	if r.summary != nil {
+		r.summary.cancel()
+		r.summary.wait()
+	}
 }
 
 // results streams a run's match results, in batches that fn must not
@@ -270,6 +321,7 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	b := &builder{ctx: ctx, opts: opts, zone: opts.Zone, parts: map[string][]stream{}, tmpDir: filepath.Dir(opts.Path),
 		firstSeen: rep.firstSeen, date: rep.run.BusinessDate}
 	defer b.cleanup()
+	defer rep.abandon()
 
 	cats, inputErrors := planExceptions(rep.exceptions)
 	sales := planResults(SheetMatched, true, rep.counts)
@@ -331,6 +383,9 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	}
 	start = trace("result sheets", start)
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := rep.summaryData(); err != nil {
 		return err
 	}
 	sum := summarize(rep, ctl, cats)

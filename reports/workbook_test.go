@@ -404,6 +404,7 @@ func controlOf(t *testing.T, db *store.DB, run int64) []ControlLine {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rep.abandon()
 	ctl := newControl(rep.exceptions)
 	err = db.ReportResults(ctx, run, func(rs []store.ReportResult) error {
 		for i := range rs {
@@ -412,6 +413,9 @@ func controlOf(t *testing.T, db *store.DB, run int64) []ControlLine {
 		return nil
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.summaryData(); err != nil {
 		t.Fatal(err)
 	}
 	return summarize(rep, ctl, nil).control
