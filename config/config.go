@@ -204,9 +204,24 @@ func (p Problems) Error() string {
 	return "invalid config:\n  - " + strings.Join(p, "\n  - ")
 }
 
+// Secrets names credentials, for ValidateFor.
+type Secrets uint8
+
+const (
+	XepengSecrets Secrets = 1 << iota // xepeng.client_id and client_secret
+	OxPayAPIKey                       // oxpay.api_key
+	OxPaySignKey                      // oxpay.sign_key, which webhooks are verified with
+	AllSecrets    = XepengSecrets | OxPayAPIKey | OxPaySignKey
+)
+
 // Validate checks the whole config and returns every problem at once, as
-// Problems, or nil.
-func (c Config) Validate() error {
+// Problems, or nil. Every credential is required.
+func (c Config) Validate() error { return c.ValidateFor(AllSecrets) }
+
+// ValidateFor is Validate for a command that uses only the credentials
+// in need: matching a night again or rewriting its workbook is offline
+// work, and must not ask for API keys it never sends.
+func (c Config) ValidateFor(need Secrets) error {
 	var p Problems
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
 	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
@@ -225,13 +240,16 @@ func (c Config) Validate() error {
 	}
 	checkURL("xepeng.base_url", c.Xepeng.BaseURL)
 	checkURL("oxpay.base_url", c.OxPay.BaseURL)
-	for _, req := range []struct{ key, env, v string }{
-		{"xepeng.client_id", EnvXepengClientID, c.Xepeng.ClientID},
-		{"xepeng.client_secret", EnvXepengClientSecret, c.Xepeng.ClientSecret},
-		{"oxpay.api_key", EnvOxPayAPIKey, c.OxPay.APIKey},
-		{"oxpay.sign_key", EnvOxPaySignKey, c.OxPay.SignKey},
+	for _, req := range []struct {
+		key, env, v string
+		kind        Secrets
+	}{
+		{"xepeng.client_id", EnvXepengClientID, c.Xepeng.ClientID, XepengSecrets},
+		{"xepeng.client_secret", EnvXepengClientSecret, c.Xepeng.ClientSecret, XepengSecrets},
+		{"oxpay.api_key", EnvOxPayAPIKey, c.OxPay.APIKey, OxPayAPIKey},
+		{"oxpay.sign_key", EnvOxPaySignKey, c.OxPay.SignKey, OxPaySignKey},
 	} {
-		if req.v == "" {
+		if req.v == "" && need&req.kind != 0 {
 			add("%s is required: set %s in the environment, or ${%s} in the file", req.key, req.env, req.env)
 		}
 	}

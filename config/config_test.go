@@ -36,6 +36,19 @@ func TestDefaultWithCredentialsIsValid(t *testing.T) {
 	}
 }
 
+// TestValidateForNeedsOnlyItsSecrets: an offline command validates
+// without any credential, ingesting webhooks needs the sign key only.
+func TestValidateForNeedsOnlyItsSecrets(t *testing.T) {
+	cfg := Default()
+	if err := cfg.ValidateFor(0); err != nil {
+		t.Errorf("offline: %v", err)
+	}
+	var p Problems
+	if err := cfg.ValidateFor(OxPaySignKey); !errors.As(err, &p) || len(p) != 1 || !strings.Contains(p[0], EnvOxPaySignKey) {
+		t.Errorf("sign key only: got %v, want one problem naming %s", err, EnvOxPaySignKey)
+	}
+}
+
 func TestMissingCredentialsNameTheVariable(t *testing.T) {
 	err := Default().Validate()
 	for _, want := range []string{EnvXepengClientID, EnvXepengClientSecret, EnvOxPayAPIKey, EnvOxPaySignKey} {

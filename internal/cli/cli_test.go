@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -131,6 +132,38 @@ func TestFetchAgainstSandbox(t *testing.T) {
 		if err != nil || int(n) != want {
 			t.Errorf("%s: got %d rows (%v), want %d", table, n, err, want)
 		}
+	}
+}
+
+// TestOfflineCommandsNeedNoCredentials: match, report and ingest ledger
+// call no API, so they run with none of the credentials set, while a
+// webhook ingest still asks for the sign key.
+func TestOfflineCommandsNeedNoCredentials(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "recon.yaml"), "database: "+filepath.Join(dir, "r.db")+"\nreport_dir: "+dir+"\n")
+	ledger := writeFile(t, filepath.Join(dir, "ledger.csv"), "Date,Reference,Description,Debit,Credit,Currency\n02/11/2026,10000001,Sale,,\"150.000,00\",IDR\n")
+	var out string
+	for _, args := range [][]string{
+		{"ingest", "ledger", "--config", cfg, ledger},
+		{"match", "--config", cfg, "--date", "2026-11-02"},
+	} {
+		code, o, errs := runCLI(t, nil, args...)
+		if code != 0 {
+			t.Errorf("%v without credentials: exit %d: %s", args[:2], code, errs)
+		}
+		out = o
+	}
+	run := regexp.MustCompile(`run (\d+)`).FindStringSubmatch(out)
+	if run == nil {
+		t.Fatalf("match printed no run id: %q", out)
+	}
+	code, _, errs := runCLI(t, nil, "report", "--config", cfg, "--run", run[1])
+	if code != 0 {
+		t.Errorf("report without credentials: exit %d: %s", code, errs)
+	}
+	code, _, errs = runCLI(t, nil, "ingest", "webhooks", "--config", cfg, ledger)
+	if code != ExitUsage || !strings.Contains(errs, "OXPAY_SIGN_KEY") || strings.Contains(errs, "XEPENG_CLIENT_ID") {
+		t.Errorf("webhooks without the sign key: exit %d, want %d naming OXPAY_SIGN_KEY alone: %s", code, ExitUsage, errs)
 	}
 }
 

@@ -31,6 +31,11 @@ func (f *configFlags) register(cmd *cobra.Command) {
 // load reads and validates the config; every problem comes back at once
 // as config.Problems, which maps to exit code 2.
 func (f *configFlags) load(e *env, apply func(*config.Config)) (config.Config, error) {
+	return f.loadFor(e, apply, config.AllSecrets)
+}
+
+// loadFor is load for a command that uses only the credentials in need.
+func (f *configFlags) loadFor(e *env, apply func(*config.Config), need config.Secrets) (config.Config, error) {
 	cfg, err := config.Load(f.path, e.getenv)
 	if err != nil {
 		return cfg, usageError(err)
@@ -41,7 +46,7 @@ func (f *configFlags) load(e *env, apply func(*config.Config)) (config.Config, e
 	if apply != nil {
 		apply(&cfg)
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateFor(need); err != nil {
 		return cfg, err
 	}
 	return cfg, nil

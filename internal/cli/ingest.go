@@ -43,7 +43,7 @@ over the raw bytes or their compact form; unsigned and badly signed
 deliveries are stored and flagged, never trusted.`,
 		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := cf.load(e, nil)
+			cfg, err := cf.loadFor(e, nil, config.OxPaySignKey) // verifies signatures, calls no API
 			if err != nil {
 				return err
 			}
@@ -87,11 +87,11 @@ DD/MM/YYYY, 1.250.000,00). A header without a mapped column fails the
 command naming the column.`,
 		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := cf.load(e, func(c *config.Config) {
+			cfg, err := cf.loadFor(e, func(c *config.Config) {
 				if sheet != "" {
 					c.Ledger.Sheet = sheet
 				}
-			})
+			}, 0) // the ledger needs no credential
 			if err != nil {
 				return err
 			}

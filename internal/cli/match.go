@@ -30,7 +30,7 @@ with a new run, and write report_dir/exceptions-DATE.csv and .json.
 Exit 1 when a threshold set by --fail-on-category is crossed.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := cf.load(e, nil)
+			cfg, err := cf.loadFor(e, nil, 0) // offline: no API is called
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ renamed, so yesterday's workbook stays whole until today's is complete.`,
 			if runID <= 0 {
 				return usageError(errors.New("--run ID is required (see the runs table, or the run line recon run prints)"))
 			}
-			cfg, err := cf.load(e, nil)
+			cfg, err := cf.loadFor(e, nil, 0) // offline: no API is called
 			if err != nil {
 				return err
 			}
