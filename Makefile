@@ -26,17 +26,12 @@ test: vet build
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./... > /dev/null
 
 # Every fuzz target in the repository, one after another, for FUZZTIME
-# each (CI runs this after the tests, so a new crash fails the build). The
-# targets are found, not listed, so a new one cannot be forgotten.
+# each (CI runs this after the tests, so a new crash fails the build). See
+# .ci/fuzz-short.sh, which also re-runs a target once after Go's spurious
+# "context deadline exceeded".
 FUZZTIME ?= 20s
 fuzz-short:
-	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
-		pkg=./$$(dirname $${f#./}); \
-		for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
-			echo "== $$fn $$pkg"; \
-			$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
-		done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) ./.ci/fuzz-short.sh
 
 # Every Go benchmark with -benchmem, then one generated night end to end
 # with the SQL baseline beside it (bench/e2e.sh: N orders; the figures are
