@@ -137,7 +137,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.InputErrors.Count > 0 {
 		ew.Printf("input errors: %s\n", count(r.InputErrors.Count))
 		for _, e := range r.InputErrors.First {
-			ew.Printf("  %s:%d: %s\n", e.File, e.Line, e.Reason)
+			ew.Printf("  %s: %s\n", e.at(), e.Reason)
 		}
 		if n := r.InputErrors.Count - int64(len(r.InputErrors.First)); n > 0 {
 			ew.Printf("  and %s more\n", count(n))
@@ -236,7 +236,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	if r.InputErrors.Count > 0 {
 		var lines []string
 		for _, e := range r.InputErrors.First {
-			lines = append(lines, fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason))
+			lines = append(lines, fmt.Sprintf("%s: %s", e.at(), e.Reason))
 		}
 		if r.level() != FailOnNone {
 			in.Failure = &format.JUnitFailure{Message: fmt.Sprintf("%d unusable lines", r.InputErrors.Count), Type: RuleInputError, Text: strings.Join(lines, "\n")}

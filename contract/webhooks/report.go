@@ -113,6 +113,9 @@ type InputError struct {
 	Reason string `json:"reason"`
 }
 
+// at is where the line is, written as every other place is.
+func (e InputError) at() Location { return Location{File: e.File, Line: e.Line} }
+
 // Report returns what has been found so far.
 func (c *Checker) Report() *Report {
 	r := &Report{
