@@ -19,6 +19,7 @@ var ErrNotFound = errors.New("not found")
 type DB struct {
 	x    *sqlx.DB
 	path string
+	ckpt *checkpointer
 }
 
 // Open opens the database file at path, creating it and its directory if
@@ -45,6 +46,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if db.ckpt, err = startCheckpointer(ctx, x); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -58,11 +63,17 @@ func (db *DB) init(ctx context.Context) error {
 	return migrate(ctx, db.x)
 }
 
-// Close closes the database. Pending reads and loads must be finished
-// first.
+// Close closes the database, after the background checkpoint (see
+// checkpointer) if one is under way; closing the last connection copies
+// what is left of the log into the file. Pending reads and loads must be
+// finished first.
 func (db *DB) Close() error {
+	ckErr := db.ckpt.stop()
 	if err := db.x.Close(); err != nil {
-		return fmt.Errorf("close database %s: %w", db.path, err)
+		return fmt.Errorf("close database %s: %w", db.path, errors.Join(err, ckErr))
+	}
+	if ckErr != nil {
+		return fmt.Errorf("close database %s: %w", db.path, ckErr)
 	}
 	return nil
 }
