@@ -49,6 +49,7 @@ func Run(ctx context.Context, db *store.DB, runID int64, opts Options) (Summary,
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
 	}
 
+	defer tightenGC(writeGCPercent)()
 	load, err := db.BeginLoad(ctx)
 	if err != nil {
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)

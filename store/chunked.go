@@ -99,6 +99,14 @@ type Snapshot struct {
 	conn *sqlx.Conn
 }
 
+// sqliteScanCache is the page cache of a Snapshot's connection. Its
+// reads are whole-table scans that read each page once, so the pool's 64
+// MiB cache would only fill with pages never read again, and stay
+// resident, full, while the connection waited in the pool: two readers
+// held 128 MiB through the match's write and the report. Close frees the
+// pages and gives the connection the pool's setting back.
+const sqliteScanCache = `PRAGMA cache_size = -4096`
+
 // ReadSnapshot opens a Snapshot. This is the SQLite implementation: the
 // transaction is begun by hand with BEGIN DEFERRED, which takes no lock
 // until the first read and then only a read snapshot (WAL), while a
@@ -109,9 +117,12 @@ func (db *DB) ReadSnapshot(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, `BEGIN DEFERRED`); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("read snapshot: begin: %w", err)
+	for _, q := range []string{sqliteScanCache, `BEGIN DEFERRED`} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			conn.Close()
+			return nil, fmt.Errorf("read snapshot: %w", err)
+		}
 	}
 	return &Snapshot{conn: conn}, nil
 }
@@ -126,11 +137,15 @@ func (s *Snapshot) Close() error {
 	}
 	defer func() { s.conn = nil }()
 	var err error
-	if _, rerr := s.conn.ExecContext(context.Background(), `ROLLBACK`); rerr != nil {
-		s.conn.Raw(func(any) error { return driver.ErrBadConn })
-		err = fmt.Errorf("read snapshot: end: %w", rerr)
+	for _, q := range []string{`ROLLBACK`, `PRAGMA shrink_memory`, sqlitePoolCache} {
+		if _, rerr := s.conn.ExecContext(context.Background(), q); rerr != nil {
+			s.conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = fmt.Errorf("read snapshot: end: %w", rerr)
+			break
+		}
 	}
 	s.conn.Close()
+	sqliteReturnMemory()
 	return err
 }
 

@@ -55,7 +55,7 @@ type Load struct {
 	stmts    [numStmts][2]*sql.Stmt // one row, chunkRows rows
 	err      error                  // the first failure; sticks
 	done     bool
-	bigCache bool // see sqliteGrowCache
+	cacheSet bool // see sqliteSetCache
 }
 
 // BeginLoad starts a Load. Cancelling ctx aborts it: the transaction is
@@ -470,7 +470,7 @@ func (l *Load) insert(k stmtKind, rs batch) (int, error) {
 		return 0, err
 	}
 	if k == stmtWebhookEvent || k == stmtLedgerEntry {
-		if err := l.sqliteGrowCache(); err != nil {
+		if err := l.sqliteSetCache(sqliteHashedCache); err != nil {
 			return 0, err
 		}
 	}

@@ -163,6 +163,9 @@ func (l *Load) MatchResults(runID int64, rs []MatchResult) (int, error) {
 	if runID == 0 {
 		return 0, l.fail(ErrNoRun)
 	}
+	if err := l.sqliteSetCache(sqliteAppendCache); err != nil {
+		return 0, err
+	}
 	n, err := l.writeOnce(insertMatchResult, batch{
 		n: len(rs), what: "insert match result",
 		args: func(i int, a []any) []any {

@@ -6,6 +6,14 @@ package store
 // init runs before any code can open one through it.
 
 /*
+#include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+static void reconkit_trim(void) { malloc_trim(0); }
+#else
+static void reconkit_trim(void) {}
+#endif
+
 // Declared here rather than by including sqlite3.h, which go-sqlite3 keeps
 // to itself; the symbols are those of the SQLite it links in.
 extern int sqlite3_config(int, ...);
@@ -35,3 +43,12 @@ var sqliteMemStatusOff = int(C.reconkit_sqlite_memstatus(0))
 // sqliteMemoryUsed is SQLite's count of the memory it holds, which stays
 // at 0 while the statistics are off. For tests.
 func sqliteMemoryUsed() int64 { return int64(C.sqlite3_memory_used()) }
+
+// sqliteReturnMemory hands the C heap's free memory back to the operating
+// system. SQLite's page caches come from malloc, one page at a time; when
+// a connection that filled one closes, glibc keeps the freed pages for
+// later mallocs, so the process stays as large as at its largest load,
+// and the Go heap of a later phase (the match) grows on top. malloc_trim
+// releases them; it takes a few milliseconds and is called only when a
+// bulk connection ends. Elsewhere than glibc it does nothing.
+func sqliteReturnMemory() { C.reconkit_trim() }

@@ -103,6 +103,10 @@ func sqliteDSN(path string) string {
 		"&_synchronous=NORMAL&_txlock=immediate&_cache_size=-65536"
 }
 
+// sqlitePoolCache is the DSN's page cache, as a statement, for a
+// connection that changed its own to go back to the pool's.
+const sqlitePoolCache = `PRAGMA cache_size = -65536`
+
 // sqlitePageSize is the page size of a database this package creates.
 // SQLite's default of 4 KiB holds about eight rows of a table that keeps
 // each row's raw record; 16 KiB pages quarter the pages a bulk load
