@@ -36,12 +36,8 @@ func mainFileOrders(t *testing.T, path string) int {
 // to the checkpointer, which makes it on its own goroutine.
 func TestCommitLeavesCheckpointToCheckpointer(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ck.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTest(t)
+	path := db.Path()
 	// Hold the background checkpointer off, and keep a connection open
 	// so the Load's is not the last one (closing the last one
 	// checkpoints, as it should).
@@ -116,12 +112,8 @@ func TestCloseLeavesEverythingInTheFile(t *testing.T) {
 // while the database stays open.
 func TestCommitKicksCheckpointer(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "kick.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTest(t)
+	path := db.Path()
 	rows := benchOrders(40_000)
 	if _, err := db.UpsertOrders(ctx, rows); err != nil {
 		t.Fatal(err)
