@@ -17,7 +17,31 @@ import (
 // for an input error, which never changes once recorded). Amounts and
 // the detail text are left out on purpose: an amount mismatch whose
 // amounts change overnight is still the same open break.
+//
+// An exception about ledger lines alone (one that names no transaction,
+// order, payment link or input error, such as LEDGER_UNMATCHED) is
+// known by its ledger entry ids too: two unmatched lines that share a
+// reference ("FEE") are two breaks, each with its own age, and matching
+// one of them resolves it. Elsewhere the entry ids are left out, as the
+// transaction is what the break is about.
 func ExceptionKey(e *Exception) string {
+	k := exceptionKeyV1(e)
+	if ledgerOnly(e) {
+		k += "\x1fledger " + e.LedgerEntryIDs.String()
+	}
+	return k
+}
+
+func ledgerOnly(e *Exception) bool {
+	return len(e.LedgerEntryIDs) > 0 && e.OrderUID == "" && e.PaymentLinkUID == "" && e.OxpayTxnID == "" &&
+		e.MerchantReferenceID == "" && e.InputErrorID == 0
+}
+
+// exceptionKeyV1 is the key as exception_history stored it before
+// ledger-only exceptions held their entry ids. Such a key is still read
+// from the history of runs made before that, so that their open breaks
+// carry their first-seen dates across the upgrade.
+func exceptionKeyV1(e *Exception) string {
 	var b strings.Builder
 	for i, s := range []string{string(e.Category), e.OrderUID, e.PaymentLinkUID, e.OxpayTxnID,
 		e.MerchantReferenceID, e.LedgerRef, e.Currency} {
@@ -84,10 +108,10 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []E
 	if err != nil {
 		return c, nil, err
 	}
-	before := map[string]string{}
+	var before openBreaks
 	if ok {
 		c.PreviousRunID, c.PreviousDate = prev.ID, prev.BusinessDate
-		if before, err = db.ExceptionFirstSeen(ctx, prev.ID); err != nil {
+		if before, err = db.openAfter(ctx, prev); err != nil {
 			return c, nil, err
 		}
 	}
@@ -97,7 +121,7 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []E
 		if _, done := now[k]; done {
 			continue
 		}
-		first, open := before[k]
+		first, open := before.first[k]
 		if open {
 			c.Carried++
 		} else {
@@ -109,7 +133,7 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []E
 			c.OldestFirstSeen = first
 		}
 	}
-	for k := range before {
+	for k := range before.first {
 		if _, still := now[k]; !still {
 			c.Resolved++
 		}
@@ -184,29 +208,64 @@ func (db *DB) ResolvedSince(ctx context.Context, runID int64) ([]ResolvedExcepti
 	if err != nil {
 		return nil, err
 	}
-	before, err := db.ExceptionFirstSeen(ctx, prev.ID)
-	if err != nil {
-		return nil, err
-	}
-	es, err := db.Exceptions(ctx, prev.ID)
+	before, err := db.openAfter(ctx, prev)
 	if err != nil {
 		return nil, err
 	}
 	var out []ResolvedException
 	seen := map[string]bool{}
-	for i := range es {
-		k := ExceptionKey(&es[i])
+	for i, k := range before.keys {
 		if _, open := now[k]; open || seen[k] {
 			continue
 		}
 		seen[k] = true
-		first := before[k]
-		if first == "" {
-			first = prev.BusinessDate
-		}
-		out = append(out, ResolvedException{Exception: es[i], FirstSeen: first, LastSeen: prev.BusinessDate})
+		out = append(out, ResolvedException{Exception: before.exceptions[i], FirstSeen: before.first[k], LastSeen: prev.BusinessDate})
 	}
 	return out, nil
+}
+
+// openBreaks is what was open after a matching run: its exceptions in
+// the order written, their keys, and the first-seen date of each key.
+type openBreaks struct {
+	exceptions []Exception
+	keys       []string
+	first      map[string]string
+}
+
+// openAfter reads what was open after run, the run another is compared
+// with. Both CarryForward (the counts) and ResolvedSince (the list) read
+// it, so they agree. The first-seen dates come from the run's exception
+// history; a break that history does not know (the run was made before
+// there was any) was first seen, as far as anyone can tell, on the run's
+// own date. History written before ledger-only exceptions were keyed by
+// their entry ids holds such a break under its older key
+// (exceptionKeyV1); every line that shared it takes its date.
+func (db *DB) openAfter(ctx context.Context, run recon.Run) (openBreaks, error) {
+	hist, err := db.ExceptionFirstSeen(ctx, run.ID)
+	if err != nil {
+		return openBreaks{}, err
+	}
+	es, err := db.Exceptions(ctx, run.ID)
+	if err != nil {
+		return openBreaks{}, err
+	}
+	o := openBreaks{exceptions: es, keys: make([]string, len(es)), first: make(map[string]string, len(es))}
+	for i := range es {
+		k := ExceptionKey(&es[i])
+		o.keys[i] = k
+		if _, done := o.first[k]; done {
+			continue
+		}
+		first, ok := hist[k]
+		if !ok {
+			first, ok = hist[exceptionKeyV1(&es[i])]
+		}
+		if !ok {
+			first = run.BusinessDate
+		}
+		o.first[k] = first
+	}
+	return o, nil
 }
 
 // ReplaceDateResults deletes the match results, exceptions and exception

@@ -25,8 +25,9 @@ var carryExceptions = map[string]Exception{
 	"amount, other txn": {Category: recon.AmountMismatch, Severity: "critical", OrderUID: "ORD-1", PaymentLinkUID: "PL-1",
 		OxpayTxnID: "T2", MerchantReferenceID: "ORD-1", Currency: "IDR",
 		ExpectedMinor: 10000, ActualMinor: 9000, DifferenceMinor: -1000, Detail: "amount differs"},
-	// Two different ledger lines with the same reference: the key holds
-	// no ledger entry id, so they are one exception for history.
+	// Two different ledger lines with the same reference: the key of an
+	// exception about ledger lines alone holds their entry ids, so they
+	// are two.
 	"fee line 7": {Category: recon.LedgerUnmatched, Severity: "high", LedgerRef: "FEE", Currency: "IDR",
 		ActualMinor: -500, DifferenceMinor: -500, Detail: "ledger line 7 unmatched", LedgerEntryIDs: IDList{7}},
 	"fee line 8": {Category: recon.LedgerUnmatched, Severity: "high", LedgerRef: "FEE", Currency: "IDR",
@@ -257,17 +258,31 @@ func TestCarryForwardHistory(t *testing.T) {
 		{
 			name: "exceptions sharing a key count once and resolve once, as the first written",
 			steps: []carryStep{
-				{date: "2024-03-01", open: []string{"fee line 8", "fee line 7"}, prev: -1,
-					carry: Carry{New: 1, OldestFirstSeen: "2024-03-01"}, first: map[string]string{"fee line 8": "2024-03-01"}},
-				// Line 8 was matched and line 7 is new, yet the key stays open:
-				// nothing is new or resolved, and line 7 inherits line 8's date.
-				{date: "2024-03-02", open: []string{"fee line 7"}, prev: 0,
-					carry: Carry{Carried: 1, OldestFirstSeen: "2024-03-01"}, first: map[string]string{"fee line 7": "2024-03-01"}},
-				{date: "2024-03-03", open: []string{"fee line 8", "fee line 7"}, prev: 1,
-					carry: Carry{Carried: 1, OldestFirstSeen: "2024-03-01"}, first: map[string]string{"fee line 8": "2024-03-01"}},
-				{date: "2024-03-04", open: nil, prev: 2,
+				{date: "2024-03-01", open: []string{"amount, new amounts", "amount"}, prev: -1,
+					carry: Carry{New: 1, OldestFirstSeen: "2024-03-01"}, first: map[string]string{"amount": "2024-03-01"}},
+				{date: "2024-03-02", open: nil, prev: 0,
 					carry: Carry{Resolved: 1}, first: map[string]string{},
-					resolved: []carryResolved{{"fee line 8", "2024-03-01", "2024-03-03"}}},
+					resolved: []carryResolved{{"amount, new amounts", "2024-03-01", "2024-03-01"}}},
+			},
+		},
+		{
+			name: "ledger lines with the same reference are separate breaks",
+			steps: []carryStep{
+				{date: "2024-03-01", open: []string{"fee line 8", "fee line 7"}, prev: -1,
+					carry: Carry{New: 2, OldestFirstSeen: "2024-03-01"},
+					first: map[string]string{"fee line 8": "2024-03-01", "fee line 7": "2024-03-01"}},
+				// Line 8 was matched: it is resolved, line 7 carries on.
+				{date: "2024-03-02", open: []string{"fee line 7"}, prev: 0,
+					carry:    Carry{Carried: 1, Resolved: 1, OldestFirstSeen: "2024-03-01"},
+					first:    map[string]string{"fee line 7": "2024-03-01"},
+					resolved: []carryResolved{{"fee line 8", "2024-03-01", "2024-03-01"}}},
+				// Line 8 comes back: a new break, not line 7's.
+				{date: "2024-03-03", open: []string{"fee line 8", "fee line 7"}, prev: 1,
+					carry: Carry{New: 1, Carried: 1, OldestFirstSeen: "2024-03-01"},
+					first: map[string]string{"fee line 8": "2024-03-03", "fee line 7": "2024-03-01"}},
+				{date: "2024-03-04", open: nil, prev: 2,
+					carry: Carry{Resolved: 2}, first: map[string]string{},
+					resolved: []carryResolved{{"fee line 8", "2024-03-03", "2024-03-03"}, {"fee line 7", "2024-03-01", "2024-03-03"}}},
 			},
 		},
 	}
@@ -342,13 +357,19 @@ func TestPreviousRunWithoutHistory(t *testing.T) {
 	id := carryStartRun(t, db, "match", "2024-03-02", recon.RunRunning, "")
 	es := carryPick(t, "status, same refs")
 	carryWrite(t, db, id, nil, es)
-	c, _, err := db.CarryForward(ctx, id, "2024-03-02", es)
+	c, first, err := db.CarryForward(ctx, id, "2024-03-02", es)
 	if err != nil {
 		t.Fatalf("CarryForward: %v", err)
 	}
-	want := Carry{PreviousRunID: prev, PreviousDate: "2024-03-01", New: 1, OldestFirstSeen: "2024-03-02"}
+	// Without history the previous run's exceptions are still known: one
+	// is carried (first seen, as far as anyone can tell, on that run's
+	// date), the other resolved, in the counts as in the list.
+	want := Carry{PreviousRunID: prev, PreviousDate: "2024-03-01", Carried: 1, Resolved: 1, OldestFirstSeen: "2024-03-01"}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("Carry (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{carryKey(t, "status, same refs"): "2024-03-01"}, first); diff != "" {
+		t.Errorf("first seen (-want +got):\n%s", diff)
 	}
 	got, err := db.ResolvedSince(ctx, id)
 	if err != nil {
@@ -357,6 +378,33 @@ func TestPreviousRunWithoutHistory(t *testing.T) {
 	wantResolved := []ResolvedException{{Exception: carryPick(t, "amount")[0], FirstSeen: "2024-03-01", LastSeen: "2024-03-01"}}
 	if diff := cmp.Diff(wantResolved, got); diff != "" {
 		t.Errorf("ResolvedSince (-want +got):\n%s", diff)
+	}
+}
+
+// History written before ledger-only exceptions were keyed by their
+// entry ids still gives their first-seen dates: every line that shared
+// the older key takes its date, once; from then on each has its own.
+func TestCarryAcrossTheLedgerKeyChange(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	prev := carryStartRun(t, db, "run", "2024-03-01", recon.RunOK, "")
+	carryWrite(t, db, prev, nil, carryPick(t, "fee line 8", "fee line 7", "amount"))
+	fee, amount := carryPick(t, "fee line 7")[0], carryPick(t, "amount")[0]
+	for k, first := range map[string]string{exceptionKeyV1(&fee): "2024-02-20", ExceptionKey(&amount): "2024-02-25"} {
+		if _, err := db.x.ExecContext(ctx, `INSERT INTO exception_history (run_id, exception_key, first_seen) VALUES (?, ?, ?)`, prev, k, first); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	_, got := carryMatch(t, db, "2024-03-02", carryPick(t, "fee line 7", "amount"))
+	want := carryOutcome{
+		Carry:     Carry{PreviousRunID: prev, PreviousDate: "2024-03-01", Carried: 2, Resolved: 1, OldestFirstSeen: "2024-02-20"},
+		FirstSeen: map[string]string{carryKey(t, "fee line 7"): "2024-02-20", carryKey(t, "amount"): "2024-02-25"},
+		Resolved:  []ResolvedException{{Exception: carryPick(t, "fee line 8")[0], FirstSeen: "2024-02-20", LastSeen: "2024-03-01"}},
+	}
+	want.Stored = want.FirstSeen
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("first run after the change (-want +got):\n%s", diff)
 	}
 }
 
@@ -569,14 +617,21 @@ func TestExceptionKey(t *testing.T) {
 		{"ledger reference", func(e *Exception) { e.LedgerRef = "L-2" }, false},
 		{"currency", func(e *Exception) { e.Currency = "SGD" }, false},
 		{"input error", func(e *Exception) { e.InputErrorID = 7 }, false},
+		// Naming no transaction, the exception is about the line itself.
+		{"ledger entries of a ledger-only exception", func(e *Exception) {
+			*e = Exception{Category: recon.LedgerUnmatched, LedgerRef: "L-1", Currency: "IDR", LedgerEntryIDs: IDList{3}}
+		}, false},
 		// Without a separator both would read "ORD-12PL-1".
 		{"where one reference ends", func(e *Exception) { e.OrderUID, e.PaymentLinkUID = "ORD-12", "PL-1" }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := base, base
-			if tc.name == "where one reference ends" {
+			switch tc.name {
+			case "where one reference ends":
 				a.PaymentLinkUID = "2PL-1"
+			case "ledger entries of a ledger-only exception":
+				a = Exception{Category: recon.LedgerUnmatched, LedgerRef: "L-1", Currency: "IDR", LedgerEntryIDs: IDList{2}, Detail: "other"}
 			}
 			tc.change(&b)
 			if got := ExceptionKey(&a) == ExceptionKey(&b); got != tc.same {
@@ -594,6 +649,8 @@ func TestExceptionKey(t *testing.T) {
 	}{
 		{base, "AMOUNT_MISMATCH\x1fORD-1\x1fPL-1\x1fT1\x1fMR-1\x1fL-1\x1fIDR"},
 		{Exception{Category: recon.InputErrorCategory, Detail: "bad date", InputErrorID: 42}, "INPUT_ERROR\x1f\x1f\x1f\x1f\x1f\x1f\x1f42"},
+		{Exception{Category: recon.LedgerUnmatched, LedgerRef: "FEE", Currency: "IDR", LedgerEntryIDs: IDList{7, 9}},
+			"LEDGER_UNMATCHED\x1f\x1f\x1f\x1f\x1fFEE\x1fIDR\x1fledger 7,9"},
 	}
 	for _, s := range stored {
 		if diff := cmp.Diff(s.want, ExceptionKey(&s.e)); diff != "" {
