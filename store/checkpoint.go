@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -36,6 +35,9 @@ type checkpointer struct {
 
 	mu  sync.Mutex
 	err error // the first failure, reported by stop
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
 func startCheckpointer(ctx context.Context, x *sqlx.DB) (*checkpointer, error) {
@@ -74,23 +76,25 @@ func (c *checkpointer) loop() {
 // stop waits for a checkpoint under way, closes the connection and
 // returns the first checkpoint that failed. Nothing is lost by a failed
 // one: its pages are still in the log, and closing the database copies
-// them.
+// them. Calls after the first return what it did.
 func (c *checkpointer) stop() error {
 	if c.kick == nil { // an inert one, made by tests
 		return nil
 	}
-	close(c.kick)
-	<-c.done
-	cerr := c.conn.Close()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err != nil {
-		return fmt.Errorf("background checkpoint: %w", c.err)
-	}
-	if cerr != nil && !errors.Is(cerr, context.Canceled) {
-		return fmt.Errorf("close checkpoint connection: %w", cerr)
-	}
-	return nil
+	c.stopOnce.Do(func() {
+		close(c.kick)
+		<-c.done
+		cerr := c.conn.Close()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		switch {
+		case c.err != nil:
+			c.stopErr = fmt.Errorf("background checkpoint: %w", c.err)
+		case cerr != nil:
+			c.stopErr = fmt.Errorf("close checkpoint connection: %w", cerr)
+		}
+	})
+	return c.stopErr
 }
 
 // sqliteCheckpointPassive copies what it can of the log into the database

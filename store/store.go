@@ -100,12 +100,16 @@ func (db *DB) Path() string { return db.path }
 // The path is escaped because SQLite reads a "file:" DSN as a URI.
 func sqliteDSN(path string) string {
 	return "file:" + sqliteEscape(path) + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on" +
-		"&_synchronous=NORMAL&_txlock=immediate&_cache_size=-65536"
+		"&_synchronous=NORMAL&_txlock=immediate&_cache_size=" + sqlitePoolCacheSize
 }
 
-// sqlitePoolCache is the DSN's page cache, as a statement, for a
-// connection that changed its own to go back to the pool's.
-const sqlitePoolCache = `PRAGMA cache_size = -65536`
+// sqlitePoolCacheSize is the page cache of the pool's connections, in
+// SQLite's terms (negative: KiB), and sqlitePoolCache the statement that
+// gives it back to a connection that changed its own.
+const (
+	sqlitePoolCacheSize = "-65536"
+	sqlitePoolCache     = `PRAGMA cache_size = ` + sqlitePoolCacheSize
+)
 
 // sqlitePageSize is the page size of a database this package creates.
 // SQLite's default of 4 KiB holds about eight rows of a table that keeps
