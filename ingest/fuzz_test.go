@@ -60,7 +60,7 @@ func FuzzParseWebhookLine(f *testing.F) {
 		if y := ev.ReceivedAt.Year(); y < minYear || y > maxYear || ev.ReceivedAt.Location() != time.UTC {
 			t.Fatalf("accepted received_at %v", ev.ReceivedAt)
 		}
-		if len(ev.DedupKey) != 64 || ev.DeliveryKey != sha256Hex(line) || !json.Valid([]byte(ev.Raw)) {
+		if len(ev.DedupKey) != 64 || ev.DeliveryKey != rowKeyHex(line) || !json.Valid([]byte(ev.Raw)) {
 			t.Fatalf("keys %q %q or raw %q", ev.DedupKey, ev.DeliveryKey, ev.Raw)
 		}
 		// encoding/json, reading the same line, finds the same payload and
@@ -163,7 +163,7 @@ func FuzzLedgerRow(f *testing.F) {
 			}
 			return
 		}
-		if !money.Known(e.Currency) || len(e.RowHash) != 64 || e.SourceLine != 2 {
+		if !money.Known(e.Currency) || len(e.RowHash) != 32 || e.SourceLine != 2 {
 			t.Fatalf("accepted %+v", e)
 		}
 		if y := e.BookedOn.Year(); y < minYear || y > maxYear || !e.BookedOn.Equal(e.BookedOn.Truncate(24*time.Hour)) || e.BookedOn.Location() != time.UTC {

@@ -138,3 +138,8 @@ func sha256Hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
+
+// rowKeyHex is a stored row's unique key (DeliveryKey, RowHash) of
+// content, written out independently of keyHex: the first 128 bits of
+// its SHA-256, in hex.
+func rowKeyHex(b []byte) string { return sha256Hex(b)[:32] }

@@ -88,8 +88,8 @@ func TestReadLedgerFixtures(t *testing.T) {
 				t.Errorf("result (-want +got):\n%s", diff)
 			}
 			for _, e := range c.ledger {
-				if e.SourceFile != path || e.Sheet != "" || len(e.RowHash) != 64 {
-					t.Errorf("got file %q sheet %q hash %q, want %q, no sheet, a sha256", e.SourceFile, e.Sheet, e.RowHash, path)
+				if e.SourceFile != path || e.Sheet != "" || len(e.RowHash) != 32 {
+					t.Errorf("got file %q sheet %q hash %q, want %q, no sheet, a 128-bit key", e.SourceFile, e.Sheet, e.RowHash, path)
 				}
 			}
 			// Re-reading gives the very same rows and keys.

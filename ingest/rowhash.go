@@ -3,7 +3,6 @@ package ingest
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -53,7 +52,7 @@ func newRowCounter(o LedgerOptions) (RowCounter, error) {
 	return c, nil
 }
 
-// The RowHash of a ledger entry is the hex SHA-256 of its normalised
+// The RowHash of a ledger entry is the key (keyHex) of its normalised
 // content (date, reference, description, type, currency, amount, joined
 // by 0x1F), 0x1F, and how many identical rows came before it in the file.
 // The content's own SHA-256, cut to 64 bits, is its key: what a
@@ -80,8 +79,7 @@ func rowKey(content []byte) uint64 {
 func rowHashOf(content []byte, n uint32) string {
 	b := append(content, 0x1f)
 	b = strconv.AppendUint(b, uint64(n), 10)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return keyHex(b)
 }
 
 // rowHasher corrects the RowHash of the repeated rows of a batch. The

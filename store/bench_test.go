@@ -51,9 +51,14 @@ func benchLedger(n int) []recon.LedgerEntry {
 	return rs
 }
 
-// hashedKey is a key shaped like the real ones: the hex SHA-256 of
-// something, so consecutive rows land at random places in the index.
-func hashedKey(s string, i int) string {
+// hashedKey is a key shaped like the real ones: 128 bits of the SHA-256
+// of something in hex (ingest.keyHex), so consecutive rows land at random
+// places in the index.
+func hashedKey(s string, i int) string { return fullHashedKey(s, i)[:32] }
+
+// fullHashedKey is the whole SHA-256 in hex, the form keys had before
+// migration 0005.
+func fullHashedKey(s string, i int) string {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s%d", s, i))
 	return hex.EncodeToString(sum[:])
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -192,5 +193,79 @@ func TestOpenEmptyPath(t *testing.T) {
 	if db, err := Open(context.Background(), ""); err == nil {
 		db.Close()
 		t.Error("Open(\"\"): got no error, want one")
+	}
+}
+
+// Migration 0005 cuts the stored unique keys of webhook events and
+// ledger entries to the 32 hex digits ingest now writes, so that a log or
+// an export ingested again after the upgrade adds nothing.
+func TestMigrationShortKeys(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v4.db")
+	if err := sqliteCreate(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	x, err := sqlx.Open("sqlite3", sqliteDSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &DB{x: x, path: path, ckpt: &checkpointer{}}
+	defer db.Close()
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.ExecContext(ctx, createSchemaMigrations); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:4] {
+		if err := applyMigration(ctx, x, m, 4); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Rows as version 4 stored them: whole SHA-256s.
+	full := fullHashedKey
+	hooks, ledger := sampleWebhooks(3), sampleLedger(3)
+	for i := range hooks {
+		hooks[i].DeliveryKey = full("delivery", i)
+		ledger[i].RowHash = full("row", i)
+	}
+	if _, err := db.InsertWebhookEvents(ctx, hooks); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InsertLedgerEntries(ctx, ledger); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := migrate(ctx, x); err != nil {
+		t.Fatalf("migrate to the latest version: %v", err)
+	}
+	var keys []string
+	if err := x.SelectContext(ctx, &keys, `SELECT delivery_key FROM webhook_events UNION ALL SELECT row_hash FROM ledger_entries`); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{}
+	for _, s := range []string{"delivery", "row"} {
+		for i := range 3 {
+			want = append(want, full(s, i)[:32])
+		}
+	}
+	slices.Sort(want)
+	slices.Sort(keys)
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("stored keys after the migration (-want +got):\n%s", diff)
+	}
+
+	// The same rows, keyed as ingest keys them now, add nothing.
+	for i := range hooks {
+		hooks[i].DeliveryKey = hooks[i].DeliveryKey[:32]
+		ledger[i].RowHash = ledger[i].RowHash[:32]
+	}
+	if n, err := db.InsertWebhookEvents(ctx, hooks); err != nil || n != 0 {
+		t.Errorf("webhook events ingested again: added %d (%v), want 0", n, err)
+	}
+	if n, err := db.InsertLedgerEntries(ctx, ledger); err != nil || n != 0 {
+		t.Errorf("ledger entries ingested again: added %d (%v), want 0", n, err)
 	}
 }
