@@ -345,9 +345,9 @@ func TestCarryForwardAgain(t *testing.T) {
 }
 
 // TestPreviousRunWithoutHistory covers a previous run that recorded no
-// history (a database from before migration 0003): ResolvedSince dates
-// its exceptions from the run itself, while CarryForward, which reads
-// only history, counts everything as new and nothing as resolved.
+// history (a database from before migration 0003): CarryForward and
+// ResolvedSince both read its exceptions and date them from the run
+// itself, so the counts and the list agree.
 func TestPreviousRunWithoutHistory(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
