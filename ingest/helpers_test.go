@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sign"
@@ -139,7 +140,16 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// rowKeyHex is a stored row's unique key (DeliveryKey, RowHash) of
-// content, written out independently of keyHex: the first 128 bits of
-// its SHA-256, in hex.
-func rowKeyHex(b []byte) string { return sha256Hex(b)[:32] }
+// deliveryKeyOf is the DeliveryKey of a log line, written out
+// independently of deliveryKey: the line's received_at in UTC as
+// YYYYMMDDhhmmss, then the first 72 bits of the line's SHA-256 in hex.
+func deliveryKeyOf(t testing.TB, line string) string {
+	t.Helper()
+	var v struct {
+		ReceivedAt time.Time `json:"received_at"`
+	}
+	if err := json.Unmarshal([]byte(line), &v); err != nil {
+		t.Fatalf("deliveryKeyOf: %v", err)
+	}
+	return v.ReceivedAt.UTC().Format("20060102150405") + sha256Hex([]byte(line))[:18]
+}

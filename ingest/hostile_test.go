@@ -86,8 +86,8 @@ func TestHostileWebhookLines(t *testing.T) {
 	goodA := signedLine("2024-01-11T07:13:16Z", hostileA.payload())
 	goodB := signedLine("2024-01-11T07:14:16Z", hostileB.payload())
 	wantHooks := []hookGist{
-		{1, "10001396", "LNK-0001", recon.SigRaw, 12550, rowKeyHex([]byte(goodA))},
-		{3, "10001397", "LNK-0002", recon.SigRaw, 990, rowKeyHex([]byte(goodB))},
+		{1, "10001396", "LNK-0001", recon.SigRaw, 12550, deliveryKeyOf(t, goodA)},
+		{3, "10001397", "LNK-0002", recon.SigRaw, 990, deliveryKeyOf(t, goodB)},
 	}
 	huge := `{"received_at":"2024-01-11T07:13:16Z","headers":{},"body":{"pad":"`
 	huge += strings.Repeat("x", tenMB-len(huge)-3) + `"}}`
@@ -194,8 +194,8 @@ func TestHostileWebhookFiles(t *testing.T) {
 	goodA := signedLine("2024-01-11T07:13:16Z", hostileA.payload())
 	goodB := signedLine("2024-01-11T07:14:16Z", hostileB.payload())
 	both := []hookGist{
-		{1, "10001396", "LNK-0001", recon.SigRaw, 12550, rowKeyHex([]byte(goodA))},
-		{2, "10001397", "LNK-0002", recon.SigRaw, 990, rowKeyHex([]byte(goodB))},
+		{1, "10001396", "LNK-0001", recon.SigRaw, 12550, deliveryKeyOf(t, goodA)},
+		{2, "10001397", "LNK-0002", recon.SigRaw, 990, deliveryKeyOf(t, goodB)},
 	}
 	const empty = "line 1: the webhook log is empty (no line holds a delivery); check that it was copied whole"
 	tests := []struct {
@@ -466,7 +466,7 @@ func TestHostileFilesDoNotStopTheRest(t *testing.T) {
 	if len(c.hooks) != 1 || len(c.ledger) != 1 || len(c.errs) != 6 {
 		t.Fatalf("got %d events, %d entries and errors %v; want 1, 1 and 6 errors", len(c.hooks), len(c.ledger), errGists(c.errs))
 	}
-	if c.hooks[0].SigCheck != recon.SigRaw || c.hooks[0].DeliveryKey != rowKeyHex([]byte(good)) || c.ledger[0].AmountMinor != 100 {
+	if c.hooks[0].SigCheck != recon.SigRaw || c.hooks[0].DeliveryKey != deliveryKeyOf(t, good) || c.ledger[0].AmountMinor != 100 {
 		t.Errorf("got %+v and %+v, want the good rows' values", c.hooks[0], c.ledger[0])
 	}
 }

@@ -151,11 +151,12 @@ func (e *MissingColumnsError) Error() string {
 // Dates become midnight UTC of their calendar day (years 2000 to 2100),
 // amounts exact int64 minor units in the currency's ISO exponent, credits
 // positive. For each entry:
-//   - RowHash is the first 128 bits, in hex (see keyBytes), of the SHA-256
-//     of the normalised fields (date, reference,
-//     description, type, currency, amount) joined by 0x1F, plus the number
-//     of identical rows earlier in the file: a row booked twice is kept
-//     twice, and re-reading an overlapping export repeats the same hashes;
+//   - RowHash is the booking date as YYYYMMDD, then the first 96 bits, in
+//     hex (see keyLen), of the SHA-256 of the normalised fields (date,
+//     reference, description, type, currency, amount) joined by 0x1F,
+//     plus the number of identical rows earlier in the file: a row booked
+//     twice is kept twice, and re-reading an overlapping export repeats
+//     the same hashes;
 //   - Raw is the row's cells as a JSON array of strings;
 //   - SourceLine is the physical line (CSV, header included) or the sheet
 //     row (XLSX), Sheet the sheet name ("" for CSV), SourceFile path as

@@ -222,7 +222,7 @@ func (p *ledgerParser) parse(cells []string, no int) (recon.LedgerEntry, string)
 	// if identical rows came before this one.
 	p.buf = rowContent(p.buf[:0], &e)
 	p.key = rowKey(p.buf)
-	e.RowHash = rowHashOf(p.buf, 0)
+	e.RowHash = rowHashOf(e.BookedOn, p.buf, 0)
 	e.SourceFile = p.file
 	e.Sheet = p.sheet
 	e.SourceLine = no

@@ -52,9 +52,10 @@ func newRowCounter(o LedgerOptions) (RowCounter, error) {
 	return c, nil
 }
 
-// The RowHash of a ledger entry is the key (keyHex) of its normalised
-// content (date, reference, description, type, currency, amount, joined
-// by 0x1F), 0x1F, and how many identical rows came before it in the file.
+// The RowHash of a ledger entry is its booking date as YYYYMMDD, then 96
+// bits of the SHA-256 of its normalised content (date, reference,
+// description, type, currency, amount, joined by 0x1F), 0x1F, and how
+// many identical rows came before it in the file (see stampedKey).
 // The content's own SHA-256, cut to 64 bits, is its key: what a
 // RowCounter counts.
 
@@ -74,12 +75,14 @@ func rowKey(content []byte) uint64 {
 	return binary.LittleEndian.Uint64(sum[:8])
 }
 
-// rowHashOf is the RowHash of the row with this content that had n
-// identical rows before it. It may write past len(content) in its array.
-func rowHashOf(content []byte, n uint32) string {
+// rowHashOf is the RowHash of the row booked on day with this content
+// that had n identical rows before it. It may write past len(content) in
+// its array.
+func rowHashOf(day time.Time, content []byte, n uint32) string {
 	b := append(content, 0x1f)
 	b = strconv.AppendUint(b, uint64(n), 10)
-	return keyHex(b)
+	var stamp [len(dayStamp)]byte
+	return stampedKey(day.AppendFormat(stamp[:0], dayStamp), b)
 }
 
 // rowHasher corrects the RowHash of the repeated rows of a batch. The
@@ -101,7 +104,7 @@ func (h *rowHasher) hash(es []recon.LedgerEntry, keys []uint64) error {
 	for i, n := range h.seen {
 		if n > 0 {
 			h.buf = rowContent(h.buf[:0], &es[i])
-			es[i].RowHash = rowHashOf(h.buf, n)
+			es[i].RowHash = rowHashOf(es[i].BookedOn, h.buf, n)
 		}
 	}
 	return nil

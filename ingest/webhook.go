@@ -63,9 +63,10 @@ type WebhookOptions struct {
 // them; only header names ignore case. For each event:
 //   - StatusCode is the payload's headers.status_code, -1 when absent;
 //   - SigCheck is raw, compact, invalid or unsigned (see WebhookOptions);
-//   - DeliveryKey is the first 128 bits of the SHA-256 of the log line
-//     without its line end, in hex (see keyBytes), so ingesting the same
-//     log twice adds nothing;
+//   - DeliveryKey is the second received_at names, in UTC as
+//     YYYYMMDDhhmmss, then the first 72 bits of the SHA-256 of the log
+//     line without its line end, in hex (see keyLen), so ingesting the
+//     same log twice adds nothing;
 //   - DedupKey is the hex SHA-256 of oxpay_txn_id, kind, state and the hex
 //     SHA-256 of the compact payload, joined by 0x1F, so OxPay's retries
 //     of one notification share it;

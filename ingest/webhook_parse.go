@@ -234,7 +234,7 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	ev.Raw = string(payload)
 	ev.SourceFile = p.file
 	ev.SourceLine = no
-	ev.DeliveryKey = keyHex(line)
+	ev.DeliveryKey = deliveryKey(ev.ReceivedAt, line)
 	p.compact = appendCompact(p.compact[:0], payload)
 	ev.DedupKey = dedupKey(ev.OxpayTxnID, ev.Kind, ev.State, p.compact)
 	return ev, nil
@@ -402,23 +402,44 @@ func hashHex(b []byte) string {
 	return string(out[:])
 }
 
-// keyBytes is how much of a SHA-256 the unique keys of stored rows keep
-// (DeliveryKey, RowHash): 128 bits, 32 hex digits. Two different lines
-// share a key with a chance below one in 10^20 even after 10^9 rows.
-// Each key is unique-indexed, with every insert landing at a random
-// place: half the key is half the index, 7-20% less CPU a row for
-// inserting webhook events and ledger entries (BenchmarkInsertWebhookEvents,
-// BenchmarkInsertLedgerEntries, keys=hashed).
-const keyBytes = 16
+// keyLen is the length of the unique keys of stored rows (DeliveryKey,
+// RowHash): a stamp of the row's time in UTC digits, then as much of the
+// hex SHA-256 of its content as fills 32 characters.
+//
+// The stamp comes first so that keys sort by time. Each key is
+// unique-indexed; a hash alone sends every insert to a random page of an
+// index that grows with every night ingested, while a stamp sends a
+// night's rows to the end of it, so the pages a night's load touches are
+// that night's, however long the history. Only rows with the same stamp
+// can share a key, and the hash part keeps that out of reach: 72 bits
+// for webhook deliveries received in the same second, 96 for ledger lines
+// booked on the same day (see deliveryKey, rowHashOf).
+const keyLen = 32
 
-// keyHex is the unique key of content: the hex of the first keyBytes of
-// its SHA-256.
-func keyHex(b []byte) string {
-	h := sha256.Sum256(b)
-	var out [2 * keyBytes]byte
-	hex.Encode(out[:], h[:keyBytes])
+// stampedKey is a unique key of content: stamp (UTC digits, an even
+// number of bytes short of keyLen), then the hex of the first bytes of
+// the content's SHA-256 up to keyLen characters.
+func stampedKey(stamp, content []byte) string {
+	h := sha256.Sum256(content)
+	var out [keyLen]byte
+	n := copy(out[:], stamp)
+	hex.Encode(out[n:], h[:(keyLen-n)/2])
 	return string(out[:])
 }
+
+// deliveryKey is the DeliveryKey of a log line received at t (UTC): the
+// second it was received as YYYYMMDDhhmmss, then 72 bits of the line's
+// SHA-256. Migration 0006 rewrote stored keys into this form.
+func deliveryKey(t time.Time, line []byte) string {
+	var stamp [len(secondStamp)]byte
+	return stampedKey(t.AppendFormat(stamp[:0], secondStamp), line)
+}
+
+// secondStamp and dayStamp are the stamps of deliveryKey and rowHashOf.
+const (
+	secondStamp = "20060102150405"
+	dayStamp    = "20060102"
+)
 
 func isNull(raw []byte) bool {
 	return len(raw) == 0 || string(raw) == "null"

@@ -54,21 +54,21 @@ func TestReadWebhookLogKinds(t *testing.T) {
 			ReceivedAt: time.Date(2024, 1, 11, 7, 13, 16, 0, time.UTC), Kind: "payment",
 			OxpayTxnID: "10001396", MerchantReferenceID: "LNK-0001", HostTxnID: "H-1", State: "sale",
 			Currency: "SGD", AmountMinor: 12550, StatusCode: 0, SigCheck: recon.SigRaw,
-			DedupKey: dedup("10001396", "payment", "sale", pay), DeliveryKey: rowKeyHex([]byte(lines[0])),
+			DedupKey: dedup("10001396", "payment", "sale", pay), DeliveryKey: "20240111071316" + sha256Hex([]byte(lines[0]))[:18],
 			Raw: string(pay), SourceFile: path, SourceLine: 1,
 		},
 		{
 			ReceivedAt: time.Date(2024, 1, 11, 7, 0, 0, 0, time.UTC), Kind: "refund",
 			OxpayTxnID: "10001400", OriginalTxnID: "10001396", MerchantReferenceID: "LNK-0001-R1", HostTxnID: "H-2",
 			State: "refunded", Currency: "SGD", AmountMinor: 12550, RefundAmountMinor: 2550, SigCheck: recon.SigRaw,
-			DedupKey: dedup("10001400", "refund", "refunded", ref), DeliveryKey: rowKeyHex([]byte(lines[1])),
+			DedupKey: dedup("10001400", "refund", "refunded", ref), DeliveryKey: "20240111070000" + sha256Hex([]byte(lines[1]))[:18],
 			Raw: string(ref), SourceFile: path, SourceLine: 2,
 		},
 		{
 			ReceivedAt: time.Date(2024, 1, 12, 1, 2, 3, 5e8, time.UTC), Kind: "void",
 			OxpayTxnID: "10001397", MerchantReferenceID: "LNK-0002", HostTxnID: "H-3", State: "voided",
 			Currency: "SGD", AmountMinor: 990, SigCheck: recon.SigRaw,
-			DedupKey: dedup("10001397", "void", "voided", void), DeliveryKey: rowKeyHex([]byte(lines[2])),
+			DedupKey: dedup("10001397", "void", "voided", void), DeliveryKey: "20240112010203" + sha256Hex([]byte(lines[2]))[:18],
 			Raw: string(void), SourceFile: path, SourceLine: 3,
 		},
 	}
@@ -410,7 +410,7 @@ func TestWebhookBlankAndEmpty(t *testing.T) {
 		if got := lines(c.hooks); !cmp.Equal(got, []int{2, 5}) || len(c.errs) != 0 {
 			t.Fatalf("got events on lines %v and errors %v, want lines 2 and 5, no errors", got, c.errs)
 		}
-		if c.hooks[0].DeliveryKey != rowKeyHex([]byte(good)) {
+		if c.hooks[0].DeliveryKey != deliveryKeyOf(t, good) {
 			t.Error("the CRLF line's DeliveryKey covers its line terminator, want the line alone")
 		}
 		if res.Lines != 5 {

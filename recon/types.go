@@ -77,8 +77,9 @@ type WebhookEvent struct {
 	// DedupKey identifies the notification (txn id, kind, state and a hash
 	// of the payload): redeliveries share it and are counted once.
 	DedupKey string `db:"dedup_key" json:"dedup_key"`
-	// DeliveryKey identifies the delivery (a 128-bit hash of the whole
-	// log line, 32 hex digits): the same log ingested twice adds nothing.
+	// DeliveryKey identifies the delivery (the second it was received,
+	// then a 72-bit hash of the whole log line: 32 characters that sort
+	// by time): the same log ingested twice adds nothing.
 	DeliveryKey string `db:"delivery_key" json:"delivery_key"`
 	Raw         string `db:"raw" json:"-"` // the payload bytes as received
 	SourceFile  string `db:"source_file" json:"source_file"`
@@ -99,9 +100,10 @@ type LedgerEntry struct {
 	TxnType     string    `db:"txn_type" json:"txn_type"`
 	Currency    string    `db:"currency" json:"currency"`
 	AmountMinor int64     `db:"amount_minor" json:"amount_minor"`
-	// RowHash is a 128-bit hash (32 hex digits) of the row's content and of how many identical
-	// rows came before it in the same file: an overlapping export adds
-	// nothing twice, while a row genuinely booked twice is kept twice.
+	// RowHash identifies the row (its booking date, then a 96-bit hash of
+	// its content and of how many identical rows came before it in the
+	// same file: 32 characters that sort by date): an overlapping export
+	// adds nothing twice, while a row genuinely booked twice is kept twice.
 	RowHash    string `db:"row_hash" json:"row_hash"`
 	SourceFile string `db:"source_file" json:"source_file"`
 	Sheet      string `db:"sheet" json:"sheet"`

@@ -196,12 +196,13 @@ func TestOpenEmptyPath(t *testing.T) {
 	}
 }
 
-// Migration 0005 cuts the stored unique keys of webhook events and
-// ledger entries to the 32 hex digits ingest now writes, so that a log or
-// an export ingested again after the upgrade adds nothing.
-func TestMigrationShortKeys(t *testing.T) {
+// dbAtVersion makes a database at schema version v, as that version of
+// recon left it, for a test of the migrations after it; migrateTo takes
+// it on to a later version.
+func dbAtVersion(t *testing.T, v int) *DB {
+	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v4.db")
+	path := filepath.Join(t.TempDir(), "v"+strconv.Itoa(v)+".db")
 	if err := sqliteCreate(ctx, path); err != nil {
 		t.Fatal(err)
 	}
@@ -210,19 +211,48 @@ func TestMigrationShortKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := &DB{x: x, path: path, ckpt: &checkpointer{}}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	if _, err := x.ExecContext(ctx, createSchemaMigrations); err != nil {
+		t.Fatal(err)
+	}
+	migrateTo(t, db, v)
+	return db
+}
+
+func migrateTo(t *testing.T, db *DB, v int) {
+	t.Helper()
 	ms, err := loadMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := x.ExecContext(ctx, createSchemaMigrations); err != nil {
+	current, err := db.SchemaVersion(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range ms[:4] {
-		if err := applyMigration(ctx, x, m, 4); err != nil {
+	for _, m := range ms[current:v] {
+		if err := applyMigration(context.Background(), db.x, m, v); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// storedKeys returns every delivery_key and row_hash, sorted.
+func storedKeys(t *testing.T, db *DB) []string {
+	t.Helper()
+	var keys []string
+	if err := db.x.Select(&keys, `SELECT delivery_key FROM webhook_events UNION ALL SELECT row_hash FROM ledger_entries`); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Migration 0005 cuts the stored unique keys of webhook events and
+// ledger entries to the 32 hex digits ingest then wrote, so that a log
+// or an export ingested again after the upgrade adds nothing.
+func TestMigrationShortKeys(t *testing.T) {
+	ctx := context.Background()
+	db := dbAtVersion(t, 4)
 
 	// Rows as version 4 stored them: whole SHA-256s.
 	full := fullHashedKey
@@ -238,13 +268,7 @@ func TestMigrationShortKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := migrate(ctx, x); err != nil {
-		t.Fatalf("migrate to the latest version: %v", err)
-	}
-	var keys []string
-	if err := x.SelectContext(ctx, &keys, `SELECT delivery_key FROM webhook_events UNION ALL SELECT row_hash FROM ledger_entries`); err != nil {
-		t.Fatal(err)
-	}
+	migrateTo(t, db, 5)
 	want := []string{}
 	for _, s := range []string{"delivery", "row"} {
 		for i := range 3 {
@@ -252,15 +276,71 @@ func TestMigrationShortKeys(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	slices.Sort(keys)
-	if diff := cmp.Diff(want, keys); diff != "" {
+	if diff := cmp.Diff(want, storedKeys(t, db)); diff != "" {
+		t.Errorf("stored keys after the migration (-want +got):\n%s", diff)
+	}
+
+	// The same rows, keyed as ingest keyed them then, add nothing.
+	for i := range hooks {
+		hooks[i].DeliveryKey = hooks[i].DeliveryKey[:32]
+		ledger[i].RowHash = ledger[i].RowHash[:32]
+	}
+	if n, err := db.InsertWebhookEvents(ctx, hooks); err != nil || n != 0 {
+		t.Errorf("webhook events ingested again: added %d (%v), want 0", n, err)
+	}
+	if n, err := db.InsertLedgerEntries(ctx, ledger); err != nil || n != 0 {
+		t.Errorf("ledger entries ingested again: added %d (%v), want 0", n, err)
+	}
+}
+
+// Migration 0006 puts the row's time before the hash in the stored
+// unique keys, as ingest now writes them (ingest.keyLen): the second a
+// delivery was received, in UTC, before 72 bits of its hash, and the day
+// a ledger line was booked before 96 bits of its hash. A log or an
+// export ingested again after the upgrade adds nothing.
+func TestMigrationKeysByTime(t *testing.T) {
+	ctx := context.Background()
+	db := dbAtVersion(t, 5)
+
+	// Rows as version 5 stored them: 128 bits of a SHA-256. The times are
+	// in Jakarta (UTC+7), one with a fraction of a second that must be
+	// cut, not rounded, and the dates fall on either side of a month.
+	key := hashedKey
+	hooks, ledger := sampleWebhooks(3), sampleLedger(3)
+	hooks[0].ReceivedAt = time.Date(2024, 3, 1, 6, 59, 59, 999_999_999, jakarta)
+	hooks[1].ReceivedAt = time.Date(2024, 3, 1, 7, 0, 0, 0, jakarta)
+	hooks[2].ReceivedAt = time.Date(2024, 12, 31, 23, 59, 58, 500_000_000, time.UTC)
+	ledger[1].BookedOn = time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
+	ledger[2].BookedOn = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range hooks {
+		hooks[i].DeliveryKey = key("delivery", i)
+		ledger[i].RowHash = key("row", i)
+	}
+	if _, err := db.InsertWebhookEvents(ctx, hooks); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InsertLedgerEntries(ctx, ledger); err != nil {
+		t.Fatal(err)
+	}
+
+	migrateTo(t, db, 6)
+	want := []string{
+		"20240229235959" + key("delivery", 0)[:18],
+		"20240301000000" + key("delivery", 1)[:18],
+		"20241231235958" + key("delivery", 2)[:18],
+		"20240302" + key("row", 0)[:24],
+		"20240229" + key("row", 1)[:24],
+		"20250101" + key("row", 2)[:24],
+	}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, storedKeys(t, db)); diff != "" {
 		t.Errorf("stored keys after the migration (-want +got):\n%s", diff)
 	}
 
 	// The same rows, keyed as ingest keys them now, add nothing.
 	for i := range hooks {
-		hooks[i].DeliveryKey = hooks[i].DeliveryKey[:32]
-		ledger[i].RowHash = ledger[i].RowHash[:32]
+		hooks[i].DeliveryKey = hooks[i].ReceivedAt.UTC().Format("20060102150405") + key("delivery", i)[:18]
+		ledger[i].RowHash = ledger[i].BookedOn.Format("20060102") + key("row", i)[:24]
 	}
 	if n, err := db.InsertWebhookEvents(ctx, hooks); err != nil || n != 0 {
 		t.Errorf("webhook events ingested again: added %d (%v), want 0", n, err)
