@@ -125,3 +125,98 @@ BEGIN SELECT RAISE(FAIL, 'boom refused'); END`); err != nil {
 		t.Errorf("IngestLedger after the failure: %v", err)
 	}
 }
+
+func writeText(t *testing.T, name, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// webhookFile writes a log of n unsigned deliveries, one a second.
+func webhookFile(t *testing.T, name string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `{"received_at":"2024-01-15T00:00:%02dZ","headers":{},"body":{"headers":{"status_code":0},"body":{"oxpay_txn_id":"%d","transaction_state":"sale","transaction_amount":100,"transaction_currency":"IDR"}}}`+"\n", i%60, 1000+i)
+	}
+	return writeText(t, name, b.String())
+}
+
+// TestIngestInputs reads a webhook log and a ledger export side by side,
+// in batches smaller than the files so that the two kinds' writes
+// interleave: each kind's result counts its own rows, both are stored,
+// and the same files again add nothing.
+func TestIngestInputs(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	hooks := webhookFile(t, "hooks.jsonl", 50)
+	var rows []string
+	for i := range 30 {
+		rows = append(rows, fmt.Sprintf(`15/01/2024,R%d,,,"1,00",IDR`, i))
+	}
+	ledger := ledgerFile(t, "ledger.csv", rows...)
+	wopts := ingest.WebhookOptions{BatchSize: 4}
+	lopts := ingest.SandboxLedgerOptions()
+	lopts.BatchSize = 3
+
+	h, l, err := IngestInputs(ctx, db, []string{hooks}, wopts, []string{ledger}, lopts, quiet)
+	if err != nil {
+		t.Fatalf("IngestInputs: %v", err)
+	}
+	if h.Rows != 50 || h.Added != 50 || len(h.Files) != 1 || l.Rows != 30 || l.Added != 30 || len(l.Files) != 1 {
+		t.Errorf("got webhooks %d rows, %d added, %d files; ledger %d rows, %d added, %d files; want 50, 50, 1; 30, 30, 1",
+			h.Rows, h.Added, len(h.Files), l.Rows, l.Added, len(l.Files))
+	}
+	for table, want := range map[string]int64{"webhook_events": 50, "ledger_entries": 30, "input_files": 2} {
+		if n, err := db.Count(ctx, table); err != nil || n != want {
+			t.Errorf("%s: got %d rows (%v), want %d", table, n, err, want)
+		}
+	}
+
+	h, l, err = IngestInputs(ctx, db, []string{hooks}, wopts, []string{ledger}, lopts, quiet)
+	if err != nil {
+		t.Fatalf("IngestInputs again: %v", err)
+	}
+	if h.Added != 0 || l.Added != 0 || len(h.Skipped) != 1 || len(l.Skipped) != 1 {
+		t.Errorf("again: got %d and %d added, skipped %v and %v; want nothing added, both files skipped", h.Added, l.Added, h.Skipped, l.Skipped)
+	}
+}
+
+// TestIngestInputsFailure: when one kind fails, whether its file cannot
+// be opened or a write of its rows is refused, neither kind is stored,
+// and the error names the cause rather than the other reader's
+// cancellation.
+func TestIngestInputsFailure(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	if _, err := db.X().Exec(`CREATE TRIGGER boom BEFORE INSERT ON ledger_entries WHEN NEW.reference = 'BOOM'
+BEGIN SELECT RAISE(FAIL, 'boom refused'); END`); err != nil {
+		t.Fatal(err)
+	}
+	hooks := webhookFile(t, "hooks.jsonl", 2000)
+	lopts := ingest.SandboxLedgerOptions()
+	lopts.BatchSize = 2
+	wopts := ingest.WebhookOptions{BatchSize: 10}
+	for _, c := range []struct {
+		name, ledger, want string
+	}{
+		{"a refused write", ledgerFile(t, "ledger.csv", `15/01/2024,A,,,"1,00",IDR`, `15/01/2024,B,,,"1,00",IDR`, `15/01/2024,BOOM,,,"1,00",IDR`), "boom refused"},
+		{"a missing file", filepath.Join(t.TempDir(), "missing.csv"), "ingest ledger: open"},
+		{"an export without its columns", writeText(t, "other.csv", "Foo,Bar\n1,2\n"), "ingest ledger: "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := IngestInputs(ctx, db, []string{hooks}, wopts, []string{c.ledger}, lopts, quiet)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error saying %q", err, c.want)
+			}
+			for _, table := range []string{"webhook_events", "ledger_entries", "input_files"} {
+				if n, err := db.Count(ctx, table); err != nil || n != 0 {
+					t.Errorf("%s: got %d rows (%v), want none", table, n, err)
+				}
+			}
+		})
+	}
+}
