@@ -339,29 +339,6 @@ awk -F'\t' '
     printf "  %-16s %8.2f %8.2f\n", "ingest+match", im, imc
     printf "  %-16s %8.2f %8.2f\n", "offline", im + rep, imc + repc
   }' "$run/phases-cpu.tsv"
-# recon run reads the webhook logs and the ledger side by side, in one
-# "ingest" phase; its line says how long each reader took (they overlap).
-ingest_split() {
-  if [ "$json" = jq ]; then
-    jq -r 'select(.msg == "phase done" and .phase == "ingest")
-      | "\(.webhook_rows) \(.webhook_seconds) \(.ledger_rows) \(.ledger_seconds)"' "$1"
-  else
-    python3 - "$1" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    try:
-        r = json.loads(line)
-    except ValueError:
-        continue
-    if r.get("msg") == "phase done" and r.get("phase") == "ingest":
-        print(r["webhook_rows"], r["webhook_seconds"], r["ledger_rows"], r["ledger_seconds"])
-PY
-  fi
-}
-read -r wrows wsec lrows lsec < <(ingest_split "$run/log.jsonl") || true
-if [ -n "${wsec:-}" ]; then
-  printf "  (ingest, side by side: webhook logs %s lines in %.2f s, ledger %s lines in %.2f s)\n" "$wrows" "$wsec" "$lrows" "$lsec"
-fi
 echo "  whole run: $recon_wall s wall, $recon_cpu s CPU, $recon_peak MiB peak RSS (/usr/bin/time -v)"
 echo "  (RSS MiB: the largest resident set sampled during the phase; peak MiB: the log's high-water"
 echo "  mark since the start; CPU s: sampled from /proc at the phase's end, +-0.25 s; the sandbox's"

@@ -269,7 +269,7 @@ func TestBinaryLogFormats(t *testing.T) {
 			phases[rec["phase"].(string)] = true
 		}
 	}
-	for _, p := range []string{"fetch xepeng", "ingest", "fetch oxpay", "match", "report"} {
+	for _, p := range []string{"fetch xepeng", "ingest webhooks", "ingest ledger", "fetch oxpay", "match", "report"} {
 		if !phases[p] {
 			t.Errorf("no phase line for %q in:\n%s", p, errs)
 		}
@@ -305,9 +305,7 @@ func TestBinaryKilledMidRun(t *testing.T) {
 
 	// Each kill comes as the named phase's predecessor logs its end, that
 	// is, while the named phase runs.
-	// "file read": the ingest has stored a file's rows in its transaction
-	// and is still reading the others.
-	for _, after := range []string{"run started", "fetch xepeng", "file read", "ingest", "fetch oxpay", "match"} {
+	for _, after := range []string{"run started", "fetch xepeng", "ingest webhooks", "ingest ledger", "fetch oxpay", "match"} {
 		t.Run("after "+after, func(t *testing.T) {
 			cfg, dbPath := nightSetup(t, url, data)
 			reportDir := filepath.Join(filepath.Dir(cfg), "reports")

@@ -203,7 +203,10 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (runID 
 		return runID, counts, deadlineError(netCtx, cfg, err)
 	}
 	wopts := ingest.WebhookOptions{SignKey: cfg.OxPay.SignKey, Units: units(cfg)}
-	if counts.Webhooks, counts.Ledger, err = job.IngestInputs(ctx, db, webhookFiles, wopts, ledgerFiles, lopts, log); err != nil {
+	if counts.Webhooks, err = job.IngestWebhooks(ctx, db, webhookFiles, wopts, false, log); err != nil {
+		return runID, counts, err
+	}
+	if counts.Ledger, err = job.IngestLedger(ctx, db, ledgerFiles, lopts, false, log); err != nil {
 		return runID, counts, err
 	}
 	if counts.OxPay, err = job.ConfirmOxPay(netCtx, db, newOxPay(cfg, log), cfg.OxPay.Confirm, units(cfg), nowUTC, log); err != nil {

@@ -27,117 +27,36 @@ type IngestResult struct {
 	Duration time.Duration      `json:"duration_ns"`
 }
 
+// reader reads one file into a sink.
+type reader func(ctx context.Context, path string, sink ingest.Sink) (ingest.Result, error)
+
 // IngestWebhooks reads webhook logs into the store in one transaction.
+// Unless opts say otherwise, the log is parsed on one core fewer than
+// there are: the writer needs one of its own (see writer).
 func IngestWebhooks(ctx context.Context, db *store.DB, paths []string, opts ingest.WebhookOptions, strict bool, log *slog.Logger) (IngestResult, error) {
-	return ingestFiles(ctx, db, webhookReader(opts, 1), paths, strict, log)
-}
-
-// IngestLedger reads ledger exports into the store in one transaction.
-func IngestLedger(ctx context.Context, db *store.DB, paths []string, opts ingest.LedgerOptions, strict bool, log *slog.Logger) (IngestResult, error) {
-	return ingestFiles(ctx, db, ledgerReader(ctx, opts), paths, strict, log)
-}
-
-// IngestInputs reads the night's webhook logs and ledger exports side by
-// side into one transaction: both are stored, or neither. SQLite stores
-// on one thread, but reading, checking signatures and counting repeated
-// ledger rows need not wait for it: with both inputs read at once, the
-// writer always has rows from one while the other is parsed. Each result
-// carries its own reader's duration; the two overlap. Input errors never
-// fail it (there is no strict mode here).
-func IngestInputs(ctx context.Context, db *store.DB, webhookPaths []string, wopts ingest.WebhookOptions, ledgerPaths []string, lopts ingest.LedgerOptions, log *slog.Logger) (hooks, ledger IngestResult, err error) {
-	start := time.Now()
-	hookR, ledgerR := webhookReader(wopts, 2), ledgerReader(ctx, lopts)
-	for _, in := range []struct {
-		r     kindReader
-		paths []string
-	}{{hookR, webhookPaths}, {ledgerR, ledgerPaths}} {
-		for _, p := range in.paths {
-			if err := canOpen(p); err != nil {
-				return hooks, ledger, fmt.Errorf("ingest %s: %w", in.r.kind, err)
-			}
-		}
-	}
-	load, err := db.BeginLoad(ctx)
-	if err != nil {
-		return hooks, ledger, err
-	}
-	defer load.Rollback()
-	w := startWriter(load)
-	defer w.stop()
-
-	// The ledger's reader parses on a core the webhook log's workers
-	// leave free: they take two fewer than there are (one at least).
-	readCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var ledgerErr error
-	var hookSinks, ledgerSinks []*loadSink
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ledger, ledgerSinks, ledgerErr = readFiles(readCtx, db, w, ledgerR, ledgerPaths, log)
-		if ledgerErr != nil {
-			cancel() // the webhook reader need not go on
-		}
-	}()
-	hooks, hookSinks, err = readFiles(readCtx, db, w, hookR, webhookPaths, log)
-	if err != nil {
-		cancel()
-	}
-	<-done
-	// A failed write is the cause of whatever a reader then saw.
-	if werr := w.stop(); werr != nil {
-		return hooks, ledger, fmt.Errorf("ingest: %w", werr)
-	}
-	for _, e := range []error{err, ledgerErr} {
-		// A reader stopped because the other failed says only "context
-		// canceled"; the other's error is the one to report.
-		if e != nil && !(errors.Is(e, context.Canceled) && ctx.Err() == nil) {
-			return hooks, ledger, e
-		}
-	}
-	hooks.Added, ledger.Added = added(hookSinks), added(ledgerSinks)
-	if err := load.Commit(); err != nil {
-		return hooks, ledger, fmt.Errorf("store inputs: %w", err)
-	}
-	log.Info("phase done", "phase", "ingest", "files", len(hooks.Files)+len(ledger.Files), "rows", hooks.Rows+ledger.Rows,
-		"added", hooks.Added+ledger.Added, "input_errors", hooks.Errors+ledger.Errors,
-		"webhook_rows", hooks.Rows, "webhook_seconds", hooks.Duration.Seconds(),
-		"ledger_rows", ledger.Rows, "ledger_seconds", ledger.Duration.Seconds(),
-		"seconds", time.Since(start).Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
-	return hooks, ledger, nil
-}
-
-// kindReader reads one kind of input file into a sink.
-type kindReader struct {
-	kind string
-	read func(ctx context.Context, path string, sink ingest.Sink) (ingest.Result, error)
-}
-
-// webhookReader reads webhook logs. Unless opts say otherwise, the log is
-// parsed on spare cores fewer than there are: the writer needs one of
-// its own (see writer), and so does anything else reading beside it.
-func webhookReader(opts ingest.WebhookOptions, spare int) kindReader {
 	if opts.Workers == 0 {
 		// SQLite is the slower side: with a core of its own, the writer
 		// back from a cgo call finds a free processor rather than waiting
 		// for a parse worker to yield one.
-		opts.Workers = max(1, runtime.GOMAXPROCS(0)-spare)
+		opts.Workers = max(1, runtime.GOMAXPROCS(0)-1)
 	}
-	return kindReader{kind: string(ingest.KindWebhooks), read: func(ctx context.Context, path string, sink ingest.Sink) (ingest.Result, error) {
+	read := func(ctx context.Context, path string, sink ingest.Sink) (ingest.Result, error) {
 		return ingest.ReadWebhookLog(ctx, path, opts, sink)
-	}}
+	}
+	return ingestFiles(ctx, db, string(ingest.KindWebhooks), paths, read, strict, log)
 }
 
-// ledgerReader reads ledger exports. Unless opts say otherwise, repeated
-// rows are counted in a temporary file (store.NewRowCounter), so memory
-// does not grow with the export.
-func ledgerReader(ctx context.Context, opts ingest.LedgerOptions) kindReader {
+// IngestLedger reads ledger exports into the store in one transaction.
+// Unless opts say otherwise, repeated rows are counted in a temporary
+// file (store.NewRowCounter), so memory does not grow with the export.
+func IngestLedger(ctx context.Context, db *store.DB, paths []string, opts ingest.LedgerOptions, strict bool, log *slog.Logger) (IngestResult, error) {
 	if opts.NewRowCounter == nil {
 		opts.NewRowCounter = func() (ingest.RowCounter, error) { return store.NewRowCounter(ctx) }
 	}
-	return kindReader{kind: string(ingest.KindLedger), read: func(ctx context.Context, path string, sink ingest.Sink) (ingest.Result, error) {
+	read := func(ctx context.Context, path string, sink ingest.Sink) (ingest.Result, error) {
 		return ingest.ReadLedger(ctx, path, opts, sink)
-	}}
+	}
+	return ingestFiles(ctx, db, string(ingest.KindLedger), paths, read, strict, log)
 }
 
 // StrictError says --strict found input errors; nothing was stored.
@@ -154,110 +73,88 @@ func (e *StrictError) Error() string {
 
 // ingestFiles checks every file can be opened before reading any, then
 // reads them all inside one load: either every file's rows and input
-// errors are stored, or none are.
+// errors are stored, or none are. A file whose content was ingested
+// before (same SHA-256) is read again only to hash it and then skipped.
 //
 // The rows are written by a writer goroutine (see writer) while the
 // reader goes on parsing, so that a file is read at the speed of the
 // slower of the two rather than of both added up.
-func ingestFiles(ctx context.Context, db *store.DB, r kindReader, paths []string, strict bool, log *slog.Logger) (IngestResult, error) {
+func ingestFiles(ctx context.Context, db *store.DB, kind string, paths []string, read reader, strict bool, log *slog.Logger) (IngestResult, error) {
+	start := time.Now()
+	var res IngestResult
 	for _, p := range paths {
-		if err := canOpen(p); err != nil {
-			return IngestResult{}, fmt.Errorf("ingest %s: %w", r.kind, err)
+		f, err := os.Open(p)
+		if err != nil {
+			return res, fmt.Errorf("ingest %s: %w", kind, err)
 		}
+		f.Close()
 	}
 	load, err := db.BeginLoad(ctx)
 	if err != nil {
-		return IngestResult{}, err
+		return res, err
 	}
 	defer load.Rollback()
 
-	start := time.Now()
 	w := startWriter(load)
 	defer w.stop()
-	res, sinks, err := readFiles(ctx, db, w, r, paths, log)
-	// A failed write is the cause of whatever the reader then saw: it
-	// was only refused more rows.
-	if werr := w.stop(); werr != nil {
-		return res, fmt.Errorf("ingest %s: %w", r.kind, werr)
+	// failed names the cause of a failure: when a write failed, the
+	// reader only saw that it was refused more rows.
+	failed := func(err error) error {
+		if werr := w.stop(); werr != nil {
+			err = werr
+		}
+		return fmt.Errorf("ingest %s: %w", kind, err)
 	}
-	if err != nil {
-		return res, err
-	}
-	res.Added = added(sinks)
-	if strict && res.Errors > 0 {
-		return res, &StrictError{Kind: r.kind, Count: res.Errors, First: res.First[0]}
-	}
-	if err := load.Commit(); err != nil {
-		return res, fmt.Errorf("store %s: %w", r.kind, err)
-	}
-	res.Duration = time.Since(start)
-	log.Info("phase done", "phase", "ingest "+r.kind, "files", len(res.Files), "rows", res.Rows, "added", res.Added,
-		"input_errors", res.Errors, "seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
-	return res, nil
-}
-
-func canOpen(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	return f.Close()
-}
-
-// readFiles reads every file through the writer w, recording each file
-// after its rows. A file whose content was ingested before (same
-// SHA-256) is read again only to hash it, and reported skipped. It
-// neither stops w nor commits: Duration is the reading's, and Added is
-// left for the caller to take from the sinks once w has stopped.
-func readFiles(ctx context.Context, db *store.DB, w *writer, r kindReader, paths []string, log *slog.Logger) (IngestResult, []*loadSink, error) {
-	start := time.Now()
-	var res IngestResult
 	sinks := make([]*loadSink, len(paths))
 	for i, p := range paths {
 		sink := &loadSink{w: w}
 		sinks[i] = sink
-		got, err := r.read(ctx, p, sink)
+		r, err := read(ctx, p, sink)
 		if err != nil {
-			return res, sinks, fmt.Errorf("ingest %s: %w", r.kind, err)
+			return res, failed(err)
 		}
-		seen, err := db.InputFileSeen(ctx, r.kind, got.SHA256)
+		seen, err := db.InputFileSeen(ctx, kind, r.SHA256)
 		if err != nil {
-			return res, sinks, err
+			return res, err
 		}
 		if seen {
 			// The rows are keyed, so reading them again added nothing; say so.
 			res.Skipped = append(res.Skipped, p)
 		}
-		f := store.InputFile{Kind: r.kind, Path: p, SHA256: got.SHA256, Rows: got.Rows, Errors: got.Errors, IngestedAt: time.Now().UTC()}
+		f := store.InputFile{Kind: kind, Path: p, SHA256: r.SHA256, Rows: r.Rows, Errors: r.Errors, IngestedAt: time.Now().UTC()}
 		// After the file's rows, on the writer: only then is its count of
 		// added rows known.
 		err = w.do(func(l *store.Load) error {
 			if err := l.RecordInputFile(f); err != nil {
 				return err
 			}
-			log.Info("file read", "kind", r.kind, "file", p, "rows", got.Rows, "added", sink.added, "input_errors", got.Errors, "already_ingested", seen)
+			log.Info("file read", "kind", kind, "file", p, "rows", r.Rows, "added", sink.added, "input_errors", r.Errors, "already_ingested", seen)
 			return nil
 		})
 		if err != nil {
-			return res, sinks, fmt.Errorf("ingest %s: %w", r.kind, err)
+			return res, failed(err)
 		}
-		res.Files = append(res.Files, got)
-		res.Rows += got.Rows
-		res.Errors += got.Errors
+		res.Files = append(res.Files, r)
+		res.Rows += r.Rows
+		res.Errors += r.Errors
 		res.First = append(res.First, sink.errors...)
 	}
-	res.Duration = time.Since(start)
-	return res, sinks, nil
-}
-
-// added is how many rows the sinks' batches added: read it only after
-// the writer has stopped.
-func added(sinks []*loadSink) int {
-	n := 0
-	for _, s := range sinks {
-		n += s.added
+	if err := w.stop(); err != nil {
+		return res, failed(err)
 	}
-	return n
+	for _, s := range sinks {
+		res.Added += s.added
+	}
+	if strict && res.Errors > 0 {
+		return res, &StrictError{Kind: kind, Count: res.Errors, First: res.First[0]}
+	}
+	if err := load.Commit(); err != nil {
+		return res, fmt.Errorf("store %s: %w", kind, err)
+	}
+	res.Duration = time.Since(start)
+	log.Info("phase done", "phase", "ingest "+kind, "files", len(res.Files), "rows", res.Rows, "added", res.Added,
+		"input_errors", res.Errors, "seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
+	return res, nil
 }
 
 // loadSink hands each batch to the writer. The readers reuse their
