@@ -305,7 +305,9 @@ func TestBinaryKilledMidRun(t *testing.T) {
 
 	// Each kill comes as the named phase's predecessor logs its end, that
 	// is, while the named phase runs.
-	for _, after := range []string{"run started", "fetch xepeng", "ingest webhooks", "ingest ledger", "fetch oxpay", "match"} {
+	// "file read" is logged inside the webhook ingest's transaction,
+	// after the log's rows and before the commit.
+	for _, after := range []string{"run started", "fetch xepeng", "file read", "ingest webhooks", "ingest ledger", "fetch oxpay", "match"} {
 		t.Run("after "+after, func(t *testing.T) {
 			cfg, dbPath := nightSetup(t, url, data)
 			reportDir := filepath.Join(filepath.Dir(cfg), "reports")
