@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"hash"
@@ -19,7 +18,6 @@ import (
 type OxPayVerifier struct {
 	mac     hash.Hash
 	sum     [sha256.Size]byte
-	hexSum  [2 * sha256.Size]byte
 	compact bytes.Buffer
 }
 
@@ -29,35 +27,39 @@ func NewOxPayVerifier(signKey string) *OxPayVerifier {
 }
 
 // Verify checks sig against payload as received and, failing that,
-// against its compact form, as VerifyOxPay does.
+// against its compact form, as VerifyOxPay does. The signature is
+// decoded rather than lower-cased and compared as text: hex digits of
+// either case name the same bytes, and anything that is not 64 of them
+// matches no HMAC.
 func (v *OxPayVerifier) Verify(payload []byte, sig string) Match {
 	sig = strings.TrimSpace(sig)
 	if sig == "" {
 		return MatchUnsigned
 	}
-	got := strings.ToLower(sig) // allocates only when sig has upper case
-	if v.matches(payload, got) {
+	var text [2 * sha256.Size]byte
+	var want [sha256.Size]byte
+	if len(sig) != len(text) {
+		return MatchNone // a length is no secret; hmac.Equal says the same
+	}
+	copy(text[:], sig)
+	if _, err := hex.Decode(want[:], text[:]); err != nil {
+		return MatchNone
+	}
+	if v.matches(payload, &want) {
 		return MatchRaw
 	}
 	v.compact.Reset()
 	if err := json.Compact(&v.compact, payload); err == nil && !bytes.Equal(v.compact.Bytes(), payload) {
-		if v.matches(v.compact.Bytes(), got) {
+		if v.matches(v.compact.Bytes(), &want) {
 			return MatchCompact
 		}
 	}
 	return MatchNone
 }
 
-// matches compares, in constant time, the lowercase hex signature sig
-// with the HMAC of payload.
-func (v *OxPayVerifier) matches(payload []byte, sig string) bool {
+// matches compares, in constant time, the HMAC of payload with want.
+func (v *OxPayVerifier) matches(payload []byte, want *[sha256.Size]byte) bool {
 	v.mac.Reset()
 	v.mac.Write(payload)
-	hex.Encode(v.hexSum[:], v.mac.Sum(v.sum[:0]))
-	if len(sig) != len(v.hexSum) {
-		return false // a length is no secret; hmac.Equal says the same
-	}
-	var got [2 * sha256.Size]byte
-	copy(got[:], sig)
-	return subtle.ConstantTimeCompare(got[:], v.hexSum[:]) == 1
+	return hmac.Equal(v.mac.Sum(v.sum[:0]), want[:])
 }
