@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/reconkit/reconkit/recon"
 )
 
 // fileOrders counts the orders in the database file itself, ignoring
@@ -32,61 +34,47 @@ func mainFileOrders(t *testing.T, path string) int {
 	return n
 }
 
-// A Load's commit appends to the log and leaves the copy into the file
-// to the checkpointer, which makes it on its own goroutine.
-func TestCommitLeavesCheckpointToCheckpointer(t *testing.T) {
+// Commits leave the log alone: neither a Load's commit nor the commit of
+// a small write on the pool's connections, with the log past the 1,000
+// pages at which SQLite would copy it inside the commit, puts a row into
+// the database file. Then CheckpointInBackground copies them while the
+// database stays open.
+func TestCommitsLeaveTheLogToCheckpointInBackground(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	path := db.Path()
-	// Hold the background checkpointer off, and keep a connection open
-	// so the Load's is not the last one (closing the last one
-	// checkpoints, as it should).
-	if err := db.ckpt.stop(); err != nil {
-		t.Fatal(err)
-	}
-	db.ckpt = &checkpointer{}
-	hold, err := db.x.Connx(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Close()
-	if _, err := hold.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil { // the schema
+	if _, err := db.x.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil { // the schema
 		t.Fatal(err)
 	}
 
-	// 40k orders are about 1,100 pages of 16 KiB: past the 1,000 at which
-	// SQLite would checkpoint inside the commit on its own.
+	// 40k orders are about 1,100 pages of 16 KiB.
 	rows := benchOrders(40_000)
 	if _, err := db.UpsertOrders(ctx, rows); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.StartRun(ctx, recon.Run{Command: "run", BusinessDate: "2024-03-02", StartedAt: time.Now(), Status: recon.RunRunning}); err != nil {
+		t.Fatal(err)
+	}
 	if n := mainFileOrders(t, path); n != 0 {
-		t.Fatalf("after commit the file holds %d orders: the commit checkpointed", n)
+		t.Fatalf("after the commits the file holds %d orders: a commit checkpointed", n)
 	}
 	var n int
 	if err := db.x.Get(&n, `SELECT count(*) FROM orders`); err != nil || n != len(rows) {
 		t.Fatalf("readers see %d orders (%v), want %d", n, err, len(rows))
 	}
 
-	db.ckpt, err = startCheckpointer(ctx, db.x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.ckpt.soon()
+	db.CheckpointInBackground()
 	deadline := time.Now().Add(30 * time.Second)
 	for n, err := fileOrders(path); err != nil || n != len(rows); n, err = fileOrders(path) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the checkpointer did not copy the log into the file")
+			t.Fatalf("the file holds %d orders (%v) while the database is open, want %d", n, err, len(rows))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := db.ckpt.stop(); err != nil {
-		t.Fatal(err)
-	}
-	db.ckpt = &checkpointer{}
 }
 
-// Close waits for the checkpointer and leaves every row in the file.
+// Close waits for the checkpointer, even one asked for between commits,
+// and leaves every row in the file.
 func TestCloseLeavesEverythingInTheFile(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "close.db")
@@ -95,35 +83,17 @@ func TestCloseLeavesEverythingInTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := benchOrders(5_000)
-	for i := 0; i < 5; i++ { // several commits, kicks while one runs
+	for i := 0; i < 5; i++ { // several commits, checkpoints asked for while one runs
 		if _, err := db.UpsertOrders(ctx, rows[i*1000:(i+1)*1000]); err != nil {
 			t.Fatal(err)
 		}
+		db.CheckpointInBackground()
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if n := mainFileOrders(t, path); n != len(rows) {
 		t.Fatalf("after Close the file holds %d orders, want %d", n, len(rows))
-	}
-}
-
-// A Load's commit sets the checkpointer going: the rows reach the file
-// while the database stays open.
-func TestCommitKicksCheckpointer(t *testing.T) {
-	ctx := context.Background()
-	db := openTest(t)
-	path := db.Path()
-	rows := benchOrders(40_000)
-	if _, err := db.UpsertOrders(ctx, rows); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for n, err := fileOrders(path); err != nil || n != len(rows); n, err = fileOrders(path) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the file holds %d orders (%v) while the database is open, want %d", n, err, len(rows))
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -46,7 +46,6 @@ var ErrLoadDone = errors.New("load already committed or rolled back")
 // reads go on as usual.
 type Load struct {
 	ctx      context.Context
-	ckpt     *checkpointer // told of each commit
 	conn     *sqlx.Conn    // the connection tx runs on, closed when the Load ends
 	tx       *sqlx.Tx
 	now      time.Time // first_seen_at / changed_at / loaded_at of every row
@@ -71,7 +70,7 @@ func (db *DB) BeginLoad(ctx context.Context) (*Load, error) {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
 	now := time.Now().UTC()
-	return &Load{ctx: ctx, ckpt: db.ckpt, conn: conn, tx: tx, now: now, nowText: sqliteTimeText(now)}, nil
+	return &Load{ctx: ctx, conn: conn, tx: tx, now: now, nowText: sqliteTimeText(now)}, nil
 }
 
 // SetRunID ties the input errors and input files recorded by this Load to
@@ -100,7 +99,6 @@ func (l *Load) Commit() error {
 		}
 		return fmt.Errorf("commit load: %w", err)
 	}
-	l.ckpt.soon()
 	return nil
 }
 

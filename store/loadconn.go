@@ -15,17 +15,15 @@ import (
 // keys land all over an index changes well over that. In memory it is a
 // copy of a few hundred pages at most. SQLite reads the setting when the
 // write transaction starts, so it is made before BEGIN. The commit leaves
-// the log's pages to the DB's checkpointer (see checkpointer).
+// the log's pages in the log (see sqliteAutoCheckpointOff).
 func sqliteLoadConn(ctx context.Context, x *sqlx.DB) (*sqlx.Conn, error) {
 	conn, err := x.Connx(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, q := range []string{`PRAGMA temp_store = MEMORY`, sqliteNoAutoCheckpoint} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			sqliteDiscardConn(conn)
-			return nil, err
-		}
+	if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+		sqliteDiscardConn(conn)
+		return nil, err
 	}
 	return conn, nil
 }

@@ -25,6 +25,13 @@ static int reconkit_sqlite_memstatus(int on) {
 */
 import "C"
 
+import (
+	"database/sql"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/mattn/go-sqlite3"
+)
+
 // sqliteMemStatusOff is the result of turning SQLite's memory statistics
 // off (SQLITE_OK is 0): any other value means SQLite had already started,
 // and the process runs with the statistics on, slower but no less
@@ -52,3 +59,25 @@ func sqliteMemoryUsed() int64 { return int64(C.sqlite3_memory_used()) }
 // releases them; it takes a few milliseconds and is called only when a
 // bulk connection ends. Elsewhere than glibc it does nothing.
 func sqliteReturnMemory() { C.reconkit_trim() }
+
+// sqliteDriver is go-sqlite3 registered under a name of this package's,
+// with wal_autocheckpoint = 0 on every connection it opens. The pool's
+// DSN cannot say so: go-sqlite3 reads no such parameter.
+//
+// Left on, the commit of any transaction that leaves the write-ahead log
+// over 1,000 pages copies the whole log into the database file before it
+// returns, whichever connection commits: a one-row update of the runs
+// table after a night's loads would stop for seconds to copy gigabytes.
+// The log is copied instead by the DB's checkpointer when the caller
+// says the time has come (DB.CheckpointInBackground), and by SQLite when
+// the last connection closes.
+const sqliteDriver = "sqlite3-reconkit"
+
+func init() {
+	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec(`PRAGMA wal_autocheckpoint = 0`, nil)
+		return err
+	}})
+	// sqlx picks bind variables by driver name; it knows go-sqlite3's.
+	sqlx.BindDriver(sqliteDriver, sqlx.QUESTION)
+}

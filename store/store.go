@@ -37,7 +37,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := sqliteCreate(ctx, path); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	x, err := sqlx.Open("sqlite3", sqliteDSN(path))
+	x, err := sqlx.Open(sqliteDriver, sqliteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -77,6 +77,13 @@ func (db *DB) Close() error {
 	}
 	return nil
 }
+
+// CheckpointInBackground starts copying what the write-ahead log holds
+// into the database file, on a connection and a goroutine of its own, and
+// returns at once (see checkpointer). Call it when the process is about
+// to wait on something other than the CPU, such as the network; Close
+// waits for it. A checkpoint already under way is followed by one more.
+func (db *DB) CheckpointInBackground() { db.ckpt.soon() }
 
 // X exposes the connection pool for set-based queries in later phases
 // (match, reports). Writers should prefer a Load so that their changes

@@ -177,6 +177,10 @@ func ConfirmOxPay(ctx context.Context, db *store.DB, o *fetch.OxPay, mode string
 		return res, fmt.Errorf("list transaction ids to confirm: %w", err)
 	}
 	res.Asked = len(ids)
+	// The gateway's answers come at the network's pace, and the CPU waits
+	// with them: the time to copy what earlier phases wrote to the
+	// database's log into its file.
+	db.CheckpointInBackground()
 	load, err := db.BeginLoad(ctx)
 	if err != nil {
 		return res, err
