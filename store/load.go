@@ -46,7 +46,7 @@ var ErrLoadDone = errors.New("load already committed or rolled back")
 // reads go on as usual.
 type Load struct {
 	ctx      context.Context
-	conn     *sqlx.Conn    // the connection tx runs on, closed when the Load ends
+	conn     *sqlx.Conn // the connection tx runs on, closed when the Load ends
 	tx       *sqlx.Tx
 	now      time.Time // first_seen_at / changed_at / loaded_at of every row
 	runID    sql.NullInt64
