@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -203,6 +204,29 @@ func FuzzValidJSON(f *testing.F) {
 		}
 		if got := appendCompact(nil, b); !bytes.Equal(got, c.Bytes()) {
 			t.Fatalf("appendCompact(%q) = %q, json.Compact gives %q", b, got, c.Bytes())
+		}
+	})
+}
+
+// FuzzUnquote holds unquote to encoding/json on every valid JSON string
+// of valid UTF-8 (what the parser hands it), escapes and lone UTF-16
+// surrogates included.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{``, `plain`, `a\u00e9b`, `\ud83d\ude00`, `\ud83d`, `\ud83dx`, `\ud83d\u0041`,
+		`\ude00\ud83d\ude00`, `\"\\\/\b\f\n\r\t`, `\uD83D\uDE00`, `{\"body\":{\"a\":\"\\u00e9\"}}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		token := []byte(`"` + s + `"`)
+		if !utf8.Valid(token) || !json.Valid(token) {
+			return
+		}
+		var want string
+		if err := json.Unmarshal(token, &want); err != nil {
+			t.Fatalf("encoding/json: %v", err)
+		}
+		if got := unquote(token); got != want {
+			t.Fatalf("unquote(%s) = %q, encoding/json says %q", token, got, want)
 		}
 	})
 }

@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"bytes"
-	"encoding/json"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // A few helpers that walk JSON already checked by json.Valid. Webhook
@@ -150,14 +152,74 @@ func (d *jsonDoc) fields(i int, fn func(key, val []byte, at int)) {
 	}
 }
 
-// unquote decodes a JSON string value.
+// unquote decodes a JSON string value that has been validated (the
+// quotes, its escapes and UTF-8), as encoding/json would: a UTF-16
+// surrogate that is not half of a pair becomes U+FFFD. A body logged as
+// a JSON string holding the payload is all escapes; encoding/json took
+// about 6 µs for each such body, for its own validation and reflection.
 func unquote(val []byte) string {
-	if bytes.IndexByte(val, '\\') < 0 {
-		return string(val[1 : len(val)-1])
+	s := val[1 : len(val)-1]
+	i := bytes.IndexByte(s, '\\')
+	if i < 0 {
+		return string(s)
 	}
-	var s string
-	json.Unmarshal(val, &s) // valid input: cannot fail
-	return s
+	var b strings.Builder
+	b.Grow(len(s))
+	for i >= 0 {
+		b.Write(s[:i])
+		s = s[i+1:]
+		switch c := s[0]; c {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			r := hex4(s[1:5])
+			s = s[4:]
+			if utf16.IsSurrogate(r) {
+				r2 := rune(-1)
+				if len(s) >= 7 && s[1] == '\\' && s[2] == 'u' {
+					r2 = hex4(s[3:7])
+				}
+				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+					r = d
+					s = s[6:]
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			b.WriteRune(r)
+		default: // '"', '\\' and '/' stand for themselves
+			b.WriteByte(c)
+		}
+		s = s[1:]
+		i = bytes.IndexByte(s, '\\')
+	}
+	b.Write(s)
+	return b.String()
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		switch {
+		case c <= '9':
+			c -= '0'
+		case c >= 'a':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // jsonType names the type of a raw value for messages.
