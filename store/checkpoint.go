@@ -16,7 +16,7 @@ import (
 // transaction that leaves the log over 1,000 pages: the committing
 // goroutine read every page back, wrote it again and synced the file
 // before its commit returned. That is turned off for every connection
-// (sqliteAutoCheckpointOff). The rows are committed and visible once they
+// (sqliteDriver). The rows are committed and visible once they
 // are in the log; the copy is upkeep, best made while the process waits
 // for something else. A night's run asks for it as it starts confirming
 // transactions with the gateway, which is bound by the network: the
@@ -25,11 +25,13 @@ import (
 // connection closes (DB.Close), after the workbook.
 //
 // Copied as the loads committed (session 4's policy), the fetched orders
-// were copied while the webhook log was ingested, each index page once
-// per load that touched it, on the core the ingest needed: the 1M-order
-// night's ingest took 30-40% longer inside recon run than alone.
+// were copied while the webhook log was ingested, on the core the ingest
+// needed: the 1M-order night's webhook ingest took 30-40% longer inside
+// recon run than alone.
 //
-// The checkpointer's connection is open for the DB's lifetime. Its
+// The checkpointer's connection is open for the DB's lifetime, which
+// also keeps a Load's connection from ever being the last one, whose
+// close would copy the whole log in the Load's time. Its
 // checkpoints are PASSIVE: they never wait for readers or writers and
 // never block them; the pages they cannot copy yet stay in the log for
 // the next one, or for the final checkpoint SQLite makes when DB.Close

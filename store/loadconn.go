@@ -15,7 +15,7 @@ import (
 // keys land all over an index changes well over that. In memory it is a
 // copy of a few hundred pages at most. SQLite reads the setting when the
 // write transaction starts, so it is made before BEGIN. The commit leaves
-// the log's pages in the log (see sqliteAutoCheckpointOff).
+// the log's pages in the log (see sqliteDriver).
 func sqliteLoadConn(ctx context.Context, x *sqlx.DB) (*sqlx.Conn, error) {
 	conn, err := x.Connx(ctx)
 	if err != nil {
