@@ -5,15 +5,18 @@ import (
 	"sync"
 )
 
-// writeGCPercent is the collector's target while the results are
-// written. By then the engine's rows are the live heap (about 480 MiB at
-// a million orders), and each result row bound for the store leaves
-// garbage behind (its values boxed for database/sql): with Go's default
-// of 100 the heap grew to twice the live rows before a collection, and
-// the write held the peak of the whole run. At 50, BenchmarkMatch at 1M
-// peaked at 620-670 MiB of heap instead of 720-770 (RSS 700 instead of
-// 820-880 MiB) for 0.3-0.4 s more wall time.
-const writeGCPercent = 50
+// matchGCPercent is the collector's target through a match run: while
+// the store is read, the engine's rows grow to the live heap (about 320
+// MiB at a million orders, after matching) amid the garbage of scanning;
+// while the results are written, each row bound for the store leaves its
+// values boxed for database/sql. With Go's default of 100 the heap grows
+// to twice the live data before a collection. Lowered for the write alone
+// to 50 (session 4), BenchmarkMatch at 1M peaked at 620-660 MiB of heap
+// and 666-715 MiB RSS; lowered to 35 for the whole run, 561-578 MiB of
+// heap and 613-615 MiB RSS, interleaved, in the same 9.2-10.5 s (25:
+// 525-541 MiB of heap, 585-604 RSS, but up to 1.5 s and 2 s of CPU
+// more).
+const matchGCPercent = 35
 
 var gcTight struct {
 	sync.Mutex

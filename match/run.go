@@ -37,6 +37,7 @@ func Run(ctx context.Context, db *store.DB, runID int64, opts Options) (Summary,
 		return Summary{}, err
 	}
 	start := time.Now()
+	defer tightenGC(matchGCPercent)()
 	e, err := readStore(ctx, db, opts.normalized())
 	if err != nil {
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
@@ -49,7 +50,6 @@ func Run(ctx context.Context, db *store.DB, runID int64, opts Options) (Summary,
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
 	}
 
-	defer tightenGC(writeGCPercent)()
 	load, err := db.BeginLoad(ctx)
 	if err != nil {
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
