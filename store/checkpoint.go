@@ -60,8 +60,8 @@ func startCheckpointer(ctx context.Context, x *sqlx.DB) (*checkpointer, error) {
 }
 
 // soon asks for a checkpoint after the current one, if any, without
-// waiting for it. (On the zero checkpointer, which tests use to see what
-// a commit leaves in the log, it does nothing.)
+// waiting for it. (On the zero checkpointer, which tests that build a DB
+// by hand use, it does nothing.)
 func (c *checkpointer) soon() {
 	select {
 	case c.kick <- struct{}{}:

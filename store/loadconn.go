@@ -46,12 +46,14 @@ func sqliteDiscardConn(conn *sqlx.Conn) {
 // memory goes when it ends (sqliteDiscardConn).
 const (
 	// sqliteHashedCache, for webhook events and ledger entries: their
-	// unique keys are hashes, so each insert lands on a random page of
-	// the index; once the indexes outgrow 64 MiB (at about 300k rows)
-	// nearly every insert reads a page back and writes another out: a
-	// million webhook events took 29 µs a row of CPU against 18 µs with
-	// this cache. 256 MiB holds the indexes of a million-row night, and
-	// fills only as far as the load needs.
+	// indexes take inserts at random places (the gateway's transaction
+	// ids, ledger references, and within a stamp the hash part of the
+	// unique keys; until migration 0006 the unique keys were hashes
+	// alone); once the indexes outgrow 64 MiB (at about 300k rows)
+	// nearly every such insert reads a page back and writes another out:
+	// a million webhook events took 29 µs a row of CPU against 18 µs with
+	// this cache, measured with hash-only keys. 256 MiB holds the indexes
+	// of a million-row night, and fills only as far as the load needs.
 	sqliteHashedCache = `PRAGMA cache_size = -262144`
 	// sqliteAppendCache, for match results: a new run's rows and its
 	// index entries go at the right edge of their trees, so a page once

@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/reconkit/reconkit/recon"
 )
 
 type appliedMigration struct {
@@ -247,11 +249,33 @@ func storedKeys(t *testing.T, db *DB) []string {
 	return keys
 }
 
+// storeRows stores webhook events and ledger entries as keyed.
+func storeRows(t *testing.T, db *DB, hooks []recon.WebhookEvent, ledger []recon.LedgerEntry) {
+	t.Helper()
+	if _, err := db.InsertWebhookEvents(context.Background(), hooks); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InsertLedgerEntries(context.Background(), ledger); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantNothingAdded stores the rows again and fails unless their keys
+// found the rows already stored.
+func wantNothingAdded(t *testing.T, db *DB, hooks []recon.WebhookEvent, ledger []recon.LedgerEntry) {
+	t.Helper()
+	if n, err := db.InsertWebhookEvents(context.Background(), hooks); err != nil || n != 0 {
+		t.Errorf("webhook events ingested again: added %d (%v), want 0", n, err)
+	}
+	if n, err := db.InsertLedgerEntries(context.Background(), ledger); err != nil || n != 0 {
+		t.Errorf("ledger entries ingested again: added %d (%v), want 0", n, err)
+	}
+}
+
 // Migration 0005 cuts the stored unique keys of webhook events and
 // ledger entries to the 32 hex digits ingest then wrote, so that a log
 // or an export ingested again after the upgrade adds nothing.
 func TestMigrationShortKeys(t *testing.T) {
-	ctx := context.Background()
 	db := dbAtVersion(t, 4)
 
 	// Rows as version 4 stored them: whole SHA-256s.
@@ -261,12 +285,7 @@ func TestMigrationShortKeys(t *testing.T) {
 		hooks[i].DeliveryKey = full("delivery", i)
 		ledger[i].RowHash = full("row", i)
 	}
-	if _, err := db.InsertWebhookEvents(ctx, hooks); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.InsertLedgerEntries(ctx, ledger); err != nil {
-		t.Fatal(err)
-	}
+	storeRows(t, db, hooks, ledger)
 
 	migrateTo(t, db, 5)
 	want := []string{}
@@ -285,12 +304,7 @@ func TestMigrationShortKeys(t *testing.T) {
 		hooks[i].DeliveryKey = hooks[i].DeliveryKey[:32]
 		ledger[i].RowHash = ledger[i].RowHash[:32]
 	}
-	if n, err := db.InsertWebhookEvents(ctx, hooks); err != nil || n != 0 {
-		t.Errorf("webhook events ingested again: added %d (%v), want 0", n, err)
-	}
-	if n, err := db.InsertLedgerEntries(ctx, ledger); err != nil || n != 0 {
-		t.Errorf("ledger entries ingested again: added %d (%v), want 0", n, err)
-	}
+	wantNothingAdded(t, db, hooks, ledger)
 }
 
 // Migration 0006 puts the row's time before the hash in the stored
@@ -299,7 +313,6 @@ func TestMigrationShortKeys(t *testing.T) {
 // a ledger line was booked before 96 bits of its hash. A log or an
 // export ingested again after the upgrade adds nothing.
 func TestMigrationKeysByTime(t *testing.T) {
-	ctx := context.Background()
 	db := dbAtVersion(t, 5)
 
 	// Rows as version 5 stored them: 128 bits of a SHA-256. The times are
@@ -316,12 +329,7 @@ func TestMigrationKeysByTime(t *testing.T) {
 		hooks[i].DeliveryKey = key("delivery", i)
 		ledger[i].RowHash = key("row", i)
 	}
-	if _, err := db.InsertWebhookEvents(ctx, hooks); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.InsertLedgerEntries(ctx, ledger); err != nil {
-		t.Fatal(err)
-	}
+	storeRows(t, db, hooks, ledger)
 
 	migrateTo(t, db, 6)
 	want := []string{
@@ -342,10 +350,5 @@ func TestMigrationKeysByTime(t *testing.T) {
 		hooks[i].DeliveryKey = hooks[i].ReceivedAt.UTC().Format("20060102150405") + key("delivery", i)[:18]
 		ledger[i].RowHash = ledger[i].BookedOn.Format("20060102") + key("row", i)[:24]
 	}
-	if n, err := db.InsertWebhookEvents(ctx, hooks); err != nil || n != 0 {
-		t.Errorf("webhook events ingested again: added %d (%v), want 0", n, err)
-	}
-	if n, err := db.InsertLedgerEntries(ctx, ledger); err != nil || n != 0 {
-		t.Errorf("ledger entries ingested again: added %d (%v), want 0", n, err)
-	}
+	wantNothingAdded(t, db, hooks, ledger)
 }
