@@ -85,6 +85,7 @@ func TestOxPayRequests(t *testing.T) {
 			name: "get transaction",
 			call: func(ctx context.Context, o *OxPay) (any, error) {
 				got, raw, err := o.GetTransaction(ctx, "10001396")
+				got.Received = nil // compared with one built in code
 				return fmt.Sprintf("%+v %s", got, raw), err
 			},
 			answer: oxOK(tx),
@@ -142,7 +143,7 @@ func TestOxPayRequests(t *testing.T) {
 			if diff := cmp.Diff([]oxSeen{want}, got); diff != "" {
 				t.Errorf("request mismatch (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tc.out, out); diff != "" {
+			if diff := cmp.Diff(tc.out, out, ignoreReceived); diff != "" {
 				t.Errorf("result mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -262,7 +263,7 @@ func TestGetTransactions(t *testing.T) {
 			want = append(want, row{ID: id, Tx: tx, Raw: string(mustJSON(tx))})
 		}
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, ignoreReceived); diff != "" {
 		t.Fatalf("rows (-want +got):\n%s", diff)
 	}
 	if len(progress) != len(ids) || progress[len(ids)-1] != len(ids) {

@@ -121,7 +121,7 @@ func TestHostileWebhookLines(t *testing.T) {
 			"line 2: body.transaction_amount 9223372036854775808 is beyond the int64 range"},
 		{"amount 1e400", hostileBody(hostileFields + `,"transaction_amount":1e400`),
 			"line 2: body.transaction_amount 1e400 is not a whole number"},
-		{"refund amount of 400 digits", hostileBody(`"oxpay_txn_id":"2","oxpay_original_txn_id":"1","transaction_currency":"SGD","refund_amount":` + strings.Repeat("9", 400)),
+		{"refund amount of 400 digits", hostileBody(`"oxpay_txn_id":"2","oxpay_original_txn_id":"1","transaction_currency":"SGD","transaction_amount":5,"refund_amount":` + strings.Repeat("9", 400)),
 			"line 2: body.refund_amount 9999999999999999999999999999999999999999… is beyond the int64 range"},
 		{"status code beyond int64", strings.Replace(hostileBody(hostileFields+`,"transaction_amount":5`), `"status_code":0`, `"status_code":99999999999999999999`, 1),
 			"line 2: headers.status_code 99999999999999999999 is beyond the int64 range"},

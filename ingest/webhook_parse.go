@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -188,12 +187,15 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	}
 	txnID, state, currency := strs[0], strs[4], strs[5]
 
+	// The kind is read from what the body says, never from which amounts
+	// happen to be present: a refund that lost its refund_amount is a
+	// refund with a missing amount, not a payment.
 	switch {
-	case n.origTxnID != nil && n.refund != nil:
-		ev.Kind = wire.WebhookRefund
 	case state == wire.StateVoided:
 		ev.Kind = wire.WebhookVoid
-	case n.txnID != nil && n.state != nil && n.amount != nil:
+	case strs[1] != "" || n.refund != nil:
+		ev.Kind = wire.WebhookRefund
+	case n.txnID != nil && n.state != nil:
 		ev.Kind = wire.WebhookPayment
 	default:
 		return ev, p.fail(no, "unrecognised notification: the body is neither a payment (oxpay_txn_id, transaction_state, transaction_amount), a refund (oxpay_original_txn_id, refund_amount) nor a void (transaction_state voided)")
@@ -207,11 +209,14 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	if !money.Known(currency) {
 		return ev, p.fail(no, "unknown currency %q in body.transaction_currency; add it to money's table if it is real", clip([]byte(currency)))
 	}
-	amount, bad := p.amount(n.amount, "transaction_amount", currency, no)
+	// OxPay's document makes transaction_amount required in all three
+	// notifications and refund_amount in a refund's: a missing one is the
+	// line's error, never an amount of 0.
+	amount, bad := p.amount(n.amount, "transaction_amount", txnID, currency, true, no)
 	if bad != nil {
 		return ev, bad
 	}
-	refund, bad := p.amount(n.refund, "refund_amount", currency, no)
+	refund, bad := p.amount(n.refund, "refund_amount", txnID, currency, ev.Kind == wire.WebhookRefund, no)
 	if bad != nil {
 		return ev, bad
 	}
@@ -321,11 +326,16 @@ func (p *webhookParser) signature(headers []byte, at, no int) (sig string, prese
 
 // amount reads an OxPay amount: a JSON integer in the source's units,
 // converted to the currency's minor units. Absent is zero.
-func (p *webhookParser) amount(raw []byte, field, currency string, no int) (int64, *badLine) {
+// amount reads a money field of the body; required says an absent one is
+// the line's error (else it is 0: a payment carries no refund_amount).
+func (p *webhookParser) amount(raw []byte, field, txnID, currency string, required bool, no int) (int64, *badLine) {
 	if isNull(raw) {
+		if required {
+			return 0, p.fail(no, "notification %s has no body.%s", clip([]byte(txnID)), field)
+		}
 		return 0, nil
 	}
-	v, reason := wholeNumber(raw)
+	v, reason := wire.WholeNumber(raw)
 	if reason != "" {
 		return 0, p.fail(no, "body.%s %s %s", field, clip(raw), reason)
 	}
@@ -344,7 +354,7 @@ func (p *webhookParser) statusCode(raw []byte, no int) (int, *badLine) {
 	if isNull(raw) {
 		return noStatusCode, nil
 	}
-	v, reason := wholeNumber(raw)
+	v, reason := wire.WholeNumber(raw)
 	if reason == "" && v > 1<<31-1 {
 		reason = "is beyond the int32 range"
 	}
@@ -352,30 +362,6 @@ func (p *webhookParser) statusCode(raw []byte, no int) (int, *badLine) {
 		return 0, p.fail(no, "headers.status_code %s %s", clip(raw), reason)
 	}
 	return int(v), nil
-}
-
-// wholeNumber parses a JSON number as a non-negative int64 exactly, or
-// says in a few words why it is not one.
-func wholeNumber(raw []byte) (int64, string) {
-	s := string(raw)
-	switch {
-	case s == "" || s[0] == '"':
-		return 0, "is a string, want a whole number"
-	case s[0] != '-' && (s[0] < '0' || s[0] > '9'):
-		return 0, "is not a number"
-	case s[0] == '-':
-		return 0, "is negative"
-	case strings.ContainsAny(s, ".eE"):
-		return 0, "is not a whole number"
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) {
-			return 0, "is beyond the int64 range"
-		}
-		return 0, "is not a whole number"
-	}
-	return v, ""
 }
 
 // dedupKey identifies a notification across redeliveries: the same

@@ -180,6 +180,38 @@ func TestCategories(t *testing.T) {
 			detail: "should matching.reference be payment_link_uid?",
 		},
 		{
+			name: "order whose total could not be read: an input error, never an amount mismatch",
+			build: func(f *fixture) {
+				f.clean()
+				f.in.Orders[0].AmountMinor = 0
+				f.in.Orders[0].AmountProblem = "order ORD-1: no total: total_amount, amount and items[].amount are all missing"
+			},
+			want:   []row{{Cat: recon.InputErrorCategory, Order: "ORD-1"}},
+			detail: "xepeng order amount could not be read, so it takes no part in amount checks: order ORD-1: no total",
+		},
+		{
+			name: "paid order with an unknown total and no transaction: the status break stands, with no amount",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.in.Orders[0].AmountMinor, f.in.Orders[0].AmountProblem = 0, "order ORD-1: amount is missing"
+			},
+			want: []row{{Cat: recon.OrderPaidNoTransaction, Order: "ORD-1", Link: "PL-1"},
+				{Cat: recon.InputErrorCategory, Order: "ORD-1"}},
+			detail: "(order ORD-1 of an unknown amount)",
+		},
+		{
+			name: "payment link whose amount could not be read, matching by link",
+			build: func(f *fixture) {
+				f.paidOrder(1)
+				f.sale(txnID, "PL-1", wire.StateSuccess, "IDR", total)
+				f.hook(txnID, "PL-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
+				f.line(txnID, "IDR", total, 3)
+				f.in.Links[0].AmountMinor, f.in.Links[0].AmountProblem = 0, "payment link PL-1: amount is missing"
+			},
+			opts: func(o *Options) { o.Reference = ReferencePaymentLinkUID },
+			want: []row{{Cat: recon.InputErrorCategory, Order: "ORD-1", Link: "PL-1"}},
+		},
+		{
 			name: "rupiah sent in whole units: 100x too small",
 			build: func(f *fixture) {
 				f.paidOrder(1)
@@ -403,6 +435,38 @@ func TestCategories(t *testing.T) {
 				f.line("ORD-1", "IDR", -5000000, 4)
 			},
 			want: []row{},
+		},
+		{
+			name: "partial refund: the API's transaction_amount is the refund's own, the webhook's the sale's",
+			build: func(f *fixture) {
+				f.clean()
+				f.refund(txnID2, txnID, "ORD-1", "IDR", 5000000, 5000000)
+				f.hook(txnID2, "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, 5000000, at(3, 15, 0))
+				f.line("ORD-1", "IDR", -5000000, 4)
+			},
+			want: []row{},
+		},
+		{
+			name: "partial refund: the webhook's refund_amount differs from the API's",
+			build: func(f *fixture) {
+				f.clean()
+				f.refund(txnID2, txnID, "ORD-1", "IDR", 5000000, 5000000)
+				f.hook(txnID2, "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, 4000000, at(3, 15, 0))
+				f.line("ORD-1", "IDR", -5000000, 4)
+			},
+			want:   []row{onTxn(recon.WebhookAmountMismatch, txnID2)},
+			detail: "refund_amount 40,000.00 IDR vs 50,000.00 IDR on the gateway API",
+		},
+		{
+			name: "refund webhook whose transaction_amount is neither the refund's nor the sale's",
+			build: func(f *fixture) {
+				f.clean()
+				f.refund(txnID2, txnID, "ORD-1", "IDR", total, 5000000)
+				f.hook(txnID2, "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", 7000000, 5000000, at(3, 15, 0))
+				f.line("ORD-1", "IDR", -5000000, 4)
+			},
+			want:   []row{onTxn(recon.WebhookAmountMismatch, txnID2)},
+			detail: "transaction_amount 70,000.00 IDR vs 150,000.00 IDR on the gateway API",
 		},
 		{
 			name: "refund booked as a debit under the sale's id",

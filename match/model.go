@@ -2,6 +2,7 @@ package match
 
 import (
 	"hash/fnv"
+	"math"
 	"slices"
 	"time"
 
@@ -86,17 +87,30 @@ func (c *column) of(v string) sym {
 	return c.last
 }
 
+// noAmount is the amount of an order or link whose amount could not be
+// read (its amountProblem says why): a value no real amount has, so that
+// it is never taken for 0. Every rule that compares amounts checks for
+// it first.
+const noAmount = math.MinInt64
+
 type order struct {
 	uid      string
 	currency sym
-	amount   int64
+	amount   int64 // noAmount: unknown
+}
+
+// amountProblem is an order (or link: order -1) whose amount could not be
+// read, and why.
+type amountProblem struct {
+	order, link int32
+	text        string
 }
 
 type link struct {
 	uid, orderUID string
 	status        sym
 	currency      sym
-	amount        int64
+	amount        int64 // noAmount: unknown
 	paidAt        int64 // Unix ns, when hasPaidAt
 	hasPaidAt     bool
 }
@@ -182,6 +196,27 @@ type dataset struct {
 	orphans []orphanHook
 	entries []entry
 	errs    []inputErr
+	// amountProblems lists the orders and links whose amount is noAmount.
+	amountProblems []amountProblem
+}
+
+// addOrder appends an order; problem is why its amount is unknown ("":
+// it is known).
+func (d *dataset) addOrder(o order, problem string) {
+	if problem != "" {
+		o.amount = noAmount
+		d.amountProblems = append(d.amountProblems, amountProblem{order: int32(len(d.orders)), link: -1, text: problem})
+	}
+	d.orders = append(d.orders, o)
+}
+
+// addLink appends a payment link; problem as for addOrder.
+func (d *dataset) addLink(l link, problem string) {
+	if problem != "" {
+		l.amount = noAmount
+		d.amountProblems = append(d.amountProblems, amountProblem{order: -1, link: int32(len(d.links)), text: problem})
+	}
+	d.links = append(d.links, l)
 }
 
 // setTxns takes the API transactions, puts them in natural id order
@@ -243,17 +278,17 @@ func dayTime(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
 func fromInput(in Input) *dataset {
 	s := newSymbols()
 	d := &dataset{syms: s}
-	d.orders = make([]order, len(in.Orders))
-	for i, o := range in.Orders {
-		d.orders[i] = order{uid: o.UID, currency: s.of(o.Currency), amount: o.AmountMinor}
+	d.orders = make([]order, 0, len(in.Orders))
+	for _, o := range in.Orders {
+		d.addOrder(order{uid: o.UID, currency: s.of(o.Currency), amount: o.AmountMinor}, o.AmountProblem)
 	}
-	d.links = make([]link, len(in.Links))
-	for i, l := range in.Links {
+	d.links = make([]link, 0, len(in.Links))
+	for _, l := range in.Links {
 		k := link{uid: l.UID, orderUID: l.OrderUID, status: s.of(l.Status), currency: s.of(l.Currency), amount: l.AmountMinor}
 		if l.PaidAt != nil {
 			k.paidAt, k.hasPaidAt = l.PaidAt.UnixNano(), true
 		}
-		d.links[i] = k
+		d.addLink(k, l.AmountProblem)
 	}
 	ts := make([]txn, len(in.Transactions))
 	for i, t := range in.Transactions {

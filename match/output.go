@@ -75,7 +75,9 @@ func (e *engine) eachResult(newTime func(time.Time) *time.Time, fn func(*Result)
 		}
 		if x.payable >= 0 {
 			r.OrderUID, r.PaymentLinkUID = e.payableIDs(x.payable)
-			r.OrderMinor, _ = e.payAmount(x.payable)
+			if a, _ := e.payAmount(x.payable); a != noAmount {
+				r.OrderMinor = a
+			}
 		}
 		if x.latest >= 0 {
 			r.WebhookEventID = e.latestID(i)

@@ -49,10 +49,11 @@ func (r tableReader) each(ctx context.Context, s *store.Snapshot, fn func(rowid 
 }
 
 var (
-	ordersReader = tableReader{table: "orders", cols: []string{"uid", "currency", "amount_minor"}}
-	// paid_at is "" when NULL.
-	linksReader = tableReader{table: "payment_links",
-		cols: []string{"uid", "order_uid", "status", "currency", "amount_minor", "paid_at"}}
+	// amount_minor is "" when NULL (unknown: amount_problem says why),
+	// and so is paid_at.
+	ordersReader = tableReader{table: "orders", cols: []string{"uid", "currency", "amount_minor", "amount_problem"}}
+	linksReader  = tableReader{table: "payment_links",
+		cols: []string{"uid", "order_uid", "status", "currency", "amount_minor", "amount_problem", "paid_at"}}
 	// Transactions come in rowid order; setTxns puts them in id order
 	// (they are loaded in that order, so usually nothing moves).
 	txnsReader = tableReader{table: "transactions",
@@ -215,16 +216,32 @@ func readOrphanIDs(ctx context.Context, s *store.Snapshot, d *dataset, orphans m
 	return s.WebhookReferencesOf(ctx, ids, set)
 }
 
+// knownAmount reads a stored amount beside its problem: an amount with
+// a problem is unknown and stored as NULL, and any other pairing is a
+// store that does not hold to its own schema.
+func knownAmount(amount, problem string) (int64, error) {
+	switch {
+	case problem != "" && amount == "":
+		return noAmount, nil
+	case problem != "":
+		return 0, fmt.Errorf("amount %s stored beside the problem %q", amount, problem)
+	case amount == "":
+		return 0, fmt.Errorf("amount is NULL with no problem stored")
+	}
+	return parseInt(amount)
+}
+
 // readXepeng reads orders and payment links, coding text with s.
 func readXepeng(ctx context.Context, sn *store.Snapshot, d *dataset, s *symbols) error {
 	d.orders = make([]order, 0, count(ctx, sn, "orders"))
+	d.amountProblems = nil
 	cur := column{s: s}
 	err := ordersReader.each(ctx, sn, func(_ int64, f []string) error {
-		amount, err := parseInt(f[2])
+		amount, err := knownAmount(f[2], f[3])
 		if err != nil {
 			return fmt.Errorf("order %s: %w", f[0], err)
 		}
-		d.orders = append(d.orders, order{uid: strings.Clone(f[0]), currency: cur.of(f[1]), amount: amount})
+		d.addOrder(order{uid: strings.Clone(f[0]), currency: cur.of(f[1]), amount: amount}, strings.Clone(f[3]))
 		return nil
 	})
 	if err != nil {
@@ -233,18 +250,18 @@ func readXepeng(ctx context.Context, sn *store.Snapshot, d *dataset, s *symbols)
 	d.links = make([]link, 0, count(ctx, sn, "payment_links"))
 	status := column{s: s}
 	return linksReader.each(ctx, sn, func(_ int64, f []string) error {
-		amount, err := parseInt(f[4])
+		amount, err := knownAmount(f[4], f[5])
 		if err != nil {
 			return fmt.Errorf("payment link %s: %w", f[0], err)
 		}
 		l := link{uid: strings.Clone(f[0]), orderUID: strings.Clone(f[1]), status: status.of(f[2]), currency: cur.of(f[3]), amount: amount}
-		if f[5] != "" {
-			if l.paidAt, err = parseStamp(f[5]); err != nil {
+		if f[6] != "" {
+			if l.paidAt, err = parseStamp(f[6]); err != nil {
 				return fmt.Errorf("payment link %s: %w", f[0], err)
 			}
 			l.hasPaidAt = true
 		}
-		d.links = append(d.links, l)
+		d.addLink(l, strings.Clone(f[5]))
 		return nil
 	})
 }

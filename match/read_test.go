@@ -37,6 +37,11 @@ func TestChunkedRead(t *testing.T) {
 			paidClean(&f, 200+10*i+n)
 		}
 	}
+	// Three amounts that could not be read, stored as NULL beside their
+	// problem (one holding a separator): three input errors.
+	f.in.Orders[2].AmountMinor, f.in.Orders[2].AmountProblem = 0, "order ORD-3: amount is missing"
+	f.in.Orders[7].AmountMinor, f.in.Orders[7].AmountProblem = 0, "order ORD-8: total_amount \x1f1\x1e is not a number"
+	f.in.Links[4].AmountMinor, f.in.Links[4].AmountProblem = 0, "payment link PL-5: amount is missing"
 	for _, chunk := range []int{1, 2, 3, 7, 16384} {
 		t.Run(fmt.Sprintf("chunks of %d", chunk), func(t *testing.T) {
 			defer func(old int) { readChunk = old }(readChunk)
@@ -44,8 +49,8 @@ func TestChunkedRead(t *testing.T) {
 			db, in := storeOf(t, f.in)
 			g := fixture{in: in}
 			want := run(t, &g, nil)
-			if len(want.Results) != 43 || len(want.Exceptions) != 5 {
-				t.Fatalf("fixture: got %d results and %d exceptions, want 43 and the 5 unmatched adjustments:\n%s",
+			if len(want.Results) != 43 || len(want.Exceptions) != 8 || want.Summary.Count(recon.InputErrorCategory) != 3 {
+				t.Fatalf("fixture: got %d results and %d exceptions, want 43 and the 5 unmatched adjustments and 3 unknown amounts:\n%s",
 					len(want.Results), len(want.Exceptions), details(want.Exceptions))
 			}
 			got := runStore(t, db, optsWith(nil))

@@ -17,6 +17,9 @@ import (
 func (e *engine) amt(minor int64, cur sym) string { return e.amtText(minor, e.s.str(cur)) }
 
 func (e *engine) amtText(minor int64, cur string) string {
+	if minor == noAmount {
+		return "an unknown amount"
+	}
 	exp, ok := money.Exponent(cur)
 	if !ok {
 		if cur == "" {

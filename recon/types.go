@@ -3,31 +3,51 @@ package recon
 import "time"
 
 // Order is a Xepeng order. AmountMinor is the order total converted from
-// the units Xepeng sends into the currency's minor units.
+// the units Xepeng sends into the currency's minor units, read from the
+// field AmountSource names (wire.TotalFrom*). When no total could be
+// read, AmountProblem says why, AmountSource is "" and AmountMinor is
+// not a value (it is stored as NULL).
 type Order struct {
-	UID         string    `db:"uid" json:"uid"`
-	Status      string    `db:"status" json:"status"`
-	Currency    string    `db:"currency" json:"currency"`
-	AmountMinor int64     `db:"amount_minor" json:"amount_minor"`
-	CreatedAt   time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
-	Raw         string    `db:"raw" json:"-"` // the JSON object as the API returned it
+	UID           string    `db:"uid" json:"uid"`
+	Status        string    `db:"status" json:"status"`
+	Currency      string    `db:"currency" json:"currency"`
+	AmountMinor   int64     `db:"amount_minor" json:"amount_minor"`
+	AmountSource  string    `db:"amount_source" json:"amount_source"`
+	AmountProblem string    `db:"amount_problem" json:"amount_problem,omitempty"`
+	CreatedAt     time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt     time.Time `db:"updated_at" json:"updated_at"`
+	Raw           string    `db:"raw" json:"-"` // the JSON object as the API returned it
 }
+
+// AmountKnown reports whether the order's total could be read.
+func (o Order) AmountKnown() bool { return o.AmountProblem == "" }
+
+// LinkAmountField is the AmountSource of a payment link whose amount was
+// read: Xepeng names it amount.
+const LinkAmountField = "amount"
 
 // PaymentLink is a Xepeng payment link, bound to one order.
 type PaymentLink struct {
-	UID         string     `db:"uid" json:"uid"`
-	OrderUID    string     `db:"order_uid" json:"order_uid"`
-	Status      string     `db:"status" json:"status"`
-	PaymentURL  string     `db:"payment_url" json:"payment_url"`
-	Currency    string     `db:"currency" json:"currency"`
-	AmountMinor int64      `db:"amount_minor" json:"amount_minor"`
-	ExpiredAt   *time.Time `db:"expired_at" json:"expired_at"`
-	PaidAt      *time.Time `db:"paid_at" json:"paid_at"`
-	CreatedAt   time.Time  `db:"created_at" json:"created_at"`
-	UpdatedAt   time.Time  `db:"updated_at" json:"updated_at"`
-	Raw         string     `db:"raw" json:"-"`
+	UID         string `db:"uid" json:"uid"`
+	OrderUID    string `db:"order_uid" json:"order_uid"`
+	Status      string `db:"status" json:"status"`
+	PaymentURL  string `db:"payment_url" json:"payment_url"`
+	Currency    string `db:"currency" json:"currency"`
+	AmountMinor int64  `db:"amount_minor" json:"amount_minor"`
+	// AmountSource is LinkAmountField; when the amount could not be
+	// read, AmountProblem says why, AmountSource is "" and AmountMinor
+	// is not a value (stored as NULL).
+	AmountSource  string     `db:"amount_source" json:"amount_source"`
+	AmountProblem string     `db:"amount_problem" json:"amount_problem,omitempty"`
+	ExpiredAt     *time.Time `db:"expired_at" json:"expired_at"`
+	PaidAt        *time.Time `db:"paid_at" json:"paid_at"`
+	CreatedAt     time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt     time.Time  `db:"updated_at" json:"updated_at"`
+	Raw           string     `db:"raw" json:"-"`
 }
+
+// AmountKnown reports whether the link's amount could be read.
+func (l PaymentLink) AmountKnown() bool { return l.AmountProblem == "" }
 
 // Transaction is an OxPay transaction as the gateway API reported it.
 // Sales carry their state (a voided sale has state "voided"); a refund is

@@ -182,28 +182,32 @@ type insertSQL struct {
 // foreign key.)
 var insertSQLs = [numStmts]insertSQL{
 	stmtOrder: {
-		head: `INSERT INTO orders (uid, status, currency, amount_minor, created_at, updated_at, raw, first_seen_at, changed_at) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?, @, @)`,
+		head: `INSERT INTO orders (uid, status, currency, amount_minor, amount_source, amount_problem, created_at, updated_at, raw, first_seen_at, changed_at) VALUES `,
+		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, @, @)`,
 		tail: `
 ON CONFLICT (uid) DO UPDATE SET
     status = excluded.status, currency = excluded.currency, amount_minor = excluded.amount_minor,
+    amount_source = excluded.amount_source, amount_problem = excluded.amount_problem,
     created_at = excluded.created_at, updated_at = excluded.updated_at, raw = excluded.raw,
     changed_at = excluded.changed_at
 WHERE orders.status IS DISTINCT FROM excluded.status
    OR orders.currency IS DISTINCT FROM excluded.currency
    OR orders.amount_minor IS DISTINCT FROM excluded.amount_minor
+   OR orders.amount_source IS DISTINCT FROM excluded.amount_source
+   OR orders.amount_problem IS DISTINCT FROM excluded.amount_problem
    OR orders.created_at IS DISTINCT FROM excluded.created_at
    OR orders.updated_at IS DISTINCT FROM excluded.updated_at
    OR orders.raw IS DISTINCT FROM excluded.raw`,
 	},
 
 	stmtPaymentLink: {
-		head: `INSERT INTO payment_links (uid, order_uid, status, payment_url, currency, amount_minor, expired_at, paid_at, created_at, updated_at, raw, first_seen_at, changed_at) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @, @)`,
+		head: `INSERT INTO payment_links (uid, order_uid, status, payment_url, currency, amount_minor, amount_source, amount_problem, expired_at, paid_at, created_at, updated_at, raw, first_seen_at, changed_at) VALUES `,
+		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @, @)`,
 		tail: `
 ON CONFLICT (uid) DO UPDATE SET
     order_uid = excluded.order_uid, status = excluded.status, payment_url = excluded.payment_url,
     currency = excluded.currency, amount_minor = excluded.amount_minor,
+    amount_source = excluded.amount_source, amount_problem = excluded.amount_problem,
     expired_at = excluded.expired_at, paid_at = excluded.paid_at,
     created_at = excluded.created_at, updated_at = excluded.updated_at, raw = excluded.raw,
     changed_at = excluded.changed_at
@@ -212,6 +216,8 @@ WHERE payment_links.order_uid IS DISTINCT FROM excluded.order_uid
    OR payment_links.payment_url IS DISTINCT FROM excluded.payment_url
    OR payment_links.currency IS DISTINCT FROM excluded.currency
    OR payment_links.amount_minor IS DISTINCT FROM excluded.amount_minor
+   OR payment_links.amount_source IS DISTINCT FROM excluded.amount_source
+   OR payment_links.amount_problem IS DISTINCT FROM excluded.amount_problem
    OR payment_links.expired_at IS DISTINCT FROM excluded.expired_at
    OR payment_links.paid_at IS DISTINCT FROM excluded.paid_at
    OR payment_links.created_at IS DISTINCT FROM excluded.created_at
@@ -483,11 +489,20 @@ func (l *Load) Orders(rs []recon.Order) (UpsertStats, error) {
 		n: len(rs), what: "order",
 		args: func(i int, a []any) []any {
 			r := &rs[i]
-			return append(a, r.UID, r.Status, r.Currency, r.AmountMinor,
+			return append(a, r.UID, r.Status, r.Currency, knownAmount(r.AmountMinor, r.AmountKnown()), r.AmountSource, r.AmountProblem,
 				sqliteTimeText(r.CreatedAt), sqliteTimeText(r.UpdatedAt), r.Raw)
 		},
 		name: func(i int) string { return strconv.Quote(rs[i].UID) },
 	})
+}
+
+// knownAmount is the value an amount column is bound to: NULL when the
+// amount is not known, so that no SQL reads it as 0.
+func knownAmount(v int64, known bool) any {
+	if !known {
+		return nil
+	}
+	return v
 }
 
 // PaymentLinks upserts a batch of payment links by uid.
@@ -496,7 +511,8 @@ func (l *Load) PaymentLinks(rs []recon.PaymentLink) (UpsertStats, error) {
 		n: len(rs), what: "payment link",
 		args: func(i int, a []any) []any {
 			r := &rs[i]
-			return append(a, r.UID, r.OrderUID, r.Status, r.PaymentURL, r.Currency, r.AmountMinor,
+			return append(a, r.UID, r.OrderUID, r.Status, r.PaymentURL, r.Currency, knownAmount(r.AmountMinor, r.AmountKnown()),
+				r.AmountSource, r.AmountProblem,
 				sqliteTimeTextPtr(r.ExpiredAt), sqliteTimeTextPtr(r.PaidAt),
 				sqliteTimeText(r.CreatedAt), sqliteTimeText(r.UpdatedAt), r.Raw)
 		},

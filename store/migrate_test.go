@@ -352,3 +352,73 @@ func TestMigrationKeysByTime(t *testing.T) {
 	}
 	wantNothingAdded(t, db, hooks, ledger)
 }
+
+// TestMigrationAmountUnknown takes orders and links stored by version 6
+// through migration 0007: their amounts, rowids and every other column
+// stay, their source is the field version 6 read, and afterwards an
+// unknown amount is stored as NULL and read back as unknown.
+func TestMigrationAmountUnknown(t *testing.T) {
+	ctx := context.Background()
+	db := dbAtVersion(t, 6)
+	for i, q := range []string{
+		`INSERT INTO orders (uid, status, currency, amount_minor, created_at, updated_at, raw, first_seen_at, changed_at)
+		 VALUES ('ORD-2', 'active', 'IDR', 15000000, '2026-11-01 02:00:00+00:00', '2026-11-01 02:00:00+00:00', '{"uid":"ORD-2"}', '2026-11-02 00:00:00+00:00', '2026-11-02 00:00:00+00:00')`,
+		`INSERT INTO orders (uid, status, currency, amount_minor, created_at, updated_at, raw, first_seen_at, changed_at)
+		 VALUES ('ORD-1', 'pending', 'SGD', 0, '2026-11-01 03:00:00+00:00', '2026-11-01 03:00:00+00:00', '{"uid":"ORD-1"}', '2026-11-02 00:00:00+00:00', '2026-11-02 00:00:00+00:00')`,
+		`INSERT INTO payment_links (uid, order_uid, status, payment_url, currency, amount_minor, paid_at, created_at, updated_at, raw, first_seen_at, changed_at)
+		 VALUES ('PL-1', 'ORD-2', 'paid', 'https://pay.example/PL-1', 'IDR', 15000000, '2026-11-01 04:00:00+00:00', '2026-11-01 02:00:00+00:00', '2026-11-01 04:00:00+00:00', '{"uid":"PL-1"}', '2026-11-02 00:00:00+00:00', '2026-11-02 00:00:00+00:00')`,
+	} {
+		if _, err := db.x.ExecContext(ctx, q); err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+	}
+	migrateTo(t, db, 7)
+
+	type stored struct {
+		Rowid  int64  `db:"rowid"`
+		UID    string `db:"uid"`
+		Amount *int64 `db:"amount_minor"`
+		Source string `db:"amount_source"`
+		Raw    string `db:"raw"`
+	}
+	var got []stored
+	if err := db.x.SelectContext(ctx, &got, `SELECT rowid, uid, amount_minor, amount_source, raw FROM orders
+		UNION ALL SELECT rowid, uid, amount_minor, amount_source, raw FROM payment_links ORDER BY uid`); err != nil {
+		t.Fatal(err)
+	}
+	i64 := func(v int64) *int64 { return &v }
+	want := []stored{
+		{2, "ORD-1", i64(0), "total_amount", `{"uid":"ORD-1"}`},
+		{1, "ORD-2", i64(15000000), "total_amount", `{"uid":"ORD-2"}`},
+		{1, "PL-1", i64(15000000), "amount", `{"uid":"PL-1"}`},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("rows after the migration (-want +got):\n%s", d)
+	}
+
+	// An order whose total could not be read is stored as NULL, never 0.
+	load, err := db.BeginLoad(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer load.Rollback()
+	unknown := recon.Order{UID: "ORD-3", Status: "active", Currency: "IDR", AmountProblem: "order ORD-3: amount is missing",
+		CreatedAt: time.Date(2026, 11, 1, 5, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 11, 1, 5, 0, 0, 0, time.UTC)}
+	if _, err := load.Orders([]recon.Order{unknown}); err != nil {
+		t.Fatal(err)
+	}
+	if err := load.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var nulls int
+	if err := db.x.GetContext(ctx, &nulls, `SELECT COUNT(*) FROM orders WHERE uid = 'ORD-3' AND amount_minor IS NULL AND amount_problem <> ''`); err != nil || nulls != 1 {
+		t.Fatalf("ORD-3 stored with a NULL amount: %d rows, %v", nulls, err)
+	}
+	orders, err := db.Orders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := orders[2]; o.UID != "ORD-3" || o.AmountKnown() || o.AmountProblem != unknown.AmountProblem {
+		t.Fatalf("read back %+v", o)
+	}
+}

@@ -12,10 +12,11 @@ import (
 // They serve tests and small tables; set-based work over large tables
 // belongs in SQL through DB.X.
 
-// Orders returns every order, by uid.
+// Orders returns every order, by uid. An unknown total reads as
+// AmountMinor 0, which its AmountProblem says is not a value.
 func (db *DB) Orders(ctx context.Context) ([]recon.Order, error) {
 	var rs []recon.Order
-	err := db.x.SelectContext(ctx, &rs, `SELECT uid, status, currency, amount_minor, created_at, updated_at, raw
+	err := db.x.SelectContext(ctx, &rs, `SELECT uid, status, currency, COALESCE(amount_minor, 0) AS amount_minor, amount_source, amount_problem, created_at, updated_at, raw
 FROM orders ORDER BY uid`)
 	if err != nil {
 		return nil, fmt.Errorf("read orders: %w", err)
@@ -26,7 +27,7 @@ FROM orders ORDER BY uid`)
 // PaymentLinks returns every payment link, by uid.
 func (db *DB) PaymentLinks(ctx context.Context) ([]recon.PaymentLink, error) {
 	var rs []recon.PaymentLink
-	err := db.x.SelectContext(ctx, &rs, `SELECT uid, order_uid, status, payment_url, currency, amount_minor, expired_at, paid_at, created_at, updated_at, raw
+	err := db.x.SelectContext(ctx, &rs, `SELECT uid, order_uid, status, payment_url, currency, COALESCE(amount_minor, 0) AS amount_minor, amount_source, amount_problem, expired_at, paid_at, created_at, updated_at, raw
 FROM payment_links ORDER BY uid`)
 	if err != nil {
 		return nil, fmt.Errorf("read payment links: %w", err)

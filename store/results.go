@@ -66,7 +66,7 @@ type MatchResult struct {
 	// "webhook" when a signed webhook stood in for it.
 	Source       string `db:"source" json:"source"`
 	Currency     string `db:"currency" json:"currency"`
-	OrderMinor   int64  `db:"order_minor" json:"order_minor"`     // 0 when no order
+	OrderMinor   int64  `db:"order_minor" json:"order_minor"`     // 0 when no order, or its amount is unknown
 	GatewayMinor int64  `db:"gateway_minor" json:"gateway_minor"` // the refund amount for a refund
 	LedgerMinor  int64  `db:"ledger_minor" json:"ledger_minor"`   // signed; 0 when no line
 	// PaidAt is the payment time the settlement window was measured from.

@@ -164,6 +164,10 @@ type Transaction struct {
 	TransactionAmount   int64  `json:"transaction_amount"`
 	RefundAmount        int64  `json:"refund_amount,omitempty"`
 	TransactionCurrency string `json:"transaction_currency"`
+	// Received holds the amounts as they were received, set by
+	// UnmarshalJSON; nil for a transaction built in code. Read them
+	// with ReadAmounts.
+	Received *TransactionMoney `json:"-"`
 }
 
 // PaymentBrandInfo is one entry of a session's payment_brand_list.

@@ -73,7 +73,9 @@ type UpdateOrderRequest struct {
 	Items  []OrderItem `json:"items,omitempty"`
 }
 
-// Order is an order as Xepeng returns it.
+// Order is an order as Xepeng returns it. Its total may come under
+// another name than total_amount (see Total); read it with Total, never
+// from TotalAmount alone.
 type Order struct {
 	UID         string      `json:"uid"`
 	Status      string      `json:"status"`
@@ -82,6 +84,9 @@ type Order struct {
 	Items       []OrderItem `json:"items"`
 	CreatedAt   time.Time   `json:"created_at"`
 	UpdatedAt   time.Time   `json:"updated_at"`
+	// Received holds the money fields as they were received, set by
+	// UnmarshalJSON; nil for an order built in code.
+	Received *OrderMoney `json:"-"`
 }
 
 // Pagination describes one page of a list.
@@ -119,6 +124,10 @@ type PaymentLink struct {
 	PaidAt     *time.Time `json:"paid_at"`
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
+	// Received holds the amount as it was received, set by
+	// UnmarshalJSON; nil for a link built in code. Read it with
+	// ReadAmount.
+	Received *LinkMoney `json:"-"`
 }
 
 // PaymentLinkList is the data of GET /openapi/payment-links.

@@ -20,10 +20,13 @@ type XepengResult struct {
 	PaymentLinks store.UpsertStats `json:"payment_links"`
 	// Since is where an incremental pull started reading each list (zero
 	// for a full walk); Pages how many pages it read.
-	OrdersSince time.Time     `json:"orders_since,omitzero"`
-	LinksSince  time.Time     `json:"links_since,omitzero"`
-	Pages       int           `json:"pages"`
-	Duration    time.Duration `json:"duration_ns"`
+	// AmountProblems counts the orders and links stored without an
+	// amount because none could be read (each is an INPUT_ERROR).
+	AmountProblems int           `json:"amount_problems,omitempty"`
+	OrdersSince    time.Time     `json:"orders_since,omitzero"`
+	LinksSince     time.Time     `json:"links_since,omitzero"`
+	Pages          int           `json:"pages"`
+	Duration       time.Duration `json:"duration_ns"`
 }
 
 // PullOptions say how much of each Xepeng list a pull reads.
@@ -73,6 +76,13 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOpt
 	}
 	defer load.Rollback()
 
+	var problems []string // the first few, for the log
+	problem := func(text string) {
+		res.AmountProblems++
+		if len(problems) < 3 {
+			problems = append(problems, text)
+		}
+	}
 	var newest time.Time
 	pages, err := x.OrdersSinceRaw(ctx, opts.PageSize, res.OrdersSince, func(items []fetch.Item[wire.Order]) error {
 		rows := make([]recon.Order, 0, len(items))
@@ -80,6 +90,9 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOpt
 			o, err := recon.OrderFromWire(it.Value, it.Raw, units)
 			if err != nil {
 				return err
+			}
+			if !o.AmountKnown() {
+				problem(o.AmountProblem)
 			}
 			rows = append(rows, o)
 			if it.Value.CreatedAt.After(newest) {
@@ -107,6 +120,9 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOpt
 			if err != nil {
 				return err
 			}
+			if !l.AmountKnown() {
+				problem(l.AmountProblem)
+			}
 			rows = append(rows, l)
 			if it.Value.CreatedAt.After(newest) {
 				newest = it.Value.CreatedAt
@@ -129,6 +145,10 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOpt
 		return res, fmt.Errorf("store xepeng pull: %w", err)
 	}
 	res.Duration = time.Since(start)
+	if res.AmountProblems > 0 {
+		log.Warn("orders or payment links without a readable amount: stored, reported as INPUT_ERROR, left out of amount checks",
+			"count", res.AmountProblems, "first", problems)
+	}
 	log.Info("phase done", "phase", "fetch xepeng", "incremental", !res.OrdersSince.IsZero() || !res.LinksSince.IsZero(),
 		"pages", res.Pages,
 		"orders", res.Orders.Total(), "orders_new", res.Orders.Inserted, "orders_updated", res.Orders.Updated,
