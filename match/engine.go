@@ -1033,7 +1033,7 @@ func (e *engine) saleStateText(t *txn) string {
 // sale's row. A stand-in (no API record) is WEBHOOK_UNKNOWN_TRANSACTION
 // instead: neither the gateway API nor Xepeng vouches for it.
 func (e *engine) checkOrphans() {
-	orphan := func(x *txn) bool { return !x.ghost && x.payable < 0 && (e.isSale(x) || x.origIdx < 0) }
+	orphan := e.orphan
 	var hints map[string]string
 	for i := range e.txns {
 		if x := &e.txns[i]; orphan(x) && e.isSale(x) {
@@ -1077,6 +1077,19 @@ func (e *engine) checkOrphans() {
 		e.add(ex, t)
 	}
 }
+
+// orphan: a sale whose reference matches no order (or link), or a refund
+// or void of a sale nobody knows. It is TRANSACTION_NO_ORDER, or
+// WEBHOOK_UNKNOWN_TRANSACTION when only its webhooks stand for it.
+func (e *engine) orphan(x *txn) bool {
+	return !x.ghost && x.payable < 0 && (e.isSale(x) || x.origIdx < 0)
+}
+
+// unvouched: an orphan that only webhooks stand for, which neither the
+// gateway API nor Xepeng knows. It is reported WEBHOOK_UNKNOWN_TRANSACTION
+// and nothing more is asked of it: no ledger line is due for money
+// nobody vouches for.
+func (e *engine) unvouched(x *txn) bool { return x.fromHook && e.orphan(x) }
 
 // referenceHints says, for references that match no order (or link),
 // which are the other kind of Xepeng id: the usual sign of

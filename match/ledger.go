@@ -418,7 +418,7 @@ func (e *engine) unmatched(i, t, scope int32, why string) {
 func (e *engine) checkMissing() {
 	for i := range e.txns {
 		x := &e.txns[i]
-		if x.ghost || x.line >= 0 || x.explained || !e.settles(x) {
+		if x.ghost || x.line >= 0 || x.explained || !e.settles(x) || e.unvouched(x) {
 			continue
 		}
 		_, hi, ok := e.window(x)

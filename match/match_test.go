@@ -296,6 +296,13 @@ func TestCategories(t *testing.T) {
 			detail: "1 without a Signature header",
 		},
 		{
+			name: "signed webhook for a sale nobody knows, with no ledger line: no ledger line is asked of it",
+			build: func(f *fixture) {
+				f.hook("20000001", "POS-9", wire.StateSuccess, recon.SigCompact, "IDR", 5000000, 0, at(2, 10, 0))
+			},
+			want: []row{{Cat: recon.WebhookUnknownTransaction, Txn: "20000001", Ref: "POS-9"}},
+		},
+		{
 			name: "signed webhook for a transaction nobody knows",
 			build: func(f *fixture) {
 				f.hook("20000001", "POS-9", wire.StateSuccess, recon.SigCompact, "IDR", 5000000, 0, at(2, 10, 0))
