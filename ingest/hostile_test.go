@@ -233,7 +233,8 @@ func TestHostileWebhookFiles(t *testing.T) {
 			if d := cmp.Diff(tc.hooks, hookGists(c.hooks)); d != "" {
 				t.Errorf("events (-want +got):\n%s", d)
 			}
-			want := Result{File: path, Kind: KindWebhooks, SHA256: sha256Hex(tc.data), Lines: tc.lines, Rows: len(tc.hooks), Errors: len(wantErrs)}
+			want := Result{File: path, Kind: KindWebhooks, SHA256: sha256Hex(tc.data), Lines: tc.lines, Rows: len(tc.hooks), Errors: len(wantErrs),
+				Signed: len(tc.hooks)}
 			if d := cmp.Diff(want, res); d != "" {
 				t.Errorf("result (-want +got):\n%s", d)
 			}

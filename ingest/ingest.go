@@ -80,6 +80,19 @@ type Result struct {
 	Lines  int `json:"lines"`
 	Rows   int `json:"rows"`   // rows handed to the Sink
 	Errors int `json:"errors"` // input errors handed to the Sink
+	// Signed counts the webhook deliveries that carried a signature,
+	// BadSignatures those of them that did not verify.
+	Signed        int `json:"signed,omitempty"`
+	BadSignatures int `json:"bad_signatures,omitempty"`
+}
+
+// BadSignatureShare is the share of a webhook log's signed deliveries
+// whose signature did not verify (0 when none was signed).
+func (r Result) BadSignatureShare() float64 {
+	if r.Signed == 0 {
+		return 0
+	}
+	return float64(r.BadSignatures) / float64(r.Signed)
 }
 
 // maxTextBytes bounds InputError.Text: enough to recognise the line in
@@ -135,6 +148,9 @@ type batcher struct {
 	errs   []recon.InputError
 	rows   int
 	nerrs  int
+	// signed and badSigs count the webhook deliveries with a signature
+	// and those whose signature did not verify.
+	signed, badSigs int
 }
 
 func newBatcher(sink Sink, size int) *batcher {
@@ -147,6 +163,12 @@ func newBatcher(sink Sink, size int) *batcher {
 func (b *batcher) webhook(e recon.WebhookEvent) error {
 	b.hooks = append(b.hooks, e)
 	b.rows++
+	if e.SigCheck != recon.SigUnsigned {
+		b.signed++
+		if e.SigCheck == recon.SigInvalid {
+			b.badSigs++
+		}
+	}
 	if len(b.hooks) >= b.size {
 		return b.flushWebhooks()
 	}

@@ -121,6 +121,7 @@ func ReadWebhookLog(ctx context.Context, path string, opts WebhookOptions, sink 
 		err = emptyFile(b, KindWebhooks, path, "the webhook log is empty (no line holds a delivery); check that it was copied whole")
 	}
 	res.Lines, res.Rows, res.Errors = lines, b.rows, b.nerrs
+	res.Signed, res.BadSignatures = b.signed, b.badSigs
 	if err != nil {
 		return res, fmt.Errorf("webhook log %s: %w", path, err)
 	}

@@ -30,6 +30,8 @@ type webhookParser struct {
 	line, payload jsonDoc
 	// verifier is sign.VerifyOxPay with its HMAC state kept per worker.
 	verifier *sign.OxPayVerifier
+	keyFP    string // sign.KeyFingerprint(signKey), once known
+	hasFP    bool
 }
 
 // badLine is why a line could not be used; parse returns it in place of
@@ -236,6 +238,9 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	ev.RefundAmountMinor = refund
 	ev.StatusCode = status
 	ev.SigCheck = p.verify(payload, sig, present)
+	if ev.SigCheck != recon.SigUnsigned {
+		ev.Signature, ev.KeyFingerprint = sig, p.fingerprint()
+	}
 	ev.Raw = string(payload)
 	ev.SourceFile = p.file
 	ev.SourceLine = no
@@ -243,6 +248,14 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	p.compact = appendCompact(p.compact[:0], payload)
 	ev.DedupKey = dedupKey(ev.OxpayTxnID, ev.Kind, ev.State, p.compact)
 	return ev, nil
+}
+
+// fingerprint names the key the parser verifies with.
+func (p *webhookParser) fingerprint() string {
+	if !p.hasFP {
+		p.keyFP, p.hasFP = sign.KeyFingerprint(p.signKey), true
+	}
+	return p.keyFP
 }
 
 // isControl matches the ASCII control characters, which are one byte.

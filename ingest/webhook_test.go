@@ -49,11 +49,13 @@ func TestReadWebhookLogKinds(t *testing.T) {
 	dedup := func(txn, kind, state string, payload []byte) string {
 		return sha256Hex([]byte(txn + "\x1f" + kind + "\x1f" + state + "\x1f" + sha256Hex(payload)))
 	}
+	fp := sign.KeyFingerprint(testKey)
 	want := []recon.WebhookEvent{
 		{
 			ReceivedAt: time.Date(2024, 1, 11, 7, 13, 16, 0, time.UTC), Kind: "payment",
 			OxpayTxnID: "10001396", MerchantReferenceID: "LNK-0001", HostTxnID: "H-1", State: "sale",
 			Currency: "SGD", AmountMinor: 12550, StatusCode: 0, SigCheck: recon.SigRaw,
+			Signature: sign.OxPay(testKey, pay), KeyFingerprint: fp,
 			DedupKey: dedup("10001396", "payment", "sale", pay), DeliveryKey: "20240111071316" + sha256Hex([]byte(lines[0]))[:18],
 			Raw: string(pay), SourceFile: path, SourceLine: 1,
 		},
@@ -61,6 +63,7 @@ func TestReadWebhookLogKinds(t *testing.T) {
 			ReceivedAt: time.Date(2024, 1, 11, 7, 0, 0, 0, time.UTC), Kind: "refund",
 			OxpayTxnID: "10001400", OriginalTxnID: "10001396", MerchantReferenceID: "LNK-0001-R1", HostTxnID: "H-2",
 			State: "refunded", Currency: "SGD", AmountMinor: 12550, RefundAmountMinor: 2550, SigCheck: recon.SigRaw,
+			Signature: sign.OxPay(testKey, ref), KeyFingerprint: fp,
 			DedupKey: dedup("10001400", "refund", "refunded", ref), DeliveryKey: "20240111070000" + sha256Hex([]byte(lines[1]))[:18],
 			Raw: string(ref), SourceFile: path, SourceLine: 2,
 		},
@@ -68,6 +71,7 @@ func TestReadWebhookLogKinds(t *testing.T) {
 			ReceivedAt: time.Date(2024, 1, 12, 1, 2, 3, 5e8, time.UTC), Kind: "void",
 			OxpayTxnID: "10001397", MerchantReferenceID: "LNK-0002", HostTxnID: "H-3", State: "voided",
 			Currency: "SGD", AmountMinor: 990, SigCheck: recon.SigRaw,
+			Signature: sign.OxPay(testKey, void), KeyFingerprint: fp,
 			DedupKey: dedup("10001397", "void", "voided", void), DeliveryKey: "20240112010203" + sha256Hex([]byte(lines[2]))[:18],
 			Raw: string(void), SourceFile: path, SourceLine: 3,
 		},
@@ -79,7 +83,7 @@ func TestReadWebhookLogKinds(t *testing.T) {
 		t.Errorf("got input errors %v, want none", c.errs)
 	}
 	data, _ := os.ReadFile(path)
-	wantRes := Result{File: path, Kind: KindWebhooks, SHA256: sha256Hex(data), Lines: 3, Rows: 3}
+	wantRes := Result{File: path, Kind: KindWebhooks, SHA256: sha256Hex(data), Lines: 3, Rows: 3, Signed: 3}
 	if diff := cmp.Diff(wantRes, res); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)
 	}
@@ -631,6 +635,7 @@ func TestWebhookWireShapes(t *testing.T) {
 		OxpayTxnID: "10000002", OriginalTxnID: "10000001", MerchantReferenceID: "LNK-9", HostTxnID: "H-9",
 		State: wire.StateRefunded, Currency: "MYR", AmountMinor: 1000, RefundAmountMinor: 250,
 		StatusCode: wire.OxStatusPending, SigCheck: recon.SigRaw, Raw: string(payload), SourceFile: path, SourceLine: 1,
+		Signature: sign.OxPay(testKey, payload), KeyFingerprint: sign.KeyFingerprint(testKey),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("event (-want +got):\n%s", diff)

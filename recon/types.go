@@ -94,6 +94,11 @@ type WebhookEvent struct {
 	RefundAmountMinor   int64     `db:"refund_amount_minor" json:"refund_amount_minor"`
 	StatusCode          int       `db:"status_code" json:"status_code"`
 	SigCheck            string    `db:"sig_check" json:"sig_check"` // SigRaw, SigCompact, SigInvalid, SigUnsigned
+	// Signature is the Signature header as received, kept so the
+	// delivery can be verified again; KeyFingerprint names the key
+	// SigCheck was decided with (sign.KeyFingerprint; "" for none).
+	Signature      string `db:"signature" json:"signature"`
+	KeyFingerprint string `db:"key_fp" json:"key_fp"`
 	// DedupKey identifies the notification (txn id, kind, state and a hash
 	// of the payload): redeliveries share it and are counted once.
 	DedupKey string `db:"dedup_key" json:"dedup_key"`

@@ -60,3 +60,16 @@ func VerifyOxPay(signKey string, payload []byte, sig string) Match {
 	}
 	return MatchNone
 }
+
+// KeyFingerprint names a sign key without revealing it: 16 hex digits of
+// an HMAC of a fixed text under the key. A stored verdict carries the
+// fingerprint of the key it was made with, so that verdicts made with
+// another key (a wrong OXPAY_SIGN_KEY, since corrected) can be found and
+// made again; the key itself is never stored. An empty key has the
+// empty fingerprint.
+func KeyFingerprint(signKey string) string {
+	if signKey == "" {
+		return ""
+	}
+	return hexMAC([]byte(signKey), []byte("reconkit sign-key fingerprint v1"))[:16]
+}

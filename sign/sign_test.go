@@ -1,6 +1,9 @@
 package sign
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The two vectors come from the official xepeng-oauth-js package
 // (shared/reference/xepeng-integration-facts.md).
@@ -75,4 +78,14 @@ func upper(s string) string {
 		}
 	}
 	return string(b)
+}
+
+func TestKeyFingerprint(t *testing.T) {
+	a, b := KeyFingerprint("sandbox-sign-key"), KeyFingerprint("sandbox-sign-keY")
+	if len(a) != 16 || a == b || a != KeyFingerprint("sandbox-sign-key") {
+		t.Fatalf("fingerprints %q and %q: want 16 hex digits, stable, and different for different keys", a, b)
+	}
+	if strings.Contains(a, "sandbox") || KeyFingerprint("") != "" {
+		t.Fatalf("fingerprint %q must not hold the key; the empty key's must be empty", a)
+	}
 }

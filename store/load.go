@@ -251,8 +251,8 @@ WHERE transactions.oxpay_original_txn_id IS DISTINCT FROM excluded.oxpay_origina
 	},
 
 	stmtWebhookEvent: {
-		head: `INSERT OR FAIL INTO webhook_events (received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, dedup_key, delivery_key, raw, source_file, source_line, loaded_at) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
+		head: `INSERT OR FAIL INTO webhook_events (received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line, loaded_at) VALUES `,
+		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
 		tail: `
 ON CONFLICT (delivery_key) DO NOTHING`,
 	},
@@ -544,7 +544,7 @@ func (l *Load) WebhookEvents(rs []recon.WebhookEvent) (int, error) {
 			r := &rs[i]
 			return append(a, sqliteTimeText(r.ReceivedAt), r.Kind, r.OxpayTxnID, r.OriginalTxnID, r.MerchantReferenceID,
 				r.HostTxnID, r.State, r.Currency, r.AmountMinor, r.RefundAmountMinor,
-				int64(r.StatusCode), r.SigCheck, r.DedupKey, r.DeliveryKey, r.Raw,
+				int64(r.StatusCode), r.SigCheck, r.Signature, r.KeyFingerprint, r.DedupKey, r.DeliveryKey, r.Raw,
 				r.SourceFile, int64(r.SourceLine))
 		},
 		name: func(i int) string { return fmt.Sprintf("%s:%d", rs[i].SourceFile, rs[i].SourceLine) },

@@ -49,7 +49,7 @@ FROM transactions ORDER BY oxpay_txn_id`)
 // WebhookEvents returns every webhook delivery, in load order.
 func (db *DB) WebhookEvents(ctx context.Context) ([]recon.WebhookEvent, error) {
 	var rs []recon.WebhookEvent
-	err := db.x.SelectContext(ctx, &rs, `SELECT id, received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, dedup_key, delivery_key, raw, source_file, source_line
+	err := db.x.SelectContext(ctx, &rs, `SELECT id, received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line
 FROM webhook_events ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("read webhook events: %w", err)
