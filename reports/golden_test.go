@@ -28,6 +28,9 @@ const workbookDir = "../testdata/reports"
 // the test independent of the machine's time zone database.
 var goldenZone = time.FixedZone("WIB", 7*3600)
 
+// goldenLinkHosts allows the golden dataset's payment links.
+var goldenLinkHosts = []string{"pay.xepeng.example"}
+
 // goldenNow is when the golden workbook says it was written.
 var goldenNow = time.Date(2024, 3, 15, 0, 30, 0, 0, time.UTC)
 
@@ -231,7 +234,7 @@ func marshalGolden(g golden) []byte {
 func TestGoldenWorkbook(t *testing.T) {
 	db, run := goldenStore(t)
 	out := filepath.Join(t.TempDir(), "recon.xlsx")
-	err := WriteWorkbook(context.Background(), db, run, WorkbookOptions{Path: out, Zone: goldenZone, Now: func() time.Time { return goldenNow }})
+	err := WriteWorkbook(context.Background(), db, run, WorkbookOptions{Path: out, Zone: goldenZone, Now: func() time.Time { return goldenNow }, LinkHosts: goldenLinkHosts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +292,7 @@ func findRow(cells []goldenCell, sheet, col, v string) int {
 func TestGoldenExpectations(t *testing.T) {
 	db, run := goldenStore(t)
 	out := filepath.Join(t.TempDir(), "recon.xlsx")
-	if err := WriteWorkbook(context.Background(), db, run, WorkbookOptions{Path: out, Zone: goldenZone, Now: func() time.Time { return goldenNow }}); err != nil {
+	if err := WriteWorkbook(context.Background(), db, run, WorkbookOptions{Path: out, Zone: goldenZone, Now: func() time.Time { return goldenNow }, LinkHosts: goldenLinkHosts}); err != nil {
 		t.Fatal(err)
 	}
 	sheets, cells := readWorkbook(t, out)

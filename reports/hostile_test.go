@@ -192,7 +192,10 @@ func TestHostileWorkbook(t *testing.T) {
 	// Links with an http(s) URL become HYPERLINK cells, whatever their
 	// uid; the others keep their uid as text. URLs that are not plain
 	// http(s) must never get into a formula.
-	badURLs := []string{`https://x.example/" & "y`, "javascript:alert(1)", `=HYPERLINK("https://evil.example")`, "https://", "//evil.example"}
+	// The last three are well-formed links, but to hosts the workbook is
+	// not allowed to send finance to.
+	badURLs := []string{`https://x.example/" & "y`, "javascript:alert(1)", `=HYPERLINK("https://evil.example")`, "https://", "//evil.example",
+		"https://evil.example/l/1", "https://pay.example.evil.example/l/1", "https://pay.example@evil.example/l/1"}
 	var links []recon.PaymentLink
 	var ledger []recon.LedgerEntry
 	var errs []recon.InputError
@@ -256,7 +259,7 @@ func TestHostileWorkbook(t *testing.T) {
 		}
 	}
 	out := filepath.Join(t.TempDir(), "r.xlsx")
-	if err := WriteWorkbook(ctx, db, run, WorkbookOptions{Path: out}); err != nil {
+	if err := WriteWorkbook(ctx, db, run, WorkbookOptions{Path: out, LinkHosts: []string{"pay.example"}}); err != nil {
 		t.Fatal(err)
 	}
 	cells, rawFormulas := readCells(t, out)

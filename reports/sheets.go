@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -254,6 +255,28 @@ func linkFormula(u, text string) (string, bool) {
 	return `HYPERLINK("` + q(u) + `","` + q(text) + `")`, true
 }
 
+// AllowedLink reports whether u is an http(s) URL whose host is one of
+// hosts or a subdomain of one (ASCII case ignored; a port does not
+// count). A URL that does not parse, or carries user information (a
+// "https://pay.xepeng.com@evil.example/" trick), is not allowed.
+func AllowedLink(u string, hosts []string) bool {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.User != nil {
+		return false
+	}
+	host := strings.ToLower(strings.TrimSuffix(p.Hostname(), "."))
+	if host == "" {
+		return false
+	}
+	for _, h := range hosts {
+		h = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(h), "."), "."))
+		if h != "" && (host == h || strings.HasSuffix(host, "."+h)) {
+			return true
+		}
+	}
+	return false
+}
+
 // cutPrefixFold is strings.CutPrefix ignoring ASCII case.
 func cutPrefixFold(s, prefix string) (string, bool) {
 	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
@@ -263,6 +286,10 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 }
 
 func (b *builder) linkCell(e *rowEncoder, uid, u string) {
+	if !AllowedLink(u, b.opts.LinkHosts) {
+		e.text(uid, 0)
+		return
+	}
 	if f, ok := linkFormula(u, uid); ok {
 		e.formulaText(f, uid, b.st.link)
 		return

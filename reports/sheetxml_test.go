@@ -225,3 +225,36 @@ func TestDisplayAmount(t *testing.T) {
 		}
 	}
 }
+
+// TestAllowedLink: only a payment link on an allowed host (or one of its
+// subdomains) becomes a hyperlink in finance's workbook.
+func TestAllowedLink(t *testing.T) {
+	hosts := []string{"xepeng.com", "127.0.0.1", "Pay.Sandbox.example."}
+	for _, tc := range []struct {
+		url  string
+		want bool
+	}{
+		{"https://xepeng.com/pl/1", true},
+		{"https://pay.xepeng.com/pl/1", true},
+		{"HTTPS://PAY.XEPENG.COM/pl/1", true},
+		{"http://127.0.0.1:8080/pay/PL-1", true},
+		{"https://pay.sandbox.example/pl/1", true},
+		{"https://evil.example/pl/1", false},
+		{"https://xepeng.com.evil.example/pl/1", false},
+		{"https://evilxepeng.com/pl/1", false},
+		{"https://xepeng.com@evil.example/pl/1", false},
+		{"https://user:pw@xepeng.com/pl/1", false},
+		{"javascript:alert(1)//xepeng.com", false},
+		{"ftp://xepeng.com/pl/1", false},
+		{"//xepeng.com/pl/1", false},
+		{"https:///pl/1", false},
+		{"", false},
+	} {
+		if got := AllowedLink(tc.url, hosts); got != tc.want {
+			t.Errorf("AllowedLink(%q): got %v, want %v", tc.url, got, tc.want)
+		}
+	}
+	if AllowedLink("https://xepeng.com/pl/1", nil) {
+		t.Error("no allowed hosts must allow no link")
+	}
+}

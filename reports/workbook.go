@@ -36,6 +36,12 @@ type WorkbookOptions struct {
 	Zone *time.Location
 	// Now says when the report is written; nil means time.Now.
 	Now func() time.Time
+	// LinkHosts are the hosts a payment link's URL may point at for its
+	// uid to be a hyperlink: a host matches itself and its subdomains.
+	// The URLs come from an API, so a hostile or compromised one could
+	// otherwise plant a link to any site in finance's workbook; a URL on
+	// another host is shown as text. None: no hyperlinks.
+	LinkHosts []string
 	// OnControl, when set, is given the control lines the Summary shows,
 	// so a caller can act on an unexplained difference (recon run
 	// --fail-on-unexplained).
