@@ -48,7 +48,7 @@ var Categories = []CategoryInfo{
 	{recon.LedgerUnmatched, SeverityHigh, "A ledger line matches no transaction that settles that way, or falls outside the settlement window."},
 	{recon.LedgerAmountMismatch, SeverityHigh, "A transaction's ledger line differs from the gateway amount by more than the tolerance."},
 	{recon.LedgerDuplicate, SeverityHigh, "A transaction is booked by more than one ledger line."},
-	{recon.AmbiguousMatch, SeverityMedium, "A ledger line fits two or more transactions equally well, so it was not matched to any."},
+	{recon.AmbiguousMatch, SeverityMedium, "A ledger line, or a void that names no original sale, fits two or more transactions equally well, so it was not matched to any."},
 	{recon.InputErrorCategory, SeverityMedium, "A line of an input could not be read; whatever it held is not reconciled."},
 }
 

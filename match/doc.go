@@ -19,14 +19,55 @@
 // link with no transaction at all is ORDER_PAID_NO_TRANSACTION; a paid
 // link whose transactions are all unpaid, or an unpaid link (or an order
 // with none) with a paid sale, is STATUS_MISMATCH, naming the latest
-// transaction, or the first paid sale. Each successful sale after the
-// first is a DUPLICATE_PAYMENT. Every paid sale is compared with the
+// transaction, or the first paid sale the link does not explain: a
+// cancelled or inactive link explains a voided sale (the payment was
+// called off on both sides), nothing explains a sale that stands. Each
+// successful sale after the first that no void reversed is a
+// DUPLICATE_PAYMENT. Every paid sale is compared with the
 // order total (link amount in link mode): another currency is
 // CURRENCY_MISMATCH, another amount AMOUNT_MISMATCH. A refund is checked
 // against the sale it names: refunding a voided or unpaid sale is a
 // STATUS_MISMATCH, refunds adding up to more than the sale an
 // AMOUNT_MISMATCH. A sale (or a refund of an unknown sale) whose
 // reference matches nothing is TRANSACTION_NO_ORDER.
+//
+// Voids. A gateway reports a void one of two ways, and both are read.
+// Same id (the sandbox's default): the sale keeps its id and turns
+// voided in the API, and a void notification for the sale's id follows
+// its payment one. Own id (the OxPay document): the void is a
+// transaction of its own, type VOID, whose API record names the sale in
+// oxpay_original_txn_id and whose void notification carries only its own
+// oxpay_txn_id (no original); the API may then report the sale voided or
+// leave it in its own state. A VOID is linked to its sale:
+//
+//  1. by oxpay_original_txn_id, when its API record (or its webhook)
+//     gives one (a void naming a sale nobody knows stays unlinked: another
+//     sale under its reference is not the one it names);
+//  2. when it gives none, by reference and amount: among the
+//     transactions with its merchant_reference_id (its order's or
+//     link's, or those sharing a reference that matches none), the
+//     sales in its currency and for
+//     its amount, in a state a void applies to (success, captured, sale,
+//     authorized: fit 1) or already voided in the API (fit 2), and not
+//     reversed already (named by another VOID's original id, or voided
+//     under their own id: their latest signed notification is a void).
+//     The single best fit is linked. Two or more equally good: none is
+//     linked, the void is an AMBIGUOUS_MATCH naming them, none counts as
+//     voided, and none is then reported LEDGER_MISSING. None at all: a
+//     stand-in void (below) is read as a sale voided under its own id,
+//     the same-id reading; an API VOID stays unlinked. Every void is
+//     judged before any is linked, so the order of the input does not
+//     matter.
+//
+// A VOID in state voided (or success, captured, sale) reverses the sale
+// it is linked to: the sale counts as voided whatever state the API
+// gives it, settles nothing, may not be refunded (STATUS_MISMATCH on the
+// refund) and is no DUPLICATE_PAYMENT. The void itself moves no money:
+// it needs no ledger line (LEDGER_MISSING never names it; a line naming
+// it is LEDGER_UNMATCHED), it is never a paid sale or a
+// DUPLICATE_PAYMENT, and it is TRANSACTION_NO_ORDER (or, as a stand-in,
+// WEBHOOK_UNKNOWN_TRANSACTION) only when it is linked to no sale and its
+// reference matches no order.
 //
 // Gateway and webhooks. Deliveries are joined by oxpay_txn_id.
 // Redeliveries share a dedup key and count once, at their first receipt;
@@ -36,15 +77,29 @@
 // WEBHOOK_BAD_SIGNATURE per transaction id. The latest signed notification
 // is compared with the API record: state (WEBHOOK_STATE_MISMATCH),
 // currency (CURRENCY_MISMATCH), transaction and refund amounts
-// (WEBHOOK_AMOUNT_MISMATCH).
+// (WEBHOOK_AMOUNT_MISMATCH). A sale's latest signed notification is its
+// own, under its own id. When a VOID of its own id reverses the sale,
+// the void (its API record and its own notifications, compared with each
+// other) has the last word on the sale, whatever the order of receipt:
+// the API may then say voided where the sale's own latest says success
+// (or captured, sale, authorized) without a WEBHOOK_STATE_MISMATCH, or
+// keep the sale's own state, which agrees anyway. An API that says voided
+// with no linked void behind it, or says success where the sale's own
+// latest signed notification says voided (the same-id style), is a real
+// WEBHOOK_STATE_MISMATCH.
 //
 // Webhooks standing in for the API. An id with no API record (the
 // gateway was not asked: confirm mode unconfirmed or none) is taken from
 // its latest signed delivery in a final state (else its latest signed
-// one) and then goes through every other rule. If such a stand-in is a
-// sale whose reference matches no order, or a refund or void of a sale
-// nobody knows, it is WEBHOOK_UNKNOWN_TRANSACTION: neither the gateway API
-// nor Xepeng vouches for it. An id with only unverified deliveries is a
+// one) and then goes through every other rule. Its type comes from that
+// delivery: a refund notification (or a notification other than a void
+// that names an original) makes a REFUND; a void notification that
+// names an original, or is under an id no signed payment or refund
+// notification mentions, makes a VOID (linked as above); anything else
+// a SALE. If such a stand-in is a sale whose reference matches no order,
+// or a refund or void of a sale nobody knows, it is
+// WEBHOOK_UNKNOWN_TRANSACTION: neither the gateway API nor Xepeng vouches
+// for it. An id with only unverified deliveries is a
 // WEBHOOK_BAD_SIGNATURE and nothing else.
 //
 // Gateway and ledger (see ledger.go for the steps). A sale in a taken

@@ -40,6 +40,10 @@ type engine struct {
 	// of each transaction's latest signed delivery (0: none).
 	latestIDs []int64
 
+	// ambiguousVoids holds the voids that name no original and fit two or
+	// more sales equally well (see linkVoidsByReference).
+	ambiguousVoids []voidTie
+
 	out     []Exception
 	marks   []int32 // transactions named by out, marked not clean in finish
 	pending int
@@ -49,8 +53,8 @@ type engine struct {
 	hasAsOf bool
 
 	// Symbol codes of the values the rules test.
-	linkPaid                               sym
-	typeRefund, typeVoid                   sym
+	linkPaid, linkCancelled, linkInactive  sym
+	typeRefund, typeVoid, typeSale         sym
 	stSuccess, stCaptured, stSale          sym
 	stVoided, stRefunded                   sym
 	stPending, stRequested, stAuthorized   sym
@@ -60,8 +64,8 @@ type engine struct {
 func newEngine(d *dataset, opts Options) *engine {
 	s := d.syms
 	e := &engine{d: d, s: s, opts: opts,
-		linkPaid:   s.of(wire.LinkPaid),
-		typeRefund: s.of(wire.TypeRefund), typeVoid: s.of(wire.TypeVoid),
+		linkPaid: s.of(wire.LinkPaid), linkCancelled: s.of(wire.LinkCancelled), linkInactive: s.of(wire.LinkInactive),
+		typeRefund: s.of(wire.TypeRefund), typeVoid: s.of(wire.TypeVoid), typeSale: s.of(wire.TypeSale),
 		stSuccess: s.of(wire.StateSuccess), stCaptured: s.of(wire.StateCaptured), stSale: s.of(wire.StateSale),
 		stVoided: s.of(wire.StateVoided), stRefunded: s.of(wire.StateRefunded),
 		stPending: s.of(wire.StatePending), stRequested: s.of(wire.StateRequested),
@@ -159,6 +163,7 @@ func (e *engine) finish() {
 	e.checkWebhooks()
 	e.checkPayables()
 	e.checkRefunds()
+	e.checkVoids()
 	e.checkOrphans()
 	e.checkAmountProblems()
 	e.checkInputErrors()
@@ -187,7 +192,7 @@ func (e *engine) release() {
 	e.d.hooks, e.d.orphans, e.d.errs, e.d.byID = nil, nil, nil, nil
 	e.byID, e.byKey, e.orphanRef, e.alias, e.linkPayable = nil, nil, nil, nil, nil
 	e.txnNext, e.refHead, e.refTail, e.refNext = nil, nil, nil, nil
-	e.marks, e.hookScr, e.txnScr = nil, nil, nil
+	e.marks, e.hookScr, e.txnScr, e.ambiguousVoids = nil, nil, nil, nil
 }
 
 // latestID is the id of a transaction's latest signed delivery.
@@ -322,11 +327,17 @@ func (e *engine) attachHooks() {
 			t = e.newTxn(txn{id: id, orig: o.orig, ref: o.ref, ghost: true})
 		} else {
 			h, o := &hs[pick], &e.d.orphans[hs[pick].orphan]
-			typ := wire.TypeSale
-			if h.kind == e.kindRefund || o.orig != "" && h.kind != e.kindVd {
-				typ = wire.TypeRefund
+			typ := e.typeSale
+			switch {
+			case h.kind == e.kindRefund || o.orig != "" && h.kind != e.kindVd:
+				typ = e.typeRefund
+			case h.kind == e.kindVd && (o.orig != "" && o.orig != id || e.onlyVoids(group)):
+				// A void of its own id; one that names no sale is
+				// linked by reference and amount in attachTxns, or
+				// read as a sale voided under its own id.
+				typ = e.typeVoid
 			}
-			t = e.newTxn(txn{id: id, orig: o.orig, ref: o.ref, typ: e.s.of(typ), state: h.state,
+			t = e.newTxn(txn{id: id, orig: o.orig, ref: o.ref, typ: typ, state: h.state,
 				currency: h.currency, amount: h.amount, refund: h.refund, fromHook: true})
 		}
 		for _, h := range group {
@@ -341,6 +352,18 @@ func (e *engine) attachHooks() {
 			x.latest = e.latestSigned(e.hookList(int32(i)), true)
 		}
 	}
+}
+
+// onlyVoids reports whether every signed delivery among deliveries is a
+// void notification: an id no signed payment or refund notification
+// mentions, as a void with its own id is.
+func (e *engine) onlyVoids(deliveries []int32) bool {
+	for _, h := range deliveries {
+		if x := &e.d.hooks[h]; x.trusted && x.kind != e.kindVd {
+			return false
+		}
+	}
+	return true
 }
 
 // hookRank is a signed delivery being ranked by latestSigned.
@@ -534,6 +557,7 @@ func (e *engine) attachTxns() {
 	for i := range n {
 		e.refHead[i], e.refTail[i], e.refNext[i], e.txnNext[i] = -1, -1, -1, -1
 	}
+	var byRef []int32 // voids that name no original
 	for i := range e.txns {
 		t := &e.txns[i]
 		if t.ghost {
@@ -558,23 +582,139 @@ func (e *engine) attachTxns() {
 			e.orphanRef[t.ref] = append(e.orphanRef[t.ref], int32(i))
 		}
 		if t.orig == "" || t.orig == t.id {
+			if e.isVoid(t) {
+				byRef = append(byRef, int32(i))
+			}
 			continue
 		}
-		o, ok := e.byID.get(t.orig)
-		if !ok || e.txns[o].ghost {
-			continue
-		}
-		t.origIdx = o
-		if e.refTail[o] < 0 {
-			e.refHead[o] = int32(i)
-		} else {
-			e.refNext[e.refTail[o]] = int32(i)
-		}
-		e.refTail[o] = int32(i)
-		if e.isVoid(t) && (e.taken(t.state) || t.state == e.stVoided) {
-			e.txns[o].voidedBy = true
+		if o, ok := e.byID.get(t.orig); ok && !e.txns[o].ghost {
+			e.reverse(int32(i), o)
 		}
 	}
+	e.linkVoidsByReference(byRef)
+}
+
+// reverse records that transaction r (a refund or void) names sale o.
+func (e *engine) reverse(r, o int32) {
+	t := &e.txns[r]
+	t.origIdx = o
+	if e.refTail[o] < 0 {
+		e.refHead[o] = r
+	} else {
+		e.refNext[e.refTail[o]] = r
+	}
+	e.refTail[o] = r
+	if e.voids(t) {
+		e.txns[o].voidedBy = true
+	}
+}
+
+// voids: a VOID in a state in which it took effect.
+func (e *engine) voids(t *txn) bool {
+	return e.isVoid(t) && (e.taken(t.state) || t.state == e.stVoided)
+}
+
+// linkVoidsByReference links each VOID that names no original sale (an
+// API record without oxpay_original_txn_id, or a stand-in built from
+// void notifications, which carry none) to the sale it voided: the
+// single best fit (voidFit) among the transactions with its
+// merchant_reference_id. Every void is judged before any is linked, so
+// the outcome does not depend on their order. A void that fits two or
+// more sales equally well is linked to none (checkVoids reports it); a
+// stand-in that fits none is read as a sale voided under its own id, as
+// the same-id style reports one.
+func (e *engine) linkVoidsByReference(voids []int32) {
+	if len(voids) == 0 {
+		return
+	}
+	const noSale, ambiguous = -1, -2
+	links := make([]int32, len(voids))
+	var tied []int32
+	for k, v := range voids {
+		var n int
+		links[k], n, tied = e.voidCandidates(v, tied)
+		if n > 1 {
+			links[k] = ambiguous
+			e.ambiguousVoids = append(e.ambiguousVoids, voidTie{void: v, sales: slices.Clone(tied)})
+			// Which of them settles is not known: a missing ledger
+			// line is reported with the void, not as LEDGER_MISSING.
+			for _, s := range tied {
+				e.txns[s].explained = true
+			}
+		}
+	}
+	for k, v := range voids {
+		switch s := links[k]; s {
+		case noSale:
+			if e.txns[v].fromHook {
+				e.txns[v].typ = e.typeSale
+			}
+		case ambiguous:
+		default:
+			e.txns[v].orig = e.txns[s].id
+			e.reverse(v, s)
+		}
+	}
+}
+
+// voidTie is a void that fits two or more sales equally well.
+type voidTie struct {
+	void  int32
+	sales []int32
+}
+
+// voidFit ranks how well sale s fits void v, which names no original: 0
+// not at all; 1 a sale in the void's currency and amount, in a state a
+// void applies to (success, captured, sale, authorized); 2 such a sale
+// that the gateway API already reports voided. A sale that a VOID names
+// by oxpay_original_txn_id, or whose own latest signed notification is a
+// void (voided under its own id), is reversed already and fits not at
+// all.
+func (e *engine) voidFit(v, s int32) int {
+	x, sale := &e.txns[v], &e.txns[s]
+	if s == v || sale.ghost || !e.isSale(sale) || sale.voidedBy ||
+		sale.amount != x.amount || sale.currency != x.currency {
+		return 0
+	}
+	if sale.latest >= 0 && e.d.hooks[sale.latest].kind == e.kindVd {
+		return 0
+	}
+	switch {
+	case sale.state == e.stVoided:
+		return 2
+	case e.taken(sale.state) || sale.state == e.stAuthorized:
+		return 1
+	}
+	return 0
+}
+
+// voidCandidates walks the transactions under void v's reference (its
+// payable's, or those sharing a reference that matches no payable) and
+// returns the best fit, how many fit as well, and those (in tied, whose
+// array it reuses). best is -1 when none fits.
+func (e *engine) voidCandidates(v int32, tied []int32) (best int32, n int, _ []int32) {
+	best, bestFit := int32(-1), 0
+	tied = tied[:0]
+	consider := func(s int32) {
+		switch f := e.voidFit(v, s); {
+		case f == 0 || f < bestFit:
+		case f > bestFit:
+			best, bestFit, tied = s, f, append(tied[:0], s)
+		default:
+			tied = append(tied, s)
+		}
+	}
+	x := &e.txns[v]
+	if x.payable >= 0 {
+		for s := e.payables[x.payable].txnHead; s >= 0; s = e.txnNext[s] {
+			consider(s)
+		}
+	} else {
+		for _, s := range e.orphanRef[x.ref] {
+			consider(s)
+		}
+	}
+	return best, len(tied), tied
 }
 
 // payableTxns returns a payable's transactions in natural id order, in a
@@ -686,7 +826,7 @@ func (e *engine) checkWebhooks() {
 		}
 		h := &hs[x.latest]
 		when := e.stamp(h.recv)
-		if h.state != x.state {
+		if h.state != x.state && !e.supersededByVoid(x, h) {
 			ex := e.txnException(recon.WebhookStateMismatch, t)
 			setAmounts(&ex, e.gatewayAmount(x), e.hookAmount(x, h))
 			ex.WebhookEventIDs = []int64{h.id}
@@ -741,6 +881,18 @@ func (e *engine) sameTxnAmount(x *txn, h *hook) bool {
 		return true
 	}
 	return x.origIdx >= 0 && h.amount == e.txns[x.origIdx].amount
+}
+
+// supersededByVoid reports whether a sale's latest signed notification,
+// h, is outdone by a VOID of its own id that reverses the sale: the void
+// (checked against its own notifications) has the last word on the sale,
+// whatever the order of receipt, so a sale the gateway API reports
+// voided while its own latest notification still says it was paid
+// (success, captured, sale, authorized) agrees with its webhooks. (An
+// API that keeps the sale's own state beside the void agrees with them
+// as it is.)
+func (e *engine) supersededByVoid(x *txn, h *hook) bool {
+	return e.isSale(x) && x.voidedBy && x.state == e.stVoided && (e.taken(h.state) || h.state == e.stAuthorized)
 }
 
 func (e *engine) hookAmount(x *txn, h *hook) int64 {
@@ -882,7 +1034,7 @@ func (e *engine) checkPayables() {
 				continue
 			}
 			paid = append(paid, t)
-			if e.taken(x.state) {
+			if e.taken(x.state) && !x.voidedBy {
 				success = append(success, t)
 			}
 		}
@@ -913,7 +1065,10 @@ func (e *engine) checkPayables() {
 				linkUID, e.paidAtText(p), len(ts), key, e.kindText(x), x.id, e.s.str(x.state))
 			e.add(ex, last)
 		case !py.paid && len(paid) > 0:
-			first := paid[0]
+			first := e.firstUnexplainedPaid(py, paid)
+			if first < 0 {
+				break
+			}
 			x := &e.txns[first]
 			ex := e.txnException(recon.StatusMismatch, first)
 			setAmounts(&ex, 0, x.amount)
@@ -922,7 +1077,7 @@ func (e *engine) checkPayables() {
 				xepeng = fmt.Sprintf("has payment link %s in status %s", linkUID, e.s.str(e.d.links[py.link].status))
 			}
 			ex.Detail = fmt.Sprintf("gateway sale %s of %s is %s, but %s %s", x.id, e.amt(x.amount, x.currency),
-				e.s.str(x.state), e.what(p), xepeng)
+				e.saleStateText(first), e.what(p), xepeng)
 			e.add(ex, first)
 		}
 		for k, t := range success {
@@ -959,6 +1114,25 @@ func (e *engine) checkPayables() {
 			e.add(ex, t)
 		}
 	}
+}
+
+// firstUnexplainedPaid returns the first of an unpaid payable's paid
+// sales that its link does not explain, -1 when it explains them all: a
+// voided sale agrees with a link that was cancelled or inactivated (the
+// payment was called off on both sides); nothing else explains a paid
+// sale on a link that is not paid.
+func (e *engine) firstUnexplainedPaid(py *payable, paid []int32) int32 {
+	calledOff := false
+	if py.link >= 0 {
+		st := e.d.links[py.link].status
+		calledOff = st == e.linkCancelled || st == e.linkInactive
+	}
+	for _, t := range paid {
+		if !calledOff || !e.voided(&e.txns[t]) {
+			return t
+		}
+	}
+	return -1
 }
 
 // unitHint names the classic unit mistake: an amount sent in major units
@@ -999,7 +1173,7 @@ func (e *engine) checkRefunds() {
 				ex := e.txnException(recon.StatusMismatch, r)
 				setAmounts(&ex, 0, x.refund)
 				ex.Detail = fmt.Sprintf("refund %s of %s reverses sale %s, which is %s: there was nothing to refund",
-					x.id, e.amt(x.refund, x.currency), sale.id, e.saleStateText(sale))
+					x.id, e.amt(x.refund, x.currency), sale.id, e.saleStateText(s))
 				e.add(ex, r)
 			case x.currency != sale.currency:
 				ex := e.txnException(recon.CurrencyMismatch, r)
@@ -1021,11 +1195,38 @@ func (e *engine) checkRefunds() {
 	}
 }
 
-func (e *engine) saleStateText(t *txn) string {
-	if t.voidedBy && e.taken(t.state) {
-		return "voided by a VOID transaction"
+// saleStateText is sale s's state in words: "voided by void V" when a
+// VOID of its own id reversed it, else its state.
+func (e *engine) saleStateText(s int32) string {
+	t := &e.txns[s]
+	if t.voidedBy {
+		for r := e.refHead[s]; r >= 0; r = e.refNext[r] {
+			if v := &e.txns[r]; e.voids(v) {
+				return "voided by void " + v.id
+			}
+		}
 	}
 	return e.s.str(t.state)
+}
+
+// checkVoids reports each void that names no original sale and fits two
+// or more sales equally well (see linkVoidsByReference): it was linked to
+// none, since picking one would be a guess.
+func (e *engine) checkVoids() {
+	for _, tie := range e.ambiguousVoids {
+		x := &e.txns[tie.void]
+		e.sortTxns(tie.sales)
+		names := make([]string, len(tie.sales))
+		for i, s := range tie.sales {
+			names[i] = e.txns[s].id
+			e.marks = append(e.marks, s)
+		}
+		ex := e.txnException(recon.AmbiguousMatch, tie.void)
+		setAmounts(&ex, 0, x.amount)
+		ex.Detail = fmt.Sprintf("void %s of %s names no original sale and fits %d sales equally well (%s): linked to none, so none is taken as voided",
+			x.id, e.amt(x.amount, x.currency), len(tie.sales), strings.Join(names, ", "))
+		e.add(ex, tie.void)
+	}
 }
 
 // checkOrphans reports transactions whose merchant_reference_id matches

@@ -31,6 +31,8 @@ func TestAnswerKey(t *testing.T) {
 	worlds = append(worlds,
 		world{"20% anomalies over 7 days", gen.Options{Seed: 9, Orders: 3000, AnomalyRate: 0.2, Days: 7}},
 		world{"singapore zone", gen.Options{Seed: 11, Orders: 800, Zone: time.FixedZone("SGT", 8*3600)}},
+		world{"voids with their own id", gen.Options{Seed: 2, Orders: 3000, VoidStyle: gen.VoidOwnID}},
+		world{"voids with their own id, 20% anomalies", gen.Options{Seed: 9, Orders: 3000, AnomalyRate: 0.2, Days: 7, VoidStyle: gen.VoidOwnID}},
 	)
 	for _, w := range worlds {
 		ds, err := gen.Generate(w.opts)
@@ -38,7 +40,11 @@ func TestAnswerKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := expectedRows(t, ds)
-		for _, scope := range []txnScope{allTxns, confirmedTxns} {
+		scopes := []txnScope{allTxns, confirmedTxns}
+		if w.opts.VoidStyle == gen.VoidOwnID {
+			scopes = append(scopes, noVoidTxns)
+		}
+		for _, scope := range scopes {
 			t.Run(w.name+", "+scope.String(), func(t *testing.T) {
 				t.Parallel()
 				db := buildStore(t, ds, filepath.Join(t.TempDir(), "recon.db"), scope)

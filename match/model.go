@@ -130,7 +130,7 @@ type txn struct {
 	currency    sym
 
 	payable  int32 // -1: its merchant_reference_id matches nothing
-	origIdx  int32 // the transaction a refund or void names, -1
+	origIdx  int32 // the transaction a refund or void names (or a void was linked to by reference), -1
 	hookHead int32 // deliveries, in input order, chained by hook.next
 	hookTail int32
 	lineHead int32 // ledger lines resolved to it, chained by entry.next

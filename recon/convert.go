@@ -54,18 +54,15 @@ func PaymentLinkFromWire(w wire.PaymentLink, raw []byte, u Units) (PaymentLink, 
 
 // TransactionFromWire converts a transaction as OxPay's get-by-id
 // returned it. The type is the gateway's where it states one, else
-// inferred: a transaction that names an original is a refund.
+// inferred (see transactionType).
 //
 // Its transaction_amount must be a whole number, and so must its
 // refund_amount when it is a refund: a missing or malformed amount is an
 // error naming the transaction, never 0.
 func TransactionFromWire(w wire.Transaction, raw []byte, fetchedAt time.Time, u Units) (Transaction, error) {
-	typ := w.TransactionType
-	if typ == "" {
-		typ = wire.TypeSale
-		if w.OxpayOriginalTxnID != "" {
-			typ = wire.TypeRefund
-		}
+	typ, err := transactionType(&w)
+	if err != nil {
+		return Transaction{}, fmt.Errorf("transaction %s: %w", w.OxpayTxnID, err)
 	}
 	sent, sentRefund, err := w.ReadAmounts(typ == wire.TypeRefund)
 	if err != nil {
@@ -85,6 +82,29 @@ func TransactionFromWire(w wire.Transaction, raw []byte, fetchedAt time.Time, u 
 		Brand: w.PaymentBrand, Currency: w.TransactionCurrency, AmountMinor: amt, RefundAmountMinor: refund,
 		FetchedAt: fetchedAt.UTC(), Raw: string(raw),
 	}, nil
+}
+
+// transactionType is the gateway's stated type, or else what the record
+// shows. OxPay's document gives get-by-id no type: a transaction naming
+// no original is a sale; one naming an original is a refund when it
+// carries a refund_amount or is in state refunded, and a void (given an
+// id of its own, as the void response shows) when its state is voided
+// or cancelled. One that
+// names an original and shows neither cannot be told apart, and is not
+// guessed at.
+func transactionType(w *wire.Transaction) (string, error) {
+	switch {
+	case w.TransactionType != "":
+		return w.TransactionType, nil
+	case w.OxpayOriginalTxnID == "":
+		return wire.TypeSale, nil
+	case w.HasRefundAmount() || w.TransactionState == wire.StateRefunded:
+		return wire.TypeRefund, nil
+	case w.TransactionState == wire.StateVoided || w.TransactionState == "cancelled":
+		return wire.TypeVoid, nil
+	}
+	return "", fmt.Errorf("names original %s but has neither a refund_amount or the state refunded (a refund) nor the state voided (a void), and no transaction_type: cannot tell which it is",
+		w.OxpayOriginalTxnID)
 }
 
 func utcPtr(t *time.Time) *time.Time {

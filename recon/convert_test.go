@@ -128,6 +128,37 @@ func TestTransactionFromWire(t *testing.T) {
 	}
 }
 
+// TestTransactionTypeWithoutOne: OxPay's get-by-id states no type, so the
+// record's fields say what it is, and a record that cannot be told apart
+// is refused rather than guessed at.
+func TestTransactionTypeWithoutOne(t *testing.T) {
+	now := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ body, want, wantErr string }{
+		{`{"oxpay_txn_id":"1","transaction_state":"success","transaction_amount":100,"transaction_currency":"SGD"}`, "SALE", ""},
+		{`{"oxpay_txn_id":"2","oxpay_original_txn_id":"1","transaction_state":"refunded","transaction_amount":100,"refund_amount":40,"transaction_currency":"SGD"}`, "REFUND", ""},
+		{`{"oxpay_txn_id":"3","oxpay_original_txn_id":"1","transaction_state":"success","transaction_amount":100,"refund_amount":40,"transaction_currency":"SGD"}`, "REFUND", ""},
+		{`{"oxpay_txn_id":"4","oxpay_original_txn_id":"1","transaction_state":"voided","transaction_amount":100,"transaction_currency":"SGD"}`, "VOID", ""},
+		{`{"oxpay_txn_id":"5","oxpay_original_txn_id":"1","transaction_state":"cancelled","transaction_amount":100,"transaction_currency":"SGD"}`, "VOID", ""},
+		{`{"oxpay_txn_id":"6","oxpay_original_txn_id":"1","transaction_type":"VOID","transaction_state":"success","transaction_amount":100,"transaction_currency":"SGD"}`, "VOID", ""},
+		{`{"oxpay_txn_id":"7","oxpay_original_txn_id":"1","transaction_state":"success","transaction_amount":100,"transaction_currency":"SGD"}`, "", "cannot tell which it is"},
+	} {
+		var w wire.Transaction
+		if err := json.Unmarshal([]byte(tc.body), &w); err != nil {
+			t.Fatal(err)
+		}
+		got, err := TransactionFromWire(w, nil, now, DefaultUnits())
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: got %+v, %v; want an error containing %q", tc.body, got, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.Type != tc.want {
+			t.Errorf("%s: got type %q, %v; want %q", tc.body, got.Type, err, tc.want)
+		}
+	}
+}
+
 func TestUnitsRoundTrip(t *testing.T) {
 	u := DefaultUnits()
 	minor, err := u.ToMinor(SourceXepeng, "IDR", 50000)

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"log/slog"
 	"time"
+
+	"github.com/reconkit/reconkit/sandbox/gen"
 )
 
 // Config says which credentials the sandbox accepts and how it keeps
@@ -41,6 +43,10 @@ type Config struct {
 	// Faults and ParseFaults); the zero value injects none. New panics on
 	// a Faults that does not pass Validate: that is a programming error.
 	Faults Faults
+	// VoidStyle is how POST /void reports a void (gen.VoidSameID or
+	// gen.VoidOwnID); zero means the dataset's style, the one its voids
+	// were generated in, else same-id. New panics on another value.
+	VoidStyle gen.VoidStyle
 }
 
 // RequestRecord describes one request the sandbox answered.

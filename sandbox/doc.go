@@ -27,10 +27,17 @@
 //	POST /oxpay/payment-page               hosted page URL; session lives 30 minutes
 //	GET  /oxpay/payment?session_id=        the session, flat (no envelope)
 //	POST /oxpay/payment                    sale: success, or authorized when capture is false
-//	POST /oxpay/void                       the sale keeps its id and becomes voided
+//	POST /oxpay/void                       the sale becomes voided; see Config.VoidStyle
 //	POST /oxpay/refund                     a new REFUND transaction; the sale is unchanged
 //	POST /oxpay/capture                    authorized → captured, same id
 //	GET  /oxpay/payment/{oxpay_txn_id}     the transaction
+//
+// A void takes the style of Config.VoidStyle (by default the dataset's,
+// else same-id): same-id keeps the sale's id, creates no transaction and
+// answers with the sale's id; own-id, as OxPay's document describes it,
+// also creates a VOID transaction with an id of its own and the request's
+// merchant_reference_id, naming the sale in oxpay_original_txn_id, and
+// answers with both ids.
 //
 // Every call needs Authorization: Bearer <api key> and a User-Agent; every
 // POST a Signature header (HMAC-SHA256 of the body with the sign key).

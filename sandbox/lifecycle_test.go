@@ -146,6 +146,55 @@ func TestVoid(t *testing.T) {
 	}
 }
 
+// TestVoidOwnID: in own-id style a void is a VOID transaction of its own
+// that names the sale, as OxPay's document describes it.
+func TestVoidOwnID(t *testing.T) {
+	e := newEnv(t, nil, func(c *Config) { c.VoidStyle = gen.VoidOwnID })
+	sale := oxOKBody[wire.PaymentResponse](t, e.oxpay("POST", "/oxpay/payment", e.payment("VOID-1", 2000, "SGD")))
+	oxRejected(t, e.oxpay("POST", "/oxpay/void", e.followUp(sale.OxpayTxnID, "VOID-1", 1999, "SGD")), http.StatusBadRequest)
+
+	got := oxOKBody[wire.VoidResponse](t, e.oxpay("POST", "/oxpay/void", e.followUp(sale.OxpayTxnID, "VOID-1", 2000, "SGD")))
+	want := wire.VoidResponse{OxpayTxnID: "10000002", OxpayOriginalTxnID: sale.OxpayTxnID, MerchantReferenceID: "VOID-1", PaymentBrand: "grabpay"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("void (-want +got):\n%s", d)
+	}
+	if txn := oxOKBody[wire.Transaction](t, e.oxpay("GET", "/oxpay/payment/"+sale.OxpayTxnID, nil)); txn.TransactionState != wire.StateVoided {
+		t.Fatalf("sale: got state %q, want voided", txn.TransactionState)
+	}
+	void := oxOKBody[wire.Transaction](t, e.oxpay("GET", "/oxpay/payment/"+got.OxpayTxnID, nil))
+	if void.TransactionType != wire.TypeVoid || void.TransactionState != wire.StateVoided || void.OxpayOriginalTxnID != sale.OxpayTxnID ||
+		void.TransactionAmount != 2000 || void.TransactionCurrency != "SGD" || void.MerchantReferenceID != "VOID-1" {
+		t.Fatalf("void transaction %+v", void)
+	}
+	// Neither the sale again nor the void can be voided.
+	oxRejected(t, e.oxpay("POST", "/oxpay/void", e.followUp(sale.OxpayTxnID, "VOID-1", 2000, "SGD")), http.StatusBadRequest)
+	oxRejected(t, e.oxpay("POST", "/oxpay/void", e.followUp(got.OxpayTxnID, "VOID-1", 2000, "SGD")), http.StatusBadRequest)
+	again := oxOKBody[wire.PaymentResponse](t, e.oxpay("POST", "/oxpay/payment", e.payment("VOID-1", 2000, "SGD")))
+	if again.OxpayTxnID != "10000003" {
+		t.Fatalf("got id %s, want 10000003", again.OxpayTxnID)
+	}
+}
+
+// TestVoidStyleFollowsTheDataset: a server seeded with an own-id world
+// voids in own-id style unless told otherwise.
+func TestVoidStyleFollowsTheDataset(t *testing.T) {
+	data, err := gen.Generate(gen.Options{Seed: 1, Orders: 5, VoidStyle: gen.VoidOwnID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		style gen.VoidStyle
+		want  gen.VoidStyle
+	}{{"", gen.VoidOwnID}, {gen.VoidSameID, gen.VoidSameID}} {
+		if got := New(Config{VoidStyle: tc.style}, data).cfg.VoidStyle; got != tc.want {
+			t.Errorf("Config.VoidStyle %q over an own-id world: got %q, want %q", tc.style, got, tc.want)
+		}
+	}
+	if got := New(Config{}, nil).cfg.VoidStyle; got != gen.VoidSameID {
+		t.Errorf("no dataset: got %q, want %q", got, gen.VoidSameID)
+	}
+}
+
 func TestCapture(t *testing.T) {
 	e := newEnv(t, nil)
 	o := e.activeOrder(40000)

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/sign"
 	"github.com/reconkit/reconkit/wire"
 )
@@ -357,7 +358,11 @@ func (s *Server) serveFollowUp(w http.ResponseWriter, body []byte, op followUpOp
 }
 
 func (s *Server) void(w http.ResponseWriter, r *http.Request, body []byte) {
-	s.serveFollowUp(w, body, voidSale)
+	op := voidSale
+	if s.cfg.VoidStyle == gen.VoidOwnID {
+		op = voidSaleOwnID
+	}
+	s.serveFollowUp(w, body, op)
 }
 
 func (s *Server) refund(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -368,24 +373,65 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.serveFollowUp(w, body, captureSale)
 }
 
-// voidSale cancels a sale in full. The sale keeps its id and its state
-// becomes voided; no new transaction is created. An authorized sale may
-// be voided too (releasing a pre-authorisation). A sale with refunds
-// cannot be voided, and the amount must be the sale's.
+// voidSale cancels a sale in full, in the same-id style (gen.VoidSameID).
+// The sale keeps its id and its state becomes voided; no new transaction
+// is created. An authorized sale may be voided too (releasing a
+// pre-authorisation). A sale with refunds cannot be voided, and the
+// amount must be the sale's.
 func voidSale(st *state, sale *wire.Transaction, req wire.FollowUpRequest, _ time.Time) (any, string) {
+	if desc := voidable(st, sale, req); desc != "" {
+		return nil, desc
+	}
+	voidInPlace(st, sale)
+	return wire.VoidResponse{OxpayTxnID: sale.OxpayTxnID, MerchantReferenceID: sale.MerchantReferenceID, PaymentBrand: sale.PaymentBrand}, ""
+}
+
+// voidSaleOwnID cancels a sale as OxPay's document describes it
+// (gen.VoidOwnID): the void is a VOID transaction with an id of its own
+// and the request's merchant_reference_id, naming the sale in
+// oxpay_original_txn_id, and the answer carries both ids. The sale's
+// state becomes voided as well. The same requests are refused as by
+// voidSale.
+func voidSaleOwnID(st *state, sale *wire.Transaction, req wire.FollowUpRequest, _ time.Time) (any, string) {
+	if desc := voidable(st, sale, req); desc != "" {
+		return nil, desc
+	}
+	voidInPlace(st, sale)
+	id := st.newTxnID()
+	st.txns[id] = &wire.Transaction{
+		OxpayTxnID:          id,
+		OxpayOriginalTxnID:  sale.OxpayTxnID,
+		MerchantReferenceID: req.MerchantReferenceID,
+		HostTxnID:           hostTxnID(id),
+		TransactionType:     wire.TypeVoid,
+		TransactionState:    wire.StateVoided,
+		PaymentBrand:        sale.PaymentBrand,
+		TransactionAmount:   sale.TransactionAmount,
+		TransactionCurrency: sale.TransactionCurrency,
+	}
+	return wire.VoidResponse{OxpayTxnID: id, OxpayOriginalTxnID: sale.OxpayTxnID,
+		MerchantReferenceID: req.MerchantReferenceID, PaymentBrand: sale.PaymentBrand}, ""
+}
+
+// voidable says why a void request may not void sale, "" when it may.
+func voidable(st *state, sale *wire.Transaction, req wire.FollowUpRequest) string {
 	switch {
 	case sale.TransactionState != wire.StateSuccess && sale.TransactionState != wire.StateAuthorized:
-		return nil, "The transaction is " + sale.TransactionState + " and cannot be voided."
+		return "The transaction is " + sale.TransactionState + " and cannot be voided."
 	case st.refunded[sale.OxpayTxnID] > 0:
-		return nil, "The transaction has refunds and cannot be voided."
+		return "The transaction has refunds and cannot be voided."
 	case req.Amount.Value != sale.TransactionAmount:
-		return nil, "amount.value must equal the original transaction amount."
+		return "amount.value must equal the original transaction amount."
 	}
+	return ""
+}
+
+// voidInPlace turns a sale voided and frees its merchant reference.
+func voidInPlace(st *state, sale *wire.Transaction) {
 	sale.TransactionState = wire.StateVoided
 	if st.liveSale[sale.MerchantReferenceID] == sale.OxpayTxnID {
 		delete(st.liveSale, sale.MerchantReferenceID)
 	}
-	return wire.VoidResponse{OxpayTxnID: sale.OxpayTxnID, MerchantReferenceID: sale.MerchantReferenceID, PaymentBrand: sale.PaymentBrand}, ""
 }
 
 // refundSale creates a REFUND transaction of its own against a successful

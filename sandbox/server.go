@@ -60,6 +60,16 @@ func New(cfg Config, data *gen.Dataset) *Server {
 	if cfg.Faults.Enabled() {
 		s.faults = newFaulter(cfg.Faults)
 	}
+	if cfg.VoidStyle == "" && data != nil {
+		cfg.VoidStyle = data.Options.VoidStyle
+	}
+	if cfg.VoidStyle == "" {
+		cfg.VoidStyle = gen.VoidSameID
+	}
+	if _, err := gen.ParseVoidStyle(string(cfg.VoidStyle)); err != nil {
+		panic(fmt.Sprintf("sandbox.New: invalid Config.VoidStyle: %v", err))
+	}
+	s.cfg = cfg
 	s.routes = []route{
 		s.route(apiXepeng, "POST /openapi/orders", s.createOrder),
 		s.route(apiXepeng, "GET /openapi/orders", s.listOrders),

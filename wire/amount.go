@@ -233,6 +233,15 @@ func (t *Transaction) ReadAmounts(refund bool) (amount, refundAmount int64, err 
 	return amount, refundAmount, nil
 }
 
+// HasRefundAmount reports whether the transaction carries a
+// refund_amount (malformed or not).
+func (t *Transaction) HasRefundAmount() bool {
+	if t.Received == nil {
+		return t.RefundAmount != 0
+	}
+	return !Absent(t.Received.RefundAmount)
+}
+
 // UnmarshalJSON decodes a transaction and keeps its amounts as received.
 func (t *Transaction) UnmarshalJSON(b []byte) error {
 	type plain Transaction

@@ -134,9 +134,13 @@ type FollowUpRequest struct {
 	Amount              OxAmount `json:"amount"`
 }
 
-// VoidResponse is the body of a POST /void response.
+// VoidResponse is the body of a POST /void response. A gateway that
+// gives the void an id of its own (as OxPay's document does) answers with
+// that id in OxpayTxnID and the sale's in OxpayOriginalTxnID; one that
+// voids the sale in place answers with the sale's id and no original.
 type VoidResponse struct {
 	OxpayTxnID          string `json:"oxpay_txn_id"`
+	OxpayOriginalTxnID  string `json:"oxpay_original_txn_id,omitempty"`
 	MerchantReferenceID string `json:"merchant_reference_id"`
 	PaymentBrand        string `json:"payment_brand,omitempty"`
 }

@@ -40,7 +40,13 @@ var sandboxEnv = map[string]string{
 
 func startSandbox(t *testing.T, orders int) (string, *gen.Dataset) {
 	t.Helper()
-	data, err := gen.Generate(gen.Options{Seed: 3, Orders: orders})
+	return startWorld(t, gen.Options{Seed: 3, Orders: orders})
+}
+
+// startWorld serves a generated world on 127.0.0.1 until the test ends.
+func startWorld(t *testing.T, opts gen.Options) (string, *gen.Dataset) {
+	t.Helper()
+	data, err := gen.Generate(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +95,10 @@ func TestCPUProfile(t *testing.T) {
 }
 
 func TestUsageErrorsExit2(t *testing.T) {
-	for _, args := range [][]string{{"no-such-command"}, {"version", "--no-such-flag"}, {"version", "extra"}} {
+	for _, args := range [][]string{{"no-such-command"}, {"version", "--no-such-flag"}, {"version", "extra"},
+		{"sandbox", "generate", "--void-style", "new-id", "--out", t.TempDir()},
+		{"sandbox", "serve", "--addr", "127.0.0.1:0", "--void-style", "new-id"},
+		{"demo", "--void-style", "new-id", "--dir", t.TempDir()}} {
 		if code, _, errs := runCLI(t, nil, args...); code != ExitUsage {
 			t.Errorf("%v: got exit %d (%s), want %d", args, code, errs, ExitUsage)
 		}
@@ -322,9 +331,17 @@ func TestRunAgainstStoppedServerExits3(t *testing.T) {
 // against the sandbox over loopback and holds the exceptions export to
 // the generator's answer key: every injected anomaly found with its
 // category and ids, nothing else reported. A second run gives
-// byte-identical exports.
+// byte-identical exports. It runs once per void style: voids that keep
+// the sale's id, and voids with an id of their own as OxPay's document
+// describes them (sandbox --void-style own-id).
 func TestRunFindsExactlyTheAnswerKey(t *testing.T) {
-	url, data := startSandbox(t, 1500)
+	for _, style := range []gen.VoidStyle{gen.VoidSameID, gen.VoidOwnID} {
+		t.Run(string(style), func(t *testing.T) { testRunFindsExactlyTheAnswerKey(t, style) })
+	}
+}
+
+func testRunFindsExactlyTheAnswerKey(t *testing.T, style gen.VoidStyle) {
+	url, data := startWorld(t, gen.Options{Seed: 3, Orders: 1500, VoidStyle: style})
 	cfg, _ := nightSetup(t, url, data)
 	reportDir := filepath.Join(filepath.Dir(cfg), "reports")
 	const date = "2026-11-10" // after every settlement window of the generated days

@@ -16,9 +16,10 @@ import (
 
 func newDemoCmd(e *env) *cobra.Command {
 	var (
-		dir    string
-		orders int
-		seed   int64
+		dir       string
+		orders    int
+		seed      int64
+		voidStyle string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -33,7 +34,11 @@ the anomalies injected on purpose.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			start := time.Now()
-			opts := gen.Options{Seed: seed, Orders: orders}
+			voids, err := parseVoidStyle(voidStyle)
+			if err != nil {
+				return err
+			}
+			opts := gen.Options{Seed: seed, Orders: orders, VoidStyle: voids}
 			data, err := gen.Generate(opts)
 			if err != nil {
 				return fmt.Errorf("generate demo world: %w", err)
@@ -96,5 +101,6 @@ the anomalies injected on purpose.`,
 	cmd.Flags().StringVar(&dir, "dir", "demo", "directory for the demo's inputs, database and reports")
 	cmd.Flags().IntVar(&orders, "orders", 5000, "orders in the generated night")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the generated world")
+	cmd.Flags().StringVar(&voidStyle, "void-style", string(gen.VoidSameID), voidStyleUsage)
 	return cmd
 }

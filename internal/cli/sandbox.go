@@ -32,13 +32,27 @@ matching webhook log, ledger export and answer key.`,
 // genFlags are the world-shaping flags shared by serve and generate, so
 // that the same values give a server and files that agree.
 type genFlags struct {
-	seed    int64
-	orders  int
-	start   string
-	days    int
-	zone    string
-	anomaly float64
-	signKey string
+	seed      int64
+	orders    int
+	start     string
+	days      int
+	zone      string
+	anomaly   float64
+	signKey   string
+	voidStyle string
+}
+
+// voidStyleUsage explains --void-style, shared by sandbox serve, sandbox
+// generate and demo.
+const voidStyleUsage = "how the gateway reports a void: same-id (the sale keeps its id and turns voided) or own-id (a VOID transaction with an id of its own, as OxPay's document describes it)"
+
+// parseVoidStyle reads --void-style as a usage error when it is neither.
+func parseVoidStyle(s string) (gen.VoidStyle, error) {
+	v, err := gen.ParseVoidStyle(s)
+	if err != nil {
+		return "", usageError(fmt.Errorf("--void-style: %w", err))
+	}
+	return v, nil
 }
 
 func (g *genFlags) register(cmd *cobra.Command) {
@@ -50,6 +64,7 @@ func (g *genFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&g.zone, "timezone", "Asia/Jakarta", "time zone that cuts business days")
 	cmd.Flags().Float64Var(&g.anomaly, "anomaly-rate", 0.02, "share of orders given an injected anomaly")
 	cmd.Flags().StringVar(&g.signKey, "sign-key", def.OxPaySignKey, "OxPay sign key that signs the webhook log")
+	cmd.Flags().StringVar(&g.voidStyle, "void-style", string(gen.VoidSameID), voidStyleUsage)
 }
 
 func (g *genFlags) options() (gen.Options, error) {
@@ -64,12 +79,16 @@ func (g *genFlags) options() (gen.Options, error) {
 	if g.orders < 0 || g.days < 1 || g.anomaly < 0 || g.anomaly > 1 {
 		return gen.Options{}, usageError(errors.New("--orders must be >= 0, --days >= 1 and --anomaly-rate within 0..1"))
 	}
+	voids, err := parseVoidStyle(g.voidStyle)
+	if err != nil {
+		return gen.Options{}, err
+	}
 	rate := g.anomaly
 	if rate == 0 {
 		rate = -1 // gen reads a zero rate as "the default"; asked for none, give none
 	}
 	return gen.Options{Seed: g.seed, Orders: g.orders, Start: start, Days: g.days, Zone: loc,
-		SignKey: g.signKey, AnomalyRate: rate}, nil
+		SignKey: g.signKey, AnomalyRate: rate, VoidStyle: voids}, nil
 }
 
 func newSandboxServeCmd(e *env) *cobra.Command {
@@ -92,6 +111,13 @@ Default credentials (override with the flags):
 
 Point recon at it with xepeng.base_url http://ADDR and oxpay.base_url
 http://ADDR/oxpay.
+
+--void-style says how voids look, in the generated world and in answers
+to POST /oxpay/void: same-id (default: the sale keeps its id and turns
+voided) or own-id (as OxPay's document describes it: a VOID transaction
+with an id of its own naming the sale in oxpay_original_txn_id, its
+webhook carrying only its own id). Generate the files with the same
+--void-style.
 
 --faults makes a share of the API's requests fail on purpose, to rehearse
 a bad night (browser pages are never faulted):
@@ -133,12 +159,13 @@ through.`,
 				return fmt.Errorf("generate sandbox world: %w", err)
 			}
 			cfg.OxPaySignKey = g.signKey
+			cfg.VoidStyle = opts.VoidStyle
 			cfg.Logger = e.logger
 			srv := sandbox.New(cfg, data)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			e.logger.Info("sandbox listening", "addr", addr, "orders", len(data.Orders),
-				"payment_links", len(data.Links), "transactions", len(data.Transactions))
+				"payment_links", len(data.Links), "transactions", len(data.Transactions), "void_style", string(cfg.VoidStyle))
 			if cfg.Faults.Enabled() {
 				e.logger.Info("sandbox injects faults", "faults", cfg.Faults.String())
 			}

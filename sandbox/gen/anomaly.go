@@ -27,7 +27,9 @@ import (
 //     merchant_reference_id. A SALE is "paid at the gateway" when its state
 //     is success or voided (a void reverses a payment that happened; Xepeng
 //     is not told of voids, so the link stays paid). Link statuses are
-//     compared with that, and amounts are compared for every paid sale.
+//     compared with that, and amounts are compared for every paid sale. A
+//     cancelled or inactive link is consistent with a voided sale (in
+//     VoidOwnID style two voided sales in three have one).
 //     Failed attempts (rejected, error) are normal before a successful sale
 //     and on links that never get paid (pending, expired, cancelled,
 //     inactive). Two or more sales in state success for one order are a
@@ -36,12 +38,22 @@ import (
 //     oxpay_original_txn_id = the sale, transaction_amount = the sale
 //     amount, refund_amount = the money returned). The sale keeps state
 //     success.
+//   - A void (Options.VoidStyle): in VoidSameID style the sale keeps its
+//     id and ends voided, and no transaction is added. In VoidOwnID style
+//     the sale ends voided too, and the void is a VOID transaction of its
+//     own (state voided, oxpay_original_txn_id = the sale,
+//     transaction_amount = the sale amount, the sale's reference); it
+//     settles nothing.
 //   - Webhooks: every transaction has at least one delivery. A voided sale
 //     has a payment delivery (state success) and, later, a void delivery
-//     (same oxpay_txn_id, state voided); redeliveries repeat the same bytes
+//     (state voided): under the sale's oxpay_txn_id (VoidSameID), or under
+//     the VOID's own id without an oxpay_original_txn_id (VoidOwnID, as
+//     OxPay's void webhook has none). Redeliveries repeat the same bytes
 //     and always arrive before the next notification of the same
 //     transaction. The state a webhook reports for a transaction is the one
-//     in its latest delivery whose signature verifies (sign.VerifyOxPay).
+//     in its latest delivery whose signature verifies (sign.VerifyOxPay);
+//     a VOID's notifications speak for the sale it names, so a voided sale
+//     whose own latest delivery says success agrees with its webhooks.
 //   - Ledger: one credit per SALE in state success (voided and failed sales
 //     never settle), one debit per REFUND, each for its amount
 //     (refund_amount for a refund). A line's Reference is the oxpay_txn_id

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/reconkit/reconkit/recon"
@@ -20,6 +21,32 @@ type Options struct {
 	SignKey string
 	// AnomalyRate is the share of orders given an injected anomaly.
 	AnomalyRate float64
+	// VoidStyle is how the gateway reports a void; "" is VoidSameID.
+	VoidStyle VoidStyle
+}
+
+// VoidStyle is how a gateway reports a void.
+type VoidStyle string
+
+const (
+	// VoidSameID: the sale keeps its id and its state becomes voided; the
+	// void notification carries the sale's id. No transaction is created.
+	// The sandbox's default.
+	VoidSameID VoidStyle = "same-id"
+	// VoidOwnID: as the OxPay document describes it, the void is a
+	// transaction of its own (type VOID, a new oxpay_txn_id) whose record
+	// names the sale in oxpay_original_txn_id, while its void notification
+	// carries only its own id. The sale's state becomes voided too.
+	VoidOwnID VoidStyle = "own-id"
+)
+
+// ParseVoidStyle reads "same-id" or "own-id".
+func ParseVoidStyle(s string) (VoidStyle, error) {
+	switch v := VoidStyle(s); v {
+	case VoidSameID, VoidOwnID:
+		return v, nil
+	}
+	return "", fmt.Errorf("void style %q: want %s or %s", s, VoidSameID, VoidOwnID)
 }
 
 // Dataset is everything one seed produces. The sandbox server serves

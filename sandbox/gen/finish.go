@@ -94,8 +94,12 @@ func (w *world) transactions() []wire.Transaction {
 			RefundAmount:        t.refund,
 			TransactionCurrency: currencies[t.cur],
 		}
-		if t.isRefund {
+		switch {
+		case t.isRefund:
 			wt.TransactionType = wire.TypeRefund
+			wt.OxpayOriginalTxnID = w.txnID(t.orig)
+		case t.isVoid:
+			wt.TransactionType = wire.TypeVoid
 			wt.OxpayOriginalTxnID = w.txnID(t.orig)
 		}
 		out[r] = wt

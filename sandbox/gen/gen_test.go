@@ -57,6 +57,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 		{"other zone and start", Options{Seed: -7, Orders: 300, Days: 5, Zone: time.FixedZone("SGT", 8*3600),
 			Start: time.Date(2027, 2, 26, 0, 0, 0, 0, time.UTC), AnomalyRate: 0.05, SignKey: "k2"}},
 		{"no orders", Options{Seed: 3}},
+		{"voids with their own id", Options{Seed: 1, Orders: 500, VoidStyle: VoidOwnID}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,7 +103,7 @@ func TestOptions(t *testing.T) {
 		ds := generate(t, Options{Seed: 1})
 		got := ds.Options
 		want := Options{Seed: 1, Start: time.Date(2026, 11, 1, 0, 0, 0, 0, jakarta), Days: 3, Zone: jakarta,
-			SignKey: "sandbox-sign-key", AnomalyRate: 0.02}
+			SignKey: "sandbox-sign-key", AnomalyRate: 0.02, VoidStyle: VoidSameID}
 		if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
 			t.Fatalf("options (-want +got):\n%s", diff)
 		}
@@ -125,7 +126,7 @@ func TestOptions(t *testing.T) {
 			t.Fatalf("a world without anomalies breaks rules (-want +got):\n%s", diff)
 		}
 	})
-	for _, bad := range []Options{{Orders: -1}, {Orders: MaxOrders + 1}, {Days: -1}, {AnomalyRate: 1.5}} {
+	for _, bad := range []Options{{Orders: -1}, {Orders: MaxOrders + 1}, {Days: -1}, {AnomalyRate: 1.5}, {VoidStyle: "new-id"}} {
 		t.Run(fmt.Sprintf("rejects %+v", bad), func(t *testing.T) {
 			if _, err := Generate(bad); err == nil {
 				t.Fatal("got no error")
@@ -144,6 +145,8 @@ func TestAnswerKeyIsExact(t *testing.T) {
 		{"many anomalies", Options{Seed: 9, Orders: 3000, AnomalyRate: 0.2, Days: 7}},
 		{"few orders", Options{Seed: 4, Orders: 60, AnomalyRate: 0.5}},
 		{"singapore", Options{Seed: 11, Orders: 800, Zone: time.FixedZone("SGT", 8*3600)}},
+		{"voids with their own id", Options{Seed: 1, Orders: 2000, VoidStyle: VoidOwnID}},
+		{"voids with their own id, many anomalies", Options{Seed: 9, Orders: 3000, AnomalyRate: 0.2, Days: 7, VoidStyle: VoidOwnID}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,7 +306,13 @@ func TestSignatures(t *testing.T) {
 // The hand-written encoder must write exactly what encoding/json writes,
 // and the payloads must tell the truth about the transactions.
 func TestPayloads(t *testing.T) {
-	ds := generate(t, Options{Seed: 2, Orders: 1500})
+	for _, style := range []VoidStyle{VoidSameID, VoidOwnID} {
+		t.Run(string(style), func(t *testing.T) { testPayloads(t, style) })
+	}
+}
+
+func testPayloads(t *testing.T, style VoidStyle) {
+	ds := generate(t, Options{Seed: 2, Orders: 1500, VoidStyle: style})
 	txns := map[string]wire.Transaction{}
 	for _, tx := range ds.Transactions {
 		txns[tx.OxpayTxnID] = tx
@@ -344,8 +353,13 @@ func TestPayloads(t *testing.T) {
 		case b.TransactionState == wire.StateRejected && tx.TransactionState == wire.StateSuccess:
 			wantState = wire.StateRejected // WEBHOOK_STATE_MISMATCH
 		}
+		orig := tx.OxpayOriginalTxnID
+		if tx.TransactionType == wire.TypeVoid {
+			forms["own-id void"]++
+			orig = "" // OxPay's void webhook names no original
+		}
 		want := wire.Notification{HostTxnID: tx.HostTxnID, MerchantReferenceID: tx.MerchantReferenceID,
-			OxpayOriginalTxnID: tx.OxpayOriginalTxnID, OxpayTxnID: tx.OxpayTxnID, PaymentBrand: tx.PaymentBrand,
+			OxpayOriginalTxnID: orig, OxpayTxnID: tx.OxpayTxnID, PaymentBrand: tx.PaymentBrand,
 			TransactionAmount: tx.TransactionAmount, RefundAmount: tx.RefundAmount,
 			TransactionCurrency: tx.TransactionCurrency, TransactionState: wantState}
 		if diff := cmp.Diff(want, b); diff != "" {
@@ -362,8 +376,8 @@ func TestPayloads(t *testing.T) {
 			t.Errorf("delivery %d logged before delivery %d", i, i-1)
 		}
 	}
-	if forms["pretty"] == 0 || forms["void's payment"] == 0 {
-		t.Errorf("missing kinds of deliveries: %v", forms)
+	if forms["pretty"] == 0 || forms["void's payment"] == 0 || (forms["own-id void"] > 0) != (style == VoidOwnID) {
+		t.Errorf("%s style: kinds of deliveries %v", style, forms)
 	}
 }
 
@@ -476,6 +490,83 @@ func TestWorldShape(t *testing.T) {
 		}
 		if i > 0 && l.Date.Before(ds.Ledger[i-1].Date) {
 			t.Errorf("ledger line %d booked before the line before it", i)
+		}
+	}
+}
+
+// TestVoidStyles: the two void styles give the same world but for the
+// voids. In own-id style each voided sale has a VOID of its own that
+// names it, whose one notification carries only its own id, and two
+// voided sales in three have their link called off.
+func TestVoidStyles(t *testing.T) {
+	same := generate(t, Options{Seed: 6, Orders: 3000})
+	own := generate(t, Options{Seed: 6, Orders: 3000, VoidStyle: VoidOwnID})
+	if diff := cmp.Diff(same.Orders, own.Orders); diff != "" {
+		t.Fatalf("orders differ between the styles:\n%s", diff)
+	}
+	if len(same.Ledger) != len(own.Ledger) || len(same.Anomalies) != len(own.Anomalies) {
+		t.Fatalf("same-id: %d ledger lines, %d anomalies; own-id: %d, %d",
+			len(same.Ledger), len(same.Anomalies), len(own.Ledger), len(own.Anomalies))
+	}
+	for i := range same.Anomalies {
+		if a, b := same.Anomalies[i], own.Anomalies[i]; a.Category != b.Category || a.OrderUID != b.OrderUID {
+			t.Errorf("anomaly %d: %s %s in same-id style, %s %s in own-id style", i, a.Category, a.OrderUID, b.Category, b.OrderUID)
+		}
+	}
+
+	txns := map[string]wire.Transaction{}
+	for _, tx := range own.Transactions {
+		txns[tx.OxpayTxnID] = tx
+	}
+	links := map[string]string{}
+	for _, l := range own.Links {
+		links[l.OrderUID] = l.Status
+	}
+	voidOf := map[string]string{}
+	statuses := map[string]int{}
+	for _, v := range own.Transactions {
+		if v.TransactionType != wire.TypeVoid {
+			continue
+		}
+		sale, ok := txns[v.OxpayOriginalTxnID]
+		if !ok || sale.TransactionType != wire.TypeSale || sale.TransactionState != wire.StateVoided ||
+			v.TransactionState != wire.StateVoided || v.MerchantReferenceID != sale.MerchantReferenceID ||
+			v.TransactionAmount != sale.TransactionAmount || v.TransactionCurrency != sale.TransactionCurrency {
+			t.Errorf("void %+v of sale %+v", v, sale)
+		}
+		if voidOf[sale.OxpayTxnID] != "" {
+			t.Errorf("sale %s voided twice", sale.OxpayTxnID)
+		}
+		voidOf[sale.OxpayTxnID] = v.OxpayTxnID
+		statuses[links[sale.MerchantReferenceID]]++
+	}
+	voidedSales := 0
+	for _, tx := range own.Transactions {
+		if tx.TransactionType == wire.TypeSale && tx.TransactionState == wire.StateVoided {
+			voidedSales++
+			if voidOf[tx.OxpayTxnID] == "" {
+				t.Errorf("voided sale %s has no VOID", tx.OxpayTxnID)
+			}
+		}
+	}
+	if voidedSales == 0 || len(voidOf) != voidedSales || len(own.Transactions) != len(same.Transactions)+voidedSales {
+		t.Errorf("%d voided sales, %d voids; %d transactions in own-id style, %d in same-id style",
+			voidedSales, len(voidOf), len(own.Transactions), len(same.Transactions))
+	}
+	for _, st := range []string{wire.LinkPaid, wire.LinkCancelled, wire.LinkInactive} {
+		if statuses[st] == 0 {
+			t.Errorf("no voided sale with a %s link: %v", st, statuses)
+		}
+	}
+	for i, d := range own.Webhooks {
+		var env wire.OxEnvelope[wire.Notification]
+		if err := json.Unmarshal(d.Payload, &env); err != nil {
+			t.Fatal(err)
+		}
+		b := env.Body
+		tx := txns[b.OxpayTxnID]
+		if b.TransactionState == wire.StateVoided && (tx.TransactionType != wire.TypeVoid || b.OxpayOriginalTxnID != "") {
+			t.Errorf("delivery %d: a void notification for %s %s naming original %q", i, tx.TransactionType, b.OxpayTxnID, b.OxpayOriginalTxnID)
 		}
 	}
 }

@@ -71,6 +71,12 @@ func (o Options) normalized() (Options, error) {
 	if o.SignKey == "" {
 		o.SignKey = DefaultSignKey
 	}
+	if o.VoidStyle == "" {
+		o.VoidStyle = VoidSameID
+	}
+	if _, err := ParseVoidStyle(string(o.VoidStyle)); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
@@ -107,9 +108,10 @@ type txn struct {
 	ref      string
 	host     [16]byte
 	order    int32 // the order, -1 when the reference matches none
-	orig     int32 // the sale a refund refunds, -1 otherwise
+	orig     int32 // the sale a refund refunds (or a VOID voids), -1 otherwise
 	rank     int32 // position in id order, set in finish
 	isRefund bool  // a REFUND rather than a SALE
+	isVoid   bool  // a VOID of its own id (VoidOwnID) rather than a SALE
 	state    uint8 // as GET /payment/{id} reports it
 	brand    uint8
 	cur      uint8
@@ -194,6 +196,7 @@ type world struct {
 	forms    int // first deliveries given each logged-as-string form, see form()
 	variants int // ledger lines given each odd description, see variant()
 	badSigs  int // WEBHOOK_BAD_SIGNATURE anomalies so far
+	voids    int // voids so far
 }
 
 func newWorld(opts Options) *world {
@@ -409,7 +412,8 @@ func (w *world) genLink(oi int32, k kind, cur uint8, activated int64) {
 		s := w.sale(oi, o.UID, cur, amount, saleAt, stSuccess, hookNormal)
 		switch {
 		case afterR < pctVoid:
-			w.void(s)
+			at := w.void(s)
+			w.callOff(oi, at)
 		case afterR < pctVoid+pctRefund:
 			w.book(s, 3, w.byMerchant(), 1)
 			w.refund(s)
@@ -542,14 +546,46 @@ func (w *world) failedAttempt(oi int32, cur uint8, amount, at int64) {
 	w.notify(t, state, at, hookNormal)
 }
 
-// void reverses a sale before settlement: the sale itself ends voided, a
-// void notification follows the payment one, and nothing is booked. Voids
-// come at least twenty minutes after the sale, so after every redelivery
-// of its payment notification.
-func (w *world) void(s int32) {
+// void reverses a sale before settlement and returns when: the sale
+// itself ends voided, a void notification follows the payment one, and
+// nothing is booked. Voids come at least twenty minutes after the sale,
+// so after every redelivery of its payment notification. In VoidOwnID
+// style the void is a VOID transaction of its own, and its notification
+// carries its own id; either way the same random draws are made, so the
+// two styles give the same world but for the voids.
+func (w *world) void(s int32) int64 {
 	at := w.txns[s].at + 1200 + w.rng.Int64N(9601)
 	w.txns[s].state = stVoided
-	w.notify(s, stVoided, at, hookNormal)
+	w.voids++
+	if w.opts.VoidStyle != VoidOwnID {
+		w.notify(s, stVoided, at, hookNormal)
+		return at
+	}
+	sale := w.txns[s]
+	v := txn{at: at, order: sale.order, orig: s, isVoid: true, state: stVoided, brand: sale.brand,
+		cur: sale.cur, amount: sale.amount, ref: sale.ref}
+	// The host reference comes from the sale's, not from the random
+	// stream, which stays the same-id style's.
+	sum := sha256.Sum256(append(sale.host[:], "void"...))
+	copy(v.host[:], sum[:])
+	w.txns = append(w.txns, v)
+	w.notify(int32(len(w.txns)-1), stVoided, at, hookNormal)
+	return at
+}
+
+// callOff cancels or inactivates, in VoidOwnID style, the payment link of
+// two voided sales in three (alternately), as a merchant that calls the
+// order off after the void would: a called-off link with a voided sale
+// is consistent. Its paid_at goes, as a link that is not paid has none.
+func (w *world) callOff(oi int32, at int64) {
+	if w.opts.VoidStyle != VoidOwnID || w.voids%3 == 0 {
+		return
+	}
+	l := &w.links[w.linkOf[oi]]
+	l.Status, l.PaidAt, l.UpdatedAt = wire.LinkCancelled, nil, utc(at+60)
+	if w.voids%3 == 2 {
+		l.Status = wire.LinkInactive
+	}
 }
 
 // refund returns all or part of a sale two hours to two days later, as a
