@@ -7,6 +7,7 @@ import (
 	"github.com/reconkit/reconkit/config"
 	"github.com/reconkit/reconkit/fetch"
 	"github.com/reconkit/reconkit/ingest"
+	"github.com/reconkit/reconkit/internal/job"
 )
 
 // Exit codes, documented in the README and in `recon --help`.
@@ -53,6 +54,8 @@ func exitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, fetch.ErrUnreachable), errors.Is(err, fetch.ErrInconsistent), errors.Is(err, context.DeadlineExceeded):
 		return ExitUnreachable
+	case errors.Is(err, job.ErrLocked):
+		return ExitLocked
 	default:
 		return ExitThreshold
 	}

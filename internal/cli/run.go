@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -27,10 +30,18 @@ type env struct {
 	stopProfile func() error
 }
 
-// Run executes the recon command line and returns the exit code.
+// Run executes the recon command line and returns the exit code. The
+// first SIGINT or SIGTERM cancels the command's context, so that it stops
+// and records its run as failed; a second one kills it.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the next signal has its default effect
+	}()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
-	err := execute(e, args)
+	err := executeContext(ctx, e, args)
 	if err != nil {
 		fmt.Fprintf(stderr, "recon: %v\n", err)
 	}
@@ -39,12 +50,16 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // execute runs one command line in e.
 func execute(e *env, args []string) error {
+	return executeContext(context.Background(), e, args)
+}
+
+func executeContext(ctx context.Context, e *env, args []string) error {
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if e.stopProfile != nil {
 		if perr := e.stopProfile(); perr != nil && err == nil {
 			err = perr
