@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -341,11 +342,151 @@ func TestBinaryMatchInterrupted(t *testing.T) {
 	if runs[0].Command != "match" || runs[0].Status != recon.RunFailed || !strings.Contains(runs[0].Error, "context canceled") {
 		t.Errorf("the interrupted match is recorded %q %q: %q; want a failed match", runs[0].Command, runs[0].Status, runs[0].Error)
 	}
-	if code == ExitOK {
-		t.Errorf("interrupted: exit %d\n%s", code, errs)
+	if code != ExitInternal {
+		t.Errorf("interrupted: exit %d, want %d\n%s", code, ExitInternal, errs)
 	}
 	if len(runs) != 2 || runs[1].Status != recon.RunOK {
 		t.Errorf("the date's good run after an interrupted match: %s", runStates(runs[1:]))
+	}
+}
+
+// runBinaryEnv is runBinary with another environment.
+func runBinaryEnv(t *testing.T, env []string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(reconBinary(t), args...)
+	cmd.Env = env
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, errb.String()
+	case errors.As(err, &ee):
+		return ee.ExitCode(), errb.String()
+	}
+	t.Fatalf("run recon: %v", err)
+	return 0, ""
+}
+
+// TestBinaryExitCodes drives the binary into each exit code a scheduler
+// acts on.
+func TestBinaryExitCodes(t *testing.T) {
+	url, data, _ := stoppableSandbox(t, 300)
+	cfg, dbPath := nightSetup(t, url, data)
+	dir := filepath.Dir(cfg)
+	body := string(mustRead(t, cfg))
+	const date = "2026-11-10"
+	run := []string{"run", "--config", cfg, "--date", date}
+
+	wrongSecret := append(binaryEnv(), "XEPENG_CLIENT_SECRET=not-the-secret")
+	unreachable := writeFile(t, filepath.Join(dir, "unreachable.yaml"), strings.ReplaceAll(body, url, "http://127.0.0.1:1"))
+	corrupt := writeFile(t, filepath.Join(dir, "corrupt.db"), strings.Repeat("this is not an SQLite database\n", 1000))
+	notADir := writeFile(t, filepath.Join(dir, "not-a-dir"), "a file where report_dir should be")
+	i := strings.Index(body, "report_dir: ")
+	j := i + strings.Index(body[i:], "\n")
+	badReports := writeFile(t, filepath.Join(dir, "bad-reports.yaml"), body[:i]+"report_dir: "+notADir+body[j:])
+
+	for _, tc := range []struct {
+		name  string
+		env   []string
+		args  []string
+		hold  func() func() // held while recon runs
+		want  int
+		names []string // in the error
+	}{
+		{name: "done", args: run, want: ExitOK},
+		{name: "threshold crossed", args: append(run, "--fail-on-category", "LEDGER_MISSING"), want: ExitThreshold, names: []string{"LEDGER_MISSING"}},
+		{name: "bad usage", args: append(run, "--no-such-flag"), want: ExitUsage},
+		{name: "credentials refused", env: wrongSecret, args: run, want: ExitUsage, names: []string{"401", "XEPENG_CLIENT_SECRET"}},
+		{name: "source unreachable", args: []string{"run", "--config", unreachable, "--date", date}, want: ExitUnreachable, names: []string{"/openapi/orders"}},
+		{name: "another run holds the lock", args: run, want: ExitLocked, names: []string{"another run holds the lock"},
+			hold: func() func() {
+				lk, err := job.LockDatabase(dbPath)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return lk.Release
+			}},
+		{name: "another process holds the database", args: run, want: ExitLocked, names: []string{dbPath, "another process holds the database"},
+			hold: func() func() { return holdDatabase(t, dbPath) }},
+		{name: "corrupt database", args: append(run, "--db", corrupt), want: ExitInternal, names: []string{corrupt}},
+		{name: "report dir not writable", args: []string{"run", "--config", badReports, "--date", date}, want: ExitInternal, names: []string{notADir}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := tc.env
+			if env == nil {
+				env = binaryEnv()
+			}
+			if tc.hold != nil {
+				defer tc.hold()()
+			}
+			code, errs := runBinaryEnv(t, env, tc.args...)
+			if code != tc.want {
+				t.Errorf("exit %d, want %d\n%s", code, tc.want, errs)
+			}
+			for _, n := range tc.names {
+				if !strings.Contains(errs, n) {
+					t.Errorf("the error does not name %q:\n%s", n, errs)
+				}
+			}
+		})
+	}
+}
+
+// holdDatabase takes the database's write lock from a connection of the
+// test's own, as an sqlite3 shell in a transaction would, until the
+// returned func.
+func holdDatabase(t *testing.T, path string) func() {
+	t.Helper()
+	x, err := sql.Open("sqlite3", "file:"+path+"?_txlock=immediate&_busy_timeout=1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := x.Begin()
+	if err != nil {
+		x.Close()
+		t.Fatal(err)
+	}
+	return func() { tx.Rollback(); x.Close() }
+}
+
+// TestExitCodeTable: the README's table of exit codes and `recon --help`
+// say what exitCodes says.
+func TestExitCodeTable(t *testing.T) {
+	readme := string(mustRead(t, filepath.Join("..", "..", "README.md")))
+	const heading = "### Exit codes (`recon`)"
+	i := strings.Index(readme, heading)
+	if i < 0 {
+		t.Fatalf("README has no %q", heading)
+	}
+	var got []string
+	for _, line := range strings.Split(readme[i+len(heading):], "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" && len(got) > 0 {
+			break
+		}
+		if !strings.HasPrefix(line, "| ") || strings.HasPrefix(line, "| code") || strings.HasPrefix(line, "|---") {
+			continue
+		}
+		got = append(got, line)
+	}
+	var want []string
+	for _, c := range exitCodes {
+		want = append(want, "| "+string(rune('0'+c.code))+" | "+c.meaning+" |")
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("README exit codes:\n%s\nwant (from exitCodes in errors.go):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	code, out, errs := runCLI(t, nil, "--help")
+	if code != 0 || !strings.Contains(out, exitCodeHelp()) {
+		t.Errorf("recon --help: exit %d, want the exit codes\n%s%s", code, out, errs)
+	}
+	for _, c := range exitCodes {
+		if !strings.Contains(out, "\n  "+string(rune('0'+c.code))+"  ") {
+			t.Errorf("recon --help does not list exit code %d", c.code)
+		}
 	}
 }
 

@@ -44,6 +44,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := executeContext(ctx, e, args)
 	if err != nil {
 		fmt.Fprintf(stderr, "recon: %v\n", err)
+		if h := hint(err); h != "" {
+			fmt.Fprintf(stderr, "recon: %s\n", h)
+		}
 	}
 	return exitCode(err)
 }
@@ -90,12 +93,7 @@ func newRoot(e *env) *cobra.Command {
 SQLite, loads webhook logs and ledger exports, matches them, and writes a
 workbook for finance plus machine-readable exceptions.
 
-Exit codes:
-  0  done (exceptions are results, not failures)
-  1  done, but a configured threshold was crossed (or --strict saw input errors)
-  2  bad usage or config
-  3  a source could not be reached after retries
-  4  another run holds the lock`,
+` + exitCodeHelp(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
