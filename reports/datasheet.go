@@ -122,7 +122,7 @@ func (s *sheetSink) end(currency string) error {
 }
 
 func (s *sheetSink) openPiece(ref pieceRef) (*pieceWriter, error) {
-	d, err := newDeflater(s.b.tmpDir)
+	d, err := newDeflater(s.b.tmpDir, s.b.tmpToken)
 	if err != nil {
 		return nil, err
 	}

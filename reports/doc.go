@@ -4,9 +4,10 @@
 //
 // Data enters from the store only: the run, its exceptions (held in
 // memory: thousands, not millions), its match results (streamed in
-// batches, never held) and counts of the input tables. Files leave
-// through WriteFileAtomic, so a reader sees the previous file or the
-// whole new one.
+// batches, never held) and counts of the input tables. Files leave as
+// temporary files of an Owner, renamed into place one at a time
+// (WriteFileAtomic) or as a FileSet that a run installs when it commits,
+// so a reader sees the previous file or the whole new one (files.go).
 //
 // # The workbook
 //

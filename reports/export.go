@@ -1,14 +1,10 @@
 package reports
 
 import (
-	"bufio"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -186,75 +182,4 @@ func WriteExceptionsJSON(w io.Writer, es []match.Exception, a Aging) error {
 		return fmt.Errorf("write exceptions json: %w", err)
 	}
 	return nil
-}
-
-// WriteFileAtomic writes a file so that readers see either the old
-// content or the whole new one, never a part: write calls go to a
-// temporary file in the same directory, which is flushed, synced and
-// renamed over path; the directory is then synced so the rename itself
-// survives a crash. On any error the temporary file is removed and path
-// is untouched. The file is created with mode 0644.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 64<<10)
-	if err := write(bw); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename %s: %w", path, err)
-	}
-	// A directory that cannot be synced (some file systems refuse) still
-	// holds the renamed file; only durability across a crash is lost.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// RemoveStaleTemps removes what a killed writer left in dir: the
-// temporary files of WriteFileAtomic and the workbook's sheet buffers.
-// Call it only while holding the run lock, when no writer can be at work
-// there. It returns how many files it removed; a missing dir is none.
-func RemoveStaleTemps(dir string) (int, error) {
-	n := 0
-	for _, pattern := range []string{".*.tmp-*", sheetBufferPattern} {
-		matches, err := filepath.Glob(filepath.Join(dir, pattern))
-		if err != nil {
-			return n, fmt.Errorf("find stale temporary files: %w", err)
-		}
-		for _, m := range matches {
-			if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return n, fmt.Errorf("remove stale temporary file: %w", err)
-			}
-			n++
-		}
-	}
-	return n, nil
 }

@@ -164,12 +164,15 @@ type deflater struct {
 
 const chunkSize = 256 << 10
 
-// sheetBufferPattern names a data sheet's compressed buffer while the
-// workbook is built (see RemoveStaleTemps).
-const sheetBufferPattern = ".reconkit-sheet-*.deflate"
-
-func newDeflater(dir string) (*deflater, error) {
-	f, err := os.CreateTemp(dir, sheetBufferPattern)
+// newDeflater starts a data sheet's compressed buffer, a file in dir
+// named with its writer's token while the workbook is built (see
+// RemoveStaleTemps).
+func newDeflater(dir, token string) (*deflater, error) {
+	pattern := sheetPrefix + "*" + sheetSuffix
+	if token != "" {
+		pattern = sheetPrefix + token + "-*" + sheetSuffix
+	}
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return nil, fmt.Errorf("create sheet buffer: %w", err)
 	}

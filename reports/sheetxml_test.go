@@ -45,7 +45,7 @@ func TestStreamsConcatenate(t *testing.T) {
 	}
 	ss = append(ss, head)
 	for _, p := range parts[1:] {
-		d, err := newDeflater(dir)
+		d, err := newDeflater(dir, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,6 +46,19 @@ type WorkbookOptions struct {
 	// so a caller can act on an unexplained difference (recon run
 	// --fail-on-unexplained).
 	OnControl func([]ControlLine)
+	// Status, when set, is the run status the Summary shows instead of
+	// the one recorded: a run writes its workbook before it records
+	// itself ok, and records itself ok only once the workbook is in place.
+	Status string
+	// Files, when set, is where the workbook is staged: WriteWorkbook
+	// adds it to the set and the caller installs the set. Path must be
+	// in the set's directory. Without it the workbook is written to a
+	// temporary file of its own and renamed over Path.
+	Files *FileSet
+
+	// token marks the sheet buffers' names with their writer's (see
+	// Claim); set by WriteWorkbook.
+	token string
 }
 
 // ErrNoPath is returned when WorkbookOptions.Path is empty.
@@ -68,8 +81,9 @@ func (o WorkbookOptions) normalized() (WorkbookOptions, error) {
 // opts.Path: a Summary sheet, one sheet per exception category that has
 // rows, and the Matched, Refunds & voids and Input errors sheets (see
 // doc.go for the layout). The file is written to a temporary file in the
-// same directory, synced and renamed over Path, so a failure or a crash
-// never leaves part of a workbook where the previous one was. Memory does
+// same directory, synced and renamed over Path (or staged in
+// opts.Files, for the caller to install), so a failure or a crash never
+// leaves part of a workbook where the previous one was. Memory does
 // not grow with the number of match results: they are streamed from the
 // store and compressed as they come; only the exceptions are held.
 func WriteWorkbook(ctx context.Context, db *store.DB, runID int64, opts WorkbookOptions) error {
@@ -82,10 +96,28 @@ func WriteWorkbook(ctx context.Context, db *store.DB, runID int64, opts Workbook
 	if err != nil {
 		return fmt.Errorf("write workbook of run %d: %w", runID, err)
 	}
+	defer rep.abandon() // should writeWorkbook never start
 	trace("load", start)
-	err = WriteFileAtomic(opts.Path, func(w io.Writer) error {
+	if opts.Status != "" {
+		rep.run.Status = opts.Status
+	}
+	files := opts.Files
+	if files == nil {
+		o, err := Claim(filepath.Dir(opts.Path), 0, "")
+		if err != nil {
+			return fmt.Errorf("write workbook of run %d: %w", runID, err)
+		}
+		defer o.Release()
+		files = o.NewFileSet(false)
+		defer files.Discard()
+	}
+	opts.token = files.o.token
+	err = files.Add(opts.Path, func(w io.Writer) error {
 		return writeWorkbook(ctx, w, rep, storeResults{db: db, runID: runID}, opts)
 	})
+	if err == nil && opts.Files == nil {
+		err = files.Install()
+	}
 	if err != nil {
 		return fmt.Errorf("write workbook of run %d: %w", runID, err)
 	}
@@ -224,7 +256,9 @@ type builder struct {
 	f      *excelize.File
 	st     *styles
 	tmpDir string
-	parts  map[string][]stream // written data sheets, by name
+	// tmpToken is the writer's mark on the sheet buffers' names.
+	tmpToken string
+	parts    map[string][]stream // written data sheets, by name
 	// firstSeen and date age the exceptions (see report.firstSeen).
 	firstSeen map[string]string
 	date      string
@@ -325,7 +359,7 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	// mid-write leaves them where the next run's RemoveStaleTemps finds
 	// them, not in /tmp.
 	b := &builder{ctx: ctx, opts: opts, zone: opts.Zone, parts: map[string][]stream{}, tmpDir: filepath.Dir(opts.Path),
-		firstSeen: rep.firstSeen, date: rep.run.BusinessDate}
+		tmpToken: opts.token, firstSeen: rep.firstSeen, date: rep.run.BusinessDate}
 	defer b.cleanup()
 	defer rep.abandon()
 

@@ -275,34 +275,85 @@ func (db *DB) openAfter(ctx context.Context, run recon.Run) (openBreaks, error) 
 // re-run of a date replaces that date's results. It returns how many runs
 // it replaced: a failed run is counted by the re-run that drops its rows,
 // not again. Runs still running (another process's) are left alone.
+// CommitRun does the same inside the transaction that records a run ok.
 func (db *DB) ReplaceDateResults(ctx context.Context, date string, keep int64) (int, error) {
-	return oneShot(ctx, db, func(l *Load) (int, error) {
-		var ids []int64
-		// A failed run keeps its status once replaced, so it is taken
-		// only while it still holds rows: counted once, not by every
-		// later re-run of the date.
-		err := l.tx.SelectContext(ctx, &ids, `SELECT id FROM runs
+	return oneShot(ctx, db, func(l *Load) (int, error) { return l.replaceDateResults(date, keep) })
+}
+
+func (l *Load) replaceDateResults(date string, keep int64) (int, error) {
+	if err := l.check(); err != nil {
+		return 0, err
+	}
+	ctx := l.ctx
+	var ids []int64
+	// A failed run keeps its status once replaced, so it is taken
+	// only while it still holds rows: counted once, not by every
+	// later re-run of the date.
+	err := l.tx.SelectContext(ctx, &ids, `SELECT id FROM runs
 WHERE command IN `+matchCommands+` AND business_date = ? AND id <> ?
   AND (status = ? OR status = ? AND (
        EXISTS (SELECT 1 FROM match_results WHERE run_id = runs.id)
     OR EXISTS (SELECT 1 FROM exceptions WHERE run_id = runs.id)
     OR EXISTS (SELECT 1 FROM exception_history WHERE run_id = runs.id)))`,
-			date, keep, recon.RunOK, recon.RunFailed)
+		date, keep, recon.RunOK, recon.RunFailed)
+	if err != nil {
+		return 0, l.fail(fmt.Errorf("find earlier runs of %s: %w", date, err))
+	}
+	for _, id := range ids {
+		if err := l.DeleteRunResults(id); err != nil {
+			return 0, err
+		}
+		if _, err := l.tx.ExecContext(ctx, `DELETE FROM exception_history WHERE run_id = ?`, id); err != nil {
+			return 0, l.fail(fmt.Errorf("delete exception history of run %d: %w", id, err))
+		}
+		if _, err := l.tx.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ? AND status = ?`, recon.RunReplaced, id, recon.RunOK); err != nil {
+			return 0, l.fail(fmt.Errorf("mark run %d replaced: %w", id, err))
+		}
+	}
+	return len(ids), nil
+}
+
+// ErrNotRunning is returned by CommitRun for a run that is not recorded
+// as running: it already ended, or another run marked it interrupted.
+var ErrNotRunning = errors.New("run is not running")
+
+// CommitRun records that matching run runID, for business date date,
+// succeeded, in one transaction: the date's earlier runs are replaced
+// (as ReplaceDateResults does), record is told how many and returns the
+// run's counts and inputs as JSON, and the run is marked recon.RunOK
+// with them. install, if not nil, runs last, just before the commit (it
+// puts the run's report files in place): an error from it, or from any
+// step, rolls everything back, so the date's earlier runs and their
+// rows and history stay as they were. The run's own results, exceptions
+// and exception history were stored before, under its id; until this
+// commit they count for nothing (PreviousMatchRun reads only ok runs).
+// It returns how many runs it replaced.
+func (db *DB) CommitRun(ctx context.Context, runID int64, date string, record func(replaced int) (counts, inputs string), install func() error) (int, error) {
+	return oneShot(ctx, db, func(l *Load) (int, error) {
+		n, err := l.replaceDateResults(date, runID)
 		if err != nil {
-			return 0, fmt.Errorf("find earlier runs of %s: %w", date, err)
+			return 0, fmt.Errorf("replace earlier runs of %s: %w", date, err)
 		}
-		for _, id := range ids {
-			if err := l.DeleteRunResults(id); err != nil {
-				return 0, err
-			}
-			if _, err := l.tx.ExecContext(ctx, `DELETE FROM exception_history WHERE run_id = ?`, id); err != nil {
-				return 0, fmt.Errorf("delete exception history of run %d: %w", id, err)
-			}
-			if _, err := l.tx.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ? AND status = ?`, recon.RunReplaced, id, recon.RunOK); err != nil {
-				return 0, fmt.Errorf("mark run %d replaced: %w", id, err)
+		var counts, inputs string
+		if record != nil {
+			counts, inputs = record(n)
+		}
+		res, err := l.tx.ExecContext(ctx, `UPDATE runs SET ended_at = ?, status = ?, error = '', counts = ?, inputs = ? WHERE id = ? AND status = ?`,
+			time.Now().UTC(), recon.RunOK, counts, inputs, runID, recon.RunRunning)
+		if err != nil {
+			return 0, l.fail(fmt.Errorf("record run %d ok: %w", runID, err))
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return 0, l.fail(fmt.Errorf("record run %d ok: %w", runID, err))
+		} else if k == 0 {
+			return 0, l.fail(fmt.Errorf("record run %d ok: %w", runID, ErrNotRunning))
+		}
+		if install != nil {
+			if err := install(); err != nil {
+				return 0, l.fail(err)
 			}
 		}
-		return len(ids), nil
+		return n, nil
 	})
 }
 

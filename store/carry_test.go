@@ -96,9 +96,9 @@ type carryOutcome struct {
 }
 
 // carryMatch makes the store calls of a matching run in the order
-// internal/job.Match makes them: the run is still running while its
-// history is carried and the date's earlier runs are replaced, and is
-// marked ok at the end.
+// internal/job makes them: the run is still running while its history
+// is carried and its resolved list read, and CommitRun replaces the
+// date's earlier runs and marks it ok, together, at the end.
 func carryMatch(t *testing.T, db *DB, date string, es []Exception) (int64, carryOutcome) {
 	t.Helper()
 	ctx := context.Background()
@@ -109,17 +109,14 @@ func carryMatch(t *testing.T, db *DB, date string, es []Exception) (int64, carry
 	if o.Carry, o.FirstSeen, err = db.CarryForward(ctx, id, date, es); err != nil {
 		t.Fatalf("CarryForward run %d: %v", id, err)
 	}
-	if o.Replaced, err = db.ReplaceDateResults(ctx, date, id); err != nil {
-		t.Fatalf("ReplaceDateResults %s: %v", date, err)
-	}
 	if o.Resolved, err = db.ResolvedSince(ctx, id); err != nil {
 		t.Fatalf("ResolvedSince run %d: %v", id, err)
 	}
 	if o.Stored, err = db.ExceptionFirstSeen(ctx, id); err != nil {
 		t.Fatalf("ExceptionFirstSeen run %d: %v", id, err)
 	}
-	if err := db.FinishRun(ctx, id, recon.RunOK, "", "{}", "[]"); err != nil {
-		t.Fatalf("FinishRun %d: %v", id, err)
+	if o.Replaced, err = db.CommitRun(ctx, id, date, nil, nil); err != nil {
+		t.Fatalf("CommitRun %d: %v", id, err)
 	}
 	return id, o
 }

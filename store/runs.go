@@ -28,7 +28,7 @@ func (db *DB) StartRun(ctx context.Context, r recon.Run) (int64, error) {
 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.Command, r.BusinessDate, r.StartedAt.UTC(), r.Status, r.Error, r.Counts, r.Inputs, r.Version)
 	if err != nil {
-		return 0, fmt.Errorf("start %s run: %w", r.Command, err)
+		return 0, fmt.Errorf("record the start of recon %s: %w", r.Command, err)
 	}
 	return id, nil
 }
@@ -110,4 +110,22 @@ func (db *DB) MarkInterrupted(ctx context.Context, current int64) (int64, error)
 		return 0, fmt.Errorf("mark interrupted runs: %w", err)
 	}
 	return n, nil
+}
+
+// FailRun records that a run still recorded as running failed, with
+// errText: the run could not record its end itself (its database was
+// held by another process), and the next run, which found the reason
+// beside the lock, records it instead. A run no longer running is left
+// alone; it returns whether the run was marked.
+func (db *DB) FailRun(ctx context.Context, id int64, errText string) (bool, error) {
+	res, err := db.x.ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ? AND status = ?`,
+		recon.RunFailed, errText, time.Now().UTC(), id, recon.RunRunning)
+	if err != nil {
+		return false, fmt.Errorf("record the failure of run %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("record the failure of run %d: %w", id, err)
+	}
+	return n > 0, nil
 }

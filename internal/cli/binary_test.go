@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reconkit/reconkit/internal/job"
+	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
@@ -194,12 +196,12 @@ func TestBinaryNight(t *testing.T) {
 	}
 
 	// Another process holds the lock: exit 4, nothing touched.
-	lk, err := acquireLock(dbPath + ".lock")
+	lk, err := job.LockDatabase(dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	code, _, errs = runBinary(t, "run", "--config", cfg, "--date", date)
-	lk.release()
+	lk.Release()
 	if code != ExitLocked || !strings.Contains(errs, "another run holds the lock") {
 		t.Fatalf("locked: exit %d\n%s", code, errs)
 	}
@@ -322,6 +324,11 @@ func TestBinaryKilledMidRun(t *testing.T) {
 						t.Errorf("a killed first run left a workbook %s", e.Name())
 					}
 				}
+			}
+			// Every kill comes before the run's commit: it is not ok (the
+			// kill after "match" comes as the workbook is written).
+			if rs := runsOf(t, dbPath); len(rs) != 1 || rs[0].Status != recon.RunRunning {
+				t.Errorf("the killed run is recorded %s; want running (ok only once its workbook is in place)", runStates(rs))
 			}
 			code, _, errs := runBinary(t, "run", "--config", cfg, "--date", date)
 			if code != 0 {

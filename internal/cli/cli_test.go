@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/reconkit/reconkit/internal/job"
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
@@ -297,12 +298,12 @@ func TestRunNight(t *testing.T) {
 	}
 
 	// While another process holds the lock, a run exits 4 and touches nothing.
-	lk, err := acquireLock(dbPath + ".lock")
+	lk, err := job.LockDatabase(dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	code, _, errs = runCLI(t, sandboxEnv, "run", "--config", cfg)
-	lk.release()
+	lk.Release()
 	if code != ExitLocked || !strings.Contains(errs, "another run holds the lock") {
 		t.Fatalf("locked: got exit %d: %s", code, errs)
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"math"
 	"time"
@@ -57,7 +56,7 @@ func units(cfg config.Config) recon.Units { return recon.Units(cfg.Units) }
 func openStore(ctx context.Context, cfg config.Config) (*store.DB, error) {
 	db, err := store.Open(ctx, cfg.Database)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", cfg.Database, err)
+		return nil, store.ExplainBusy(cfg.Database, err)
 	}
 	return db, nil
 }

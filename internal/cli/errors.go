@@ -3,20 +3,50 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/reconkit/reconkit/config"
 	"github.com/reconkit/reconkit/fetch"
 	"github.com/reconkit/reconkit/ingest"
+	"github.com/reconkit/reconkit/internal/job"
+	"github.com/reconkit/reconkit/store"
 )
 
-// Exit codes, documented in the README and in `recon --help`.
+// Exit codes, documented in the README and in `recon --help` (both from
+// exitCodes).
 const (
 	ExitOK          = 0 // done; exceptions are results, not failures
 	ExitThreshold   = 1 // done, but a configured threshold was crossed or --strict found input errors
-	ExitUsage       = 2 // bad usage or config
+	ExitUsage       = 2 // bad usage or config, or credentials an API refused
 	ExitUnreachable = 3 // a source could not be reached after retries
-	ExitLocked      = 4 // another run holds the lock
+	ExitLocked      = 4 // another run holds the lock, or another process the database
+	ExitInternal    = 5 // any other failure
 )
+
+// exitCodes is the table of recon's exit codes, for a scheduler to act
+// on: `recon --help` prints it, and a test holds the README's table to it.
+var exitCodes = []struct {
+	code    int
+	meaning string
+}{
+	{ExitOK, "done; exceptions are results, not failures"},
+	{ExitThreshold, "done, but a configured threshold was crossed (or `--strict` saw input errors)"},
+	{ExitUsage, "bad usage or config (every problem is listed), or credentials an API refused (HTTP 401/403): fix them, do not retry"},
+	{ExitUnreachable, "a source could not be reached after retries, or within `http.deadline` (the endpoint is named): retry later"},
+	{ExitLocked, "another run holds the lock, or another process holds the database (named): retry later"},
+	{ExitInternal, "any other failure, such as a report directory that cannot be written, a corrupt database or an interrupted run (Ctrl-C): read the error"},
+}
+
+// exitCodeHelp is exitCodes as `recon --help` prints it.
+func exitCodeHelp() string {
+	var b strings.Builder
+	b.WriteString("Exit codes:")
+	for _, c := range exitCodes {
+		fmt.Fprintf(&b, "\n  %d  %s", c.code, strings.ReplaceAll(c.meaning, "`", ""))
+	}
+	return b.String()
+}
 
 // exitError carries an exit code chosen where the failure is understood.
 type exitError struct {
@@ -51,9 +81,25 @@ func exitCode(err error) int {
 	case errors.As(err, &problems), errors.As(err, &columns):
 		// A ledger whose header lacks a mapped column is a config mismatch.
 		return ExitUsage
+	case errors.Is(err, fetch.ErrUnauthorized):
+		// Credentials refused: retrying will not help, fixing them will.
+		return ExitUsage
 	case errors.Is(err, fetch.ErrUnreachable), errors.Is(err, fetch.ErrInconsistent), errors.Is(err, context.DeadlineExceeded):
 		return ExitUnreachable
+	case errors.Is(err, job.ErrLocked), errors.Is(err, store.ErrBusy):
+		return ExitLocked
 	default:
-		return ExitThreshold
+		return ExitInternal
 	}
+}
+
+// hint is what to do about err, when the error's own text does not say.
+func hint(err error) string {
+	switch {
+	case errors.Is(err, fetch.ErrUnauthorized):
+		return "the API refused the credentials: check XEPENG_CLIENT_ID and XEPENG_CLIENT_SECRET (or OXPAY_API_KEY and OXPAY_SIGN_KEY) against the base URL they are for"
+	case errors.Is(err, context.Canceled):
+		return "the command was interrupted; run it again (every load is idempotent)"
+	}
+	return ""
 }

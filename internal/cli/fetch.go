@@ -41,29 +41,7 @@ http.deadline, exits 3. Takes the run lock (exit 4 while a run holds it).`,
 			if err != nil {
 				return err
 			}
-			lk, err := acquireLock(cfg.Database + ".lock")
-			if err != nil {
-				return err
-			}
-			defer lk.release()
-			ctx, cancel := context.WithTimeout(cmd.Context(), cfg.HTTP.Deadline)
-			defer cancel()
-			db, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if !skipXep {
-				if _, err := job.PullXepeng(ctx, db, newXepeng(e, cfg, e.logger),
-					job.PullOptions{PageSize: cfg.Xepeng.PageSize, Lookback: cfg.Xepeng.Lookback, Full: full}, units(cfg), e.logger); err != nil {
-					return err
-				}
-			}
-			if cfg.OxPay.Confirm == job.ConfirmNone {
-				return nil
-			}
-			_, err = job.ConfirmOxPay(ctx, db, newOxPay(cfg, e.logger), cfg.OxPay.Confirm, units(cfg), nowUTC, e.logger)
-			return err
+			return runFetch(cmd.Context(), e, cfg, skipXep, full)
 		},
 	}
 	cf.register(cmd)
@@ -71,4 +49,39 @@ http.deadline, exits 3. Takes the run lock (exit 4 while a run holds it).`,
 	cmd.Flags().BoolVar(&skipXep, "skip-xepeng", false, "only confirm OxPay transactions")
 	cmd.Flags().BoolVar(&full, "full", false, "read every page of orders and payment links, not only those since the last pull")
 	return cmd
+}
+
+// fetchCounts is what the run record of a fetch keeps.
+type fetchCounts struct {
+	Xepeng *job.XepengResult `json:"xepeng,omitempty"`
+	OxPay  *job.OxPayResult  `json:"oxpay,omitempty"`
+}
+
+func runFetch(ctx context.Context, e *env, cfg config.Config, skipXep, full bool) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.HTTP.Deadline)
+	defer cancel()
+	s, err := job.Begin(ctx, job.SessionOptions{Command: "fetch", Database: cfg.Database, ReportDir: cfg.ReportDir,
+		Version: Version, Log: e.logger})
+	if err != nil {
+		return err
+	}
+	var counts fetchCounts
+	defer func() { err = s.Finish(err, counts, nil) }()
+	if !skipXep {
+		res, err := job.PullXepeng(ctx, s.DB, newXepeng(e, cfg, s.Log),
+			job.PullOptions{PageSize: cfg.Xepeng.PageSize, Lookback: cfg.Xepeng.Lookback, Full: full}, units(cfg), s.Log)
+		if err != nil {
+			return err
+		}
+		counts.Xepeng = &res
+	}
+	if cfg.OxPay.Confirm == job.ConfirmNone {
+		return nil
+	}
+	res, err := job.ConfirmOxPay(ctx, s.DB, newOxPay(cfg, s.Log), cfg.OxPay.Confirm, units(cfg), nowUTC, s.Log)
+	if err != nil {
+		return err
+	}
+	counts.OxPay = &res
+	return nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -51,19 +52,10 @@ deliveries are stored and flagged, never trusted.`,
 			if err != nil {
 				return err
 			}
-			lk, err := acquireLock(cfg.Database + ".lock")
-			if err != nil {
-				return err
-			}
-			defer lk.release()
-			db, err := openStore(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			opts := ingest.WebhookOptions{SignKey: cfg.OxPay.SignKey, Units: units(cfg)}
-			res, err := job.IngestWebhooks(cmd.Context(), db, paths, opts, strict, e.logger)
-			return reportIngest(e, res, err)
+			return runIngest(cmd.Context(), e, cfg, "ingest webhooks", func(ctx context.Context, s *job.Session) (job.IngestResult, error) {
+				return job.IngestWebhooks(ctx, s.DB, paths, opts, strict, s.Log)
+			})
 		},
 	}
 	cf.register(cmd)
@@ -103,18 +95,9 @@ command naming the column.`,
 			if err != nil {
 				return err
 			}
-			lk, err := acquireLock(cfg.Database + ".lock")
-			if err != nil {
-				return err
-			}
-			defer lk.release()
-			db, err := openStore(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			res, err := job.IngestLedger(cmd.Context(), db, paths, opts, strict, e.logger)
-			return reportIngest(e, res, err)
+			return runIngest(cmd.Context(), e, cfg, "ingest ledger", func(ctx context.Context, s *job.Session) (job.IngestResult, error) {
+				return job.IngestLedger(ctx, s.DB, paths, opts, strict, s.Log)
+			})
 		},
 	}
 	cf.register(cmd)
@@ -156,6 +139,19 @@ func expand(patterns []string) ([]string, error) {
 		out = append(out, m...)
 	}
 	return out, nil
+}
+
+// runIngest runs an ingest as a recorded run of command.
+func runIngest(ctx context.Context, e *env, cfg config.Config, command string, load func(context.Context, *job.Session) (job.IngestResult, error)) (err error) {
+	s, err := job.Begin(ctx, job.SessionOptions{Command: command, Database: cfg.Database, ReportDir: cfg.ReportDir,
+		Version: Version, Log: e.logger})
+	if err != nil {
+		return err
+	}
+	var res job.IngestResult
+	defer func() { err = s.Finish(err, res, res.Files) }()
+	res, err = load(ctx, s)
+	return reportIngest(e, res, err)
 }
 
 // reportIngest prints the first input errors so the person at the

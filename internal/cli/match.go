@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -25,7 +26,10 @@ func newMatchCmd(e *env) *cobra.Command {
 		Short: "Match what the database holds and write the exceptions",
 		Long: `Match orders, payment links, gateway transactions, webhook deliveries and
 ledger lines already in the database, store the results and exceptions
-with a new run, and write report_dir/exceptions-DATE.csv and .json.
+with a new run, and write report_dir/exceptions-DATE.csv and .json and
+resolved-DATE.csv. A re-run of a date replaces the date's earlier run,
+and its files, only once it has succeeded. Takes the run lock (exit 4
+while a run holds it).
 
 Exit 1 when a threshold set by --fail-on-category is crossed.`,
 		Args: noArgs,
@@ -42,40 +46,41 @@ Exit 1 when a threshold set by --fail-on-category is crossed.`,
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			lk, err := acquireLock(cfg.Database + ".lock")
-			if err != nil {
+			if err := th.validate(); err != nil {
 				return err
 			}
-			defer lk.release()
-			db, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			runID, err := db.StartRun(ctx, recon.Run{Command: "match", BusinessDate: d, StartedAt: time.Now().UTC(), Status: recon.RunRunning, Version: Version})
-			if err != nil {
-				return err
-			}
-			res, err := job.Match(ctx, db, runID, opts, cfg.ReportDir, d, e.logger)
-			status, errText := recon.RunOK, ""
-			if err != nil {
-				status, errText = recon.RunFailed, err.Error()
-			}
-			if ferr := db.FinishRun(ctx, runID, status, errText, "", ""); ferr != nil && err == nil {
-				err = ferr
-			}
-			if err != nil {
-				return err
-			}
-			printSummary(e.stdout, runID, res)
-			return th.check(res.Summary)
+			return runMatch(cmd.Context(), e, cfg, d, opts, th)
 		},
 	}
 	cf.register(cmd)
 	cmd.Flags().StringVar(&date, "date", "", "business date YYYY-MM-DD (default: yesterday in the configured time zone)")
 	th.register(cmd)
 	return cmd
+}
+
+// runMatch matches what the database holds as a recorded run for date:
+// staged exports, then one commit that puts them in place, records the
+// run ok and replaces the date's earlier runs.
+func runMatch(ctx context.Context, e *env, cfg config.Config, date string, opts match.Options, th thresholds) (err error) {
+	s, err := job.Begin(ctx, job.SessionOptions{Command: "match", BusinessDate: date, Database: cfg.Database,
+		ReportDir: cfg.ReportDir, Reports: true, Version: Version, Log: e.logger})
+	if err != nil {
+		return err
+	}
+	var res job.MatchResult
+	defer func() { err = s.Finish(err, res, nil) }()
+	files := s.Files()
+	if res, err = job.Match(ctx, s.DB, s.RunID, opts, files, cfg.ReportDir, date, s.Log); err != nil {
+		return err
+	}
+	if _, err = s.Commit(ctx, files, func(replaced int) (any, any) {
+		res.Replaced = replaced
+		return res, nil
+	}); err != nil {
+		return err
+	}
+	printSummary(e.stdout, s.RunID, res)
+	return th.check(res.Summary)
 }
 
 // matchOptions builds the engine's options for a business date: windows

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"github.com/reconkit/reconkit/config"
 	"github.com/reconkit/reconkit/ingest"
 	"github.com/reconkit/reconkit/internal/job"
-	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/reports"
 )
 
@@ -53,9 +51,12 @@ Each phase stores its rows in one transaction, so a failed phase leaves the
 database as the previous phase left it, and a re-run continues from there
 (every load is idempotent). Reports are written to a temporary file and
 renamed, so the previous night's stay whole until the new ones are. A
-re-run of a date replaces that date's results. A lock file beside the
-database keeps two runs from overlapping: the second exits 4. Each run is
-recorded in the runs table with its status, counts, inputs and version.
+re-run of a date replaces that date's results, and the files, only once
+it has succeeded whole: results, exports and workbook; a re-run that
+fails leaves the date's previous run, its files and the ageing of its
+exceptions as they were. A lock file beside the database keeps two runs
+from overlapping: the second exits 4. Each run is recorded in the runs
+table with its status, counts, inputs and version.
 All calls to the APIs share one deadline (http.deadline).
 
 --date (default: yesterday in the configured time zone) names the business
@@ -145,58 +146,20 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (runID 
 		}
 	}
 
-	lk, err := acquireLock(cfg.Database + ".lock")
+	s, err := job.Begin(ctx, job.SessionOptions{Command: "run", BusinessDate: date, Database: cfg.Database,
+		ReportDir: cfg.ReportDir, Reports: true, Version: Version, Log: e.logger})
 	if err != nil {
 		return 0, counts, err
 	}
-	defer lk.release()
-
-	db, err := openStore(ctx, cfg)
-	if err != nil {
-		return 0, counts, err
-	}
-	defer db.Close()
-	started := time.Now().UTC()
-	runID, err = db.StartRun(ctx, recon.Run{Command: "run", BusinessDate: date, StartedAt: started, Status: recon.RunRunning, Version: Version})
-	if err != nil {
-		return 0, counts, fmt.Errorf("record run start: %w", err)
-	}
-	log := e.logger.With("run_id", runID, "business_date", date)
-	if n, err := db.MarkInterrupted(ctx, runID); err != nil {
-		return runID, counts, err
-	} else if n > 0 {
-		log.Warn("earlier runs had been interrupted; marked failed", "runs", n)
-	}
-	if n, err := reports.RemoveStaleTemps(cfg.ReportDir); err != nil {
-		return runID, counts, err
-	} else if n > 0 {
-		log.Warn("removed temporary files a killed run left", "dir", cfg.ReportDir, "files", n)
-	}
-	log.Info("run started", "database", cfg.Database, "webhook_files", len(webhookFiles), "ledger_files", len(ledgerFiles))
+	runID, db, log := s.RunID, s.DB, s.Log
+	defer func() { err = s.Finish(err, counts, runInputs(counts)) }()
+	log.Info("inputs found", "webhook_files", len(webhookFiles), "ledger_files", len(ledgerFiles))
 	if len(webhookFiles) == 0 || len(ledgerFiles) == 0 {
 		log.Warn("an input glob matched no file", "webhooks", cfg.Inputs.Webhooks, "ledger", cfg.Inputs.Ledger)
 	}
 
-	defer func() {
-		status, errText := recon.RunOK, ""
-		if err != nil {
-			status, errText = recon.RunFailed, err.Error()
-		}
-		c, _ := json.Marshal(counts)
-		in, _ := json.Marshal(append(append([]ingest.Result{}, counts.Webhooks.Files...), counts.Ledger.Files...))
-		// A cancelled context must not stop the run from being marked.
-		if ferr := db.FinishRun(context.WithoutCancel(ctx), runID, status, errText, string(c), string(in)); ferr != nil && err == nil {
-			err = fmt.Errorf("record run end: %w", ferr)
-		}
-		if err != nil {
-			log.Error("run failed", "seconds", time.Since(started).Seconds(), "error", err.Error())
-		} else {
-			log.Info("run finished", "status", status, "seconds", time.Since(started).Seconds())
-		}
-	}()
-
 	// Every API call of the run shares one deadline, retries included.
-	netCtx, cancel := context.WithDeadline(ctx, started.Add(cfg.HTTP.Deadline))
+	netCtx, cancel := context.WithDeadline(ctx, s.Started.Add(cfg.HTTP.Deadline))
 	defer cancel()
 	pull := job.PullOptions{PageSize: cfg.Xepeng.PageSize, Lookback: cfg.Xepeng.Lookback, Full: o.full}
 	if counts.Xepeng, err = job.PullXepeng(netCtx, db, newXepeng(e, cfg, log), pull, units(cfg), log); err != nil {
@@ -212,27 +175,39 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (runID 
 	if counts.OxPay, err = job.ConfirmOxPay(netCtx, db, newOxPay(cfg, log), cfg.OxPay.Confirm, units(cfg), nowUTC, log); err != nil {
 		return runID, counts, deadlineError(netCtx, cfg, err)
 	}
-	if counts.Match, err = job.Match(ctx, db, runID, mopts, cfg.ReportDir, date, log); err != nil {
+	// The exports and the workbook are staged; the commit puts them in
+	// place and, in the same transaction, records the run ok and replaces
+	// the date's earlier runs. Until then those stand, files and all.
+	files := s.Files()
+	if counts.Match, err = job.Match(ctx, db, runID, mopts, files, cfg.ReportDir, date, log); err != nil {
 		return runID, counts, err
-	}
-	// The workbook shows the run's status, so the run is marked done
-	// first; should the workbook fail, the deferred finish marks it failed.
-	c, _ := json.Marshal(counts)
-	if err = db.FinishRun(ctx, runID, recon.RunOK, "", string(c), ""); err != nil {
-		return runID, counts, fmt.Errorf("record run end: %w", err)
 	}
 	wb := job.WorkbookName(cfg.ReportDir, date)
 	var control []reports.ControlLine
-	if err = job.Workbook(ctx, db, runID, wb, date, cfg.Location(), func(c []reports.ControlLine) { control = c }, log); err != nil {
+	err = job.Workbook(ctx, db, runID, job.WorkbookOptions{Path: wb, Date: date, Zone: cfg.Location(), Files: files,
+		OnControl: func(c []reports.ControlLine) { control = c }}, log)
+	if err != nil {
 		return runID, counts, err
 	}
-	counts.Match.Exports = append(counts.Match.Exports, wb)
+	if _, err = s.Commit(ctx, files, func(replaced int) (any, any) {
+		counts.Match.Replaced = replaced
+		return counts, runInputs(counts)
+	}); err != nil {
+		return runID, counts, err
+	}
+	counts.Match.Exports = files.Paths()
 	printSummary(e.stdout, runID, counts.Match)
-	// Exceptions are results; only a threshold the caller set fails the run.
+	// Exceptions are results; only a threshold the caller set fails the
+	// command, and the run stays ok.
 	if err = o.th.check(counts.Match.Summary); err != nil {
 		return runID, counts, err
 	}
 	return runID, counts, unexplainedCheck(o.unexplained, control)
+}
+
+// runInputs is the input files a night read, for its run record.
+func runInputs(c runCounts) []ingest.Result {
+	return append(append([]ingest.Result{}, c.Webhooks.Files...), c.Ledger.Files...)
 }
 
 // deadlineError says plainly when a network phase failed because the

@@ -47,7 +47,7 @@ renamed, so yesterday's workbook stays whole until today's is complete.`,
 			if out == "" {
 				out = job.WorkbookName(cfg.ReportDir, run.BusinessDate)
 			}
-			if err := job.Workbook(ctx, db, runID, out, run.BusinessDate, cfg.Location(), nil, e.logger); err != nil {
+			if err := job.Workbook(ctx, db, runID, job.WorkbookOptions{Path: out, Date: run.BusinessDate, Zone: cfg.Location()}, e.logger); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "wrote %s\n", out)

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -27,24 +30,39 @@ type env struct {
 	stopProfile func() error
 }
 
-// Run executes the recon command line and returns the exit code.
+// Run executes the recon command line and returns the exit code. The
+// first SIGINT or SIGTERM cancels the command's context, so that it stops
+// and records its run as failed; a second one kills it.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the next signal has its default effect
+	}()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
-	err := execute(e, args)
+	err := executeContext(ctx, e, args)
 	if err != nil {
 		fmt.Fprintf(stderr, "recon: %v\n", err)
+		if h := hint(err); h != "" {
+			fmt.Fprintf(stderr, "recon: %s\n", h)
+		}
 	}
 	return exitCode(err)
 }
 
 // execute runs one command line in e.
 func execute(e *env, args []string) error {
+	return executeContext(context.Background(), e, args)
+}
+
+func executeContext(ctx context.Context, e *env, args []string) error {
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if e.stopProfile != nil {
 		if perr := e.stopProfile(); perr != nil && err == nil {
 			err = perr
@@ -75,12 +93,7 @@ func newRoot(e *env) *cobra.Command {
 SQLite, loads webhook logs and ledger exports, matches them, and writes a
 workbook for finance plus machine-readable exceptions.
 
-Exit codes:
-  0  done (exceptions are results, not failures)
-  1  done, but a configured threshold was crossed (or --strict saw input errors)
-  2  bad usage or config
-  3  a source could not be reached after retries
-  4  another run holds the lock`,
+` + exitCodeHelp(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {

@@ -1,7 +1,10 @@
 // Package job runs the phases of a reconciliation against the store:
 // pulling Xepeng orders and payment links, confirming OxPay transactions
-// by id, and ingesting webhook logs and ledger exports. Each phase loads
-// in one store transaction, so a phase that fails leaves the database as
-// it was. The command layer wires configuration in; this package neither
+// by id, ingesting webhook logs and ledger exports, and matching. Each
+// phase loads in one store transaction, so a phase that fails leaves the
+// database as it was. A command's hold on the database (its lock, the
+// store, its run record, the clean-up after dead runs, and the commit
+// that records a matching run ok and puts its files in place) is a
+// Session. The command layer wires configuration in; this package neither
 // reads flags nor prints.
 package job

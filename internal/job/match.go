@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reconkit/reconkit/match"
+	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/reports"
 	"github.com/reconkit/reconkit/store"
 )
@@ -20,7 +21,7 @@ type MatchResult struct {
 	Summary match.Summary `json:"summary"`
 	// Carry relates the exceptions to the previous run's; Replaced
 	// counts earlier runs of the same date whose results this run
-	// replaced.
+	// replaced when it committed.
 	Carry    store.Carry   `json:"carry"`
 	Replaced int           `json:"replaced_runs"`
 	Exports  []string      `json:"exports"`
@@ -39,13 +40,14 @@ func ResolvedName(reportDir, date string) string {
 }
 
 // Match matches everything in the store for runID (a run for business
-// date), stores the results and exceptions with the run, carries the
-// open exceptions' first-seen dates forward from the previous run, and
-// replaces the results of earlier runs for the same date. It writes the
-// exceptions as CSV and JSON, and those resolved since the previous run
-// as CSV, into reportDir. Each export is written to a temporary file and
-// renamed, so yesterday's file stays whole until today's is complete.
-func Match(ctx context.Context, db *store.DB, runID int64, opts match.Options, reportDir, date string, log *slog.Logger) (MatchResult, error) {
+// date), stores the results and exceptions under the run, records their
+// first-seen dates under the run (carried forward from the previous
+// successful run), and stages the exceptions as CSV and JSON, and those
+// resolved since the previous run as CSV, in files (files in reportDir).
+// Nothing of it counts until the run commits (Session.Commit): the
+// date's earlier runs, their rows and their files stay as they are, and
+// so does every other run's exception history.
+func Match(ctx context.Context, db *store.DB, runID int64, opts match.Options, files *reports.FileSet, reportDir, date string, log *slog.Logger) (MatchResult, error) {
 	start := time.Now()
 	var res MatchResult
 	sum, err := match.Run(ctx, db, runID, opts)
@@ -61,35 +63,27 @@ func Match(ctx context.Context, db *store.DB, runID int64, opts match.Options, r
 	if res.Carry, firstSeen, err = db.CarryForward(ctx, runID, date, es); err != nil {
 		return res, fmt.Errorf("carry exceptions forward: %w", err)
 	}
-	// Only now that this run's rows are complete are the date's earlier
-	// ones dropped: a failure before here leaves them as they were.
-	if res.Replaced, err = db.ReplaceDateResults(ctx, date, runID); err != nil {
-		return res, fmt.Errorf("replace earlier results of %s: %w", date, err)
-	}
 	resolved, err := db.ResolvedSince(ctx, runID)
 	if err != nil {
 		return res, fmt.Errorf("read exceptions resolved since the last run: %w", err)
 	}
 	aging := reports.Aging{Date: date, FirstSeen: firstSeen}
-	if err := os.MkdirAll(reportDir, 0o755); err != nil {
-		return res, fmt.Errorf("create report dir: %w", err)
-	}
 	csvPath, jsonPath := ExportNames(reportDir, date)
-	if err := reports.WriteFileAtomic(csvPath, func(w io.Writer) error { return reports.WriteExceptionsCSV(w, es, aging) }); err != nil {
-		return res, fmt.Errorf("write %s: %w", csvPath, err)
+	if err := files.Add(csvPath, func(w io.Writer) error { return reports.WriteExceptionsCSV(w, es, aging) }); err != nil {
+		return res, err
 	}
-	if err := reports.WriteFileAtomic(jsonPath, func(w io.Writer) error { return reports.WriteExceptionsJSON(w, es, aging) }); err != nil {
-		return res, fmt.Errorf("write %s: %w", jsonPath, err)
+	if err := files.Add(jsonPath, func(w io.Writer) error { return reports.WriteExceptionsJSON(w, es, aging) }); err != nil {
+		return res, err
 	}
 	resolvedPath := ResolvedName(reportDir, date)
-	if err := reports.WriteFileAtomic(resolvedPath, func(w io.Writer) error { return reports.WriteResolvedCSV(w, resolved) }); err != nil {
-		return res, fmt.Errorf("write %s: %w", resolvedPath, err)
+	if err := files.Add(resolvedPath, func(w io.Writer) error { return reports.WriteResolvedCSV(w, resolved) }); err != nil {
+		return res, err
 	}
 	res.Exports = []string{csvPath, jsonPath, resolvedPath}
 	res.Duration = time.Since(start)
 	log.Info("phase done", "phase", "match", "results", sum.Results, "matched", sum.Matched,
 		"match_rate", sum.MatchRate, "exceptions", sum.Exceptions, "pending_settlement", sum.PendingSettlement,
-		"new", res.Carry.New, "carried", res.Carry.Carried, "resolved", res.Carry.Resolved, "replaced_runs", res.Replaced,
+		"new", res.Carry.New, "carried", res.Carry.Carried, "resolved", res.Carry.Resolved,
 		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
 	return res, nil
 }
@@ -99,9 +93,21 @@ func WorkbookName(reportDir, date string) string {
 	return filepath.Join(reportDir, "recon-"+date+".xlsx")
 }
 
-// Workbook writes the finance workbook of a match run to path. onControl,
-// if not nil, is given the Summary's control lines.
-func Workbook(ctx context.Context, db *store.DB, runID int64, path, date string, zone *time.Location, onControl func([]reports.ControlLine), log *slog.Logger) error {
+// WorkbookOptions say where a run's workbook goes.
+type WorkbookOptions struct {
+	Path, Date string
+	Zone       *time.Location
+	// Files, when set, stages the workbook for the run's commit, which
+	// puts it in place; the workbook then shows the run as ok, as it will
+	// be once the workbook is in place. Without it the workbook is
+	// written and renamed over Path at once, showing the run as recorded.
+	Files *reports.FileSet
+	// OnControl, if not nil, is given the Summary's control lines.
+	OnControl func([]reports.ControlLine)
+}
+
+// Workbook writes the finance workbook of a match run.
+func Workbook(ctx context.Context, db *store.DB, runID int64, o WorkbookOptions, log *slog.Logger) error {
 	start := time.Now()
 	// After a match in the same process, most of the Go heap (about 600
 	// MiB at a million orders) is garbage that Go hands back to the
@@ -109,12 +115,16 @@ func Workbook(ctx context.Context, db *store.DB, runID int64, path, date string,
 	// on top of it: `recon run` peaked at 930 MiB in the report phase.
 	// One forced collection, with a small live heap, returns it now.
 	debug.FreeOSMemory()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(o.Path), 0o755); err != nil {
 		return fmt.Errorf("create report dir: %w", err)
 	}
-	if err := reports.WriteWorkbook(ctx, db, runID, reports.WorkbookOptions{Path: path, BusinessDate: date, Zone: zone, OnControl: onControl}); err != nil {
+	wo := reports.WorkbookOptions{Path: o.Path, BusinessDate: o.Date, Zone: o.Zone, OnControl: o.OnControl, Files: o.Files}
+	if o.Files != nil {
+		wo.Status = recon.RunOK
+	}
+	if err := reports.WriteWorkbook(ctx, db, runID, wo); err != nil {
 		return err
 	}
-	log.Info("phase done", "phase", "report", "workbook", path, "seconds", time.Since(start).Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
+	log.Info("phase done", "phase", "report", "workbook", o.Path, "seconds", time.Since(start).Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
 	return nil
 }
