@@ -96,6 +96,43 @@ type LedgerColumns struct {
 	TxnType     string `yaml:"txn_type"`
 }
 
+// amountChoice clears the default amount mapping when the file makes
+// its own: amount, debit and credit are one choice (a signed column, or
+// two), so a file that sets any of them sets the whole choice. A file
+// that maps amount alone must not inherit the default Debit and Credit,
+// and one that maps debit and credit must not inherit an amount; one
+// that sets all three is still an error, which Validate reports.
+func (c *LedgerColumns) amountChoice(doc *yaml.Node) {
+	cols := lookup(doc, "ledger", "columns")
+	for _, k := range []string{"amount", "debit", "credit"} {
+		if lookup(cols, k) != nil {
+			c.Amount, c.Debit, c.Credit = "", "", ""
+			return
+		}
+	}
+}
+
+// lookup returns the value under the keys path in a YAML document or
+// mapping node, or nil.
+func lookup(n *yaml.Node, path ...string) *yaml.Node {
+	for _, key := range path {
+		if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+			n = n.Content[0]
+		}
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+			}
+		}
+		n = next
+	}
+	return n
+}
+
 // Units says how many decimals each source's integers carry per
 // currency; see recon.Units.
 type Units map[string]map[string]int
@@ -177,6 +214,11 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		b = envRef.ReplaceAllFunc(b, func(m []byte) []byte {
 			return []byte(getenv(string(envRef.FindSubmatch(m)[1])))
 		})
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+		cfg.Ledger.Columns.amountChoice(&doc)
 		dec := yaml.NewDecoder(bytes.NewReader(b))
 		// A misspelt key is an error, not a silent default; an empty file
 		// is all defaults.
@@ -283,10 +325,12 @@ func (c Config) ValidateFor(need Secrets) error {
 	if cols.Date == "" || cols.Reference == "" {
 		add("ledger.columns: date and reference are required")
 	}
-	if (cols.Amount == "") == (cols.Debit == "" && cols.Credit == "") {
-		add("ledger.columns: set either amount, or debit and credit")
-	}
-	if cols.Amount == "" && (cols.Debit == "") != (cols.Credit == "") {
+	switch {
+	case cols.Amount != "" && (cols.Debit != "" || cols.Credit != ""):
+		add("ledger.columns: amount is set together with debit or credit; map either one signed amount column, or debit and credit")
+	case cols.Amount == "" && cols.Debit == "" && cols.Credit == "":
+		add("ledger.columns: map either one signed amount column (amount), or debit and credit")
+	case cols.Amount == "" && (cols.Debit == "") != (cols.Credit == ""):
 		add("ledger.columns: debit and credit go together")
 	}
 	if _, err := GoDateLayout(c.Ledger.DateLayout); err != nil {

@@ -2,11 +2,14 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -178,5 +181,174 @@ func TestExampleConfig(t *testing.T) {
 	}
 	if cfg.Xepeng.ClientID != "id" || cfg.HTTP.RateLimit != 20 || len(cfg.Inputs.Webhooks) != 1 {
 		t.Fatalf("example not read as written: %+v", cfg)
+	}
+}
+
+// exampleEdit replaces text that must occur exactly once in
+// recon.example.yaml: when the example changes, the variant built on it
+// fails here rather than drifting away from what the file documents.
+type exampleEdit struct{ old, new string }
+
+// TestExampleConfigVariants loads recon.example.yaml as shipped and with
+// each alternative its comments document, and checks that every one
+// validates and is read as written.
+func TestExampleConfigVariants(t *testing.T) {
+	b, err := os.ReadFile("../recon.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := string(b)
+	creds := map[string]string{EnvXepengClientID: "id", EnvXepengClientSecret: "s", EnvOxPayAPIKey: "ak", EnvOxPaySignKey: "sk"}
+	tests := []struct {
+		name  string
+		edits []exampleEdit
+		check func(Config) string // "" when the config reads as the variant says
+	}{
+		{name: "as shipped", check: func(c Config) string {
+			if l := c.Ledger.Columns; l.Debit != "Debit" || l.Credit != "Credit" || l.Amount != "" {
+				return fmt.Sprintf("columns %+v, want debit and credit", l)
+			}
+			return ""
+		}},
+		{
+			name: "production Xepeng and live OxPay",
+			edits: []exampleEdit{
+				{"base_url: https://staging-api.xepeng.com", "base_url: https://api.xepeng.com"},
+				{"base_url: https://api.uat.oxpayfinancial.com", "base_url: https://api.oxpayfinancial.com"},
+			},
+			check: func(c Config) string {
+				if c.Xepeng.BaseURL != "https://api.xepeng.com" || c.OxPay.BaseURL != "https://api.oxpayfinancial.com" {
+					return fmt.Sprintf("base URLs %q %q", c.Xepeng.BaseURL, c.OxPay.BaseURL)
+				}
+				return ""
+			},
+		},
+		{
+			name: "credentials from the environment only",
+			edits: []exampleEdit{
+				{"  client_id: ${XEPENG_CLIENT_ID}\n", ""},
+				{"  client_secret: ${XEPENG_CLIENT_SECRET}\n", ""},
+				{"  api_key: ${OXPAY_API_KEY}\n", ""},
+				{"  sign_key: ${OXPAY_SIGN_KEY}                  # verifies every webhook delivery\n", ""},
+			},
+			check: func(c Config) string {
+				if c.Xepeng.ClientID != "id" || c.OxPay.SignKey != "sk" {
+					return fmt.Sprintf("credentials %q %q, want them from the environment", c.Xepeng.ClientID, c.OxPay.SignKey)
+				}
+				return ""
+			},
+		},
+		{name: "confirm all", edits: []exampleEdit{{"confirm: unconfirmed", "confirm: all"}}, check: func(c Config) string {
+			return want(c.OxPay.Confirm, "all")
+		}},
+		{name: "confirm none", edits: []exampleEdit{{"confirm: unconfirmed", "confirm: none"}}, check: func(c Config) string {
+			return want(c.OxPay.Confirm, "none")
+		}},
+		{name: "no rate limit", edits: []exampleEdit{{"rate_limit: 20 ", "rate_limit: 0  "}}, check: func(c Config) string {
+			return want(fmt.Sprint(c.HTTP.RateLimit), "0")
+		}},
+		{
+			name: "plain webhook logs and XLSX ledgers",
+			edits: []exampleEdit{
+				{"/srv/webhooks/oxpay-*.jsonl.gz", "/srv/webhooks/oxpay-*.jsonl"},
+				{"/srv/finance/exports/ledger-*.csv", "/srv/finance/exports/ledger-*.xlsx"},
+			},
+			check: func(c Config) string {
+				return want(c.Inputs.Webhooks[0]+" "+c.Inputs.Ledger[0], "/srv/webhooks/oxpay-*.jsonl /srv/finance/exports/ledger-*.xlsx")
+			},
+		},
+		{
+			// "For one signed amount column, set amount and leave debit
+			// and credit out."
+			name: "one signed amount column",
+			edits: []exampleEdit{
+				{"    debit: Debit                # money out, written positive\n", ""},
+				{"    credit: Credit              # money in\n", ""},
+				{"    # amount: Amount", "    amount: Amount  "},
+			},
+			check: func(c Config) string {
+				if l := c.Ledger.Columns; l.Amount != "Amount" || l.Debit != "" || l.Credit != "" {
+					return fmt.Sprintf("columns %+v, want amount only", l)
+				}
+				return ""
+			},
+		},
+		{name: "transaction type column", edits: []exampleEdit{{"    # txn_type: Type", "    txn_type: Type  "}}, check: func(c Config) string {
+			return want(c.Ledger.Columns.TxnType, "Type")
+		}},
+		{name: "ISO dates", edits: []exampleEdit{{"date_layout: DD/MM/YYYY", "date_layout: YYYY-MM-DD"}}, check: func(c Config) string {
+			return want(c.Ledger.DateLayout, "YYYY-MM-DD")
+		}},
+		{name: "Go date layout", edits: []exampleEdit{{"date_layout: DD/MM/YYYY", "date_layout: 2006-01-02"}}, check: func(c Config) string {
+			return want(c.Ledger.DateLayout, "2006-01-02")
+		}},
+		{name: "XLSX sheet", edits: []exampleEdit{{"  # sheet: Ledger", "  sheet: Ledger  "}}, check: func(c Config) string {
+			return want(c.Ledger.Sheet, "Ledger")
+		}},
+		{name: "payment link references", edits: []exampleEdit{{"reference: order_uid ", "reference: payment_link_uid "}}, check: func(c Config) string {
+			return want(c.Matching.Reference, "payment_link_uid")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text := example
+			for _, e := range tc.edits {
+				if n := strings.Count(text, e.old); n != 1 {
+					t.Fatalf("recon.example.yaml holds %q %d times, want once: the example changed, update this variant", e.old, n)
+				}
+				text = strings.Replace(text, e.old, e.new, 1)
+			}
+			cfg, err := Load(writeConfig(t, text), env(creds))
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			if err := cfg.Validate(); err != nil {
+				t.Fatalf("validate: %v", err)
+			}
+			if msg := tc.check(cfg); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+}
+
+func want(got, want string) string {
+	if got != want {
+		return fmt.Sprintf("got %q, want %q", got, want)
+	}
+	return ""
+}
+
+// TestAmountColumnsAreOneChoice: a file that maps any of amount, debit
+// and credit maps the amount its own way, without the default columns.
+func TestAmountColumnsAreOneChoice(t *testing.T) {
+	tests := []struct {
+		name, columns string
+		want          LedgerColumns
+		problem       string
+	}{
+		{"defaults", "date: Date", LedgerColumns{Debit: "Debit", Credit: "Credit"}, ""},
+		{"amount alone", "amount: Amount", LedgerColumns{Amount: "Amount"}, ""},
+		{"debit and credit", "debit: Out\n    credit: In", LedgerColumns{Debit: "Out", Credit: "In"}, ""},
+		{"debit alone", "debit: Out", LedgerColumns{Debit: "Out"}, "ledger.columns: debit and credit go together"},
+		{"all three", "amount: Amount\n    debit: Out\n    credit: In", LedgerColumns{Amount: "Amount", Debit: "Out", Credit: "In"},
+			"ledger.columns: amount is set together with debit or credit; map either one signed amount column, or debit and credit"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Load(writeConfig(t, "ledger:\n  columns:\n    "+tc.columns+"\n"), env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := cfg.Ledger.Columns
+			if got := (LedgerColumns{Amount: c.Amount, Debit: c.Debit, Credit: c.Credit}); got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+			var p Problems
+			errors.As(cfg.ValidateFor(0), &p)
+			if d := cmp.Diff(tc.problem, strings.Join(p, "\n")); d != "" {
+				t.Errorf("problems (-want +got):\n%s", d)
+			}
+		})
 	}
 }
