@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -76,6 +77,7 @@ type Inputs struct {
 // Ledger maps a ledger export's columns and formats.
 type Ledger struct {
 	Columns         LedgerColumns `yaml:"columns"`
+	Delimiter       string        `yaml:"delimiter"`   // CSV: one character, tab, or auto; see DelimiterRune
 	DateLayout      string        `yaml:"date_layout"` // DD/MM/YYYY, YYYY-MM-DD, ... or a Go layout
 	Decimal         string        `yaml:"decimal"`
 	Thousands       string        `yaml:"thousands"`
@@ -183,7 +185,7 @@ func Default() Config {
 				Date: "Date", Reference: "Reference", Description: "Description",
 				Debit: "Debit", Credit: "Credit", Currency: "Currency",
 			},
-			DateLayout: "DD/MM/YYYY", Decimal: ",", Thousands: ".", DefaultCurrency: "IDR",
+			Delimiter: ",", DateLayout: "DD/MM/YYYY", Decimal: ",", Thousands: ".", DefaultCurrency: "IDR",
 		},
 		Units:    Units(recon.DefaultUnits()),
 		Matching: Matching{Reference: "order_uid", SettlementWindow: []int{0, 3}, ReplayWindow: 24 * time.Hour, WeekendRoll: true, PaymentLag: time.Hour},
@@ -333,6 +335,11 @@ func (c Config) ValidateFor(need Secrets) error {
 	case cols.Amount == "" && (cols.Debit == "") != (cols.Credit == ""):
 		add("ledger.columns: debit and credit go together")
 	}
+	if d := c.Ledger.Delimiter; utf8.RuneCountInString(d) != 1 && !strings.EqualFold(d, "tab") && d != "auto" {
+		add(`ledger.delimiter %q must be one character (such as ";" or "\t"), tab or auto`, d)
+	} else if d == `"` || d == "\r" || d == "\n" || d == string(utf8.RuneError) {
+		add("ledger.delimiter %q cannot be a quote or a line break", d)
+	}
 	if _, err := GoDateLayout(c.Ledger.DateLayout); err != nil {
 		add("ledger.date_layout: %v", err)
 	}
@@ -426,6 +433,19 @@ func GoDateLayout(s string) (string, error) {
 		return "", fmt.Errorf("%q has no day", s)
 	}
 	return l, nil
+}
+
+// DelimiterRune returns the CSV delimiter of a valid ledger section, or
+// auto when it is to be picked from each file's header line.
+func (l Ledger) DelimiterRune() (r rune, auto bool) {
+	switch {
+	case l.Delimiter == "auto":
+		return 0, true
+	case strings.EqualFold(l.Delimiter, "tab"):
+		return '\t', false
+	}
+	r, _ = utf8.DecodeRuneInString(l.Delimiter)
+	return r, false
 }
 
 // Format returns the amount format of the ledger section.

@@ -285,6 +285,18 @@ func TestExampleConfigVariants(t *testing.T) {
 		{name: "XLSX sheet", edits: []exampleEdit{{"  # sheet: Ledger", "  sheet: Ledger  "}}, check: func(c Config) string {
 			return want(c.Ledger.Sheet, "Ledger")
 		}},
+		{name: "semicolon ledger", edits: []exampleEdit{{`delimiter: ","`, `delimiter: ";"`}}, check: func(c Config) string {
+			return want(c.Ledger.Delimiter, ";")
+		}},
+		{name: "tab-separated ledger", edits: []exampleEdit{{`delimiter: ","`, `delimiter: "\t"`}}, check: func(c Config) string {
+			return want(c.Ledger.Delimiter, "\t")
+		}},
+		{name: "tab-separated ledger, spelt out", edits: []exampleEdit{{`delimiter: ","`, `delimiter: tab`}}, check: func(c Config) string {
+			return want(c.Ledger.Delimiter, "tab")
+		}},
+		{name: "delimiter from the header", edits: []exampleEdit{{`delimiter: ","`, `delimiter: auto`}}, check: func(c Config) string {
+			return want(c.Ledger.Delimiter, "auto")
+		}},
 		{name: "payment link references", edits: []exampleEdit{{"reference: order_uid ", "reference: payment_link_uid "}}, check: func(c Config) string {
 			return want(c.Matching.Reference, "payment_link_uid")
 		}},
@@ -348,6 +360,47 @@ func TestAmountColumnsAreOneChoice(t *testing.T) {
 			errors.As(cfg.ValidateFor(0), &p)
 			if d := cmp.Diff(tc.problem, strings.Join(p, "\n")); d != "" {
 				t.Errorf("problems (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestLedgerDelimiter(t *testing.T) {
+	tests := []struct {
+		value   string
+		want    rune
+		auto    bool
+		problem string
+	}{
+		{",", ',', false, ""},
+		{";", ';', false, ""},
+		{"|", '|', false, ""},
+		{"\t", '\t', false, ""},
+		{"tab", '\t', false, ""},
+		{"TAB", '\t', false, ""},
+		{"auto", 0, true, ""},
+		{"", 0, false, `ledger.delimiter "" must be one character (such as ";" or "\t"), tab or auto`},
+		{";;", 0, false, `ledger.delimiter ";;" must be one character (such as ";" or "\t"), tab or auto`},
+		{`"`, 0, false, `ledger.delimiter "\"" cannot be a quote or a line break`},
+		{"\n", 0, false, `ledger.delimiter "\n" cannot be a quote or a line break`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.value, func(t *testing.T) {
+			cfg := Default()
+			if cfg.Ledger.Delimiter != "," {
+				t.Fatalf("default %q, want \",\"", cfg.Ledger.Delimiter)
+			}
+			cfg.Ledger.Delimiter = tc.value
+			var p Problems
+			errors.As(cfg.ValidateFor(0), &p)
+			if d := cmp.Diff(tc.problem, strings.Join(p, "\n")); d != "" {
+				t.Fatalf("problems (-want +got):\n%s", d)
+			}
+			if tc.problem != "" {
+				return
+			}
+			if got, auto := cfg.Ledger.DelimiterRune(); got != tc.want || auto != tc.auto {
+				t.Errorf("got %q, auto %v; want %q, %v", got, auto, tc.want, tc.auto)
 			}
 		})
 	}

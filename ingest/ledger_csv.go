@@ -33,8 +33,19 @@ func readLedgerCSV(ctx context.Context, path string, opts LedgerOptions, sink Si
 		// part of the first header name.
 		raw.Discard(len(utf8BOM))
 	}
+	comma := opts.Delimiter
+	if comma == 0 {
+		comma = ','
+	}
+	if comma == AutoDelimiter {
+		head, _ := raw.Peek(raw.Size()) // the header line, unless it is longer than 64 KiB
+		if comma, err = sniffDelimiter(head); err != nil {
+			return res, fmt.Errorf("ledger %s: %w", path, err)
+		}
+	}
 	tail := &tailReader{r: raw}
 	r := csv.NewReader(tail)
+	r.Comma = comma
 	r.FieldsPerRecord = -1 // a wrong count is one row's input error, not the file's
 	r.ReuseRecord = true
 
@@ -96,7 +107,7 @@ func readLedgerCSV(ctx context.Context, path string, opts LedgerOptions, sink Si
 		if reason != "" {
 			err = b.inputError(recon.InputError{
 				Source: string(KindLedger), File: path, Line: line,
-				Text: errorText([]byte(strings.Join(rec, ","))), Reason: reason,
+				Text: errorText([]byte(strings.Join(rec, string(comma)))), Reason: reason,
 			})
 		} else {
 			err = b.entry(e, p.key)
@@ -194,4 +205,66 @@ func (t *tailReader) lines() int {
 		return t.newline + 1
 	}
 	return t.newline
+}
+
+// delimiters are the separators AutoDelimiter chooses from, in the order
+// a tie is reported.
+var delimiters = [...]byte{',', ';', '\t', '|'}
+
+// sniffDelimiter picks the delimiter of the header line, the first line
+// of b that is not blank: the candidate that occurs most often outside
+// quotes, so splits the header into the most fields. A tie for the most,
+// or none at all, is an error: guessing wrong would misread every row.
+// Without a header line it returns ',', and the reader reports the empty
+// file.
+func sniffDelimiter(b []byte) (rune, error) {
+	for no := 1; len(b) > 0; no++ {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(bytes.Trim(line, " \t\r")) == 0 {
+			continue
+		}
+		var count [len(delimiters)]int
+		quoted := false
+		for _, c := range line {
+			if c == '"' {
+				quoted = !quoted // "" inside quotes toggles twice
+				continue
+			}
+			if !quoted {
+				if i := bytes.IndexByte(delimiters[:], c); i >= 0 {
+					count[i]++
+				}
+			}
+		}
+		best := 0
+		for i := range count {
+			if count[i] > count[best] {
+				best = i
+			}
+		}
+		if count[best] == 0 {
+			return 0, fmt.Errorf("header line %d: no ',', ';', tab or '|' outside quotes; set ledger.delimiter", no)
+		}
+		for i := range count {
+			if i != best && count[i] == count[best] {
+				a, b := min(i, best), max(i, best)
+				return 0, fmt.Errorf("header line %d: as many %s as %s (%d each) outside quotes; set ledger.delimiter",
+					no, delimiterName(delimiters[a]), delimiterName(delimiters[b]), count[best])
+			}
+		}
+		return rune(delimiters[best]), nil
+	}
+	return ',', nil
+}
+
+func delimiterName(c byte) string {
+	if c == '\t' {
+		return "tab"
+	}
+	return fmt.Sprintf("'%c'", c)
 }
