@@ -5,11 +5,10 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -103,36 +102,15 @@ type LedgerColumns struct {
 // two), so a file that sets any of them sets the whole choice. A file
 // that maps amount alone must not inherit the default Debit and Credit,
 // and one that maps debit and credit must not inherit an amount; one
-// that sets all three is still an error, which Validate reports.
-func (c *LedgerColumns) amountChoice(doc *yaml.Node) {
-	cols := lookup(doc, "ledger", "columns")
+// that sets all three is still an error, which Validate reports. set
+// holds the YAML paths the file sets.
+func (c *LedgerColumns) amountChoice(set map[string]bool) {
 	for _, k := range []string{"amount", "debit", "credit"} {
-		if lookup(cols, k) != nil {
+		if set["ledger.columns."+k] {
 			c.Amount, c.Debit, c.Credit = "", "", ""
 			return
 		}
 	}
-}
-
-// lookup returns the value under the keys path in a YAML document or
-// mapping node, or nil.
-func lookup(n *yaml.Node, path ...string) *yaml.Node {
-	for _, key := range path {
-		if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-			n = n.Content[0]
-		}
-		if n == nil || n.Kind != yaml.MappingNode {
-			return nil
-		}
-		var next *yaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				next = n.Content[i+1]
-			}
-		}
-		n = next
-	}
-	return n
 }
 
 // Units says how many decimals each source's integers carry per
@@ -204,8 +182,15 @@ var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // Load reads path over the defaults, expanding ${VAR} from getenv, then
 // applies the credential environment variables. It does not validate.
+//
+// A file that is not YAML is an error. Keys the file misspells and values
+// of the wrong type are returned together as Problems, each naming its
+// YAML path and line, with the config read as far as it goes: such values
+// keep their defaults, so that a caller can add Validate's problems and
+// report every one at once.
 func Load(path string, getenv func(string) string) (Config, error) {
 	cfg := Default()
+	var problems Problems
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -220,13 +205,18 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		if err := yaml.Unmarshal(b, &doc); err != nil {
 			return cfg, fmt.Errorf("config %s: %w", path, err)
 		}
-		cfg.Ledger.Columns.amountChoice(&doc)
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		// A misspelt key is an error, not a silent default; an empty file
-		// is all defaults.
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
+		if len(doc.Content) > 0 { // an empty file is all defaults
+			// A misspelt key is an error, not a silent default.
+			check := fileCheck{set: map[string]bool{}}
+			check.walk(doc.Content[0], reflect.TypeFor[Config](), "")
+			problems = check.problems
+			cfg.Ledger.Columns.amountChoice(check.set)
+			// yaml.v3 decodes past a value of the wrong type, leaving it
+			// as it was, and ignores unknown keys: the check has listed
+			// both. Anything else it refuses is reported in its words.
+			if err := doc.Decode(&cfg); err != nil && len(problems) == 0 {
+				problems = append(problems, err.Error())
+			}
 		}
 	}
 	override := func(dst *string, name string) {
@@ -238,10 +228,14 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	override(&cfg.Xepeng.ClientSecret, EnvXepengClientSecret)
 	override(&cfg.OxPay.APIKey, EnvOxPayAPIKey)
 	override(&cfg.OxPay.SignKey, EnvOxPaySignKey)
+	if len(problems) > 0 {
+		return cfg, problems
+	}
 	return cfg, nil
 }
 
-// Problems is every problem Validate found.
+// Problems lists every problem of a config at once: those Load finds in
+// the file (misspelt keys, values of the wrong type) and Validate's.
 type Problems []string
 
 func (p Problems) Error() string {

@@ -40,3 +40,19 @@ func TestIngestSemicolonLedger(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigProblemsAllAtOnce: a value of the wrong type and a misspelt
+// key in the file do not hide Validate's problems: every one is listed,
+// by its YAML path, and the command exits 2.
+func TestConfigProblemsAllAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "recon.yaml"), "xepeng:\n  page_size: abc\nmatching:\n  tolerence: {percent: \"1\"}\nhttp:\n  max_attempts: 0\n")
+	code, _, errs := runCLI(t, nil, "match", "--config", cfg)
+	want := "invalid config:\n" +
+		"  - xepeng.page_size (line 2): \"abc\" is not a whole number\n" +
+		"  - matching.tolerence (line 4): unknown key; did you mean tolerance?\n" +
+		"  - http.max_attempts 0 must be at least 1"
+	if code != ExitUsage || !strings.Contains(errs, want) {
+		t.Fatalf("got exit %d:\n%s\nwant exit %d and:\n%s", code, errs, ExitUsage, want)
+	}
+}
