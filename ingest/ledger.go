@@ -162,6 +162,11 @@ func (e *MissingColumnsError) Error() string {
 // stop the read with an error.
 //
 // The header is the first row that is not blank; blank rows are skipped.
+// A CSV row is one line: a quoted field that runs over a line break (an
+// unclosed quote, or a description with a line break in it) is an input
+// error naming the lines it spans, and the lines after its first are read
+// again as rows of their own, so every line after the header is a row,
+// an input error or blank (see csvInput).
 // Dates become midnight UTC of their calendar day (years 2000 to 2100),
 // amounts exact int64 minor units in the currency's ISO exponent, credits
 // positive. For each entry:
