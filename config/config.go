@@ -5,14 +5,14 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -76,6 +76,7 @@ type Inputs struct {
 // Ledger maps a ledger export's columns and formats.
 type Ledger struct {
 	Columns         LedgerColumns `yaml:"columns"`
+	Delimiter       string        `yaml:"delimiter"`   // CSV: one character, tab, or auto; see DelimiterRune
 	DateLayout      string        `yaml:"date_layout"` // DD/MM/YYYY, YYYY-MM-DD, ... or a Go layout
 	Decimal         string        `yaml:"decimal"`
 	Thousands       string        `yaml:"thousands"`
@@ -94,6 +95,22 @@ type LedgerColumns struct {
 	Credit      string `yaml:"credit"`
 	Currency    string `yaml:"currency"`
 	TxnType     string `yaml:"txn_type"`
+}
+
+// amountChoice clears the default amount mapping when the file makes
+// its own: amount, debit and credit are one choice (a signed column, or
+// two), so a file that sets any of them sets the whole choice. A file
+// that maps amount alone must not inherit the default Debit and Credit,
+// and one that maps debit and credit must not inherit an amount; one
+// that sets all three is still an error, which Validate reports. set
+// holds the YAML paths the file sets.
+func (c *LedgerColumns) amountChoice(set map[string]bool) {
+	for _, k := range []string{"amount", "debit", "credit"} {
+		if set["ledger.columns."+k] {
+			c.Amount, c.Debit, c.Credit = "", "", ""
+			return
+		}
+	}
 }
 
 // Units says how many decimals each source's integers carry per
@@ -146,7 +163,7 @@ func Default() Config {
 				Date: "Date", Reference: "Reference", Description: "Description",
 				Debit: "Debit", Credit: "Credit", Currency: "Currency",
 			},
-			DateLayout: "DD/MM/YYYY", Decimal: ",", Thousands: ".", DefaultCurrency: "IDR",
+			Delimiter: ",", DateLayout: "DD/MM/YYYY", Decimal: ",", Thousands: ".", DefaultCurrency: "IDR",
 		},
 		Units:    Units(recon.DefaultUnits()),
 		Matching: Matching{Reference: "order_uid", SettlementWindow: []int{0, 3}, ReplayWindow: 24 * time.Hour, WeekendRoll: true, PaymentLag: time.Hour},
@@ -165,8 +182,15 @@ var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // Load reads path over the defaults, expanding ${VAR} from getenv, then
 // applies the credential environment variables. It does not validate.
+//
+// A file that is not YAML is an error. Keys the file misspells and values
+// of the wrong type are returned together as Problems, each naming its
+// YAML path and line, with the config read as far as it goes: such values
+// keep their defaults, so that a caller can add Validate's problems and
+// report every one at once.
 func Load(path string, getenv func(string) string) (Config, error) {
 	cfg := Default()
+	var problems Problems
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -177,12 +201,22 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		b = envRef.ReplaceAllFunc(b, func(m []byte) []byte {
 			return []byte(getenv(string(envRef.FindSubmatch(m)[1])))
 		})
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		// A misspelt key is an error, not a silent default; an empty file
-		// is all defaults.
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
 			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+		if len(doc.Content) > 0 { // an empty file is all defaults
+			// A misspelt key is an error, not a silent default.
+			check := fileCheck{set: map[string]bool{}}
+			check.walk(doc.Content[0], reflect.TypeFor[Config](), "")
+			problems = check.problems
+			cfg.Ledger.Columns.amountChoice(check.set)
+			// yaml.v3 decodes past a value of the wrong type, leaving it
+			// as it was, and ignores unknown keys: the check has listed
+			// both. Anything else it refuses is reported in its words.
+			if err := doc.Decode(&cfg); err != nil && len(problems) == 0 {
+				problems = append(problems, err.Error())
+			}
 		}
 	}
 	override := func(dst *string, name string) {
@@ -194,10 +228,14 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	override(&cfg.Xepeng.ClientSecret, EnvXepengClientSecret)
 	override(&cfg.OxPay.APIKey, EnvOxPayAPIKey)
 	override(&cfg.OxPay.SignKey, EnvOxPaySignKey)
+	if len(problems) > 0 {
+		return cfg, problems
+	}
 	return cfg, nil
 }
 
-// Problems is every problem Validate found.
+// Problems lists every problem of a config at once: those Load finds in
+// the file (misspelt keys, values of the wrong type) and Validate's.
 type Problems []string
 
 func (p Problems) Error() string {
@@ -283,11 +321,18 @@ func (c Config) ValidateFor(need Secrets) error {
 	if cols.Date == "" || cols.Reference == "" {
 		add("ledger.columns: date and reference are required")
 	}
-	if (cols.Amount == "") == (cols.Debit == "" && cols.Credit == "") {
-		add("ledger.columns: set either amount, or debit and credit")
-	}
-	if cols.Amount == "" && (cols.Debit == "") != (cols.Credit == "") {
+	switch {
+	case cols.Amount != "" && (cols.Debit != "" || cols.Credit != ""):
+		add("ledger.columns: amount is set together with debit or credit; map either one signed amount column, or debit and credit")
+	case cols.Amount == "" && cols.Debit == "" && cols.Credit == "":
+		add("ledger.columns: map either one signed amount column (amount), or debit and credit")
+	case cols.Amount == "" && (cols.Debit == "") != (cols.Credit == ""):
 		add("ledger.columns: debit and credit go together")
+	}
+	if d := c.Ledger.Delimiter; utf8.RuneCountInString(d) != 1 && !strings.EqualFold(d, "tab") && d != "auto" {
+		add(`ledger.delimiter %q must be one character (such as ";" or "\t"), tab or auto`, d)
+	} else if d == `"` || d == "\r" || d == "\n" || d == string(utf8.RuneError) {
+		add("ledger.delimiter %q cannot be a quote or a line break", d)
 	}
 	if _, err := GoDateLayout(c.Ledger.DateLayout); err != nil {
 		add("ledger.date_layout: %v", err)
@@ -382,6 +427,19 @@ func GoDateLayout(s string) (string, error) {
 		return "", fmt.Errorf("%q has no day", s)
 	}
 	return l, nil
+}
+
+// DelimiterRune returns the CSV delimiter of a valid ledger section, or
+// auto when it is to be picked from each file's header line.
+func (l Ledger) DelimiterRune() (r rune, auto bool) {
+	switch {
+	case l.Delimiter == "auto":
+		return 0, true
+	case strings.EqualFold(l.Delimiter, "tab"):
+		return '\t', false
+	}
+	r, _ = utf8.DecodeRuneInString(l.Delimiter)
+	return r, false
 }
 
 // Format returns the amount format of the ledger section.

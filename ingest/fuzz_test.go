@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -177,6 +178,55 @@ func FuzzLedgerRow(f *testing.F) {
 		if diff := cmp.Diff(cells[:min(len(cells), len(back))], back); diff != "" || len(back) != len(header) {
 			t.Fatalf("Raw does not give back the cells (-cells +raw):\n%s", diff)
 		}
+	})
+}
+
+// FuzzLedgerCSV reads arbitrary text after a good header as a ledger
+// export. Whatever its quotes and line breaks, no line may vanish: each
+// physical line after the header is a row, an input error or blank, no
+// two of them claim the same line, and rows + input errors = data lines.
+func FuzzLedgerCSV(f *testing.F) {
+	for _, body := range []string{
+		`15/01/2024,GOOD,,,"1,00",IDR` + "\n",
+		"15/01/2024,R,\"unclosed,,\"1,00\",IDR\n15/01/2024,GOOD,,,\"1,00\",IDR\n",
+		"15/01/2024,R,\"unclosed,,1,IDR\n15/01/2024,GOOD,,,1,IDR\n15/01/2024,GOOD,\"d\",,1,IDR\n",
+		"15/01/2024,R,\"two\nlines\",,\"1,00\",IDR\n",
+		"15/01/2024,R,\"a\r\nb\",,1,IDR\r\n\r\n",
+		"\"\n\"\n\"",
+		"\"\"\"\n\"\n,\"\n\"x\"y\n",
+		",,,,,\n \n\n\"\t\"\n",
+		"15/01/2024,R,d,,1,IDR,\"\n\"\n",
+	} {
+		f.Add(body)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		data := ledgerHeader + "\n" + body
+		path := writeFile(t, "ledger.csv", []byte(data))
+		c := &collector{}
+		res, err := ReadLedger(context.Background(), path, SandboxLedgerOptions(), c)
+		if err != nil {
+			t.Fatalf("a good header, yet: %v", err)
+		}
+		claimed := map[int]string{}
+		claim := func(line int, what string) {
+			if line < 2 || line > res.Lines {
+				t.Fatalf("%s on line %d of %d", what, line, res.Lines)
+			}
+			if prev, ok := claimed[line]; ok {
+				t.Fatalf("line %d is both %s and %s", line, prev, what)
+			}
+			claimed[line] = what
+		}
+		for _, e := range c.ledger {
+			claim(e.SourceLine, "a row")
+		}
+		for _, e := range c.errs {
+			claim(e.Line, "an input error ("+e.Reason+")")
+			if !strings.HasPrefix(e.Reason, fmt.Sprintf("line %d: ", e.Line)) && !strings.HasPrefix(e.Reason, fmt.Sprintf("lines %d-", e.Line)) {
+				t.Fatalf("reason %q does not name line %d", e.Reason, e.Line)
+			}
+		}
+		checkLinesAccounted(t, data, ',', res)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/reconkit/reconkit/money"
 )
@@ -24,6 +25,11 @@ type LedgerOptions struct {
 	Credit      string // money in
 	Currency    string
 	TxnType     string
+
+	// Delimiter separates a CSV row's fields: ',' when 0, or ';', '\t',
+	// '|' or any other character but a quote or a line break.
+	// AutoDelimiter picks it from the header line. XLSX ignores it.
+	Delimiter rune
 
 	// DateLayout is a Go time layout: "02/01/2006" for DD/MM/YYYY,
 	// "2006-01-02" for ISO dates.
@@ -53,6 +59,11 @@ type LedgerOptions struct {
 	// of distinct rows; store.NewRowCounter keeps memory flat.
 	NewRowCounter func() (RowCounter, error)
 }
+
+// AutoDelimiter as LedgerOptions.Delimiter picks the delimiter from the
+// header line: of ',', ';', tab and '|', the one that splits it into the
+// most fields outside quotes. A tie, or none of them, fails the file.
+const AutoDelimiter rune = -1
 
 // SandboxLedgerOptions is the mapping of the sandbox's ledger export and
 // the documented example of a debit/credit export:
@@ -104,6 +115,9 @@ func (o LedgerOptions) Validate() error {
 			errs = append(errs, fmt.Errorf("%q cannot be a separator", c))
 		}
 	}
+	if d := o.Delimiter; d != 0 && d != AutoDelimiter && (d == '"' || d == '\r' || d == '\n' || d == utf8.RuneError || !utf8.ValidRune(d)) {
+		errs = append(errs, fmt.Errorf("%q cannot be the delimiter", d))
+	}
 	if o.DefaultCurrency != "" && !money.Known(o.DefaultCurrency) {
 		errs = append(errs, fmt.Errorf("unknown default currency %q", o.DefaultCurrency))
 	}
@@ -148,6 +162,11 @@ func (e *MissingColumnsError) Error() string {
 // stop the read with an error.
 //
 // The header is the first row that is not blank; blank rows are skipped.
+// A CSV row is one line: a quoted field that runs over a line break (an
+// unclosed quote, or a description with a line break in it) is an input
+// error naming the lines it spans, and the lines after its first are read
+// again as rows of their own, so every line after the header is a row,
+// an input error or blank (see csvInput).
 // Dates become midnight UTC of their calendar day (years 2000 to 2100),
 // amounts exact int64 minor units in the currency's ISO exponent, credits
 // positive. For each entry:

@@ -113,9 +113,10 @@ func blankRow(cells []string) bool {
 }
 
 // maxRowBytes bounds a ledger row's text (its cells and separators). A
-// real row is a few hundred bytes; a megabyte row is a corrupt export (a
-// stray quote that swallowed the file) or a hostile one, and its cells
-// must not reach the store and the report.
+// real row is a few hundred bytes; a megabyte row is a corrupt export or
+// a hostile one, and its cells must not reach the store and the report.
+// (A stray quote that swallows the rows after it is caught before this:
+// see csvInput.)
 const maxRowBytes = 1 << 20
 
 // parse reads one non-blank data row found at line no. On failure it

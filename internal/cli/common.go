@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math"
 	"time"
@@ -36,7 +37,10 @@ func (f *configFlags) load(e *env, apply func(*config.Config)) (config.Config, e
 // loadFor is load for a command that uses only the credentials in need.
 func (f *configFlags) loadFor(e *env, apply func(*config.Config), need config.Secrets) (config.Config, error) {
 	cfg, err := config.Load(f.path, e.getenv)
-	if err != nil {
+	// The file's own problems (misspelt keys, values of the wrong type)
+	// are listed with Validate's, so one run shows every one.
+	var problems config.Problems
+	if err != nil && !errors.As(err, &problems) {
 		return cfg, usageError(err)
 	}
 	if f.database != "" {
@@ -46,7 +50,14 @@ func (f *configFlags) loadFor(e *env, apply func(*config.Config), need config.Se
 		apply(&cfg)
 	}
 	if err := cfg.ValidateFor(need); err != nil {
-		return cfg, err
+		var more config.Problems
+		if !errors.As(err, &more) {
+			return cfg, err
+		}
+		problems = append(problems, more...)
+	}
+	if len(problems) > 0 {
+		return cfg, problems
 	}
 	return cfg, nil
 }

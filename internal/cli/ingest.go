@@ -114,8 +114,13 @@ func ledgerOptions(cfg config.Config) (ingest.LedgerOptions, error) {
 		return ingest.LedgerOptions{}, usageError(fmt.Errorf("ledger.date_layout: %w", err))
 	}
 	f := l.Format()
+	delim, auto := l.DelimiterRune()
+	if auto {
+		delim = ingest.AutoDelimiter
+	}
 	return ingest.LedgerOptions{
-		Date: l.Columns.Date, Reference: l.Columns.Reference, Description: l.Columns.Description,
+		Delimiter: delim,
+		Date:      l.Columns.Date, Reference: l.Columns.Reference, Description: l.Columns.Description,
 		Amount: l.Columns.Amount, Debit: l.Columns.Debit, Credit: l.Columns.Credit,
 		Currency: l.Columns.Currency, TxnType: l.Columns.TxnType,
 		DateLayout: layout, Decimal: f.Decimal, Thousands: f.Thousands,
