@@ -98,7 +98,9 @@ func (r *runner) judge(st *Step, req *request, resp *response, ex *exchange, pos
 		}
 		add(CheckResponseSchema, InBody, "", proxyLine(mt.Schema), "the body does not validate against the schema of %d %s: %s", resp.status, mtName, strings.Join(reasons, "; "))
 	}
-	for _, d := range WalkDrift(mt.Schema, ex.body, r.spec.SchemaVersion()) {
+	drifts, seen := WalkDriftReadings(mt.Schema, ex.body, r.spec.SchemaVersion())
+	r.res.sawReadings(st.Op.ID, seen)
+	for _, d := range drifts {
 		msg := d.Message
 		if d.Occurrences > 1 {
 			msg += fmt.Sprintf(" (and %d more list elements)", d.Occurrences-1)

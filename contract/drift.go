@@ -43,16 +43,39 @@ const maxWalkDepth = 64
 // together with undocumented fields that appeared are reported once, as
 // envelope_changed, instead of field by field.
 func WalkDrift(schema *base.SchemaProxy, doc any, version float32) []Drift {
+	drifts, _ := WalkDriftReadings(schema, doc, version)
+	return drifts
+}
+
+// WalkDriftReadings is WalkDrift that also says which alternative of
+// each reading (see Reading) the value took.
+func WalkDriftReadings(schema *base.SchemaProxy, doc any, version float32) ([]Drift, []Seen) {
 	if schema == nil {
-		return nil
+		return nil, nil
 	}
 	root := cachedView(schema, version)
 	if root.view.schema == nil {
-		return nil
+		return nil, nil
 	}
 	w := &walker{version: version, path: make([]step, 0, 8)}
 	w.walk(root.view, root.line, doc, 0)
-	return dedupe(w.out)
+	return dedupe(w.out), w.seen
+}
+
+// readingExtension marks a oneOf/anyOf whose alternatives are the
+// readings public documents allow of one thing, such as the field an
+// order's total comes in. The walker then notes which one a response
+// took, so `contract test` tells the team which reading the server
+// really uses.
+const readingExtension = "x-reconkit-reading"
+
+// Seen is the alternative a value took in one reading: the reading's
+// name, the alternative's title (or its place in the list, from 1) and
+// the pointer of the value.
+type Seen struct {
+	Reading     string
+	Alternative string
+	Pointer     string
 }
 
 type walker struct {
@@ -62,6 +85,8 @@ type walker struct {
 	// extra field counts on its own there, so envelope folding must not
 	// make a bad branch look good.
 	probe bool
+	// seen lists the alternative each reading took (never in a probe).
+	seen []Seen
 	// path is where the value being walked sits: a stack of keys and
 	// list indices, joined into a JSON pointer only when a drift is
 	// reported there. Most values have none, and building every field's
@@ -245,7 +270,21 @@ func (w *walker) choose(v *view, x any, depth int) *view {
 			break
 		}
 	}
+	if !w.probe && v.readings[0] != "" {
+		w.seen = append(w.seen, Seen{Reading: v.readings[0], Alternative: altTitle(v.alts[0], slices.Index(v.candidates(), best)),
+			Pointer: w.pointer()})
+	}
 	return best
+}
+
+// altTitle names alternative i of a list: its title, or its place.
+func altTitle(alts []*base.SchemaProxy, i int) string {
+	if i >= 0 && i < len(alts) {
+		if s := alts[i].Schema(); s != nil && s.Title != "" {
+			return s.Title
+		}
+	}
+	return strconv.Itoa(i + 1)
 }
 
 // dedupe keeps the first of drifts that differ only by list index and

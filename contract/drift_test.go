@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/reconkit/reconkit/specs"
 )
 
 // schemaDoc wraps component schemas (indented YAML under
@@ -196,5 +198,44 @@ func TestDriftLinesPointAtTheSchema(t *testing.T) {
 	got := strings.TrimSpace(lines[drifts[0].Line-1])
 	if !strings.HasPrefix(got, "uid:") {
 		t.Errorf("line %d is %q, want the uid property", drifts[0].Line, got)
+	}
+}
+
+// TestOrderTotalReadings walks orders as a server may send them against
+// the embedded Xepeng spec: each documented name of the total is no
+// drift, and the walk says which one each order took.
+func TestOrderTotalReadings(t *testing.T) {
+	s := mustLoad(t, "xepeng-openapi.yaml", specs.Xepeng())
+	sp, ok := s.Model.Components.Schemas.Get("Order")
+	if !ok {
+		t.Fatal("no Order schema")
+	}
+	const head = `"uid":"ORD-1","status":"active","currency":"IDR","created_at":"2026-11-01T09:00:00+07:00","updated_at":"2026-11-01T09:00:00+07:00"`
+	for _, tc := range []struct {
+		name, body, want string
+		drift            []string
+	}{
+		{"total_amount", `{` + head + `,"total_amount":150000,"items":[{"amount":150000,"product_name":"x"}]}`, "total_amount", nil},
+		{"amount", `{` + head + `,"amount":150000}`, "amount", nil},
+		{"items only", `{` + head + `,"items":[{"amount":100000,"product_name":"x"},{"amount":50000,"product_name":"y"}]}`, "items[].amount", nil},
+		{"no total at all", `{` + head + `}`, "total_amount", []string{"missing_required_field /total_amount"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := decodeJSON([]byte(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			drifts, seen := WalkDriftReadings(sp, doc, s.SchemaVersion())
+			var got []string
+			for _, d := range drifts {
+				got = append(got, d.Check+" "+d.Pointer)
+			}
+			if d := cmp.Diff(tc.drift, got); d != "" {
+				t.Errorf("drift (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff([]Seen{{Reading: "order total", Alternative: tc.want, Pointer: ""}}, seen); d != "" {
+				t.Errorf("readings (-want +got):\n%s", d)
+			}
+		})
 	}
 }

@@ -1,7 +1,9 @@
 package contract
 
 import (
+	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -33,6 +35,42 @@ type Result struct {
 	// UnusedBaseline lists baseline entries that matched nothing: the
 	// drift they accepted is gone and the entry can be deleted.
 	UnusedBaseline []BaselineEntry `json:"unused_baseline_entries,omitempty"`
+	// Readings says, where the public documents allow more than one
+	// reading of a field (the spec's x-reconkit-reading alternatives),
+	// which reading the server's responses took, per operation.
+	Readings []Reading `json:"readings,omitempty"`
+}
+
+// Reading counts the responses of one operation that took one
+// alternative of a reading: e.g. the order total sent as "amount".
+type Reading struct {
+	Reading     string `json:"reading"`
+	OperationID string `json:"operation_id"`
+	Alternative string `json:"alternative"`
+	Count       int    `json:"count"`
+	Pointer     string `json:"pointer"` // the first value that took it
+}
+
+// sawReadings counts what one response's readings took.
+func (r *Result) sawReadings(opID string, seen []Seen) {
+	for _, s := range seen {
+		i := slices.IndexFunc(r.Readings, func(x Reading) bool {
+			return x.Reading == s.Reading && x.OperationID == opID && x.Alternative == s.Alternative
+		})
+		if i < 0 {
+			r.Readings = append(r.Readings, Reading{Reading: s.Reading, OperationID: opID, Alternative: s.Alternative, Pointer: s.Pointer})
+			i = len(r.Readings) - 1
+		}
+		r.Readings[i].Count++
+	}
+}
+
+// sortReadings orders the readings by name, operation and alternative.
+func (r *Result) sortReadings() {
+	slices.SortFunc(r.Readings, func(a, b Reading) int {
+		return cmp.Or(strings.Compare(a.Reading, b.Reading), strings.Compare(a.OperationID, b.OperationID),
+			strings.Compare(a.Alternative, b.Alternative))
+	})
 }
 
 // OperationResult is the outcome of every check run on one operation,

@@ -132,6 +132,7 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 	}
 	r.res.Seconds = time.Since(begin).Seconds()
 	r.res.Findings = mergeFindings(r.res.Findings)
+	r.res.sortReadings()
 	r.res.finalize()
 	return r.res, nil
 }

@@ -32,6 +32,10 @@ type view struct {
 	hasEnum   bool
 	format    string
 	alts      [][]*base.SchemaProxy // each entry is one oneOf/anyOf list
+	// readings names, per entry of alts, the reading its schema's
+	// x-reconkit-reading extension says the alternatives are (see
+	// Reading); "" for a plain oneOf/anyOf.
+	readings []string
 	line      int
 	schema    *base.Schema // the outermost schema, for examples and bounds
 	writeOnly bool
@@ -229,11 +233,17 @@ func (v *view) add(s *base.Schema, version float32, depth int) {
 	if v.format == "" {
 		v.format = s.Format
 	}
+	reading := ""
+	if n := s.Extensions.GetOrZero(readingExtension); n != nil {
+		reading = n.Value
+	}
 	if len(s.OneOf) > 0 {
 		v.alts = append(v.alts, s.OneOf)
+		v.readings = append(v.readings, reading)
 	}
 	if len(s.AnyOf) > 0 {
 		v.alts = append(v.alts, s.AnyOf)
+		v.readings = append(v.readings, reading)
 	}
 	for _, sub := range s.AllOf {
 		v.add(sub.Schema(), version, depth+1)
@@ -259,6 +269,7 @@ func (v *view) with(altList int, alt *base.SchemaProxy, version float32) *view {
 	}
 	c.patterns = slices.Clone(v.patterns)
 	c.alts = slices.Delete(slices.Clone(v.alts), altList, altList+1)
+	c.readings = slices.Delete(slices.Clone(v.readings), altList, altList+1)
 	c.add(alt.Schema(), version, 1)
 	if s := alt.Schema(); s != nil && v.line == 0 {
 		c.line = schemaLine(s)

@@ -89,7 +89,7 @@ const (
 func (o *Order) Total() (int64, string, error) {
 	m := o.Received
 	if m == nil {
-		return o.TotalAmount, TotalFromTotalAmount, nil
+		return o.builtTotal()
 	}
 	var (
 		total int64
@@ -125,6 +125,24 @@ func (o *Order) Total() (int64, string, error) {
 		return 0, "", fmt.Errorf("no total_amount or amount, and %w", itemsErr)
 	}
 	return sum, TotalFromItems, nil
+}
+
+// builtTotal is Total for an order built in code, where a field left 0
+// was not sent: the same order of names, none of them is an error.
+func (o *Order) builtTotal() (int64, string, error) {
+	switch {
+	case o.TotalAmount != 0:
+		return o.TotalAmount, TotalFromTotalAmount, nil
+	case o.Amount != 0:
+		return o.Amount, TotalFromAmount, nil
+	case len(o.Items) > 0:
+		var sum int64
+		for _, it := range o.Items {
+			sum += it.Amount
+		}
+		return sum, TotalFromItems, nil
+	}
+	return 0, "", fmt.Errorf("no total: total_amount, amount and items[].amount are all missing")
 }
 
 func (m *OrderMoney) itemsSum() (int64, error) {
@@ -163,6 +181,7 @@ func (o *Order) UnmarshalJSON(b []byte) error {
 	}
 	m := &OrderMoney{TotalAmount: aux.TotalAmount, Amount: aux.Amount}
 	o.TotalAmount, _ = WholeNumber(bytes.TrimSpace(aux.TotalAmount))
+	o.Amount, _ = WholeNumber(bytes.TrimSpace(aux.Amount))
 	o.Items = nil
 	if aux.Items != nil {
 		o.Items = make([]OrderItem, len(aux.Items))

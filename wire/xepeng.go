@@ -80,8 +80,9 @@ type Order struct {
 	UID         string      `json:"uid"`
 	Status      string      `json:"status"`
 	Currency    string      `json:"currency"`
-	TotalAmount int64       `json:"total_amount"`
-	Items       []OrderItem `json:"items"`
+	TotalAmount int64       `json:"total_amount,omitempty"`
+	Amount      int64       `json:"amount,omitempty"` // the total under the Postman page's name
+	Items       []OrderItem `json:"items,omitempty"`
 	CreatedAt   time.Time   `json:"created_at"`
 	UpdatedAt   time.Time   `json:"updated_at"`
 	// Received holds the money fields as they were received, set by

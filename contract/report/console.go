@@ -45,6 +45,12 @@ func Console(w io.Writer, r *contract.Result) error {
 			ew.Printf("    %s%s\n", findingLine(f), acceptedNote(f))
 		}
 	}
+	if len(r.Readings) > 0 {
+		ew.Printf("\nReadings the server took, where the documents allow more than one:\n")
+		for _, x := range r.Readings {
+			ew.Printf("  %s: %s in %s (%s, first at %s)\n", x.Reading, x.Alternative, x.OperationID, plural(x.Count, "value"), pointerOf(&x.Pointer))
+		}
+	}
 	if len(r.UnusedBaseline) > 0 {
 		ew.Printf("\nBaseline entries that matched nothing (the drift is gone; delete them):\n")
 		for _, e := range r.UnusedBaseline {

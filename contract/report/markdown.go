@@ -72,6 +72,12 @@ func Markdown(w io.Writer, r *contract.Result) error {
 			}
 		}
 	}
+	if len(r.Readings) > 0 {
+		ew.Printf("\n### Readings the server took\n\n| Reading | Operation | Alternative | Values |\n|---|---|---|---:|\n")
+		for _, x := range r.Readings {
+			ew.Printf("| %s | `%s` | %s | %d |\n", mdEscape(x.Reading), mdCode(x.OperationID), mdEscape(x.Alternative), x.Count)
+		}
+	}
 	if len(r.UnusedBaseline) > 0 {
 		ew.Printf("\n### Baseline entries that matched nothing\n\n")
 		for _, e := range r.UnusedBaseline {
