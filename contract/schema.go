@@ -35,7 +35,7 @@ type view struct {
 	// readings names, per entry of alts, the reading its schema's
 	// x-reconkit-reading extension says the alternatives are (see
 	// Reading); "" for a plain oneOf/anyOf.
-	readings []string
+	readings  []string
 	line      int
 	schema    *base.Schema // the outermost schema, for examples and bounds
 	writeOnly bool
