@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -32,6 +33,26 @@ type Config struct {
 	Ledger    Ledger   `yaml:"ledger"`
 	Units     Units    `yaml:"units"`
 	Matching  Matching `yaml:"matching"`
+	Webhooks  Webhooks `yaml:"webhooks"`
+	Workbook  Workbook `yaml:"workbook"`
+}
+
+// Webhooks says how the webhook logs are judged as a whole.
+type Webhooks struct {
+	// MaxBadSignatureShare is the share of a log's signed deliveries
+	// that may fail their signature check before the run blames
+	// OXPAY_SIGN_KEY rather than the deliveries: forgeries come one by
+	// one, a wrong key fails nearly all.
+	MaxBadSignatureShare float64 `yaml:"max_bad_signature_share"`
+}
+
+// Workbook tunes the finance workbook.
+type Workbook struct {
+	// LinkHosts are further hosts a payment link's URL may point at for
+	// its uid to be a hyperlink (a host also allows its subdomains),
+	// besides the hosts of xepeng.base_url and oxpay.base_url and
+	// xepeng.com. A URL on any other host is shown as text.
+	LinkHosts []string `yaml:"link_hosts"`
 }
 
 // Xepeng is the Xepeng Open API section.
@@ -167,7 +188,26 @@ func Default() Config {
 		},
 		Units:    Units(recon.DefaultUnits()),
 		Matching: Matching{Reference: "order_uid", SettlementWindow: []int{0, 3}, ReplayWindow: 24 * time.Hour, WeekendRoll: true, PaymentLag: time.Hour},
+		Webhooks: Webhooks{MaxBadSignatureShare: 0.5},
 	}
+}
+
+// XepengDomain is the vendor's own domain: payment links on it, or on one
+// of its subdomains, are hyperlinks in the workbook whatever the base
+// URLs say.
+const XepengDomain = "xepeng.com"
+
+// LinkHosts is every host a payment link may point at to be a
+// hyperlink in the workbook: the configured base URLs' hosts, the
+// vendor's domain and workbook.link_hosts.
+func (c Config) LinkHosts() []string {
+	hosts := []string{XepengDomain}
+	for _, u := range []string{c.Xepeng.BaseURL, c.OxPay.BaseURL} {
+		if p, err := url.Parse(u); err == nil && p.Hostname() != "" {
+			hosts = append(hosts, p.Hostname())
+		}
+	}
+	return append(hosts, c.Workbook.LinkHosts...)
 }
 
 // Environment variables that carry credentials; they override the file.
@@ -316,6 +356,14 @@ func (c Config) ValidateFor(need Secrets) error {
 	}
 	if c.HTTP.RateLimit < 0 {
 		add("http.rate_limit must not be negative")
+	}
+	if sh := c.Webhooks.MaxBadSignatureShare; sh < 0 || sh > 1 {
+		add("webhooks.max_bad_signature_share %v must be between 0 and 1", sh)
+	}
+	for _, h := range c.Workbook.LinkHosts {
+		if h == "" || strings.ContainsAny(h, "/:@ ") {
+			add("workbook.link_hosts: %q is not a host name (write pay.example.com, without a scheme or path)", h)
+		}
 	}
 	cols := c.Ledger.Columns
 	if cols.Date == "" || cols.Reference == "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,44 @@ oxpay:
 	}
 	if cfg.Database != "recon.db" {
 		t.Fatalf("unset keys keep defaults: got database %q", cfg.Database)
+	}
+}
+
+// TestWebhooksAndWorkbookKeys: the sign-key share and the link hosts read
+// as written, are checked, and the workbook's hosts start from the base
+// URLs and the vendor's domain.
+func TestWebhooksAndWorkbookKeys(t *testing.T) {
+	cfg, err := Load(writeConfig(t, `
+xepeng:
+  base_url: https://staging-api.xepeng.com
+oxpay:
+  base_url: http://127.0.0.1:8080/oxpay
+webhooks:
+  max_bad_signature_share: 0.2
+workbook:
+  link_hosts: [pay.example.com]
+`), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Webhooks.MaxBadSignatureShare != 0.2 {
+		t.Errorf("max_bad_signature_share %v, want 0.2", cfg.Webhooks.MaxBadSignatureShare)
+	}
+	want := []string{"xepeng.com", "staging-api.xepeng.com", "127.0.0.1", "pay.example.com"}
+	if d := cmp.Diff(want, cfg.LinkHosts()); d != "" {
+		t.Errorf("link hosts (-want +got):\n%s", d)
+	}
+	if Default().Webhooks.MaxBadSignatureShare != 0.5 {
+		t.Errorf("default share %v, want 0.5", Default().Webhooks.MaxBadSignatureShare)
+	}
+	bad := Default()
+	bad.Webhooks.MaxBadSignatureShare = 1.5
+	bad.Workbook.LinkHosts = []string{"https://evil.example/x"}
+	err = bad.ValidateFor(0)
+	for _, want := range []string{"webhooks.max_bad_signature_share 1.5 must be between 0 and 1", `workbook.link_hosts: "https://evil.example/x" is not a host name`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want it to say %q", err, want)
+		}
 	}
 }
 
@@ -219,6 +258,16 @@ func TestExampleConfigVariants(t *testing.T) {
 			check: func(c Config) string {
 				if c.Xepeng.BaseURL != "https://api.xepeng.com" || c.OxPay.BaseURL != "https://api.oxpayfinancial.com" {
 					return fmt.Sprintf("base URLs %q %q", c.Xepeng.BaseURL, c.OxPay.BaseURL)
+				}
+				return ""
+			},
+		},
+		{
+			name:  "workbook links to a further host, a stricter sign-key share",
+			edits: []exampleEdit{{"link_hosts: []", "link_hosts: [pay.example.com]"}, {"max_bad_signature_share: 0.5", "max_bad_signature_share: 0.1"}},
+			check: func(c Config) string {
+				if !slices.Contains(c.LinkHosts(), "pay.example.com") || c.Webhooks.MaxBadSignatureShare != 0.1 {
+					return fmt.Sprintf("link hosts %q, share %v", c.LinkHosts(), c.Webhooks.MaxBadSignatureShare)
 				}
 				return ""
 			},
@@ -423,7 +472,7 @@ func TestLoadProblems(t *testing.T) {
 		{"unknown key, nothing close", "xepeng:\n  colour: red\n",
 			[]string{"xepeng.colour (line 2): unknown key; xepeng takes base_url, client_id, client_secret, page_size, lookback"}},
 		{"unknown top-level key", "stripe: {}\n",
-			[]string{"stripe (line 1): unknown key; the top level takes timezone, database, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching"}},
+			[]string{"stripe (line 1): unknown key; the top level takes timezone, database, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
 		{"a word for a number", "xepeng:\n  page_size: abc\n",
 			[]string{`xepeng.page_size (line 2): "abc" is not a whole number`}},
 		{"a word for a float", "http:\n  rate_limit: fast\n",
@@ -453,7 +502,7 @@ func TestLoadProblems(t *testing.T) {
 			`http.timeout (line 8): "soon" is not a duration such as 15s, 30m or 72h`,
 		}},
 		{"merge keys and anchors are keys like any other", "defaults: &h {timeout: 5s}\nhttp:\n  <<: *h\n  max_attempts: 3\n",
-			[]string{"defaults (line 1): unknown key; the top level takes timezone, database, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching"}},
+			[]string{"defaults (line 1): unknown key; the top level takes timezone, database, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

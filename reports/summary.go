@@ -546,7 +546,7 @@ func banner(rep *report, s *summary, st *styles) (string, int) {
 			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 		}
 	}
-	var msg []string
+	msg := slices.Clone(rep.warnings)
 	if rep.run.Status != recon.RunOK {
 		msg = append(msg, fmt.Sprintf("Run status is %q: the figures may be incomplete", rep.run.Status))
 	}
@@ -559,7 +559,7 @@ func banner(rep *report, s *summary, st *styles) (string, int) {
 	switch {
 	case len(msg) == 0:
 		return "All clear: every transaction matched and the ledger agrees with the gateway.", st.good
-	case rep.run.Status != recon.RunOK || len(unexplained) > 0 || s.bySeverity[match.SeverityCritical]+s.bySeverity[match.SeverityHigh] > 0:
+	case len(rep.warnings) > 0 || rep.run.Status != recon.RunOK || len(unexplained) > 0 || s.bySeverity[match.SeverityCritical]+s.bySeverity[match.SeverityHigh] > 0:
 		return strings.Join(msg, " · "), st.alert
 	default:
 		return strings.Join(msg, " · "), st.warn

@@ -46,6 +46,10 @@ type WorkbookOptions struct {
 	// so a caller can act on an unexplained difference (recon run
 	// --fail-on-unexplained).
 	OnControl func([]ControlLine)
+	// Warnings are said first on the Summary's banner, in red: what the
+	// run found wrong with its own footing rather than with the money,
+	// such as a sign key that failed most signatures.
+	Warnings []string
 	// Status, when set, is the run status the Summary shows instead of
 	// the one recorded: a run writes its workbook before it records
 	// itself ok, and records itself ok only once the workbook is in place.
@@ -101,6 +105,7 @@ func WriteWorkbook(ctx context.Context, db *store.DB, runID int64, opts Workbook
 	if opts.Status != "" {
 		rep.run.Status = opts.Status
 	}
+	rep.warnings = opts.Warnings
 	files := opts.Files
 	if files == nil {
 		o, err := Claim(filepath.Dir(opts.Path), 0, "")
@@ -139,6 +144,7 @@ func trace(phase string, start time.Time) time.Time {
 // report is what the workbook shows besides the streamed results.
 type report struct {
 	run        recon.Run
+	warnings   []string
 	exceptions []store.ReportException
 	// firstSeen is each exception key's first-seen date and resolved
 	// the previous run's exceptions this run no longer has.

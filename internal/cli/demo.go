@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -68,6 +69,10 @@ the anomalies injected on purpose.`,
 			// expected.csv is the answer key, not a ledger export.
 			cfg.Inputs.Ledger = []string{filepath.Join(inbox, gen.LedgerCSVFile)}
 			cfg.OxPay.Confirm = job.ConfirmUnconfirmed
+			// The generated payment links point at the sandbox's pay host.
+			if u, err := neturl.Parse(gen.PaymentURLBase); err == nil {
+				cfg.Workbook.LinkHosts = []string{u.Hostname()}
+			}
 			if err := cfg.Validate(); err != nil {
 				return err
 			}

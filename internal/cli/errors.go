@@ -32,7 +32,7 @@ var exitCodes = []struct {
 }{
 	{ExitOK, "done; exceptions are results, not failures"},
 	{ExitThreshold, "done, but a configured threshold was crossed (or `--strict` saw input errors)"},
-	{ExitUsage, "bad usage or config (every problem is listed), or credentials an API refused (HTTP 401/403): fix them, do not retry"},
+	{ExitUsage, "bad usage or config (every problem is listed), credentials an API refused (HTTP 401/403), or an OXPAY_SIGN_KEY that failed most of a webhook log's signatures (the run's reports are written): fix them, do not retry"},
 	{ExitUnreachable, "a source could not be reached after retries, or within `http.deadline` (the endpoint is named): retry later"},
 	{ExitLocked, "another run holds the lock, or another process holds the database (named): retry later"},
 	{ExitInternal, "any other failure, such as a report directory that cannot be written, a corrupt database or an interrupted run (Ctrl-C): read the error"},

@@ -30,8 +30,9 @@ exits 1 when any line is bad. Ingesting the same file again adds nothing.`,
 
 func newIngestWebhooksCmd(e *env) *cobra.Command {
 	var (
-		cf     configFlags
-		strict bool
+		cf       configFlags
+		strict   bool
+		reverify bool
 	)
 	cmd := &cobra.Command{
 		Use:   "webhooks FILE...",
@@ -41,7 +42,15 @@ func newIngestWebhooksCmd(e *env) *cobra.Command {
 where body is the JSON object as received or a JSON string of the raw bytes.
 Each delivery's Signature is verified with oxpay.sign_key (OXPAY_SIGN_KEY)
 over the raw bytes or their compact form; unsigned and badly signed
-deliveries are stored and flagged, never trusted.`,
+deliveries are stored and flagged, never trusted.
+
+Stored deliveries that failed under another sign key are verified again
+with this one first (a wrong OXPAY_SIGN_KEY, since corrected). When more
+than webhooks.max_bad_signature_share of a log's signed deliveries fail,
+the command says to check OXPAY_SIGN_KEY and exits 2. --reverify also
+verifies again every stored delivery of the given logs that failed,
+whatever key failed it, from the logs themselves: the way to mend
+deliveries stored before recon kept their signatures.`,
 		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := cf.loadFor(e, nil, config.OxPaySignKey) // verifies signatures, calls no API
@@ -53,13 +62,37 @@ deliveries are stored and flagged, never trusted.`,
 				return err
 			}
 			opts := ingest.WebhookOptions{SignKey: cfg.OxPay.SignKey, Units: units(cfg)}
-			return runIngest(cmd.Context(), e, cfg, "ingest webhooks", func(ctx context.Context, s *job.Session) (job.IngestResult, error) {
-				return job.IngestWebhooks(ctx, s.DB, paths, opts, strict, s.Log)
+			var warnings []string
+			err = runIngest(cmd.Context(), e, cfg, "ingest webhooks", func(ctx context.Context, s *job.Session) (job.IngestResult, error) {
+				if _, err := job.ReverifyWebhooks(ctx, s.DB, cfg.OxPay.SignKey, false, s.Log); err != nil {
+					return job.IngestResult{}, err
+				}
+				res, err := job.IngestWebhooks(ctx, s.DB, paths, opts, strict, s.Log)
+				if err != nil {
+					return res, err
+				}
+				if reverify {
+					rv, err := job.ReverifyWebhookLogs(ctx, s.DB, paths, opts, s.Log)
+					if err != nil {
+						return res, err
+					}
+					fmt.Fprintf(e.stdout, "verified again: %d stored deliveries that had failed, %d of them verify now\n", rv.Checked, rv.Passed)
+				}
+				warnings = job.SignKeyWarnings(res.Files, cfg.Webhooks.MaxBadSignatureShare)
+				for _, w := range warnings {
+					s.Log.Error(w)
+				}
+				return res, nil
 			})
+			if err != nil {
+				return err
+			}
+			return signKeyError(warnings)
 		},
 	}
 	cf.register(cmd)
 	cmd.Flags().BoolVar(&strict, "strict", false, "fail (exit 1, nothing stored) if any line is bad")
+	cmd.Flags().BoolVar(&reverify, "reverify", false, "also verify again, from these logs, every stored delivery of theirs that failed its signature check")
 	return cmd
 }
 

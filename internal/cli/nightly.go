@@ -94,6 +94,12 @@ type runCounts struct {
 	Ledger   job.IngestResult `json:"ledger"`
 	OxPay    job.OxPayResult  `json:"oxpay"`
 	Match    job.MatchResult  `json:"match"`
+	// Reverified counts the stored deliveries verified again with this
+	// run's sign key; Warnings are what the run found wrong with its own
+	// footing (a sign key that failed most signatures), shown first on
+	// the workbook's Summary.
+	Reverified job.ReverifyResult `json:"reverified"`
+	Warnings   []string           `json:"warnings,omitempty"`
 }
 
 func runNight(ctx context.Context, e *env, o runOptions) error {
@@ -165,9 +171,18 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (runID 
 	if counts.Xepeng, err = job.PullXepeng(netCtx, db, newXepeng(e, cfg, log), pull, units(cfg), log); err != nil {
 		return runID, counts, deadlineError(netCtx, cfg, err)
 	}
+	// Deliveries a wrong sign key failed on an earlier night are
+	// verified again with tonight's key before anything is matched.
+	if counts.Reverified, err = job.ReverifyWebhooks(ctx, db, cfg.OxPay.SignKey, false, log); err != nil {
+		return runID, counts, err
+	}
 	wopts := ingest.WebhookOptions{SignKey: cfg.OxPay.SignKey, Units: units(cfg)}
 	if counts.Webhooks, err = job.IngestWebhooks(ctx, db, webhookFiles, wopts, false, log); err != nil {
 		return runID, counts, err
+	}
+	counts.Warnings = job.SignKeyWarnings(counts.Webhooks.Files, cfg.Webhooks.MaxBadSignatureShare)
+	for _, w := range counts.Warnings {
+		log.Error(w)
 	}
 	if counts.Ledger, err = job.IngestLedger(ctx, db, ledgerFiles, lopts, false, log); err != nil {
 		return runID, counts, err
@@ -185,7 +200,7 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (runID 
 	wb := job.WorkbookName(cfg.ReportDir, date)
 	var control []reports.ControlLine
 	err = job.Workbook(ctx, db, runID, job.WorkbookOptions{Path: wb, Date: date, Zone: cfg.Location(), Files: files,
-		OnControl: func(c []reports.ControlLine) { control = c }}, log)
+		OnControl: func(c []reports.ControlLine) { control = c }, LinkHosts: cfg.LinkHosts(), Warnings: counts.Warnings}, log)
 	if err != nil {
 		return runID, counts, err
 	}
@@ -197,12 +212,28 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (runID 
 	}
 	counts.Match.Exports = files.Paths()
 	printSummary(e.stdout, runID, counts.Match)
+	// A sign key that failed most signatures is the first thing to fix:
+	// every finding about webhooks rests on it.
+	if err = signKeyError(counts.Warnings); err != nil {
+		return runID, counts, err
+	}
 	// Exceptions are results; only a threshold the caller set fails the
 	// command, and the run stays ok.
 	if err = o.th.check(counts.Match.Summary); err != nil {
 		return runID, counts, err
 	}
 	return runID, counts, unexplainedCheck(o.unexplained, control)
+}
+
+// signKeyError is the error a command ends with when a sign key failed
+// most of a log's signatures: exit 2, as for any credential to fix rather
+// than retry (recon run ends so after its reports are written).
+func signKeyError(warnings []string) error {
+	if len(warnings) == 0 {
+		return nil
+	}
+	return withCode(ExitUsage, fmt.Errorf("%s (a run with the right key verifies the stored deliveries again)",
+		strings.Join(warnings, "; ")))
 }
 
 // runInputs is the input files a night read, for its run record.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -47,7 +48,11 @@ renamed, so yesterday's workbook stays whole until today's is complete.`,
 			if out == "" {
 				out = job.WorkbookName(cfg.ReportDir, run.BusinessDate)
 			}
-			if err := job.Workbook(ctx, db, runID, job.WorkbookOptions{Path: out, Date: run.BusinessDate, Zone: cfg.Location()}, e.logger); err != nil {
+			// The warnings the run recorded are said again on the banner.
+			var counts runCounts
+			_ = json.Unmarshal([]byte(run.Counts), &counts) // a run of another command has none
+			wo := job.WorkbookOptions{Path: out, Date: run.BusinessDate, Zone: cfg.Location(), LinkHosts: cfg.LinkHosts(), Warnings: counts.Warnings}
+			if err := job.Workbook(ctx, db, runID, wo, e.logger); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "wrote %s\n", out)

@@ -104,6 +104,9 @@ type WorkbookOptions struct {
 	Files *reports.FileSet
 	// OnControl, if not nil, is given the Summary's control lines.
 	OnControl func([]reports.ControlLine)
+	// LinkHosts and Warnings are reports.WorkbookOptions'.
+	LinkHosts []string
+	Warnings  []string
 }
 
 // Workbook writes the finance workbook of a match run.
@@ -118,7 +121,8 @@ func Workbook(ctx context.Context, db *store.DB, runID int64, o WorkbookOptions,
 	if err := os.MkdirAll(filepath.Dir(o.Path), 0o755); err != nil {
 		return fmt.Errorf("create report dir: %w", err)
 	}
-	wo := reports.WorkbookOptions{Path: o.Path, BusinessDate: o.Date, Zone: o.Zone, OnControl: o.OnControl, Files: o.Files}
+	wo := reports.WorkbookOptions{Path: o.Path, BusinessDate: o.Date, Zone: o.Zone, OnControl: o.OnControl, Files: o.Files,
+		LinkHosts: o.LinkHosts, Warnings: o.Warnings}
 	if o.Files != nil {
 		wo.Status = recon.RunOK
 	}
