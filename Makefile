@@ -3,7 +3,7 @@
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -X github.com/reconkit/reconkit/internal/cli.Version=$(VERSION) -X github.com/reconkit/reconkit/internal/contractcli.Version=$(VERSION)
+LDFLAGS   := -X github.com/reconkit/reconkit/internal/reconcli.Version=$(VERSION) -X github.com/reconkit/reconkit/internal/contractcli.Version=$(VERSION)
 BIN       := bin
 export CGO_ENABLED := 1
 

@@ -1,12 +1,12 @@
-// Command recon is the nightly payment reconciliation; see internal/cli.
+// Command recon is the nightly payment reconciliation; see internal/reconcli.
 package main
 
 import (
 	"os"
 
-	"github.com/reconkit/reconkit/internal/cli"
+	"github.com/reconkit/reconkit/internal/reconcli"
 )
 
 func main() {
-	os.Exit(cli.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(reconcli.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -1,4 +1,4 @@
-package cli
+package reconcli
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Version is set at build time with -ldflags "-X ...cli.Version=...".
+// Version is set at build time with -ldflags "-X ...reconcli.Version=...".
 var Version = "dev"
 
 // env is the process environment, replaceable in tests.
