@@ -5,6 +5,7 @@
 // database as it was. A command's hold on the database (its lock, the
 // store, its run record, the clean-up after dead runs, and the commit
 // that records a matching run ok and puts its files in place) is a
-// Session. The command layer wires configuration in; this package neither
-// reads flags nor prints.
+// Session; Night runs the whole nightly sequence as one. The command
+// layer maps configuration to options; this package neither reads flags,
+// the environment or config files, nor prints.
 package job

@@ -68,10 +68,10 @@ func Begin(ctx context.Context, o SessionOptions) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, o.Database)
+	db, err := Open(ctx, o.Database)
 	if err != nil {
 		lk.Release()
-		return nil, store.ExplainBusy(o.Database, err)
+		return nil, err
 	}
 	s := &Session{DB: db, opts: o, lock: lk, Started: time.Now().UTC()}
 	s.RunID, err = db.StartRun(ctx, recon.Run{Command: o.Command, BusinessDate: o.BusinessDate, StartedAt: s.Started,
@@ -91,6 +91,20 @@ func Begin(ctx context.Context, o SessionOptions) (*Session, error) {
 	}
 	s.Log.Info("run started", "command", o.Command, "database", o.Database)
 	return s, nil
+}
+
+// Open opens the store at path for a command that only reads what runs
+// committed (recon report): without the lock, so that a run holding it
+// does not stop the command (SQLite lets readers read beside the
+// writer), and without a run record, since the command loads nothing. A
+// command that loads or matches goes through Begin. An error caused by another process holding the database
+// matches store.ErrBusy and names the database.
+func Open(ctx context.Context, path string) (*store.DB, error) {
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, store.ExplainBusy(path, err)
+	}
+	return db, nil
 }
 
 func (s *Session) begin(ctx context.Context) error {

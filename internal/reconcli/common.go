@@ -1,7 +1,6 @@
 package reconcli
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"math"
@@ -13,7 +12,6 @@ import (
 	"github.com/reconkit/reconkit/config"
 	"github.com/reconkit/reconkit/fetch"
 	"github.com/reconkit/reconkit/recon"
-	"github.com/reconkit/reconkit/store"
 )
 
 // configFlags are the flags every command that reads recon.yaml takes.
@@ -63,14 +61,6 @@ func (f *configFlags) loadFor(e *env, apply func(*config.Config), need config.Se
 }
 
 func units(cfg config.Config) recon.Units { return recon.Units(cfg.Units) }
-
-func openStore(ctx context.Context, cfg config.Config) (*store.DB, error) {
-	db, err := store.Open(ctx, cfg.Database)
-	if err != nil {
-		return nil, store.ExplainBusy(cfg.Database, err)
-	}
-	return db, nil
-}
 
 // clientOptions turns the http section into fetch options. Each API gets
 // its own limiter: the limit is per API, as gateways enforce it.

@@ -87,11 +87,11 @@ the anomalies injected on purpose.`,
 			date := gen.DefaultStart(cfg.Location()).AddDate(0, 0, 7).Format("2006-01-02")
 			// The same code path as recon run under cron, with the
 			// config it would read.
-			runID, counts, err := night(ctx, e, cfg, runOptions{date: date, unexplained: -1})
+			res, err := night(ctx, e, cfg, runOptions{date: date, unexplained: -1})
 			if err != nil {
 				return err
 			}
-			w := e.stdout
+			counts, w := res.Counts, e.stdout
 			fmt.Fprintf(w, "\nreconkit demo: a generated night of %d orders against a sandbox at %s\n\n", orders, url)
 			fmt.Fprintf(w, "  Xepeng orders          %8d\n", counts.Xepeng.Orders.Total())
 			fmt.Fprintf(w, "  Xepeng payment links   %8d\n", counts.Xepeng.PaymentLinks.Total())
@@ -99,7 +99,7 @@ the anomalies injected on purpose.`,
 			fmt.Fprintf(w, "  webhook deliveries     %8d  (%d input errors)\n", counts.Webhooks.Rows, counts.Webhooks.Errors)
 			fmt.Fprintf(w, "  ledger lines           %8d  (%d input errors)\n", counts.Ledger.Rows, counts.Ledger.Errors)
 			fmt.Fprintf(w, "  anomalies injected     %8d  (answer key: %s)\n", len(data.Anomalies), filepath.Join(inbox, gen.ExpectedFile))
-			fmt.Fprintf(w, "\n  run %d  database %s  inputs %s  took %.1fs\n", runID, cfg.Database, inbox, time.Since(start).Seconds())
+			fmt.Fprintf(w, "\n  run %d  database %s  inputs %s  took %.1fs\n", res.RunID, cfg.Database, inbox, time.Since(start).Seconds())
 			return nil
 		},
 	}

@@ -67,6 +67,17 @@ func withCode(code int, err error) error {
 // usageError marks a mistake in the command line.
 func usageError(err error) error { return withCode(ExitUsage, err) }
 
+// signKeyError is the error a command ends with when a sign key failed
+// most of a log's signatures: exit 2, as for any credential to fix rather
+// than retry (recon run ends so after its reports are written).
+func signKeyError(warnings []string) error {
+	if len(warnings) == 0 {
+		return nil
+	}
+	return withCode(ExitUsage, fmt.Errorf("%s (a run with the right key verifies the stored deliveries again)",
+		strings.Join(warnings, "; ")))
+}
+
 // exitCode maps an error to the process exit code; this is the only place
 // that does.
 func exitCode(err error) int {

@@ -36,7 +36,7 @@ renamed, so yesterday's workbook stays whole until today's is complete.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := openStore(ctx, cfg)
+			db, err := job.Open(ctx, cfg.Database)
 			if err != nil {
 				return err
 			}
@@ -49,7 +49,7 @@ renamed, so yesterday's workbook stays whole until today's is complete.`,
 				out = job.WorkbookName(cfg.ReportDir, run.BusinessDate)
 			}
 			// The warnings the run recorded are said again on the banner.
-			var counts runCounts
+			var counts job.NightCounts
 			_ = json.Unmarshal([]byte(run.Counts), &counts) // a run of another command has none
 			wo := job.WorkbookOptions{Path: out, Date: run.BusinessDate, Zone: cfg.Location(), LinkHosts: cfg.LinkHosts(), Warnings: counts.Warnings}
 			if err := job.Workbook(ctx, db, runID, wo, e.logger); err != nil {

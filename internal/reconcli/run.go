@@ -2,8 +2,8 @@ package reconcli
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reconkit/reconkit/config"
-	"github.com/reconkit/reconkit/ingest"
+	"github.com/reconkit/reconkit/fetch"
 	"github.com/reconkit/reconkit/internal/job"
 	"github.com/reconkit/reconkit/reports"
 )
@@ -87,21 +87,6 @@ func businessDate(flag string, zone *time.Location, now time.Time) (string, erro
 	return d.Format("2006-01-02"), nil
 }
 
-// runCounts is what the run record keeps of each phase.
-type runCounts struct {
-	Xepeng   job.XepengResult `json:"xepeng"`
-	Webhooks job.IngestResult `json:"webhooks"`
-	Ledger   job.IngestResult `json:"ledger"`
-	OxPay    job.OxPayResult  `json:"oxpay"`
-	Match    job.MatchResult  `json:"match"`
-	// Reverified counts the stored deliveries verified again with this
-	// run's sign key; Warnings are what the run found wrong with its own
-	// footing (a sign key that failed most signatures), shown first on
-	// the workbook's Summary.
-	Reverified job.ReverifyResult `json:"reverified"`
-	Warnings   []string           `json:"warnings,omitempty"`
-}
-
 func runNight(ctx context.Context, e *env, o runOptions) error {
 	cfg, err := o.cf.load(e, func(c *config.Config) {
 		if o.confirm != "" {
@@ -111,143 +96,85 @@ func runNight(ctx context.Context, e *env, o runOptions) error {
 	if err != nil {
 		return err
 	}
-	_, _, err = night(ctx, e, cfg, o)
+	_, err = night(ctx, e, cfg, o)
 	return err
 }
 
-// night runs the whole night on a validated config and prints the
-// summary; demo runs it too. It returns the run's id and counts.
-func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (runID int64, counts runCounts, err error) {
+// night runs job.Night on a validated config, prints the summary and
+// applies the thresholds; demo runs it too.
+func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (job.NightResult, error) {
 	date, err := businessDate(o.date, cfg.Location(), time.Now())
 	if err != nil {
-		return 0, counts, err
+		return job.NightResult{}, err
 	}
 	webhookFiles, err := globAll(cfg.Inputs.Webhooks)
 	if err != nil {
-		return 0, counts, err
+		return job.NightResult{}, err
 	}
 	ledgerFiles, err := globAll(cfg.Inputs.Ledger)
 	if err != nil {
-		return 0, counts, err
+		return job.NightResult{}, err
 	}
 	lopts, err := ledgerOptions(cfg)
 	if err != nil {
-		return 0, counts, err
+		return job.NightResult{}, err
 	}
 	mopts, err := matchOptions(cfg, date)
 	if err != nil {
-		return 0, counts, err
+		return job.NightResult{}, err
 	}
 	if err := o.th.validate(); err != nil {
-		return 0, counts, err
+		return job.NightResult{}, err
 	}
 	if o.cf.path != "" {
 		// A config file others can read must not hold a secret.
 		ws, err := config.FileWarnings(o.cf.path)
 		if err != nil {
-			return 0, counts, usageError(err)
+			return job.NightResult{}, usageError(err)
 		}
 		for _, w := range ws {
 			e.logger.Warn(w)
 		}
 	}
 
-	s, err := job.Begin(ctx, job.SessionOptions{Command: "run", BusinessDate: date, Database: cfg.Database,
-		ReportDir: cfg.ReportDir, Reports: true, Version: Version, Log: e.logger})
+	res, err := job.Night(ctx, job.NightOptions{
+		BusinessDate:         date,
+		Zone:                 cfg.Location(),
+		Database:             cfg.Database,
+		ReportDir:            cfg.ReportDir,
+		Version:              Version,
+		Log:                  e.logger,
+		WebhookFiles:         webhookFiles,
+		LedgerFiles:          ledgerFiles,
+		WebhookGlobs:         cfg.Inputs.Webhooks,
+		LedgerGlobs:          cfg.Inputs.Ledger,
+		Xepeng:               func(log *slog.Logger) *fetch.Xepeng { return newXepeng(e, cfg, log) },
+		OxPay:                func(log *slog.Logger) *fetch.OxPay { return newOxPay(cfg, log) },
+		Pull:                 job.PullOptions{PageSize: cfg.Xepeng.PageSize, Lookback: cfg.Xepeng.Lookback, Full: o.full},
+		Confirm:              cfg.OxPay.Confirm,
+		Deadline:             cfg.HTTP.Deadline,
+		Units:                units(cfg),
+		SignKey:              cfg.OxPay.SignKey,
+		MaxBadSignatureShare: cfg.Webhooks.MaxBadSignatureShare,
+		Ledger:               lopts,
+		Match:                mopts,
+		LinkHosts:            cfg.LinkHosts(),
+	})
 	if err != nil {
-		return 0, counts, err
+		return res, err
 	}
-	runID, db, log := s.RunID, s.DB, s.Log
-	defer func() { err = s.Finish(err, counts, runInputs(counts)) }()
-	log.Info("inputs found", "webhook_files", len(webhookFiles), "ledger_files", len(ledgerFiles))
-	if len(webhookFiles) == 0 || len(ledgerFiles) == 0 {
-		log.Warn("an input glob matched no file", "webhooks", cfg.Inputs.Webhooks, "ledger", cfg.Inputs.Ledger)
-	}
-
-	// Every API call of the run shares one deadline, retries included.
-	netCtx, cancel := context.WithDeadline(ctx, s.Started.Add(cfg.HTTP.Deadline))
-	defer cancel()
-	pull := job.PullOptions{PageSize: cfg.Xepeng.PageSize, Lookback: cfg.Xepeng.Lookback, Full: o.full}
-	if counts.Xepeng, err = job.PullXepeng(netCtx, db, newXepeng(e, cfg, log), pull, units(cfg), log); err != nil {
-		return runID, counts, deadlineError(netCtx, cfg, err)
-	}
-	// Deliveries a wrong sign key failed on an earlier night are
-	// verified again with tonight's key before anything is matched.
-	if counts.Reverified, err = job.ReverifyWebhooks(ctx, db, cfg.OxPay.SignKey, false, log); err != nil {
-		return runID, counts, err
-	}
-	wopts := ingest.WebhookOptions{SignKey: cfg.OxPay.SignKey, Units: units(cfg)}
-	if counts.Webhooks, err = job.IngestWebhooks(ctx, db, webhookFiles, wopts, false, log); err != nil {
-		return runID, counts, err
-	}
-	counts.Warnings = job.SignKeyWarnings(counts.Webhooks.Files, cfg.Webhooks.MaxBadSignatureShare)
-	for _, w := range counts.Warnings {
-		log.Error(w)
-	}
-	if counts.Ledger, err = job.IngestLedger(ctx, db, ledgerFiles, lopts, false, log); err != nil {
-		return runID, counts, err
-	}
-	if counts.OxPay, err = job.ConfirmOxPay(netCtx, db, newOxPay(cfg, log), cfg.OxPay.Confirm, units(cfg), nowUTC, log); err != nil {
-		return runID, counts, deadlineError(netCtx, cfg, err)
-	}
-	// The exports and the workbook are staged; the commit puts them in
-	// place and, in the same transaction, records the run ok and replaces
-	// the date's earlier runs. Until then those stand, files and all.
-	files := s.Files()
-	if counts.Match, err = job.Match(ctx, db, runID, mopts, files, cfg.ReportDir, date, log); err != nil {
-		return runID, counts, err
-	}
-	wb := job.WorkbookName(cfg.ReportDir, date)
-	var control []reports.ControlLine
-	err = job.Workbook(ctx, db, runID, job.WorkbookOptions{Path: wb, Date: date, Zone: cfg.Location(), Files: files,
-		OnControl: func(c []reports.ControlLine) { control = c }, LinkHosts: cfg.LinkHosts(), Warnings: counts.Warnings}, log)
-	if err != nil {
-		return runID, counts, err
-	}
-	if _, err = s.Commit(ctx, files, func(replaced int) (any, any) {
-		counts.Match.Replaced = replaced
-		return counts, runInputs(counts)
-	}); err != nil {
-		return runID, counts, err
-	}
-	counts.Match.Exports = files.Paths()
-	printSummary(e.stdout, runID, counts.Match)
+	printSummary(e.stdout, res.RunID, res.Counts.Match)
 	// A sign key that failed most signatures is the first thing to fix:
 	// every finding about webhooks rests on it.
-	if err = signKeyError(counts.Warnings); err != nil {
-		return runID, counts, err
+	if err := signKeyError(res.Counts.Warnings); err != nil {
+		return res, err
 	}
 	// Exceptions are results; only a threshold the caller set fails the
 	// command, and the run stays ok.
-	if err = o.th.check(counts.Match.Summary); err != nil {
-		return runID, counts, err
+	if err := o.th.check(res.Counts.Match.Summary); err != nil {
+		return res, err
 	}
-	return runID, counts, unexplainedCheck(o.unexplained, control)
-}
-
-// signKeyError is the error a command ends with when a sign key failed
-// most of a log's signatures: exit 2, as for any credential to fix rather
-// than retry (recon run ends so after its reports are written).
-func signKeyError(warnings []string) error {
-	if len(warnings) == 0 {
-		return nil
-	}
-	return withCode(ExitUsage, fmt.Errorf("%s (a run with the right key verifies the stored deliveries again)",
-		strings.Join(warnings, "; ")))
-}
-
-// runInputs is the input files a night read, for its run record.
-func runInputs(c runCounts) []ingest.Result {
-	return append(append([]ingest.Result{}, c.Webhooks.Files...), c.Ledger.Files...)
-}
-
-// deadlineError says plainly when a network phase failed because the
-// run's http.deadline passed (which exits 3, as an unreachable source).
-func deadlineError(ctx context.Context, cfg config.Config, err error) error {
-	if errors.Is(context.Cause(ctx), context.DeadlineExceeded) && errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("http.deadline of %s passed: %w", cfg.HTTP.Deadline, err)
-	}
-	return err
+	return res, unexplainedCheck(o.unexplained, res.Control)
 }
 
 // unexplainedCheck fails with exit 1 when a currency's unexplained
