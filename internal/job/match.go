@@ -112,11 +112,11 @@ type WorkbookOptions struct {
 // Workbook writes the finance workbook of a match run.
 func Workbook(ctx context.Context, db *store.DB, runID int64, o WorkbookOptions, log *slog.Logger) error {
 	start := time.Now()
-	// After a match in the same process, most of the Go heap (about 600
-	// MiB at a million orders) is garbage that Go hands back to the
-	// system only gradually, so the workbook's own few hundred MiB landed
-	// on top of it: `recon run` peaked at 930 MiB in the report phase.
-	// One forced collection, with a small live heap, returns it now.
+	// After a match in the same process most of the Go heap is garbage,
+	// which Go hands back to the system only gradually: the workbook's
+	// own memory would come on top of it and set the run's peak. One
+	// forced collection, with a small live heap, returns it first
+	// (docs/performance.md has the figures).
 	debug.FreeOSMemory()
 	if err := os.MkdirAll(filepath.Dir(o.Path), 0o755); err != nil {
 		return fmt.Errorf("create report dir: %w", err)

@@ -97,8 +97,9 @@ func Begin(ctx context.Context, o SessionOptions) (*Session, error) {
 // committed (recon report): without the lock, so that a run holding it
 // does not stop the command (SQLite lets readers read beside the
 // writer), and without a run record, since the command loads nothing. A
-// command that loads or matches goes through Begin. An error caused by another process holding the database
-// matches store.ErrBusy and names the database.
+// command that loads or matches goes through Begin. An error caused by
+// another process holding the database matches store.ErrBusy and names
+// the database.
 func Open(ctx context.Context, path string) (*store.DB, error) {
 	db, err := store.Open(ctx, path)
 	if err != nil {

@@ -180,7 +180,7 @@ func newVersionCmd(e *env) *cobra.Command {
 	}
 }
 
-// noArgs and exactArgs are cobra's validators with usage exit codes.
+// noArgs and minArgs are cobra's validators with usage exit codes.
 func noArgs(cmd *cobra.Command, args []string) error {
 	return usageError(cobra.NoArgs(cmd, args))
 }
