@@ -159,13 +159,13 @@ func apiCode(err error) string {
 type conformance struct {
 	data      *gen.Dataset
 	exchanges []*exchange
-	xepeng    *specs.Validator
-	oxpay     *specs.Validator
+	xepeng    *specValidator
+	oxpay     *specValidator
 	oxpayBase string // the sandbox's OxPay base path
 }
 
 // validatorFor picks the spec a recorded request belongs to.
-func (c *conformance) validatorFor(e *exchange) *specs.Validator {
+func (c *conformance) validatorFor(e *exchange) *specValidator {
 	if strings.HasPrefix(e.req.URL.Path, c.oxpayBase+"/") {
 		return c.oxpay
 	}
@@ -494,9 +494,9 @@ func runScenario(t *testing.T) *conformance {
 		oxpay: mustValidator(t, specs.OxPay(), oxpayPath), oxpayBase: oxpayPath}
 }
 
-func mustValidator(t *testing.T, spec []byte, basePath string) *specs.Validator {
+func mustValidator(t *testing.T, spec []byte, basePath string) *specValidator {
 	t.Helper()
-	v, err := specs.NewValidator(spec, basePath)
+	v, err := newSpecValidator(spec, basePath)
 	if err != nil {
 		t.Fatalf("new validator: %v", err)
 	}
@@ -566,7 +566,7 @@ func TestConformance(t *testing.T) {
 	t.Run("coverage", func(t *testing.T) {
 		for _, api := range []struct {
 			name string
-			v    *specs.Validator
+			v    *specValidator
 		}{{"xepeng", c.xepeng}, {"oxpay", c.oxpay}} {
 			if len(api.v.Operations()) == 0 {
 				t.Errorf("%s: the spec lists no operations", api.name)
@@ -624,7 +624,7 @@ func TestConformance(t *testing.T) {
 }
 
 // mine returns the exchanges v judges.
-func (c *conformance) mine(v *specs.Validator) []*exchange {
+func (c *conformance) mine(v *specValidator) []*exchange {
 	var out []*exchange
 	for _, e := range c.exchanges {
 		if c.validatorFor(e) == v {
@@ -636,7 +636,7 @@ func (c *conformance) mine(v *specs.Validator) []*exchange {
 
 // coverage returns the operations of v that no exchange reached with a
 // 2xx answer, and the exchanges that match no operation at all.
-func coverage(v *specs.Validator, exchanges []*exchange) (uncovered []specs.Operation, unmatched []*exchange) {
+func coverage(v *specValidator, exchanges []*exchange) (uncovered []specOperation, unmatched []*exchange) {
 	type key struct{ method, path string }
 	ok := map[key]bool{}
 	for _, e := range exchanges {
@@ -825,7 +825,7 @@ func testCheckCanFail(t *testing.T, c *conformance) {
 		spec = strings.Replace(spec, "\nwebhooks:\n", "\n"+extra+"webhooks:\n", 1)
 		v := mustValidator(t, []byte(spec), c.oxpayBase)
 		uncovered, unmatched := coverage(v, c.mine(c.oxpay))
-		want := []specs.Operation{{Method: "GET", Path: "/settlements", ID: "listSettlements"}}
+		want := []specOperation{{Method: "GET", Path: "/settlements", ID: "listSettlements"}}
 		if diff := cmp.Diff(want, uncovered); diff != "" {
 			t.Errorf("uncovered operations (-want +got):\n%s", diff)
 		}

@@ -1,4 +1,4 @@
-package specs
+package sandbox_test
 
 import (
 	"bytes"
@@ -21,8 +21,8 @@ import (
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 )
 
-// Operation is one operation under a document's paths.
-type Operation struct {
+// specOperation is one operation under a document's paths.
+type specOperation struct {
 	Method string // upper case, e.g. GET
 	Path   string // the path template as written, e.g. /payment/{oxpay_txn_id}
 	ID     string // the operationId
@@ -30,13 +30,13 @@ type Operation struct {
 
 // String is "METHOD /path", the way the tests and reports name an
 // operation.
-func (o Operation) String() string { return o.Method + " " + o.Path }
+func (o specOperation) String() string { return o.Method + " " + o.Path }
 
-// Validator checks HTTP exchanges and webhook payloads against one
+// specValidator checks HTTP exchanges and webhook payloads against one
 // OpenAPI document with libopenapi-validator. Exchanges are checked from
 // bytes already read, so a caller can record traffic first and judge it
 // afterwards.
-type Validator struct {
+type specValidator struct {
 	model    *v3.Document
 	http     validator.Validator
 	router   router.Router
@@ -44,12 +44,13 @@ type Validator struct {
 	basePath string
 }
 
-// NewValidator builds a validator for spec. basePath is the path prefix
-// under which the server being checked mounts the API ("" for none, e.g.
-// "/oxpay" for the sandbox's OxPay): the document's paths are relative to
-// its servers, which have no path, so the prefix is cut from every
-// request before it is matched. Formats (date-time, uri) are asserted.
-func NewValidator(spec []byte, basePath string) (*Validator, error) {
+// newSpecValidator builds a validator for spec. basePath is the path
+// prefix under which the server being checked mounts the API ("" for
+// none, e.g. "/oxpay" for the sandbox's OxPay): the document's paths are
+// relative to its servers, which have no path, so the prefix is cut from
+// every request before it is matched. Formats (date-time, uri) are
+// asserted.
+func newSpecValidator(spec []byte, basePath string) (*specValidator, error) {
 	doc, err := libopenapi.NewDocument(spec)
 	if err != nil {
 		return nil, fmt.Errorf("parse openapi document: %w", err)
@@ -65,7 +66,7 @@ func NewValidator(spec []byte, basePath string) (*Validator, error) {
 	if basePath != "" && !strings.HasPrefix(basePath, "/") {
 		return nil, fmt.Errorf("base path %q: want it to start with /", basePath)
 	}
-	return &Validator{
+	return &specValidator{
 		model:    &m.Model,
 		http:     validator.NewValidatorFromV3Model(&m.Model, config.WithFormatAssertions()),
 		router:   router.NewRouter(&m.Model, router.WithPathOnlyMatching()),
@@ -76,21 +77,21 @@ func NewValidator(spec []byte, basePath string) (*Validator, error) {
 
 // Operations lists every operation under the document's paths, in
 // document order. Webhooks are not listed: no request reaches them.
-func (v *Validator) Operations() []Operation {
-	var ops []Operation
+func (v *specValidator) Operations() []specOperation {
+	var ops []specOperation
 	if v.model.Paths == nil {
 		return nil
 	}
 	for path, item := range v.model.Paths.PathItems.FromOldest() {
 		for method, op := range item.GetOperations().FromOldest() {
-			ops = append(ops, Operation{Method: strings.ToUpper(method), Path: path, ID: op.OperationId})
+			ops = append(ops, specOperation{Method: strings.ToUpper(method), Path: path, ID: op.OperationId})
 		}
 	}
 	return ops
 }
 
 // Webhooks lists the names of the document's webhooks, in document order.
-func (v *Validator) Webhooks() []string {
+func (v *specValidator) Webhooks() []string {
 	var names []string
 	for name := range v.model.Webhooks.KeysFromOldest() {
 		names = append(names, name)
@@ -100,7 +101,7 @@ func (v *Validator) Webhooks() []string {
 
 // relative returns a copy of req addressed to the document's own path:
 // the base path cut off. ok is false when the path is outside it.
-func (v *Validator) relative(req *http.Request, body []byte) (*http.Request, bool) {
+func (v *specValidator) relative(req *http.Request, body []byte) (*http.Request, bool) {
 	r := req.Clone(context.Background())
 	u := *req.URL
 	if v.basePath != "" {
@@ -122,16 +123,16 @@ func (v *Validator) relative(req *http.Request, body []byte) (*http.Request, boo
 }
 
 // Match returns the documented operation req addresses.
-func (v *Validator) Match(req *http.Request) (Operation, bool) {
+func (v *specValidator) Match(req *http.Request) (specOperation, bool) {
 	r, ok := v.relative(req, nil)
 	if !ok {
-		return Operation{}, false
+		return specOperation{}, false
 	}
 	route, err := v.router.FindRoute(r)
 	if err != nil || route == nil || route.Operation == nil {
-		return Operation{}, false
+		return specOperation{}, false
 	}
-	return Operation{Method: strings.ToUpper(r.Method), Path: route.Path, ID: route.Operation.OperationId}, true
+	return specOperation{Method: strings.ToUpper(r.Method), Path: route.Path, ID: route.Operation.OperationId}, true
 }
 
 // Check validates one exchange: the request's path, query, headers,
@@ -140,7 +141,7 @@ func (v *Validator) Match(req *http.Request) (Operation, bool) {
 // arguments, not from req.Body or resp.Body, which are left untouched.
 // It returns one line per problem, prefixed "request:" or "response:",
 // and nil when the exchange is what the document describes.
-func (v *Validator) Check(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) []string {
+func (v *specValidator) Check(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) []string {
 	r, ok := v.relative(req, reqBody)
 	if !ok {
 		return []string{fmt.Sprintf("request: path %s is not under base path %s", req.URL.Path, v.basePath)}
@@ -169,7 +170,7 @@ func (v *Validator) Check(req *http.Request, reqBody []byte, resp *http.Response
 // against header, and payload against its JSON request body schema.
 // libopenapi-validator has no webhook entry point, so the parameters and
 // the schema are taken from the model and checked one by one.
-func (v *Validator) CheckWebhook(name string, header http.Header, payload []byte) []string {
+func (v *specValidator) CheckWebhook(name string, header http.Header, payload []byte) []string {
 	item := v.model.Webhooks.GetOrZero(name)
 	if item == nil || item.Post == nil {
 		return []string{fmt.Sprintf("webhook %s: no POST operation in the document", name)}
