@@ -185,9 +185,9 @@ func TestFindingLines(t *testing.T) {
 		t.Fatalf("got %d findings, want 1", len(rep.Findings))
 	}
 	f := rep.Findings[0]
-	// Both point at the "amount:" key of Order, line 136 in each file.
-	if f.OldLine != 136 || f.NewLine != 136 {
-		t.Errorf("lines got old %d new %d, want 136 and 136", f.OldLine, f.NewLine)
+	// Both point at the "type:" line of Order's amount, 137 in each file.
+	if f.OldLine != 137 || f.NewLine != 137 {
+		t.Errorf("lines got old %d new %d, want 137 and 137", f.OldLine, f.NewLine)
 	}
 	if f.Old != "integer" || f.New != "string" {
 		t.Errorf("values got %q -> %q, want integer -> string", f.Old, f.New)
@@ -393,8 +393,8 @@ func TestWriteSARIF(t *testing.T) {
 		got = append(got, res{r.RuleID, r.Level, pl.ArtifactLocation.URI, pl.Region.StartLine})
 	}
 	want := []res{
-		{RuleSuccessResponseRemoved, "error", "base-3.1.yaml", 73},
-		{RuleResponseAdded, "note", "success-response-removed.yaml", 73},
+		{RuleSuccessResponseRemoved, "error", "base-3.1.yaml", 72},
+		{RuleResponseAdded, "note", "success-response-removed.yaml", 72},
 		{RuleIgnoreExpired, "warning", "ignore.yaml", 1},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
