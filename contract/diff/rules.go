@@ -173,7 +173,6 @@ var Rules = []Rule{
 	{RuleIgnoreExpired, "An ignore-file entry passed its expiry date and no longer ignores anything.", NotBreaking, NotBreaking},
 }
 
-
 // ruleByID indexes Rules.
 var ruleByID = func() map[string]Rule {
 	m := make(map[string]Rule, len(Rules))
