@@ -72,14 +72,15 @@ func (w *walker) schemaBody(s site, o, n *yaml.Node) {
 	}
 	// A single allOf member with nothing but annotations beside it is that
 	// member (the usual way to put a description or nullable on a $ref).
-	if m, nullable, ok := soleAllOf(n); ok {
+	bothAllOf := mapGet(o, "allOf") != nil && mapGet(n, "allOf") != nil
+	if m, nullable, ok := soleAllOf(n); ok && !bothAllOf {
 		if nullable && !w.nullable(w.o, o) {
 			w.emit(s, RuleNullableAdded, s.ptr+"/nullable", "", "became nullable (nullable allOf wrapper)", keys(o, n, "nullable"))
 		}
 		w.schema(s, o, m)
 		return
 	}
-	if m, nullable, ok := soleAllOf(o); ok {
+	if m, nullable, ok := soleAllOf(o); ok && !bothAllOf {
 		if nullable && !w.nullable(w.n, n) {
 			w.emit(s, RuleNullableRemoved, s.ptr+"/nullable", "", "is no longer nullable (nullable allOf wrapper removed)", keys(o, n, "nullable"))
 		}
@@ -159,7 +160,13 @@ func (w *walker) schemaBody(s site, o, n *yaml.Node) {
 			w.properties(child, o, n)
 		case "additionalProperties", "unevaluatedProperties", "unevaluatedItems":
 			w.additional(child, k, o, n)
-		case "items", "contains", "propertyNames", "contentSchema", "then", "else":
+		case "items", "contains", "propertyNames", "contentSchema":
+			w.subschema(child, k, ov, nv, v)
+		case "then", "else":
+			// added or removed with their if, they are part of that change
+			if (ov == nil || nv == nil) && (mapGet(o, "if") == nil) != (mapGet(n, "if") == nil) {
+				continue
+			}
 			w.subschema(child, k, ov, nv, v)
 		case "if", "not":
 			if ov == nil || nv == nil {
@@ -757,6 +764,14 @@ func (w *walker) subschema(s site, k string, ov, nv *yaml.Node, v vals) {
 
 func (w *walker) prefixItems(s site, ov, nv *yaml.Node) {
 	ol, nl := items(ov), items(nv)
+	switch {
+	case ov == nil:
+		w.emit(s, RuleConstraintNarrowed, s.ptr+"/prefixItems", "", fmt.Sprintf("prefixItems added: the first %d items must match %s", len(nl), short(text(nv))), vals{newLine: line(nv)})
+		return
+	case nv == nil:
+		w.emit(s, RuleConstraintWidened, s.ptr+"/prefixItems", "", fmt.Sprintf("prefixItems removed (was %s)", short(text(ov))), vals{oldLine: line(ov)})
+		return
+	}
 	for i := 0; i < max(len(ol), len(nl)); i++ {
 		ptr := s.ptr + "/prefixItems/" + strconv.Itoa(i)
 		switch {

@@ -142,6 +142,7 @@ func (w *walker) security() {
 		case oldAnon && newAnon:
 			continue
 		}
+		narrowed := false
 		for _, o := range olds {
 			ok := false
 			for _, n := range news {
@@ -173,6 +174,7 @@ func (w *walker) security() {
 					}
 				}
 				sort.Strings(added)
+				narrowed = true
 				w.emit(s, RuleSecurityScopeAdded, ptr, o.String()+"->"+same.String(),
 					fmt.Sprintf("%s %s now asks for scope %s (%s instead of %s); tokens without it are rejected", s.method, s.path, strings.Join(added, ", "), same, o), v)
 				continue
@@ -181,7 +183,12 @@ func (w *walker) security() {
 			if nOwn && !oOwn {
 				msg = fmt.Sprintf("%s %s has its own security %s replacing the document's %s: clients authenticating with %s are rejected", s.method, s.path, v.new, v.old, o)
 			}
+			narrowed = true
 			w.emit(s, RuleSecurityAltRemoved, ptr, o.String(), msg, v)
+		}
+		if narrowed {
+			// the new requirements are named in the findings above
+			continue
 		}
 		for _, n := range news {
 			covered := false

@@ -564,6 +564,9 @@ func (w *walker) parameter(s site, o, n *yaml.Node, name string) {
 	}
 	os, ns := styleOf(o, text(mapGet(o, "in"))), styleOf(n, in)
 	for _, k := range []string{"style", "explode", "allowReserved", "allowEmptyValue"} {
+		if k == "explode" && os["style"] != ns["style"] {
+			continue // its default follows the style, reported with it
+		}
 		if os[k] != ns[k] {
 			v := keys(o, n, k)
 			v.old, v.new = os[k], ns[k]
@@ -582,6 +585,9 @@ func (w *walker) parameter(s site, o, n *yaml.Node, name string) {
 		case "in":
 			w.emit(s, RuleParameterLocationChanged, s.ptr+"/in", name, describe(what+" in", ov, nv), keys(o, n, k))
 		case "name":
+			if in == "path" && s.comp == "" {
+				continue // paired by position in the path: reported as path-parameter-renamed
+			}
 			w.emit(s, RuleParameterRemoved, s.ptr+"/name", text(ov), fmt.Sprintf("parameter %q renamed to %q; clients still send %q", text(ov), text(nv), text(ov)), keys(o, n, k))
 		case "deprecated":
 			w.deprecated(s, s.ptr+"/deprecated", what, o, n)
