@@ -647,3 +647,34 @@ func TestAnchorsNotStubbed(t *testing.T) {
 		t.Errorf("got %+v, want one enum-value-added", briefs(rep.Findings))
 	}
 }
+
+// TestNoChangeJSON: a report with no change has an empty list of
+// findings, not null, so consumers need no special case.
+func TestNoChangeJSON(t *testing.T) {
+	rep := run(t, "base-3.1.yaml", "base-3.1.yaml", Options{})
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"findings": []`) {
+		t.Errorf("JSON got no empty findings list:\n%s", js.String())
+	}
+}
+
+// FuzzRun compares a fixture with mutations of another: whatever the
+// second document holds, Run returns a report or an error, never panics
+// or runs away.
+func FuzzRun(f *testing.F) {
+	base := readFile(f, "base-3.1.yaml")
+	for _, name := range []string{"shared-enum-added.yaml", "type-changed.yaml", "pairs/nullable-wrap-response.revision.yaml", "pairs/security-op-replaces-global.revision.yaml"} {
+		f.Add(readFile(f, name))
+	}
+	f.Add([]byte("openapi: 3.1.0\na: &a [*a]\n"))
+	f.Add([]byte("openapi: 3.1.0\npaths:\n  /x:\n    $ref: '#/paths/~1x'\n"))
+	f.Fuzz(func(t *testing.T, nw []byte) {
+		rep, err := Run(context.Background(), Options{Old: base, New: nw, OldName: "a", NewName: "b"})
+		if err == nil && rep == nil {
+			t.Fatal("nil report without error")
+		}
+	})
+}

@@ -31,6 +31,9 @@ func scanRaw(b []byte, name string) (*rawDoc, error) {
 		return nil, fmt.Errorf("read %s: not an OpenAPI document (want a map at the top)", name)
 	}
 	top := root.Content[0]
+	if size := expandedSize(top, map[*yaml.Node]int{}); size > maxExpanded {
+		return nil, fmt.Errorf("read %s: its YAML aliases expand to more than %d nodes", name, maxExpanded)
+	}
 	rd := &rawDoc{
 		name:       name,
 		root:       top,
@@ -98,6 +101,35 @@ func scanRaw(b []byte, name string) (*rawDoc, error) {
 	}
 	walk(top)
 	return rd, nil
+}
+
+// maxExpanded bounds the size of a document with its YAML aliases
+// expanded: the comparison follows aliases, and a few nested ones can stand
+// for billions of nodes.
+const maxExpanded = 20_000_000
+
+// expandedSize counts a tree's nodes with aliases expanded, stopping once
+// past maxExpanded.
+func expandedSize(n *yaml.Node, memo map[*yaml.Node]int) int {
+	if n == nil {
+		return 0
+	}
+	if v, ok := memo[n]; ok {
+		return v
+	}
+	memo[n] = maxExpanded + 1 // an alias of an ancestor never ends
+	size := 1
+	if n.Kind == yaml.AliasNode {
+		size += expandedSize(n.Alias, memo)
+	}
+	for _, c := range n.Content {
+		size += expandedSize(c, memo)
+		if size > maxExpanded {
+			break
+		}
+	}
+	memo[n] = size
+	return size
 }
 
 func (rd *rawDoc) addRef(sp []string, def string) {

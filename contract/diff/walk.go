@@ -559,7 +559,7 @@ func styleOf(p *yaml.Node, in string) map[string]string {
 func (w *walker) parameter(s site, o, n *yaml.Node, name string) {
 	in := text(mapGet(n, "in"))
 	what := "parameter " + strconv.Quote(name)
-	if s.comp == "" && strings.Contains(s.ptr, "/headers/") {
+	if strings.Contains(s.ptr, "/headers/") {
 		what = "header " + name
 	}
 	os, ns := styleOf(o, text(mapGet(o, "in"))), styleOf(n, in)
