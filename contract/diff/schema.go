@@ -16,7 +16,8 @@ var annotations = map[string]bool{
 	"xml": true, "$defs": true, "definitions": true, "$vocabulary": true, "deprecated": true,
 }
 
-// schemaTarget follows a schema's $refs to the schema they name.
+// schemaTarget follows a schema's $refs to the schema they name; keywords
+// beside a $ref (allowed in 3.1) are not merged in.
 func (d *rawDoc) schemaTarget(n *yaml.Node) *yaml.Node {
 	return d.deref(n)
 }
@@ -726,14 +727,15 @@ func (w *walker) additional(s site, k string, o, n *yaml.Node) {
 	ptr := s.ptr + "/" + k
 	v := keys(o, n, k)
 	sibling := map[string]string{"unevaluatedProperties": "additionalProperties", "unevaluatedItems": "items"}[k]
-	if sibling != "" && mapGet(o, sibling) != nil && mapGet(n, sibling) != nil &&
-		mapGet(o, "allOf") == nil && mapGet(n, "allOf") == nil && composedValues(o) == false && composedValues(n) == false {
-		if k1, _ := options(o); k1 == "" {
-			if k2, _ := options(n); k2 == "" {
-				w.emit(s, RuleMetadataChanged, ptr, "", describe(k, ov, nv)+": no effect, "+sibling+" already decides every other member", v)
-				return
-			}
-		}
+	// Composition could leave members unevaluated that the sibling does
+	// not see, so the shortcut is only taken without it.
+	composed := func(x *yaml.Node) bool {
+		k, _ := options(x)
+		return k != "" || mapGet(x, "allOf") != nil
+	}
+	if sibling != "" && mapGet(o, sibling) != nil && mapGet(n, sibling) != nil && !composed(o) && !composed(n) {
+		w.emit(s, RuleMetadataChanged, ptr, "", describe(k, ov, nv)+": no effect, "+sibling+" already decides every other member", v)
+		return
 	}
 	a, b := openness(ov), openness(nv)
 	switch {
@@ -905,7 +907,6 @@ func (w *walker) valueConstraint(s site, k string, ov, nv *yaml.Node, v vals) {
 // formatWider lists format changes that only widen what is valid.
 var formatWider = map[[2]string]bool{
 	{"int32", "int64"}: true, {"float", "double"}: true, {"int32", "double"}: true,
-	{"date", "date-time"}: false,
 }
 
 func (w *walker) format(s site, ov, nv *yaml.Node, v vals) {

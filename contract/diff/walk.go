@@ -63,9 +63,8 @@ type walker struct {
 }
 
 type opPair struct {
-	s      site
-	o, n   *yaml.Node // the operations
-	global bool       // the path item is a webhook's (security is judged the same)
+	s    site
+	o, n *yaml.Node // the operations
 }
 
 func (w *walker) emit(s site, rule, ptr, subject, message string, v vals) {
@@ -240,24 +239,24 @@ func (w *walker) paths(s site, section string, o, n *yaml.Node) {
 	sort.Slice(ps, func(a, b int) bool { return nk[ps[a].ni].Value < nk[ps[b].ni].Value })
 	for _, p := range ps {
 		oldKey, newKey := ok[p.oi], nk[p.ni]
-		ps := s.at(newKey.Value) // the path's site
-		ps.path = newKey.Value
+		at := s.at(newKey.Value)
+		at.path = newKey.Value
 		if section == "webhooks" {
-			ps.path = "webhook:" + newKey.Value
-			ps.inverted = true
+			at.path = "webhook:" + newKey.Value
+			at.inverted = true
 		}
 		if oldKey.Value != newKey.Value {
 			_, on := pathTemplate(oldKey.Value)
 			_, nn := pathTemplate(newKey.Value)
 			for i := range on {
 				if on[i] != nn[i] {
-					w.emit(ps, RulePathParamRenamed, ps.ptr, on[i]+"->"+nn[i],
+					w.emit(at, RulePathParamRenamed, at.ptr, on[i]+"->"+nn[i],
 						fmt.Sprintf("path parameter {%s} renamed to {%s} (%s is now %s)", on[i], nn[i], oldKey.Value, newKey.Value),
 						vals{old: oldKey.Value, new: newKey.Value, oldLine: oldKey.Line, newLine: newKey.Line})
 				}
 			}
 		}
-		w.pathItem(ps, section, oldKey.Value, newKey.Value, ov[p.oi], nv[p.ni])
+		w.pathItem(at, section, oldKey.Value, newKey.Value, ov[p.oi], nv[p.ni])
 	}
 }
 
