@@ -145,7 +145,7 @@ var Rules = []Rule{
 	{RuleNullableRemoved, "A schema is no longer nullable; clients sending null are rejected.", Breaking, NotBreaking},
 	{RuleConstraintNarrowed, "Fewer values are valid: a max lowered or a min raised, a pattern, format, const, enum, allOf member, contains, prefixItems, dependentRequired/dependentSchemas, patternProperties, propertyNames, if, not or contentSchema added, additionalProperties: false, number to integer.", Breaking, NotBreaking},
 	{RuleConstraintWidened, "More values are valid: the opposite of constraint-narrowed. Clients validating responses may reject the new values.", NotBreaking, Breaking},
-	{RuleConstraintChanged, "A pattern, format, multipleOf, const, if or not changed to another value; neither narrower nor wider can be told.", Breaking, Breaking},
+	{RuleConstraintChanged, "A pattern, format, const, if or not changed to another value, a multipleOf to one neither dividing nor multiplying it, or a contentMediaType/contentEncoding added, removed or changed: neither narrower nor wider can be told.", Breaking, Breaking},
 	{RuleOptionAdded, "A oneOf/anyOf alternative (or discriminator mapping) was added.", NotBreaking, Breaking},
 	{RuleOptionRemoved, "A oneOf/anyOf alternative (or discriminator mapping) was removed.", Breaking, NotBreaking},
 	{RuleReadOnlyAdded, "A property became readOnly: clients may no longer send it.", Breaking, NotBreaking},

@@ -135,7 +135,9 @@ func (w *walker) schemaBody(s site, o, n *yaml.Node) {
 			}
 		case "format":
 			w.format(s, ov, nv, v)
-		case "pattern", "multipleOf", "const":
+		case "multipleOf":
+			w.multipleOf(s, ov, nv, v)
+		case "pattern", "const":
 			w.valueConstraint(s, k, ov, nv, v)
 		case "enum":
 			w.enum(s, k, ov, nv, o, n)
@@ -188,10 +190,8 @@ func (w *walker) schemaBody(s site, o, n *yaml.Node) {
 		case "default":
 			w.emit(s, RuleDefaultChanged, ptr, "", describe("default", ov, nv), v)
 		case "contentMediaType", "contentEncoding":
-			if ov == nil || nv == nil {
-				w.emit(s, RuleMetadataChanged, ptr, "", describe(k, ov, nv), v)
-				continue
-			}
+			// Annotations to a validator, but they say how the string is to
+			// be read: base64 added or gone changes the value clients see.
 			w.emit(s, RuleConstraintChanged, ptr, "", describe(k, ov, nv), v)
 		case "deprecated":
 			w.deprecated(s, ptr, "schema", o, n)
@@ -902,6 +902,30 @@ func (w *walker) valueConstraint(s site, k string, ov, nv *yaml.Node, v vals) {
 	default:
 		w.emit(s, RuleConstraintChanged, ptr, "", describe(k, ov, nv), v)
 	}
+}
+
+// multipleOf judges a divisor: one that divides the old one accepts every
+// old value (10 to 5 widens), a multiple of the old one accepts fewer.
+func (w *walker) multipleOf(s site, ov, nv *yaml.Node, v vals) {
+	if ov != nil && nv != nil {
+		a, err1 := strconv.ParseFloat(ov.Value, 64)
+		b, err2 := strconv.ParseFloat(nv.Value, 64)
+		divides := func(x, y float64) bool { // x divides y
+			q := y / x
+			return x > 0 && q == float64(int64(q))
+		}
+		ptr := s.ptr + "/multipleOf"
+		switch {
+		case err1 != nil || err2 != nil:
+		case divides(b, a):
+			w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("multipleOf changed from %s to %s, which divides it: more values are valid", ov.Value, nv.Value), v)
+			return
+		case divides(a, b):
+			w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("multipleOf changed from %s to %s, a multiple of it: fewer values are valid", ov.Value, nv.Value), v)
+			return
+		}
+	}
+	w.valueConstraint(s, "multipleOf", ov, nv, v)
 }
 
 // formatWider lists format changes that only widen what is valid.
