@@ -31,7 +31,7 @@ func scanRaw(b []byte, name string) (*rawDoc, error) {
 		return nil, fmt.Errorf("read %s: not an OpenAPI document (want a map at the top)", name)
 	}
 	top := root.Content[0]
-	if size := expandedSize(top, map[*yaml.Node]int{}); size > maxExpanded {
+	if hasAlias(top) && expandedSize(top, map[*yaml.Node]int{}) > maxExpanded {
 		return nil, fmt.Errorf("read %s: its YAML aliases expand to more than %d nodes", name, maxExpanded)
 	}
 	rd := &rawDoc{
@@ -107,6 +107,19 @@ func scanRaw(b []byte, name string) (*rawDoc, error) {
 // expanded: the comparison follows aliases, and a few nested ones can stand
 // for billions of nodes.
 const maxExpanded = 20_000_000
+
+// hasAlias reports whether a tree uses a YAML alias anywhere.
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c) {
+			return true
+		}
+	}
+	return false
+}
 
 // expandedSize counts a tree's nodes with aliases expanded, stopping once
 // past maxExpanded.
