@@ -6,16 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/pb33f/libopenapi/datamodel"
-	lowv3 "github.com/pb33f/libopenapi/datamodel/low/v3"
-	"github.com/pb33f/libopenapi/utils"
-	whatchanged "github.com/pb33f/libopenapi/what-changed"
-	"github.com/pb33f/libopenapi/what-changed/model"
+	"gopkg.in/yaml.v3"
 )
 
 // Fail-on levels for Options.FailOn and Report.Crossed.
@@ -128,45 +123,6 @@ func ValidFailOn(s string) error {
 	return fmt.Errorf("%w: got %q", ErrFailOn, s)
 }
 
-// load builds libopenapi's low-level model of a document: what-changed
-// compares low-level models, and the high-level one would cost time and
-// memory for nothing.
-func load(b []byte, name string, warn *[]string) (*lowv3.Document, error) {
-	cfg := datamodel.NewDocumentConfiguration()
-	// Specs are compared as the files they are; nothing is fetched.
-	cfg.AllowRemoteReferences = false
-	cfg.AllowFileReferences = false
-	// libopenapi logs what it cannot resolve; the report carries it.
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	info, err := datamodel.ExtractSpecInfoWithDocumentCheck(b, false)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if info.SpecType != utils.OpenApi3 {
-		return nil, fmt.Errorf("read %s: only OpenAPI 3.0 and 3.1 documents can be compared, this is %q %s", name, info.SpecType, info.Version)
-	}
-	doc, err := lowv3.CreateDocumentFromConfig(info, cfg)
-	if doc == nil {
-		return nil, fmt.Errorf("build %s: %w", name, err)
-	}
-	if err != nil {
-		for _, e := range splitErrors(err) {
-			*warn = append(*warn, name+": "+e)
-		}
-	}
-	return doc, nil
-}
-
-func splitErrors(err error) []string {
-	var out []string
-	for _, l := range strings.Split(err.Error(), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // Run compares opts.Old with opts.New and judges every change.
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := ValidFailOn(opts.FailOn); err != nil {
@@ -188,32 +144,22 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	oldB, newB, _ := stubUnchanged(opts.Old, opts.New, oldRaw, newRaw)
-	// The component texts were only needed to find the unchanged ones.
-	oldRaw.schemas, newRaw.schemas = nil, nil
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var oldDoc, newDoc *lowv3.Document
-	var oldWarn, newWarn []string
-	err = both(
-		func() (err error) { oldDoc, err = load(oldB, opts.OldName, &oldWarn); return err },
-		func() (err error) { newDoc, err = load(newB, opts.NewName, &newWarn); return err })
-	if err != nil {
-		return nil, err
+	w := &walker{o: oldRaw, n: newRaw, comparing: map[[2]*yaml.Node]bool{}}
+	w.document()
+	for _, d := range []*rawDoc{oldRaw, newRaw} {
+		for _, ref := range sortedKeys(d.unresolved) {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: $ref %s points at nothing; what it should name was not compared", d.name, ref))
+		}
 	}
-	rep.Warnings = append(oldWarn, newWarn...)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	changes := whatchanged.CompareOpenAPIDocuments(oldDoc, newDoc)
-
-	w := &walker{oldDoc: oldRaw, newDoc: newRaw}
-	w.document(changes)
 
 	r := &reach{graphs: []*refGraph{oldRaw.graph, newRaw.graph}}
 
-	rep.Findings = findings(w.events, r)
+	if fs := findings(w.events, r); len(fs) > 0 {
+		rep.Findings = fs
+	}
 	applyIgnores(rep, opts.Ignore, opts.Now)
 	rep.summarise()
 	rep.Failed = rep.Crossed(opts.FailOn)
@@ -268,6 +214,7 @@ func findings(events []event, r *reach) []Finding {
 		}
 		return a.Message < b.Message
 	})
+	uniqueIDs(out)
 	return out
 }
 
@@ -313,7 +260,6 @@ func findingID(parts ...string) string {
 // every operation that reaches the component in either document.
 func judge(e event, r *reach) Finding {
 	rule := ruleByID[e.rule]
-	c := e.change
 	f := Finding{
 		Rule:      e.rule,
 		Message:   e.message,
@@ -321,10 +267,10 @@ func judge(e event, r *reach) Finding {
 		Component: e.comp,
 		Path:      e.path,
 		Method:    e.method,
-	}
-	if c != nil {
-		f.Old, f.New = short(c.Original), short(c.New)
-		f.OldLine, f.NewLine = lines(c)
+		Old:       short(e.old),
+		New:       short(e.new),
+		OldLine:   e.oldLine,
+		NewLine:   e.newLine,
 	}
 	f.ID = findingID(e.rule, e.ptr, e.subject, f.Old, f.New)
 	var dirs []Direction
@@ -351,13 +297,17 @@ func judge(e event, r *reach) Finding {
 		judged = []Direction{Request, Response}
 	}
 	for _, d := range judged {
-		v := rule.verdict(d)
-		if v == Breaking || (v == Library && c != nil && c.Breaking) {
+		// Inside a readOnly property only responses are bound, inside a
+		// writeOnly one only requests.
+		if e.only != "" && e.only != d {
+			continue
+		}
+		if rule.verdict(d) == Breaking {
 			f.BreakingIn = append(f.BreakingIn, d)
 		}
 	}
 	f.Breaking = len(f.BreakingIn) > 0
-	if rule.directional() {
+	if rule.directional() || e.only != "" {
 		f.Directions = dirs
 	} else {
 		f.BreakingIn = nil
@@ -365,23 +315,18 @@ func judge(e event, r *reach) Finding {
 	return f
 }
 
-// lines returns the change's line in each file. what-changed records some
-// removals on the new side; a removal has no new line, so it is moved.
-func lines(c *model.Change) (old, nw int) {
-	if c.Context == nil {
-		return 0, 0
+// uniqueIDs keeps finding ids unique within a report, so one ignore entry
+// never hides two changes: a repeated id gets the finding's position among
+// its twins appended.
+func uniqueIDs(fs []Finding) {
+	count := map[string]int{}
+	for i := range fs {
+		id := fs[i].ID
+		count[id]++
+		if n := count[id]; n > 1 {
+			fs[i].ID = fmt.Sprintf("%s-%d", id, n)
+		}
 	}
-	if c.Context.OriginalLine != nil {
-		old = *c.Context.OriginalLine
-	}
-	if c.Context.NewLine != nil {
-		nw = *c.Context.NewLine
-	}
-	removal := c.ChangeType == model.ObjectRemoved || c.ChangeType == model.PropertyRemoved
-	if removal && old == 0 {
-		old, nw = nw, 0
-	}
-	return old, nw
 }
 
 func (r *Report) summarise() {

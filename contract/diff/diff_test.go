@@ -185,9 +185,9 @@ func TestFindingLines(t *testing.T) {
 		t.Fatalf("got %d findings, want 1", len(rep.Findings))
 	}
 	f := rep.Findings[0]
-	// Both point at the "amount:" key of Order, line 136 in each file.
-	if f.OldLine != 136 || f.NewLine != 136 {
-		t.Errorf("lines got old %d new %d, want 136 and 136", f.OldLine, f.NewLine)
+	// Both point at the "type:" line of Order's amount, 137 in each file.
+	if f.OldLine != 137 || f.NewLine != 137 {
+		t.Errorf("lines got old %d new %d, want 137 and 137", f.OldLine, f.NewLine)
 	}
 	if f.Old != "integer" || f.New != "string" {
 		t.Errorf("values got %q -> %q, want integer -> string", f.Old, f.New)
@@ -393,8 +393,8 @@ func TestWriteSARIF(t *testing.T) {
 		got = append(got, res{r.RuleID, r.Level, pl.ArtifactLocation.URI, pl.Region.StartLine})
 	}
 	want := []res{
-		{RuleSuccessResponseRemoved, "error", "base-3.1.yaml", 73},
-		{RuleResponseAdded, "note", "success-response-removed.yaml", 73},
+		{RuleSuccessResponseRemoved, "error", "base-3.1.yaml", 72},
+		{RuleResponseAdded, "note", "success-response-removed.yaml", 72},
 		{RuleIgnoreExpired, "warning", "ignore.yaml", 1},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -646,4 +646,35 @@ func TestAnchorsNotStubbed(t *testing.T) {
 	if len(rep.Findings) != 1 || rep.Findings[0].Rule != RuleEnumValueAdded {
 		t.Errorf("got %+v, want one enum-value-added", briefs(rep.Findings))
 	}
+}
+
+// TestNoChangeJSON: a report with no change has an empty list of
+// findings, not null, so consumers need no special case.
+func TestNoChangeJSON(t *testing.T) {
+	rep := run(t, "base-3.1.yaml", "base-3.1.yaml", Options{})
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"findings": []`) {
+		t.Errorf("JSON got no empty findings list:\n%s", js.String())
+	}
+}
+
+// FuzzRun compares a fixture with mutations of another: whatever the
+// second document holds, Run returns a report or an error, never panics
+// or runs away.
+func FuzzRun(f *testing.F) {
+	base := readFile(f, "base-3.1.yaml")
+	for _, name := range []string{"shared-enum-added.yaml", "type-changed.yaml", "pairs/nullable-wrap-response.revision.yaml", "pairs/security-op-replaces-global.revision.yaml"} {
+		f.Add(readFile(f, name))
+	}
+	f.Add([]byte("openapi: 3.1.0\na: &a [*a]\n"))
+	f.Add([]byte("openapi: 3.1.0\npaths:\n  /x:\n    $ref: '#/paths/~1x'\n"))
+	f.Fuzz(func(t *testing.T, nw []byte) {
+		rep, err := Run(context.Background(), Options{Old: base, New: nw, OldName: "a", NewName: "b"})
+		if err == nil && rep == nil {
+			t.Fatal("nil report without error")
+		}
+	})
 }

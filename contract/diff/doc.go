@@ -1,10 +1,8 @@
 // Package diff is the engine of `contract diff`: it compares two versions of
-// an OpenAPI 3.0 or 3.1 document with libopenapi's what-changed, and judges
-// every change with its own rule layer, which knows the direction a change
-// travels. A new enum value in a response breaks clients that switch on it;
-// the same value in a request does not. libopenapi's own breaking flags do
-// not make that distinction, so they are only the fallback for changes no
-// rule here names.
+// an OpenAPI 3.0 or 3.1 document, read as plain YAML trees, and judges
+// every change with rules that know the direction a change travels. A new
+// enum value in a response breaks clients that switch on it; the same
+// value in a request does not.
 //
 // Data enters as the two documents' bytes (LoadRef reads a file or a git
 // revision), an optional ignore file and the clock; it leaves as a Report:

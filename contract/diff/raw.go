@@ -1,40 +1,24 @@
 package diff
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-// rawDoc is what the comparison needs from a document's plain YAML tree,
-// read once before libopenapi sees the document: the $ref graph (which
-// operations reach which component), the operations of each path, and
-// where each component schema sits in the text.
+// rawDoc is one document as a plain YAML tree, with what the comparison
+// needs besides the tree: the $ref graph (which operations reach which
+// component) and the operations of each path.
 type rawDoc struct {
+	name    string
+	root    *yaml.Node // the top-level map
+	version string     // "3.0" or "3.1"
 	graph   *refGraph
 	methods map[string][]string // "paths\x00/x" or "webhooks\x00name" -> methods
-	schemas map[string]*rawEntry
-	paths   map[string]*rawEntry
-	refsTo  map[string][]string // component key -> source paths of refs to it
-	// pathRefs lists the components each path item refers to directly.
-	pathRefs map[string][]string
-	// others holds every component that is not a schema, by key: they are
-	// compared inline where they are used, so a path using a changed one
-	// must not be stubbed.
-	others map[string]*yaml.Node
-	lines  int
-	// aliases is set when the document uses YAML anchors or aliases:
-	// blanking lines could then cut an anchor another part still uses.
-	aliases bool
-}
-
-// rawEntry is one entry of components/schemas or paths.
-type rawEntry struct {
-	key, value *yaml.Node
-	first, end int // body lines, 1-based and inclusive; 0 when not stubbable
-	indent     int // column of the body's first key, 0-based
+	// unresolved collects local $refs that point at nothing, reported as
+	// warnings once each.
+	unresolved map[string]bool
 }
 
 // scanRaw parses a document with yaml.v3 and collects a rawDoc.
@@ -43,28 +27,40 @@ func scanRaw(b []byte, name string) (*rawDoc, error) {
 	if err := yaml.Unmarshal(b, &root); err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	rd := &rawDoc{
-		graph:    &refGraph{ids: map[string]int{}, roots: map[use][]int{}},
-		methods:  map[string][]string{},
-		schemas:  map[string]*rawEntry{},
-		paths:    map[string]*rawEntry{},
-		refsTo:   map[string][]string{},
-		pathRefs: map[string][]string{},
-		others:   map[string]*yaml.Node{},
-		lines:    bytes.Count(b, []byte("\n")) + 1,
-	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
-		return rd, nil
+		return nil, fmt.Errorf("read %s: not an OpenAPI document (want a map at the top)", name)
 	}
 	top := root.Content[0]
+	if hasAlias(top) && expandedSize(top, map[*yaml.Node]int{}) > maxExpanded {
+		return nil, fmt.Errorf("read %s: its YAML aliases expand to more than %d nodes", name, maxExpanded)
+	}
+	rd := &rawDoc{
+		name:       name,
+		root:       top,
+		graph:      &refGraph{ids: map[string]int{}, roots: map[use][]int{}},
+		methods:    map[string][]string{},
+		unresolved: map[string]bool{},
+	}
+	ver := mapGet(top, "openapi")
+	if ver == nil || !strings.HasPrefix(ver.Value, "3.") {
+		what := "no openapi: 3.x field"
+		if sw := mapGet(top, "swagger"); sw != nil {
+			what = "this is swagger " + sw.Value
+		}
+		return nil, fmt.Errorf("read %s: only OpenAPI 3.0 and 3.1 documents can be compared, %s", name, what)
+	}
+	rd.version = "3.1"
+	if strings.HasPrefix(ver.Value, "3.0") {
+		rd.version = "3.0"
+	}
 	for _, section := range []string{"paths", "webhooks"} {
 		items := mapGet(top, section)
 		if items == nil || items.Kind != yaml.MappingNode {
 			continue
 		}
 		for i := 0; i+1 < len(items.Content); i += 2 {
-			pi := items.Content[i+1]
-			if pi.Kind != yaml.MappingNode {
+			pi := rd.deref(items.Content[i+1])
+			if pi == nil || pi.Kind != yaml.MappingNode {
 				continue
 			}
 			var ms []string
@@ -79,9 +75,6 @@ func scanRaw(b []byte, name string) (*rawDoc, error) {
 	var path []string
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
-		if n.Anchor != "" || n.Kind == yaml.AliasNode {
-			rd.aliases = true
-		}
 		switch n.Kind {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
@@ -100,48 +93,62 @@ func scanRaw(b []byte, name string) (*rawDoc, error) {
 				walk(c)
 				path = path[:len(path)-1]
 			}
+		case yaml.AliasNode:
+			if n.Alias != nil && len(path) < 64 {
+				walk(n.Alias)
+			}
 		}
 	}
 	walk(top)
-	lines := bytes.SplitAfter(b, []byte("\n"))
-	comps := mapGet(top, "components")
-	// The line after a section is that of the key following it.
-	after := rd.lines + 1
-	if l := nextKeyLine(comps, "schemas"); l > 0 {
-		after = l
-	} else if l := nextKeyLine(top, "components"); l > 0 {
-		after = l
+	return rd, nil
+}
+
+// maxExpanded bounds the size of a document with its YAML aliases
+// expanded: the comparison follows aliases, and a few nested ones can stand
+// for billions of nodes.
+const maxExpanded = 20_000_000
+
+// hasAlias reports whether a tree uses a YAML alias anywhere.
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode {
+		return true
 	}
-	rd.schemas = locateEntries(mapGet(comps, "schemas"), after, lines)
-	after = rd.lines + 1
-	if l := nextKeyLine(top, "paths"); l > 0 {
-		after = l
-	}
-	rd.paths = locateEntries(mapGet(top, "paths"), after, lines)
-	if comps != nil && comps.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(comps.Content); i += 2 {
-			kind, m := comps.Content[i].Value, comps.Content[i+1]
-			if kind == "schemas" || m.Kind != yaml.MappingNode {
-				continue
-			}
-			for j := 0; j+1 < len(m.Content); j += 2 {
-				rd.others[kind+"/"+m.Content[j].Value] = m.Content[j+1]
-			}
+	for _, c := range n.Content {
+		if hasAlias(c) {
+			return true
 		}
 	}
-	return rd, nil
+	return false
+}
+
+// expandedSize counts a tree's nodes with aliases expanded, stopping once
+// past maxExpanded.
+func expandedSize(n *yaml.Node, memo map[*yaml.Node]int) int {
+	if n == nil {
+		return 0
+	}
+	if v, ok := memo[n]; ok {
+		return v
+	}
+	memo[n] = maxExpanded + 1 // an alias of an ancestor never ends
+	size := 1
+	if n.Kind == yaml.AliasNode {
+		size += expandedSize(n.Alias, memo)
+	}
+	for _, c := range n.Content {
+		size += expandedSize(c, memo)
+		if size > maxExpanded {
+			break
+		}
+	}
+	memo[n] = size
+	return size
 }
 
 func (rd *rawDoc) addRef(sp []string, def string) {
 	target, ok := componentKey(def)
 	if !ok {
 		return
-	}
-	src := strings.Join(sp, "/")
-	rd.refsTo[target] = append(rd.refsTo[target], src)
-	if len(sp) >= 2 && sp[0] == "paths" {
-		p := unescape(sp[1])
-		rd.pathRefs[p] = append(rd.pathRefs[p], target)
 	}
 	g := rd.graph
 	t := g.id(target)
@@ -159,168 +166,158 @@ func (rd *rawDoc) methodsOf(section, path string) []string {
 	return rd.methods[section+"\x00"+path]
 }
 
+// lookup follows a local JSON pointer ("#/components/schemas/X") from the
+// document root; nil when it points at nothing or outside the document.
+func (rd *rawDoc) lookup(ref string) *yaml.Node {
+	p, ok := strings.CutPrefix(ref, "#")
+	if !ok {
+		return nil
+	}
+	n := rd.root
+	if p == "" {
+		return n
+	}
+	if !strings.HasPrefix(p, "/") {
+		return nil
+	}
+	for _, tok := range strings.Split(p[1:], "/") {
+		tok = unescape(tok)
+		switch n.Kind {
+		case yaml.MappingNode:
+			n = mapGet(n, tok)
+		case yaml.SequenceNode:
+			i := -1
+			fmt.Sscanf(tok, "%d", &i)
+			if i < 0 || i >= len(n.Content) {
+				return nil
+			}
+			n = n.Content[i]
+		default:
+			return nil
+		}
+		if n == nil {
+			return nil
+		}
+	}
+	return alias(n)
+}
+
+// deref follows $refs of a non-schema object (parameter, response, path
+// item, ...) to what they point at. A $ref that resolves to nothing is
+// noted for the report's warnings and treated as an empty object.
+func (rd *rawDoc) deref(n *yaml.Node) *yaml.Node {
+	for range 32 {
+		n = alias(n)
+		ref := refOf(n)
+		if ref == "" {
+			return n
+		}
+		t := rd.lookup(ref)
+		if t == nil {
+			rd.unresolved[ref] = true
+			return nil
+		}
+		n = t
+	}
+	return n
+}
+
+// refOf returns a node's $ref, if it is a reference object.
+func refOf(n *yaml.Node) string {
+	if r := mapGet(n, "$ref"); r != nil && r.Kind == yaml.ScalarNode {
+		return r.Value
+	}
+	return ""
+}
+
+func alias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
 func mapGet(n *yaml.Node, key string) *yaml.Node {
+	if k := mapKey(n, key); k != nil {
+		return alias(k.next)
+	}
+	return nil
+}
+
+// keyed is a map key and its value, so a finding can point at the key's
+// line.
+type keyed struct {
+	*yaml.Node
+	next *yaml.Node
+}
+
+func mapKey(n *yaml.Node, key string) *keyed {
+	n = alias(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			return n.Content[i+1]
+			return &keyed{n.Content[i], n.Content[i+1]}
 		}
 	}
 	return nil
 }
 
-// locateEntries records the body lines of every block-style entry of a
-// map (components/schemas, paths): from the line after its key to the line
-// before whatever follows it in the file, which starts at line after.
-func locateEntries(m *yaml.Node, after int, lines [][]byte) map[string]*rawEntry {
-	out := map[string]*rawEntry{}
-	if m == nil || m.Kind != yaml.MappingNode || m.Style&yaml.FlowStyle != 0 {
-		return out
-	}
-	n := len(m.Content)
-	for i := 0; i+1 < n; i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
-		e := &rawEntry{key: k, value: v}
-		out[k.Value] = e
-		end := after - 1
-		if i+2 < n {
-			end = m.Content[i+2].Line - 1
-		}
-		if v.Kind != yaml.MappingNode || v.Style&yaml.FlowStyle != 0 || len(v.Content) == 0 || v.Line <= k.Line || end < v.Line {
-			continue
-		}
-		if !indentedBlock(lines, k.Line+1, end, k.Column) {
-			continue
-		}
-		e.first, e.end, e.indent = k.Line+1, end, v.Content[0].Column-1
-	}
-	return out
-}
-
-func nextKeyLine(m *yaml.Node, key string) int {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return 0
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key && i+2 < len(m.Content) {
-			return m.Content[i+2].Line
-		}
+// keyLine is the line of key in map n, or 0 when n lacks it.
+func keyLine(n *yaml.Node, key string) int {
+	if k := mapKey(n, key); k != nil {
+		return k.Line
 	}
 	return 0
 }
 
-// indentedBlock checks that every line from first to end (1-based) is
-// blank, a comment, or indented past column col: only then can the lines
-// be replaced without touching anything outside the entry.
-func indentedBlock(lines [][]byte, first, end, col int) bool {
-	if first < 1 || end > len(lines) {
-		return false
+// pairs returns a map's keys and values in file order.
+func pairs(n *yaml.Node) (keys []*yaml.Node, vals []*yaml.Node) {
+	n = alias(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, nil
 	}
-	for l := first; l <= end; l++ {
-		t := bytes.TrimRight(lines[l-1], "\r\n")
-		trimmed := bytes.TrimLeft(t, " ")
-		if len(trimmed) == 0 || trimmed[0] == '#' {
-			continue
-		}
-		if len(t)-len(trimmed) < col {
-			return false
-		}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		keys = append(keys, n.Content[i])
+		vals = append(vals, alias(n.Content[i+1]))
 	}
-	return true
+	return keys, vals
 }
 
-// stubUnchanged returns copies of both documents in which every component
-// schema that is identical in both, and referred to from the same places
-// in both, and every identical path item, is replaced by a one-line stub,
-// keeping every line number.
-//
-// what-changed compares component schemas at the source and does not
-// follow a local $ref that is the same on both sides, so an identical
-// schema cannot produce a change; but libopenapi builds and hashes every
-// one of them to find that out, which on a large spec is most of the
-// time and memory of a diff. The reference-site condition keeps the one
-// comparison that does look through a $ref (inline schema replaced by a
-// reference to an identical component) seeing the real schema.
-func stubUnchanged(oldB, newB []byte, o, n *rawDoc) ([]byte, []byte, int) {
-	if o.aliases || n.aliases {
-		return oldB, newB, 0
+func items(n *yaml.Node) []*yaml.Node {
+	n = alias(n)
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
 	}
-	var oldR, newR []stubRange
-	for name, os := range o.schemas {
-		ns := n.schemas[name]
-		if ns == nil || os.first == 0 || ns.first == 0 {
-			continue
-		}
-		key := "schemas/" + name
-		if !sameStrings(o.refsTo[key], n.refsTo[key]) || !sameNode(os.value, ns.value) {
-			continue
-		}
-		oldR = append(oldR, stubRange{os.first, os.end, os.indent})
-		newR = append(newR, stubRange{ns.first, ns.end, ns.indent})
+	out := make([]*yaml.Node, len(n.Content))
+	for i, c := range n.Content {
+		out[i] = alias(c)
 	}
-	// A path item is compared inline, parameters, request bodies and
-	// responses it refers to included, so it is only stubbed when those
-	// are unchanged too; schemas it refers to are compared at the source.
-	othersChanged := len(o.others) != len(n.others)
-	for k, on := range o.others {
-		if nn := n.others[k]; nn == nil || !sameNode(on, nn) {
-			othersChanged = true
-			break
-		}
-	}
-	for p, op := range o.paths {
-		np := n.paths[p]
-		if np == nil || op.first == 0 || np.first == 0 || !sameNode(op.value, np.value) {
-			continue
-		}
-		safe := true
-		for _, t := range o.pathRefs[p] {
-			if !strings.HasPrefix(t, "schemas/") && othersChanged {
-				safe = false
-			}
-		}
-		if !safe {
-			continue
-		}
-		oldR = append(oldR, stubRange{op.first, op.end, op.indent})
-		newR = append(newR, stubRange{np.first, np.end, np.indent})
-	}
-	if len(oldR) == 0 {
-		return oldB, newB, 0
-	}
-	return applyStubs(oldB, oldR), applyStubs(newB, newR), len(oldR)
+	return out
 }
 
-type stubRange struct{ first, end, indent int }
-
-func applyStubs(b []byte, rs []stubRange) []byte {
-	lines := bytes.SplitAfter(b, []byte("\n"))
-	for _, r := range rs {
-		lines[r.first-1] = []byte(strings.Repeat(" ", r.indent) + "x-unchanged: true\n")
-		for l := r.first + 1; l <= r.end; l++ {
-			lines[l-1] = []byte("\n")
-		}
+func line(n *yaml.Node) int {
+	if n == nil {
+		return 0
 	}
-	return bytes.Join(lines, nil)
+	return n.Line
 }
 
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// sameNode compares two YAML trees by content, ignoring positions.
+// sameNode compares two YAML trees by content, ignoring positions, styles
+// and comments; map keys must be in the same order.
 func sameNode(a, b *yaml.Node) bool {
-	if a.Kind != b.Kind || a.Value != b.Value || a.ShortTag() != b.ShortTag() || len(a.Content) != len(b.Content) {
+	a, b = alias(a), alias(b)
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a == b {
+		return true
+	}
+	if a.Kind != b.Kind || a.Value != b.Value || len(a.Content) != len(b.Content) {
+		return false
+	}
+	if a.Kind == yaml.ScalarNode && a.ShortTag() != b.ShortTag() {
 		return false
 	}
 	for i := range a.Content {
@@ -329,4 +326,23 @@ func sameNode(a, b *yaml.Node) bool {
 		}
 	}
 	return true
+}
+
+// text renders a node compactly for messages and finding ids.
+func text(n *yaml.Node) string {
+	n = alias(n)
+	if n == nil {
+		return ""
+	}
+	if n.Kind == yaml.ScalarNode {
+		return n.Value
+	}
+	c := *n
+	c.Style = yaml.FlowStyle
+	c.HeadComment, c.LineComment, c.FootComment = "", "", ""
+	b, err := yaml.Marshal(&c)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }

@@ -6,270 +6,838 @@ import (
 	"strconv"
 	"strings"
 
-	lowbase "github.com/pb33f/libopenapi/datamodel/low/base"
-	"github.com/pb33f/libopenapi/what-changed/model"
+	"gopkg.in/yaml.v3"
 )
 
-// schema walks a schema's changes and its nested schemas. The pointer grows
-// with each nesting so a finding says exactly which property changed.
-func (w *walker) schema(s site, sc *model.SchemaChanges) {
-	if sc == nil {
+// annotations are schema keywords that describe without constraining.
+var annotations = map[string]bool{
+	"description": true, "title": true, "example": true, "examples": true, "$comment": true,
+	"$id": true, "$anchor": true, "$dynamicAnchor": true, "$schema": true, "externalDocs": true,
+	"xml": true, "$defs": true, "definitions": true, "$vocabulary": true, "deprecated": true,
+}
+
+// schemaTarget follows a schema's $refs to the schema they name; keywords
+// beside a $ref (allowed in 3.1) are not merged in.
+func (d *rawDoc) schemaTarget(n *yaml.Node) *yaml.Node {
+	return d.deref(n)
+}
+
+// schema compares two schemas at s. A $ref to the same component on both
+// sides stops here: the component is compared once, at its source. Any
+// other pair of $refs, or a $ref against an inline schema, is compared by
+// what it points at, so an inline schema replaced by a reference to an
+// identical component is no change.
+func (w *walker) schema(s site, o, n *yaml.Node) {
+	o, n = alias(o), alias(n)
+	if o == nil || n == nil {
 		return
 	}
-	if sc.PropertyChanges != nil {
-		w.schemaProps(s, sc.Changes)
-	}
-	for _, name := range sortedKeys(sc.SchemaPropertyChanges) {
-		w.schema(s.at("properties", name), sc.SchemaPropertyChanges[name])
-	}
-	single := []struct {
-		key string
-		ch  *model.SchemaChanges
-	}{
-		{"items", sc.ItemsChanges}, {"additionalProperties", sc.AdditionalPropertiesChanges},
-		{"not", sc.NotChanges}, {"if", sc.IfChanges}, {"then", sc.ThenChanges}, {"else", sc.ElseChanges},
-		{"propertyNames", sc.PropertyNamesChanges}, {"contains", sc.ContainsChanges},
-		{"unevaluatedItems", sc.UnevaluatedItemsChanges}, {"unevaluatedProperties", sc.UnevaluatedPropertiesChanges},
-		{"contentSchema", sc.ContentSchemaChanges},
-	}
-	for _, n := range single {
-		if n.ch != nil {
-			w.schema(s.at(n.key), n.ch)
+	ro, rn := refOf(o), refOf(n)
+	if ro != "" && ro == rn {
+		if _, ok := componentKey(ro); ok {
+			return
 		}
 	}
-	lists := []struct {
-		key string
-		chs []*model.SchemaChanges
-	}{
-		{"allOf", sc.AllOfChanges}, {"anyOf", sc.AnyOfChanges}, {"oneOf", sc.OneOfChanges}, {"prefixItems", sc.PrefixItemsChanges},
+	ot, nt := w.o.schemaTarget(o), w.n.schemaTarget(n)
+	if ot == nil || nt == nil || sameNode(ot, nt) {
+		return
 	}
-	for _, l := range lists {
-		// what-changed pairs list members by content, not position, so the
-		// index is the pair's, which is close to but not always the file's.
-		for i, ch := range l.chs {
-			w.schema(s.at(l.key, strconv.Itoa(i)), ch)
-		}
+	key := [2]*yaml.Node{ot, nt}
+	if w.comparing[key] {
+		return
 	}
-	for _, m := range []struct {
-		key string
-		chs map[string]*model.SchemaChanges
-	}{{"dependentSchemas", sc.DependentSchemasChanges}, {"patternProperties", sc.PatternPropertiesChanges}} {
-		for _, name := range sortedKeys(m.chs) {
-			w.schema(s.at(m.key, name), m.chs[name])
-		}
-	}
-	if sc.DiscriminatorChanges != nil {
-		w.all(s.at("discriminator"), RuleSchemaChanged, sc.DiscriminatorChanges.GetAllChanges())
-	}
-	if sc.ExternalDocChanges != nil {
-		w.all(s.at("externalDocs"), RuleMetadataChanged, sc.ExternalDocChanges.GetAllChanges())
-	}
-	if sc.XMLChanges != nil {
-		w.all(s.at("xml"), RuleMetadataChanged, sc.XMLChanges.GetAllChanges())
-	}
-	if sc.ExtensionChanges != nil {
-		w.all(s, RuleMetadataChanged, sc.ExtensionChanges.GetAllChanges())
-	}
-	w.all(s.at("dependentRequired"), RuleSchemaChanged, sc.DependentRequiredChanges)
-	w.all(s.at("$vocabulary"), RuleMetadataChanged, sc.VocabularyChanges)
+	w.comparing[key] = true
+	defer delete(w.comparing, key)
+	w.schemaBody(s, ot, nt)
 }
 
-// propertyName is the name of a property a "properties" change adds or
-// removes. what-changed sometimes puts a removed key on the new side, so
-// both sides are looked at.
-func propertyName(c *model.Change) string {
-	if c.ChangeType == model.ObjectAdded || c.ChangeType == model.PropertyAdded {
-		if c.New != "" {
-			return c.New
+func isBoolSchema(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && (n.Value == "true" || n.Value == "false")
+}
+
+// schemaBody compares two schemas whose $refs are followed.
+func (w *walker) schemaBody(s site, o, n *yaml.Node) {
+	child := s
+	child.param = false
+	// Boolean schemas (3.1): true accepts anything, false nothing.
+	if isBoolSchema(o) || isBoolSchema(n) {
+		open := func(x *yaml.Node) bool { return !isBoolSchema(x) || x.Value == "true" }
+		v := nodes(o, n)
+		switch {
+		case open(o) && isBoolSchema(n) && n.Value == "false", isBoolSchema(o) && o.Value == "true" && !isBoolSchema(n):
+			w.emit(s, RuleConstraintNarrowed, s.ptr, "", fmt.Sprintf("schema changed from %s to %s: fewer values are valid", short(text(o)), short(text(n))), v)
+		default:
+			w.emit(s, RuleConstraintWidened, s.ptr, "", fmt.Sprintf("schema changed from %s to %s: more values are valid", short(text(o)), short(text(n))), v)
 		}
-		return c.Original
+		return
 	}
-	if c.Original != "" {
-		return c.Original
+	// A single allOf member with nothing but annotations beside it is that
+	// member (the usual way to put a description or nullable on a $ref).
+	bothAllOf := mapGet(o, "allOf") != nil && mapGet(n, "allOf") != nil
+	if m, nullable, ok := soleAllOf(n); ok && !bothAllOf {
+		if nullable && !w.nullable(w.o, o) {
+			w.emit(s, RuleNullableAdded, s.ptr+"/nullable", "", "became nullable (nullable allOf wrapper)", keys(o, n, "nullable"))
+		}
+		w.schema(s, o, m)
+		return
 	}
-	return c.New
-}
-
-func proxyHash(o any) (uint64, bool) {
-	p, ok := o.(*lowbase.SchemaProxy)
-	if !ok || p == nil {
-		return 0, false
+	if m, nullable, ok := soleAllOf(o); ok && !bothAllOf {
+		if nullable && !w.nullable(w.n, n) {
+			w.emit(s, RuleNullableRemoved, s.ptr+"/nullable", "", "is no longer nullable (nullable allOf wrapper removed)", keys(o, n, "nullable"))
+		}
+		w.schema(s, m, n)
+		return
 	}
-	return p.Hash(), true
-}
-
-// renames pairs removed and added properties of one object whose schemas
-// are identical: the usual shape of a rename. A pair is only made when the
-// match is unambiguous.
-func renames(cs []*model.Change) map[*model.Change]*model.Change {
-	type prop struct {
-		c *model.Change
-		h uint64
+	// A parameter that took one value and now takes an array still
+	// accepts the old wire form: a single value is an array of one.
+	if s.param {
+		ot, nt := typeSet(o), typeSet(n)
+		if len(ot) == 1 && ot[0] != "array" && slices.Equal(nt, []string{"array"}) && mapGet(n, "items") != nil {
+			w.emit(s, RuleConstraintWidened, s.ptr+"/type", "", fmt.Sprintf("type changed from %s to an array of it: the old single value is still accepted", ot[0]), keys(o, n, "type"))
+			w.schema(child.at("items"), o, mapGet(n, "items"))
+			return
+		}
+		if slices.Equal(ot, []string{"array"}) && len(nt) == 1 && nt[0] != "array" && mapGet(o, "items") != nil {
+			w.emit(s, RuleConstraintNarrowed, s.ptr+"/type", "", fmt.Sprintf("type changed from an array to %s: only one value is accepted", nt[0]), keys(o, n, "type"))
+			w.schema(child, mapGet(o, "items"), n)
+			return
+		}
 	}
-	var removed, added []prop
-	for _, c := range cs {
-		if c.Property != "properties" {
+	// Enum values moved into oneOf/anyOf branches (or out of them) are
+	// compared as the sets of values they allow.
+	if ov, ok1 := w.valueSet(w.o, o, 0); ok1 {
+		if nv, ok2 := w.valueSet(w.n, n, 0); ok2 && (composedValues(o) || composedValues(n)) {
+			w.valueDiff(s, RuleEnumValueAdded, ov, nv, o, n)
+			return
+		}
+	}
+	handled := map[string]bool{}
+	w.composition(s, o, n, handled)
+	for _, k := range unionKeys(o, n) {
+		if handled[k] {
 			continue
 		}
-		switch c.ChangeType {
-		case model.ObjectRemoved:
-			if h, ok := proxyHash(c.OriginalObject); ok {
-				removed = append(removed, prop{c, h})
+		ov, nv := mapGet(o, k), mapGet(n, k)
+		if sameNode(ov, nv) {
+			continue
+		}
+		ptr := s.ptr + "/" + escape(k)
+		v := keys(o, n, k)
+		switch k {
+		case "type":
+			w.typeChange(s, o, n)
+		case "nullable":
+			switch {
+			case isTrue(nv) && !isTrue(ov):
+				w.emit(s, RuleNullableAdded, ptr, "", "became nullable", v)
+			case isTrue(ov) && !isTrue(nv):
+				w.emit(s, RuleNullableRemoved, ptr, "", "is no longer nullable", v)
 			}
-		case model.ObjectAdded:
-			if h, ok := proxyHash(c.NewObject); ok {
-				added = append(added, prop{c, h})
+		case "format":
+			w.format(s, ov, nv, v)
+		case "multipleOf":
+			w.multipleOf(s, ov, nv, v)
+		case "pattern", "const":
+			w.valueConstraint(s, k, ov, nv, v)
+		case "enum":
+			w.enum(s, k, ov, nv, o, n)
+		case "x-extensible-enum":
+			w.enum(s, k, ov, nv, o, n)
+		case "maxLength", "maxItems", "maxProperties", "maximum", "maxContains":
+			w.bound(s, k, ov, nv, v, true)
+		case "minLength", "minItems", "minProperties", "minimum", "minContains":
+			w.bound(s, k, ov, nv, v, false)
+		case "exclusiveMaximum", "exclusiveMinimum":
+			if (ov == nil || isBool(ov.Value)) && (nv == nil || isBool(nv.Value)) {
+				w.flag(s, k, ov, nv, v)
+			} else if ov != nil && nv != nil && (isBool(ov.Value) || isBool(nv.Value)) {
+				w.emit(s, RuleConstraintChanged, ptr, "", describe(k, ov, nv), v)
+			} else {
+				w.bound(s, k, ov, nv, v, k == "exclusiveMaximum")
+			}
+		case "uniqueItems":
+			w.flag(s, k, ov, nv, v)
+		case "required":
+			w.required(s, o, n)
+		case "properties":
+			w.properties(child, o, n)
+		case "additionalProperties", "unevaluatedProperties", "unevaluatedItems":
+			w.additional(child, k, o, n)
+		case "items", "contains", "propertyNames", "contentSchema":
+			w.subschema(child, k, ov, nv, v)
+		case "then", "else":
+			// added or removed with their if, they are part of that change
+			if (ov == nil || nv == nil) && (mapGet(o, "if") == nil) != (mapGet(n, "if") == nil) {
+				continue
+			}
+			w.subschema(child, k, ov, nv, v)
+		case "if", "not":
+			if ov == nil || nv == nil {
+				w.subschema(child, k, ov, nv, v)
+				continue
+			}
+			w.emit(s, RuleConstraintChanged, ptr, "", k+" schema changed: which values are valid cannot be told narrower or wider", v)
+		case "prefixItems":
+			w.prefixItems(child, ov, nv)
+		case "dependentRequired":
+			w.dependentRequired(s, ov, nv)
+		case "dependentSchemas", "patternProperties":
+			w.schemaMap(child, k, ov, nv)
+		case "discriminator":
+			w.discriminator(s, ov, nv)
+		case "readOnly", "writeOnly":
+			w.access(s, k, ov, nv, v)
+		case "default":
+			w.emit(s, RuleDefaultChanged, ptr, "", describe("default", ov, nv), v)
+		case "contentMediaType", "contentEncoding":
+			// Annotations to a validator, but they say how the string is to
+			// be read: base64 added or gone changes the value clients see.
+			w.emit(s, RuleConstraintChanged, ptr, "", describe(k, ov, nv), v)
+		case "deprecated":
+			w.deprecated(s, ptr, "schema", o, n)
+		case "$ref":
+			// followed above; a sibling-only difference is in the target
+		default:
+			if annotations[k] || strings.HasPrefix(k, "x-") {
+				w.emit(s, RuleMetadataChanged, ptr, "", describe(k, ov, nv), v)
+				continue
+			}
+			w.emit(s, RuleSchemaChanged, ptr, "", describe(k, ov, nv), v)
+		}
+	}
+}
+
+// soleAllOf returns the one member of an allOf that has nothing beside it
+// but annotations (and nullable, which it also reports).
+func soleAllOf(n *yaml.Node) (*yaml.Node, bool, bool) {
+	all := items(mapGet(n, "allOf"))
+	if len(all) != 1 {
+		return nil, false, false
+	}
+	ks, _ := pairs(n)
+	for _, k := range ks {
+		if k.Value != "allOf" && k.Value != "nullable" && !annotations[k.Value] && !strings.HasPrefix(k.Value, "x-") {
+			return nil, false, false
+		}
+	}
+	return all[0], isTrue(mapGet(n, "nullable")), true
+}
+
+// nullable reports whether a schema admits null.
+func (w *walker) nullable(d *rawDoc, n *yaml.Node) bool {
+	n = d.schemaTarget(n)
+	return isTrue(mapGet(n, "nullable")) || slices.Contains(typeSet(n), "null")
+}
+
+// options returns a schema's oneOf or anyOf list and which keyword it is.
+func options(n *yaml.Node) (string, []*yaml.Node) {
+	for _, k := range []string{"oneOf", "anyOf"} {
+		if l := items(mapGet(n, k)); len(l) > 0 {
+			return k, l
+		}
+	}
+	return "", nil
+}
+
+// onlyAnnotated reports whether a schema has nothing beside its
+// composition keywords but annotations, nullable and a discriminator.
+func onlyAnnotated(n *yaml.Node, except ...string) bool {
+	ks, _ := pairs(n)
+	for _, k := range ks {
+		if slices.Contains(except, k.Value) || annotations[k.Value] || strings.HasPrefix(k.Value, "x-") {
+			continue
+		}
+		switch k.Value {
+		case "nullable", "discriminator":
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// composition compares allOf, oneOf and anyOf, marking what it handled.
+func (w *walker) composition(s site, o, n *yaml.Node, handled map[string]bool) {
+	child := s
+	child.param = false
+	ok, ol := options(o)
+	nk, nl := options(n)
+	switch {
+	case ok == "" && nk == "":
+	case ok != "" && nk != "":
+		handled["oneOf"], handled["anyOf"] = true, true
+		if ok != nk {
+			rule := RuleConstraintWidened
+			if nk == "oneOf" {
+				rule = RuleConstraintNarrowed
+			}
+			w.emit(s, rule, s.ptr+"/"+nk, "", fmt.Sprintf("%s changed to %s", ok, nk), vals{oldLine: keyLine(o, ok), newLine: keyLine(n, nk)})
+		}
+		w.compareOptions(child, nk, ol, nl, RuleOptionAdded, RuleOptionRemoved)
+	case nk != "" && onlyAnnotated(n, nk):
+		// Wrapped: the old schema is now one of the alternatives
+		// (`oneOf: [{$ref: X}, {type: 'null'}]`).
+		handled["oneOf"], handled["anyOf"] = true, true
+		w.wrapped(s, o, n, nk, nl, false)
+		for _, k := range unionKeys(o, n) {
+			if k != "nullable" && k != "discriminator" && !annotations[k] {
+				handled[k] = true
+			}
+		}
+	case ok != "" && onlyAnnotated(o, ok):
+		handled["oneOf"], handled["anyOf"] = true, true
+		w.wrapped(s, o, n, ok, ol, true)
+		for _, k := range unionKeys(o, n) {
+			if k != "nullable" && k != "discriminator" && !annotations[k] {
+				handled[k] = true
+			}
+		}
+	case nk != "":
+		handled[nk] = true
+		w.emit(s, RuleConstraintNarrowed, s.ptr+"/"+nk, "", nk+" added beside the schema's own keywords: values must also match one of its alternatives", vals{newLine: keyLine(n, nk)})
+	default:
+		handled[ok] = true
+		w.emit(s, RuleConstraintWidened, s.ptr+"/"+ok, "", ok+" removed: values no longer have to match one of its alternatives", vals{oldLine: keyLine(o, ok)})
+	}
+	oa, na := items(mapGet(o, "allOf")), items(mapGet(n, "allOf"))
+	if len(oa) > 0 || len(na) > 0 {
+		handled["allOf"] = true
+		// Each allOf member is one more condition: one added narrows, one
+		// removed widens.
+		w.compareOptions(child, "allOf", oa, na, RuleConstraintNarrowed, RuleConstraintWidened)
+	}
+}
+
+// wrapped compares a plain schema with one that became (or stopped being)
+// one alternative among others.
+func (w *walker) wrapped(s site, o, n *yaml.Node, key string, list []*yaml.Node, unwrap bool) {
+	if unwrap {
+		w.compareOptions(s, key, list, []*yaml.Node{n}, RuleOptionAdded, RuleOptionRemoved)
+		return
+	}
+	w.compareOptions(s, key, []*yaml.Node{o}, list, RuleOptionAdded, RuleOptionRemoved)
+}
+
+// isNullSchema reports whether a schema admits only null.
+func (d *rawDoc) isNullSchema(n *yaml.Node) bool {
+	n = d.schemaTarget(n)
+	if ts := typeSet(n); len(ts) == 1 && ts[0] == "null" {
+		return true
+	}
+	if e := items(mapGet(n, "enum")); len(e) == 1 && e[0].ShortTag() == "!!null" {
+		return true
+	}
+	return false
+}
+
+func refLabel(n *yaml.Node) string {
+	if r := refOf(n); r != "" {
+		return refName(r)
+	}
+	return short(text(n))
+}
+
+// compareOptions pairs the members of two oneOf/anyOf/allOf lists: by
+// $ref, then by identical content, then by type, then the one left on each
+// side. Unpaired members are added or removed (a null alternative is
+// nullability); pairs are compared.
+func (w *walker) compareOptions(s site, key string, ol, nl []*yaml.Node, added, removed string) {
+	pairOf := make([]int, len(ol))
+	taken := make([]bool, len(nl))
+	for i := range pairOf {
+		pairOf[i] = -1
+	}
+	match := func(eq func(a, b *yaml.Node) bool) {
+		for i, a := range ol {
+			if pairOf[i] >= 0 {
+				continue
+			}
+			for j, b := range nl {
+				if !taken[j] && eq(a, b) {
+					pairOf[i], taken[j] = j, true
+					break
+				}
 			}
 		}
 	}
-	out := map[*model.Change]*model.Change{}
+	match(func(a, b *yaml.Node) bool { return refOf(a) != "" && refOf(a) == refOf(b) })
+	match(func(a, b *yaml.Node) bool { return sameNode(w.o.schemaTarget(a), w.n.schemaTarget(b)) })
+	match(func(a, b *yaml.Node) bool {
+		ta, tb := typeSet(w.o.schemaTarget(a)), typeSet(w.n.schemaTarget(b))
+		return len(ta) > 0 && slices.Equal(ta, tb) && !slices.Equal(ta, []string{"null"}) &&
+			countType(w.o, ol, ta) == 1 && countType(w.n, nl, tb) == 1
+	})
+	var lo, ln []int
+	for i := range ol {
+		if pairOf[i] < 0 && !w.o.isNullSchema(ol[i]) {
+			lo = append(lo, i)
+		}
+	}
+	for j := range nl {
+		if !taken[j] && !w.n.isNullSchema(nl[j]) {
+			ln = append(ln, j)
+		}
+	}
+	if len(lo) == 1 && len(ln) == 1 {
+		pairOf[lo[0]], taken[ln[0]] = ln[0], true
+	}
+	for i, a := range ol {
+		j := pairOf[i]
+		if j >= 0 {
+			w.schema(s.at(key, strconv.Itoa(j)), a, nl[j])
+			continue
+		}
+		v := vals{old: refLabel(a), oldLine: line(a)}
+		if key != "allOf" && w.o.isNullSchema(a) {
+			w.emit(s, RuleNullableRemoved, s.ptr+"/"+key, "null", fmt.Sprintf("is no longer nullable (null alternative removed from %s)", key), v)
+			continue
+		}
+		w.emit(s, removed, s.ptr+"/"+key+"/"+strconv.Itoa(i), "-"+text(a), fmt.Sprintf("%s member removed: %s", key, refLabel(a)), v)
+	}
+	for j, b := range nl {
+		if taken[j] {
+			continue
+		}
+		v := vals{new: refLabel(b), newLine: line(b)}
+		if key != "allOf" && w.n.isNullSchema(b) {
+			w.emit(s, RuleNullableAdded, s.ptr+"/"+key, "null", fmt.Sprintf("became nullable (null alternative added to %s)", key), v)
+			continue
+		}
+		w.emit(s, added, s.ptr+"/"+key+"/"+strconv.Itoa(j), "+"+text(b), fmt.Sprintf("%s member added: %s", key, refLabel(b)), v)
+	}
+}
+
+func countType(d *rawDoc, l []*yaml.Node, t []string) int {
+	c := 0
+	for _, x := range l {
+		if slices.Equal(typeSet(d.schemaTarget(x)), t) {
+			c++
+		}
+	}
+	return c
+}
+
+// valueSet returns the values a schema allows when it lists them: enum,
+// const, or oneOf/anyOf alternatives that each list theirs (a null
+// alternative allows null).
+func (w *walker) valueSet(d *rawDoc, n *yaml.Node, depth int) ([]*yaml.Node, bool) {
+	n = d.schemaTarget(n)
+	if n == nil || depth > 8 {
+		return nil, false
+	}
+	if e := mapGet(n, "enum"); e != nil {
+		return items(e), true
+	}
+	if c := mapGet(n, "const"); c != nil {
+		return []*yaml.Node{c}, true
+	}
+	if slices.Equal(typeSet(n), []string{"null"}) {
+		return []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null", Line: n.Line}}, true
+	}
+	_, l := options(n)
+	if len(l) == 0 {
+		return nil, false
+	}
+	var out []*yaml.Node
+	for _, b := range l {
+		vs, ok := w.valueSet(d, b, depth+1)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, vs...)
+	}
+	return out, true
+}
+
+// composedValues reports whether a schema lists its values through
+// alternatives rather than its own enum or const.
+func composedValues(n *yaml.Node) bool {
+	_, l := options(n)
+	return len(l) > 0 && mapGet(n, "enum") == nil && mapGet(n, "const") == nil
+}
+
+func containsNode(l []*yaml.Node, x *yaml.Node) bool {
+	for _, y := range l {
+		if sameNode(x, y) {
+			return true
+		}
+	}
+	return false
+}
+
+// valueDiff reports values removed from and added to a list of allowed
+// values.
+func (w *walker) valueDiff(s site, addedRule string, ov, nv []*yaml.Node, o, n *yaml.Node) {
+	ptr := s.ptr + "/enum"
+	if mapGet(n, "enum") == nil && mapGet(o, "enum") == nil {
+		if k, _ := options(n); k != "" {
+			ptr = s.ptr + "/" + k
+		}
+	}
+	for _, x := range ov {
+		if !containsNode(nv, x) {
+			w.emit(s, RuleEnumValueRemoved, ptr, x.Value, fmt.Sprintf("enum value %q removed", x.Value), vals{old: x.Value, oldLine: x.Line})
+		}
+	}
+	for _, x := range nv {
+		if !containsNode(ov, x) {
+			w.emit(s, addedRule, ptr, x.Value, fmt.Sprintf("enum value %q added", x.Value), vals{new: x.Value, newLine: x.Line})
+		}
+	}
+}
+
+// enum compares enum (or x-extensible-enum) lists. An enum added narrows
+// and one removed widens; x-extensible-enum is documentation that the list
+// will grow, so its being added or removed changes no valid value.
+func (w *walker) enum(s site, k string, ov, nv, o, n *yaml.Node) {
+	ptr := s.ptr + "/" + k
+	v := keys(o, n, k)
+	ext := k == "x-extensible-enum"
+	switch {
+	case ov == nil && ext, nv == nil && ext:
+		w.emit(s, RuleMetadataChanged, ptr, "", describe(k, ov, nv), v)
+	case ov == nil:
+		w.emit(s, RuleConstraintNarrowed, ptr, "", "enum added: only "+short(text(nv))+" are valid", v)
+	case nv == nil:
+		w.emit(s, RuleConstraintWidened, ptr, "", "enum removed (was "+short(text(ov))+")", v)
+	default:
+		added := RuleEnumValueAdded
+		if ext {
+			added = RuleExtensibleEnumAdded
+		}
+		for _, x := range items(ov) {
+			if !containsNode(items(nv), x) {
+				w.emit(s, RuleEnumValueRemoved, ptr, x.Value, fmt.Sprintf("%s value %q removed", k, x.Value), vals{old: x.Value, oldLine: x.Line})
+			}
+		}
+		for _, x := range items(nv) {
+			if !containsNode(items(ov), x) {
+				w.emit(s, added, ptr, x.Value, fmt.Sprintf("%s value %q added", k, x.Value), vals{new: x.Value, newLine: x.Line})
+			}
+		}
+	}
+}
+
+// access returns "readOnly", "writeOnly" or "" for a property's schema.
+func (d *rawDoc) access(n *yaml.Node) string {
+	for _, x := range []*yaml.Node{alias(n), d.schemaTarget(n)} {
+		if isTrue(mapGet(x, "readOnly")) {
+			return "readOnly"
+		}
+		if isTrue(mapGet(x, "writeOnly")) {
+			return "writeOnly"
+		}
+	}
+	return ""
+}
+
+// onlyFor is the one direction a property with this access binds.
+func onlyFor(acc string) Direction {
+	switch acc {
+	case "readOnly":
+		return Response
+	case "writeOnly":
+		return Request
+	}
+	return ""
+}
+
+func (w *walker) access(s site, k string, ov, nv *yaml.Node, v vals) {
+	ptr := s.ptr + "/" + k
+	switch {
+	case isTrue(nv) && !isTrue(ov):
+		rule := RuleReadOnlyAdded
+		msg := "became readOnly: clients may no longer send it"
+		if k == "writeOnly" {
+			rule, msg = RuleWriteOnlyAdded, "became writeOnly: responses no longer carry it"
+		}
+		w.emit(s, rule, ptr, "", msg, v)
+	case isTrue(ov) && !isTrue(nv):
+		rule, msg := RuleReadOnlyRemoved, "is no longer readOnly"
+		if k == "writeOnly" {
+			rule, msg = RuleWriteOnlyRemoved, "is no longer writeOnly"
+		}
+		w.emit(s, rule, ptr, "", msg, v)
+	}
+}
+
+func stringSet(n *yaml.Node) []string {
+	var out []string
+	for _, x := range items(n) {
+		out = append(out, x.Value)
+	}
+	return out
+}
+
+func itemLine(list *yaml.Node, v string) int {
+	for _, x := range items(list) {
+		if x.Value == v {
+			return x.Line
+		}
+	}
+	return 0
+}
+
+// required compares required lists. A readOnly property binds only
+// responses and a writeOnly one only requests.
+func (w *walker) required(s site, o, n *yaml.Node) {
+	or, nr := mapGet(o, "required"), mapGet(n, "required")
+	os, ns := stringSet(or), stringSet(nr)
+	for _, name := range ns {
+		if slices.Contains(os, name) {
+			continue
+		}
+		ps := s
+		ps.only = restrict(s.only, onlyFor(w.n.access(mapGet(mapGet(n, "properties"), name))))
+		w.emit(ps, RuleRequiredAdded, s.ptr+"/properties/"+escape(name), name,
+			fmt.Sprintf("property %q became required%s", name, accessNote(ps.only, s.only)), vals{new: name, newLine: itemLine(nr, name)})
+	}
+	for _, name := range os {
+		if slices.Contains(ns, name) {
+			continue
+		}
+		ps := s
+		ps.only = restrict(s.only, onlyFor(w.o.access(mapGet(mapGet(o, "properties"), name))))
+		w.emit(ps, RuleRequiredRemoved, s.ptr+"/properties/"+escape(name), name,
+			fmt.Sprintf("property %q is no longer required%s", name, accessNote(ps.only, s.only)), vals{old: name, oldLine: itemLine(or, name)})
+	}
+}
+
+func accessNote(only, outer Direction) string {
+	switch {
+	case only == outer:
+		return ""
+	case only == Response:
+		return " (readOnly: binds responses only)"
+	case only == Request:
+		return " (writeOnly: binds requests only)"
+	}
+	return ""
+}
+
+// restrict narrows the directions a change binds; a readOnly property
+// inside a writeOnly one binds nothing.
+func restrict(outer, inner Direction) Direction {
+	switch {
+	case inner == "":
+		return outer
+	case outer == "" || outer == inner:
+		return inner
+	}
+	return noDirection
+}
+
+// noDirection marks a change that binds neither direction.
+const noDirection Direction = "none"
+
+// properties compares the properties of two object schemas, pairing a
+// removed and an added property with identical schemas as a rename.
+func (w *walker) properties(s site, o, n *yaml.Node) {
+	op, np := mapGet(o, "properties"), mapGet(n, "properties")
+	var removed, added []string
+	for _, name := range unionKeys(op, np) {
+		a, b := mapGet(op, name), mapGet(np, name)
+		switch {
+		case a == nil:
+			added = append(added, name)
+		case b == nil:
+			removed = append(removed, name)
+		case !sameNode(a, b):
+			ps := s.at("properties", name)
+			oa, na := w.o.access(a), w.n.access(b)
+			if oa == na {
+				ps.only = restrict(s.only, onlyFor(oa))
+			}
+			if oa == "readOnly" && na != "readOnly" && slices.Contains(stringSet(mapGet(n, "required")), name) {
+				rs := s
+				rs.only = restrict(s.only, Request)
+				w.emit(rs, RuleRequiredAdded, ps.ptr, name, fmt.Sprintf("property %q is required and no longer readOnly: clients must now send it", name),
+					vals{newLine: keyLine(np, name)})
+			}
+			w.schema(ps, a, b)
+		}
+	}
+	renamed := map[string]string{}
 	for _, r := range removed {
-		var match []prop
+		var match []string
 		for _, a := range added {
-			if a.h == r.h {
+			if sameNode(mapGet(op, r), mapGet(np, a)) {
 				match = append(match, a)
 			}
 		}
 		others := 0
 		for _, r2 := range removed {
-			if r2.h == r.h {
+			if sameNode(mapGet(op, r), mapGet(op, r2)) {
 				others++
 			}
 		}
 		if len(match) == 1 && others == 1 {
-			out[r.c] = match[0].c
+			taken := false
+			for _, t := range renamed {
+				taken = taken || t == match[0]
+			}
+			if !taken {
+				renamed[r] = match[0]
+			}
 		}
 	}
-	return out
-}
-
-// schemaProps classifies the changes to one schema's own keywords.
-func (w *walker) schemaProps(s site, cs []*model.Change) {
-	renamed := renames(cs)
-	paired := map[*model.Change]bool{}
-	for _, to := range renamed {
-		paired[to] = true
+	isRenameTarget := map[string]bool{}
+	for r, a := range renamed {
+		isRenameTarget[a] = true
+		ps := s
+		ps.only = restrict(s.only, onlyFor(w.o.access(mapGet(op, r))))
+		w.emit(ps, RulePropertyRenamed, s.ptr+"/properties/"+escape(r), r+"->"+a,
+			fmt.Sprintf("property %q renamed to %q", r, a), vals{old: r, new: a, oldLine: keyLine(op, r), newLine: keyLine(np, a)})
 	}
-	for _, c := range cs {
-		if c == nil || paired[c] {
+	for _, r := range removed {
+		if _, ok := renamed[r]; ok {
 			continue
 		}
-		p := c.Property
-		switch p {
-		case "properties":
-			name := propertyName(c)
-			ptr := s.ptr + "/properties/" + escape(name)
-			switch {
-			case renamed[c] != nil:
-				to := propertyName(renamed[c])
-				ev := event{site: s, rule: RulePropertyRenamed, ptr: ptr, subject: name + "->" + to,
-					message: fmt.Sprintf("property %q renamed to %q", name, to), change: c}
-				// The new name's line is where the rename can be seen in
-				// the new file.
-				w.events = append(w.events, ev)
-				w.events[len(w.events)-1].change = mergeRename(c, renamed[c])
-			case c.ChangeType == model.ObjectAdded || c.ChangeType == model.PropertyAdded:
-				w.emit(s, RulePropertyAdded, ptr, name, fmt.Sprintf("property %q added", name), c)
-			case c.ChangeType == model.ObjectRemoved || c.ChangeType == model.PropertyRemoved:
-				w.emit(s, RulePropertyRemoved, ptr, name, fmt.Sprintf("property %q removed", name), c)
-			default:
-				w.emit(s, RuleSchemaChanged, ptr, name, describe(c), c)
-			}
-		case "required":
-			switch c.ChangeType {
-			case model.PropertyAdded, model.ObjectAdded:
-				w.emit(s, RuleRequiredAdded, s.ptr+"/properties/"+escape(c.New), c.New,
-					fmt.Sprintf("property %q became required", c.New), c)
-			case model.PropertyRemoved, model.ObjectRemoved:
-				w.emit(s, RuleRequiredRemoved, s.ptr+"/properties/"+escape(c.Original), c.Original,
-					fmt.Sprintf("property %q is no longer required", c.Original), c)
-			default:
-				w.emit(s, RuleSchemaChanged, s.ptr+"/required", "", describe(c), c)
-			}
-		case "enum":
-			switch c.ChangeType {
-			case model.PropertyAdded, model.ObjectAdded:
-				w.emit(s, RuleEnumValueAdded, s.ptr+"/enum", c.New, fmt.Sprintf("enum value %q added", c.New), c)
-			case model.PropertyRemoved, model.ObjectRemoved:
-				w.emit(s, RuleEnumValueRemoved, s.ptr+"/enum", c.Original, fmt.Sprintf("enum value %q removed", c.Original), c)
-			default:
-				w.emit(s, RuleSchemaChanged, s.ptr+"/enum", "", describe(c), c)
-			}
-		case "type":
-			w.typeChange(s, c)
-		case "nullable":
-			now, was := c.New == "true", c.Original == "true"
-			switch {
-			case now && !was:
-				w.emit(s, RuleNullableAdded, s.ptr+"/nullable", "", "became nullable", c)
-			case was && !now:
-				w.emit(s, RuleNullableRemoved, s.ptr+"/nullable", "", "is no longer nullable", c)
-			}
-		case "maxLength", "maxItems", "maxProperties", "maximum", "maxContains":
-			w.bound(s, c, true)
-		case "minLength", "minItems", "minProperties", "minimum", "minContains":
-			w.bound(s, c, false)
-		case "exclusiveMaximum", "exclusiveMinimum":
-			if isBool(c.Original) || isBool(c.New) {
-				w.flag(s, c, "true")
-			} else {
-				w.bound(s, c, p == "exclusiveMaximum")
-			}
-		case "uniqueItems":
-			w.flag(s, c, "true")
-		case "pattern", "format", "multipleOf", "const":
-			w.valueConstraint(s, c)
-		case "additionalProperties", "unevaluatedProperties":
-			switch {
-			case c.New == "false" && c.Original != "false":
-				w.emit(s, RuleConstraintNarrowed, s.ptr+"/"+p, "", p+" set to false: unknown properties are rejected", c)
-			case c.Original == "false" && c.New != "false":
-				w.emit(s, RuleConstraintWidened, s.ptr+"/"+p, "", p+" no longer false: unknown properties are allowed", c)
-			default:
-				w.emit(s, RuleSchemaChanged, s.ptr+"/"+p, "", describe(c), c)
-			}
-		case "default":
-			w.emit(s, RuleDefaultChanged, s.ptr+"/default", "", describe(c), c)
-		case "$ref":
-			w.emit(s, RuleRefChanged, s.ptr, "", fmt.Sprintf("$ref changed from %s to %s", refName(c.Original), refName(c.New)), c)
-		case "anyOf", "oneOf":
-			switch c.ChangeType {
-			case model.ObjectAdded, model.PropertyAdded:
-				w.emit(s, RuleOptionAdded, s.ptr+"/"+p, subjectOf(c), fmt.Sprintf("%s alternative added%s", p, refSuffix(c.New)), c)
-			case model.ObjectRemoved, model.PropertyRemoved:
-				w.emit(s, RuleOptionRemoved, s.ptr+"/"+p, subjectOf(c), fmt.Sprintf("%s alternative removed%s", p, refSuffix(c.Original)), c)
-			default:
-				w.emit(s, RuleSchemaChanged, s.ptr+"/"+p, "", describe(c), c)
-			}
-		case "deprecated":
-			w.emit(s, RuleDeprecated, s.ptr+"/deprecated", "", describe(c), c)
-		case "description", "title", "example", "examples", "externalDocs", "xml", "$comment", "$id", "$anchor", "$schema", "contentEncoding", "contentMediaType":
-			w.emit(s, RuleMetadataChanged, s.ptr+"/"+escape(p), "", describe(c), c)
+		ps := s
+		ps.only = restrict(s.only, onlyFor(w.o.access(mapGet(op, r))))
+		w.emit(ps, RulePropertyRemoved, s.ptr+"/properties/"+escape(r), r,
+			fmt.Sprintf("property %q removed%s", r, accessNote(ps.only, s.only)), vals{old: r, oldLine: keyLine(op, r)})
+	}
+	for _, a := range added {
+		if isRenameTarget[a] {
+			continue
+		}
+		w.emit(s, RulePropertyAdded, s.ptr+"/properties/"+escape(a), a,
+			fmt.Sprintf("property %q added", a), vals{new: a, newLine: keyLine(np, a)})
+	}
+}
+
+// openness classifies additionalProperties-like keywords: absent or true
+// accepts anything, false nothing, a schema what matches it.
+func openness(n *yaml.Node) string {
+	switch {
+	case n == nil || (isBoolSchema(n) && n.Value == "true"):
+		return "open"
+	case isBoolSchema(n):
+		return "closed"
+	}
+	return "schema"
+}
+
+// additional compares additionalProperties, unevaluatedProperties and
+// unevaluatedItems. unevaluated* has no effect beside an
+// additionalProperties (or items) that decides every other member.
+func (w *walker) additional(s site, k string, o, n *yaml.Node) {
+	ov, nv := mapGet(o, k), mapGet(n, k)
+	ptr := s.ptr + "/" + k
+	v := keys(o, n, k)
+	sibling := map[string]string{"unevaluatedProperties": "additionalProperties", "unevaluatedItems": "items"}[k]
+	// Composition could leave members unevaluated that the sibling does
+	// not see, so the shortcut is only taken without it.
+	composed := func(x *yaml.Node) bool {
+		k, _ := options(x)
+		return k != "" || mapGet(x, "allOf") != nil
+	}
+	if sibling != "" && mapGet(o, sibling) != nil && mapGet(n, sibling) != nil && !composed(o) && !composed(n) {
+		w.emit(s, RuleMetadataChanged, ptr, "", describe(k, ov, nv)+": no effect, "+sibling+" already decides every other member", v)
+		return
+	}
+	a, b := openness(ov), openness(nv)
+	switch {
+	case a == b && a == "schema":
+		w.schema(s.at(k), ov, nv)
+	case a == b:
+	case a == "open" || b == "closed":
+		w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("%s changed from %s to %s: fewer values are valid", k, orNone(short(text(ov))), short(text(nv))), v)
+	default:
+		w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("%s changed from %s to %s: more values are valid", k, short(text(ov)), orNone(short(text(nv)))), v)
+	}
+}
+
+// subschema compares a keyword holding one schema that constrains more
+// when present (items, contains, propertyNames, not, if/then/else,
+// contentSchema).
+func (w *walker) subschema(s site, k string, ov, nv *yaml.Node, v vals) {
+	ptr := s.ptr + "/" + k
+	switch {
+	case ov == nil:
+		w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("%s added: %s", k, short(text(nv))), v)
+	case nv == nil:
+		w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("%s removed (was %s)", k, short(text(ov))), v)
+	default:
+		w.schema(s.at(k), ov, nv)
+	}
+}
+
+func (w *walker) prefixItems(s site, ov, nv *yaml.Node) {
+	ol, nl := items(ov), items(nv)
+	switch {
+	case ov == nil:
+		w.emit(s, RuleConstraintNarrowed, s.ptr+"/prefixItems", "", fmt.Sprintf("prefixItems added: the first %d items must match %s", len(nl), short(text(nv))), vals{newLine: line(nv)})
+		return
+	case nv == nil:
+		w.emit(s, RuleConstraintWidened, s.ptr+"/prefixItems", "", fmt.Sprintf("prefixItems removed (was %s)", short(text(ov))), vals{oldLine: line(ov)})
+		return
+	}
+	for i := 0; i < max(len(ol), len(nl)); i++ {
+		ptr := s.ptr + "/prefixItems/" + strconv.Itoa(i)
+		switch {
+		case i >= len(ol):
+			w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("prefixItems %d added: item %d must match %s", i, i, short(text(nl[i]))), vals{newLine: line(nl[i])})
+		case i >= len(nl):
+			w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("prefixItems %d removed", i), vals{oldLine: line(ol[i])})
 		default:
-			w.emit(s, RuleSchemaChanged, s.ptr+"/"+escape(p), "", describe(c), c)
+			w.schema(s.at("prefixItems", strconv.Itoa(i)), ol[i], nl[i])
 		}
 	}
 }
 
-// mergeRename builds one change out of a removal and the matching addition,
-// so the finding carries the old name's line and the new name's line.
-func mergeRename(removed, added *model.Change) *model.Change {
-	c := *removed
-	ctx := model.ChangeContext{}
-	if removed.Context != nil {
-		ctx = *removed.Context
-		if ctx.OriginalLine == nil {
-			ctx.OriginalLine, ctx.OriginalColumn = ctx.NewLine, ctx.NewColumn
+func (w *walker) dependentRequired(s site, ov, nv *yaml.Node) {
+	for _, name := range unionKeys(ov, nv) {
+		a, b := stringSet(mapGet(ov, name)), stringSet(mapGet(nv, name))
+		ptr := s.ptr + "/dependentRequired/" + escape(name)
+		for _, x := range b {
+			if !slices.Contains(a, x) {
+				w.emit(s, RuleConstraintNarrowed, ptr, "+"+x, fmt.Sprintf("dependentRequired: %q now requires %q", name, x), vals{new: x, newLine: itemLine(mapGet(nv, name), x)})
+			}
+		}
+		for _, x := range a {
+			if !slices.Contains(b, x) {
+				w.emit(s, RuleConstraintWidened, ptr, "-"+x, fmt.Sprintf("dependentRequired: %q no longer requires %q", name, x), vals{old: x, oldLine: itemLine(mapGet(ov, name), x)})
+			}
 		}
 	}
-	ctx.NewLine, ctx.NewColumn = nil, nil
-	if added.Context != nil {
-		ctx.NewLine, ctx.NewColumn = added.Context.NewLine, added.Context.NewColumn
+}
+
+// schemaMap compares dependentSchemas or patternProperties: an entry
+// added constrains more, one removed less.
+func (w *walker) schemaMap(s site, k string, ov, nv *yaml.Node) {
+	for _, name := range unionKeys(ov, nv) {
+		a, b := mapGet(ov, name), mapGet(nv, name)
+		ptr := s.ptr + "/" + k + "/" + escape(name)
+		switch {
+		case a == nil:
+			w.emit(s, RuleConstraintNarrowed, ptr, name, fmt.Sprintf("%s %q added", k, name), vals{newLine: keyLine(nv, name)})
+		case b == nil:
+			w.emit(s, RuleConstraintWidened, ptr, name, fmt.Sprintf("%s %q removed", k, name), vals{oldLine: keyLine(ov, name)})
+		case !sameNode(a, b):
+			w.schema(s.at(k, name), a, b)
+		}
 	}
-	c.Context = &ctx
-	c.ChangeType = model.Modified
-	c.Original, c.New = propertyName(removed), propertyName(added)
-	return &c
+}
+
+func (w *walker) discriminator(s site, ov, nv *yaml.Node) {
+	ptr := s.ptr + "/discriminator"
+	if a, b := mapGet(ov, "propertyName"), mapGet(nv, "propertyName"); !sameNode(a, b) {
+		w.emit(s, RuleSchemaChanged, ptr+"/propertyName", "", describe("discriminator propertyName", a, b), keys(ov, nv, "propertyName"))
+	}
+	om, nm := mapGet(ov, "mapping"), mapGet(nv, "mapping")
+	for _, k := range unionKeys(om, nm) {
+		a, b := mapGet(om, k), mapGet(nm, k)
+		switch {
+		case a == nil:
+			w.emit(s, RuleOptionAdded, ptr+"/mapping", k, fmt.Sprintf("discriminator value %q added", k), vals{new: k, newLine: keyLine(nm, k)})
+		case b == nil:
+			w.emit(s, RuleOptionRemoved, ptr+"/mapping", k, fmt.Sprintf("discriminator value %q removed", k), vals{old: k, oldLine: keyLine(om, k)})
+		case !sameNode(a, b):
+			w.emit(s, RuleSchemaChanged, ptr+"/mapping/"+escape(k), k, describe("discriminator value "+k, a, b), keys(om, nm, k))
+		}
+	}
 }
 
 func refName(ref string) string {
@@ -279,32 +847,24 @@ func refName(ref string) string {
 	return orNone(ref)
 }
 
-func refSuffix(v string) string {
-	if strings.HasPrefix(v, "#/") {
-		return " (" + refName(v) + ")"
-	}
-	return ""
-}
-
 func isBool(s string) bool { return s == "true" || s == "false" }
 
 // bound judges a numeric limit. upper is true for max* keywords, where a
 // lower value narrows what is valid.
-func (w *walker) bound(s site, c *model.Change, upper bool) {
-	p := c.Property
-	ptr := s.ptr + "/" + p
-	switch c.ChangeType {
-	case model.PropertyAdded, model.ObjectAdded:
-		w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("%s %s added", p, c.New), c)
+func (w *walker) bound(s site, k string, ov, nv *yaml.Node, v vals, upper bool) {
+	ptr := s.ptr + "/" + k
+	switch {
+	case ov == nil:
+		w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("%s %s added", k, nv.Value), v)
 		return
-	case model.PropertyRemoved, model.ObjectRemoved:
-		w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("%s %s removed", p, c.Original), c)
+	case nv == nil:
+		w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("%s %s removed", k, ov.Value), v)
 		return
 	}
-	old, err1 := strconv.ParseFloat(c.Original, 64)
-	nw, err2 := strconv.ParseFloat(c.New, 64)
+	old, err1 := strconv.ParseFloat(ov.Value, 64)
+	nw, err2 := strconv.ParseFloat(nv.Value, 64)
 	if err1 != nil || err2 != nil {
-		w.emit(s, RuleConstraintChanged, ptr, "", describe(c), c)
+		w.emit(s, RuleConstraintChanged, ptr, "", describe(k, ov, nv), v)
 		return
 	}
 	narrowed := nw > old
@@ -315,87 +875,135 @@ func (w *walker) bound(s site, c *model.Change, upper bool) {
 	if narrowed {
 		rule = RuleConstraintNarrowed
 	}
-	w.emit(s, rule, ptr, "", fmt.Sprintf("%s changed from %s to %s", p, c.Original, c.New), c)
+	w.emit(s, rule, ptr, "", fmt.Sprintf("%s changed from %s to %s", k, ov.Value, nv.Value), v)
 }
 
-// flag judges a boolean keyword whose `on` value narrows what is valid.
-func (w *walker) flag(s site, c *model.Change, on string) {
-	ptr := s.ptr + "/" + c.Property
-	now, was := c.New == on, c.Original == on
+// flag judges a boolean keyword whose true value narrows what is valid.
+func (w *walker) flag(s site, k string, ov, nv *yaml.Node, v vals) {
+	ptr := s.ptr + "/" + k
+	now, was := isTrue(nv), isTrue(ov)
 	switch {
 	case now && !was:
-		w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("%s set to %s", c.Property, on), c)
+		w.emit(s, RuleConstraintNarrowed, ptr, "", k+" set to true", v)
 	case was && !now:
-		w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("%s no longer %s", c.Property, on), c)
-	default:
-		w.emit(s, RuleSchemaChanged, ptr, "", describe(c), c)
+		w.emit(s, RuleConstraintWidened, ptr, "", k+" no longer true", v)
 	}
 }
 
-// valueConstraint judges pattern, format, multipleOf and const: adding one
+// valueConstraint judges pattern, multipleOf and const: adding one
 // narrows, removing one widens, and changing one to another cannot be told.
-func (w *walker) valueConstraint(s site, c *model.Change) {
-	ptr := s.ptr + "/" + c.Property
-	switch c.ChangeType {
-	case model.PropertyAdded, model.ObjectAdded:
-		w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("%s %s added", c.Property, short(c.New)), c)
-	case model.PropertyRemoved, model.ObjectRemoved:
-		w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("%s %s removed", c.Property, short(c.Original)), c)
+func (w *walker) valueConstraint(s site, k string, ov, nv *yaml.Node, v vals) {
+	ptr := s.ptr + "/" + k
+	switch {
+	case ov == nil:
+		w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("%s %s added", k, short(text(nv))), v)
+	case nv == nil:
+		w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("%s %s removed", k, short(text(ov))), v)
 	default:
-		w.emit(s, RuleConstraintChanged, ptr, "", describe(c), c)
+		w.emit(s, RuleConstraintChanged, ptr, "", describe(k, ov, nv), v)
 	}
 }
 
-// typeSet returns a schema's types; 3.1 allows a list.
-func typeSet(sch *lowbase.Schema) []string {
-	if sch == nil || sch.Type.IsEmpty() {
+// multipleOf judges a divisor: one that divides the old one accepts every
+// old value (10 to 5 widens), a multiple of the old one accepts fewer.
+func (w *walker) multipleOf(s site, ov, nv *yaml.Node, v vals) {
+	if ov != nil && nv != nil {
+		a, err1 := strconv.ParseFloat(ov.Value, 64)
+		b, err2 := strconv.ParseFloat(nv.Value, 64)
+		divides := func(x, y float64) bool { // x divides y
+			q := y / x
+			return x > 0 && q == float64(int64(q))
+		}
+		ptr := s.ptr + "/multipleOf"
+		switch {
+		case err1 != nil || err2 != nil:
+		case divides(b, a):
+			w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("multipleOf changed from %s to %s, which divides it: more values are valid", ov.Value, nv.Value), v)
+			return
+		case divides(a, b):
+			w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("multipleOf changed from %s to %s, a multiple of it: fewer values are valid", ov.Value, nv.Value), v)
+			return
+		}
+	}
+	w.valueConstraint(s, "multipleOf", ov, nv, v)
+}
+
+// formatWider lists format changes that only widen what is valid.
+var formatWider = map[[2]string]bool{
+	{"int32", "int64"}: true, {"float", "double"}: true, {"int32", "double"}: true,
+}
+
+func (w *walker) format(s site, ov, nv *yaml.Node, v vals) {
+	if ov != nil && nv != nil {
+		ptr := s.ptr + "/format"
+		switch {
+		case formatWider[[2]string{ov.Value, nv.Value}]:
+			w.emit(s, RuleConstraintWidened, ptr, "", describe("format", ov, nv), v)
+			return
+		case formatWider[[2]string{nv.Value, ov.Value}]:
+			w.emit(s, RuleConstraintNarrowed, ptr, "", describe("format", ov, nv), v)
+			return
+		}
+	}
+	w.valueConstraint(s, "format", ov, nv, v)
+}
+
+// typeSet returns a schema's types, sorted; 3.1 allows a list.
+func typeSet(n *yaml.Node) []string {
+	t := mapGet(n, "type")
+	if t == nil {
 		return nil
 	}
-	v := sch.Type.Value
-	if v.IsA() {
-		if v.A == "" {
+	if t.Kind == yaml.ScalarNode {
+		if t.Value == "" {
 			return nil
 		}
-		return []string{v.A}
+		return []string{t.Value}
 	}
-	out := make([]string, 0, len(v.B))
-	for _, t := range v.B {
-		out = append(out, t.Value)
-	}
+	out := stringSet(t)
 	slices.Sort(out)
 	return out
 }
 
+// covers reports whether every type of a is allowed by b (number allows
+// integer).
+func covers(b, a []string) bool {
+	for _, t := range a {
+		if !slices.Contains(b, t) && !(t == "integer" && slices.Contains(b, "number")) {
+			return false
+		}
+	}
+	return true
+}
+
 // typeChange tells a real type change from a schema gaining or losing null
-// (3.1 nullability) and from integer widening to number.
-func (w *walker) typeChange(s site, c *model.Change) {
+// (3.1 nullability), from types added or removed (integer widening to
+// number), and from a type appearing where there was none.
+func (w *walker) typeChange(s site, o, n *yaml.Node) {
 	ptr := s.ptr + "/type"
-	old := typeSet(lowSchema(c.OriginalObject))
-	nw := typeSet(lowSchema(c.NewObject))
-	if old == nil && c.Original != "" {
-		old = []string{c.Original}
-	}
-	if nw == nil && c.New != "" {
-		nw = []string{c.New}
-	}
+	v := keys(o, n, "type")
+	old, nw := typeSet(o), typeSet(n)
 	oldS, newS := strings.Join(old, ","), strings.Join(nw, ",")
-	without := func(ts []string, t string) []string {
-		return slices.DeleteFunc(slices.Clone(ts), func(x string) bool { return x == t })
+	v.old, v.new = oldS, newS
+	without := func(ts []string) []string {
+		return slices.DeleteFunc(slices.Clone(ts), func(x string) bool { return x == "null" })
 	}
+	on, nn := without(old), without(nw)
+	oNull, nNull := len(on) != len(old), len(nn) != len(nw)
 	switch {
-	case len(old) == 0 && len(nw) > 0:
-		w.emit(s, RuleConstraintNarrowed, ptr, "", "type "+newS+" added", c)
-	case len(nw) == 0 && len(old) > 0:
-		w.emit(s, RuleConstraintWidened, ptr, "", "type "+oldS+" removed", c)
-	case !slices.Contains(old, "null") && slices.Contains(nw, "null") && slices.Equal(old, without(nw, "null")):
-		w.emit(s, RuleNullableAdded, ptr, "", fmt.Sprintf("became nullable (type %s to %s)", oldS, newS), c)
-	case slices.Contains(old, "null") && !slices.Contains(nw, "null") && slices.Equal(without(old, "null"), nw):
-		w.emit(s, RuleNullableRemoved, ptr, "", fmt.Sprintf("is no longer nullable (type %s to %s)", oldS, newS), c)
-	case oldS == "integer" && newS == "number":
-		w.emit(s, RuleConstraintWidened, ptr, "", "type changed from integer to number", c)
-	case oldS == "number" && newS == "integer":
-		w.emit(s, RuleConstraintNarrowed, ptr, "", "type changed from number to integer", c)
+	case len(old) == 0:
+		w.emit(s, RuleConstraintNarrowed, ptr, "", "type "+newS+" added", v)
+	case len(nw) == 0:
+		w.emit(s, RuleConstraintWidened, ptr, "", "type "+oldS+" removed", v)
+	case slices.Equal(on, nn) && nNull:
+		w.emit(s, RuleNullableAdded, ptr, "", fmt.Sprintf("became nullable (type %s to %s)", oldS, newS), v)
+	case slices.Equal(on, nn) && oNull:
+		w.emit(s, RuleNullableRemoved, ptr, "", fmt.Sprintf("is no longer nullable (type %s to %s)", oldS, newS), v)
+	case covers(nw, old):
+		w.emit(s, RuleConstraintWidened, ptr, "", fmt.Sprintf("type changed from %s to %s: more values are valid", oldS, newS), v)
+	case covers(old, nw):
+		w.emit(s, RuleConstraintNarrowed, ptr, "", fmt.Sprintf("type changed from %s to %s: fewer values are valid", oldS, newS), v)
 	default:
-		w.emit(s, RuleTypeChanged, ptr, oldS+"->"+newS, fmt.Sprintf("type changed from %s to %s", orNone(oldS), orNone(newS)), c)
+		w.emit(s, RuleTypeChanged, ptr, oldS+"->"+newS, fmt.Sprintf("type changed from %s to %s", oldS, newS), v)
 	}
 }

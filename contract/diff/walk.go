@@ -2,26 +2,29 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/pb33f/libopenapi/datamodel/low"
-	lowbase "github.com/pb33f/libopenapi/datamodel/low/base"
-	lowv3 "github.com/pb33f/libopenapi/datamodel/low/v3"
-	"github.com/pb33f/libopenapi/what-changed/model"
+	"gopkg.in/yaml.v3"
 )
 
-// site is where in the document tree a change sits: the walker carries it
-// down the what-changed tree, because a model.Change on its own only knows
-// the name of the property that changed.
+// site is where in the document tree a comparison is: the walker carries
+// it down both trees together.
 type site struct {
-	ptr      string    // JSON pointer of the object holding the change
+	ptr      string    // JSON pointer of the object being compared, in the new document
 	path     string    // API path, or "webhook:NAME"; empty under components
 	method   string    // upper-case method; empty for path-level and components
 	dir      Direction // empty when the walk cannot tell (components, endpoints)
 	comp     string    // component key ("schemas/customer") under components
 	inverted bool      // inside a webhook or callback
+	// only is set inside a readOnly property (Response) or a writeOnly one
+	// (Request): a change there binds only that direction.
+	only Direction
+	// param is set for the top schema of a parameter or header, whose wire
+	// form is not JSON: a single value is also an array of one.
+	param bool
 }
 
 func (s site) at(tokens ...string) site {
@@ -31,6 +34,13 @@ func (s site) at(tokens ...string) site {
 	return s
 }
 
+// vals are the two sides of a change as the finding shows them: the
+// values in words and the lines in each file (0 on a side that lacks it).
+type vals struct {
+	old, new         string
+	oldLine, newLine int
+}
+
 // event is one classified change before it becomes a Finding.
 type event struct {
 	site
@@ -38,507 +48,689 @@ type event struct {
 	ptr     string
 	subject string
 	message string
-	change  *model.Change
+	vals
 }
 
 type walker struct {
-	oldDoc, newDoc *rawDoc
-	events         []event
+	o, n   *rawDoc
+	events []event
+	// comparing holds the schema pairs under comparison, so recursive
+	// schemas reached through different $refs end.
+	comparing map[[2]*yaml.Node]bool
+	// ops collects every operation present in both documents, for the
+	// security pass.
+	ops []opPair
 }
 
-func (w *walker) emit(s site, rule, ptr, subject, message string, c *model.Change) {
-	w.events = append(w.events, event{site: s, rule: rule, ptr: ptr, subject: subject, message: message, change: c})
+type opPair struct {
+	s    site
+	o, n *yaml.Node // the operations
 }
 
-// document walks the root of the what-changed tree.
-func (w *walker) document(dc *model.DocumentChanges) {
-	if dc == nil {
-		return
-	}
+func (w *walker) emit(s site, rule, ptr, subject, message string, v vals) {
+	w.events = append(w.events, event{site: s, rule: rule, ptr: ptr, subject: subject, message: message, vals: v})
+}
+
+// nodes builds vals from two value nodes.
+func nodes(o, n *yaml.Node) vals {
+	return vals{old: text(o), new: text(n), oldLine: line(o), newLine: line(n)}
+}
+
+// keys builds vals from the values of key in two maps, with the key's line.
+func keys(o, n *yaml.Node, key string) vals {
+	return vals{old: text(mapGet(o, key)), new: text(mapGet(n, key)), oldLine: keyLine(o, key), newLine: keyLine(n, key)}
+}
+
+// document compares the two roots.
+func (w *walker) document() {
+	o, n := w.o.root, w.n.root
 	root := site{}
-	if dc.PropertyChanges != nil {
-		for _, c := range dc.Changes {
-			switch c.Property {
-			case "security":
-				w.emit(root, RuleSecurityChanged, "/security", "", describe(c), c)
-			case "servers":
-				w.emit(root, RuleServerChanged, "/servers", "", describe(c), c)
-			case "openapi", "jsonSchemaDialect", "$self", "info", "tags", "externalDocs":
-				w.emit(root, RuleMetadataChanged, "/"+escape(c.Property), "", describe(c), c)
-			default:
-				w.emit(root, RuleOtherChanged, "/"+escape(c.Property), "", describe(c), c)
+	for _, k := range unionKeys(o, n) {
+		ov, nv := mapGet(o, k), mapGet(n, k)
+		if sameNode(ov, nv) && k != "paths" && k != "webhooks" {
+			continue
+		}
+		switch k {
+		case "paths":
+			w.paths(root.at("paths"), "paths", ov, nv)
+		case "webhooks":
+			w.paths(root.at("webhooks"), "webhooks", ov, nv)
+		case "components":
+			w.components(root.at("components"), ov, nv)
+		case "servers":
+			w.servers(root.at("servers"), ov, nv)
+		case "security":
+			// judged per operation by the security pass
+		case "info", "tags", "externalDocs", "openapi", "jsonSchemaDialect", "$self":
+			w.metadata(root, o, n, k)
+		default:
+			if strings.HasPrefix(k, "x-") {
+				w.metadata(root, o, n, k)
+			} else {
+				w.emit(root, RuleOtherChanged, "/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
 			}
 		}
 	}
-	if dc.InfoChanges != nil {
-		w.all(root.at("info"), RuleMetadataChanged, dc.InfoChanges.GetAllChanges())
-	}
-	for _, tc := range dc.TagChanges {
-		w.all(root.at("tags"), RuleMetadataChanged, tc.GetAllChanges())
-	}
-	if dc.ExternalDocChanges != nil {
-		w.all(root.at("externalDocs"), RuleMetadataChanged, dc.ExternalDocChanges.GetAllChanges())
-	}
-	if dc.ExtensionChanges != nil {
-		w.all(root, RuleMetadataChanged, dc.ExtensionChanges.GetAllChanges())
-	}
-	for _, sc := range dc.ServerChanges {
-		w.all(root.at("servers"), RuleServerChanged, sc.GetAllChanges())
-	}
-	for _, sc := range dc.SecurityRequirementChanges {
-		w.all(root.at("security"), RuleSecurityChanged, sc.GetAllChanges())
-	}
-	if pc := dc.PathsChanges; pc != nil {
-		s := root.at("paths")
-		if pc.PropertyChanges != nil {
-			for _, c := range pc.Changes {
-				w.pathAddedOrRemoved(s, "paths", c)
-			}
-		}
-		for _, p := range sortedKeys(pc.PathItemsChanges) {
-			ps := s.at(p)
-			ps.path = p
-			w.pathItem(ps, pc.PathItemsChanges[p])
-		}
-		if pc.ExtensionChanges != nil {
-			w.all(s, RuleMetadataChanged, pc.ExtensionChanges.GetAllChanges())
-		}
-	}
-	for _, name := range sortedKeys(dc.WebhookChanges) {
-		ws := root.at("webhooks", name)
-		ws.path = "webhook:" + name
-		ws.inverted = true
-		w.pathItem(ws, dc.WebhookChanges[name])
-	}
-	w.components(root.at("components"), dc.ComponentsChanges)
+	w.security()
 }
 
-// pathAddedOrRemoved turns a whole path appearing or vanishing into one
-// endpoint finding per operation it holds, since clients call operations,
-// not paths.
-func (w *walker) pathAddedOrRemoved(s site, section string, c *model.Change) {
-	p := c.Property
-	var doc *rawDoc
-	rule := RuleEndpointAdded
-	switch c.ChangeType {
-	case model.ObjectAdded, model.PropertyAdded:
-		doc = w.newDoc
-	case model.ObjectRemoved, model.PropertyRemoved:
-		doc, rule = w.oldDoc, RuleEndpointRemoved
-	default:
-		w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(p), "", describe(c), c)
+// metadata reports a changed key that does not affect clients.
+func (w *walker) metadata(s site, o, n *yaml.Node, k string) {
+	ov, nv := mapGet(o, k), mapGet(n, k)
+	if sameNode(ov, nv) {
 		return
 	}
-	methods := doc.methodsOf(section, p)
-	verb := "added"
-	if rule == RuleEndpointRemoved {
-		verb = "removed"
-	}
-	if len(methods) == 0 {
-		ps := s.at(p)
-		ps.path = p
-		w.emit(ps, rule, ps.ptr, p, fmt.Sprintf("path %s %s", p, verb), c)
-		return
-	}
-	for _, m := range methods {
-		ps := s.at(p, m)
-		ps.path, ps.method = p, strings.ToUpper(m)
-		if section == "webhooks" {
-			ps.path = "webhook:" + p
+	w.emit(s, RuleMetadataChanged, s.ptr+"/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
+}
+
+// unionKeys lists the keys of two maps: the new map's in order, then those
+// only the old one has.
+func unionKeys(o, n *yaml.Node) []string {
+	var out []string
+	seen := map[string]bool{}
+	ok, _ := pairs(n)
+	ko, _ := pairs(o)
+	for _, k := range append(ok, ko...) {
+		if !seen[k.Value] {
+			seen[k.Value] = true
+			out = append(out, k.Value)
 		}
-		w.emit(ps, rule, ps.ptr, ps.method+" "+p, fmt.Sprintf("operation %s %s %s", ps.method, p, verb), c)
+	}
+	return out
+}
+
+// describe renders a change in words, for rules with no better sentence.
+func describe(what string, o, n *yaml.Node) string {
+	ov, nv := short(text(o)), short(text(n))
+	switch {
+	case o == nil:
+		if nv != "" {
+			return fmt.Sprintf("%s added: %s", what, nv)
+		}
+		return what + " added"
+	case n == nil:
+		if ov != "" {
+			return fmt.Sprintf("%s removed (was %s)", what, ov)
+		}
+		return what + " removed"
+	case ov != "" || nv != "":
+		return fmt.Sprintf("%s changed from %s to %s", what, orNone(ov), orNone(nv))
+	}
+	return what + " changed"
+}
+
+// pathTemplate turns "/books/{bookId}" into "/books/{}" and the names of
+// its parameters in order: two paths with one template are one URL.
+func pathTemplate(p string) (string, []string) {
+	var b strings.Builder
+	var names []string
+	for {
+		i := strings.IndexByte(p, '{')
+		j := strings.IndexByte(p[max(i, 0):], '}')
+		if i < 0 || j < 0 {
+			b.WriteString(p)
+			return b.String(), names
+		}
+		b.WriteString(p[:i] + "{}")
+		names = append(names, p[i+1:i+j])
+		p = p[i+j+1:]
 	}
 }
 
-func (w *walker) pathItem(s site, pic *model.PathItemChanges) {
-	if pic == nil {
-		return
+// paths compares paths (or webhooks). Paths are paired by their template,
+// so a renamed path parameter is the same operation.
+func (w *walker) paths(s site, section string, o, n *yaml.Node) {
+	ok, ov := pairs(o)
+	nk, nv := pairs(n)
+	newIdx := map[string]int{}
+	tmplCount := map[string]int{}
+	for i, k := range nk {
+		newIdx[k.Value] = i
+		if section == "paths" {
+			t, _ := pathTemplate(k.Value)
+			tmplCount[t]++
+		}
 	}
-	if pic.PropertyChanges != nil {
-		for _, c := range pic.Changes {
-			switch {
-			case httpMethods[c.Property]:
-				os := s.at(c.Property)
-				os.method = strings.ToUpper(c.Property)
-				rule, verb := RuleEndpointAdded, "added"
-				if c.ChangeType == model.PropertyRemoved || c.ChangeType == model.ObjectRemoved {
-					rule, verb = RuleEndpointRemoved, "removed"
+	oldTmpl := map[string]int{}
+	if section == "paths" {
+		for _, k := range ok {
+			t, _ := pathTemplate(k.Value)
+			oldTmpl[t]++
+		}
+	}
+	pairedNew := map[int]bool{}
+	type pair struct{ oi, ni int }
+	var ps []pair
+	var removed []int
+	for i, k := range ok {
+		if j, found := newIdx[k.Value]; found {
+			ps = append(ps, pair{i, j})
+			pairedNew[j] = true
+			continue
+		}
+		removed = append(removed, i)
+	}
+	var stillRemoved []int
+	for _, i := range removed {
+		t, _ := pathTemplate(ok[i].Value)
+		match := -1
+		if section == "paths" && oldTmpl[t] == 1 && tmplCount[t] == 1 {
+			for j, k := range nk {
+				if t2, _ := pathTemplate(k.Value); t2 == t && !pairedNew[j] {
+					match = j
 				}
-				w.emit(os, rule, os.ptr, os.method+" "+s.path, fmt.Sprintf("operation %s %s %s", os.method, s.path, verb), c)
-			case c.Property == "parameters":
-				ps := s
-				ps.dir = dirOf(Request, s.inverted)
-				w.parameterSet(ps, c)
-			case c.Property == "servers":
-				w.emit(s, RuleServerChanged, s.ptr+"/servers", "", describe(c), c)
-			case c.Property == "summary" || c.Property == "description":
-				w.emit(s, RuleMetadataChanged, s.ptr+"/"+c.Property, "", describe(c), c)
-			default:
-				w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(c.Property), "", describe(c), c)
 			}
 		}
-	}
-	ops := map[string]*model.OperationChanges{
-		"get": pic.GetChanges, "put": pic.PutChanges, "post": pic.PostChanges,
-		"delete": pic.DeleteChanges, "options": pic.OptionsChanges, "head": pic.HeadChanges,
-		"patch": pic.PatchChanges, "trace": pic.TraceChanges, "query": pic.QueryChanges,
-	}
-	for m, oc := range pic.AdditionalOperationChanges {
-		ops[m] = oc
-	}
-	for _, m := range sortedKeys(ops) {
-		if ops[m] == nil {
+		if match < 0 {
+			stillRemoved = append(stillRemoved, i)
 			continue
 		}
-		os := s.at(m)
-		os.method = strings.ToUpper(m)
-		w.operation(os, ops[m])
+		ps = append(ps, pair{i, match})
+		pairedNew[match] = true
 	}
-	for _, pc := range pic.ParameterChanges {
-		ps := s
-		ps.dir = dirOf(Request, s.inverted)
-		w.parameter(ps.at("parameters", pc.Name), pc)
+	for _, i := range stillRemoved {
+		w.pathAddedOrRemoved(s, section, ok[i].Value, ov[i], w.o, false)
 	}
-	for _, sc := range pic.ServerChanges {
-		w.all(s.at("servers"), RuleServerChanged, sc.GetAllChanges())
+	for j, k := range nk {
+		if !pairedNew[j] {
+			w.pathAddedOrRemoved(s, section, k.Value, nv[j], w.n, true)
+		}
 	}
-	if pic.ExtensionChanges != nil {
-		w.all(s, RuleMetadataChanged, pic.ExtensionChanges.GetAllChanges())
+	sort.Slice(ps, func(a, b int) bool { return nk[ps[a].ni].Value < nk[ps[b].ni].Value })
+	for _, p := range ps {
+		oldKey, newKey := ok[p.oi], nk[p.ni]
+		at := s.at(newKey.Value)
+		at.path = newKey.Value
+		if section == "webhooks" {
+			at.path = "webhook:" + newKey.Value
+			at.inverted = true
+		}
+		if oldKey.Value != newKey.Value {
+			_, on := pathTemplate(oldKey.Value)
+			_, nn := pathTemplate(newKey.Value)
+			for i := range on {
+				if on[i] != nn[i] {
+					w.emit(at, RulePathParamRenamed, at.ptr, on[i]+"->"+nn[i],
+						fmt.Sprintf("path parameter {%s} renamed to {%s} (%s is now %s)", on[i], nn[i], oldKey.Value, newKey.Value),
+						vals{old: oldKey.Value, new: newKey.Value, oldLine: oldKey.Line, newLine: newKey.Line})
+				}
+			}
+		}
+		w.pathItem(at, section, oldKey.Value, newKey.Value, ov[p.oi], nv[p.ni])
 	}
 }
 
-func (w *walker) operation(s site, oc *model.OperationChanges) {
-	req := s
-	req.dir = dirOf(Request, s.inverted)
-	if oc.PropertyChanges != nil {
-		for _, c := range oc.Changes {
-			switch c.Property {
-			case "parameters":
-				w.parameterSet(req, c)
-			case "requestBody":
-				w.requestBodyAddedOrRemoved(req, c)
-			case "responses":
-				w.emit(s, RuleOtherChanged, s.ptr+"/responses", "", describe(c), c)
-			case "operationId":
-				w.emit(s, RuleOperationIDChanged, s.ptr+"/operationId", "", describe(c), c)
-			case "deprecated":
-				w.emit(s, RuleDeprecated, s.ptr+"/deprecated", "", describe(c), c)
-			case "security":
-				w.emit(s, RuleSecurityChanged, s.ptr+"/security", "", describe(c), c)
-			case "servers":
-				w.emit(s, RuleServerChanged, s.ptr+"/servers", "", describe(c), c)
-			case "callbacks":
-				w.emit(s, RuleOtherChanged, s.ptr+"/callbacks", subjectOf(c), describe(c), c)
-			case "tags", "summary", "description", "externalDocs":
-				w.emit(s, RuleMetadataChanged, s.ptr+"/"+c.Property, "", describe(c), c)
-			default:
-				w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(c.Property), "", describe(c), c)
-			}
-		}
+// pathAddedOrRemoved reports a whole path appearing or vanishing as one
+// endpoint finding per operation it holds, since clients call operations.
+// A path without operations is only metadata.
+func (w *walker) pathAddedOrRemoved(s site, section, p string, item *yaml.Node, d *rawDoc, added bool) {
+	rule, verb := RuleEndpointRemoved, "removed"
+	if added {
+		rule, verb = RuleEndpointAdded, "added"
 	}
-	for _, pc := range oc.ParameterChanges {
-		w.parameter(req.at("parameters", pc.Name), pc)
+	pi := d.deref(item)
+	ps := s.at(p)
+	ps.path = p
+	if section == "webhooks" {
+		ps.path = "webhook:" + p
 	}
-	if oc.RequestBodyChanges != nil {
-		w.requestBody(req.at("requestBody"), oc.RequestBodyChanges)
-	}
-	if oc.ResponsesChanges != nil {
-		rs := s
-		rs.dir = dirOf(Response, s.inverted)
-		w.responses(rs.at("responses"), oc.ResponsesChanges)
-	}
-	for _, sc := range oc.SecurityRequirementChanges {
-		w.all(s.at("security"), RuleSecurityChanged, sc.GetAllChanges())
-	}
-	for _, sc := range oc.ServerChanges {
-		w.all(s.at("servers"), RuleServerChanged, sc.GetAllChanges())
-	}
-	if oc.ExternalDocChanges != nil {
-		w.all(s.at("externalDocs"), RuleMetadataChanged, oc.ExternalDocChanges.GetAllChanges())
-	}
-	if oc.ExtensionChanges != nil {
-		w.all(s, RuleMetadataChanged, oc.ExtensionChanges.GetAllChanges())
-	}
-	for _, name := range sortedKeys(oc.CallbackChanges) {
-		cc := oc.CallbackChanges[name]
-		if cc == nil {
+	var v vals
+	found := false
+	ks, _ := pairs(pi)
+	for _, k := range ks {
+		if !httpMethods[k.Value] {
 			continue
 		}
-		cs := s.at("callbacks", name)
-		if cc.PropertyChanges != nil {
-			w.all(cs, RuleOtherChanged, cc.Changes)
+		found = true
+		os := ps.at(k.Value)
+		os.method = strings.ToUpper(k.Value)
+		v = vals{oldLine: k.Line}
+		if added {
+			v = vals{newLine: k.Line}
 		}
-		for _, expr := range sortedKeys(cc.ExpressionChanges) {
-			// The callback's operations stay attributed to the operation
-			// that registers them; only the direction flips.
-			es := cs.at(expr)
-			es.inverted = !s.inverted
-			w.callbackPathItem(es, cc.ExpressionChanges[expr])
+		w.emit(os, rule, os.ptr, os.method+" "+p, fmt.Sprintf("operation %s %s %s", os.method, ps.path, verb), v)
+	}
+	if !found {
+		v = vals{oldLine: line(item)}
+		if added {
+			v = vals{newLine: line(item)}
 		}
+		w.emit(ps, RuleMetadataChanged, ps.ptr, p, fmt.Sprintf("path %s, which has no operations, %s", p, verb), v)
 	}
 }
 
-// callbackPathItem walks a callback's path item, keeping the registering
-// operation as the finding's operation.
-func (w *walker) callbackPathItem(s site, pic *model.PathItemChanges) {
-	if pic == nil {
-		return
-	}
-	if pic.PropertyChanges != nil {
-		w.all(s, RuleOtherChanged, pic.Changes)
-	}
-	ops := map[string]*model.OperationChanges{
-		"get": pic.GetChanges, "put": pic.PutChanges, "post": pic.PostChanges,
-		"delete": pic.DeleteChanges, "patch": pic.PatchChanges,
-	}
-	for _, m := range sortedKeys(ops) {
-		if ops[m] != nil {
-			w.operation(s.at(m), ops[m])
-		}
-	}
-}
-
-// parameterSet handles parameters appearing or vanishing on an operation or
-// path item: one at a time (ObjectAdded/Removed, named by the change) or a
-// whole list where there was none (PropertyAdded/Removed).
-func (w *walker) parameterSet(s site, c *model.Change) {
-	switch c.ChangeType {
-	case model.ObjectAdded:
-		p, _ := c.NewObject.(*lowv3.Parameter)
-		w.parameterAdded(s, c, p)
-	case model.ObjectRemoved:
-		name := c.Original
-		if p, ok := c.OriginalObject.(*lowv3.Parameter); ok && p != nil {
-			name = p.Name.Value
-		}
-		w.emit(s, RuleParameterRemoved, s.ptr+"/parameters/"+escape(name), name,
-			fmt.Sprintf("parameter %q removed", name), c)
-	case model.PropertyAdded:
-		if ps, ok := c.NewObject.([]low.ValueReference[*lowv3.Parameter]); ok {
-			for _, p := range ps {
-				w.parameterAdded(s, c, p.Value)
-			}
-			return
-		}
-		w.emit(s, RuleOtherChanged, s.ptr+"/parameters", "", describe(c), c)
-	case model.PropertyRemoved:
-		if ps, ok := c.OriginalObject.([]low.ValueReference[*lowv3.Parameter]); ok {
-			for _, p := range ps {
-				if p.Value == nil {
+// pathItem compares two path items; oldKey and newKey are their paths,
+// which differ when a path parameter was renamed.
+func (w *walker) pathItem(s site, section, oldKey, newKey string, o, n *yaml.Node) {
+	o, n = w.o.deref(o), w.n.deref(n)
+	same := oldKey == newKey && sameNode(o, n)
+	for _, k := range unionKeys(o, n) {
+		ov, nv := mapGet(o, k), mapGet(n, k)
+		switch {
+		case httpMethods[k]:
+			os := s.at(k)
+			os.method = strings.ToUpper(k)
+			switch {
+			case ov == nil:
+				w.emit(os, RuleEndpointAdded, os.ptr, os.method+" "+newKey, fmt.Sprintf("operation %s %s added", os.method, s.path), vals{newLine: keyLine(n, k)})
+			case nv == nil:
+				w.emit(os, RuleEndpointRemoved, os.ptr, os.method+" "+oldKey, fmt.Sprintf("operation %s %s removed", os.method, s.path), vals{oldLine: keyLine(o, k)})
+			default:
+				w.ops = append(w.ops, opPair{s: os, o: ov, n: nv})
+				if same {
 					continue
 				}
-				name := p.Value.Name.Value
-				w.emit(s, RuleParameterRemoved, s.ptr+"/parameters/"+escape(name), name,
-					fmt.Sprintf("parameter %q removed", name), c)
+				w.operation(os, oldKey, newKey, o, n, ov, nv)
 			}
-			return
+		case sameNode(ov, nv):
+		case k == "parameters":
+			// compared with each operation, as they apply to each
+		case k == "servers":
+			w.servers(s.at("servers"), ov, nv)
+		case k == "summary" || k == "description" || strings.HasPrefix(k, "x-"):
+			w.metadata(s, o, n, k)
+		default:
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
 		}
-		w.emit(s, RuleParameterRemoved, s.ptr+"/parameters", "", "parameters removed", c)
-	default:
-		w.emit(s, RuleOtherChanged, s.ptr+"/parameters", "", describe(c), c)
 	}
 }
 
-func (w *walker) parameterAdded(s site, c *model.Change, p *lowv3.Parameter) {
-	if p == nil {
-		w.emit(s, RuleOtherChanged, s.ptr+"/parameters", c.New, describe(c), c)
-		return
+func (w *walker) operation(s site, oldKey, newKey string, oPI, nPI, o, n *yaml.Node) {
+	req := s
+	req.dir = dirOf(Request, s.inverted)
+	resp := s
+	resp.dir = dirOf(Response, s.inverted)
+	w.parameters(req, oldKey, newKey, oPI, nPI, o, n)
+	for _, k := range unionKeys(o, n) {
+		ov, nv := mapGet(o, k), mapGet(n, k)
+		if sameNode(ov, nv) {
+			continue
+		}
+		switch k {
+		case "parameters", "security":
+		case "requestBody":
+			w.requestBody(req.at("requestBody"), ov, nv)
+		case "responses":
+			w.responses(resp.at("responses"), ov, nv)
+		case "operationId":
+			w.emit(s, RuleOperationIDChanged, s.ptr+"/operationId", "", describe("operationId", ov, nv), keys(o, n, k))
+		case "deprecated":
+			w.deprecated(s, s.ptr+"/deprecated", "operation "+s.method+" "+s.path, o, n)
+		case "callbacks":
+			w.callbacks(s.at("callbacks"), ov, nv)
+		case "servers":
+			w.servers(s.at("servers"), ov, nv)
+		case "tags", "summary", "description", "externalDocs":
+			w.metadata(s, o, n, k)
+		default:
+			if strings.HasPrefix(k, "x-") {
+				w.metadata(s, o, n, k)
+				continue
+			}
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
+		}
 	}
-	name := p.Name.Value
-	in := p.In.Value
-	if p.Required.Value {
-		w.emit(s, RuleRequiredParameterAdded, s.ptr+"/parameters/"+escape(name), name,
-			fmt.Sprintf("required %s parameter %q added", in, name), c)
-		return
-	}
-	w.emit(s, RuleParameterAdded, s.ptr+"/parameters/"+escape(name), name,
-		fmt.Sprintf("optional %s parameter %q added", in, name), c)
 }
 
-func (w *walker) parameter(s site, pc *model.ParameterChanges) {
-	if pc == nil {
+func (w *walker) deprecated(s site, ptr, what string, o, n *yaml.Node) {
+	was, now := isTrue(mapGet(o, "deprecated")), isTrue(mapGet(n, "deprecated"))
+	if was == now {
 		return
 	}
-	if pc.PropertyChanges != nil {
-		for _, c := range pc.Changes {
-			switch c.Property {
-			case "required":
-				w.requiredFlag(s, s.ptr+"/required", "parameter "+strconv.Quote(pc.Name), c)
-			case "in":
-				w.emit(s, RuleParameterLocationChanged, s.ptr+"/in", pc.Name, describe(c), c)
-			case "style", "explode", "allowReserved", "allowEmptyValue":
-				w.emit(s, RuleParameterStyleChanged, s.ptr+"/"+c.Property, pc.Name, describe(c), c)
-			case "deprecated":
-				w.emit(s, RuleDeprecated, s.ptr+"/deprecated", pc.Name, describe(c), c)
-			case "schema":
-				w.emit(s, RuleSchemaChanged, s.ptr+"/schema", pc.Name, describe(c), c)
-			case "description", "example", "examples":
-				w.emit(s, RuleMetadataChanged, s.ptr+"/"+c.Property, pc.Name, describe(c), c)
-			default:
-				w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(c.Property), pc.Name, describe(c), c)
+	msg := what + " deprecated"
+	if was {
+		msg = what + " no longer deprecated"
+	}
+	w.emit(s, RuleDeprecated, ptr, what, msg, keys(o, n, "deprecated"))
+}
+
+func isTrue(n *yaml.Node) bool { return n != nil && n.Kind == yaml.ScalarNode && n.Value == "true" }
+
+// callbacks compares an operation's callbacks. Their operations are the API
+// calling the client, so directions flip; findings stay attributed to the
+// operation that registers them.
+func (w *walker) callbacks(s site, o, n *yaml.Node) {
+	for _, name := range unionKeys(o, n) {
+		oc, nc := w.o.deref(mapGet(o, name)), w.n.deref(mapGet(n, name))
+		cs := s.at(name)
+		for _, expr := range unionKeys(oc, nc) {
+			oe, ne := mapGet(oc, expr), mapGet(nc, expr)
+			es := cs.at(expr)
+			es.inverted = !s.inverted
+			switch {
+			case oe == nil:
+				w.emit(es, RuleEndpointAdded, es.ptr, name+" "+expr, fmt.Sprintf("callback %s %s added", name, expr), vals{newLine: keyLine(nc, expr)})
+			case ne == nil:
+				w.emit(es, RuleEndpointRemoved, es.ptr, name+" "+expr, fmt.Sprintf("callback %s %s removed", name, expr), vals{oldLine: keyLine(oc, expr)})
+			case !sameNode(oe, ne):
+				oe, ne = w.o.deref(oe), w.n.deref(ne)
+				for _, m := range unionKeys(oe, ne) {
+					om, nm := mapGet(oe, m), mapGet(ne, m)
+					if !httpMethods[m] || sameNode(om, nm) {
+						continue
+					}
+					ms := es.at(m)
+					switch {
+					case om == nil:
+						w.emit(ms, RuleEndpointAdded, ms.ptr, name+" "+m, fmt.Sprintf("callback %s %s %s added", name, strings.ToUpper(m), expr), vals{newLine: keyLine(ne, m)})
+					case nm == nil:
+						w.emit(ms, RuleEndpointRemoved, ms.ptr, name+" "+m, fmt.Sprintf("callback %s %s %s removed", name, strings.ToUpper(m), expr), vals{oldLine: keyLine(oe, m)})
+					default:
+						w.operation(ms, expr, expr, oe, ne, om, nm)
+					}
+				}
 			}
 		}
 	}
-	if pc.SchemaChanges != nil {
-		w.schema(s.at("schema"), pc.SchemaChanges)
+}
+
+// param is one parameter as an operation sees it.
+type param struct {
+	key  string // "in:name", or "path#i" for the i-th path parameter
+	name string
+	in   string
+	node *yaml.Node // the parameter object, $refs followed
+	ref  string     // its $ref, if it is one
+	line int
+}
+
+// effectiveParams merges path-level and operation-level parameters (the
+// latter override by name and location). Path parameters are keyed by
+// their position in the path template, so renaming one pairs it.
+func (d *rawDoc) effectiveParams(key string, pi, op *yaml.Node) []param {
+	_, names := pathTemplate(key)
+	pos := map[string]int{}
+	for i, nm := range names {
+		pos[nm] = i
 	}
-	for _, mt := range sortedKeys(pc.ContentChanges) {
-		w.mediaType(s.at("content", mt), pc.ContentChanges[mt])
-	}
-	for _, ec := range pc.ExamplesChanges {
-		if ec != nil {
-			w.all(s.at("examples"), RuleMetadataChanged, ec.GetAllChanges())
+	var out []param
+	idx := map[string]int{}
+	for _, list := range []*yaml.Node{mapGet(pi, "parameters"), mapGet(op, "parameters")} {
+		for _, raw := range items(list) {
+			p := d.deref(raw)
+			if p == nil {
+				continue
+			}
+			name, in := text(mapGet(p, "name")), text(mapGet(p, "in"))
+			k := in + ":" + name
+			if i, ok := pos[name]; ok && in == "path" {
+				k = "path#" + strconv.Itoa(i)
+			}
+			pp := param{key: k, name: name, in: in, node: p, ref: refOf(raw), line: line(raw)}
+			if i, ok := idx[k]; ok {
+				out[i] = pp
+				continue
+			}
+			idx[k] = len(out)
+			out = append(out, pp)
 		}
 	}
-	if pc.ExtensionChanges != nil {
-		w.all(s, RuleMetadataChanged, pc.ExtensionChanges.GetAllChanges())
+	return out
+}
+
+func (w *walker) parameters(s site, oldKey, newKey string, oPI, nPI, o, n *yaml.Node) {
+	olds := w.o.effectiveParams(oldKey, oPI, o)
+	news := w.n.effectiveParams(newKey, nPI, n)
+	byKey := map[string]param{}
+	for _, p := range news {
+		byKey[p.key] = p
+	}
+	matched := map[string]bool{}
+	var removed []param
+	for _, op := range olds {
+		np, ok := byKey[op.key]
+		if !ok {
+			removed = append(removed, op)
+			continue
+		}
+		matched[op.key] = true
+		if op.ref != "" && op.ref == np.ref {
+			continue // compared once, at the component
+		}
+		if sameNode(op.node, np.node) {
+			continue
+		}
+		w.parameter(s.at("parameters", np.name), op.node, np.node, np.name)
+	}
+	var added []param
+	for _, np := range news {
+		if !matched[np.key] {
+			added = append(added, np)
+		}
+	}
+	// A parameter that vanished from one location and appeared in another
+	// under the same name moved.
+	for _, op := range removed {
+		moved := -1
+		for i, np := range added {
+			if np.name == op.name && np.in != op.in {
+				moved = i
+			}
+		}
+		if moved >= 0 {
+			np := added[moved]
+			added = slices.Delete(added, moved, moved+1)
+			w.emit(s, RuleParameterLocationChanged, s.ptr+"/parameters/"+escape(np.name), np.name,
+				fmt.Sprintf("parameter %q moved from %s to %s", np.name, op.in, np.in),
+				vals{old: op.in, new: np.in, oldLine: keyLine(op.node, "in"), newLine: keyLine(np.node, "in")})
+			continue
+		}
+		w.emit(s, RuleParameterRemoved, s.ptr+"/parameters/"+escape(op.name), op.in+":"+op.name,
+			fmt.Sprintf("%s parameter %q removed", op.in, op.name), vals{oldLine: op.line})
+	}
+	for _, np := range added {
+		ptr := s.ptr + "/parameters/" + escape(np.name)
+		if isTrue(mapGet(np.node, "required")) {
+			w.emit(s, RuleRequiredParameterAdded, ptr, np.in+":"+np.name,
+				fmt.Sprintf("required %s parameter %q added", np.in, np.name), vals{newLine: np.line})
+			continue
+		}
+		w.emit(s, RuleParameterAdded, ptr, np.in+":"+np.name,
+			fmt.Sprintf("optional %s parameter %q added", np.in, np.name), vals{newLine: np.line})
+	}
+}
+
+// styleDefaults are a parameter's serialisation fields as OpenAPI defines
+// them when absent.
+func styleOf(p *yaml.Node, in string) map[string]string {
+	style := text(mapGet(p, "style"))
+	if style == "" {
+		style = "simple"
+		if in == "query" || in == "cookie" || in == "" {
+			style = "form"
+		}
+	}
+	explode := text(mapGet(p, "explode"))
+	if explode == "" {
+		explode = strconv.FormatBool(style == "form")
+	}
+	or := func(k, d string) string {
+		if v := text(mapGet(p, k)); v != "" {
+			return v
+		}
+		return d
+	}
+	return map[string]string{"style": style, "explode": explode,
+		"allowReserved": or("allowReserved", "false"), "allowEmptyValue": or("allowEmptyValue", "false")}
+}
+
+// parameter compares one parameter (or header: in is empty) on both sides.
+func (w *walker) parameter(s site, o, n *yaml.Node, name string) {
+	in := text(mapGet(n, "in"))
+	what := "parameter " + strconv.Quote(name)
+	if strings.Contains(s.ptr, "/headers/") {
+		what = "header " + name
+	}
+	os, ns := styleOf(o, text(mapGet(o, "in"))), styleOf(n, in)
+	for _, k := range []string{"style", "explode", "allowReserved", "allowEmptyValue"} {
+		if k == "explode" && os["style"] != ns["style"] {
+			continue // its default follows the style, reported with it
+		}
+		if os[k] != ns[k] {
+			v := keys(o, n, k)
+			v.old, v.new = os[k], ns[k]
+			w.emit(s, RuleParameterStyleChanged, s.ptr+"/"+k, name, fmt.Sprintf("%s %s changed from %s to %s", what, k, os[k], ns[k]), v)
+		}
+	}
+	for _, k := range unionKeys(o, n) {
+		ov, nv := mapGet(o, k), mapGet(n, k)
+		if sameNode(ov, nv) {
+			continue
+		}
+		switch k {
+		case "style", "explode", "allowReserved", "allowEmptyValue":
+		case "required":
+			w.requiredFlag(s, s.ptr+"/required", what, o, n)
+		case "in":
+			w.emit(s, RuleParameterLocationChanged, s.ptr+"/in", name, describe(what+" in", ov, nv), keys(o, n, k))
+		case "name":
+			if in == "path" && s.comp == "" {
+				continue // paired by position in the path: reported as path-parameter-renamed
+			}
+			w.emit(s, RuleParameterRemoved, s.ptr+"/name", text(ov), fmt.Sprintf("parameter %q renamed to %q; clients still send %q", text(ov), text(nv), text(ov)), keys(o, n, k))
+		case "deprecated":
+			w.deprecated(s, s.ptr+"/deprecated", what, o, n)
+		case "schema":
+			ss := s.at("schema")
+			ss.param = true
+			w.schema(ss, ov, nv)
+		case "content":
+			w.content(s, o, n)
+		case "description", "example", "examples":
+			w.metadata(s, o, n, k)
+		default:
+			if strings.HasPrefix(k, "x-") {
+				w.metadata(s, o, n, k)
+				continue
+			}
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), name, describe(k, ov, nv), keys(o, n, k))
+		}
 	}
 }
 
 // requiredFlag judges a `required: true|false` flag flipping on a
 // parameter, header or request body.
-func (w *walker) requiredFlag(s site, ptr, what string, c *model.Change) {
-	now := c.New == "true"
-	was := c.Original == "true"
+func (w *walker) requiredFlag(s site, ptr, what string, o, n *yaml.Node) {
+	was, now := isTrue(mapGet(o, "required")), isTrue(mapGet(n, "required"))
+	v := keys(o, n, "required")
 	switch {
 	case now && !was:
-		w.emit(s, RuleRequiredAdded, ptr, what, what+" became required", c)
+		w.emit(s, RuleRequiredAdded, ptr, what, what+" became required", v)
 	case was && !now:
-		w.emit(s, RuleRequiredRemoved, ptr, what, what+" became optional", c)
-	default:
-		w.emit(s, RuleOtherChanged, ptr, what, describe(c), c)
+		w.emit(s, RuleRequiredRemoved, ptr, what, what+" became optional", v)
 	}
 }
 
-func (w *walker) requestBodyAddedOrRemoved(s site, c *model.Change) {
-	ptr := s.ptr + "/requestBody"
-	switch c.ChangeType {
-	case model.PropertyAdded, model.ObjectAdded:
-		if rb, ok := c.NewObject.(*lowv3.RequestBody); ok && rb != nil && rb.Required.Value {
-			w.emit(s, RuleRequiredBodyAdded, ptr, "", "required request body added", c)
+func (w *walker) requestBody(s site, o, n *yaml.Node) {
+	switch {
+	case o == nil:
+		nb := w.n.deref(n)
+		if isTrue(mapGet(nb, "required")) {
+			w.emit(s, RuleRequiredBodyAdded, s.ptr, "", "required request body added", vals{newLine: line(n)})
 			return
 		}
-		w.emit(s, RuleRequestBodyAdded, ptr, "", "optional request body added", c)
-	case model.PropertyRemoved, model.ObjectRemoved:
-		w.emit(s, RuleRequestBodyRemoved, ptr, "", "request body removed", c)
-	default:
-		w.emit(s, RuleOtherChanged, ptr, "", describe(c), c)
-	}
-}
-
-func (w *walker) requestBody(s site, rbc *model.RequestBodyChanges) {
-	if rbc.PropertyChanges != nil {
-		for _, c := range rbc.Changes {
-			switch c.Property {
-			case "required":
-				w.requiredFlag(s, s.ptr+"/required", "request body", c)
-			case "content":
-				w.mediaTypeAddedOrRemoved(s, c)
-			case "description":
-				w.emit(s, RuleMetadataChanged, s.ptr+"/description", "", describe(c), c)
-			default:
-				w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(c.Property), "", describe(c), c)
-			}
-		}
-	}
-	for _, mt := range sortedKeys(rbc.ContentChanges) {
-		w.mediaType(s.at("content", mt), rbc.ContentChanges[mt])
-	}
-	if rbc.ExtensionChanges != nil {
-		w.all(s, RuleMetadataChanged, rbc.ExtensionChanges.GetAllChanges())
-	}
-}
-
-func (w *walker) mediaTypeAddedOrRemoved(s site, c *model.Change) {
-	switch c.ChangeType {
-	case model.ObjectAdded, model.PropertyAdded:
-		w.emit(s, RuleMediaTypeAdded, s.ptr+"/content/"+escape(c.New), c.New,
-			fmt.Sprintf("content type %s added", c.New), c)
-	case model.ObjectRemoved, model.PropertyRemoved:
-		w.emit(s, RuleMediaTypeRemoved, s.ptr+"/content/"+escape(c.Original), c.Original,
-			fmt.Sprintf("content type %s removed", c.Original), c)
-	default:
-		w.emit(s, RuleOtherChanged, s.ptr+"/content", "", describe(c), c)
-	}
-}
-
-func (w *walker) mediaType(s site, mtc *model.MediaTypeChanges) {
-	if mtc == nil {
+		w.emit(s, RuleRequestBodyAdded, s.ptr, "", "optional request body added", vals{newLine: line(n)})
+		return
+	case n == nil:
+		w.emit(s, RuleRequestBodyRemoved, s.ptr, "", "request body removed", vals{oldLine: line(o)})
 		return
 	}
-	if mtc.PropertyChanges != nil {
-		for _, c := range mtc.Changes {
-			switch c.Property {
-			case "schema", "itemSchema":
-				w.emit(s, RuleSchemaChanged, s.ptr+"/"+c.Property, "", describe(c), c)
-			case "example", "examples":
-				w.emit(s, RuleMetadataChanged, s.ptr+"/"+c.Property, "", describe(c), c)
-			default:
-				w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(c.Property), "", describe(c), c)
+	if r := refOf(o); r != "" && r == refOf(n) {
+		return // compared once, at the component
+	}
+	w.requestBodyContent(s, w.o.deref(o), w.n.deref(n))
+}
+
+func (w *walker) requestBodyContent(s site, o, n *yaml.Node) {
+	for _, k := range unionKeys(o, n) {
+		ov, nv := mapGet(o, k), mapGet(n, k)
+		if sameNode(ov, nv) {
+			continue
+		}
+		switch k {
+		case "required":
+			w.requiredFlag(s, s.ptr+"/required", "request body", o, n)
+		case "content":
+			w.content(s, o, n)
+		case "description":
+			w.metadata(s, o, n, k)
+		default:
+			if strings.HasPrefix(k, "x-") {
+				w.metadata(s, o, n, k)
+				continue
 			}
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), "", describe(k, ov, nv), keys(o, n, k))
 		}
-	}
-	if mtc.SchemaChanges != nil {
-		w.schema(s.at("schema"), mtc.SchemaChanges)
-	}
-	if mtc.ItemSchemaChanges != nil {
-		w.schema(s.at("itemSchema"), mtc.ItemSchemaChanges)
-	}
-	for _, name := range sortedKeys(mtc.ExampleChanges) {
-		if ec := mtc.ExampleChanges[name]; ec != nil {
-			w.all(s.at("examples", name), RuleMetadataChanged, ec.GetAllChanges())
-		}
-	}
-	for _, enc := range [](map[string]*model.EncodingChanges){mtc.EncodingChanges, mtc.ItemEncodingChanges} {
-		for _, name := range sortedKeys(enc) {
-			if ec := enc[name]; ec != nil {
-				w.all(s.at("encoding", name), RuleOtherChanged, ec.GetAllChanges())
-			}
-		}
-	}
-	if mtc.ExtensionChanges != nil {
-		w.all(s, RuleMetadataChanged, mtc.ExtensionChanges.GetAllChanges())
 	}
 }
 
-func (w *walker) responses(s site, rc *model.ResponsesChanges) {
-	if rc.PropertyChanges != nil {
-		for _, c := range rc.Changes {
-			switch c.Property {
-			case "codes", "default":
-				code := c.New
-				if c.Property == "default" {
-					code = "default"
-				}
-				switch c.ChangeType {
-				case model.ObjectAdded, model.PropertyAdded:
-					w.emit(s, RuleResponseAdded, s.ptr+"/"+escape(code), code,
-						fmt.Sprintf("response %s added", code), c)
-				case model.ObjectRemoved, model.PropertyRemoved:
-					if c.Property == "codes" {
-						code = c.Original
-					}
-					rule := RuleResponseRemoved
-					if successCode(code) {
-						rule = RuleSuccessResponseRemoved
-					}
-					w.emit(s, rule, s.ptr+"/"+escape(code), code, fmt.Sprintf("response %s removed", code), c)
-				default:
-					w.emit(s, RuleOtherChanged, s.ptr, code, describe(c), c)
-				}
-			default:
-				w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(c.Property), "", describe(c), c)
-			}
+// content compares the content maps of two objects (request body,
+// response, parameter, header).
+func (w *walker) content(s site, oParent, nParent *yaml.Node) {
+	o, n := mapGet(oParent, "content"), mapGet(nParent, "content")
+	for _, mt := range unionKeys(o, n) {
+		om, nm := mapGet(o, mt), mapGet(n, mt)
+		ms := s.at("content", mt)
+		switch {
+		case om == nil:
+			w.emit(s, RuleMediaTypeAdded, ms.ptr, mt, fmt.Sprintf("content type %s added", mt), vals{new: mt, newLine: keyLine(n, mt)})
+		case nm == nil:
+			w.emit(s, RuleMediaTypeRemoved, ms.ptr, mt, fmt.Sprintf("content type %s removed", mt), vals{old: mt, oldLine: keyLine(o, mt)})
+		case !sameNode(om, nm):
+			w.mediaType(ms, om, nm)
 		}
 	}
-	for _, code := range sortedKeys(rc.ResponseChanges) {
-		w.response(s.at(code), rc.ResponseChanges[code])
+}
+
+func (w *walker) mediaType(s site, o, n *yaml.Node) {
+	for _, k := range unionKeys(o, n) {
+		ov, nv := mapGet(o, k), mapGet(n, k)
+		if sameNode(ov, nv) {
+			continue
+		}
+		switch k {
+		case "schema", "itemSchema":
+			w.schema(s.at(k), ov, nv)
+		case "encoding", "itemEncoding", "prefixEncoding":
+			w.emit(s, RuleParameterStyleChanged, s.ptr+"/"+k, k, describe(k, ov, nv), keys(o, n, k))
+		case "example", "examples":
+			w.metadata(s, o, n, k)
+		default:
+			if strings.HasPrefix(k, "x-") {
+				w.metadata(s, o, n, k)
+				continue
+			}
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
+		}
 	}
-	if rc.DefaultChanges != nil {
-		w.response(s.at("default"), rc.DefaultChanges)
-	}
-	if rc.ExtensionChanges != nil {
-		w.all(s, RuleMetadataChanged, rc.ExtensionChanges.GetAllChanges())
+}
+
+func (w *walker) responses(s site, o, n *yaml.Node) {
+	for _, code := range unionKeys(o, n) {
+		ov, nv := mapGet(o, code), mapGet(n, code)
+		if sameNode(ov, nv) {
+			continue
+		}
+		if strings.HasPrefix(code, "x-") {
+			w.metadata(s, o, n, code)
+			continue
+		}
+		rs := s.at(code)
+		switch {
+		case ov == nil:
+			w.emit(s, RuleResponseAdded, rs.ptr, code, fmt.Sprintf("response %s added", code), vals{newLine: keyLine(n, code)})
+		case nv == nil:
+			rule := RuleResponseRemoved
+			if successCode(code) {
+				rule = RuleSuccessResponseRemoved
+			}
+			w.emit(s, rule, rs.ptr, code, fmt.Sprintf("response %s removed", code), vals{oldLine: keyLine(o, code)})
+		default:
+			if r := refOf(ov); r != "" && r == refOf(nv) {
+				continue // compared once, at the component
+			}
+			w.response(rs, w.o.deref(ov), w.n.deref(nv))
+		}
 	}
 }
 
@@ -548,121 +740,148 @@ func successCode(code string) bool {
 	return code == "default" || strings.HasPrefix(code, "2") || strings.HasPrefix(code, "3")
 }
 
-func (w *walker) response(s site, rc *model.ResponseChanges) {
-	if rc == nil {
-		return
-	}
-	if rc.PropertyChanges != nil {
-		for _, c := range rc.Changes {
-			switch c.Property {
-			case "content":
-				w.mediaTypeAddedOrRemoved(s, c)
-			case "headers":
-				switch c.ChangeType {
-				case model.ObjectAdded, model.PropertyAdded:
-					w.emit(s, RuleHeaderAdded, s.ptr+"/headers/"+escape(c.New), c.New,
-						fmt.Sprintf("header %s added", c.New), c)
-				case model.ObjectRemoved, model.PropertyRemoved:
-					w.emit(s, RuleHeaderRemoved, s.ptr+"/headers/"+escape(c.Original), c.Original,
-						fmt.Sprintf("header %s removed", c.Original), c)
+func (w *walker) response(s site, o, n *yaml.Node) {
+	for _, k := range unionKeys(o, n) {
+		ov, nv := mapGet(o, k), mapGet(n, k)
+		if sameNode(ov, nv) {
+			continue
+		}
+		switch k {
+		case "headers":
+			for _, h := range unionKeys(ov, nv) {
+				oh, nh := mapGet(ov, h), mapGet(nv, h)
+				hs := s.at("headers", h)
+				switch {
+				case oh == nil:
+					w.emit(s, RuleHeaderAdded, hs.ptr, h, fmt.Sprintf("header %s added", h), vals{newLine: keyLine(nv, h)})
+				case nh == nil:
+					w.emit(s, RuleHeaderRemoved, hs.ptr, h, fmt.Sprintf("header %s removed", h), vals{oldLine: keyLine(ov, h)})
+				case sameNode(oh, nh):
+				case refOf(oh) != "" && refOf(oh) == refOf(nh):
 				default:
-					w.emit(s, RuleOtherChanged, s.ptr+"/headers", "", describe(c), c)
+					w.parameter(hs, w.o.deref(oh), w.n.deref(nh), h)
 				}
-			case "description", "links", "summary":
-				w.emit(s, RuleMetadataChanged, s.ptr+"/"+c.Property, "", describe(c), c)
-			default:
-				w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(c.Property), "", describe(c), c)
 			}
+		case "content":
+			w.content(s, o, n)
+		case "description", "links", "summary":
+			w.metadata(s, o, n, k)
+		default:
+			if strings.HasPrefix(k, "x-") {
+				w.metadata(s, o, n, k)
+				continue
+			}
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
 		}
-	}
-	for _, name := range sortedKeys(rc.HeadersChanges) {
-		w.header(s.at("headers", name), name, rc.HeadersChanges[name])
-	}
-	for _, mt := range sortedKeys(rc.ContentChanges) {
-		w.mediaType(s.at("content", mt), rc.ContentChanges[mt])
-	}
-	for _, name := range sortedKeys(rc.LinkChanges) {
-		if lc := rc.LinkChanges[name]; lc != nil {
-			w.all(s.at("links", name), RuleMetadataChanged, lc.GetAllChanges())
-		}
-	}
-	if rc.ExtensionChanges != nil {
-		w.all(s, RuleMetadataChanged, rc.ExtensionChanges.GetAllChanges())
 	}
 }
 
-func (w *walker) header(s site, name string, hc *model.HeaderChanges) {
-	if hc == nil {
-		return
-	}
-	if hc.PropertyChanges != nil {
-		for _, c := range hc.Changes {
-			switch c.Property {
-			case "required":
-				w.requiredFlag(s, s.ptr+"/required", "header "+name, c)
-			case "deprecated":
-				w.emit(s, RuleDeprecated, s.ptr+"/deprecated", name, describe(c), c)
-			case "description", "example", "examples":
-				w.emit(s, RuleMetadataChanged, s.ptr+"/"+c.Property, name, describe(c), c)
-			case "style", "explode":
-				w.emit(s, RuleParameterStyleChanged, s.ptr+"/"+c.Property, name, describe(c), c)
-			case "schema":
-				w.emit(s, RuleSchemaChanged, s.ptr+"/schema", name, describe(c), c)
-			default:
-				w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(c.Property), name, describe(c), c)
+// servers pairs server entries by URL.
+func (w *walker) servers(s site, o, n *yaml.Node) {
+	find := func(list *yaml.Node, url string) *yaml.Node {
+		for _, e := range items(list) {
+			if text(mapGet(e, "url")) == url {
+				return e
 			}
 		}
+		return nil
 	}
-	if hc.SchemaChanges != nil {
-		w.schema(s.at("schema"), hc.SchemaChanges)
-	}
-	for _, mt := range sortedKeys(hc.ContentChanges) {
-		w.mediaType(s.at("content", mt), hc.ContentChanges[mt])
-	}
-	for _, ec := range hc.ExamplesChanges {
-		if ec != nil {
-			w.all(s.at("examples"), RuleMetadataChanged, ec.GetAllChanges())
+	for _, e := range items(o) {
+		url := text(mapGet(e, "url"))
+		ne := find(n, url)
+		if ne == nil {
+			w.emit(s, RuleServerRemoved, s.ptr, url, fmt.Sprintf("server %s removed", url), vals{old: url, oldLine: line(e)})
+			continue
+		}
+		if sameNode(e, ne) {
+			continue
+		}
+		ov, nv := mapGet(e, "variables"), mapGet(ne, "variables")
+		changed := false
+		for _, name := range unionKeys(ov, nv) {
+			a, b := mapGet(ov, name), mapGet(nv, name)
+			if a == nil || b == nil || text(mapGet(a, "default")) != text(mapGet(b, "default")) || len(removedValues(mapGet(a, "enum"), mapGet(b, "enum"))) > 0 {
+				changed = true
+			}
+		}
+		if changed {
+			w.emit(s, RuleServerChanged, s.ptr, url, fmt.Sprintf("server %s variables changed", url), vals{oldLine: line(e), newLine: line(ne)})
+		} else {
+			w.emit(s, RuleMetadataChanged, s.ptr, url, fmt.Sprintf("server %s description or variables documentation changed", url), vals{oldLine: line(e), newLine: line(ne)})
 		}
 	}
-	if hc.ExtensionChanges != nil {
-		w.all(s, RuleMetadataChanged, hc.ExtensionChanges.GetAllChanges())
+	for _, e := range items(n) {
+		url := text(mapGet(e, "url"))
+		if find(o, url) == nil {
+			w.emit(s, RuleServerAdded, s.ptr, url, fmt.Sprintf("server %s added", url), vals{new: url, newLine: line(e)})
+		}
 	}
 }
 
-// components walks components: schemas and security schemes are compared
-// at the source by what-changed (everything else is compared inline where
-// it is used, and only additions and removals show here).
-func (w *walker) components(s site, cc *model.ComponentsChanges) {
-	if cc == nil {
-		return
-	}
-	if cc.PropertyChanges != nil {
-		for _, c := range cc.Changes {
-			kind := c.Property
-			switch c.ChangeType {
-			case model.ObjectAdded, model.PropertyAdded:
-				cs := s.at(kind, c.New)
-				w.emit(cs, RuleComponentAdded, cs.ptr, c.New, fmt.Sprintf("%s %q added", singular(kind), c.New), c)
-			case model.ObjectRemoved, model.PropertyRemoved:
-				cs := s.at(kind, c.Original)
-				w.emit(cs, RuleComponentRemoved, cs.ptr, c.Original, fmt.Sprintf("%s %q removed", singular(kind), c.Original), c)
-			default:
-				w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(kind), "", describe(c), c)
+// removedValues lists the items of list a that list b lacks.
+func removedValues(a, b *yaml.Node) []*yaml.Node {
+	var out []*yaml.Node
+	for _, x := range items(a) {
+		found := false
+		for _, y := range items(b) {
+			if sameNode(x, y) {
+				found = true
+				break
 			}
 		}
-	}
-	for _, name := range sortedKeys(cc.SchemaChanges) {
-		cs := s.at("schemas", name)
-		cs.comp = "schemas/" + name
-		w.schema(cs, cc.SchemaChanges[name])
-	}
-	for _, name := range sortedKeys(cc.SecuritySchemeChanges) {
-		if sc := cc.SecuritySchemeChanges[name]; sc != nil {
-			w.all(s.at("securitySchemes", name), RuleSecuritySchemeChanged, sc.GetAllChanges())
+		if !found {
+			out = append(out, x)
 		}
 	}
-	if cc.ExtensionChanges != nil {
-		w.all(s, RuleMetadataChanged, cc.ExtensionChanges.GetAllChanges())
+	return out
+}
+
+// components compares components. Schemas, parameters, request bodies,
+// responses and headers are compared at the source, once, and every
+// operation reaching them through $refs is listed on the finding.
+func (w *walker) components(s site, o, n *yaml.Node) {
+	for _, kind := range unionKeys(o, n) {
+		om, nm := mapGet(o, kind), mapGet(n, kind)
+		if sameNode(om, nm) {
+			continue
+		}
+		if strings.HasPrefix(kind, "x-") {
+			w.metadata(s, o, n, kind)
+			continue
+		}
+		for _, name := range unionKeys(om, nm) {
+			ov, nv := mapGet(om, name), mapGet(nm, name)
+			cs := s.at(kind, name)
+			cs.comp = kind + "/" + name
+			switch {
+			case ov == nil:
+				w.emit(cs, RuleComponentAdded, cs.ptr, name, fmt.Sprintf("%s %q added", singular(kind), name), vals{newLine: keyLine(nm, name)})
+				continue
+			case nv == nil:
+				w.emit(cs, RuleComponentRemoved, cs.ptr, name, fmt.Sprintf("%s %q removed", singular(kind), name), vals{oldLine: keyLine(om, name)})
+				continue
+			case sameNode(ov, nv):
+				continue
+			}
+			switch kind {
+			case "schemas":
+				w.schema(cs, ov, nv)
+			case "parameters":
+				w.parameter(cs, w.o.deref(ov), w.n.deref(nv), text(mapGet(w.n.deref(nv), "name")))
+			case "headers":
+				w.parameter(cs, w.o.deref(ov), w.n.deref(nv), name)
+			case "requestBodies":
+				w.requestBodyContent(cs, w.o.deref(ov), w.n.deref(nv))
+			case "responses":
+				w.response(cs, w.o.deref(ov), w.n.deref(nv))
+			case "securitySchemes":
+				w.securityScheme(cs, w.o.deref(ov), w.n.deref(nv))
+			case "examples", "links":
+				w.emit(cs, RuleMetadataChanged, cs.ptr, name, fmt.Sprintf("%s %q changed", singular(kind), name), nodes(ov, nv))
+			default:
+				w.emit(cs, RuleOtherChanged, cs.ptr, name, fmt.Sprintf("%s %q changed", singular(kind), name), nodes(ov, nv))
+			}
+		}
 	}
 }
 
@@ -678,51 +897,6 @@ func singular(kind string) string {
 	return strings.TrimSuffix(kind, "s")
 }
 
-// all emits every change with one rule, each at the object's pointer plus
-// the property name.
-func (w *walker) all(s site, rule string, cs []*model.Change) {
-	for _, c := range cs {
-		if c == nil {
-			continue
-		}
-		ptr := s.ptr
-		if c.Property != "" {
-			ptr += "/" + escape(c.Property)
-		}
-		w.emit(s, rule, ptr, subjectOf(c), describe(c), c)
-	}
-}
-
-func subjectOf(c *model.Change) string {
-	if c.New != "" {
-		return c.New
-	}
-	return c.Original
-}
-
-// describe renders a change libopenapi reported in words, for rules that
-// have no better sentence of their own.
-func describe(c *model.Change) string {
-	old, nw := short(c.Original), short(c.New)
-	switch c.ChangeType {
-	case model.PropertyAdded, model.ObjectAdded:
-		if nw != "" {
-			return fmt.Sprintf("%s added: %s", c.Property, nw)
-		}
-		return c.Property + " added"
-	case model.PropertyRemoved, model.ObjectRemoved:
-		if old != "" {
-			return fmt.Sprintf("%s removed (was %s)", c.Property, old)
-		}
-		return c.Property + " removed"
-	default:
-		if old != "" || nw != "" {
-			return fmt.Sprintf("%s changed from %s to %s", c.Property, orNone(old), orNone(nw))
-		}
-		return c.Property + " changed"
-	}
-}
-
 func orNone(s string) string {
 	if s == "" {
 		return "(none)"
@@ -730,7 +904,7 @@ func orNone(s string) string {
 	return s
 }
 
-// short keeps long descriptions from flooding a one-line message.
+// short keeps long values from flooding a one-line message.
 func short(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 60 {
@@ -746,18 +920,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// lowSchema returns the low-level schema a what-changed schema change
-// carries as its original or new object, if any.
-func lowSchema(o any) *lowbase.Schema {
-	switch v := o.(type) {
-	case *lowbase.Schema:
-		return v
-	case *lowbase.SchemaProxy:
-		if v != nil {
-			return v.Schema()
-		}
-	}
-	return nil
 }

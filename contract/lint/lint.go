@@ -40,6 +40,17 @@ const (
 	RuleOperationIDMissing   = "operation-id-missing"
 	RuleOperationIDDuplicate = "operation-id-duplicate"
 	RuleExampleInvalid       = "example-invalid"
+	RulePathInvalid          = "path-invalid"
+	RulePathConflict         = "path-conflict"
+	RulePathParamMismatch    = "path-parameter-mismatch"
+	RulePathParamRequired    = "path-parameter-not-required"
+	RuleParamDuplicate       = "parameter-duplicate"
+	RuleParamIn              = "parameter-in-invalid"
+	RulePatternInvalid       = "schema-pattern-invalid"
+	RuleTypeUnknown          = "schema-type-unknown"
+	RuleServerURL            = "server-url-invalid"
+	RuleOnly31               = "openapi-3.1-only"
+	RuleInfoIncomplete       = "info-incomplete"
 )
 
 // Rule describes one lint rule.
@@ -52,6 +63,17 @@ type Rule struct {
 // Rules lists every rule, in the order the documentation shows them.
 var Rules = []Rule{
 	{RuleExampleInvalid, Error, "An example (media type, parameter, header or schema example) does not validate against its own schema, formats included."},
+	{RuleInfoIncomplete, Error, "info lacks its title or version."},
+	{RulePathInvalid, Error, "A path key does not start with `/`."},
+	{RulePathConflict, Error, "Two paths differ only in their parameter names (`/pets/{id}` and `/pets/{name}`): one URL, two operations."},
+	{RulePathParamMismatch, Error, "An operation lacks a parameter for a `{name}` of its path, or declares a path parameter its path does not have."},
+	{RulePathParamRequired, Error, "A path parameter is not `required: true`."},
+	{RuleParamDuplicate, Error, "A parameter list declares the same name and location twice."},
+	{RuleParamIn, Error, "A parameter's `in` is not query, header, path or cookie."},
+	{RulePatternInvalid, Error, "A schema's `pattern` is not a valid regular expression (ECMA-262 lookaround and backreferences are accepted)."},
+	{RuleTypeUnknown, Error, "A schema's `type` is not string, number, integer, boolean, array, object (or null in 3.1)."},
+	{RuleServerURL, Error, "A server URL has unbalanced braces, or a `{variable}` its variables do not define."},
+	{RuleOnly31, Error, "A 3.1-only keyword or field (const, prefixItems, if/then/else, type lists, numeric exclusiveMaximum, webhooks, info.summary, ...) in a 3.0 document, whose tools ignore it."},
 	{RulePathQueryString, Error, "A path key holds a query string (`/payment?session_id={id}`); query parameters belong in `parameters`."},
 	{RuleSecuritySchemeType, Error, "A security scheme's type is not apiKey, http, oauth2, openIdConnect or mutualTLS."},
 	{RuleSecuritySchemeFields, Error, "A security scheme lacks a field its type requires (apiKey: name and in; http: scheme; oauth2: flows; openIdConnect: openIdConnectUrl)."},
@@ -80,12 +102,30 @@ type Finding struct {
 	// Location is the JSON pointer of the problem in the document.
 	Location string `json:"location"`
 	Line     int    `json:"line"`
+	// Cause names the root cause the finding shares with others: the same
+	// field failing the same way in many examples is one cause.
+	Cause string `json:"cause"`
+}
+
+// Cause is a group of findings with one root cause, as the console and
+// Markdown reports show them: the count and the first location.
+type Cause struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	Cause    string `json:"cause"`
+	Count    int    `json:"count"`
+	// First is the first finding of the group, in document order.
+	Line     int    `json:"line"`
+	Location string `json:"location"`
+	Message  string `json:"message"`
 }
 
 // Summary counts findings by severity.
 type Summary struct {
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
+	// Causes counts the distinct root causes of the findings.
+	Causes int `json:"causes"`
 }
 
 // Report is the result of linting one document.
@@ -93,6 +133,8 @@ type Report struct {
 	Name     string    `json:"name"`
 	Summary  Summary   `json:"summary"`
 	Findings []Finding `json:"findings"`
+	// Causes groups the findings by root cause, in order of first line.
+	Causes []Cause `json:"causes"`
 }
 
 // Failed reports whether any finding is an error.
@@ -116,7 +158,45 @@ type linter struct {
 }
 
 func (l *linter) add(rule, msg, loc string, line int) {
-	l.findings = append(l.findings, Finding{Rule: rule, Severity: ruleByID[rule].Severity, Message: msg, Location: loc, Line: line})
+	l.addCause(rule, msg, loc, line, "")
+}
+
+// addCause adds a finding with its root cause; an empty cause is the
+// message with its quoted values blanked.
+func (l *linter) addCause(rule, msg, loc string, line int, cause string) {
+	if cause == "" {
+		cause = normalize(msg)
+	}
+	l.findings = append(l.findings, Finding{Rule: rule, Severity: ruleByID[rule].Severity, Message: msg, Location: loc, Line: line, Cause: cause})
+}
+
+var (
+	quotedDouble = regexp.MustCompile(`"[^"]*"`)
+	quotedSingle = regexp.MustCompile(`'[^']*'`)
+	gotNumber    = regexp.MustCompile(`got -?[0-9][0-9.eE+-]*`)
+)
+
+// normalize blanks the values in a message, so findings that differ only
+// in them share a cause.
+func normalize(msg string) string {
+	msg = quotedDouble.ReplaceAllString(msg, `"…"`)
+	msg = quotedSingle.ReplaceAllString(msg, `'…'`)
+	return gotNumber.ReplaceAllString(msg, "got …")
+}
+
+// group builds the report's causes from its findings.
+func (r *Report) group() {
+	r.Causes = []Cause{}
+	idx := map[[2]string]int{}
+	for _, f := range r.Findings {
+		k := [2]string{f.Rule, f.Cause}
+		if i, ok := idx[k]; ok {
+			r.Causes[i].Count++
+			continue
+		}
+		idx[k] = len(r.Causes)
+		r.Causes = append(r.Causes, Cause{Rule: f.Rule, Severity: f.Severity, Cause: f.Cause, Count: 1, Line: f.Line, Location: f.Location, Message: f.Message})
+	}
 }
 
 // Run lints one OpenAPI 3.0 or 3.1 document. It returns an error only when
@@ -143,6 +223,7 @@ func Run(spec []byte, name string) (*Report, error) {
 	}
 
 	l.scanRaw()
+	l.structure()
 
 	cfg := datamodel.NewDocumentConfiguration()
 	cfg.AllowRemoteReferences = false
@@ -189,6 +270,8 @@ func Run(spec []byte, name string) (*Report, error) {
 			rep.Summary.Warnings++
 		}
 	}
+	rep.group()
+	rep.Summary.Causes = len(rep.Causes)
 	return rep, nil
 }
 
@@ -718,7 +801,7 @@ func (l *linter) validateExample(sch *base.Schema, ex exampleNode, loc string) {
 			if len(f.InstancePath) > 0 {
 				msg = fmt.Sprintf("example value at %s does not match its schema: %s", ptr(f.InstancePath...), f.Reason)
 			}
-			l.add(RuleExampleInvalid, msg, at, atLine)
+			l.addCause(RuleExampleInvalid, msg, at, atLine, exampleCause(f.InstancePath, f.KeywordLocation, f.Reason))
 			reported = true
 		}
 		if len(ve.SchemaValidationErrors) == 0 {
@@ -729,6 +812,28 @@ func (l *linter) validateExample(sch *base.Schema, ex exampleNode, loc string) {
 	if !reported {
 		l.add(RuleExampleInvalid, "example does not match its schema", loc, line)
 	}
+}
+
+// exampleCause names what an example failure comes from: the field that
+// fails (its name, array positions left out), the schema keyword it fails
+// and the reason with its values blanked. The same field failing the same
+// way in a hundred examples is one cause to fix.
+func exampleCause(instance []string, keyword, reason string) string {
+	field := "the example"
+	for i := len(instance) - 1; i >= 0; i-- {
+		if _, err := strconv.Atoi(instance[i]); err != nil {
+			field = strconv.Quote(instance[i])
+			break
+		}
+	}
+	kw := keyword
+	if i := strings.LastIndex(keyword, "/"); i >= 0 {
+		kw = keyword[i+1:]
+	}
+	if kw != "" {
+		kw = " (" + kw + ")"
+	}
+	return fmt.Sprintf("%s does not match its schema%s: %s", field, kw, normalize(reason))
 }
 
 // position reads a node's line and column. The model's nodes come from

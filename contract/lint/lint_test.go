@@ -62,7 +62,8 @@ func TestRunQuirks(t *testing.T) {
 	if diff := cmp.Diff(want, briefs(rep.Findings)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
-	if got := (Summary{Errors: 8, Warnings: 2}); rep.Summary != got {
+	// The two gateway_response_datetime examples are one cause.
+	if got := (Summary{Errors: 8, Warnings: 2, Causes: 9}); rep.Summary != got {
 		t.Errorf("summary got %+v, want %+v", rep.Summary, got)
 	}
 	if !rep.Failed() {
@@ -297,7 +298,7 @@ func TestWriteTextMarkdownJSON(t *testing.T) {
 	if want := "quirks.yaml:83: error [security-scheme-unknown-type]"; !strings.Contains(text.String(), want) {
 		t.Errorf("text lacks %q:\n%s", want, text.String())
 	}
-	if want := "| error | `path-query-string` | 32 |"; !strings.Contains(md.String(), want) {
+	if want := "| error | `path-query-string` | 1 | 32 |"; !strings.Contains(md.String(), want) {
 		t.Errorf("markdown lacks %q:\n%s", want, md.String())
 	}
 	var back Report
@@ -353,4 +354,96 @@ func BenchmarkLintStripe(b *testing.B) {
 		worst = max(worst, float64(peak)/(1<<20))
 	}
 	b.ReportMetric(worst, "peak-heap-MiB")
+}
+
+// TestStructure finds each structural defect of a spec validator's list
+// once, at its line, and nothing in a 3.1 document that uses 3.1 freely.
+func TestStructure(t *testing.T) {
+	rep := lintFile(t, testdata+"structure-3.0.yaml")
+	type at struct {
+		Rule string
+		Line int
+	}
+	var got []at
+	for _, f := range rep.Findings {
+		if f.Rule == RuleBuildError {
+			continue // libopenapi's own opinion of the same defects
+		}
+		got = append(got, at{f.Rule, f.Line})
+	}
+	want := []at{
+		{RuleInfoIncomplete, 3},
+		{RuleOnly31, 5},
+		{RuleServerURL, 7},
+		{RuleServerURL, 8},
+		{RulePathParamRequired, 14},
+		{RuleParamDuplicate, 22},
+		{RuleParamIn, 27},
+		{RulePathConflict, 37},
+		{RulePathInvalid, 49},
+		{RulePathParamMismatch, 50},
+		{RulePatternInvalid, 62},
+		{RuleTypeUnknown, 64},
+		{RuleOnly31, 66}, // type as a list
+		{RuleOnly31, 66}, // type null
+		{RuleOnly31, 68}, // const
+		{RuleOnly31, 71}, // numeric exclusiveMaximum
+		{RuleOnly31, 75}, // webhooks
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	clean := lintFile(t, testdata+"structure-3.1.yaml")
+	if len(clean.Findings) != 0 {
+		var buf bytes.Buffer
+		_ = clean.WriteText(&buf)
+		t.Errorf("3.1 document: got %d findings, want none:\n%s", len(clean.Findings), buf.String())
+	}
+}
+
+// TestGroupByCause: the same field failing the same way in several
+// examples is one cause, shown once with its count in the text report and
+// kept whole in JSON.
+func TestGroupByCause(t *testing.T) {
+	spec := `openapi: 3.1.0
+info: {title: x, version: '1'}
+paths:
+  /a:
+    get:
+      operationId: a
+      responses:
+        '200':
+          description: OK
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  at: {type: string, format: date-time}
+                  n: {type: integer}
+              examples:
+                one: {value: {at: '20240101', n: 1}}
+                two: {value: {at: '20240102', n: 2}}
+                three: {value: {at: '20240103', n: x}}
+`
+	rep, err := Run([]byte(spec), "g.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 4 || len(rep.Causes) != 2 || rep.Summary.Causes != 2 {
+		t.Fatalf("got %d findings in %d causes, want 4 in 2:\n%+v", len(rep.Findings), len(rep.Causes), rep.Causes)
+	}
+	if c := rep.Causes[0]; c.Count != 3 || c.Line != 18 || !strings.Contains(c.Cause, `"at" does not match its schema (format)`) {
+		t.Errorf("first cause got %+v, want the date-time format of \"at\" three times from line 18", c)
+	}
+	var text bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(text.String(), "\n"); lines != 3 {
+		t.Errorf("text got %d lines, want one per cause and the verdict:\n%s", lines, text.String())
+	}
+	if want := "g.yaml:18: error [example-invalid] 3 times: "; !strings.Contains(text.String(), want) {
+		t.Errorf("text lacks %q:\n%s", want, text.String())
+	}
 }

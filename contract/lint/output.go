@@ -13,17 +13,22 @@ func (r *Report) verdictLine() string {
 	if r.Failed() {
 		status = "FAIL"
 	}
-	return fmt.Sprintf("%d errors, %d warnings: %s", r.Summary.Errors, r.Summary.Warnings, status)
+	return fmt.Sprintf("%d errors, %d warnings from %d causes: %s", r.Summary.Errors, r.Summary.Warnings, r.Summary.Causes, status)
 }
 
-// WriteText writes one line per finding, file:line first so editors and
-// terminals can jump to it.
+// WriteText writes one line per root cause, file:line first so editors and
+// terminals can jump to it: a cause behind several findings shows the
+// count and its first location (--json has every finding).
 func (r *Report) WriteText(w io.Writer) error {
 	ew := format.NewPrinter(w)
-	for _, f := range r.Findings {
-		ew.Printf("%s:%d: %s [%s] %s", r.Name, f.Line, f.Severity, f.Rule, f.Message)
-		if f.Location != "" {
-			ew.Printf(" (at %s)", f.Location)
+	for _, c := range r.Causes {
+		if c.Count == 1 {
+			ew.Printf("%s:%d: %s [%s] %s", r.Name, c.Line, c.Severity, c.Rule, c.Message)
+		} else {
+			ew.Printf("%s:%d: %s [%s] %d times: %s; first: %s", r.Name, c.Line, c.Severity, c.Rule, c.Count, c.Cause, c.Message)
+		}
+		if c.Location != "" {
+			ew.Printf(" (at %s)", c.Location)
 		}
 		ew.Printf("\n")
 	}
@@ -39,10 +44,14 @@ func mdEscape(s string) string {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew := format.NewPrinter(w)
 	ew.Printf("## contract lint `%s`\n\n%s\n", r.Name, r.verdictLine())
-	if len(r.Findings) > 0 {
-		ew.Printf("\n| Severity | Rule | Line | Location | Problem |\n|---|---|---|---|---|\n")
-		for _, f := range r.Findings {
-			ew.Printf("| %s | `%s` | %d | `%s` | %s |\n", f.Severity, f.Rule, f.Line, mdEscape(f.Location), mdEscape(f.Message))
+	if len(r.Causes) > 0 {
+		ew.Printf("\n| Severity | Rule | Count | First line | First location | Problem |\n|---|---|---|---|---|---|\n")
+		for _, c := range r.Causes {
+			problem := c.Message
+			if c.Count > 1 {
+				problem = c.Cause + "; first: " + c.Message
+			}
+			ew.Printf("| %s | `%s` | %d | %d | `%s` | %s |\n", c.Severity, c.Rule, c.Count, c.Line, mdEscape(c.Location), mdEscape(problem))
 		}
 	}
 	return ew.Err()

@@ -128,11 +128,17 @@ func newLintCmd(stdout io.Writer) *cobra.Command {
 	var out outputs
 	cmd := &cobra.Command{
 		Use:   "lint SPEC",
-		Short: "Report problems inside a spec: invalid examples, bad paths, unknown schemes, broken refs",
+		Short: "Report problems inside a spec: invalid examples, structural defects, unknown schemes, broken refs",
 		Long: `Report problems in a spec itself, each with its line: examples that do not
 validate against their own schema, paths with a query string, security
 schemes of unknown type, $refs that do not resolve, operations without a
-success response, missing operationIds. Exit 1 when any finding is an error.
+success response, missing operationIds, and the structural defects a spec
+validator reports (conflicting paths, duplicate or misplaced parameters,
+path parameters not required, invalid patterns and types, server URLs,
+3.1-only keywords in a 3.0 document, a missing info.version).
+
+Findings with one root cause are one line, with the count and the first
+location; --json lists every finding. Exit 1 when any finding is an error.
 
 ` + exitCodesHelp,
 		Args: cobra.ExactArgs(1),
