@@ -44,7 +44,7 @@ type engine struct {
 	// more sales equally well (see linkVoidsByReference).
 	ambiguousVoids []voidTie
 
-	out     []Exception
+	out     []recon.Exception
 	marks   []int32 // transactions named by out, marked not clean in finish
 	pending int
 	hookScr []hookRank
@@ -739,7 +739,7 @@ func (e *engine) sortTxns(ts []int32) {
 
 // add records an exception and the transaction it names (t >= 0), which
 // finish marks as not clean.
-func (e *engine) add(x Exception, t int32) {
+func (e *engine) add(x recon.Exception, t int32) {
 	x.Severity = Severity(x.Category)
 	if t >= 0 {
 		e.marks = append(e.marks, t)
@@ -747,22 +747,22 @@ func (e *engine) add(x Exception, t int32) {
 	e.out = append(e.out, x)
 }
 
-func setAmounts(x *Exception, expected, actual int64) {
+func setAmounts(x *recon.Exception, expected, actual int64) {
 	x.ExpectedMinor, x.ActualMinor, x.DifferenceMinor = expected, actual, actual-expected
 }
 
 // txnException starts an exception naming a transaction and, through its
 // merchant_reference_id, its order and payment link.
-func (e *engine) txnException(c recon.Category, t int32) Exception {
+func (e *engine) txnException(c recon.Category, t int32) recon.Exception {
 	x := &e.txns[t]
-	ex := Exception{Category: c, OxpayTxnID: x.id, MerchantReferenceID: x.ref, Currency: e.s.str(x.currency)}
+	ex := recon.Exception{Category: c, OxpayTxnID: x.id, MerchantReferenceID: x.ref, Currency: e.s.str(x.currency)}
 	if x.payable >= 0 {
 		e.fillPayable(&ex, x.payable)
 	}
 	return ex
 }
 
-func (e *engine) fillPayable(ex *Exception, p int32) {
+func (e *engine) fillPayable(ex *recon.Exception, p int32) {
 	ex.OrderUID, ex.PaymentLinkUID = e.payableIDs(p)
 }
 
@@ -983,7 +983,7 @@ func (e *engine) checkSignatures(t int32) {
 		return
 	}
 	h := &hs[first]
-	ex := Exception{Category: recon.WebhookBadSignature, OxpayTxnID: x.id, MerchantReferenceID: x.ref,
+	ex := recon.Exception{Category: recon.WebhookBadSignature, OxpayTxnID: x.id, MerchantReferenceID: x.ref,
 		Currency: e.s.str(h.currency), WebhookEventIDs: bad}
 	p := x.payable
 	if x.ghost {
@@ -1051,7 +1051,7 @@ func (e *engine) checkPayables() {
 		orderUID, linkUID := e.payableIDs(p)
 		switch {
 		case py.paid && len(ts) == 0:
-			ex := Exception{Category: recon.OrderPaidNoTransaction, OrderUID: orderUID, PaymentLinkUID: linkUID, Currency: cur}
+			ex := recon.Exception{Category: recon.OrderPaidNoTransaction, OrderUID: orderUID, PaymentLinkUID: linkUID, Currency: cur}
 			setAmounts(&ex, expected, 0)
 			ex.Detail = fmt.Sprintf("payment link %s is paid%s but the gateway has no transaction with merchant_reference_id %s (%s of %s)",
 				linkUID, e.paidAtText(p), key, e.what(p), e.amt(amount, currency))
@@ -1320,7 +1320,7 @@ func (e *engine) referenceHints(refs map[string]string) {
 // the sales for it are not at fault.
 func (e *engine) checkAmountProblems() {
 	for _, ap := range e.d.amountProblems {
-		ex := Exception{Category: recon.InputErrorCategory}
+		ex := recon.Exception{Category: recon.InputErrorCategory}
 		what := "order"
 		if ap.order >= 0 {
 			o := &e.d.orders[ap.order]
@@ -1341,7 +1341,7 @@ func (e *engine) checkInputErrors() {
 		if r := []rune(text); len(r) > 80 {
 			text = string(r[:80]) + "…"
 		}
-		ex := Exception{Category: recon.InputErrorCategory, InputErrorID: ie.id}
+		ex := recon.Exception{Category: recon.InputErrorCategory, InputErrorID: ie.id}
 		ex.Detail = fmt.Sprintf("%s input %s line %d could not be read: %s", ie.source, ie.file, ie.line, ie.reason)
 		if text != "" {
 			ex.Detail += fmt.Sprintf(" (input: %q)", text)

@@ -354,9 +354,9 @@ func (b *builder) exceptionRow(e *rowEncoder, x *store.ReportException) {
 	b.dateCell(e, x.LedgerBookedOn)
 	e.text(x.WebhookEventIDs.String(), 0)
 	e.text(x.LedgerEntryIDs.String(), 0)
-	if first := b.firstSeen[store.ExceptionKey(&x.Exception)]; first != "" {
+	if first := b.firstSeen[recon.ExceptionKey(&x.Exception)]; first != "" {
 		e.text(first, 0)
-		e.integer(int64(store.AgeDays(first, b.date)), 0)
+		e.integer(int64(recon.AgeDays(first, b.date)), 0)
 	} else {
 		e.skip(2)
 	}

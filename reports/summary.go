@@ -573,7 +573,7 @@ func carryLine(rep *report) string {
 	var fresh, carried int
 	oldest := ""
 	for i := range rep.exceptions {
-		k := store.ExceptionKey(&rep.exceptions[i].Exception)
+		k := recon.ExceptionKey(&rep.exceptions[i].Exception)
 		if seen[k] {
 			continue
 		}
@@ -590,7 +590,7 @@ func carryLine(rep *report) string {
 	}
 	text := fmt.Sprintf("Since the last run: %d new, %d still open", fresh, carried)
 	if oldest != "" {
-		text += fmt.Sprintf(" (the oldest first seen %s, %d days ago)", oldest, store.AgeDays(oldest, rep.run.BusinessDate))
+		text += fmt.Sprintf(" (the oldest first seen %s, %d days ago)", oldest, recon.AgeDays(oldest, rep.run.BusinessDate))
 	}
 	text += fmt.Sprintf(", %d resolved", len(rep.resolved))
 	if len(rep.resolved) > 0 {
