@@ -740,7 +740,7 @@ func (e *engine) sortTxns(ts []int32) {
 // add records an exception and the transaction it names (t >= 0), which
 // finish marks as not clean.
 func (e *engine) add(x recon.Exception, t int32) {
-	x.Severity = Severity(x.Category)
+	x.Severity = x.Category.Severity()
 	if t >= 0 {
 		e.marks = append(e.marks, t)
 	}

@@ -161,7 +161,7 @@ func (t *tally) summary(es []recon.Exception, pending int) Summary {
 		s.Categories = append(s.Categories, *ct)
 	}
 	slices.SortFunc(s.Categories, func(a, b CategoryTotal) int {
-		return cmp.Or(cmp.Compare(categoryRank(a.Category), categoryRank(b.Category)), cmp.Compare(a.Currency, b.Currency))
+		return cmp.Or(cmp.Compare(a.Category.Rank(), b.Category.Rank()), cmp.Compare(a.Currency, b.Currency))
 	})
 	for _, ct := range t.byCur {
 		s.Currencies = append(s.Currencies, *ct)

@@ -95,7 +95,7 @@ func (s Summary) Count(c recon.Category) int {
 }
 
 // SortExceptions puts exceptions in report order: by category as
-// Categories lists them, then by every id column, then the rest, so that
+// recon.Categories lists them, then by every id column, then the rest, so that
 // the same findings always come out in the same order.
 func SortExceptions(es []recon.Exception) {
 	slices.SortStableFunc(es, compareExceptions)
@@ -103,7 +103,7 @@ func SortExceptions(es []recon.Exception) {
 
 func compareExceptions(a, b recon.Exception) int {
 	return cmp.Or(
-		cmp.Compare(categoryRank(a.Category), categoryRank(b.Category)),
+		cmp.Compare(a.Category.Rank(), b.Category.Rank()),
 		cmp.Compare(a.Category, b.Category),
 		cmp.Compare(a.OrderUID, b.OrderUID),
 		cmp.Compare(a.PaymentLinkUID, b.PaymentLinkUID),

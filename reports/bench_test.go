@@ -219,15 +219,15 @@ func synthesize(ctx context.Context, db *store.DB, sales, exceptions int) error 
 	}
 	es := make([]recon.Exception, 0, exceptions)
 	for i := range exceptions {
-		info := match.Categories[i%len(match.Categories)]
+		info := recon.Categories[i%len(recon.Categories)]
 		cur := "IDR"
 		if i%5 == 0 {
 			cur = "SGD"
 		}
-		if info.Category == recon.InputErrorCategory {
+		if info.Code == recon.InputErrorCategory {
 			cur = ""
 		}
-		es = append(es, recon.Exception{Category: info.Category, Severity: info.Severity,
+		es = append(es, recon.Exception{Category: info.Code, Severity: info.Severity,
 			OrderUID: fmt.Sprintf("ord_%08d", i), PaymentLinkUID: fmt.Sprintf("plk_%08d", i), OxpayTxnID: fmt.Sprint(20_000_000 + i),
 			MerchantReferenceID: fmt.Sprintf("ord_%08d", i), Currency: cur, ExpectedMinor: 100_000, ActualMinor: 90_000, DifferenceMinor: -10_000,
 			Detail: "synthetic finding " + fmt.Sprint(i) + ": the amounts differ by 100.00", LedgerEntryIDs: recon.IDList{int64(i + 1)}})

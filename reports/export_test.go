@@ -64,8 +64,8 @@ func TestGoldenExports(t *testing.T) {
 		seen[x.Category] = true
 	}
 	for _, c := range recon.Categories {
-		if !seen[c] {
-			t.Errorf("the golden dataset has no %s: add a case to input.json", c)
+		if !seen[c.Code] {
+			t.Errorf("the golden dataset has no %s: add a case to input.json", c.Code)
 		}
 	}
 	for _, g := range []struct {

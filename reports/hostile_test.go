@@ -48,7 +48,7 @@ func formulaTrigger(s string) bool {
 func TestHostileExceptionsCSV(t *testing.T) {
 	var es []recon.Exception
 	for i, h := range hostileCells {
-		es = append(es, recon.Exception{Category: recon.LedgerUnmatched, Severity: match.SeverityHigh,
+		es = append(es, recon.Exception{Category: recon.LedgerUnmatched, Severity: recon.SeverityHigh,
 			OrderUID: h, PaymentLinkUID: h, OxpayTxnID: fmt.Sprintf("%03d", i), MerchantReferenceID: h, LedgerRef: h,
 			Currency: "IDR", ExpectedMinor: 0, ActualMinor: -125000, DifferenceMinor: -125000 - int64(i), Detail: h})
 	}
@@ -229,10 +229,10 @@ func TestHostileWorkbook(t *testing.T) {
 	for i, h := range hostileCells {
 		id := int64(i + 1)
 		es = append(es,
-			recon.Exception{Category: recon.LedgerUnmatched, Severity: match.SeverityHigh, OrderUID: h, PaymentLinkUID: h,
+			recon.Exception{Category: recon.LedgerUnmatched, Severity: recon.SeverityHigh, OrderUID: h, PaymentLinkUID: h,
 				OxpayTxnID: h, MerchantReferenceID: h, LedgerRef: h, Currency: "IDR", ActualMinor: -125000, DifferenceMinor: -125000,
 				Detail: h, LedgerEntryIDs: recon.IDList{id}},
-			recon.Exception{Category: recon.InputErrorCategory, Severity: match.SeverityMedium, Detail: h, InputErrorID: id})
+			recon.Exception{Category: recon.InputErrorCategory, Severity: recon.SeverityMedium, Detail: h, InputErrorID: id})
 		rs = append(rs,
 			recon.MatchResult{Kind: match.KindSale, OrderUID: h, PaymentLinkUID: h, OxpayTxnID: fmt.Sprintf("S%03d", i),
 				MerchantReferenceID: h, State: h, Source: match.SourceAPI, Currency: "IDR", OrderMinor: 125000, GatewayMinor: 125000, Clean: true},

@@ -33,7 +33,6 @@ type summary struct {
 type categoryRow struct {
 	category recon.Category
 	severity string
-	meaning  string
 	sheet    string
 	count    int
 	stake    map[string]int64
@@ -58,8 +57,7 @@ func summarize(rep *report, ctl *control, cats []*exceptionGroup) *summary {
 		x := &rep.exceptions[i]
 		r := by[x.Category]
 		if r == nil {
-			info, _ := match.Info(x.Category)
-			r = &categoryRow{category: x.Category, severity: x.Severity, meaning: info.Meaning, sheet: sheets[x.Category], stake: map[string]int64{}}
+			r = &categoryRow{category: x.Category, severity: x.Severity, sheet: sheets[x.Category], stake: map[string]int64{}}
 			by[x.Category] = r
 		}
 		r.count++
@@ -478,15 +476,15 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	}
 	w.style(cellName(4, row), cellName(summaryCols, row), st.headerPlain)
 	row++
-	for _, info := range match.Categories {
-		w.set(1, row, CategorySheetName(info.Category), st.top)
+	for _, info := range recon.Categories {
+		w.set(1, row, info.Name, st.top)
 		w.set(2, row, info.Severity, st.severity(info.Severity))
-		w.set(3, row, info.Meaning, st.wrap)
+		w.set(3, row, info.Description, st.wrap)
 		if w.err == nil {
 			w.err = f.MergeCell(SheetSummary, cellName(3, row), cellName(summaryCols, row))
 		}
 		// About 80 characters fit on a line of the merged cell.
-		if lines := (len(info.Meaning) + 79) / 80; w.err == nil && lines > 1 {
+		if lines := (len(info.Description) + 79) / 80; w.err == nil && lines > 1 {
 			w.err = f.SetRowHeight(SheetSummary, row, 15*float64(lines))
 		}
 		row++
@@ -541,7 +539,7 @@ func banner(rep *report, s *summary, st *styles) (string, int) {
 		}
 	}
 	var parts []string
-	for _, sev := range match.Severities {
+	for _, sev := range recon.Severities {
 		if n := s.bySeverity[sev]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 		}
@@ -559,7 +557,7 @@ func banner(rep *report, s *summary, st *styles) (string, int) {
 	switch {
 	case len(msg) == 0:
 		return "All clear: every transaction matched and the ledger agrees with the gateway.", st.good
-	case len(rep.warnings) > 0 || rep.run.Status != recon.RunOK || len(unexplained) > 0 || s.bySeverity[match.SeverityCritical]+s.bySeverity[match.SeverityHigh] > 0:
+	case len(rep.warnings) > 0 || rep.run.Status != recon.RunOK || len(unexplained) > 0 || s.bySeverity[recon.SeverityCritical]+s.bySeverity[recon.SeverityHigh] > 0:
 		return strings.Join(msg, " · "), st.alert
 	default:
 		return strings.Join(msg, " · "), st.warn

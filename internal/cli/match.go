@@ -127,7 +127,7 @@ func (t *thresholds) register(cmd *cobra.Command) {
 
 func (t *thresholds) validate() error {
 	for _, c := range t.categories {
-		if _, ok := match.Info(recon.Category(strings.TrimSpace(c))); !ok {
+		if _, ok := recon.Category(strings.TrimSpace(c)).Info(); !ok {
 			return usageError(fmt.Errorf("--fail-on-category %q is not a category", c))
 		}
 	}
@@ -159,10 +159,9 @@ func printSummary(w io.Writer, runID int64, res job.MatchResult) {
 	for _, c := range s.Categories {
 		byCat[c.Category] += c.Count
 	}
-	for _, c := range recon.Categories {
-		if n := byCat[c]; n > 0 {
-			info, _ := match.Info(c)
-			fmt.Fprintf(w, "  %-28s %6d  %s\n", c, n, info.Severity)
+	for _, info := range recon.Categories {
+		if n := byCat[info.Code]; n > 0 {
+			fmt.Fprintf(w, "  %-28s %6d  %s\n", info.Code, n, info.Severity)
 		}
 	}
 	for _, p := range res.Exports {
