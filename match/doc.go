@@ -8,6 +8,10 @@
 // around the store. The package neither prints nor formats for a report
 // beyond the detail text.
 //
+// engine.go runs the rules, one file per family: payables.go (orders and
+// gateway), refunds.go, voids.go, orphans.go, webhooks.go, ledger.go and
+// inputs.go.
+//
 // # The rules
 //
 // Order and gateway. A transaction belongs to the order whose uid is its
