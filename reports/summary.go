@@ -222,10 +222,25 @@ const summaryCols = 7
 // writeSummary lays out the Summary sheet: what needs action first (a
 // banner, then the exception categories, most urgent and most money
 // first), then the control line, the chart, the matching, the inputs and
-// a legend.
+// a legend. Each part is laid out by its own method, from the row it is
+// given, and returns the row after it.
 func (b *builder) writeSummary(rep *report, s *summary) error {
-	f, st := b.f, b.st
-	w := &sheetWriter{f: f, sheet: SheetSummary}
+	w := &sheetWriter{f: b.f, sheet: SheetSummary}
+	row := b.summaryHeading(w, rep)
+	row = b.summaryBanner(w, rep, s, row)
+	row, firstCat, lastCat := b.summaryCategories(w, rep, s, row)
+	row = b.summaryControl(w, s, row)
+	row = b.summaryChart(w, s, row, firstCat, lastCat)
+	row = b.summaryMatching(w, s, row)
+	row = b.summarySources(w, rep, row)
+	row = b.summaryInputFiles(w, rep, row)
+	row = b.summaryLegend(w, row)
+	return b.finishSummary(w, row)
+}
+
+// summaryHeading writes the title and the run's line, from row 1.
+func (b *builder) summaryHeading(w *sheetWriter, rep *report) int {
+	st := b.st
 	zone := b.zone.String()
 	date := b.opts.BusinessDate
 	if date == "" {
@@ -246,8 +261,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	w.set(1, row, fmt.Sprintf("Run %d (%s, status %s): %s · report written %s · all times in %s",
 		rep.run.ID, rep.run.Command, rep.run.Status, ran, stamp(b.opts.Now()), zone), st.subtitle)
 	row += 2
+	return row
+}
 
-	// The banner: the one line to read first.
+// summaryBanner writes the one line to read first.
+func (b *builder) summaryBanner(w *sheetWriter, rep *report, s *summary, row int) int {
+	f, st := b.f, b.st
 	text, style := banner(rep, s, st)
 	w.set(1, row, text, style)
 	w.style(cellName(1, row), cellName(summaryCols, row), style)
@@ -255,8 +274,14 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		w.err = f.SetRowHeight(SheetSummary, row, 22)
 	}
 	row += 2
+	return row
+}
 
-	// 1. Exceptions by category.
+// summaryCategories writes section 1, the exceptions by category. It
+// returns the next row, and the first and last rows of the categories,
+// which the chart plots.
+func (b *builder) summaryCategories(w *sheetWriter, rep *report, s *summary, row int) (int, int, int) {
+	f, st := b.f, b.st
 	w.set(1, row, "1. What needs action: exceptions by category, most urgent and largest first", st.section)
 	row++
 	head := []string{"Category (click to open its sheet)", "Severity", "Count"}
@@ -306,8 +331,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	row++
 	w.set(1, row, carryLine(rep), st.note)
 	row += 2
+	return row, firstCat, lastCat
+}
 
-	// 2. Control.
+// summaryControl writes section 2, the control line.
+func (b *builder) summaryControl(w *sheetWriter, s *summary, row int) int {
+	f, st := b.f, b.st
 	w.set(1, row, "2. Control: gateway net − ledger net per currency; unexplained must be 0", st.section)
 	row++
 	w.set(1, row, "", st.headerPlain)
@@ -360,8 +389,13 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	}
 	w.set(1, row, "Explained: each ledger break counted once, from its exception. Not due: the settlement window is still open.", st.note)
 	row += 2
+	return row
+}
 
-	// The chart of exceptions by category.
+// summaryChart draws the exceptions by category (rows firstCat to
+// lastCat of section 1), when there are any.
+func (b *builder) summaryChart(w *sheetWriter, s *summary, row, firstCat, lastCat int) int {
+	f, st := b.f, b.st
 	if len(s.categories) > 0 && w.err == nil {
 		w.set(1, row, "Exceptions by category (count)", st.section)
 		row++
@@ -384,8 +418,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		})
 		row += int(h)/18 + 2
 	}
+	return row
+}
 
-	// 3. Matching.
+// summaryMatching writes section 3, the matching per currency.
+func (b *builder) summaryMatching(w *sheetWriter, s *summary, row int) int {
+	st := b.st
 	w.set(1, row, "3. Matching", st.section)
 	row++
 	for i, h := range []string{"Currency", "Transactions", "Matched clean", "Match rate", "Matched net", "Net (minor)"} {
@@ -417,8 +455,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		row++
 	}
 	row++
+	return row
+}
 
-	// 4. Sources.
+// summarySources writes section 4, the inputs' rows and totals.
+func (b *builder) summarySources(w *sheetWriter, rep *report, row int) int {
+	st := b.st
 	w.set(1, row, "4. Inputs: rows and totals per currency", st.section)
 	row++
 	for i, h := range []string{"Source", "Currency", "Rows", "Total", "Total (minor)"} {
@@ -440,8 +482,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		row++
 	}
 	row++
+	return row
+}
 
-	// 5. Input files.
+// summaryInputFiles writes section 5, the input files.
+func (b *builder) summaryInputFiles(w *sheetWriter, rep *report, row int) int {
+	st := b.st
 	w.set(1, row, "5. Input files", st.section)
 	row++
 	for i, h := range []string{"File", "Kind", "Rows", "Errors", "Ingested at", "SHA-256"} {
@@ -462,8 +508,13 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		row++
 	}
 	row++
+	return row
+}
 
-	// 6. How to read.
+// summaryLegend writes section 6, how to read the workbook, with what
+// each category means.
+func (b *builder) summaryLegend(w *sheetWriter, row int) int {
+	f, st := b.f, b.st
 	w.set(1, row, "6. How to read this workbook", st.section)
 	row++
 	for _, line := range legend {
@@ -489,7 +540,13 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		}
 		row++
 	}
+	return row
+}
 
+// finishSummary sets the Summary's column widths and page layout; row is
+// the row after the last one written.
+func (b *builder) finishSummary(w *sheetWriter, row int) error {
+	f := b.f
 	if w.err != nil {
 		return fmt.Errorf("write summary: %w", w.err)
 	}
