@@ -816,10 +816,16 @@ func TestOptionsValidate(t *testing.T) {
 		{Options{SettlementMinDays: -1}, "settlement window [-1, 0] days: want 0 <= min <= max"},
 		{Options{PaymentLag: 25 * time.Hour}, "payment lag 25h0m0s: want 0 to 24h"},
 		{Options{ReplayWindow: -time.Second}, "replay window -1s must not be negative"},
+		{Options{ToleranceAbs: -1, PaymentLag: -time.Hour},
+			"\n  - absolute tolerance -1 must not be negative\n  - payment lag -1h0m0s: want 0 to 24h"},
 	}
 	for _, tc := range bad {
 		_, err := Match(Input{}, tc.opts)
-		if want := "match options: " + tc.want; err == nil || err.Error() != want {
+		want := "match options: " + tc.want
+		if strings.HasPrefix(tc.want, "\n") {
+			want = "match options:" + tc.want // several: one a line
+		}
+		if err == nil || err.Error() != want {
 			t.Errorf("%+v: got %v, want %q", tc.opts, err, want)
 		}
 	}

@@ -1,8 +1,8 @@
 package match
 
 import (
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/reconkit/reconkit/money"
@@ -104,10 +104,18 @@ func (o Options) Validate() error {
 	if o.SettlementMinDays < 0 || o.SettlementMaxDays < o.SettlementMinDays {
 		errs = append(errs, fmt.Errorf("settlement window [%d, %d] days: want 0 <= min <= max", o.SettlementMinDays, o.SettlementMaxDays))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("match options: %w", err)
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("match options: %w", errs[0])
 	}
-	return nil
+	// One problem a line, as config.Problems lists them.
+	args := make([]any, len(errs))
+	for i, err := range errs {
+		args[i] = err
+	}
+	return fmt.Errorf("match options:"+strings.Repeat("\n  - %w", len(errs)), args...)
 }
 
 func (o Options) normalized() Options {
