@@ -162,6 +162,15 @@ type Tolerance struct {
 	Percent       string `yaml:"percent"` // decimal text, e.g. "2.5"; never a float
 }
 
+// PercentE4 reads Percent exactly, as percent × 10^4 (2.5 is 25000); an
+// empty Percent is 0.
+func (t Tolerance) PercentE4() (int64, error) {
+	if t.Percent == "" {
+		return 0, nil
+	}
+	return money.Parse(t.Percent, 4, money.Dot)
+}
+
 // Default returns the configuration used when a key is not set: the local
 // sandbox with its documented default credentials.
 func Default() Config {
@@ -407,27 +416,14 @@ func (c Config) ValidateFor(need Secrets) error {
 			}
 		}
 	}
-	switch c.Matching.Reference {
-	case "order_uid", "payment_link_uid":
-	default:
-		add("matching.reference %q must be order_uid or payment_link_uid", c.Matching.Reference)
+	// Whether the matching values are allowed (ranges, the reference's
+	// names) is the engine's rule, checked once by match.Options.Validate
+	// when the command maps them; here only whether they can be read.
+	if _, err := c.Matching.Tolerance.PercentE4(); err != nil {
+		add("matching.tolerance.percent %q must be a decimal with at most 4 decimals", c.Matching.Tolerance.Percent)
 	}
-	if c.Matching.PaymentLag < 0 || c.Matching.PaymentLag > 24*time.Hour {
-		add("matching.payment_lag must be between 0 and 24h")
-	}
-	if c.Matching.ReplayWindow < 0 {
-		add("matching.replay_window must not be negative")
-	}
-	if c.Matching.Tolerance.AbsoluteMinor < 0 {
-		add("matching.tolerance.absolute_minor must not be negative")
-	}
-	if t := c.Matching.Tolerance.Percent; t != "" {
-		if v, err := money.Parse(t, 4, money.Dot); err != nil || v < 0 || v > 100_0000 {
-			add("matching.tolerance.percent %q must be a decimal between 0 and 100 with at most 4 decimals", t)
-		}
-	}
-	if w := c.Matching.SettlementWindow; len(w) != 2 || w[0] < 0 || w[1] < w[0] {
-		add("matching.settlement_window_days must be [min, max] with 0 <= min <= max")
+	if len(c.Matching.SettlementWindow) != 2 {
+		add("matching.settlement_window_days must be [min, max]")
 	}
 	if len(p) == 0 {
 		return nil

@@ -3,10 +3,14 @@
 // reported them, or as signed webhooks stand in for them), and finance's
 // ledger. It reads each table once, joins in memory on hash indexes, and
 // writes, per run, the matched transactions and the exceptions, each with
-// a stable category (recon/category.go), a severity (Categories) and a
+// a stable category and its severity (recon.Categories) and a
 // field-level reason. Match is the engine over plain rows; Run wraps it
 // around the store. The package neither prints nor formats for a report
 // beyond the detail text.
+//
+// engine.go runs the rules, one file per family: payables.go (orders and
+// gateway), refunds.go, voids.go, orphans.go, webhooks.go, ledger.go and
+// inputs.go.
 //
 // # The rules
 //

@@ -87,8 +87,8 @@ func TestAnswerKey(t *testing.T) {
 				if d := cmp.Diff(out.Exceptions, got, cmpopts.EquateEmpty()); d != "" {
 					t.Errorf("exceptions: Match (-) and Run (+) differ:\n%s", d)
 				}
-				var stored []Result
-				if err := db.MatchResults(ctx, run, func(b []Result) error { stored = append(stored, b...); return nil }); err != nil {
+				var stored []recon.MatchResult
+				if err := db.MatchResults(ctx, run, func(b []recon.MatchResult) error { stored = append(stored, b...); return nil }); err != nil {
 					t.Fatal(err)
 				}
 				if d := cmp.Diff(out.Results, stored); d != "" {

@@ -196,7 +196,7 @@ func readKeyCSV(tb testing.TB, r io.Reader) []keyRow {
 	return rows
 }
 
-func exceptionRows(es []Exception) []keyRow {
+func exceptionRows(es []recon.Exception) []keyRow {
 	rows := make([]keyRow, len(es))
 	for i, x := range es {
 		rows[i] = keyRow{x.Category, x.OrderUID, x.PaymentLinkUID, x.OxpayTxnID, x.MerchantReferenceID, x.LedgerRef, x.Detail}
@@ -368,7 +368,7 @@ func runStore(tb testing.TB, db *store.DB, opts Options) Output {
 	if out.Exceptions, err = db.Exceptions(ctx, run); err != nil {
 		tb.Fatal(err)
 	}
-	err = db.MatchResults(ctx, run, func(b []Result) error { out.Results = append(out.Results, b...); return nil })
+	err = db.MatchResults(ctx, run, func(b []recon.MatchResult) error { out.Results = append(out.Results, b...); return nil })
 	if err != nil {
 		tb.Fatal(err)
 	}

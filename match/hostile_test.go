@@ -182,7 +182,7 @@ func TestHostileWebhooksNeverChangeState(t *testing.T) {
 	for _, x := range out.Exceptions {
 		switch x.Category {
 		case recon.WebhookBadSignature:
-			if x.Severity != SeverityHigh || !strings.Contains(x.Detail, "failed the signature check") {
+			if x.Severity != recon.SeverityHigh || !strings.Contains(x.Detail, "failed the signature check") {
 				t.Errorf("%s %s: severity %s, detail %q", x.Category, x.OxpayTxnID, x.Severity, x.Detail)
 			}
 		case recon.WebhookAmountMismatch:

@@ -355,7 +355,7 @@ func (e *engine) pairDeferred(d deferredLine) {
 		e.pair(best, d.line)
 		return
 	}
-	ex := Exception{Category: recon.AmbiguousMatch, LedgerRef: ln.ref, Currency: e.s.str(ln.currency),
+	ex := recon.Exception{Category: recon.AmbiguousMatch, LedgerRef: ln.ref, Currency: e.s.str(ln.currency),
 		LedgerEntryIDs: []int64{ln.id}}
 	switch {
 	case d.via >= 0:
@@ -396,15 +396,15 @@ func (e *engine) pairDeferred(d deferredLine) {
 // (t) or payable (scope) its reference reached, if any.
 func (e *engine) unmatched(i, t, scope int32, why string) {
 	ln := &e.d.entries[i]
-	var ex Exception
+	var ex recon.Exception
 	switch {
 	case t >= 0:
 		ex = e.txnException(recon.LedgerUnmatched, t)
 	case scope >= 0:
-		ex = Exception{Category: recon.LedgerUnmatched, MerchantReferenceID: e.payKey(scope)}
+		ex = recon.Exception{Category: recon.LedgerUnmatched, MerchantReferenceID: e.payKey(scope)}
 		e.fillPayable(&ex, scope)
 	default:
-		ex = Exception{Category: recon.LedgerUnmatched}
+		ex = recon.Exception{Category: recon.LedgerUnmatched}
 	}
 	ex.LedgerRef, ex.Currency, ex.LedgerEntryIDs = ln.ref, e.s.str(ln.currency), []int64{ln.id}
 	setAmounts(&ex, 0, ln.amount)

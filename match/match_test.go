@@ -104,7 +104,7 @@ type row struct {
 	WebhookIDs, LedgerIDs, InputErrorID any
 }
 
-func rowsOf(es []Exception) []row {
+func rowsOf(es []recon.Exception) []row {
 	out := []row{}
 	for _, x := range es {
 		out = append(out, row{Cat: x.Category, Order: x.OrderUID, Link: x.PaymentLinkUID, Txn: x.OxpayTxnID,
@@ -584,7 +584,7 @@ func optsWith(mod func(*Options)) Options {
 	return opts
 }
 
-func details(es []Exception) string {
+func details(es []recon.Exception) string {
 	var b strings.Builder
 	for _, x := range es {
 		fmt.Fprintf(&b, "  %s: %s\n", x.Category, x.Detail)
@@ -603,8 +603,8 @@ func TestExceptionColumns(t *testing.T) {
 	f.line("ADJ-1", "SGD", -2500, 3)                                                               // id 3: LEDGER_UNMATCHED
 	f.in.InputErrors = []recon.InputError{{ID: 9, Source: "webhooks", File: "w.jsonl", Line: 2, Reason: "not JSON"}}
 	out := run(t, &f, nil)
-	base := Exception{OrderUID: "ORD-1", PaymentLinkUID: "PL-1", OxpayTxnID: txnID, MerchantReferenceID: "ORD-1", Currency: "IDR"}
-	with := func(c recon.Category, sev string, exp, act int64, mod func(*Exception)) Exception {
+	base := recon.Exception{OrderUID: "ORD-1", PaymentLinkUID: "PL-1", OxpayTxnID: txnID, MerchantReferenceID: "ORD-1", Currency: "IDR"}
+	with := func(c recon.Category, sev string, exp, act int64, mod func(*recon.Exception)) recon.Exception {
 		x := base
 		x.Category, x.Severity, x.ExpectedMinor, x.ActualMinor, x.DifferenceMinor = c, sev, exp, act, act-exp
 		if mod != nil {
@@ -612,17 +612,17 @@ func TestExceptionColumns(t *testing.T) {
 		}
 		return x
 	}
-	want := []Exception{
-		with(recon.AmountMismatch, SeverityCritical, total, total/100, nil),
-		with(recon.WebhookBadSignature, SeverityHigh, total/100, total/100, func(x *Exception) { x.WebhookEventIDs = []int64{1} }),
-		with(recon.LedgerUnmatched, SeverityHigh, 0, -2500, func(x *Exception) {
-			*x = Exception{Category: recon.LedgerUnmatched, Severity: SeverityHigh, LedgerRef: "ADJ-1", Currency: "SGD",
+	want := []recon.Exception{
+		with(recon.AmountMismatch, recon.SeverityCritical, total, total/100, nil),
+		with(recon.WebhookBadSignature, recon.SeverityHigh, total/100, total/100, func(x *recon.Exception) { x.WebhookEventIDs = []int64{1} }),
+		with(recon.LedgerUnmatched, recon.SeverityHigh, 0, -2500, func(x *recon.Exception) {
+			*x = recon.Exception{Category: recon.LedgerUnmatched, Severity: recon.SeverityHigh, LedgerRef: "ADJ-1", Currency: "SGD",
 				ActualMinor: -2500, DifferenceMinor: -2500, LedgerEntryIDs: []int64{3}}
 		}),
-		with(recon.LedgerAmountMismatch, SeverityHigh, total/100, total/100-100, func(x *Exception) {
+		with(recon.LedgerAmountMismatch, recon.SeverityHigh, total/100, total/100-100, func(x *recon.Exception) {
 			x.LedgerRef, x.LedgerEntryIDs = txnID, []int64{2}
 		}),
-		{Category: recon.InputErrorCategory, Severity: SeverityMedium, InputErrorID: 9},
+		{Category: recon.InputErrorCategory, Severity: recon.SeverityMedium, InputErrorID: 9},
 	}
 	if d := cmp.Diff(want, out.Exceptions, cmp.FilterPath(func(p cmp.Path) bool {
 		return p.Last().String() == ".Detail"
@@ -779,7 +779,7 @@ func TestResults(t *testing.T) {
 	paid, day3, day4 := at(2, 10, 0).UTC(), booked(3), booked(4)
 	refunded := at(3, 15, 0).UTC()
 	voided := at(2, 12, 0).UTC()
-	want := []Result{
+	want := []recon.MatchResult{
 		{Kind: KindSale, OrderUID: "ORD-1", PaymentLinkUID: "PL-1", OxpayTxnID: txnID, MerchantReferenceID: "ORD-1",
 			LedgerRef: txnID, LedgerEntryID: 2, WebhookEventID: 1, State: "success", Source: SourceAPI, Currency: "IDR",
 			OrderMinor: total, GatewayMinor: total, LedgerMinor: total, PaidAt: &paid, BookedOn: &day3, Clean: true},
@@ -801,33 +801,36 @@ func TestResults(t *testing.T) {
 	}
 }
 
+// TestOptionsValidate: Validate is the one place the engine's rules for
+// its options (and so for recon.yaml's matching section) are checked.
 func TestOptionsValidate(t *testing.T) {
-	bad := []Options{
-		{Reference: "order"},
-		{ToleranceAbs: -1},
-		{TolerancePercentE4: 100_0001},
-		{SettlementMinDays: 2, SettlementMaxDays: 1},
+	bad := []struct {
+		opts Options
+		want string
+	}{
+		{Options{Reference: "order"}, `reference "order": want order_uid or payment_link_uid`},
+		{Options{ToleranceAbs: -1}, "absolute tolerance -1 must not be negative"},
+		{Options{TolerancePercentE4: 100_0001}, "percent tolerance 100.0001% must be between 0 and 100%"},
+		{Options{TolerancePercentE4: -1}, "percent tolerance -0.0001% must be between 0 and 100%"},
+		{Options{SettlementMinDays: 2, SettlementMaxDays: 1}, "settlement window [2, 1] days: want 0 <= min <= max"},
+		{Options{SettlementMinDays: -1}, "settlement window [-1, 0] days: want 0 <= min <= max"},
+		{Options{PaymentLag: 25 * time.Hour}, "payment lag 25h0m0s: want 0 to 24h"},
+		{Options{ReplayWindow: -time.Second}, "replay window -1s must not be negative"},
+		{Options{ToleranceAbs: -1, PaymentLag: -time.Hour},
+			"\n  - absolute tolerance -1 must not be negative\n  - payment lag -1h0m0s: want 0 to 24h"},
 	}
-	for _, o := range bad {
-		if _, err := Match(Input{}, o); err == nil {
-			t.Errorf("%+v: got nil error", o)
+	for _, tc := range bad {
+		_, err := Match(Input{}, tc.opts)
+		want := "match options: " + tc.want
+		if strings.HasPrefix(tc.want, "\n") {
+			want = "match options:" + tc.want // several: one a line
+		}
+		if err == nil || err.Error() != want {
+			t.Errorf("%+v: got %v, want %q", tc.opts, err, want)
 		}
 	}
 	if err := DefaultOptions().Validate(); err != nil {
 		t.Errorf("DefaultOptions: %v", err)
-	}
-}
-
-// TestCategoriesListEveryCode keeps Categories in step with recon's list.
-func TestCategoriesListEveryCode(t *testing.T) {
-	if len(Categories) != len(recon.Categories) {
-		t.Fatalf("got %d categories, want %d", len(Categories), len(recon.Categories))
-	}
-	for i, c := range recon.Categories {
-		info := Categories[i]
-		if info.Category != c || info.Severity == "" || info.Meaning == "" {
-			t.Errorf("Categories[%d]: got %+v, want %s with a severity and a meaning", i, info, c)
-		}
 	}
 }
 

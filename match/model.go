@@ -61,15 +61,6 @@ func (s *symbols) of(v string) sym {
 	return c
 }
 
-// ofBytes interns text held in a reused buffer: the lookup does not
-// allocate, and only a value not seen before is copied.
-func (s *symbols) ofBytes(v []byte) sym {
-	if c, ok := s.code[string(v)]; ok {
-		return c
-	}
-	return s.of(string(v))
-}
-
 func (s *symbols) str(c sym) string { return s.text[c] }
 
 // column interns one column's values as they stream past: a value equal

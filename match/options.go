@@ -1,11 +1,10 @@
 package match
 
 import (
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/reconkit/reconkit/config"
 	"github.com/reconkit/reconkit/money"
 )
 
@@ -66,7 +65,7 @@ type Options struct {
 // hours, not days.
 const DefaultReplayWindow = 24 * time.Hour
 
-// DefaultOptions are config.Default's matching settings: order uids,
+// DefaultOptions are the matching settings of config.Default: order uids,
 // no tolerance, a settlement window of 0 to 3 days rolled past a
 // weekend, a payment lag of an hour, in UTC.
 func DefaultOptions() Options {
@@ -78,35 +77,10 @@ func DefaultOptions() Options {
 // acts, and OxPay's first retry comes within the hour.
 const DefaultPaymentLag = time.Hour
 
-// OptionsFrom builds Options from the config's matching section and
-// business time zone; the tolerance percent is parsed exactly (decimal
-// text, at most 4 decimals).
-func OptionsFrom(m config.Matching, zone *time.Location) (Options, error) {
-	o := DefaultOptions()
-	o.Zone = zone
-	if m.Reference != "" {
-		o.Reference = m.Reference
-	}
-	o.ToleranceAbs = m.Tolerance.AbsoluteMinor
-	o.ReplayWindow = m.ReplayWindow
-	o.WeekendRoll = m.WeekendRoll
-	o.PaymentLag = m.PaymentLag
-	if m.Tolerance.Percent != "" {
-		p, err := money.Parse(m.Tolerance.Percent, 4, money.Dot)
-		if err != nil {
-			return o, fmt.Errorf("matching.tolerance.percent: %w", err)
-		}
-		o.TolerancePercentE4 = p
-	}
-	if w := m.SettlementWindow; len(w) == 2 {
-		o.SettlementMinDays, o.SettlementMaxDays = w[0], w[1]
-	} else if len(w) != 0 {
-		return o, errors.New("matching.settlement_window_days must be [min, max]")
-	}
-	return o, o.Validate()
-}
-
-// Validate reports every problem with the options at once.
+// Validate reports every problem with the options at once. It is the
+// one place the engine's rules for them are checked: the config package
+// checks only that recon.yaml's values can be read, and the command
+// layer maps them onto Options and calls Validate.
 func (o Options) Validate() error {
 	var errs []error
 	switch o.Reference {
@@ -118,7 +92,8 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Errorf("absolute tolerance %d must not be negative", o.ToleranceAbs))
 	}
 	if o.TolerancePercentE4 < 0 || o.TolerancePercentE4 > 100_0000 {
-		errs = append(errs, fmt.Errorf("percent tolerance %d (×10^4) must be between 0 and 100%%", o.TolerancePercentE4))
+		errs = append(errs, fmt.Errorf("percent tolerance %s%% must be between 0 and 100%%",
+			money.FormatAmount(o.TolerancePercentE4, 4, money.Format{Decimal: '.'})))
 	}
 	if o.PaymentLag < 0 || o.PaymentLag > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("payment lag %s: want 0 to 24h", o.PaymentLag))
@@ -129,10 +104,18 @@ func (o Options) Validate() error {
 	if o.SettlementMinDays < 0 || o.SettlementMaxDays < o.SettlementMinDays {
 		errs = append(errs, fmt.Errorf("settlement window [%d, %d] days: want 0 <= min <= max", o.SettlementMinDays, o.SettlementMaxDays))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("match options: %w", err)
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("match options: %w", errs[0])
 	}
-	return nil
+	// One problem a line, as config.Problems lists them.
+	args := make([]any, len(errs))
+	for i, err := range errs {
+		args[i] = err
+	}
+	return fmt.Errorf("match options:"+strings.Repeat("\n  - %w", len(errs)), args...)
 }
 
 func (o Options) normalized() Options {

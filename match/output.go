@@ -19,7 +19,7 @@ func Match(in Input, opts Options) (Output, error) {
 	e.run()
 	var out Output
 	tally := newTally()
-	e.eachResult(func(t time.Time) *time.Time { return &t }, func(r *Result) error {
+	e.eachResult(func(t time.Time) *time.Time { return &t }, func(r *recon.MatchResult) error {
 		tally.result(r)
 		out.Results = append(out.Results, *r)
 		return nil
@@ -33,8 +33,8 @@ func Match(in Input, opts Options) (Output, error) {
 // reversed money, in natural transaction id order, and hands it to fn. newTime
 // gives the row's time pointers a home: the caller decides whether each
 // row keeps its own or a batch shares a buffer.
-func (e *engine) eachResult(newTime func(time.Time) *time.Time, fn func(*Result) error) error {
-	var r Result
+func (e *engine) eachResult(newTime func(time.Time) *time.Time, fn func(*recon.MatchResult) error) error {
+	var r recon.MatchResult
 	// API rows are in natural id order already; stand-ins, appended after
 	// them, are put in their place.
 	var order []int32
@@ -67,7 +67,7 @@ func (e *engine) eachResult(newTime func(time.Time) *time.Time, fn func(*Result)
 		default:
 			continue
 		}
-		r = Result{Kind: kind, OxpayTxnID: x.id, OriginalTxnID: x.orig, MerchantReferenceID: x.ref,
+		r = recon.MatchResult{Kind: kind, OxpayTxnID: x.id, OriginalTxnID: x.orig, MerchantReferenceID: x.ref,
 			State: e.s.str(x.state), Source: SourceAPI, Currency: e.s.str(x.currency),
 			GatewayMinor: e.gatewayAmount(x), Clean: !x.unclean}
 		if x.fromHook {
@@ -114,7 +114,7 @@ func (t *tally) cur(c string) *CurrencyTotal {
 	return ct
 }
 
-func (t *tally) result(r *Result) {
+func (t *tally) result(r *recon.MatchResult) {
 	t.results++
 	ct := t.cur(r.Currency)
 	ct.Results++
@@ -131,7 +131,7 @@ func (t *tally) result(r *Result) {
 	}
 }
 
-func (t *tally) summary(es []Exception, pending int) Summary {
+func (t *tally) summary(es []recon.Exception, pending int) Summary {
 	s := Summary{Results: t.results, Matched: t.matched, MatchRate: 1, PendingSettlement: pending, Exceptions: len(es)}
 	if t.results > 0 {
 		s.MatchRate = float64(t.matched) / float64(t.results)
@@ -161,7 +161,7 @@ func (t *tally) summary(es []Exception, pending int) Summary {
 		s.Categories = append(s.Categories, *ct)
 	}
 	slices.SortFunc(s.Categories, func(a, b CategoryTotal) int {
-		return cmp.Or(cmp.Compare(categoryRank(a.Category), categoryRank(b.Category)), cmp.Compare(a.Currency, b.Currency))
+		return cmp.Or(cmp.Compare(a.Category.Rank(), b.Category.Rank()), cmp.Compare(a.Currency, b.Currency))
 	})
 	for _, ct := range t.byCur {
 		s.Currencies = append(s.Currencies, *ct)

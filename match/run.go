@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
 )
 
@@ -62,13 +63,13 @@ func Run(ctx context.Context, db *store.DB, runID int64, opts Options) (Summary,
 	// previous batch on the other; two batches take turns.
 	tally := newTally()
 	type batch struct {
-		rows  []Result
+		rows  []recon.MatchResult
 		times []time.Time // the rows' PaidAt and BookedOn point here
 	}
 	free := make(chan *batch, 2)
 	full := make(chan *batch, 2)
 	for range 2 {
-		free <- &batch{rows: make([]Result, 0, resultBatch), times: make([]time.Time, 0, 2*resultBatch)}
+		free <- &batch{rows: make([]recon.MatchResult, 0, resultBatch), times: make([]time.Time, 0, 2*resultBatch)}
 	}
 	stop := make(chan struct{})
 	var buildErr error
@@ -78,7 +79,7 @@ func Run(ctx context.Context, db *store.DB, runID int64, opts Options) (Summary,
 		buildErr = e.eachResult(func(t time.Time) *time.Time {
 			b.times = append(b.times, t)
 			return &b.times[len(b.times)-1]
-		}, func(r *Result) error {
+		}, func(r *recon.MatchResult) error {
 			tally.result(r)
 			b.rows = append(b.rows, *r)
 			if len(b.rows) < resultBatch {

@@ -5,25 +5,16 @@ import (
 	"slices"
 
 	"github.com/reconkit/reconkit/recon"
-	"github.com/reconkit/reconkit/store"
 )
 
-// Exception is one finding; see store.Exception for its columns. The
-// type is defined in store so that the store can persist it without
-// importing match.
-type Exception = store.Exception
-
-// Result is one matched gateway transaction; see store.MatchResult.
-type Result = store.MatchResult
-
-// Result kinds.
+// Result kinds: recon.MatchResult.Kind.
 const (
 	KindSale   = "sale"
 	KindRefund = "refund"
 	KindVoid   = "void"
 )
 
-// Result sources.
+// Result sources: recon.MatchResult.Source.
 const (
 	SourceAPI     = "api"
 	SourceWebhook = "webhook"
@@ -45,8 +36,8 @@ type Input struct {
 // Output is what a match finds: the matched transactions, the exceptions
 // (sorted, see SortExceptions) and their totals.
 type Output struct {
-	Results    []Result
-	Exceptions []Exception
+	Results    []recon.MatchResult
+	Exceptions []recon.Exception
 	Summary    Summary
 }
 
@@ -104,15 +95,15 @@ func (s Summary) Count(c recon.Category) int {
 }
 
 // SortExceptions puts exceptions in report order: by category as
-// Categories lists them, then by every id column, then the rest, so that
+// recon.Categories lists them, then by every id column, then the rest, so that
 // the same findings always come out in the same order.
-func SortExceptions(es []Exception) {
+func SortExceptions(es []recon.Exception) {
 	slices.SortStableFunc(es, compareExceptions)
 }
 
-func compareExceptions(a, b Exception) int {
+func compareExceptions(a, b recon.Exception) int {
 	return cmp.Or(
-		cmp.Compare(categoryRank(a.Category), categoryRank(b.Category)),
+		cmp.Compare(a.Category.Rank(), b.Category.Rank()),
 		cmp.Compare(a.Category, b.Category),
 		cmp.Compare(a.OrderUID, b.OrderUID),
 		cmp.Compare(a.PaymentLinkUID, b.PaymentLinkUID),

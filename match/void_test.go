@@ -331,7 +331,7 @@ func TestVoidResults(t *testing.T) {
 	f.ownIDVoid(wire.LinkPaid, wire.StateVoided, false, "")
 	out := run(t, &f, nil)
 	sale, void := at(2, 10, 0).UTC(), at(2, 10, 30).UTC()
-	want := []Result{
+	want := []recon.MatchResult{
 		{Kind: KindVoid, OrderUID: "ORD-1", PaymentLinkUID: "PL-1", OxpayTxnID: txnID, MerchantReferenceID: "ORD-1",
 			WebhookEventID: 1, State: "voided", Source: SourceAPI, Currency: "IDR", OrderMinor: total, GatewayMinor: total,
 			PaidAt: &sale, Clean: true},

@@ -170,7 +170,7 @@ func synthesize(ctx context.Context, db *store.DB, sales, exceptions int) error 
 	booked := time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)
 	links := make([]recon.PaymentLink, 0, chunk)
 	lines := make([]recon.LedgerEntry, 0, chunk)
-	results := make([]store.MatchResult, 0, chunk)
+	results := make([]recon.MatchResult, 0, chunk)
 	flush := func() error {
 		if _, err := load.PaymentLinks(links); err != nil {
 			return err
@@ -195,7 +195,7 @@ func synthesize(ctx context.Context, db *store.DB, sales, exceptions int) error 
 		txn := fmt.Sprint(10_000_000 + i)
 		paid := base.Add(time.Duration(i) * time.Second)
 		kind, ledger := match.KindSale, amount
-		r := store.MatchResult{Kind: kind, OrderUID: order, PaymentLinkUID: link, OxpayTxnID: txn, MerchantReferenceID: order,
+		r := recon.MatchResult{Kind: kind, OrderUID: order, PaymentLinkUID: link, OxpayTxnID: txn, MerchantReferenceID: order,
 			LedgerEntryID: int64(i + 1), WebhookEventID: 0, State: "success", Source: match.SourceAPI, Currency: cur,
 			OrderMinor: amount, GatewayMinor: amount, PaidAt: &paid, Clean: i%97 != 0}
 		if i >= sales { // refunds of earlier sales
@@ -217,20 +217,20 @@ func synthesize(ctx context.Context, db *store.DB, sales, exceptions int) error 
 	if err := flush(); err != nil {
 		return err
 	}
-	es := make([]store.Exception, 0, exceptions)
+	es := make([]recon.Exception, 0, exceptions)
 	for i := range exceptions {
-		info := match.Categories[i%len(match.Categories)]
+		info := recon.Categories[i%len(recon.Categories)]
 		cur := "IDR"
 		if i%5 == 0 {
 			cur = "SGD"
 		}
-		if info.Category == recon.InputErrorCategory {
+		if info.Code == recon.InputErrorCategory {
 			cur = ""
 		}
-		es = append(es, store.Exception{Category: info.Category, Severity: info.Severity,
+		es = append(es, recon.Exception{Category: info.Code, Severity: info.Severity,
 			OrderUID: fmt.Sprintf("ord_%08d", i), PaymentLinkUID: fmt.Sprintf("plk_%08d", i), OxpayTxnID: fmt.Sprint(20_000_000 + i),
 			MerchantReferenceID: fmt.Sprintf("ord_%08d", i), Currency: cur, ExpectedMinor: 100_000, ActualMinor: 90_000, DifferenceMinor: -10_000,
-			Detail: "synthetic finding " + fmt.Sprint(i) + ": the amounts differ by 100.00", LedgerEntryIDs: store.IDList{int64(i + 1)}})
+			Detail: "synthetic finding " + fmt.Sprint(i) + ": the amounts differ by 100.00", LedgerEntryIDs: recon.IDList{int64(i + 1)}})
 	}
 	match.SortExceptions(es)
 	if _, err := load.Exceptions(run, es); err != nil {

@@ -40,6 +40,7 @@ import (
 // reports all its lines while the best one is paired: only the others
 // are its share. Unexplained is what is left; it is zero whenever the
 // exceptions list every break, and the Summary shows it red otherwise.
+// The part a category plays is its Control in recon.Categories.
 type control struct {
 	gateway, explained, awaiting, tolerance map[string]int64
 
@@ -73,18 +74,19 @@ func newControl(es []store.ReportException) *control {
 	}
 	for i := range es {
 		x := &es[i]
-		switch x.Category {
-		case recon.LedgerMissing:
+		info, _ := x.Category.Info()
+		switch info.Control {
+		case recon.ControlMissing:
 			c.missing[x.OxpayTxnID] = true
 			c.explained[x.Currency] -= x.DifferenceMinor
-		case recon.LedgerAmountMismatch, recon.LedgerUnmatched:
+		case recon.ControlPaired:
 			c.explained[x.Currency] -= x.DifferenceMinor
 			if len(x.LedgerEntryIDs) == 1 {
 				c.pairLines[x.LedgerEntryIDs[0]] = true
 			}
-		case recon.AmbiguousMatch:
+		case recon.ControlUnpaired:
 			c.explained[x.Currency] -= x.DifferenceMinor
-		case recon.CurrencyMismatch:
+		case recon.ControlCurrency:
 			if len(x.LedgerEntryIDs) == 0 {
 				continue // order, refund or webhook against the gateway
 			}
@@ -95,7 +97,7 @@ func newControl(es []store.ReportException) *control {
 			c.explained[x.Currency] += x.ExpectedMinor
 			c.explained[lineCur] -= x.ActualMinor
 			c.pairLines[x.LedgerEntryIDs[0]] = true
-		case recon.LedgerDuplicate:
+		case recon.ControlDuplicate:
 			c.dups[x.OxpayTxnID] = &duplicateLine{currency: x.Currency, all: x.ActualMinor}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/reconkit/reconkit/match"
+	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
 )
 
@@ -22,7 +23,7 @@ var ExceptionColumns = []string{
 
 // Aging says how long each exception has been open: Date is the run's
 // business date and FirstSeen the first-seen date of each exception by
-// store.ExceptionKey (store.CarryForward records them). An exception
+// recon.ExceptionKey (store.CarryForward records them). An exception
 // without a first-seen date, and every one under the zero Aging, has an
 // empty first_seen and age_days.
 type Aging struct {
@@ -32,17 +33,17 @@ type Aging struct {
 
 // of returns x's first-seen date and its age in whole days, or "" and
 // false when it is not known.
-func (a Aging) of(x *match.Exception) (string, int, bool) {
-	first := a.FirstSeen[store.ExceptionKey(x)]
+func (a Aging) of(x *recon.Exception) (string, int, bool) {
+	first := a.FirstSeen[recon.ExceptionKey(x)]
 	if first == "" || a.Date == "" {
 		return "", 0, false
 	}
-	return first, store.AgeDays(first, a.Date), true
+	return first, recon.AgeDays(first, a.Date), true
 }
 
 // sorted returns the exceptions in report order without touching the
 // caller's slice, so that any input order gives the same bytes.
-func sorted(es []match.Exception) []match.Exception {
+func sorted(es []recon.Exception) []recon.Exception {
 	out := slices.Clone(es)
 	match.SortExceptions(out)
 	return out
@@ -53,7 +54,7 @@ func sorted(es []match.Exception) []match.Exception {
 // defused (see CSVSafe); the amount columns are plain integers in minor
 // units, negative ones included. The output depends only on the
 // exceptions: the same findings give the same bytes.
-func WriteExceptionsCSV(w io.Writer, es []match.Exception, a Aging) error {
+func WriteExceptionsCSV(w io.Writer, es []recon.Exception, a Aging) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ExceptionColumns); err != nil {
 		return fmt.Errorf("write exceptions csv: %w", err)
@@ -77,7 +78,7 @@ func WriteExceptionsCSV(w io.Writer, es []match.Exception, a Aging) error {
 }
 
 // exceptionRecord fills rec[0:12] with x's columns.
-func exceptionRecord(rec []string, x *match.Exception) {
+func exceptionRecord(rec []string, x *recon.Exception) {
 	rec[0] = CSVSafe(string(x.Category))
 	rec[1] = CSVSafe(x.Severity)
 	rec[2] = CSVSafe(x.OrderUID)
@@ -159,7 +160,7 @@ type exceptionJSON struct {
 // WriteExceptionsJSON writes exceptions as a JSON array of objects keyed
 // by ExceptionColumns, in report order, indented. Text is kept as it is
 // (JSON is not run by spreadsheets); amounts are integers in minor units.
-func WriteExceptionsJSON(w io.Writer, es []match.Exception, a Aging) error {
+func WriteExceptionsJSON(w io.Writer, es []recon.Exception, a Aging) error {
 	rows := make([]exceptionJSON, 0, len(es))
 	for _, x := range sorted(es) {
 		var age *int

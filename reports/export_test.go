@@ -31,7 +31,7 @@ const goldenDir = "../testdata/match"
 
 // goldenExceptions matches the fixed dataset of testdata/match, which
 // holds at least one case of every category.
-func goldenExceptions(t *testing.T) []match.Exception {
+func goldenExceptions(t *testing.T) []recon.Exception {
 	t.Helper()
 	in := goldenInput(t)
 	opts := match.DefaultOptions()
@@ -64,16 +64,16 @@ func TestGoldenExports(t *testing.T) {
 		seen[x.Category] = true
 	}
 	for _, c := range recon.Categories {
-		if !seen[c] {
-			t.Errorf("the golden dataset has no %s: add a case to input.json", c)
+		if !seen[c.Code] {
+			t.Errorf("the golden dataset has no %s: add a case to input.json", c.Code)
 		}
 	}
 	for _, g := range []struct {
 		file  string
-		write func(io.Writer, []match.Exception) error
+		write func(io.Writer, []recon.Exception) error
 	}{
-		{"exceptions.csv", func(w io.Writer, es []match.Exception) error { return WriteExceptionsCSV(w, es, goldenAging(es)) }},
-		{"exceptions.json", func(w io.Writer, es []match.Exception) error { return WriteExceptionsJSON(w, es, goldenAging(es)) }},
+		{"exceptions.csv", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsCSV(w, es, goldenAging(es)) }},
+		{"exceptions.json", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsJSON(w, es, goldenAging(es)) }},
 	} {
 		t.Run(g.file, func(t *testing.T) {
 			var got bytes.Buffer
@@ -145,10 +145,10 @@ func TestGoldenExportsThroughTheStore(t *testing.T) {
 	opts.Zone = time.FixedZone("WIB", 7*3600)
 	for _, g := range []struct {
 		file  string
-		write func(io.Writer, []match.Exception) error
+		write func(io.Writer, []recon.Exception) error
 	}{
-		{"exceptions.csv", func(w io.Writer, es []match.Exception) error { return WriteExceptionsCSV(w, es, goldenAging(es)) }},
-		{"exceptions.json", func(w io.Writer, es []match.Exception) error { return WriteExceptionsJSON(w, es, goldenAging(es)) }},
+		{"exceptions.csv", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsCSV(w, es, goldenAging(es)) }},
+		{"exceptions.json", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsJSON(w, es, goldenAging(es)) }},
 	} {
 		want, err := os.ReadFile(filepath.Join(goldenDir, g.file))
 		if err != nil {
@@ -184,14 +184,14 @@ func TestGoldenExportsThroughTheStore(t *testing.T) {
 // TestCSVCells reads the export back: text cells that look like formulas
 // are quoted, amounts are plain integers, negatives included.
 func TestCSVCells(t *testing.T) {
-	es := []match.Exception{
+	es := []recon.Exception{
 		{Category: recon.LedgerUnmatched, Severity: "high", LedgerRef: `=HYPERLINK("x")`, Currency: "IDR",
 			ActualMinor: -50000, DifferenceMinor: -50000, Detail: "-ADJ booked"},
 		{Category: recon.AmountMismatch, Severity: "critical", OrderUID: "+62", PaymentLinkUID: "@x", OxpayTxnID: "\t1",
 			MerchantReferenceID: "\rm", Currency: "SGD", ExpectedMinor: 100, ActualMinor: 90, DifferenceMinor: -10, Detail: "plain"},
 	}
 	// Only the second is known to be open since an earlier day.
-	aging := Aging{Date: "2024-03-14", FirstSeen: map[string]string{store.ExceptionKey(&es[0]): "2024-03-10"}}
+	aging := Aging{Date: "2024-03-14", FirstSeen: map[string]string{recon.ExceptionKey(&es[0]): "2024-03-10"}}
 	var buf bytes.Buffer
 	if err := WriteExceptionsCSV(&buf, es, aging); err != nil {
 		t.Fatal(err)
@@ -238,7 +238,7 @@ func TestCSVSafe(t *testing.T) {
 }
 
 func TestJSONKeepsTextAndColumns(t *testing.T) {
-	es := []match.Exception{{Category: recon.LedgerUnmatched, Severity: "high", LedgerRef: "=x<y>", ActualMinor: -5, DifferenceMinor: -5}}
+	es := []recon.Exception{{Category: recon.LedgerUnmatched, Severity: "high", LedgerRef: "=x<y>", ActualMinor: -5, DifferenceMinor: -5}}
 	var buf bytes.Buffer
 	if err := WriteExceptionsJSON(&buf, es, Aging{}); err != nil {
 		t.Fatal(err)
@@ -314,10 +314,10 @@ func TestWriteFileAtomic(t *testing.T) {
 // goldenAging gives every exception a first-seen date 0 to 3 days before
 // the golden business date, chosen by its key, so that the same findings
 // in any order (or read back from a store) age the same way.
-func goldenAging(es []match.Exception) Aging {
+func goldenAging(es []recon.Exception) Aging {
 	a := Aging{Date: "2026-11-05", FirstSeen: map[string]string{}}
 	for i := range es {
-		k := store.ExceptionKey(&es[i])
+		k := recon.ExceptionKey(&es[i])
 		a.FirstSeen[k] = fmt.Sprintf("2026-11-%02d", 5-len(k)%4)
 	}
 	return a

@@ -46,9 +46,9 @@ func formulaTrigger(s string) bool {
 }
 
 func TestHostileExceptionsCSV(t *testing.T) {
-	var es []match.Exception
+	var es []recon.Exception
 	for i, h := range hostileCells {
-		es = append(es, match.Exception{Category: recon.LedgerUnmatched, Severity: match.SeverityHigh,
+		es = append(es, recon.Exception{Category: recon.LedgerUnmatched, Severity: recon.SeverityHigh,
 			OrderUID: h, PaymentLinkUID: h, OxpayTxnID: fmt.Sprintf("%03d", i), MerchantReferenceID: h, LedgerRef: h,
 			Currency: "IDR", ExpectedMinor: 0, ActualMinor: -125000, DifferenceMinor: -125000 - int64(i), Detail: h})
 	}
@@ -224,24 +224,24 @@ func TestHostileWorkbook(t *testing.T) {
 	if _, err := load.InputErrors(errs); err != nil {
 		t.Fatal(err)
 	}
-	var es []store.Exception
-	var rs []store.MatchResult
+	var es []recon.Exception
+	var rs []recon.MatchResult
 	for i, h := range hostileCells {
 		id := int64(i + 1)
 		es = append(es,
-			store.Exception{Category: recon.LedgerUnmatched, Severity: match.SeverityHigh, OrderUID: h, PaymentLinkUID: h,
+			recon.Exception{Category: recon.LedgerUnmatched, Severity: recon.SeverityHigh, OrderUID: h, PaymentLinkUID: h,
 				OxpayTxnID: h, MerchantReferenceID: h, LedgerRef: h, Currency: "IDR", ActualMinor: -125000, DifferenceMinor: -125000,
-				Detail: h, LedgerEntryIDs: store.IDList{id}},
-			store.Exception{Category: recon.InputErrorCategory, Severity: match.SeverityMedium, Detail: h, InputErrorID: id})
+				Detail: h, LedgerEntryIDs: recon.IDList{id}},
+			recon.Exception{Category: recon.InputErrorCategory, Severity: recon.SeverityMedium, Detail: h, InputErrorID: id})
 		rs = append(rs,
-			store.MatchResult{Kind: match.KindSale, OrderUID: h, PaymentLinkUID: h, OxpayTxnID: fmt.Sprintf("S%03d", i),
+			recon.MatchResult{Kind: match.KindSale, OrderUID: h, PaymentLinkUID: h, OxpayTxnID: fmt.Sprintf("S%03d", i),
 				MerchantReferenceID: h, State: h, Source: match.SourceAPI, Currency: "IDR", OrderMinor: 125000, GatewayMinor: 125000, Clean: true},
-			store.MatchResult{Kind: match.KindRefund, OrderUID: h, PaymentLinkUID: h, OxpayTxnID: fmt.Sprintf("R%03d", i), OriginalTxnID: h,
+			recon.MatchResult{Kind: match.KindRefund, OrderUID: h, PaymentLinkUID: h, OxpayTxnID: fmt.Sprintf("R%03d", i), OriginalTxnID: h,
 				MerchantReferenceID: h, LedgerEntryID: id, State: h, Source: match.SourceAPI, Currency: "IDR", OrderMinor: 125000,
 				GatewayMinor: 125000, Clean: true})
 	}
 	for i := range badURLs {
-		rs = append(rs, store.MatchResult{Kind: match.KindSale, PaymentLinkUID: fmt.Sprintf("BAD-URL-%d", i), OxpayTxnID: fmt.Sprintf("B%03d", i),
+		rs = append(rs, recon.MatchResult{Kind: match.KindSale, PaymentLinkUID: fmt.Sprintf("BAD-URL-%d", i), OxpayTxnID: fmt.Sprintf("B%03d", i),
 			State: "success", Source: match.SourceAPI, Currency: "IDR", GatewayMinor: 7, Clean: true}) // no amount cell reads as a hostile "-1"
 	}
 	if _, err := load.Exceptions(run, es); err != nil {

@@ -14,42 +14,25 @@ import (
 
 // Sheet names besides the category sheets.
 const (
-	SheetSummary     = "Summary"
-	SheetMatched     = "Matched"
-	SheetRefunds     = "Refunds & voids"
-	SheetInputErrors = "Input errors"
+	SheetSummary = "Summary"
+	SheetMatched = "Matched"
+	SheetRefunds = "Refunds & voids"
 )
+
+// SheetInputErrors is the sheet of the INPUT_ERROR category, laid out
+// for input errors rather than as the other category sheets are.
+var SheetInputErrors = CategorySheetName(recon.InputErrorCategory)
 
 // maxSheetName is Excel's limit on a sheet name's length.
 const maxSheetName = 31
 
-// categorySheetNames are the readable names of the category sheets.
-var categorySheetNames = map[recon.Category]string{
-	recon.OrderPaidNoTransaction:    "Order paid, no transaction",
-	recon.TransactionNoOrder:        "Transaction, no order",
-	recon.AmountMismatch:            "Amount mismatch",
-	recon.CurrencyMismatch:          "Currency mismatch",
-	recon.StatusMismatch:            "Status mismatch",
-	recon.DuplicatePayment:          "Duplicate payment",
-	recon.WebhookMissing:            "Webhook missing",
-	recon.WebhookBadSignature:       "Webhook bad signature",
-	recon.WebhookUnknownTransaction: "Webhook unknown transaction",
-	recon.WebhookStateMismatch:      "Webhook state mismatch",
-	recon.WebhookAmountMismatch:     "Webhook amount mismatch",
-	recon.LedgerMissing:             "Ledger missing",
-	recon.LedgerUnmatched:           "Ledger unmatched",
-	recon.LedgerAmountMismatch:      "Ledger amount mismatch",
-	recon.LedgerDuplicate:           "Ledger duplicate",
-	recon.AmbiguousMatch:            "Ambiguous match",
-	recon.InputErrorCategory:        SheetInputErrors,
-}
-
 // CategorySheetName returns the name of the sheet that lists a
-// category's exceptions: a readable name for the known categories, the
-// code itself (made a valid sheet name) for any other.
+// category's exceptions: its readable name (recon.Categories) for a
+// known category, the code itself (made a valid sheet name) for any
+// other.
 func CategorySheetName(c recon.Category) string {
-	if n, ok := categorySheetNames[c]; ok {
-		return n
+	if info, ok := c.Info(); ok {
+		return info.Name
 	}
 	return sheetName(string(c))
 }
@@ -354,9 +337,9 @@ func (b *builder) exceptionRow(e *rowEncoder, x *store.ReportException) {
 	b.dateCell(e, x.LedgerBookedOn)
 	e.text(x.WebhookEventIDs.String(), 0)
 	e.text(x.LedgerEntryIDs.String(), 0)
-	if first := b.firstSeen[store.ExceptionKey(&x.Exception)]; first != "" {
+	if first := b.firstSeen[recon.ExceptionKey(&x.Exception)]; first != "" {
 		e.text(first, 0)
-		e.integer(int64(store.AgeDays(first, b.date)), 0)
+		e.integer(int64(recon.AgeDays(first, b.date)), 0)
 	} else {
 		e.skip(2)
 	}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/money"
+	"github.com/reconkit/reconkit/recon"
 )
 
 // Number formats. Amounts are shown in major units with the currency's
@@ -173,11 +173,11 @@ func (s *styles) redAmount(currency string) int {
 // stand out.
 func (s *styles) severity(sev string) int {
 	switch sev {
-	case match.SeverityCritical:
+	case recon.SeverityCritical:
 		return s.critical
-	case match.SeverityHigh:
+	case recon.SeverityHigh:
 		return s.high
-	case match.SeverityLow:
+	case recon.SeverityLow:
 		return s.low
 	}
 	return s.top

@@ -33,7 +33,6 @@ type summary struct {
 type categoryRow struct {
 	category recon.Category
 	severity string
-	meaning  string
 	sheet    string
 	count    int
 	stake    map[string]int64
@@ -58,8 +57,7 @@ func summarize(rep *report, ctl *control, cats []*exceptionGroup) *summary {
 		x := &rep.exceptions[i]
 		r := by[x.Category]
 		if r == nil {
-			info, _ := match.Info(x.Category)
-			r = &categoryRow{category: x.Category, severity: x.Severity, meaning: info.Meaning, sheet: sheets[x.Category], stake: map[string]int64{}}
+			r = &categoryRow{category: x.Category, severity: x.Severity, sheet: sheets[x.Category], stake: map[string]int64{}}
 			by[x.Category] = r
 		}
 		r.count++
@@ -224,10 +222,25 @@ const summaryCols = 7
 // writeSummary lays out the Summary sheet: what needs action first (a
 // banner, then the exception categories, most urgent and most money
 // first), then the control line, the chart, the matching, the inputs and
-// a legend.
+// a legend. Each part is laid out by its own method, from the row it is
+// given, and returns the row after it.
 func (b *builder) writeSummary(rep *report, s *summary) error {
-	f, st := b.f, b.st
-	w := &sheetWriter{f: f, sheet: SheetSummary}
+	w := &sheetWriter{f: b.f, sheet: SheetSummary}
+	row := b.summaryHeading(w, rep)
+	row = b.summaryBanner(w, rep, s, row)
+	row, firstCat, lastCat := b.summaryCategories(w, rep, s, row)
+	row = b.summaryControl(w, s, row)
+	row = b.summaryChart(w, s, row, firstCat, lastCat)
+	row = b.summaryMatching(w, s, row)
+	row = b.summarySources(w, rep, row)
+	row = b.summaryInputFiles(w, rep, row)
+	row = b.summaryLegend(w, row)
+	return b.finishSummary(w, row)
+}
+
+// summaryHeading writes the title and the run's line, from row 1.
+func (b *builder) summaryHeading(w *sheetWriter, rep *report) int {
+	st := b.st
 	zone := b.zone.String()
 	date := b.opts.BusinessDate
 	if date == "" {
@@ -248,8 +261,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	w.set(1, row, fmt.Sprintf("Run %d (%s, status %s): %s · report written %s · all times in %s",
 		rep.run.ID, rep.run.Command, rep.run.Status, ran, stamp(b.opts.Now()), zone), st.subtitle)
 	row += 2
+	return row
+}
 
-	// The banner: the one line to read first.
+// summaryBanner writes the one line to read first.
+func (b *builder) summaryBanner(w *sheetWriter, rep *report, s *summary, row int) int {
+	f, st := b.f, b.st
 	text, style := banner(rep, s, st)
 	w.set(1, row, text, style)
 	w.style(cellName(1, row), cellName(summaryCols, row), style)
@@ -257,8 +274,14 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		w.err = f.SetRowHeight(SheetSummary, row, 22)
 	}
 	row += 2
+	return row
+}
 
-	// 1. Exceptions by category.
+// summaryCategories writes section 1, the exceptions by category. It
+// returns the next row, and the first and last rows of the categories,
+// which the chart plots.
+func (b *builder) summaryCategories(w *sheetWriter, rep *report, s *summary, row int) (int, int, int) {
+	f, st := b.f, b.st
 	w.set(1, row, "1. What needs action: exceptions by category, most urgent and largest first", st.section)
 	row++
 	head := []string{"Category (click to open its sheet)", "Severity", "Count"}
@@ -308,8 +331,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	row++
 	w.set(1, row, carryLine(rep), st.note)
 	row += 2
+	return row, firstCat, lastCat
+}
 
-	// 2. Control.
+// summaryControl writes section 2, the control line.
+func (b *builder) summaryControl(w *sheetWriter, s *summary, row int) int {
+	f, st := b.f, b.st
 	w.set(1, row, "2. Control: gateway net − ledger net per currency; unexplained must be 0", st.section)
 	row++
 	w.set(1, row, "", st.headerPlain)
@@ -362,8 +389,13 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	}
 	w.set(1, row, "Explained: each ledger break counted once, from its exception. Not due: the settlement window is still open.", st.note)
 	row += 2
+	return row
+}
 
-	// The chart of exceptions by category.
+// summaryChart draws the exceptions by category (rows firstCat to
+// lastCat of section 1), when there are any.
+func (b *builder) summaryChart(w *sheetWriter, s *summary, row, firstCat, lastCat int) int {
+	f, st := b.f, b.st
 	if len(s.categories) > 0 && w.err == nil {
 		w.set(1, row, "Exceptions by category (count)", st.section)
 		row++
@@ -386,8 +418,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		})
 		row += int(h)/18 + 2
 	}
+	return row
+}
 
-	// 3. Matching.
+// summaryMatching writes section 3, the matching per currency.
+func (b *builder) summaryMatching(w *sheetWriter, s *summary, row int) int {
+	st := b.st
 	w.set(1, row, "3. Matching", st.section)
 	row++
 	for i, h := range []string{"Currency", "Transactions", "Matched clean", "Match rate", "Matched net", "Net (minor)"} {
@@ -419,8 +455,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		row++
 	}
 	row++
+	return row
+}
 
-	// 4. Sources.
+// summarySources writes section 4, the inputs' rows and totals.
+func (b *builder) summarySources(w *sheetWriter, rep *report, row int) int {
+	st := b.st
 	w.set(1, row, "4. Inputs: rows and totals per currency", st.section)
 	row++
 	for i, h := range []string{"Source", "Currency", "Rows", "Total", "Total (minor)"} {
@@ -442,8 +482,12 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		row++
 	}
 	row++
+	return row
+}
 
-	// 5. Input files.
+// summaryInputFiles writes section 5, the input files.
+func (b *builder) summaryInputFiles(w *sheetWriter, rep *report, row int) int {
+	st := b.st
 	w.set(1, row, "5. Input files", st.section)
 	row++
 	for i, h := range []string{"File", "Kind", "Rows", "Errors", "Ingested at", "SHA-256"} {
@@ -464,8 +508,13 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 		row++
 	}
 	row++
+	return row
+}
 
-	// 6. How to read.
+// summaryLegend writes section 6, how to read the workbook, with what
+// each category means.
+func (b *builder) summaryLegend(w *sheetWriter, row int) int {
+	f, st := b.f, b.st
 	w.set(1, row, "6. How to read this workbook", st.section)
 	row++
 	for _, line := range legend {
@@ -478,20 +527,26 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	}
 	w.style(cellName(4, row), cellName(summaryCols, row), st.headerPlain)
 	row++
-	for _, info := range match.Categories {
-		w.set(1, row, CategorySheetName(info.Category), st.top)
+	for _, info := range recon.Categories {
+		w.set(1, row, info.Name, st.top)
 		w.set(2, row, info.Severity, st.severity(info.Severity))
-		w.set(3, row, info.Meaning, st.wrap)
+		w.set(3, row, info.Description, st.wrap)
 		if w.err == nil {
 			w.err = f.MergeCell(SheetSummary, cellName(3, row), cellName(summaryCols, row))
 		}
 		// About 80 characters fit on a line of the merged cell.
-		if lines := (len(info.Meaning) + 79) / 80; w.err == nil && lines > 1 {
+		if lines := (len(info.Description) + 79) / 80; w.err == nil && lines > 1 {
 			w.err = f.SetRowHeight(SheetSummary, row, 15*float64(lines))
 		}
 		row++
 	}
+	return row
+}
 
+// finishSummary sets the Summary's column widths and page layout; row is
+// the row after the last one written.
+func (b *builder) finishSummary(w *sheetWriter, row int) error {
+	f := b.f
 	if w.err != nil {
 		return fmt.Errorf("write summary: %w", w.err)
 	}
@@ -541,7 +596,7 @@ func banner(rep *report, s *summary, st *styles) (string, int) {
 		}
 	}
 	var parts []string
-	for _, sev := range match.Severities {
+	for _, sev := range recon.Severities {
 		if n := s.bySeverity[sev]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 		}
@@ -559,7 +614,7 @@ func banner(rep *report, s *summary, st *styles) (string, int) {
 	switch {
 	case len(msg) == 0:
 		return "All clear: every transaction matched and the ledger agrees with the gateway.", st.good
-	case len(rep.warnings) > 0 || rep.run.Status != recon.RunOK || len(unexplained) > 0 || s.bySeverity[match.SeverityCritical]+s.bySeverity[match.SeverityHigh] > 0:
+	case len(rep.warnings) > 0 || rep.run.Status != recon.RunOK || len(unexplained) > 0 || s.bySeverity[recon.SeverityCritical]+s.bySeverity[recon.SeverityHigh] > 0:
 		return strings.Join(msg, " · "), st.alert
 	default:
 		return strings.Join(msg, " · "), st.warn
@@ -573,7 +628,7 @@ func carryLine(rep *report) string {
 	var fresh, carried int
 	oldest := ""
 	for i := range rep.exceptions {
-		k := store.ExceptionKey(&rep.exceptions[i].Exception)
+		k := recon.ExceptionKey(&rep.exceptions[i].Exception)
 		if seen[k] {
 			continue
 		}
@@ -590,7 +645,7 @@ func carryLine(rep *report) string {
 	}
 	text := fmt.Sprintf("Since the last run: %d new, %d still open", fresh, carried)
 	if oldest != "" {
-		text += fmt.Sprintf(" (the oldest first seen %s, %d days ago)", oldest, store.AgeDays(oldest, rep.run.BusinessDate))
+		text += fmt.Sprintf(" (the oldest first seen %s, %d days ago)", oldest, recon.AgeDays(oldest, rep.run.BusinessDate))
 	}
 	text += fmt.Sprintf(", %d resolved", len(rep.resolved))
 	if len(rep.resolved) > 0 {

@@ -305,8 +305,8 @@ func planExceptions(es []store.ReportException) (cats []*exceptionGroup, inputEr
 		g.rows = append(g.rows, x)
 	}
 	slices.SortStableFunc(cats, func(a, b *exceptionGroup) int {
-		return cmp.Or(cmp.Compare(severityRank(match.Severity(a.category)), severityRank(match.Severity(b.category))),
-			cmp.Compare(categoryRank(a.category), categoryRank(b.category)), cmp.Compare(a.category, b.category))
+		return cmp.Or(cmp.Compare(severityRank(a.category.Severity()), severityRank(b.category.Severity())),
+			cmp.Compare(a.category.Rank(), b.category.Rank()), cmp.Compare(a.category, b.category))
 	})
 	inputErrors = by[recon.InputErrorCategory]
 	if inputErrors == nil {
@@ -327,17 +327,10 @@ func planExceptions(es []store.ReportException) (cats []*exceptionGroup, inputEr
 }
 
 func severityRank(s string) int {
-	if i := slices.Index(match.Severities, s); i >= 0 {
+	if i := slices.Index(recon.Severities, s); i >= 0 {
 		return i
 	}
-	return len(match.Severities)
-}
-
-func categoryRank(c recon.Category) int {
-	if i := slices.Index(recon.Categories, c); i >= 0 {
-		return i
-	}
-	return len(recon.Categories)
+	return len(recon.Severities)
 }
 
 // planResults plans the sheets of the results that sale selects

@@ -49,12 +49,12 @@ func TestFormulaInjection(t *testing.T) {
 		"_x0041_ stays", "a\x01b", "<b>&amp;</b>", " padded ", "line\nbreak"}
 	db, run := emptyRun(t)
 	ctx := context.Background()
-	var es []store.Exception
-	var rs []store.MatchResult
+	var es []recon.Exception
+	var rs []recon.MatchResult
 	for i, h := range hostile {
-		es = append(es, store.Exception{Category: recon.LedgerUnmatched, Severity: match.SeverityHigh, OrderUID: h,
+		es = append(es, recon.Exception{Category: recon.LedgerUnmatched, Severity: recon.SeverityHigh, OrderUID: h,
 			OxpayTxnID: h, MerchantReferenceID: h, LedgerRef: h, Currency: "IDR", ActualMinor: int64(i), DifferenceMinor: int64(i), Detail: h})
-		rs = append(rs, store.MatchResult{Kind: match.KindSale, OrderUID: h, PaymentLinkUID: h, OxpayTxnID: strconv.Itoa(i),
+		rs = append(rs, recon.MatchResult{Kind: match.KindSale, OrderUID: h, PaymentLinkUID: h, OxpayTxnID: strconv.Itoa(i),
 			MerchantReferenceID: h, State: h, Source: match.SourceAPI, Currency: "IDR", GatewayMinor: 100})
 	}
 	load, err := db.BeginLoad(ctx)

@@ -5,57 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/reconkit/reconkit/recon"
 )
-
-// ExceptionKey is how an exception is known from one run to the next:
-// its category and every reference it names (the input error's row id
-// for an input error, which never changes once recorded). Amounts and
-// the detail text are left out on purpose: an amount mismatch whose
-// amounts change overnight is still the same open break.
-//
-// An exception about ledger lines alone (one that names no transaction,
-// order, payment link or input error, such as LEDGER_UNMATCHED) is
-// known by its ledger entry ids too: two unmatched lines that share a
-// reference ("FEE") are two breaks, each with its own age, and matching
-// one of them resolves it. Elsewhere the entry ids are left out, as the
-// transaction is what the break is about.
-func ExceptionKey(e *Exception) string {
-	k := exceptionKeyV1(e)
-	if ledgerOnly(e) {
-		k += "\x1fledger " + e.LedgerEntryIDs.String()
-	}
-	return k
-}
-
-func ledgerOnly(e *Exception) bool {
-	return len(e.LedgerEntryIDs) > 0 && e.OrderUID == "" && e.PaymentLinkUID == "" && e.OxpayTxnID == "" &&
-		e.MerchantReferenceID == "" && e.InputErrorID == 0
-}
-
-// exceptionKeyV1 is the key as exception_history stored it before
-// ledger-only exceptions held their entry ids. Such a key is still read
-// from the history of runs made before that, so that their open breaks
-// carry their first-seen dates across the upgrade.
-func exceptionKeyV1(e *Exception) string {
-	var b strings.Builder
-	for i, s := range []string{string(e.Category), e.OrderUID, e.PaymentLinkUID, e.OxpayTxnID,
-		e.MerchantReferenceID, e.LedgerRef, e.Currency} {
-		if i > 0 {
-			b.WriteByte(0x1f) // unit separator: never in a reference
-		}
-		b.WriteString(s)
-	}
-	if e.InputErrorID != 0 {
-		b.WriteByte(0x1f)
-		b.WriteString(strconv.FormatInt(e.InputErrorID, 10))
-	}
-	return b.String()
-}
 
 // Carry is what CarryForward found: how this run's exceptions relate to
 // the previous matching run's.
@@ -102,7 +55,7 @@ ORDER BY business_date DESC, id DESC LIMIT 1`, recon.RunOK, date)
 // new ones. It replaces what the run had recorded, so it may be called
 // again for the same run. It returns the first-seen dates it recorded,
 // by exception key (what ExceptionFirstSeen would read back).
-func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []Exception) (Carry, map[string]string, error) {
+func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []recon.Exception) (Carry, map[string]string, error) {
 	var c Carry
 	prev, ok, err := db.PreviousMatchRun(ctx, date)
 	if err != nil {
@@ -117,7 +70,7 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []E
 	}
 	now := make(map[string]string, len(es))
 	for i := range es {
-		k := ExceptionKey(&es[i])
+		k := recon.ExceptionKey(&es[i])
 		if _, done := now[k]; done {
 			continue
 		}
@@ -185,7 +138,7 @@ func (db *DB) ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]s
 // ResolvedException is an exception open in the previous run that the
 // run no longer has, with the date it was first seen.
 type ResolvedException struct {
-	Exception
+	recon.Exception
 	FirstSeen string `json:"first_seen"`
 	// LastSeen is the business date of the previous run, the last one
 	// the exception was open in.
@@ -227,7 +180,7 @@ func (db *DB) ResolvedSince(ctx context.Context, runID int64) ([]ResolvedExcepti
 // openBreaks is what was open after a matching run: its exceptions in
 // the order written, their keys, and the first-seen date of each key.
 type openBreaks struct {
-	exceptions []Exception
+	exceptions []recon.Exception
 	keys       []string
 	first      map[string]string
 }
@@ -239,7 +192,7 @@ type openBreaks struct {
 // there was any) was first seen, as far as anyone can tell, on the run's
 // own date. History written before ledger-only exceptions were keyed by
 // their entry ids holds such a break under its older key
-// (exceptionKeyV1); every line that shared it takes its date.
+// (recon.ExceptionKeyV1); every line that shared it takes its date.
 func (db *DB) openAfter(ctx context.Context, run recon.Run) (openBreaks, error) {
 	hist, err := db.ExceptionFirstSeen(ctx, run.ID)
 	if err != nil {
@@ -251,14 +204,14 @@ func (db *DB) openAfter(ctx context.Context, run recon.Run) (openBreaks, error) 
 	}
 	o := openBreaks{exceptions: es, keys: make([]string, len(es)), first: make(map[string]string, len(es))}
 	for i := range es {
-		k := ExceptionKey(&es[i])
+		k := recon.ExceptionKey(&es[i])
 		o.keys[i] = k
 		if _, done := o.first[k]; done {
 			continue
 		}
 		first, ok := hist[k]
 		if !ok {
-			first, ok = hist[exceptionKeyV1(&es[i])]
+			first, ok = hist[recon.ExceptionKeyV1(&es[i])]
 		}
 		if !ok {
 			first = run.BusinessDate
@@ -355,17 +308,6 @@ func (db *DB) CommitRun(ctx context.Context, runID int64, date string, record fu
 		}
 		return n, nil
 	})
-}
-
-// AgeDays is the whole days from firstSeen to date (both YYYY-MM-DD),
-// 0 when either does not parse.
-func AgeDays(firstSeen, date string) int {
-	a, err1 := time.Parse(time.DateOnly, firstSeen)
-	b, err2 := time.Parse(time.DateOnly, date)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return int(b.Sub(a).Hours() / 24)
 }
 
 // countByRunSQL are the tables whose rows belong to a run, with the query

@@ -13,13 +13,13 @@ import (
 // by label. Pairs that differ only in what the key leaves out (amounts,
 // detail, severity, row ids) stand for the same open break seen on two
 // days; pairs that differ in category or a reference do not.
-var carryExceptions = map[string]Exception{
+var carryExceptions = map[string]recon.Exception{
 	"amount": {Category: recon.AmountMismatch, Severity: "critical", OrderUID: "ORD-1", PaymentLinkUID: "PL-1",
 		OxpayTxnID: "T1", MerchantReferenceID: "ORD-1", Currency: "IDR",
 		ExpectedMinor: 10000, ActualMinor: 9000, DifferenceMinor: -1000, Detail: "amount differs"},
 	"amount, new amounts": {Category: recon.AmountMismatch, Severity: "high", OrderUID: "ORD-1", PaymentLinkUID: "PL-1",
 		OxpayTxnID: "T1", MerchantReferenceID: "ORD-1", Currency: "IDR",
-		ExpectedMinor: 10000, ActualMinor: 8000, DifferenceMinor: -2000, Detail: "amount differs more", WebhookEventIDs: IDList{4}},
+		ExpectedMinor: 10000, ActualMinor: 8000, DifferenceMinor: -2000, Detail: "amount differs more", WebhookEventIDs: recon.IDList{4}},
 	"status, same refs": {Category: recon.StatusMismatch, Severity: "high", OrderUID: "ORD-1", PaymentLinkUID: "PL-1",
 		OxpayTxnID: "T1", MerchantReferenceID: "ORD-1", Currency: "IDR", Detail: "order unpaid, gateway captured"},
 	"amount, other txn": {Category: recon.AmountMismatch, Severity: "critical", OrderUID: "ORD-1", PaymentLinkUID: "PL-1",
@@ -29,18 +29,18 @@ var carryExceptions = map[string]Exception{
 	// exception about ledger lines alone holds their entry ids, so they
 	// are two.
 	"fee line 7": {Category: recon.LedgerUnmatched, Severity: "high", LedgerRef: "FEE", Currency: "IDR",
-		ActualMinor: -500, DifferenceMinor: -500, Detail: "ledger line 7 unmatched", LedgerEntryIDs: IDList{7}},
+		ActualMinor: -500, DifferenceMinor: -500, Detail: "ledger line 7 unmatched", LedgerEntryIDs: recon.IDList{7}},
 	"fee line 8": {Category: recon.LedgerUnmatched, Severity: "high", LedgerRef: "FEE", Currency: "IDR",
-		ActualMinor: -700, DifferenceMinor: -700, Detail: "ledger line 8 unmatched", LedgerEntryIDs: IDList{8}},
+		ActualMinor: -700, DifferenceMinor: -700, Detail: "ledger line 8 unmatched", LedgerEntryIDs: recon.IDList{8}},
 	"input error 1": {Category: recon.InputErrorCategory, Severity: "medium", Detail: "ledger.csv line 3: bad date", InputErrorID: 1},
 	"input error 1, new text": {Category: recon.InputErrorCategory, Severity: "medium",
 		Detail: "ledger.csv line 3: bad date (seen again)", InputErrorID: 1},
 	"input error 2": {Category: recon.InputErrorCategory, Severity: "medium", Detail: "ledger.csv line 4: bad amount", InputErrorID: 2},
 }
 
-func carryPick(t *testing.T, labels ...string) []Exception {
+func carryPick(t *testing.T, labels ...string) []recon.Exception {
 	t.Helper()
-	out := make([]Exception, 0, len(labels))
+	out := make([]recon.Exception, 0, len(labels))
 	for _, l := range labels {
 		e, ok := carryExceptions[l]
 		if !ok {
@@ -54,7 +54,7 @@ func carryPick(t *testing.T, labels ...string) []Exception {
 func carryKey(t *testing.T, label string) string {
 	t.Helper()
 	e := carryPick(t, label)[0]
-	return ExceptionKey(&e)
+	return recon.ExceptionKey(&e)
 }
 
 // carryStartRun records a run as StartRun does, with the given status.
@@ -67,7 +67,7 @@ func carryStartRun(t *testing.T, db *DB, command, date, status, errText string) 
 	return id
 }
 
-func carryWrite(t *testing.T, db *DB, runID int64, rs []MatchResult, es []Exception) {
+func carryWrite(t *testing.T, db *DB, runID int64, rs []recon.MatchResult, es []recon.Exception) {
 	t.Helper()
 	l, err := db.BeginLoad(context.Background())
 	if err != nil {
@@ -99,7 +99,7 @@ type carryOutcome struct {
 // internal/job makes them: the run is still running while its history
 // is carried and its resolved list read, and CommitRun replaces the
 // date's earlier runs and marks it ok, together, at the end.
-func carryMatch(t *testing.T, db *DB, date string, es []Exception) (int64, carryOutcome) {
+func carryMatch(t *testing.T, db *DB, date string, es []recon.Exception) (int64, carryOutcome) {
 	t.Helper()
 	ctx := context.Background()
 	id := carryStartRun(t, db, "match", date, recon.RunRunning, "")
@@ -387,7 +387,7 @@ func TestCarryAcrossTheLedgerKeyChange(t *testing.T) {
 	prev := carryStartRun(t, db, "run", "2024-03-01", recon.RunOK, "")
 	carryWrite(t, db, prev, nil, carryPick(t, "fee line 8", "fee line 7", "amount"))
 	fee, amount := carryPick(t, "fee line 7")[0], carryPick(t, "amount")[0]
-	for k, first := range map[string]string{exceptionKeyV1(&fee): "2024-02-20", ExceptionKey(&amount): "2024-02-25"} {
+	for k, first := range map[string]string{recon.ExceptionKeyV1(&fee): "2024-02-20", recon.ExceptionKey(&amount): "2024-02-25"} {
 		if _, err := db.x.ExecContext(ctx, `INSERT INTO exception_history (run_id, exception_key, first_seen) VALUES (?, ?, ?)`, prev, k, first); err != nil {
 			t.Fatal(err)
 		}
@@ -493,7 +493,7 @@ func TestReplaceDateResults(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	const date = "2024-03-02"
-	rs := []MatchResult{{Kind: "sale", OxpayTxnID: "T1", State: "success", Source: "api", Currency: "IDR", Clean: true}}
+	rs := []recon.MatchResult{{Kind: "sale", OxpayTxnID: "T1", State: "success", Source: "api", Currency: "IDR", Clean: true}}
 	es := carryPick(t, "amount")
 
 	// rows is what a run has: match results, exceptions, history.
@@ -586,107 +586,5 @@ func TestReplaceDateResults(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, read()); diff != "" {
 		t.Errorf("runs after ReplaceDateResults again (-want +got):\n%s", diff)
-	}
-}
-
-func TestExceptionKey(t *testing.T) {
-	base := Exception{Category: recon.AmountMismatch, Severity: "critical", OrderUID: "ORD-1", PaymentLinkUID: "PL-1",
-		OxpayTxnID: "T1", MerchantReferenceID: "MR-1", LedgerRef: "L-1", Currency: "IDR",
-		ExpectedMinor: 10000, ActualMinor: 9000, DifferenceMinor: -1000, Detail: "amount differs",
-		WebhookEventIDs: IDList{1}, LedgerEntryIDs: IDList{2}}
-	tests := []struct {
-		name   string
-		change func(e *Exception)
-		same   bool
-	}{
-		{"severity", func(e *Exception) { e.Severity = "low" }, true},
-		{"expected amount", func(e *Exception) { e.ExpectedMinor = 20000 }, true},
-		{"actual amount", func(e *Exception) { e.ActualMinor = 1 }, true},
-		{"difference", func(e *Exception) { e.DifferenceMinor = -9999 }, true},
-		{"detail", func(e *Exception) { e.Detail = "amount differs by more" }, true},
-		{"webhook events", func(e *Exception) { e.WebhookEventIDs = IDList{1, 5} }, true},
-		{"ledger entries", func(e *Exception) { e.LedgerEntryIDs = IDList{3} }, true},
-		{"category", func(e *Exception) { e.Category = recon.StatusMismatch }, false},
-		{"order", func(e *Exception) { e.OrderUID = "ORD-2" }, false},
-		{"payment link", func(e *Exception) { e.PaymentLinkUID = "PL-2" }, false},
-		{"transaction", func(e *Exception) { e.OxpayTxnID = "T2" }, false},
-		{"merchant reference", func(e *Exception) { e.MerchantReferenceID = "MR-2" }, false},
-		{"ledger reference", func(e *Exception) { e.LedgerRef = "L-2" }, false},
-		{"currency", func(e *Exception) { e.Currency = "SGD" }, false},
-		{"input error", func(e *Exception) { e.InputErrorID = 7 }, false},
-		// Naming no transaction, the exception is about the line itself.
-		{"ledger entries of a ledger-only exception", func(e *Exception) {
-			*e = Exception{Category: recon.LedgerUnmatched, LedgerRef: "L-1", Currency: "IDR", LedgerEntryIDs: IDList{3}}
-		}, false},
-		// Without a separator both would read "ORD-12PL-1".
-		{"where one reference ends", func(e *Exception) { e.OrderUID, e.PaymentLinkUID = "ORD-12", "PL-1" }, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			a, b := base, base
-			switch tc.name {
-			case "where one reference ends":
-				a.PaymentLinkUID = "2PL-1"
-			case "ledger entries of a ledger-only exception":
-				a = Exception{Category: recon.LedgerUnmatched, LedgerRef: "L-1", Currency: "IDR", LedgerEntryIDs: IDList{2}, Detail: "other"}
-			}
-			tc.change(&b)
-			if got := ExceptionKey(&a) == ExceptionKey(&b); got != tc.same {
-				t.Errorf("keys equal after changing the %s: got %v, want %v (keys %q, %q)",
-					tc.name, got, tc.same, ExceptionKey(&a), ExceptionKey(&b))
-			}
-		})
-	}
-
-	// Keys are stored in exception_history: a change of form would make
-	// every open exception new on the first run after an upgrade.
-	stored := []struct {
-		e    Exception
-		want string
-	}{
-		{base, "AMOUNT_MISMATCH\x1fORD-1\x1fPL-1\x1fT1\x1fMR-1\x1fL-1\x1fIDR"},
-		{Exception{Category: recon.InputErrorCategory, Detail: "bad date", InputErrorID: 42}, "INPUT_ERROR\x1f\x1f\x1f\x1f\x1f\x1f\x1f42"},
-		{Exception{Category: recon.LedgerUnmatched, LedgerRef: "FEE", Currency: "IDR", LedgerEntryIDs: IDList{7, 9}},
-			"LEDGER_UNMATCHED\x1f\x1f\x1f\x1f\x1fFEE\x1fIDR\x1fledger 7,9"},
-	}
-	for _, s := range stored {
-		if diff := cmp.Diff(s.want, ExceptionKey(&s.e)); diff != "" {
-			t.Errorf("stored form of the key of %s (-want +got):\n%s", s.e.Category, diff)
-		}
-	}
-}
-
-func TestAgeDays(t *testing.T) {
-	tests := []struct {
-		firstSeen, date string
-		want            int
-	}{
-		{"2024-03-01", "2024-03-01", 0},
-		{"2024-03-01", "2024-03-02", 1},
-		{"2024-01-31", "2024-02-01", 1},
-		{"2024-02-28", "2024-03-01", 2}, // leap year
-		{"2023-02-28", "2023-03-01", 1},
-		{"2024-03-30", "2024-04-02", 3},
-		{"2023-12-31", "2024-01-01", 1},
-		{"2024-01-01", "2024-12-31", 365},
-		// Dates are read as UTC: across a daylight-saving change (the US
-		// on 2024-03-10, Europe on 2024-10-27) a day is still 24 hours.
-		{"2024-03-09", "2024-03-11", 2},
-		{"2024-10-26", "2024-10-28", 2},
-		// First seen after the business date: negative, as computed.
-		{"2024-03-05", "2024-03-01", -4},
-		{"2024-03-01", "2024-02-29", -1},
-		// Anything not YYYY-MM-DD is 0.
-		{"", "2024-03-01", 0},
-		{"2024-03-01", "", 0},
-		{"2024-3-1", "2024-03-05", 0},
-		{"2024-02-30", "2024-03-05", 0},
-		{"2024-03-01T00:00:00Z", "2024-03-05", 0},
-		{"2024-03-01", "05/03/2024", 0},
-	}
-	for _, tc := range tests {
-		if got := AgeDays(tc.firstSeen, tc.date); got != tc.want {
-			t.Errorf("AgeDays(%q, %q): got %d, want %d", tc.firstSeen, tc.date, got, tc.want)
-		}
 	}
 }

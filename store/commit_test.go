@@ -18,7 +18,7 @@ func TestCommitRun(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	const date, next = "2024-03-02", "2024-03-03"
-	rs := []MatchResult{{Kind: "sale", OxpayTxnID: "T1", State: "success", Source: "api", Currency: "IDR", Clean: true}}
+	rs := []recon.MatchResult{{Kind: "sale", OxpayTxnID: "T1", State: "success", Source: "api", Currency: "IDR", Clean: true}}
 
 	// The good run of the date, which had carried "amount" from the 1st.
 	first := carryStartRun(t, db, "run", "2024-03-01", recon.RunOK, "")

@@ -57,8 +57,8 @@ type hostileRows struct {
 	ledger   []recon.LedgerEntry
 	errs     []recon.InputError
 	files    []InputFile
-	results  []MatchResult
-	excepts  []Exception
+	results  []recon.MatchResult
+	excepts  []recon.Exception
 	runInput []recon.Run
 }
 
@@ -80,12 +80,12 @@ func buildHostileRows() hostileRows {
 			AmountMinor: -n, RowHash: h, SourceFile: h, Sheet: h, SourceLine: i, Raw: h})
 		r.errs = append(r.errs, recon.InputError{ID: n, Source: h, File: h, Line: i, Text: h, Reason: h, RecordedAt: day})
 		r.files = append(r.files, InputFile{ID: n, Kind: h, Path: h, SHA256: h, Rows: i, Errors: i, IngestedAt: day})
-		r.results = append(r.results, MatchResult{Kind: h, OrderUID: h, PaymentLinkUID: h, OxpayTxnID: h, OriginalTxnID: h,
+		r.results = append(r.results, recon.MatchResult{Kind: h, OrderUID: h, PaymentLinkUID: h, OxpayTxnID: h, OriginalTxnID: h,
 			MerchantReferenceID: h, LedgerEntryID: n, WebhookEventID: n, State: h, Source: h, Currency: h,
 			OrderMinor: n, GatewayMinor: n, PaidAt: &day, Clean: i%2 == 0})
-		r.excepts = append(r.excepts, Exception{Category: recon.Category(h), Severity: h, OrderUID: h, PaymentLinkUID: h,
+		r.excepts = append(r.excepts, recon.Exception{Category: recon.Category(h), Severity: h, OrderUID: h, PaymentLinkUID: h,
 			OxpayTxnID: h, MerchantReferenceID: h, LedgerRef: h, Currency: h, ExpectedMinor: n, ActualMinor: -n,
-			DifferenceMinor: -2 * n, Detail: h, WebhookEventIDs: IDList{n}, LedgerEntryIDs: IDList{n}, InputErrorID: n})
+			DifferenceMinor: -2 * n, Detail: h, WebhookEventIDs: recon.IDList{n}, LedgerEntryIDs: recon.IDList{n}, InputErrorID: n})
 		r.runInput = append(r.runInput, recon.Run{Command: h, BusinessDate: h, StartedAt: day.Add(time.Duration(i) * time.Second),
 			Status: h, Error: h, Counts: h, Inputs: h, Version: h})
 	}
@@ -203,7 +203,7 @@ func TestHostileStringsRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	results, excepts := make([]MatchResult, n), make([]Exception, n)
+	results, excepts := make([]recon.MatchResult, n), make([]recon.Exception, n)
 	for j, i := range plainFirst {
 		results[j], excepts[j] = r.results[i], r.excepts[i]
 	}
@@ -411,8 +411,8 @@ func checkHostileReads(t *testing.T, db *DB, r hostileRows, runIDs []int64) {
 	if other, err := db.Exceptions(ctx, runIDs[1]); err != nil || len(other) != 0 {
 		t.Errorf("Exceptions of another run: got %d, %v; want none", len(other), err)
 	}
-	var results []MatchResult
-	err = db.MatchResults(ctx, matchRun, func(b []MatchResult) error { results = append(results, b...); return nil })
+	var results []recon.MatchResult
+	err = db.MatchResults(ctx, matchRun, func(b []recon.MatchResult) error { results = append(results, b...); return nil })
 	wantResults := slices.Clone(r.results)
 	for i := range wantResults {
 		l := r.ledger[wantResults[i].LedgerEntryID-1]

@@ -28,7 +28,7 @@ import (
 // when the row does not exist. The ledger and webhook columns are those
 // of the first id the exception lists.
 type ReportException struct {
-	Exception
+	recon.Exception
 	PaymentURL        string
 	OrderCreatedAt    *time.Time
 	LinkPaidAt        *time.Time
@@ -108,7 +108,7 @@ WHERE e.run_id = ? ORDER BY e.id`, runID)
 
 // ReportResult is a match result with its payment link's URL.
 type ReportResult struct {
-	MatchResult
+	recon.MatchResult
 	PaymentURL string
 }
 

@@ -47,10 +47,10 @@ func TestReportExceptions(t *testing.T) {
 	db := openTest(t)
 	loadReportInputs(t, db, 12)
 	run := startRun(t, db)
-	es := []Exception{
+	es := []recon.Exception{
 		{Category: recon.AmountMismatch, Severity: "critical", OrderUID: "ord_000000", PaymentLinkUID: "pl_000000",
 			OxpayTxnID: "OX00000000", Currency: "IDR", ExpectedMinor: 100, ActualMinor: 90, DifferenceMinor: -10,
-			Detail: "amount differs", WebhookEventIDs: IDList{3, 4}, LedgerEntryIDs: IDList{11, 2}},
+			Detail: "amount differs", WebhookEventIDs: recon.IDList{3, 4}, LedgerEntryIDs: recon.IDList{11, 2}},
 		{Category: recon.LedgerUnmatched, Severity: "high", PaymentLinkUID: "pl_000001", LedgerRef: "=cmd()", Currency: "SGD",
 			Detail: "ledger line"},
 		{Category: recon.InputErrorCategory, Severity: "medium", Detail: "bad date", InputErrorID: 1},
@@ -90,7 +90,7 @@ func TestReportResultsAgreeWithMatchResults(t *testing.T) {
 	want := readResults(t, db, run)
 	links := sampleLinks(n)
 	links[1].PaymentURL = "" // as loadReportInputs loads it
-	var got []MatchResult
+	var got []recon.MatchResult
 	batches := 0
 	err := db.ReportResults(context.Background(), run, func(b []ReportResult) error {
 		batches++

@@ -3,125 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/reconkit/reconkit/recon"
 )
-
-// Exception is one finding of a matching run, as stored per run and as
-// the exports write it. The match package defines what each category
-// means and fills the rows; they live here because both match (which
-// writes them) and reports (which reads them) import store.
-//
-// ExpectedMinor is the amount the reference side says (the order for
-// order/gateway checks, the gateway for webhook and ledger checks),
-// ActualMinor what the other side says (0 when it has no row), and
-// DifferenceMinor is Actual − Expected, or 0 when the two are in
-// different currencies. Ledger amounts are signed: debits negative.
-type Exception struct {
-	Category            recon.Category `db:"category" json:"category"`
-	Severity            string         `db:"severity" json:"severity"`
-	OrderUID            string         `db:"order_uid" json:"order_uid"`
-	PaymentLinkUID      string         `db:"payment_link_uid" json:"payment_link_uid"`
-	OxpayTxnID          string         `db:"oxpay_txn_id" json:"oxpay_txn_id"`
-	MerchantReferenceID string         `db:"merchant_reference_id" json:"merchant_reference_id"`
-	LedgerRef           string         `db:"ledger_ref" json:"ledger_ref"`
-	Currency            string         `db:"currency" json:"currency"`
-	ExpectedMinor       int64          `db:"expected_minor" json:"expected_minor"`
-	ActualMinor         int64          `db:"actual_minor" json:"actual_minor"`
-	DifferenceMinor     int64          `db:"difference_minor" json:"difference_minor"`
-	// Detail is the field-level reason, for people.
-	Detail string `db:"detail" json:"detail"`
-	// The internal row ids involved, for tracing a finding back to the
-	// delivery, ledger line or input error it came from.
-	WebhookEventIDs IDList `db:"webhook_event_ids" json:"webhook_event_ids"`
-	LedgerEntryIDs  IDList `db:"ledger_entry_ids" json:"ledger_entry_ids"`
-	InputErrorID    int64  `db:"input_error_id" json:"input_error_id"` // 0: none
-}
-
-// MatchResult is one gateway transaction that moved or reversed money,
-// with what it was matched to: its order and payment link, its latest
-// signed webhook and its ledger line. Reports build the Matched and the
-// Refunds & voids sheets from these rows.
-type MatchResult struct {
-	Kind                string `db:"kind" json:"kind"` // sale, refund, void
-	OrderUID            string `db:"order_uid" json:"order_uid"`
-	PaymentLinkUID      string `db:"payment_link_uid" json:"payment_link_uid"`
-	OxpayTxnID          string `db:"oxpay_txn_id" json:"oxpay_txn_id"`
-	OriginalTxnID       string `db:"oxpay_original_txn_id" json:"oxpay_original_txn_id"`
-	MerchantReferenceID string `db:"merchant_reference_id" json:"merchant_reference_id"`
-	// LedgerRef, LedgerMinor and BookedOn are the ledger line's; they are
-	// not stored with the result but read back from the line by
-	// LedgerEntryID (ledger entries never change).
-	LedgerRef      string `db:"ledger_ref" json:"ledger_ref"`
-	LedgerEntryID  int64  `db:"ledger_entry_id" json:"ledger_entry_id"`   // 0: no ledger line
-	WebhookEventID int64  `db:"webhook_event_id" json:"webhook_event_id"` // 0: no signed delivery
-	State          string `db:"state" json:"state"`
-	// Source is "api" when the gateway API reported the transaction and
-	// "webhook" when a signed webhook stood in for it.
-	Source       string `db:"source" json:"source"`
-	Currency     string `db:"currency" json:"currency"`
-	OrderMinor   int64  `db:"order_minor" json:"order_minor"`     // 0 when no order, or its amount is unknown
-	GatewayMinor int64  `db:"gateway_minor" json:"gateway_minor"` // the refund amount for a refund
-	LedgerMinor  int64  `db:"ledger_minor" json:"ledger_minor"`   // signed; 0 when no line
-	// PaidAt is the payment time the settlement window was measured from.
-	PaidAt   *time.Time `db:"paid_at" json:"paid_at"`
-	BookedOn *time.Time `db:"booked_on" json:"booked_on"` // midnight UTC of the booking date
-	// Clean is true when no exception of the run names the transaction.
-	Clean bool `db:"clean" json:"clean"`
-}
-
-// IDList is a list of row ids, stored as comma-separated text ("" when
-// empty) so that one exception can name every row involved.
-type IDList []int64
-
-// Value implements driver.Valuer.
-func (l IDList) Value() (driver.Value, error) { return l.String(), nil }
-
-// String returns the ids as stored: "12,15".
-func (l IDList) String() string {
-	var b []byte
-	for i, id := range l {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
-	}
-	return string(b)
-}
-
-// Scan implements sql.Scanner.
-func (l *IDList) Scan(src any) error {
-	var s string
-	switch v := src.(type) {
-	case nil:
-	case string:
-		s = v
-	case []byte:
-		s = string(v)
-	default:
-		return fmt.Errorf("id list: cannot scan %T", src)
-	}
-	*l = nil
-	if s == "" {
-		return nil
-	}
-	out := make(IDList, 0, strings.Count(s, ",")+1)
-	for f := range strings.SplitSeq(s, ",") {
-		id, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return fmt.Errorf("id list %q: %w", s, err)
-		}
-		out = append(out, id)
-	}
-	*l = out
-	return nil
-}
 
 // The statements of the match tables, in the form of insertSQLs. They are
 // prepared per call rather than kept on the Load: one call writes a whole
@@ -158,8 +46,8 @@ var ErrNoRun = errors.New("results need a run id")
 // MatchResults inserts a batch of one run's match results and returns
 // how many it added. Call it as often as needed within the Load. The
 // ledger fields other than LedgerEntryID are not stored (see
-// MatchResult).
-func (l *Load) MatchResults(runID int64, rs []MatchResult) (int, error) {
+// recon.MatchResult).
+func (l *Load) MatchResults(runID int64, rs []recon.MatchResult) (int, error) {
 	if runID == 0 {
 		return 0, l.fail(ErrNoRun)
 	}
@@ -182,7 +70,7 @@ func (l *Load) MatchResults(runID int64, rs []MatchResult) (int, error) {
 
 // Exceptions inserts a batch of one run's exceptions, in the order given
 // (readers return them in that order), and returns how many it added.
-func (l *Load) Exceptions(runID int64, rs []Exception) (int, error) {
+func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
 	if runID == 0 {
 		return 0, l.fail(ErrNoRun)
 	}
@@ -303,8 +191,8 @@ func (l *Load) writeOnce(q insertSQL, rs batch) (int64, error) {
 }
 
 // Exceptions returns a run's exceptions in the order they were written.
-func (db *DB) Exceptions(ctx context.Context, runID int64) ([]Exception, error) {
-	var rs []Exception
+func (db *DB) Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
+	var rs []recon.Exception
 	err := db.x.SelectContext(ctx, &rs, `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
     merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
     webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id
@@ -322,7 +210,7 @@ const matchResultBatch = 1000
 // written, to fn in batches, with their ledger lines' reference, amount
 // and date; fn must not keep the slice, which is reused. An error from fn
 // stops the read and is returned.
-func (db *DB) MatchResults(ctx context.Context, runID int64, fn func([]MatchResult) error) error {
+func (db *DB) MatchResults(ctx context.Context, runID int64, fn func([]recon.MatchResult) error) error {
 	rows, err := db.x.QueryxContext(ctx, `SELECT r.kind, r.order_uid, r.payment_link_uid, r.oxpay_txn_id,
     r.oxpay_original_txn_id, r.merchant_reference_id, COALESCE(l.reference, '') AS ledger_ref,
     COALESCE(r.ledger_entry_id, 0) AS ledger_entry_id, COALESCE(r.webhook_event_id, 0) AS webhook_event_id,
@@ -334,9 +222,9 @@ WHERE r.run_id = ? ORDER BY r.id`, runID)
 		return fmt.Errorf("read match results of run %d: %w", runID, err)
 	}
 	defer rows.Close()
-	buf := make([]MatchResult, 0, matchResultBatch)
+	buf := make([]recon.MatchResult, 0, matchResultBatch)
 	for rows.Next() {
-		buf = append(buf, MatchResult{})
+		buf = append(buf, recon.MatchResult{})
 		if err := rows.StructScan(&buf[len(buf)-1]); err != nil {
 			return fmt.Errorf("read match results of run %d: %w", runID, err)
 		}

@@ -22,10 +22,10 @@ func startRun(t *testing.T, db *DB) int64 {
 
 // sampleResults has more than one chunk of rows, nullable columns both
 // set and unset. Even rows point at ledger entry i+1 (see withLedger).
-func sampleResults(n int, tag string) []MatchResult {
-	rs := make([]MatchResult, n)
+func sampleResults(n int, tag string) []recon.MatchResult {
+	rs := make([]recon.MatchResult, n)
 	for i := range rs {
-		r := MatchResult{
+		r := recon.MatchResult{
 			Kind: "sale", OrderUID: fmt.Sprintf("ORD-%s-%d", tag, i), PaymentLinkUID: fmt.Sprintf("PL-%d", i),
 			OxpayTxnID: fmt.Sprintf("%08d", 10000001+i), MerchantReferenceID: fmt.Sprintf("ORD-%s-%d", tag, i),
 			State: "success", Source: "api", Currency: "IDR",
@@ -46,8 +46,8 @@ func sampleResults(n int, tag string) []MatchResult {
 
 // withLedger fills in what reading a result back adds from its ledger
 // line: the lines of sampleLedger, loaded first, have ids 1, 2, 3...
-func withLedger(rs []MatchResult) []MatchResult {
-	out := make([]MatchResult, len(rs))
+func withLedger(rs []recon.MatchResult) []recon.MatchResult {
+	out := make([]recon.MatchResult, len(rs))
 	ledger := sampleLedger(len(rs))
 	for i, r := range rs {
 		if r.LedgerEntryID != 0 {
@@ -59,19 +59,19 @@ func withLedger(rs []MatchResult) []MatchResult {
 	return out
 }
 
-func sampleExceptions(tag string) []Exception {
-	return []Exception{
+func sampleExceptions(tag string) []recon.Exception {
+	return []recon.Exception{
 		{Category: recon.AmountMismatch, Severity: "critical", OrderUID: "ORD-" + tag, PaymentLinkUID: "PL-1",
 			OxpayTxnID: "10000001", MerchantReferenceID: "ORD-" + tag, Currency: "IDR",
 			ExpectedMinor: 15000000, ActualMinor: 150000, DifferenceMinor: -14850000, Detail: "amount differs",
-			WebhookEventIDs: IDList{3, 4}},
+			WebhookEventIDs: recon.IDList{3, 4}},
 		{Category: recon.LedgerUnmatched, Severity: "high", LedgerRef: "=cmd()", Currency: "SGD",
-			ActualMinor: -500, DifferenceMinor: -500, Detail: "ledger debit", LedgerEntryIDs: IDList{9}},
+			ActualMinor: -500, DifferenceMinor: -500, Detail: "ledger debit", LedgerEntryIDs: recon.IDList{9}},
 		{Category: recon.InputErrorCategory, Severity: "medium", Detail: "ledger.csv line 3: bad date", InputErrorID: 1},
 	}
 }
 
-func writeRun(t *testing.T, db *DB, runID int64, rs []MatchResult, es []Exception) {
+func writeRun(t *testing.T, db *DB, runID int64, rs []recon.MatchResult, es []recon.Exception) {
 	t.Helper()
 	l, err := db.BeginLoad(context.Background())
 	if err != nil {
@@ -92,10 +92,10 @@ func writeRun(t *testing.T, db *DB, runID int64, rs []MatchResult, es []Exceptio
 	}
 }
 
-func readResults(t *testing.T, db *DB, runID int64) []MatchResult {
+func readResults(t *testing.T, db *DB, runID int64) []recon.MatchResult {
 	t.Helper()
-	var got []MatchResult
-	err := db.MatchResults(context.Background(), runID, func(b []MatchResult) error {
+	var got []recon.MatchResult
+	err := db.MatchResults(context.Background(), runID, func(b []recon.MatchResult) error {
 		got = append(got, b...)
 		return nil
 	})
@@ -120,8 +120,8 @@ func TestResultsRoundTripPerRun(t *testing.T) {
 
 	for _, tc := range []struct {
 		run int64
-		rs  []MatchResult
-		es  []Exception
+		rs  []recon.MatchResult
+		es  []recon.Exception
 	}{{run1, rs1, es1}, {run2, rs2, es2}} {
 		if d := cmp.Diff(withLedger(tc.rs), readResults(t, db, tc.run)); d != "" {
 			t.Errorf("run %d results (-want +got):\n%s", tc.run, d)
@@ -192,44 +192,11 @@ func TestMatchResultsStopsOnCallbackError(t *testing.T) {
 	writeRun(t, db, run, sampleResults(2500, "a"), nil)
 	stop := errors.New("stop")
 	calls := 0
-	err := db.MatchResults(context.Background(), run, func([]MatchResult) error {
+	err := db.MatchResults(context.Background(), run, func([]recon.MatchResult) error {
 		calls++
 		return stop
 	})
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("got %v after %d calls, want the callback's error after 1", err, calls)
-	}
-}
-
-func TestIDList(t *testing.T) {
-	tests := []struct {
-		in   any
-		want IDList
-		bad  bool
-	}{
-		{in: "", want: nil},
-		{in: nil, want: nil},
-		{in: "7", want: IDList{7}},
-		{in: []byte("1,22,333"), want: IDList{1, 22, 333}},
-		{in: "1,,2", bad: true},
-		{in: int64(3), bad: true},
-	}
-	for _, tc := range tests {
-		t.Run(fmt.Sprint(tc.in), func(t *testing.T) {
-			var got IDList
-			err := got.Scan(tc.in)
-			if (err != nil) != tc.bad {
-				t.Fatalf("Scan(%v): got error %v, want error %v", tc.in, err, tc.bad)
-			}
-			if tc.bad {
-				return
-			}
-			if d := cmp.Diff(tc.want, got); d != "" {
-				t.Fatalf("Scan(%v) (-want +got):\n%s", tc.in, d)
-			}
-			if s, ok := tc.in.(string); ok && got.String() != s {
-				t.Fatalf("String: got %q, want %q", got.String(), s)
-			}
-		})
 	}
 }

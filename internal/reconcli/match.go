@@ -83,12 +83,29 @@ func runMatch(ctx context.Context, e *env, cfg config.Config, date string, opts 
 	return th.check(res.Summary)
 }
 
-// matchOptions builds the engine's options for a business date: windows
-// that have not closed by the end of that day are pending, not missing.
+// matchOptions maps the matching section onto the engine's options for a
+// business date: windows that have not closed by the end of that day are
+// pending, not missing.
 func matchOptions(cfg config.Config, date string) (match.Options, error) {
-	opts, err := match.OptionsFrom(cfg.Matching, cfg.Location())
+	m := cfg.Matching
+	percent, err := m.Tolerance.PercentE4()
 	if err != nil {
-		return opts, usageError(err)
+		return match.Options{}, usageError(fmt.Errorf("matching.tolerance.percent: %w", err))
+	}
+	opts := match.DefaultOptions()
+	opts.Zone = cfg.Location()
+	if m.Reference != "" {
+		opts.Reference = m.Reference
+	}
+	opts.ToleranceAbs, opts.TolerancePercentE4 = m.Tolerance.AbsoluteMinor, percent
+	if w := m.SettlementWindow; len(w) == 2 {
+		opts.SettlementMinDays, opts.SettlementMaxDays = w[0], w[1]
+	}
+	opts.ReplayWindow, opts.WeekendRoll, opts.PaymentLag = m.ReplayWindow, m.WeekendRoll, m.PaymentLag
+	// The engine checks its own rules (ranges, the reference's names);
+	// config.Validate has checked only that the values can be read.
+	if err := opts.Validate(); err != nil {
+		return opts, usageError(fmt.Errorf("matching: %w", err))
 	}
 	d, err := time.ParseInLocation("2006-01-02", date, cfg.Location())
 	if err != nil {
@@ -110,7 +127,7 @@ func (t *thresholds) register(cmd *cobra.Command) {
 
 func (t *thresholds) validate() error {
 	for _, c := range t.categories {
-		if _, ok := match.Info(recon.Category(strings.TrimSpace(c))); !ok {
+		if _, ok := recon.Category(strings.TrimSpace(c)).Info(); !ok {
 			return usageError(fmt.Errorf("--fail-on-category %q is not a category", c))
 		}
 	}
@@ -142,10 +159,9 @@ func printSummary(w io.Writer, runID int64, res job.MatchResult) {
 	for _, c := range s.Categories {
 		byCat[c.Category] += c.Count
 	}
-	for _, c := range recon.Categories {
-		if n := byCat[c]; n > 0 {
-			info, _ := match.Info(c)
-			fmt.Fprintf(w, "  %-28s %6d  %s\n", c, n, info.Severity)
+	for _, info := range recon.Categories {
+		if n := byCat[info.Code]; n > 0 {
+			fmt.Fprintf(w, "  %-28s %6d  %s\n", info.Code, n, info.Severity)
 		}
 	}
 	for _, p := range res.Exports {

@@ -115,8 +115,8 @@ import (
 //	                                      ("POS-YYYYMMDD-NNNNNN") matches no order; it has webhooks and
 //	                                      a ledger line referencing its oxpay_txn_id.
 //
-// CURRENCY_MISMATCH, WEBHOOK_UNKNOWN_TRANSACTION, WEBHOOK_AMOUNT_MISMATCH,
-// AMBIGUOUS_MATCH and INPUT_ERROR are never injected.
+// The other categories of recon.Categories (neverInjected) are never
+// injected.
 //
 // Anomalies are spread evenly over the orders: round(AnomalyRate × Orders)
 // of them, each taking one order. When Orders >= 200 and the rate is
@@ -125,6 +125,14 @@ import (
 // TRANSACTION_NO_ORDER takes over its order's shape (active, one paid link,
 // no void, refund or failed attempt besides the ones described); those two
 // leave their order as it was and add a row of their own.
+
+// neverInjected lists the categories of recon.Categories that no kind
+// injects. Every category is injected by a kind or listed here
+// (TestEveryCategoryInjectedOrNot), so a new one is never forgotten.
+var neverInjected = []recon.Category{
+	recon.CurrencyMismatch, recon.WebhookUnknownTransaction, recon.WebhookAmountMismatch,
+	recon.WebhookReplayed, recon.AmbiguousMatch, recon.InputErrorCategory,
+}
 
 // kind is one way of breaking the world. AMOUNT_MISMATCH has two.
 type kind uint8

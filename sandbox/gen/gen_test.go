@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -567,6 +568,26 @@ func TestVoidStyles(t *testing.T) {
 		tx := txns[b.OxpayTxnID]
 		if b.TransactionState == wire.StateVoided && (tx.TransactionType != wire.TypeVoid || b.OxpayOriginalTxnID != "") {
 			t.Errorf("delivery %d: a void notification for %s %s naming original %q", i, tx.TransactionType, b.OxpayTxnID, b.OxpayOriginalTxnID)
+		}
+	}
+}
+
+// TestEveryCategoryInjectedOrNot: each category of recon.Categories is
+// injected by a kind or listed in neverInjected, not both; and each kind
+// injects a known category.
+func TestEveryCategoryInjectedOrNot(t *testing.T) {
+	injected := map[recon.Category]bool{}
+	for k := kind(1); k < kindCount; k++ {
+		c := k.category()
+		if _, ok := c.Info(); !ok {
+			t.Errorf("kind %d injects %q, which is not in recon.Categories", k, c)
+		}
+		injected[c] = true
+	}
+	for _, info := range recon.Categories {
+		never := slices.Contains(neverInjected, info.Code)
+		if injected[info.Code] == never {
+			t.Errorf("%s: injected %v, in neverInjected %v; want exactly one", info.Code, injected[info.Code], never)
 		}
 	}
 }
