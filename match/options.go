@@ -77,45 +77,62 @@ func DefaultOptions() Options {
 // acts, and OxPay's first retry comes within the hour.
 const DefaultPaymentLag = time.Hour
 
-// Validate reports every problem with the options at once. It is the
-// one place the engine's rules for them are checked: the config package
-// checks only that recon.yaml's values can be read, and the command
-// layer maps them onto Options and calls Validate.
+// Problem is one engine rule an Options breaks: the field, by its Go
+// name (a caller maps it to its own name for it, such as a config key),
+// and what is wrong with its value.
+type Problem struct {
+	Field   string // SettlementWindow stands for SettlementMinDays and SettlementMaxDays
+	Message string
+}
+
+// Problems is every rule an Options breaks, in field order.
+type Problems []Problem
+
+func (p Problems) Error() string {
+	if len(p) == 1 {
+		return "match options: " + p[0].Message
+	}
+	var b strings.Builder
+	b.WriteString("match options:")
+	for _, x := range p {
+		b.WriteString("\n  - " + x.Message)
+	}
+	return b.String()
+}
+
+// Validate checks the engine's rules on o and returns every problem at
+// once, as Problems, or nil. This is the one place those rules live: a
+// config only says which values it holds.
 func (o Options) Validate() error {
-	var errs []error
+	var p Problems
+	add := func(field, format string, args ...any) {
+		p = append(p, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
 	switch o.Reference {
 	case "", ReferenceOrderUID, ReferencePaymentLinkUID:
 	default:
-		errs = append(errs, fmt.Errorf("reference %q: want %s or %s", o.Reference, ReferenceOrderUID, ReferencePaymentLinkUID))
+		add("Reference", "reference %q: want %s or %s", o.Reference, ReferenceOrderUID, ReferencePaymentLinkUID)
 	}
 	if o.ToleranceAbs < 0 {
-		errs = append(errs, fmt.Errorf("absolute tolerance %d must not be negative", o.ToleranceAbs))
+		add("ToleranceAbs", "absolute tolerance %d must not be negative", o.ToleranceAbs)
 	}
 	if o.TolerancePercentE4 < 0 || o.TolerancePercentE4 > 100_0000 {
-		errs = append(errs, fmt.Errorf("percent tolerance %s%% must be between 0 and 100%%",
-			money.FormatAmount(o.TolerancePercentE4, 4, money.Format{Decimal: '.'})))
+		add("TolerancePercentE4", "percent tolerance %s%% must be between 0 and 100%%",
+			money.FormatAmount(o.TolerancePercentE4, 4, money.Format{Decimal: '.'}))
 	}
 	if o.PaymentLag < 0 || o.PaymentLag > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("payment lag %s: want 0 to 24h", o.PaymentLag))
+		add("PaymentLag", "payment lag %s: want 0 to 24h", o.PaymentLag)
 	}
 	if o.ReplayWindow < 0 {
-		errs = append(errs, fmt.Errorf("replay window %s must not be negative", o.ReplayWindow))
+		add("ReplayWindow", "replay window %s must not be negative", o.ReplayWindow)
 	}
 	if o.SettlementMinDays < 0 || o.SettlementMaxDays < o.SettlementMinDays {
-		errs = append(errs, fmt.Errorf("settlement window [%d, %d] days: want 0 <= min <= max", o.SettlementMinDays, o.SettlementMaxDays))
+		add("SettlementWindow", "settlement window [%d, %d] days: want 0 <= min <= max", o.SettlementMinDays, o.SettlementMaxDays)
 	}
-	switch len(errs) {
-	case 0:
+	if len(p) == 0 {
 		return nil
-	case 1:
-		return fmt.Errorf("match options: %w", errs[0])
 	}
-	// One problem a line, as config.Problems lists them.
-	args := make([]any, len(errs))
-	for i, err := range errs {
-		args[i] = err
-	}
-	return fmt.Errorf("match options:"+strings.Repeat("\n  - %w", len(errs)), args...)
+	return p
 }
 
 func (o Options) normalized() Options {

@@ -108,12 +108,15 @@ func TestUsageErrorsExit2(t *testing.T) {
 
 func TestBadConfigListsEveryProblem(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeFile(t, filepath.Join(dir, "recon.yaml"), "timezone: Nowhere/City\nxepeng:\n  page_size: 0\n")
+	cfg := writeFile(t, filepath.Join(dir, "recon.yaml"), "timezone: Nowhere/City\nxepeng:\n  page_size: 0\n"+
+		"matching:\n  payment_lag: 25h\n  settlement_window_days: [3, 1]\n")
 	code, _, errs := runCLI(t, nil, "fetch", "--config", cfg)
 	if code != ExitUsage {
 		t.Fatalf("got exit %d, want %d", code, ExitUsage)
 	}
-	for _, want := range []string{"timezone", "page_size", "XEPENG_CLIENT_ID", "OXPAY_SIGN_KEY"} {
+	// The engine's own rules are listed with the rest, by YAML path.
+	for _, want := range []string{"timezone", "page_size", "XEPENG_CLIENT_ID", "OXPAY_SIGN_KEY",
+		"matching.payment_lag: payment lag 25h0m0s: want 0 to 24h", "matching.settlement_window_days: settlement window [3, 1] days"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, errs)
 		}

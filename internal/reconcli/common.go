@@ -54,6 +54,7 @@ func (f *configFlags) loadFor(e *env, apply func(*config.Config), need config.Se
 		}
 		problems = append(problems, more...)
 	}
+	problems = append(problems, matchProblems(cfg)...)
 	if len(problems) > 0 {
 		return cfg, problems
 	}

@@ -2,6 +2,7 @@ package reconcli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -87,23 +88,9 @@ func runMatch(ctx context.Context, e *env, cfg config.Config, date string, opts 
 // business date: windows that have not closed by the end of that day are
 // pending, not missing.
 func matchOptions(cfg config.Config, date string) (match.Options, error) {
-	m := cfg.Matching
-	percent, err := m.Tolerance.PercentE4()
-	if err != nil {
-		return match.Options{}, usageError(fmt.Errorf("matching.tolerance.percent: %w", err))
-	}
-	opts := match.DefaultOptions()
-	opts.Zone = cfg.Location()
-	if m.Reference != "" {
-		opts.Reference = m.Reference
-	}
-	opts.ToleranceAbs, opts.TolerancePercentE4 = m.Tolerance.AbsoluteMinor, percent
-	if w := m.SettlementWindow; len(w) == 2 {
-		opts.SettlementMinDays, opts.SettlementMaxDays = w[0], w[1]
-	}
-	opts.ReplayWindow, opts.WeekendRoll, opts.PaymentLag = m.ReplayWindow, m.WeekendRoll, m.PaymentLag
-	// The engine checks its own rules (ranges, the reference's names);
-	// config.Validate has checked only that the values can be read.
+	opts := engineOptions(cfg)
+	// loadFor has checked the engine's rules (matchProblems); the check
+	// here stands guard for a caller that changed the config since.
 	if err := opts.Validate(); err != nil {
 		return opts, usageError(fmt.Errorf("matching: %w", err))
 	}
@@ -113,6 +100,54 @@ func matchOptions(cfg config.Config, date string) (match.Options, error) {
 	}
 	opts.AsOf = d
 	return opts, nil
+}
+
+// engineOptions maps the matching section onto the engine's options. A
+// percent that does not read is left at 0: config.Validate reports it.
+func engineOptions(cfg config.Config) match.Options {
+	m := cfg.Matching
+	opts := match.DefaultOptions()
+	opts.Zone = cfg.Location()
+	if m.Reference != "" {
+		opts.Reference = m.Reference
+	}
+	opts.ToleranceAbs = m.Tolerance.AbsoluteMinor
+	opts.TolerancePercentE4, _ = m.Tolerance.PercentE4()
+	if w := m.SettlementWindow; len(w) == 2 {
+		opts.SettlementMinDays, opts.SettlementMaxDays = w[0], w[1]
+	}
+	opts.ReplayWindow, opts.WeekendRoll, opts.PaymentLag = m.ReplayWindow, m.WeekendRoll, m.PaymentLag
+	return opts
+}
+
+// matchKeys names the config key each engine option comes from, so the
+// engine's rules (match.Options.Validate, their one home) are reported
+// by YAML path with the config's other problems.
+var matchKeys = map[string]string{
+	"Reference":          "matching.reference",
+	"ToleranceAbs":       "matching.tolerance.absolute_minor",
+	"TolerancePercentE4": "matching.tolerance.percent",
+	"PaymentLag":         "matching.payment_lag",
+	"ReplayWindow":       "matching.replay_window",
+	"SettlementWindow":   "matching.settlement_window_days",
+}
+
+// matchProblems checks the engine's rules on the matching section and
+// names each problem by its YAML path.
+func matchProblems(cfg config.Config) config.Problems {
+	var mp match.Problems
+	if !errors.As(engineOptions(cfg).Validate(), &mp) {
+		return nil
+	}
+	var out config.Problems
+	for _, p := range mp {
+		key := matchKeys[p.Field]
+		if key == "" {
+			key = "matching"
+		}
+		out = append(out, key+": "+p.Message)
+	}
+	return out
 }
 
 // thresholds are the --fail-on-* flags: crossing one makes a completed
