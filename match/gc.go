@@ -10,12 +10,9 @@ import (
 // MiB at a million orders, after matching) amid the garbage of scanning;
 // while the results are written, each row bound for the store leaves its
 // values boxed for database/sql. With Go's default of 100 the heap grows
-// to twice the live data before a collection. Lowered for the write alone
-// to 50 (session 4), BenchmarkMatch at 1M peaked at 620-660 MiB of heap
-// and 666-715 MiB RSS; lowered to 35 for the whole run, 561-578 MiB of
-// heap and 613-615 MiB RSS, interleaved, in the same 9.2-10.5 s (25:
-// 525-541 MiB of heap, 585-604 RSS, but up to 1.5 s and 2 s of CPU
-// more).
+// to twice the live data before a collection; at 35 the peak stays near
+// the live data for no measurable time, while lower targets cost CPU
+// (docs/performance.md, "Figures behind the code").
 const matchGCPercent = 35
 
 var gcTight struct {

@@ -163,10 +163,10 @@ type report struct {
 // block each other). It returns once the data sheets can be written;
 // the queries only the Summary needs (source totals, resolved
 // exceptions, input files) go on meanwhile, and report.summaryData
-// waits for them. The source totals scan every input table: at a
-// million orders that took longer than the other queries together, and
-// overlapping it with the result sheets (which leave a core free while
-// SQLite reads) took `recon report` from 14.0-16.2 s to 12.3-12.8 s.
+// waits for them. The source totals scan every input table, which at a
+// million orders takes longer than the other queries together, so they
+// overlap with the result sheets, which leave a core free while SQLite
+// reads (docs/performance.md, "Figures behind the code").
 func loadReport(ctx context.Context, db *store.DB, runID int64) (*report, error) {
 	var r report
 	var err error

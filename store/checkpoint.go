@@ -24,10 +24,9 @@ import (
 // run is not using. What later phases add is copied when the last
 // connection closes (DB.Close), after the workbook.
 //
-// Copied as the loads committed (session 4's policy), the fetched orders
-// were copied while the webhook log was ingested, on the core the ingest
-// needed: the 1M-order night's webhook ingest took 30-40% longer inside
-// recon run than alone.
+// Copying as each load commits would copy the fetched orders while the
+// webhook log is ingested, on the core the ingest needs
+// (docs/performance.md, "Figures behind the code").
 //
 // The checkpointer's connection is open for the DB's lifetime, which
 // also keeps a Load's connection from ever being the last one, whose

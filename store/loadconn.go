@@ -48,19 +48,17 @@ const (
 	// sqliteHashedCache, for webhook events and ledger entries: their
 	// indexes take inserts at random places (the gateway's transaction
 	// ids, ledger references, and within a stamp the hash part of the
-	// unique keys; until migration 0006 the unique keys were hashes
-	// alone); once the indexes outgrow 64 MiB (at about 300k rows)
-	// nearly every such insert reads a page back and writes another out:
-	// a million webhook events took 29 µs a row of CPU against 18 µs with
-	// this cache, measured with hash-only keys. 256 MiB holds the indexes
-	// of a million-row night, and fills only as far as the load needs.
+	// unique keys); once the indexes outgrow 64 MiB (at about 300k rows)
+	// nearly every such insert would read a page back and write another
+	// out. 256 MiB holds the indexes of a million-row night, and fills
+	// only as far as the load needs (docs/performance.md, "Figures behind
+	// the code").
 	sqliteHashedCache = `PRAGMA cache_size = -262144`
 	// sqliteAppendCache, for match results: a new run's rows and its
 	// index entries go at the right edge of their trees, so a page once
 	// full is not touched again, and a large cache would only hold
-	// written pages. At a million orders the pool's 64 MiB was resident
-	// through the whole write (BenchmarkMatch, peak RSS 20-60 MiB lower
-	// with 8 MiB, time within the noise).
+	// written pages: the pool's 64 MiB would stay resident through the
+	// whole write for nothing.
 	sqliteAppendCache = `PRAGMA cache_size = -8192`
 )
 
