@@ -71,12 +71,21 @@ func newTestCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 from response to request; then every operation no step called; then the
 scenarios' cleanup), judge each response with named checks and drift
 findings, prove the server refuses unsigned, stale and malformed requests,
-and gate on the breaking findings a baseline does not accept.
+then vary each operation's first good call with generated cases (boundary
+values, optional fields, and values just outside each constraint, which
+must get a 4xx; seeded, capped by --max-cases, failing ones shrunk), and
+gate on the breaking findings a baseline does not accept. Every failure
+carries a curl reproducer that exits non-zero while it still fails.
+
+Auth kinds: xepeng_hmac, oxpay, bearer, basic, api_key,
+oauth2_client_credentials, none (auto picks one from the spec).
 
 Secrets come from the environment only: XEPENG_CLIENT_ID and
 XEPENG_CLIENT_SECRET (xepeng_hmac), OXPAY_API_KEY and OXPAY_SIGN_KEY
-(oxpay), CONTRACT_BEARER_TOKEN (bearer), or the variables contract.yaml
-names. CONTRACT_BASE_URL stands in for --base-url.
+(oxpay), CONTRACT_BEARER_TOKEN (bearer), CONTRACT_USERNAME and
+CONTRACT_PASSWORD (basic), CONTRACT_API_KEY (api_key), CONTRACT_CLIENT_ID
+and CONTRACT_CLIENT_SECRET (oauth2_client_credentials), or the variables
+contract.yaml names. CONTRACT_BASE_URL stands in for --base-url.
 
 ` + exitCodesHelp,
 		Args: cobra.NoArgs,
