@@ -16,8 +16,16 @@ import (
 // fromResponses finds a value for a parameter called name in earlier 2xx
 // responses, most recent first. exact also allows a member of the same
 // name anywhere in the body.
-func (r *runner) fromResponses(name string, exact bool) (any, bool) {
+func (r *runner) fromResponses(op *Operation, name string, exact bool) (any, bool) {
 	resource, idKeys := resourceOf(name)
+	// A bare id (/pets/{id}) is the id of the resource its path names,
+	// never of whatever answered last.
+	bare := ""
+	if s := squash(name); s == "id" || s == "uid" {
+		bare = squash(segmentBefore(op.Path, name))
+		resource, idKeys = strings.TrimSuffix(bare, "s"), map[string]bool{name: true}
+		exact = false
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := len(r.history) - 1; i >= 0; i-- {
@@ -54,11 +62,22 @@ func (r *runner) idsInBody(st *Step, body any) any {
 		if _, isString := obj[k].(string); !isString {
 			continue
 		}
-		if v, ok := r.fromResponses(k, false); ok {
+		if v, ok := r.fromResponses(st.Op, k, false); ok {
 			obj[k] = v
 		}
 	}
 	return obj
+}
+
+// segmentBefore returns the static path segment before {name}.
+func segmentBefore(path, name string) string {
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		if seg == "{"+name+"}" && i > 0 && !strings.HasPrefix(segs[i-1], "{") {
+			return segs[i-1]
+		}
+	}
+	return ""
 }
 
 // resourceOf reads a parameter name like order_uid, paymentLinkId or

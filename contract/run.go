@@ -439,7 +439,7 @@ func (r *runner) build(st *Step) (*request, error) {
 			continue
 		}
 		if prm.In == "path" && !st.hasVar(prm.In, prm.Name) {
-			if v, ok := r.fromResponses(prm.Name, true); ok {
+			if v, ok := r.fromResponses(st.Op, prm.Name, true); ok {
 				set(prm.In, prm.Name, v)
 				continue
 			}

@@ -85,3 +85,43 @@ func TestReproducersFailInAShell(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectionFlags drives the filters, workers, retries, extra headers
+// and --max-cases from the command line.
+func TestSelectionFlags(t *testing.T) {
+	base := startSandbox(t)
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "r.json")
+	env := map[string]string{"TRACE": "trace-secret-1"}
+	for k, v := range sandboxEnv {
+		env[k] = v
+	}
+	code, out, errOut := runCLI(t, env, "test", "--spec", xepengSpec, "--base-url", base, "--operation-id", "getOrder,listOrders",
+		"--workers", "2", "--retries", "1", "--header", "X-Trace: ${env:TRACE}", "--max-cases", "3", "--json", jsonPath)
+	if code != ExitOK {
+		t.Fatalf("exit %d, want 0\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "6 operations not selected by the filters") || strings.Contains(out, "trace-secret-1") {
+		t.Errorf("console output:\n%s", out)
+	}
+	raw, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), `"coverage"`) || !strings.Contains(string(raw), `"negative": `) {
+		t.Errorf("the JSON report lacks the coverage or the case counts")
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--header", "no colon"}, "want 'Name: value'"},
+		{[]string{"--workers", "0"}, "--workers >= 1"},
+		{[]string{"--header", "X-A: ${env:NOPE}"}, "NOPE"},
+	} {
+		code, _, errOut := runCLI(t, sandboxEnv, append([]string{"test", "--spec", xepengSpec, "--base-url", base}, tc.args...)...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want exit 2 naming %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
