@@ -116,7 +116,7 @@ type Finding struct {
 	Step        string   `json:"step,omitempty"`   // the plan step that made the call
 	Status      int      `json:"status,omitempty"` // the response status, 0 when there was none
 	Check       string   `json:"check"`
-	In          string   `json:"in,omitempty"` // body or header; empty for whole-exchange checks
+	In          string   `json:"in,omitempty"` // body, header or query; empty for whole-exchange checks
 	Pointer     string   `json:"pointer"`      // RFC 6901, "" for the whole document
 	Message     string   `json:"message"`
 	Severity    Severity `json:"severity"`
@@ -152,6 +152,8 @@ func (f Finding) Where() string {
 	switch {
 	case f.In == InHeader:
 		return "header " + strings.TrimPrefix(f.Pointer, "/")
+	case f.In == InQuery:
+		return "query " + strings.TrimPrefix(f.Pointer, "/")
 	case f.In == InBody && f.Pointer == "":
 		return "body"
 	case f.In == InBody:
