@@ -23,20 +23,41 @@ var driftChecks = []string{
 	CheckFormatViolation, CheckNullabilityChanged, CheckEnvelopeChanged,
 }
 
-// judge runs every check on one response. Each check reports on its own,
-// so a response that fails one still gets every drift listed. The answers
-// to negative checks are judged too (error envelopes drift like any
-// other), except for the status they were expected to get, which the
-// negative check itself judges.
-func (r *runner) judge(st *Step, req *request, resp *response, ex *exchange, positive bool) {
+// How a response is judged.
+type judgeMode int
+
+const (
+	// modePlanned is a planned call: every check, its status expected.
+	modePlanned judgeMode = iota
+	// modeNegative is the answer to a negative call: its status is the
+	// negative check's to judge.
+	modeNegative
+	// modeGenerated is a generated positive case: a valid request a
+	// business rule may still refuse, so any documented status will do,
+	// but never a 5xx or a drifted body.
+	modeGenerated
+)
+
+// judge runs every check on one response and returns the findings; it
+// records none (the caller does, or a shrink compares them). Each check
+// reports on its own, so a response that fails one still gets every drift
+// listed. The answers to negative checks are judged too (error envelopes
+// drift like any other), except for the status they were expected to get,
+// which the negative check itself judges. what describes a generated
+// case.
+func (r *runner) judge(st *Step, req *request, resp *response, ex *exchange, mode judgeMode, what string) []Finding {
 	op := st.Op
 	r.ran(op, CheckNotAServerError, CheckContentTypeConformance, CheckResponseSchema)
-	if positive {
-		r.ran(op, CheckStatusCodeDocumented, CheckExpectedStatus, CheckResponseTime)
+	if mode != modeNegative {
+		r.ran(op, CheckStatusCodeDocumented)
 	}
-	exc := r.excerpt(req, resp)
+	if mode == modePlanned {
+		r.ran(op, CheckExpectedStatus, CheckResponseTime)
+	}
+	ev := &evidence{req: req, resp: resp, ex: ex, what: what, expect: st.Expect}
+	var out []Finding
 	add := func(check, in, ptr string, line int, format string, args ...any) {
-		r.finding(st, resp.status, check, in, ptr, line, exc, format, args...)
+		out = append(out, r.newFinding(st, ev, resp.status, check, in, ptr, line, format, args...))
 	}
 	if resp.status >= 500 {
 		add(CheckNotAServerError, "", "", op.Line, "%s %s answered %d", op.Method, op.Path, resp.status)
@@ -45,39 +66,38 @@ func (r *runner) judge(st *Step, req *request, resp *response, ex *exchange, pos
 	// A refusal the spec does not document is judged by its negative
 	// check alone: many specs leave 401 out, and saying so once per
 	// negative check would bury everything else.
-	if def == nil && positive {
+	if def == nil && mode != modeNegative {
 		add(CheckStatusCodeDocumented, "", "", responsesLine(op), "status %d is not documented (documented: %s)", resp.status, strings.Join(documentedStatuses(op), ", "))
 	}
-	if positive && !expected(st.Expect, resp.status) {
+	if mode == modePlanned && !expected(st.Expect, resp.status) {
 		want := "2xx"
 		if len(st.Expect) > 0 {
 			want = joinInts(st.Expect)
 		}
 		add(CheckExpectedStatus, "", "", op.Line, "step %s expected %s, got %d%s", st.ID, want, resp.status, errorHint(ex))
 	}
-	if positive && r.opts.ResponseTime > 0 && resp.duration > r.opts.ResponseTime {
+	if mode == modePlanned && r.opts.ResponseTime > 0 && resp.duration > r.opts.ResponseTime {
 		add(CheckResponseTime, "", "", op.Line, "took %v, over the %v budget", resp.duration.Round(1e6), r.opts.ResponseTime)
 	}
 	if def == nil {
-		return
+		return out
 	}
 	line := responseLine(def, op)
 	mtName, mt := r.contentType(def, resp, line, add)
-	if mt == nil || mt.Schema == nil || mt.Schema.Schema() == nil {
+	if mt == nil || mt.Schema == nil || mt.Schema.Schema() == nil || !isJSONMediaType(mtName) {
 		r.headers(def, resp, line, add)
-		return
-	}
-	if !isJSONMediaType(mtName) {
-		r.headers(def, resp, line, add)
-		return
+		return out
 	}
 	r.ran(op, driftChecks...)
 	if !ex.bodyJSON {
 		add(CheckResponseSchema, InBody, "", proxyLine(mt.Schema), "status %d (%s) should carry JSON matching the schema, the body is not JSON", resp.status, key)
 		r.headers(def, resp, line, add)
-		return
+		return out
 	}
-	if ok, errs := r.validator.ValidateSchemaBytesWithVersion(mt.Schema.Schema(), resp.raw, r.spec.SchemaVersion()); !ok {
+	r.vmu.Lock()
+	ok, errs := r.validator.ValidateSchemaBytesWithVersion(mt.Schema.Schema(), resp.raw, r.spec.SchemaVersion())
+	r.vmu.Unlock()
+	if !ok {
 		var reasons []string
 		for _, e := range errs {
 			if len(e.SchemaValidationErrors) == 0 {
@@ -99,16 +119,20 @@ func (r *runner) judge(st *Step, req *request, resp *response, ex *exchange, pos
 		add(CheckResponseSchema, InBody, "", proxyLine(mt.Schema), "the body does not validate against the schema of %d %s: %s", resp.status, mtName, strings.Join(reasons, "; "))
 	}
 	drifts, seen := WalkDriftReadings(mt.Schema, ex.body, r.spec.SchemaVersion())
+	r.mu.Lock()
 	r.res.sawReadings(st.Op.ID, seen)
+	r.mu.Unlock()
 	for _, d := range drifts {
 		msg := d.Message
 		if d.Occurrences > 1 {
 			msg += fmt.Sprintf(" (and %d more list elements)", d.Occurrences-1)
 		}
-		r.finding(st, resp.status, d.Check, InBody, d.Pointer, d.Line, exc, "%s", msg)
-		r.res.Findings[len(r.res.Findings)-1].Occurrences = d.Occurrences
+		f := r.newFinding(st, ev, resp.status, d.Check, InBody, d.Pointer, d.Line, "%s", msg)
+		f.Occurrences = d.Occurrences
+		out = append(out, f)
 	}
 	r.headers(def, resp, line, add)
+	return out
 }
 
 // contentType checks the Content-Type against the media types documented

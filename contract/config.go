@@ -21,6 +21,9 @@ const (
 	AuthXepengHMAC = "xepeng_hmac"
 	AuthOxPay      = "oxpay"
 	AuthBearer     = "bearer"
+	AuthBasic      = "basic"
+	AuthAPIKey     = "api_key"
+	AuthOAuth2     = "oauth2_client_credentials"
 	AuthNone       = "none"
 )
 
@@ -83,6 +86,19 @@ type AuthConfig struct {
 	APIKeyEnv       string `yaml:"api_key_env"`
 	SignKeyEnv      string `yaml:"sign_key_env"`
 	TokenEnv        string `yaml:"token_env"`
+	UsernameEnv     string `yaml:"username_env"`
+	PasswordEnv     string `yaml:"password_env"`
+	// In and Name say where api_key sends the key (header or query, and
+	// its name); the spec's apiKey scheme when empty.
+	In   string `yaml:"in"`
+	Name string `yaml:"name"`
+	// TokenURL and Scopes are the OAuth2 client-credentials settings; the
+	// spec's flow when empty.
+	TokenURL string   `yaml:"token_url"`
+	Scopes   []string `yaml:"scopes"`
+	// Headers are sent with every request; a value written ${env:NAME}
+	// is read from the environment and treated as a secret.
+	Headers map[string]string `yaml:"headers"`
 }
 
 // Default environment variable names of the secrets.
@@ -92,6 +108,11 @@ const (
 	EnvOxPayAPIKey        = "OXPAY_API_KEY"
 	EnvOxPaySignKey       = "OXPAY_SIGN_KEY"
 	EnvBearerToken        = "CONTRACT_BEARER_TOKEN"
+	EnvUsername           = "CONTRACT_USERNAME"
+	EnvPassword           = "CONTRACT_PASSWORD"
+	EnvAPIKey             = "CONTRACT_API_KEY"
+	EnvOAuthClientID      = "CONTRACT_CLIENT_ID"
+	EnvOAuthClientSecret  = "CONTRACT_CLIENT_SECRET"
 )
 
 // DefaultConfig is what an absent contract.yaml means: it works against
@@ -123,7 +144,7 @@ func ParseConfig(r io.Reader) (Config, error) {
 	return cfg, nil
 }
 
-var authKinds = []string{AuthAuto, AuthXepengHMAC, AuthOxPay, AuthBearer, AuthNone}
+var authKinds = []string{AuthAuto, AuthXepengHMAC, AuthOxPay, AuthBearer, AuthBasic, AuthAPIKey, AuthOAuth2, AuthNone}
 
 // Validate lists every problem at once.
 func (c Config) Validate() error {

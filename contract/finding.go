@@ -44,6 +44,7 @@ const (
 	CheckNegMissingRequiredField = "negative_missing_required_field"
 	CheckNegWrongType            = "negative_wrong_type"
 	CheckNegNegativeAmount       = "negative_negative_amount"
+	CheckNegConstraint           = "negative_constraint_violation"
 )
 
 // CheckInfo describes one check for reports (SARIF rules, docs).
@@ -80,6 +81,7 @@ var Checks = []CheckInfo{
 	{CheckNegMissingRequiredField, Breaking, "A body without a required field is refused with 4xx, never 2xx or 5xx."},
 	{CheckNegWrongType, Breaking, "A body with a field of the wrong JSON type is refused with 4xx."},
 	{CheckNegNegativeAmount, Breaking, "A body with a negative amount is refused with 4xx."},
+	{CheckNegConstraint, Breaking, "A generated request with one value just outside a schema constraint (bound, length, item count, enum, pattern, format) is refused with 4xx."},
 }
 
 // DefaultSeverity returns the documented default severity of a check,
@@ -114,7 +116,7 @@ type Finding struct {
 	Step        string   `json:"step,omitempty"`   // the plan step that made the call
 	Status      int      `json:"status,omitempty"` // the response status, 0 when there was none
 	Check       string   `json:"check"`
-	In          string   `json:"in,omitempty"` // body or header; empty for whole-exchange checks
+	In          string   `json:"in,omitempty"` // body, header or query; empty for whole-exchange checks
 	Pointer     string   `json:"pointer"`      // RFC 6901, "" for the whole document
 	Message     string   `json:"message"`
 	Severity    Severity `json:"severity"`
@@ -132,6 +134,13 @@ type Finding struct {
 	// Excerpt is the request line and the start of the response, with
 	// secrets redacted, for reports that show evidence.
 	Excerpt string `json:"excerpt,omitempty"`
+	// Case describes the generated case that found it ("query limit =
+	// 100 (maximum)"), and how it was shrunk; empty for planned calls.
+	Case string `json:"case,omitempty"`
+	// Reproducer is a POSIX shell command that repeats the request with
+	// curl, secrets as environment variable references, and exits
+	// non-zero while the finding still holds (see docs/contract.md).
+	Reproducer string `json:"reproducer,omitempty"`
 }
 
 // Fails reports whether the finding fails the gate.
@@ -143,6 +152,8 @@ func (f Finding) Where() string {
 	switch {
 	case f.In == InHeader:
 		return "header " + strings.TrimPrefix(f.Pointer, "/")
+	case f.In == InQuery:
+		return "query " + strings.TrimPrefix(f.Pointer, "/")
 	case f.In == InBody && f.Pointer == "":
 		return "body"
 	case f.In == InBody:

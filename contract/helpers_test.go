@@ -108,7 +108,7 @@ func runTarget(t testing.TB, tg target, baseURL string, client *http.Client) *Re
 	}
 	res, err := Run(context.Background(), plan, RunOptions{
 		BaseURL: baseURL + tg.suffix, Client: client, Timeout: 10 * time.Second, Auth: auth,
-		ResponseTime: time.Minute, Negative: true, RunID: "t1",
+		ResponseTime: time.Minute, Negative: true, RunID: "t1", MaxCases: 30, Seed: 1, Workers: 4,
 	})
 	if err != nil {
 		t.Fatalf("run: %v", err)

@@ -1,10 +1,12 @@
 package contract
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -22,22 +24,21 @@ var negativeAuthText = map[string]string{
 func (r *runner) negatives(ctx context.Context, st *Step, ok *request) error {
 	for _, check := range r.opts.Auth.Negatives(st.Op, r.spec) {
 		r.ran(st.Op, check)
-		resp, err := r.send(ctx, st.Op, ok, check)
+		resp, err := r.send(ctx, st, ok, check)
 		if err != nil {
 			if err := r.fatal(ctx, err); err != nil {
 				return err
 			}
-			r.finding(st, 0, check, "", "", st.Op.Line, "", "%s got no response: %v", negativeAuthText[check], err)
+			r.finding(st, &evidence{req: ok, neg: check}, 0, check, "", "", st.Op.Line, "%s got no response: %v", negativeAuthText[check], err)
 			continue
 		}
-		r.judge(&Step{ID: st.ID + " (" + check + ")", Op: st.Op}, ok, resp, newExchange(st, ok, resp), false)
-		want := r.opts.Auth.NegativeStatuses(check, st.Op, r.spec)
-		if codes, ok := r.opts.NegativeStatuses[check]; ok {
-			want = codes
-		}
+		ex := newExchange(st, ok, resp)
+		r.sawNegative(st.Op, ok, resp)
+		r.record(r.judge(&Step{ID: st.ID + " (" + check + ")", Op: st.Op}, ok, resp, ex, modeNegative, "")...)
+		want := r.negativeWant(check, st.Op)
 		if !slices.Contains(want, resp.status) || resp.status < 400 || resp.status >= 500 {
-			r.finding(st, resp.status, check, "", "", securityLine(st.Op), r.excerpt(ok, resp),
-				"%s to %s %s got %d, want %s%s", negativeAuthText[check], st.Op.Method, st.Op.Path, resp.status, joinInts(want), verdict(resp.status))
+			r.finding(st, &evidence{req: ok, resp: resp, ex: ex, neg: check}, resp.status, check, "", "", securityLine(st.Op),
+				"%s to %s %s got %d, want %s%s", negativeAuthText[check], st.Op.Method, st.Op.Path, resp.status, joinInts(want), r.verdict(st.Op, resp))
 		}
 	}
 	if !st.HasBody || !isJSONMediaType(st.MediaType) {
@@ -76,31 +77,86 @@ func (r *runner) negatives(ctx context.Context, st *Step, ok *request) error {
 			return fmt.Errorf("encode negative body: %w", err)
 		}
 		req.body = body
-		resp, err := r.send(ctx, st.Op, &req, "")
+		resp, err := r.send(ctx, st, &req, "")
 		if err != nil {
 			if err := r.fatal(ctx, err); err != nil {
 				return err
 			}
-			r.finding(st, 0, mut.check, InBody, ptr, st.Op.Line, "", "a body with %s got no response: %v", what, err)
+			r.finding(st, &evidence{req: &req, what: what}, 0, mut.check, InBody, ptr, st.Op.Line, "a body with %s got no response: %v", what, err)
 			continue
 		}
-		r.judge(&Step{ID: st.ID + " (" + mut.check + ")", Op: st.Op}, &req, resp, newExchange(st, &req, resp), false)
+		ex := newExchange(st, &req, resp)
+		r.sawNegative(st.Op, &req, resp)
+		r.record(r.judge(&Step{ID: st.ID + " (" + mut.check + ")", Op: st.Op}, &req, resp, ex, modeNegative, "")...)
 		if resp.status < 400 || resp.status >= 500 {
-			r.finding(st, resp.status, mut.check, InBody, ptr, proxyLine(schema), r.excerpt(&req, resp),
-				"a body with %s to %s %s got %d, want 4xx%s", what, st.Op.Method, st.Op.Path, resp.status, verdict(resp.status))
+			r.finding(st, &evidence{req: &req, resp: resp, ex: ex}, resp.status, mut.check, InBody, ptr, proxyLine(schema),
+				"a body with %s to %s %s got %d, want 4xx%s", what, st.Op.Method, st.Op.Path, resp.status, r.verdict(st.Op, resp))
 		}
 	}
 	return nil
 }
 
-func verdict(status int) string {
+// verdict says what a wrong answer to a negative call means. A 2xx whose
+// body is not one the spec documents for it (a 200 text/html page from a
+// proxy or captive portal) is not the API accepting the request, and the
+// message says so.
+func (r *runner) verdict(op *Operation, resp *response) string {
 	switch {
-	case status >= 200 && status < 300:
+	case resp.status >= 200 && resp.status < 300:
+		if ct := resp.header.Get("Content-Type"); !r.documentedBody(op, resp) {
+			return fmt.Sprintf(": the server answered, but with a %s body the spec does not document for %d, so the answer may not be the API's (a proxy or captive portal?)", orNone(ct), resp.status)
+		}
 		return ": the server accepted it"
-	case status >= 500:
+	case resp.status >= 500:
 		return ": the server failed on it"
 	}
 	return ""
+}
+
+// documentedBody reports whether a response's Content-Type is one the spec
+// documents for its status, and a JSON one carries JSON.
+func (r *runner) documentedBody(op *Operation, resp *response) bool {
+	def, _ := matchResponse(op, resp.status)
+	if def == nil || def.Content == nil || def.Content.Len() == 0 {
+		return len(bytes.TrimSpace(resp.raw)) == 0
+	}
+	var documented []string
+	for name := range def.Content.KeysFromOldest() {
+		documented = append(documented, name)
+	}
+	name := matchMediaType(resp.header.Get("Content-Type"), documented)
+	if name == "" {
+		return false
+	}
+	if isJSONMediaType(name) {
+		_, err := decodeJSON(resp.raw)
+		return err == nil
+	}
+	return true
+}
+
+func orNone(ct string) string {
+	if ct == "" {
+		return "Content-Type-less"
+	}
+	return strconv.Quote(ct)
+}
+
+// negativeWant is the statuses that count as a refusal for an auth
+// negative check on op.
+func (r *runner) negativeWant(check string, op *Operation) []int {
+	if codes, ok := r.opts.NegativeStatuses[check]; ok {
+		return codes
+	}
+	return r.opts.Auth.NegativeStatuses(check, op, r.spec)
+}
+
+// sawNegative counts a negative call in the coverage (a documented 401 is
+// reached only that way).
+func (r *runner) sawNegative(op *Operation, req *request, resp *response) {
+	r.mu.Lock()
+	r.cov.saw(op, req, resp)
+	r.mu.Unlock()
 }
 
 func securityLine(op *Operation) int {

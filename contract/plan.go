@@ -3,6 +3,7 @@ package contract
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ type Plan struct {
 	// UnknownSkips lists skip entries this spec has no operation for; one
 	// config serves several specs, so they are not an error.
 	UnknownSkips []string
+	// NotSelected lists the operations the filters leave out, in spec
+	// order.
+	NotSelected []string
 }
 
 // Step is one planned call.
@@ -52,6 +56,56 @@ type Step struct {
 	Body       any
 	HasBody    bool
 	BodySource string // "scenario", "example NAME", "schema example" or "generated"
+	// Setup marks a scenario step on an operation the filters leave out:
+	// it runs, so later steps get its ids, but nothing judges it.
+	Setup bool
+}
+
+// hasVar reports whether a config var gives the parameter's value.
+func (s *Step) hasVar(in, name string) bool {
+	for _, d := range s.Defaults {
+		if d.In == in && d.Name == name {
+			return d.Source == "var"
+		}
+	}
+	return false
+}
+
+// Filter selects operations: an operation is selected when it matches
+// every non-empty list (any entry of a list will do). Paths are matched
+// as path.Match globs against the spec's path template, or as a prefix.
+type Filter struct {
+	Tags         []string
+	Paths        []string
+	Methods      []string
+	OperationIDs []string
+}
+
+// Empty reports whether the filter selects everything.
+func (f Filter) Empty() bool {
+	return len(f.Tags) == 0 && len(f.Paths) == 0 && len(f.Methods) == 0 && len(f.OperationIDs) == 0
+}
+
+// Selects reports whether op passes the filter.
+func (f Filter) Selects(op *Operation) bool {
+	if len(f.OperationIDs) > 0 && !slices.Contains(f.OperationIDs, op.ID) {
+		return false
+	}
+	if len(f.Methods) > 0 && !slices.ContainsFunc(f.Methods, func(m string) bool { return strings.EqualFold(m, op.Method) }) {
+		return false
+	}
+	if len(f.Paths) > 0 && !slices.ContainsFunc(f.Paths, func(p string) bool {
+		ok, _ := path.Match(p, op.Path)
+		return ok || strings.HasPrefix(op.Path, p)
+	}) {
+		return false
+	}
+	if len(f.Tags) > 0 && !slices.ContainsFunc(op.Op.Tags, func(t string) bool {
+		return slices.ContainsFunc(f.Tags, func(w string) bool { return strings.EqualFold(w, t) })
+	}) {
+		return false
+	}
+	return true
 }
 
 // ParamValue is one planned parameter.
@@ -69,6 +123,9 @@ type PlanOptions struct {
 	Skip []string
 	// Now dates generated date-time values; time.Now when nil.
 	Now func() time.Time
+	// Filter selects the operations to test; scenario steps on the others
+	// still run, unjudged, when a selected step may need their ids.
+	Filter Filter
 }
 
 // NewPlan plans calls for every operation of spec, using the scenarios
@@ -90,6 +147,7 @@ func NewPlan(spec *Spec, scenarios []Scenario, opts PlanOptions) (*Plan, error) 
 		}
 	}
 	skip := func(id string) bool { return slices.Contains(opts.Skip, id) }
+	selected := func(op *Operation) bool { return opts.Filter.Selects(op) }
 	ids := map[string]bool{}
 	called := map[string]bool{}
 	var cleanup []*Step
@@ -97,6 +155,11 @@ func NewPlan(spec *Spec, scenarios []Scenario, opts PlanOptions) (*Plan, error) 
 		if err := validateScenario(sc, spec, ids); err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if !opts.Filter.Empty() && !slices.ContainsFunc(append(slices.Clone(sc.Steps), sc.Cleanup...), func(st ScenarioStep) bool {
+			return selected(spec.Operation(st.Operation))
+		}) {
+			continue // nothing in it is under test
 		}
 		add := func(st ScenarioStep, phase string) {
 			op := spec.Operation(st.Operation)
@@ -108,6 +171,7 @@ func NewPlan(spec *Spec, scenarios []Scenario, opts PlanOptions) (*Plan, error) 
 				errs = append(errs, err)
 				return
 			}
+			step.Setup = !selected(op)
 			called[op.ID] = true
 			if phase == PhaseCleanup {
 				cleanup = append(cleanup, step)
@@ -125,6 +189,10 @@ func NewPlan(spec *Spec, scenarios []Scenario, opts PlanOptions) (*Plan, error) 
 	for _, op := range spec.Operations {
 		if skip(op.ID) {
 			p.Skipped = append(p.Skipped, op.ID)
+			continue
+		}
+		if !selected(op) {
+			p.NotSelected = append(p.NotSelected, op.ID)
 			continue
 		}
 		if called[op.ID] {

@@ -25,6 +25,14 @@ type Result struct {
 	Seconds  float64   `json:"seconds"`
 	Auth     string    `json:"auth"`
 	Baseline string    `json:"baseline,omitempty"`
+	// Seed decided the generated cases; the same seed, spec and server
+	// state give the same cases.
+	Seed int64 `json:"seed"`
+	// Calls counts every HTTP request sent, retries and negative calls
+	// included.
+	Calls int `json:"calls"`
+	// Cases counts the generated cases run, positive and negative.
+	Cases CaseCount `json:"cases"`
 	// Operations has one entry per operation of the spec the run was to
 	// call, in spec order.
 	Operations []OperationResult `json:"operations"`
@@ -32,6 +40,14 @@ type Result struct {
 	Findings []Finding `json:"findings"`
 	// Skipped lists operations the config told the run to leave alone.
 	Skipped []string `json:"skipped,omitempty"`
+	// NotSelected lists operations the filters (tag, path, method,
+	// operationId) left out.
+	NotSelected []string `json:"not_selected,omitempty"`
+	// Flaky lists calls that failed (a transport error, 5xx or 429) and
+	// then passed on a retry: reported, not failed.
+	Flaky []Flaky `json:"flaky,omitempty"`
+	// Coverage says what the run exercised of the spec.
+	Coverage *Coverage `json:"coverage,omitempty"`
 	// UnusedBaseline lists baseline entries that matched nothing: the
 	// drift they accepted is gone and the entry can be deleted.
 	UnusedBaseline []BaselineEntry `json:"unused_baseline_entries,omitempty"`
@@ -39,6 +55,25 @@ type Result struct {
 	// reading of a field (the spec's x-reconkit-reading alternatives),
 	// which reading the server's responses took, per operation.
 	Readings []Reading `json:"readings,omitempty"`
+}
+
+// CaseCount counts generated cases.
+type CaseCount struct {
+	Positive int `json:"positive"`
+	Negative int `json:"negative"`
+	// Shrunk counts failing cases replaced by a smaller variant that
+	// still fails.
+	Shrunk int `json:"shrunk"`
+}
+
+// Flaky is one call that passed only on a retry.
+type Flaky struct {
+	OperationID string `json:"operation_id"`
+	Step        string `json:"step"`
+	Attempts    int    `json:"attempts"`
+	// First says how the first attempt failed: "503", "429" or the
+	// transport error.
+	First string `json:"first"`
 }
 
 // Reading counts the responses of one operation that took one

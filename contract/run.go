@@ -13,7 +13,9 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pb33f/libopenapi-validator/schema_validation"
@@ -50,6 +52,23 @@ type RunOptions struct {
 	Now func() time.Time
 	// UserAgent is sent unless the plan sets a User-Agent parameter.
 	UserAgent string
+	// MaxCases caps the generated cases per operation (boundary values,
+	// optional fields omitted and present, and with Negative, values just
+	// outside each constraint); 0 generates none.
+	MaxCases int
+	// Seed decides which generated cases run when an operation has more
+	// than MaxCases.
+	Seed int64
+	// Retries is how many times a call that got a transport error, a 5xx
+	// or a 429 is tried again; one that then passes is reported flaky.
+	Retries int
+	// RetryBackoff is the first wait between attempts, doubled each time
+	// (a Retry-After up to 5 s wins); 200 ms when zero.
+	RetryBackoff time.Duration
+	// Workers runs the generated cases of that many operations at once;
+	// scenario steps, the one call per operation and cleanup stay in
+	// order, as ids flow between them.
+	Workers int
 }
 
 // maxBodyRead caps how much of a response is read and judged.
@@ -88,31 +107,43 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 	if err != nil || base.Scheme == "" || base.Host == "" {
 		return nil, fmt.Errorf("base url %q: want an absolute http or https URL", opts.BaseURL)
 	}
+	if opts.RetryBackoff <= 0 {
+		opts.RetryBackoff = 200 * time.Millisecond
+	}
+	if opts.Workers < 1 {
+		opts.Workers = 1
+	}
 	r := &runner{
 		plan:      plan,
 		spec:      plan.Spec,
 		opts:      opts,
 		client:    client,
 		base:      base,
-		redact:    NewRedactor(opts.Auth.Secrets()...),
+		redact:    NewRedactor(opts.Auth.Secrets()...).WithHeaders(opts.Auth.SecretHeaders()...),
 		env:       &env{vars: opts.Vars, runID: opts.RunID, steps: map[string]*exchange{}},
 		ops:       map[string]*OperationResult{},
 		negDone:   map[string]bool{},
 		validator: schema_validation.NewSchemaValidatorWithLogger(slog.New(slog.DiscardHandler)),
+		gen:       &generator{version: plan.Spec.SchemaVersion(), vars: opts.Vars, now: opts.Now()},
+		templates: map[string]*template{},
+		cov:       newCoverage(plan.Spec),
 	}
 	defer r.validator.Release()
+	opts.Auth.Watch(r.redact)
 	start, begin := opts.Now(), time.Now()
 	r.res = &Result{
-		Spec:    plan.Spec.Name,
-		Title:   plan.Spec.Title,
-		BaseURL: base.Redacted(),
-		RunID:   opts.RunID,
-		Started: start.UTC(),
-		Auth:    opts.Auth.Kind,
-		Skipped: plan.Skipped,
+		Spec:        plan.Spec.Name,
+		Title:       plan.Spec.Title,
+		BaseURL:     base.Redacted(),
+		RunID:       opts.RunID,
+		Started:     start.UTC(),
+		Auth:        opts.Auth.Kind,
+		Skipped:     plan.Skipped,
+		NotSelected: plan.NotSelected,
+		Seed:        opts.Seed,
 	}
 	for _, op := range plan.Spec.Operations {
-		if slices.Contains(plan.Skipped, op.ID) {
+		if slices.Contains(plan.Skipped, op.ID) || slices.Contains(plan.NotSelected, op.ID) {
 			continue
 		}
 		r.res.Operations = append(r.res.Operations, OperationResult{
@@ -130,6 +161,12 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 			return nil, err
 		}
 	}
+	if opts.MaxCases > 0 {
+		if err := r.generated(ctx); err != nil {
+			return nil, err
+		}
+	}
+	r.res.Coverage = r.cov.result(r.res.Operations)
 	r.res.Seconds = time.Since(begin).Seconds()
 	r.res.Findings = mergeFindings(r.res.Findings)
 	r.res.sortReadings()
@@ -138,6 +175,15 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 }
 
 type runner struct {
+	// mu guards what concurrent workers share: the result, ops, history,
+	// env.steps, templates, the coverage and the flags below.
+	mu sync.Mutex
+	// vmu serialises the schema validator.
+	vmu         sync.Mutex
+	gen         *generator
+	templates   map[string]*template
+	tmplOrder   []string
+	cov         *coverage
 	plan        *Plan
 	spec        *Spec
 	opts        RunOptions
@@ -174,6 +220,8 @@ type response struct {
 }
 
 func (r *runner) ran(op *Operation, checks ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if o := r.ops[op.ID]; o != nil {
 		for _, c := range checks {
 			o.ran[c] = true
@@ -181,10 +229,24 @@ func (r *runner) ran(op *Operation, checks ...string) {
 	}
 }
 
-// finding records one finding with the severity in force.
-func (r *runner) finding(st *Step, status int, check, in, ptr string, line int, excerpt, format string, args ...any) {
-	r.ran(st.Op, check)
-	r.res.Findings = append(r.res.Findings, Finding{
+// evidence is what a finding shows of its exchange: the request (with
+// the credentials spoilt as neg says), the response when there was one,
+// and the generated case that made it.
+type evidence struct {
+	req  *request
+	resp *response
+	ex   *exchange
+	neg  string
+	// what describes a generated case; empty for planned calls.
+	what string
+	// expect lists the statuses a planned call expects, for reproducers.
+	expect []int
+}
+
+// newFinding builds one finding with the severity in force, its excerpt
+// and its reproducer; it records nothing.
+func (r *runner) newFinding(st *Step, ev *evidence, status int, check, in, ptr string, line int, format string, args ...any) Finding {
+	f := Finding{
 		OperationID: st.Op.ID,
 		Method:      st.Op.Method,
 		Path:        st.Op.Path,
@@ -196,8 +258,34 @@ func (r *runner) finding(st *Step, status int, check, in, ptr string, line int, 
 		Message:     r.redact.String(fmt.Sprintf(format, args...)),
 		Severity:    r.opts.Severity(check),
 		SpecLine:    line,
-		Excerpt:     excerpt,
-	})
+	}
+	if ev != nil && ev.req != nil {
+		if ev.resp != nil {
+			f.Excerpt = r.excerpt(ev.req, ev.resp)
+		}
+		f.Case = r.redact.String(ev.what)
+		f.Reproducer = r.reproducer(st.Op, ev, &f)
+	}
+	return f
+}
+
+// record adds findings to the result and marks their checks as run.
+func (r *runner) record(fs ...Finding) {
+	for _, f := range fs {
+		r.ran(r.spec.Operation(f.OperationID), f.Check)
+	}
+	r.mu.Lock()
+	r.res.Findings = append(r.res.Findings, fs...)
+	r.mu.Unlock()
+}
+
+// finding records one finding.
+func (r *runner) finding(st *Step, ev *evidence, status int, check, in, ptr string, line int, format string, args ...any) {
+	r.ran(st.Op, check)
+	f := r.newFinding(st, ev, status, check, in, ptr, line, format, args...)
+	r.mu.Lock()
+	r.res.Findings = append(r.res.Findings, f)
+	r.mu.Unlock()
 }
 
 func (r *runner) runStep(ctx context.Context, st *Step) error {
@@ -205,7 +293,9 @@ func (r *runner) runStep(ctx context.Context, st *Step) error {
 	if err != nil {
 		var mv *missingValue
 		if errors.As(err, &mv) {
-			r.finding(st, 0, CheckStepBlocked, "", "", st.Op.Line, "", "step %s not run: %v", st.ID, err)
+			if !st.Setup {
+				r.finding(st, nil, 0, CheckStepBlocked, "", "", st.Op.Line, "step %s not run: %v", st.ID, err)
+			}
 			return nil
 		}
 		return fmt.Errorf("step %s: %w", st.ID, err)
@@ -213,29 +303,45 @@ func (r *runner) runStep(ctx context.Context, st *Step) error {
 	// Negative checks go before the operation's first real call: a server
 	// that wrongly accepts one then shows it with a 2xx, instead of a 4xx
 	// for a record the real call already created.
-	if r.opts.Negative && !r.negDone[st.Op.ID] {
+	if r.opts.Negative && !st.Setup && !r.negDone[st.Op.ID] {
 		r.negDone[st.Op.ID] = true
 		if err := r.negatives(ctx, st, req); err != nil {
 			return err
 		}
 	}
-	resp, err := r.send(ctx, st.Op, req, "")
+	resp, err := r.send(ctx, st, req, "")
 	if err != nil {
 		if err := r.fatal(ctx, err); err != nil {
 			return err
 		}
-		r.finding(st, 0, CheckTransport, "", "", st.Op.Line, "", "%s %s: %v", req.method, shownURL(req.url), err)
+		if !st.Setup {
+			r.finding(st, &evidence{req: req, expect: st.Expect}, 0, CheckTransport, "", "", st.Op.Line, "%s %s: %v", req.method, shownURL(req.url), err)
+		}
 		return nil
 	}
-	if o := r.ops[st.Op.ID]; o != nil {
+	ex := newExchange(st, req, resp)
+	r.mu.Lock()
+	r.env.steps[st.ID] = ex
+	r.history = append(r.history, ex)
+	r.mu.Unlock()
+	if st.Setup {
+		return nil // a call another operation needs, on an operation the filters left out
+	}
+	r.called(st.Op, req, resp)
+	r.keepTemplate(st, req, resp)
+	r.record(r.judge(st, req, resp, ex, modePlanned, "")...)
+	return nil
+}
+
+// called counts a judged call of op and what it covered.
+func (r *runner) called(op *Operation, req *request, resp *response) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if o := r.ops[op.ID]; o != nil {
 		o.Calls++
 		o.Seconds += resp.duration.Seconds()
 	}
-	ex := newExchange(st, req, resp)
-	r.env.steps[st.ID] = ex
-	r.history = append(r.history, ex)
-	r.judge(st, req, resp, ex, true)
-	return nil
+	r.cov.saw(op, req, resp)
 }
 
 // newExchange records a call for later steps and the checks.
@@ -259,7 +365,7 @@ func (r *runner) fatal(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if !r.gotResponse && unreachable(err) {
+	if !r.answered() && unreachable(err) {
 		return fmt.Errorf("%w: %s: %v", ErrUnreachable, r.base.Redacted(), r.redact.String(err.Error()))
 	}
 	return nil
@@ -332,6 +438,12 @@ func (r *runner) build(st *Step) (*request, error) {
 			set(prm.In, prm.Name, v)
 			continue
 		}
+		if prm.In == "path" && !st.hasVar(prm.In, prm.Name) {
+			if v, ok := r.fromResponses(st.Op, prm.Name, true); ok {
+				set(prm.In, prm.Name, v)
+				continue
+			}
+		}
 		for _, d := range st.Defaults {
 			if d.In == prm.In && d.Name == prm.Name {
 				v, err := r.env.expand(d.Value)
@@ -345,20 +457,16 @@ func (r *runner) build(st *Step) (*request, error) {
 	if len(explicit) > 0 {
 		return nil, fmt.Errorf("params %s are not parameters of %s", strings.Join(sortedKeys(explicit), ", "), st.Op.ID)
 	}
-	plain, escaped := st.Op.Path, st.Op.Path
-	for name, v := range req.path {
-		plain = strings.ReplaceAll(plain, "{"+name+"}", v)
-		escaped = strings.ReplaceAll(escaped, "{"+name+"}", url.PathEscape(v))
-	}
-	u := *r.base
-	u.Path = strings.TrimRight(r.base.Path, "/") + plain
-	u.RawPath = strings.TrimRight(r.base.EscapedPath(), "/") + escaped
-	u.RawQuery = req.query.Encode()
-	req.url = u.String()
+	req.url = r.urlFor(st.Op, req.path, req.query)
 	if st.HasBody {
+		r.mu.Lock()
 		v, err := r.env.expand(st.Body)
+		r.mu.Unlock()
 		if err != nil {
 			return nil, err
+		}
+		if st.Phase == PhaseOperation {
+			v = r.idsInBody(st, v)
 		}
 		req.bodyValue, req.mediaType = v, st.MediaType
 		b, err := encodeBody(st.MediaType, v)
@@ -370,9 +478,25 @@ func (r *runner) build(st *Step) (*request, error) {
 	return req, nil
 }
 
+// urlFor renders the URL of a call of op.
+func (r *runner) urlFor(op *Operation, path map[string]string, query url.Values) string {
+	plain, escaped := op.Path, op.Path
+	for name, v := range path {
+		plain = strings.ReplaceAll(plain, "{"+name+"}", v)
+		escaped = strings.ReplaceAll(escaped, "{"+name+"}", url.PathEscape(v))
+	}
+	u := *r.base
+	u.Path = strings.TrimRight(r.base.Path, "/") + plain
+	u.RawPath = strings.TrimRight(r.base.EscapedPath(), "/") + escaped
+	u.RawQuery = query.Encode()
+	return u.String()
+}
+
 // fromLinks finds a value for a parameter of op in the links of the most
 // recent earlier response that links to op.
 func (r *runner) fromLinks(op *Operation, in, name string) (any, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for i := len(r.history) - 1; i >= 0; i-- {
 		ex := r.history[i]
 		resp, _ := matchResponse(ex.op, ex.status)
@@ -445,8 +569,55 @@ func flattenForm(vals url.Values, prefix string, v any) {
 	}
 }
 
-// send makes one call, with credentials spoilt as neg says.
-func (r *runner) send(ctx context.Context, op *Operation, req *request, neg string) (*response, error) {
+// send makes one call, with credentials spoilt as neg says, trying it
+// again after a transport error, a 5xx or a 429 as often as Retries
+// allows. A call that passes on a retry is listed as flaky.
+func (r *runner) send(ctx context.Context, st *Step, req *request, neg string) (*response, error) {
+	var first string
+	for attempt := 0; ; attempt++ {
+		resp, err := r.sendOnce(ctx, st.Op, req, neg)
+		retryable := err != nil || resp.status >= 500 || resp.status == http.StatusTooManyRequests
+		if err != nil && (ctx.Err() != nil || (!r.answered() && unreachable(err))) {
+			return nil, err
+		}
+		if !retryable || attempt >= r.opts.Retries {
+			if attempt > 0 && !retryable {
+				r.mu.Lock()
+				r.res.Flaky = append(r.res.Flaky, Flaky{OperationID: st.Op.ID, Step: st.ID, Attempts: attempt + 1, First: first})
+				r.mu.Unlock()
+			}
+			return resp, err
+		}
+		if attempt == 0 {
+			if err != nil {
+				first = r.redact.String(err.Error())
+			} else {
+				first = strconv.Itoa(resp.status)
+			}
+		}
+		wait := r.opts.RetryBackoff << attempt
+		if resp != nil {
+			if s, err := strconv.Atoi(resp.header.Get("Retry-After")); err == nil && s >= 0 {
+				wait = min(time.Duration(s)*time.Second, 5*time.Second)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// answered reports whether any request has had an answer yet.
+func (r *runner) answered() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.gotResponse
+}
+
+// sendOnce makes one attempt of a call.
+func (r *runner) sendOnce(ctx context.Context, op *Operation, req *request, neg string) (*response, error) {
 	var body io.Reader
 	if req.body != nil {
 		body = bytes.NewReader(req.body)
@@ -466,12 +637,17 @@ func (r *runner) send(ctx context.Context, op *Operation, req *request, neg stri
 	if err := r.opts.Auth.Apply(hr, req.body, op, r.spec, neg); err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	r.res.Calls++
+	r.mu.Unlock()
 	start := time.Now()
 	resp, err := r.client.Do(hr)
 	if err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
 	r.gotResponse = true
+	r.mu.Unlock()
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyRead))
 	dur := time.Since(start)

@@ -47,6 +47,9 @@ type Config struct {
 	// gen.VoidOwnID); zero means the dataset's style, the one its voids
 	// were generated in, else same-id. New panics on another value.
 	VoidStyle gen.VoidStyle
+	// Defects plants bugs on purpose (see Defect; recon sandbox serve
+	// --defects); none by default.
+	Defects []Defect
 }
 
 // RequestRecord describes one request the sandbox answered.

@@ -88,6 +88,14 @@
 // each call three times or more always completes. Every request record
 // carries the fault injected (RequestRecord.Fault).
 //
+// Planted defects: Config.Defects (recon sandbox serve --defects, read by
+// ParseDefects) break one operation each, so the contract tool's generated
+// cases can be shown to find them: boundary-crash (GET
+// /openapi/payment-links answers 500 when limit is 100, its documented
+// maximum), invalid-enum (PUT /openapi/orders/{uid} answers 200 to a status
+// outside its enum, leaving the order as it was) and page2-field (GET
+// /openapi/orders drops every order's currency from page 2 on).
+//
 // New records get ids that cannot collide with generated ones: orders
 // ORD-SBX-000001..., links PL-SBX-000001..., transactions continue after
 // the dataset's highest numeric id. The same calls in the same order

@@ -233,8 +233,13 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, body []byte
 		req.Status = wire.OrderActive
 	}
 	var errs []wire.FieldError
+	keepStatus := false
 	if req.Status != wire.OrderActive && req.Status != wire.OrderInactive {
-		errs = append(errs, wire.FieldError{Field: "status", Message: "status must be one of active, inactive"})
+		if s.defect(DefectInvalidEnum) {
+			keepStatus = true // the planted bug: an unknown status is ignored
+		} else {
+			errs = append(errs, wire.FieldError{Field: "status", Message: "status must be one of active, inactive"})
+		}
 	}
 	var total int64
 	if req.Items != nil {
@@ -256,6 +261,9 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, body []byte
 		return
 	}
 	from := o.Status
+	if keepStatus {
+		req.Status = from
+	}
 	if req.Items != nil && from != wire.OrderPending && slices.Equal(req.Items, o.Items) {
 		// The official package's update always sends the items; sending
 		// the current ones back is not a change, so deactivating an active
@@ -335,6 +343,10 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, _ []byte) {
 	s.st.mu.RLock()
 	orders, p := page(s.st.orders, pageNo, limit)
 	s.st.mu.RUnlock()
+	if pageNo >= 2 && s.defect(DefectPage2Field) {
+		xepengOK(w, http.StatusOK, "Orders retrieved", map[string]any{"orders": withoutField(orders, "currency"), "pagination": p})
+		return
+	}
 	xepengOK(w, http.StatusOK, "Orders retrieved", wire.OrderList{Orders: orders, Pagination: p})
 }
 
@@ -415,6 +427,10 @@ func (s *Server) listLinks(w http.ResponseWriter, r *http.Request, _ []byte) {
 	pageNo, limit, errs := pageParams(r)
 	if errs != nil {
 		validationFailed(w, errs)
+		return
+	}
+	if limit == maxLimit && s.defect(DefectBoundaryCrash) {
+		crash(w)
 		return
 	}
 	s.st.mu.RLock()

@@ -14,7 +14,7 @@ import (
 // findings grouped by check, then the totals.
 func Console(w io.Writer, r *contract.Result) error {
 	ew := format.NewPrinter(w)
-	ew.Printf("contract test: %s (%s) against %s, auth %s, run %s\n\n", r.Spec, r.Title, r.BaseURL, r.Auth, r.RunID)
+	ew.Printf("contract test: %s (%s) against %s, auth %s, run %s, seed %d (repeat with --seed %d)\n\n", r.Spec, r.Title, r.BaseURL, r.Auth, r.RunID, r.Seed, r.Seed)
 	tw := tabwriter.NewWriter(ew, 0, 2, 2, ' ', 0)
 	for _, o := range r.Operations {
 		status := "PASS"
@@ -35,6 +35,9 @@ func Console(w io.Writer, r *contract.Result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if n := len(r.NotSelected); n > 0 {
+		ew.Printf("  (%s not selected by the filters: %s)\n", plural(n, "operation"), strings.Join(r.NotSelected, ", "))
+	}
 	groups := groupByCheck(r.Findings)
 	if len(groups) > 0 {
 		ew.Printf("\nFindings by check:\n")
@@ -43,6 +46,37 @@ func Console(w io.Writer, r *contract.Result) error {
 		ew.Printf("  %s (%d, %s)\n", g.check, len(g.findings), g.findings[0].Severity)
 		for _, f := range g.findings {
 			ew.Printf("    %s%s\n", findingLine(f), acceptedNote(f))
+			if f.Case != "" {
+				ew.Printf("      case: %s\n", f.Case)
+			}
+			if f.Fails() && f.Reproducer != "" {
+				ew.Printf("      reproduce (exits non-zero while it fails):\n%s\n", indent(f.Reproducer, "        "))
+			}
+		}
+	}
+	if len(r.Flaky) > 0 {
+		ew.Printf("\nFlaky calls (failed, then passed on a retry; not failures):\n")
+		for _, x := range r.Flaky {
+			ew.Printf("  %s step %s: first attempt %s, passed on attempt %d\n", x.OperationID, x.Step, x.First, x.Attempts)
+		}
+	}
+	if c := r.Coverage; c != nil {
+		ew.Printf("\nCoverage: operations %s, documented statuses %s, parameters %s, enum values %s\n", c.Operations, c.Statuses, c.Parameters, c.EnumValues)
+		for _, m := range c.Missed {
+			var parts []string
+			if m.NotCalled {
+				parts = append(parts, "never called")
+			}
+			if len(m.Statuses) > 0 {
+				parts = append(parts, "statuses "+strings.Join(m.Statuses, ", "))
+			}
+			if len(m.Parameters) > 0 {
+				parts = append(parts, "parameters "+strings.Join(m.Parameters, ", "))
+			}
+			if len(m.EnumValues) > 0 {
+				parts = append(parts, "enum values "+strings.Join(m.EnumValues, ", "))
+			}
+			ew.Printf("  %s missed %s\n", m.OperationID, strings.Join(parts, "; "))
 		}
 	}
 	if len(r.Readings) > 0 {
@@ -60,6 +94,8 @@ func Console(w io.Writer, r *contract.Result) error {
 	s := r.Summary()
 	ew.Printf("\n%s, %d passed, %d failed; %s: %d breaking, %s, %d accepted by the baseline\n",
 		plural(s.Operations, "operation"), s.OperationsPassed, s.OperationsFailed, plural(s.Findings, "finding"), s.Breaking, plural(s.Warnings, "warning"), s.Accepted)
+	ew.Printf("%s in %.1fs; %s generated (%d positive, %d negative), %d shrunk; %s\n",
+		plural(r.Calls, "call"), r.Seconds, plural(r.Cases.Positive+r.Cases.Negative, "case"), r.Cases.Positive, r.Cases.Negative, r.Cases.Shrunk, plural(len(r.Flaky), "flaky call"))
 	return ew.Err()
 }
 
@@ -126,4 +162,9 @@ func plural(n int, word string) string {
 		return fmt.Sprintf("1 %s", word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }

@@ -91,6 +91,7 @@ func BuildJUnit(r *contract.Result) JUnitSuites {
 			{Name: "base_url", Value: r.BaseURL},
 			{Name: "auth", Value: r.Auth},
 			{Name: "run_id", Value: r.RunID},
+			{Name: "seed", Value: fmt.Sprint(r.Seed)},
 		}},
 	}
 	for _, o := range r.Operations {
@@ -184,8 +185,14 @@ func failureText(fs []contract.Finding) string {
 		if n := acceptedNote(f); n != "" {
 			b.WriteString(strings.TrimPrefix(n, " — ") + "\n")
 		}
+		if f.Case != "" {
+			b.WriteString("case: " + f.Case + "\n")
+		}
 		if f.Excerpt != "" {
 			b.WriteString("\n" + f.Excerpt + "\n")
+		}
+		if f.Reproducer != "" {
+			b.WriteString("\nreproduce (exits non-zero while it fails):\n" + f.Reproducer + "\n")
 		}
 	}
 	return b.String()

@@ -72,6 +72,10 @@ func Markdown(w io.Writer, r *contract.Result) error {
 			}
 		}
 	}
+	if c := r.Coverage; c != nil {
+		ew.Printf("\n**Coverage**: operations %s, documented statuses %s, parameters %s, enum values %s. %s, %d generated cases (%d negative), %d shrunk, %d flaky, seed %d.\n",
+			c.Operations, c.Statuses, c.Parameters, c.EnumValues, plural(r.Calls, "call"), r.Cases.Positive+r.Cases.Negative, r.Cases.Negative, r.Cases.Shrunk, len(r.Flaky), r.Seed)
+	}
 	if len(r.Readings) > 0 {
 		ew.Printf("\n### Readings the server took\n\n| Reading | Operation | Alternative | Values |\n|---|---|---|---:|\n")
 		for _, x := range r.Readings {

@@ -25,6 +25,13 @@ func sample() *contract.Result {
 	return &contract.Result{
 		Spec: "specs/xepeng-openapi.yaml", Title: "Xepeng | API", BaseURL: "http://127.0.0.1:8080",
 		RunID: "r1", Started: time.Date(2024, 5, 1, 3, 0, 0, 0, time.UTC), Seconds: 0.25, Auth: "xepeng_hmac",
+		Seed: 42, Calls: 12, Cases: contract.CaseCount{Positive: 5, Negative: 3, Shrunk: 1},
+		Flaky: []contract.Flaky{{OperationID: "createOrder", Step: "create_order", Attempts: 2, First: "503"}},
+		Coverage: &contract.Coverage{
+			Operations: contract.Ratio{Done: 2, Total: 3}, Statuses: contract.Ratio{Done: 3, Total: 6},
+			Parameters: contract.Ratio{Done: 1, Total: 1}, EnumValues: contract.Ratio{Done: 1, Total: 2},
+			Missed: []contract.MissedCoverage{{OperationID: "getOrder", Statuses: []string{"404"}, EnumValues: []string{"body /status=inactive"}}},
+		},
 		Operations: []contract.OperationResult{
 			{OperationID: "createOrder", Method: "POST", Path: "/openapi/orders", Calls: 1, Seconds: 0.1, SpecLine: 35,
 				Checks: []contract.CheckResult{{Name: "not_a_server_error", Outcome: "pass"}, {Name: "undocumented_field", Outcome: "warning"}}},
@@ -34,7 +41,8 @@ func sample() *contract.Result {
 		Findings: []contract.Finding{
 			{OperationID: "createOrder", Method: "POST", Path: "/openapi/orders", Status: 201, Check: "undocumented_field", In: "body", Pointer: "/data/qr_code", Message: `field "qr_code" is not in the schema`, Severity: contract.Warning, SpecLine: 751},
 			{OperationID: "getOrder", Method: "GET", Path: "/openapi/orders/{order_uid}", Status: 200, Check: "format_violation", In: "body", Pointer: "/data/created_at", Message: "not a date-time", Severity: contract.Breaking, SpecLine: 701, Accepted: true, AcceptedReason: "fix in 2.4"},
-			{OperationID: "getOrder", Method: "GET", Path: "/openapi/orders/{order_uid}", Status: 200, Check: "type_changed", In: "body", Pointer: "/data/total_amount", Message: "the schema says integer, the response has string", Severity: contract.Breaking, SpecLine: 695, Excerpt: "GET http://127.0.0.1:8080/openapi/orders/o1\n\nHTTP 200\n\n{\"data\":{\"total_amount\":\"1\x00\"}}"},
+			{OperationID: "getOrder", Method: "GET", Path: "/openapi/orders/{order_uid}", Status: 200, Check: "type_changed", In: "body", Pointer: "/data/total_amount", Message: "the schema says integer, the response has string", Severity: contract.Breaking, SpecLine: 695, Excerpt: "GET http://127.0.0.1:8080/openapi/orders/o1\n\nHTTP 200\n\n{\"data\":{\"total_amount\":\"1\x00\"}}",
+				Case: "query page = 2 (minimum + 1); shrunk: query limit", Reproducer: "ts=$(date +%s)\ncurl -sS -X GET 'http://127.0.0.1:8080/openapi/orders/o1' | tee /dev/stderr | jq -e 'getpath([\"data\",\"total_amount\"]) | type != \"string\"' >/dev/null"},
 			{OperationID: "getOrder", Method: "GET", Path: "/openapi/orders/{order_uid}", Status: 200, Check: "unknown_enum_value", In: "body", Pointer: "/data/status", Message: "value \"x\" is not one of [a, b]", Severity: contract.Breaking, SpecLine: 758, BaselineExpired: "2024-01-01"},
 		},
 		Skipped:        []string{"listOrders"},

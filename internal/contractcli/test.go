@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,10 +40,24 @@ type testOptions struct {
 	writeBaseline  string
 	baselineReason string
 	baselineDays   int
+	seed           int64
+	seedSet        bool
+	maxCases       int
+	retries        int
+	workers        int
+	tags           []string
+	paths          []string
+	methods        []string
+	operationIDs   []string
+	headers        []string
 
 	// now is the clock; tests fix it.
 	now func() time.Time
 }
+
+// defaultMaxCases is --max-cases unless given: enough for every boundary
+// of the sandbox's operations, and the run stays within seconds.
+const defaultMaxCases = 30
 
 // embeddedScenario is the scenario file shipped in package specs.
 const embeddedScenario = "scenario.yaml"
@@ -54,16 +71,26 @@ func newTestCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 from response to request; then every operation no step called; then the
 scenarios' cleanup), judge each response with named checks and drift
 findings, prove the server refuses unsigned, stale and malformed requests,
-and gate on the breaking findings a baseline does not accept.
+then vary each operation's first good call with generated cases (boundary
+values, optional fields, and values just outside each constraint, which
+must get a 4xx; seeded, capped by --max-cases, failing ones shrunk), and
+gate on the breaking findings a baseline does not accept. Every failure
+carries a curl reproducer that exits non-zero while it still fails.
+
+Auth kinds: xepeng_hmac, oxpay, bearer, basic, api_key,
+oauth2_client_credentials, none (auto picks one from the spec).
 
 Secrets come from the environment only: XEPENG_CLIENT_ID and
 XEPENG_CLIENT_SECRET (xepeng_hmac), OXPAY_API_KEY and OXPAY_SIGN_KEY
-(oxpay), CONTRACT_BEARER_TOKEN (bearer), or the variables contract.yaml
-names. CONTRACT_BASE_URL stands in for --base-url.
+(oxpay), CONTRACT_BEARER_TOKEN (bearer), CONTRACT_USERNAME and
+CONTRACT_PASSWORD (basic), CONTRACT_API_KEY (api_key), CONTRACT_CLIENT_ID
+and CONTRACT_CLIENT_SECRET (oauth2_client_credentials), or the variables
+contract.yaml names. CONTRACT_BASE_URL stands in for --base-url.
 
 ` + exitCodesHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.seedSet = cmd.Flags().Changed("seed")
 			return runTest(cmd.Context(), o, stdout, stderr, getenv)
 		},
 	}
@@ -83,6 +110,15 @@ names. CONTRACT_BASE_URL stands in for --base-url.
 	f.StringVar(&o.writeBaseline, "write-baseline", "", "write every failing finding to FILE as a baseline to review")
 	f.StringVar(&o.baselineReason, "baseline-reason", "accepted when the baseline was written; say why", "reason written into --write-baseline entries")
 	f.IntVar(&o.baselineDays, "baseline-days", 30, "days until --write-baseline entries expire")
+	f.Int64Var(&o.seed, "seed", 0, "seed of the generated cases, printed on every run (default: from the clock)")
+	f.IntVar(&o.maxCases, "max-cases", defaultMaxCases, "generated cases per operation at most (boundary values, optional fields, values outside each constraint); 0 turns them off")
+	f.IntVar(&o.retries, "retries", 0, "try a call again this many times after a transport error, 5xx or 429 (with backoff); one that then passes is reported flaky")
+	f.IntVar(&o.workers, "workers", 1, "run the generated cases of this many operations at once (scenario steps stay in order)")
+	f.StringSliceVar(&o.tags, "tag", nil, "test only operations with this tag (repeatable)")
+	f.StringSliceVar(&o.paths, "path", nil, "test only operations under this path template, as a prefix or glob (repeatable)")
+	f.StringSliceVar(&o.methods, "method", nil, "test only operations of this HTTP method (repeatable)")
+	f.StringSliceVar(&o.operationIDs, "operation-id", nil, "test only this operationId (repeatable)")
+	f.StringArrayVar(&o.headers, "header", nil, "send this header with every request, 'Name: value'; ${env:NAME} in the value reads a secret from the environment (repeatable)")
 	return cmd
 }
 
@@ -122,16 +158,38 @@ func runTest(ctx context.Context, o *testOptions, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	plan, err := contract.NewPlan(spec, scenarios.For(spec), contract.PlanOptions{Vars: set.Vars, Skip: set.Skip, Now: o.now})
+	filter := contract.Filter{Tags: o.tags, Paths: o.paths, Methods: o.methods, OperationIDs: o.operationIDs}
+	plan, err := contract.NewPlan(spec, scenarios.For(spec), contract.PlanOptions{Vars: set.Vars, Skip: set.Skip, Now: o.now, Filter: filter})
 	if err != nil {
 		return usage("%w", err)
 	}
 	if len(plan.UnknownSkips) > 0 {
 		fmt.Fprintf(stderr, "contract: note: skip names %s, which %s does not have\n", strings.Join(plan.UnknownSkips, ", "), o.spec)
 	}
-	auth, err := newAuth(spec, set.Auth, getenv, o.now)
+	if o.maxCases < 0 || o.retries < 0 || o.workers < 1 {
+		return usage("--max-cases and --retries must be >= 0 and --workers >= 1")
+	}
+	ac := set.Auth
+	if len(o.headers) > 0 {
+		ac.Headers = maps.Clone(ac.Headers)
+		if ac.Headers == nil {
+			ac.Headers = map[string]string{}
+		}
+		for _, h := range o.headers {
+			name, value, ok := strings.Cut(h, ":")
+			if !ok || strings.TrimSpace(name) == "" {
+				return usage("--header %q: want 'Name: value'", h)
+			}
+			ac.Headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
+		}
+	}
+	auth, err := newAuth(spec, ac, getenv, o.now)
 	if err != nil {
 		return err
+	}
+	seed := o.seed
+	if !o.seedSet {
+		seed = o.now().UnixNano() % 1_000_000_000
 	}
 	var baseline *contract.Baseline
 	baselinePath := firstOf(o.baseline, inDir(cfgDir, set.Baseline))
@@ -161,6 +219,10 @@ func runTest(ctx context.Context, o *testOptions, stdout, stderr io.Writer, gete
 		Vars:             set.Vars,
 		Now:              o.now,
 		UserAgent:        "reconkit-contract/" + Version + " (compatible; contract test)",
+		MaxCases:         o.maxCases,
+		Seed:             seed,
+		Retries:          o.retries,
+		Workers:          o.workers,
 	})
 	if err != nil {
 		return err
@@ -234,6 +296,24 @@ func readScenarios(path string) (*contract.ScenarioFile, error) {
 	return f, nil
 }
 
+// envRef matches ${env:NAME} in a configured header value.
+var envRef = regexp.MustCompile(`\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// shellTemplate renders a header value with ${env:NAME} references as
+// the inside of a double-quoted shell word, for reproducers.
+func shellTemplate(value string) string {
+	var b strings.Builder
+	last := 0
+	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`")
+	for _, m := range envRef.FindAllStringSubmatchIndex(value, -1) {
+		b.WriteString(esc.Replace(value[last:m[0]]))
+		b.WriteString("${" + value[m[2]:m[3]] + "}")
+		last = m[1]
+	}
+	b.WriteString(esc.Replace(value[last:]))
+	return b.String()
+}
+
 // newAuth picks the auth kind (the spec decides when the config says
 // auto) and reads its secrets from the environment variables the config
 // names. A missing variable is named in the error; a value never is.
@@ -242,10 +322,11 @@ func newAuth(spec *contract.Spec, ac contract.AuthConfig, getenv func(string) st
 	if kind == "" || kind == contract.AuthAuto {
 		kind = contract.DetectAuth(spec)
 	}
-	var c contract.Credentials
+	c := contract.Credentials{Env: map[string]string{}, KeyIn: ac.In, KeyName: ac.Name, TokenURL: ac.TokenURL, Scopes: ac.Scopes}
 	var missing []string
-	read := func(dst *string, configured, def string) {
+	read := func(dst *string, key, configured, def string) {
 		name := firstOf(configured, def)
+		c.Env[key] = name
 		*dst = getenv(name)
 		if *dst == "" {
 			missing = append(missing, name)
@@ -253,13 +334,50 @@ func newAuth(spec *contract.Spec, ac contract.AuthConfig, getenv func(string) st
 	}
 	switch kind {
 	case contract.AuthXepengHMAC:
-		read(&c.ClientID, ac.ClientIDEnv, contract.EnvXepengClientID)
-		read(&c.ClientSecret, ac.ClientSecretEnv, contract.EnvXepengClientSecret)
+		read(&c.ClientID, "client_id", ac.ClientIDEnv, contract.EnvXepengClientID)
+		read(&c.ClientSecret, "client_secret", ac.ClientSecretEnv, contract.EnvXepengClientSecret)
 	case contract.AuthOxPay:
-		read(&c.APIKey, ac.APIKeyEnv, contract.EnvOxPayAPIKey)
-		read(&c.SignKey, ac.SignKeyEnv, contract.EnvOxPaySignKey)
+		read(&c.APIKey, "api_key", ac.APIKeyEnv, contract.EnvOxPayAPIKey)
+		read(&c.SignKey, "sign_key", ac.SignKeyEnv, contract.EnvOxPaySignKey)
 	case contract.AuthBearer:
-		read(&c.Token, ac.TokenEnv, contract.EnvBearerToken)
+		read(&c.Token, "token", ac.TokenEnv, contract.EnvBearerToken)
+	case contract.AuthBasic:
+		read(&c.Username, "username", ac.UsernameEnv, contract.EnvUsername)
+		read(&c.Password, "password", ac.PasswordEnv, contract.EnvPassword)
+	case contract.AuthAPIKey:
+		read(&c.APIKey, "api_key", ac.APIKeyEnv, contract.EnvAPIKey)
+		if c.KeyIn == "" && c.KeyName == "" {
+			c.KeyIn, c.KeyName = contract.DetectAPIKey(spec)
+		}
+	case contract.AuthOAuth2:
+		read(&c.ClientID, "client_id", ac.ClientIDEnv, contract.EnvOAuthClientID)
+		read(&c.ClientSecret, "client_secret", ac.ClientSecretEnv, contract.EnvOAuthClientSecret)
+		if c.TokenURL == "" {
+			c.TokenURL, c.Scopes = contract.DetectOAuth2(spec)
+			if len(ac.Scopes) > 0 {
+				c.Scopes = ac.Scopes
+			}
+		}
+		if c.TokenURL == "" {
+			return nil, usage("auth %s needs a token URL: give auth.token_url in the config, or a clientCredentials flow in the spec", kind)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(ac.Headers)) {
+		value := ac.Headers[name]
+		if c.Headers == nil {
+			c.Headers = map[string]string{}
+		}
+		if m := envRef.FindAllStringSubmatch(value, -1); len(m) > 0 {
+			for _, x := range m {
+				if getenv(x[1]) == "" {
+					missing = append(missing, x[1])
+				}
+			}
+			c.Env["header:"+name] = shellTemplate(value)
+			value = envRef.ReplaceAllStringFunc(value, func(s string) string { return getenv(envRef.FindStringSubmatch(s)[1]) })
+			c.SecretHeaders = append(c.SecretHeaders, name)
+		}
+		c.Headers[name] = value
 	}
 	if len(missing) > 0 {
 		return nil, usage("auth %s needs the environment variables %s", kind, strings.Join(missing, " and "))

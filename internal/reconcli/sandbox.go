@@ -97,6 +97,8 @@ func newSandboxServeCmd(e *env) *cobra.Command {
 		addr   string
 		faults string
 		cfg    = sandbox.DefaultConfig()
+		// defects plants bugs (sandbox.ParseDefects) for contract test.
+		defects string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -158,6 +160,9 @@ through.`,
 			if err != nil {
 				return fmt.Errorf("generate sandbox world: %w", err)
 			}
+			if cfg.Defects, err = sandbox.ParseDefects(defects); err != nil {
+				return usageError(fmt.Errorf("--defects: %w", err))
+			}
 			cfg.OxPaySignKey = g.signKey
 			cfg.VoidStyle = opts.VoidStyle
 			cfg.Logger = e.logger
@@ -177,6 +182,7 @@ through.`,
 	cmd.Flags().StringVar(&cfg.XepengClientID, "client-id", cfg.XepengClientID, "Xepeng client id the sandbox accepts")
 	cmd.Flags().StringVar(&cfg.XepengClientSecret, "client-secret", cfg.XepengClientSecret, "Xepeng client secret the sandbox verifies signatures with")
 	cmd.Flags().StringVar(&cfg.OxPayAPIKey, "api-key", cfg.OxPayAPIKey, "OxPay API key the sandbox accepts as bearer token")
+	cmd.Flags().StringVar(&defects, "defects", "", "plant bugs for contract test to find: all, or any of boundary-crash, invalid-enum, page2-field")
 	cmd.Flags().StringVar(&faults, "faults", "", "fail a share of API requests on purpose, e.g. rate=0.05,kinds=500|503|timeout,seed=7 (see above)")
 	return cmd
 }
