@@ -12,4 +12,8 @@
 // without a mapped column) is a returned error. The package parses and
 // checks signatures; it decides nothing about trust or matching, which
 // belong to match/.
+//
+// The webhook log format itself (gzip, lines, the JSON record around a
+// payload) is read by package webhooklog, which `contract webhooks`
+// shares; this package makes events of what it decodes.
 package ingest
