@@ -12,4 +12,19 @@
 // without a mapped column) is a returned error. The package parses and
 // checks signatures; it decides nothing about trust or matching, which
 // belong to match/.
+//
+// The webhook log format itself (gzip, lines, the JSON record around a
+// payload) is read by package webhooklog, which `contract webhooks`
+// shares; this package makes events of what it decodes.
+//
+// A ledger format is a rowSource (ledger_rows.go): next hands out records
+// (a row's cells and line, or an input error in its place), header trims
+// the header row and end gives the file's SHA-256 and line count. The
+// row loop, readRows, does the rest for every format: blank rows, the
+// header's columns, parsing, repeated-row counts and batches. To add a
+// format (MT940, CAMT.053), write its rowSource and its ledgerFormat (how
+// a row is quoted in an error, what an empty file is called) in a file
+// of its own, as ledger_csv.go and ledger_xlsx.go do, and pick it by
+// extension in ReadLedger; its cells then go through ledgerParser like
+// any other row's.
 package ingest

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"os"
@@ -27,8 +28,8 @@ func readLedgerCSV(ctx context.Context, path string, opts LedgerOptions, sink Si
 	}
 	defer f.Close()
 
-	hash := sha256.New()
-	raw := bufio.NewReaderSize(io.TeeReader(f, hash), 64<<10)
+	digest := sha256.New()
+	raw := bufio.NewReaderSize(io.TeeReader(f, digest), 64<<10)
 	var bom int64
 	if b, _ := raw.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
 		// Excel's "CSV UTF-8" starts with a BOM; left in, it would become
@@ -46,141 +47,10 @@ func readLedgerCSV(ctx context.Context, path string, opts LedgerOptions, sink Si
 			return res, fmt.Errorf("ledger %s: %w", path, err)
 		}
 	}
-	tail := &tailReader{r: raw}
-	in := &csvInput{f: f, bom: bom, tail: tail, comma: comma}
+	in := &csvInput{path: path, f: f, raw: raw, hash: digest, bom: bom, tail: &tailReader{r: raw}, comma: comma, inHeader: true}
 	in.newReader()
-
-	var (
-		p    *ledgerParser
-		b    = newBatcher(sink, opts.BatchSize)
-		rows int
-	)
-	counter, err := newRowCounter(opts)
-	if err != nil {
-		return res, fmt.Errorf("ledger %s: %w", path, err)
-	}
-	defer counter.Close()
-	b.hasher = &rowHasher{counter: counter}
-	// spans reports a record that ran over line breaks and reads its
-	// lines after the first again (see csvInput.again).
-	spans := func(start int64, first, last int) error {
-		if p == nil {
-			return fmt.Errorf("ledger %s: header: lines %d-%d: quoted field spans lines (unclosed quote?); fix the export", path, first, last)
-		}
-		text, err := in.again(start, first)
-		if err != nil {
-			return fmt.Errorf("ledger %s: lines %d-%d: quoted field spans lines (unclosed quote?); reading them again: %w", path, first, last, err)
-		}
-		if err := b.inputError(recon.InputError{
-			Source: string(KindLedger), File: path, Line: first,
-			Text: errorText(text), Reason: spanReason(first, last),
-		}); err != nil {
-			return fmt.Errorf("ledger %s: sink: %w", path, err)
-		}
-		return nil
-	}
-	for {
-		if rows++; rows%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-		}
-		start := in.offset()
-		rec, err := in.r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return res, fmt.Errorf("ledger %s: %w", path, err)
-			}
-			at := *pe // in the file's line numbers
-			at.StartLine += in.lines
-			at.Line += in.lines
-			if at.Line > at.StartLine {
-				if err := spans(start, at.StartLine, at.Line); err != nil {
-					return res, err
-				}
-				continue
-			}
-			if p == nil {
-				return res, fmt.Errorf("ledger %s: header: %w", path, &at)
-			}
-			// Go's csv reader resumes after the broken record, so the
-			// rows after it still load.
-			if err := b.inputError(recon.InputError{
-				Source: string(KindLedger), File: path, Line: at.StartLine,
-				Text:   errorText(firstLine(skipEmptyLines(tail.since(start)))),
-				Reason: fmt.Sprintf("line %d: broken CSV: %v", at.StartLine, csvReason(&at)),
-			}); err != nil {
-				return res, fmt.Errorf("ledger %s: sink: %w", path, err)
-			}
-			continue
-		}
-		line, _ := in.r.FieldPos(0)
-		line += in.lines
-		// A record ends on a later line than it starts only if a quoted
-		// field holds a line break: then a field after it starts on a
-		// later line, or the last field holds one. Two cheap checks on
-		// the hot path; counting comes only when one fires.
-		lastField := len(rec) - 1
-		if l, _ := in.r.FieldPos(lastField); l+in.lines != line || strings.IndexByte(rec[lastField], '\n') >= 0 {
-			if err := spans(start, line, l+in.lines+strings.Count(rec[lastField], "\n")); err != nil {
-				return res, err
-			}
-			continue
-		}
-		if blankRow(rec) {
-			continue
-		}
-		if p == nil {
-			header := stripBOMs(rec)
-			cols, err := mapColumns(path, header, opts)
-			if err != nil {
-				return res, err
-			}
-			p = newLedgerParser(path, "", opts, cols, len(header))
-			continue
-		}
-		e, reason := p.parse(rec, line)
-		if reason != "" {
-			err = b.inputError(recon.InputError{
-				Source: string(KindLedger), File: path, Line: line,
-				Text: errorText([]byte(strings.Join(rec, string(comma)))), Reason: reason,
-			})
-		} else {
-			err = b.entry(e, p.key)
-		}
-		if err != nil {
-			return res, fmt.Errorf("ledger %s: sink: %w", path, err)
-		}
-	}
-	if p == nil {
-		if err := emptyFile(b, KindLedger, path, "the ledger export is empty (no header row); export it again"); err != nil {
-			return res, fmt.Errorf("ledger %s: %w", path, err)
-		}
-	}
-	if err := b.flush(); err != nil {
-		return res, fmt.Errorf("ledger %s: sink: %w", path, err)
-	}
-	if _, err := io.Copy(io.Discard, raw); err != nil {
-		return res, fmt.Errorf("ledger %s: %w", path, err)
-	}
-	res.SHA256 = hex.EncodeToString(hash.Sum(nil))
-	res.Lines = tail.lines()
-	res.Rows, res.Errors = b.rows, b.nerrs
-	return res, nil
-}
-
-// stripBOMs copies the header, removing a BOM an export wrote twice or
-// inside a quoted first field.
-func stripBOMs(rec []string) []string {
-	h := append([]string(nil), rec...)
-	if len(h) > 0 {
-		h[0] = strings.TrimPrefix(h[0], "\uFEFF")
-	}
-	return h
+	format := ledgerFormat{sep: string(comma), empty: "the ledger export is empty (no header row); export it again"}
+	return readRows(ctx, res, opts, format, in, sink)
 }
 
 func csvReason(pe *csv.ParseError) string {
@@ -190,9 +60,10 @@ func csvReason(pe *csv.ParseError) string {
 	return pe.Err.Error()
 }
 
-// csvInput is the ledger's text as the CSV reader reads it, from the
-// tail reader, and what maps the reader's offsets and line numbers to
-// the file's once it has been made to read part of the file again.
+// csvInput is the CSV rowSource: the ledger's text as the CSV reader
+// reads it, from the tail reader, and what maps the reader's offsets and
+// line numbers to the file's once it has been made to read part of the
+// file again.
 //
 // A ledger row is one line. A quoted field that runs over a line break
 // is either an unclosed quote, which makes the CSV reader swallow the
@@ -210,7 +81,10 @@ func csvReason(pe *csv.ParseError) string {
 // physical line after the header is a row, an input error or blank, and
 // nothing is lost without a word.
 type csvInput struct {
+	path  string
 	f     *os.File
+	raw   *bufio.Reader // the file as read once, through hash
+	hash  hash.Hash
 	bom   int64 // bytes before the text: a BOM, or none
 	tail  *tailReader
 	comma rune
@@ -218,6 +92,84 @@ type csvInput struct {
 	base  int64         // the text offset of r's first byte
 	lines int           // the physical lines before r's first
 	file  *bufio.Reader // reads the file again after a span; made on first use
+	// inHeader says the header has not been read yet: a record that
+	// cannot be read then fails the file.
+	inHeader bool
+}
+
+var _ rowSource = (*csvInput)(nil)
+
+// next reads the next record. One that runs over line breaks is an input
+// error, and the lines after its first are read again (see again).
+func (in *csvInput) next() (record, error) {
+	start := in.offset()
+	rec, err := in.r.Read()
+	if err == io.EOF {
+		return record{}, io.EOF
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return record{}, fmt.Errorf("ledger %s: %w", in.path, err)
+		}
+		at := *pe // in the file's line numbers
+		at.StartLine += in.lines
+		at.Line += in.lines
+		if at.Line > at.StartLine {
+			return in.spans(start, at.StartLine, at.Line)
+		}
+		if in.inHeader {
+			return record{}, fmt.Errorf("ledger %s: header: %w", in.path, &at)
+		}
+		// Go's csv reader resumes after the broken record, so the rows
+		// after it still load.
+		return record{bad: &recon.InputError{
+			Source: string(KindLedger), File: in.path, Line: at.StartLine,
+			Text:   errorText(firstLine(skipEmptyLines(in.tail.since(start)))),
+			Reason: fmt.Sprintf("line %d: broken CSV: %v", at.StartLine, csvReason(&at)),
+		}}, nil
+	}
+	line, _ := in.r.FieldPos(0)
+	line += in.lines
+	// A record ends on a later line than it starts only if a quoted
+	// field holds a line break: then a field after it starts on a later
+	// line, or the last field holds one. Two cheap checks on the hot
+	// path; counting comes only when one fires.
+	lastField := len(rec) - 1
+	if l, _ := in.r.FieldPos(lastField); l+in.lines != line || strings.IndexByte(rec[lastField], '\n') >= 0 {
+		return in.spans(start, line, l+in.lines+strings.Count(rec[lastField], "\n"))
+	}
+	return record{cells: rec, line: line}, nil
+}
+
+// spans reports a record that ran over line breaks, from line first to
+// line last, and reads its lines after the first again (see again).
+func (in *csvInput) spans(start int64, first, last int) (record, error) {
+	if in.inHeader {
+		return record{}, fmt.Errorf("ledger %s: header: lines %d-%d: quoted field spans lines (unclosed quote?); fix the export", in.path, first, last)
+	}
+	text, err := in.again(start, first)
+	if err != nil {
+		return record{}, fmt.Errorf("ledger %s: lines %d-%d: quoted field spans lines (unclosed quote?); reading them again: %w", in.path, first, last, err)
+	}
+	return record{bad: &recon.InputError{
+		Source: string(KindLedger), File: in.path, Line: first,
+		Text: errorText(text), Reason: spanReason(first, last),
+	}}, nil
+}
+
+func (in *csvInput) header(cells []string) []string {
+	in.inHeader = false
+	return cells
+}
+
+// end reads what the CSV reader left of the file (all of it, after a
+// span) through the hash, so the digest covers every byte.
+func (in *csvInput) end() (string, int, error) {
+	if _, err := io.Copy(io.Discard, in.raw); err != nil {
+		return "", 0, fmt.Errorf("ledger %s: %w", in.path, err)
+	}
+	return hex.EncodeToString(in.hash.Sum(nil)), in.tail.lines(), nil
 }
 
 func (in *csvInput) newReader() {

@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
-
-	"github.com/reconkit/reconkit/recon"
 )
 
 // readLedgerXLSX streams the rows of one sheet with excelize's row
@@ -67,81 +65,66 @@ func readLedgerXLSX(ctx context.Context, path string, opts LedgerOptions, sink S
 	}
 	defer types.Close()
 
-	var (
-		p  *ledgerParser
-		b  = newBatcher(sink, opts.BatchSize)
-		no int
-	)
-	counter, err := newRowCounter(opts)
-	if err != nil {
-		return res, fmt.Errorf("ledger %s: %w", path, err)
+	src := &xlsxRows{path: path, sheet: sheet, rows: rows, types: types, sha256: sum}
+	format := ledgerFormat{
+		sheet: sheet, xlsx: true, date1904: date1904, sep: ",",
+		empty: fmt.Sprintf("sheet %q is empty (no header row); export the ledger again or choose another sheet", sheet),
 	}
-	defer counter.Close()
-	b.hasher = &rowHasher{counter: counter}
-	for rows.Next() {
-		no++ // Next visits every row number, empty ones included
-		if no%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-		}
-		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
-		if err != nil {
-			return res, fmt.Errorf("ledger %s: sheet %q row %d: %w", path, sheet, no, err)
-		}
-		if blankRow(cells) {
-			continue
-		}
-		if p == nil {
-			header := stripBOMs(cells)
-			for len(header) > 0 && strings.TrimSpace(header[len(header)-1]) == "" {
-				header = header[:len(header)-1]
-			}
-			cols, err := mapColumns(path, header, opts)
-			if err != nil {
-				return res, err
-			}
-			p = newLedgerParser(path, sheet, opts, cols, len(header))
-			p.xlsx, p.date1904 = true, date1904
-			continue
-		}
-		// Trailing empty cells are not stored, so a row is often shorter
-		// than the header.
-		for len(cells) < p.width {
-			cells = append(cells, "")
-		}
-		if p.numeric, err = types.numeric(no); err != nil {
-			return res, fmt.Errorf("ledger %s: sheet %q row %d: %w", path, sheet, no, err)
-		}
-		e, reason := p.parse(cells, no)
-		if reason != "" {
-			err = b.inputError(recon.InputError{
-				Source: string(KindLedger), File: path, Line: no,
-				Text: errorText([]byte(strings.Join(cells, ","))), Reason: reason,
-			})
-		} else {
-			err = b.entry(e, p.key)
-		}
-		if err != nil {
-			return res, fmt.Errorf("ledger %s: sink: %w", path, err)
-		}
-	}
-	if err := rows.Error(); err != nil {
-		return res, fmt.Errorf("ledger %s: sheet %q: %w", path, sheet, err)
-	}
-	if p == nil {
-		reason := fmt.Sprintf("sheet %q is empty (no header row); export the ledger again or choose another sheet", sheet)
-		if err := emptyFile(b, KindLedger, path, reason); err != nil {
-			return res, fmt.Errorf("ledger %s: %w", path, err)
-		}
-	}
-	if err := b.flush(); err != nil {
-		return res, fmt.Errorf("ledger %s: sink: %w", path, err)
-	}
-	res.Lines = no
-	res.Rows, res.Errors = b.rows, b.nerrs
-	return res, nil
+	return readRows(ctx, res, opts, format, src, sink)
 }
+
+// xlsxRows is the XLSX rowSource: the rows of one sheet.
+type xlsxRows struct {
+	path, sheet string
+	rows        *excelize.Rows
+	types       *cellTypes
+	sha256      string
+	no          int // the sheet row last read
+	width       int // the header's, once read
+}
+
+var _ rowSource = (*xlsxRows)(nil)
+
+// next reads the next sheet row. Once the header is read, a row that is
+// not blank comes with its numeric cells, and padded to the header's
+// width: trailing empty cells are not stored, so a row is often shorter
+// than the header.
+func (x *xlsxRows) next() (record, error) {
+	if !x.rows.Next() {
+		if err := x.rows.Error(); err != nil {
+			return record{}, fmt.Errorf("ledger %s: sheet %q: %w", x.path, x.sheet, err)
+		}
+		return record{}, io.EOF
+	}
+	x.no++ // Next visits every row number, empty ones included
+	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
+	if err != nil {
+		return record{}, fmt.Errorf("ledger %s: sheet %q row %d: %w", x.path, x.sheet, x.no, err)
+	}
+	r := record{cells: cells, line: x.no}
+	if x.width == 0 || blankRow(cells) {
+		return r, nil
+	}
+	for len(r.cells) < x.width {
+		r.cells = append(r.cells, "")
+	}
+	if r.numeric, err = x.types.numeric(x.no); err != nil {
+		return record{}, fmt.Errorf("ledger %s: sheet %q row %d: %w", x.path, x.sheet, x.no, err)
+	}
+	return r, nil
+}
+
+// header drops the empty cells after the header's last name: they name
+// no column, and the header's width is the rows' width.
+func (x *xlsxRows) header(cells []string) []string {
+	for len(cells) > 0 && strings.TrimSpace(cells[len(cells)-1]) == "" {
+		cells = cells[:len(cells)-1]
+	}
+	x.width = len(cells)
+	return cells
+}
+
+func (x *xlsxRows) end() (string, int, error) { return x.sha256, x.no, nil }
 
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)

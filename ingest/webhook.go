@@ -2,8 +2,6 @@ package ingest
 
 import (
 	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,13 +12,14 @@ import (
 	"sync"
 
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/webhooklog"
 )
 
 // DefaultMaxLineBytes is the longest webhook log line read when the
 // options leave it unset. Real notifications are well under a kilobyte,
 // so a line a thousand times longer is corrupt or hostile: it becomes an
 // input error, not a payload to store and put in every report.
-const DefaultMaxLineBytes = 1 << 20
+const DefaultMaxLineBytes = webhooklog.DefaultMaxLineBytes
 
 // WebhookOptions say how to read a webhook log.
 type WebhookOptions struct {
@@ -82,14 +81,9 @@ func ReadWebhookLog(ctx context.Context, path string, opts WebhookOptions, sink 
 
 	hash := sha256.New()
 	raw := bufio.NewReaderSize(io.TeeReader(f, hash), 64<<10)
-	var src io.Reader = raw
-	if magic, _ := raw.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
-		gz, err := gzip.NewReader(raw)
-		if err != nil {
-			return res, fmt.Errorf("webhook log %s: gzip: %w", path, err)
-		}
-		defer gz.Close()
-		src = gz
+	text, _, err := webhooklog.Open(raw)
+	if err != nil {
+		return res, fmt.Errorf("webhook log %s: %w", path, err)
 	}
 
 	units := opts.Units
@@ -104,13 +98,7 @@ func ReadWebhookLog(ctx context.Context, path string, opts WebhookOptions, sink 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	br := bufio.NewReaderSize(src, 64<<10)
-	if bom, _ := br.Peek(len(utf8BOM)); bytes.Equal(bom, utf8BOM) {
-		// Windows tools start a UTF-8 file with a BOM; left in, it would
-		// break the first line's JSON.
-		br.Discard(len(utf8BOM))
-	}
-	lr := &lineReader{r: br, max: maxLine}
+	lr := webhooklog.NewLineReader(text, maxLine)
 	b := newBatcher(sink, opts.BatchSize)
 	newParser := func() *webhookParser {
 		return &webhookParser{file: path, signKey: opts.SignKey, units: units, maxLine: maxLine}
@@ -163,7 +151,7 @@ type chunkLine struct {
 // them on workers, and hands results to the batcher strictly in chunk
 // order, so the output does not depend on scheduling. It returns the
 // number of physical lines read.
-func runPipeline(ctx context.Context, lr *lineReader, workers int, newParser func() *webhookParser, b *batcher) (int, error) {
+func runPipeline(ctx context.Context, lr *webhooklog.LineReader, workers int, newParser func() *webhookParser, b *batcher) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -265,7 +253,7 @@ func recycle(c *chunk) {
 }
 
 // readChunks fills free chunks with lines and sends them to todo.
-func readChunks(ctx context.Context, lr *lineReader, free <-chan *chunk, todo chan<- *chunk) (int, error) {
+func readChunks(ctx context.Context, lr *webhooklog.LineReader, free <-chan *chunk, todo chan<- *chunk) (int, error) {
 	no, seq := 0, 0
 	var c *chunk
 	send := func() error {
@@ -287,7 +275,7 @@ func readChunks(ctx context.Context, lr *lineReader, free <-chan *chunk, todo ch
 				return no, ctx.Err()
 			}
 		}
-		line, size, tooLong, err := lr.next()
+		line, size, tooLong, err := lr.Next()
 		if err == io.EOF {
 			break
 		}
@@ -295,7 +283,7 @@ func readChunks(ctx context.Context, lr *lineReader, free <-chan *chunk, todo ch
 			return no, fmt.Errorf("line %d: %w", no+1, err)
 		}
 		no++
-		if !tooLong && blank(line) {
+		if !tooLong && webhooklog.Blank(line) {
 			continue
 		}
 		start := len(c.buf)

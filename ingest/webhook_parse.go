@@ -1,11 +1,8 @@
 package ingest
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,6 +11,7 @@ import (
 	"github.com/reconkit/reconkit/money"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sign"
+	"github.com/reconkit/reconkit/webhooklog"
 	"github.com/reconkit/reconkit/wire"
 )
 
@@ -25,9 +23,9 @@ type webhookParser struct {
 	units   recon.Units
 	maxLine int
 	compact []byte // scratch for the compact payload
-	// line and payload are the parsed log line and, for a string body,
-	// the payload it holds; kept to reuse their span tables.
-	line, payload jsonDoc
+	// dec reads the log line and the payload it holds, keeping their
+	// span tables to reuse.
+	dec webhooklog.Decoder
 	// verifier is sign.VerifyOxPay with its HMAC state kept per worker.
 	verifier *sign.OxPayVerifier
 	keyFP    string // sign.KeyFingerprint(signKey), once known
@@ -51,78 +49,33 @@ type notification struct {
 // parse reads one non-blank log line (without its line terminator).
 func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine) {
 	var ev recon.WebhookEvent
-	if i := bytes.IndexByte(line, 0); i >= 0 {
-		return ev, p.fail(no, "NUL byte at column %d; the log is binary or corrupt", i+1)
+	rec, problem := p.dec.Decode(line)
+	if problem != nil {
+		return ev, p.fail(no, "%s", problem)
 	}
-	if !utf8.Valid(line) {
-		return ev, p.fail(no, "not valid UTF-8; webhook logs must be UTF-8 JSON Lines")
-	}
-	if !p.line.parse(line, 3) {
-		var v any
-		err := json.Unmarshal(line, &v) // only to say where it breaks
-		var se *json.SyntaxError
-		if errors.As(err, &se) && strings.HasSuffix(se.Error(), "exceeded max depth") {
-			// encoding/json says "invalid character '[' exceeded max depth".
-			return ev, p.fail(no, "broken JSON: nested more than %d levels deep at byte %d", maxDepth, se.Offset)
-		}
-		return ev, p.fail(no, "broken JSON: %v", err)
-	}
-	if first := line[skipSpace(line, 0)]; first != '{' {
-		return ev, p.fail(no, "not a webhook log record: want an object with received_at, headers and body, got a JSON %s", jsonType(line[skipSpace(line, 0):]))
-	}
-
-	var receivedRaw, headers, body []byte
-	var headersAt, bodyAt int
-	p.line.fields(0, func(key, val []byte, at int) {
-		switch {
-		case string(key) == "received_at":
-			receivedRaw = val
-		case string(key) == "headers":
-			headers, headersAt = val, at
-		case string(key) == "body":
-			body, bodyAt = val, at
-		}
-	})
-	received, bad := p.receivedAt(receivedRaw, no)
+	received, bad := p.receivedAt(rec.ReceivedAt, no)
 	if bad != nil {
 		return ev, bad
 	}
-	sig, present, bad := p.signature(headers, headersAt, no)
-	if bad != nil {
-		return ev, bad
+	sig, signed, problem := rec.Signature()
+	if problem != nil {
+		return ev, p.fail(no, "%s", problem)
 	}
-
-	// doc holds the payload and pat its offset there: the line itself
-	// for an object body, the decoded bytes for a string body.
-	var payload []byte
-	doc, pat := &p.line, bodyAt
-	switch jsonType(body) {
-	case "nothing", "null":
-		return ev, p.fail(no, "body is missing")
-	case "object":
-		payload = body
-	case "string":
-		payload = []byte(unquote(body))
-		if !p.payload.parse(payload, 2) {
-			return ev, p.fail(no, "payload is not an OxPay notification: the body string does not hold valid JSON")
-		}
-		doc, pat = &p.payload, skipSpace(payload, 0)
-	default:
-		return ev, p.fail(no, "body is neither a JSON object nor a string holding one")
+	pl, problem := rec.Payload()
+	if problem != nil {
+		return ev, p.fail(no, "%s", problem)
 	}
+	payload, doc, pat := pl.Bytes, pl.Doc, pl.At
 
 	var statusRaw, nbody []byte
 	var nbodyAt int
-	if t := jsonType(doc.b[pat:]); t != "object" {
-		return ev, p.fail(no, "payload is not an OxPay notification: it is a JSON %s, want an object", t)
-	}
 	var envErr string
-	doc.fields(pat, func(key, val []byte, at int) {
+	doc.Fields(pat, func(key, val []byte, at int) {
 		switch {
 		case string(key) == "headers":
-			switch t := jsonType(val); t {
+			switch t := webhooklog.Type(val); t {
 			case "object":
-				doc.fields(at, func(key, val []byte, _ int) {
+				doc.Fields(at, func(key, val []byte, _ int) {
 					if string(key) == "status_code" {
 						statusRaw = val
 					}
@@ -138,12 +91,12 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	if envErr != "" {
 		return ev, p.fail(no, "payload is not an OxPay notification: %s", envErr)
 	}
-	if jsonType(nbody) != "object" {
+	if webhooklog.Type(nbody) != "object" {
 		return ev, p.fail(no, "unrecognised notification: the payload has no body object")
 	}
 	var n notification
-	doc.fields(nbodyAt, func(key, val []byte, _ int) {
-		if jsonType(val) == "null" {
+	doc.Fields(nbodyAt, func(key, val []byte, _ int) {
+		if webhooklog.Type(val) == "null" {
 			val = nil // absent, as encoding/json would leave it
 		}
 		switch {
@@ -176,10 +129,10 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 		if f.val == nil {
 			continue
 		}
-		if t := jsonType(f.val); t != "string" {
+		if t := webhooklog.Type(f.val); t != "string" {
 			return ev, p.fail(no, "unrecognised notification: body.%s is a JSON %s, want a string", f.name, t)
 		}
-		strs[i] = unquote(f.val)
+		strs[i] = webhooklog.Unquote(f.val)
 		// A JSON escape (\u0000) gets past the raw NUL check above; ids
 		// that hold control characters would reach the store and every
 		// report, and no real id, state or currency has one.
@@ -237,7 +190,7 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	ev.AmountMinor = amount
 	ev.RefundAmountMinor = refund
 	ev.StatusCode = status
-	ev.SigCheck = p.verify(payload, sig, present)
+	ev.SigCheck = p.verify(payload, sig, signed)
 	if ev.SigCheck != recon.SigUnsigned {
 		ev.Signature, ev.KeyFingerprint = sig, p.fingerprint()
 	}
@@ -245,7 +198,7 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	ev.SourceFile = p.file
 	ev.SourceLine = no
 	ev.DeliveryKey = deliveryKey(ev.ReceivedAt, line)
-	p.compact = appendCompact(p.compact[:0], payload)
+	p.compact = webhooklog.AppendCompact(p.compact[:0], payload)
 	ev.DedupKey = dedupKey(ev.OxpayTxnID, ev.Kind, ev.State, p.compact)
 	return ev, nil
 }
@@ -264,8 +217,8 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 // verify checks a delivery's signature. A signature with no key to check
 // it against is recorded as invalid: it cannot be trusted, and checking
 // it with an empty key would accept anyone who signs with an empty key.
-func (p *webhookParser) verify(payload []byte, sig string, present bool) string {
-	if !present || strings.TrimSpace(sig) == "" {
+func (p *webhookParser) verify(payload []byte, sig string, signed bool) string {
+	if !signed {
 		return recon.SigUnsigned
 	}
 	if p.signKey == "" {
@@ -281,10 +234,10 @@ func (p *webhookParser) receivedAt(raw []byte, no int) (time.Time, *badLine) {
 	if isNull(raw) {
 		return time.Time{}, p.fail(no, "received_at is missing")
 	}
-	if jsonType(raw) != "string" {
+	if webhooklog.Type(raw) != "string" {
 		return time.Time{}, p.fail(no, "received_at %s is not a string", clip(raw))
 	}
-	s := unquote(raw)
+	s := webhooklog.Unquote(raw)
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, p.fail(no, "received_at %q is not an RFC 3339 time", clip([]byte(s)))
@@ -302,40 +255,6 @@ const (
 	minYear = 2000
 	maxYear = 2100
 )
-
-// signature finds the Signature header whatever its case. Two spellings
-// with different values are an error rather than a coin toss on map order.
-func (p *webhookParser) signature(headers []byte, at, no int) (sig string, present bool, bad *badLine) {
-	switch t := jsonType(headers); t {
-	case "nothing", "null":
-		return "", false, nil
-	case "object":
-	default:
-		return "", false, p.fail(no, "headers is a JSON %s, want an object", t)
-	}
-	p.line.fields(at, func(key, val []byte, _ int) {
-		if bad != nil || isNull(val) {
-			return
-		}
-		if !bytes.EqualFold(key, []byte("signature")) {
-			return
-		}
-		if jsonType(val) != "string" {
-			bad = p.fail(no, "headers.%s is not a string", key)
-			return
-		}
-		s := unquote(val)
-		if present && s != sig {
-			bad = p.fail(no, "two different Signature headers")
-			return
-		}
-		sig, present = s, true
-	})
-	if bad != nil {
-		return "", false, bad
-	}
-	return sig, present, nil
-}
 
 // amount reads an OxPay amount: a JSON integer in the source's units,
 // converted to the currency's minor units. Absent is zero.

@@ -3,18 +3,20 @@ package webhooks
 import (
 	"github.com/reconkit/reconkit/contract"
 	"github.com/reconkit/reconkit/sign"
+	"github.com/reconkit/reconkit/webhooklog"
 )
 
 // lineChecker checks lines on its own, touching no tally, so that several
 // can run at once: each has its own verifier (an OxPayVerifier keeps HMAC
-// state) and its own scratch for classify. Only the Checker tallies what
-// they find, in line order.
+// state), its own line decoder and its own scratch for classify. Only the
+// Checker tallies what they find, in line order.
 type lineChecker struct {
 	kinds    []*Kind
 	version  float32
 	verifier *sign.OxPayVerifier // nil without a sign key
 	order    []int               // scratch for classify
 	agree    []int
+	dec      webhooklog.Decoder // keeps its span tables from line to line
 }
 
 func (c *Checker) newLineChecker() *lineChecker {
@@ -54,22 +56,31 @@ type outcome struct {
 // check fills o (its line number already set) from one log line, without
 // its line end.
 func (lc *lineChecker) check(o *outcome, line []byte) {
-	if blank(line) {
+	if webhooklog.Blank(line) {
 		o.blank = true // editors and log rotation leave these; ingest skips them too
 		return
 	}
-	rec, reason := parseLine(line)
-	if reason != "" {
-		o.reason = reason
+	rec, problem := lc.dec.Decode(line)
+	var sig string
+	var signed bool
+	if problem == nil {
+		sig, signed, problem = rec.Signature()
+	}
+	var pl webhooklog.Payload
+	if problem == nil {
+		pl, problem = rec.Payload()
+	}
+	if problem != nil {
+		o.reason = reason(line, problem)
 		return
 	}
 	switch {
-	case !rec.signed:
+	case !signed:
 		o.sig = sigUnsigned
 	case lc.verifier == nil:
 		o.sig = sigUnchecked
 	default:
-		switch lc.verifier.Verify(rec.payload, rec.signature) {
+		switch lc.verifier.Verify(pl.Bytes, sig) {
 		case sign.MatchRaw:
 			o.sig = sigRaw
 		case sign.MatchCompact:
@@ -78,7 +89,7 @@ func (lc *lineChecker) check(o *outcome, line []byte) {
 			o.sig = sigInvalid
 		}
 	}
-	o.kind, o.drifts = lc.classify(rec.doc)
+	o.kind, o.drifts = lc.classify(decodeObject(pl.Bytes))
 }
 
 // classify picks the kind the payload fits best and returns its drift.

@@ -42,6 +42,7 @@ func (b *batch) check(lc *lineChecker) {
 		}
 		start = end
 	}
+	lc.dec.Reset() // the Checker's own lineChecker outlives the batches
 }
 
 func (b *batch) reset() {

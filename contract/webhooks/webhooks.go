@@ -1,9 +1,6 @@
 package webhooks
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -11,14 +8,15 @@ import (
 	"strings"
 
 	"github.com/reconkit/reconkit/contract"
+	"github.com/reconkit/reconkit/webhooklog"
 )
 
 // Defaults for the Options fields left zero.
 const (
-	// DefaultMaxLineBytes bounds a log line. OxPay's notifications are
-	// well under a kilobyte; the limit only keeps a corrupt file (one
-	// "line" of gigabytes) from being decoded into memory.
-	DefaultMaxLineBytes = 1 << 20
+	// DefaultMaxLineBytes bounds a log line, as it does for `recon
+	// ingest`: the limit only keeps a corrupt file (one "line" of
+	// gigabytes) from being decoded into memory.
+	DefaultMaxLineBytes = webhooklog.DefaultMaxLineBytes
 	// DefaultMaxFindings bounds the distinct (kind, check, field) keys
 	// tallied. A log whose every delivery drifts differently would
 	// otherwise grow the tally with the log; past the cap, occurrences
@@ -112,14 +110,14 @@ func New(spec *contract.Spec, opts Options) (*Checker, error) {
 // Kinds returns the webhook kinds of the spec in document order.
 func (c *Checker) Kinds() []*Kind { return c.kinds }
 
-var gzipMagic = []byte{0x1f, 0x8b}
-
 // ReadLog checks every line of one log, gzipped or not (the magic bytes
-// decide, whatever the name). name is how findings name the file. A line
-// that cannot be used is an input error with its line number and reading
-// goes on; a read that fails part way (a truncated gzip file) is an input
-// error too, and the lines before it still count. Only ctx ending stops
-// it with an error.
+// decide, whatever the name), read as package webhooklog reads the
+// format, as `recon ingest` does: a byte-order mark at the start skipped,
+// lines of at most MaxLineBytes. name is how findings name the file. A
+// line that cannot be used is an input error with its line number and
+// reading goes on; a read that fails part way (a truncated gzip file) is
+// an input error too, and the lines before it still count. Only ctx
+// ending stops it with an error.
 //
 // Lines are read here and checked in batches on GOMAXPROCS goroutines;
 // what they come to is tallied in line order, so the report is the same
@@ -127,20 +125,14 @@ var gzipMagic = []byte{0x1f, 0x8b}
 func (c *Checker) ReadLog(ctx context.Context, name string, r io.Reader) error {
 	fs := &FileStat{Name: name}
 	c.files = append(c.files, fs)
-	br := bufio.NewReaderSize(r, 64<<10)
-	src := br
-	if magic, _ := br.Peek(2); bytes.Equal(magic, gzipMagic) {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			c.inputError(fs, 1, "gzip: "+err.Error())
-			return nil
-		}
-		defer gz.Close()
-		fs.Gzip = true
-		src = bufio.NewReaderSize(gz, 64<<10)
+	text, gzipped, err := webhooklog.Open(r)
+	if err != nil {
+		c.inputError(fs, 1, err.Error())
+		return nil
 	}
+	fs.Gzip = gzipped
 	p := c.newPipeline(fs)
-	lines, err := c.readLines(ctx, name, &lineReader{r: src, max: c.opts.MaxLineBytes}, p)
+	lines, err := c.readLines(ctx, name, webhooklog.NewLineReader(text, c.opts.MaxLineBytes), p)
 	p.close()
 	fs.Lines = lines
 	return err
@@ -148,7 +140,7 @@ func (c *Checker) ReadLog(ctx context.Context, name string, r io.Reader) error {
 
 // readLines sends every line of lr to p in batches and returns the
 // number of lines read.
-func (c *Checker) readLines(ctx context.Context, name string, lr *lineReader, p *pipeline) (int, error) {
+func (c *Checker) readLines(ctx context.Context, name string, lr *webhooklog.LineReader, p *pipeline) (int, error) {
 	b := p.batch()
 	defer func() { p.send(b) }()
 	for no := 1; ; no++ {
@@ -157,7 +149,7 @@ func (c *Checker) readLines(ctx context.Context, name string, lr *lineReader, p 
 				return no - 1, fmt.Errorf("webhook log %s: %w", name, err)
 			}
 		}
-		line, size, tooLong, err := lr.next()
+		line, size, tooLong, err := lr.Next()
 		if errors.Is(err, io.EOF) {
 			return no - 1, nil
 		}
@@ -182,6 +174,7 @@ func (c *Checker) readLines(ctx context.Context, name string, lr *lineReader, p 
 func (c *Checker) line(fs *FileStat, no int, line []byte) {
 	o := outcome{no: no}
 	c.lc.check(&o, line)
+	c.lc.dec.Reset()
 	c.apply(fs, &o)
 }
 
@@ -256,15 +249,4 @@ func (c *Checker) inputError(fs *FileStat, no int, reason string) {
 	if len(c.inputErrs.First) < keptInputErrors {
 		c.inputErrs.First = append(c.inputErrs.First, InputError{File: fs.Name, Line: no, Reason: reason})
 	}
-}
-
-// blank reports whether a line holds only spaces, tabs and carriage
-// returns.
-func blank(line []byte) bool {
-	for _, b := range line {
-		if b != ' ' && b != '\t' && b != '\r' {
-			return false
-		}
-	}
-	return true
 }

@@ -1,4 +1,4 @@
-package ingest
+package webhooklog
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 // (log line, payload, notification), which validated and decoded the
 // same bytes three times over and made parsing the bottleneck. They keep
 // exact byte spans, which is what signatures and object bodies need.
-// Every function assumes valid input: call json.Valid first.
+// Every function but Valid assumes valid input.
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -89,11 +89,12 @@ func skipValue(b []byte, i int) int {
 	return i
 }
 
-// jsonDoc is a JSON text that validJSON accepted, with the end offsets
-// of its outermost containers: walking an object then steps over a
-// nested object at once instead of scanning it again, and a webhook
-// line's payload is walked once at each level instead of three times.
-type jsonDoc struct {
+// Doc is a JSON text that Valid accepts, with the end offsets of its
+// outermost containers: walking an object then steps over a nested
+// object at once instead of scanning it again, and a webhook line's
+// payload is walked once at each level instead of three times. A
+// Decoder fills its Docs; Payload hands one out to walk.
+type Doc struct {
 	b     []byte
 	spans [16]struct{ start, end int }
 	n     int
@@ -101,14 +102,14 @@ type jsonDoc struct {
 
 // parse validates b as one JSON value, recording the spans of the
 // containers at most depth levels deep.
-func (d *jsonDoc) parse(b []byte, depth int) bool {
+func (d *Doc) parse(b []byte, depth int) bool {
 	d.b, d.n = b, 0
 	v := validator{b: b, doc: d, record: depth}
 	i, ok := v.value(skipSpace(b, 0), 0)
 	return ok && skipSpace(b, i) == len(b)
 }
 
-func (d *jsonDoc) record(start, end int) {
+func (d *Doc) record(start, end int) {
 	if d.n < len(d.spans) {
 		d.spans[d.n].start, d.spans[d.n].end = start, end
 		d.n++
@@ -116,7 +117,7 @@ func (d *jsonDoc) record(start, end int) {
 }
 
 // skip returns the index just past the value at i.
-func (d *jsonDoc) skip(i int) int {
+func (d *Doc) skip(i int) int {
 	if i < len(d.b) && (d.b[i] == '{' || d.b[i] == '[') {
 		for _, s := range d.spans[:d.n] {
 			if s.start == i {
@@ -127,9 +128,11 @@ func (d *jsonDoc) skip(i int) int {
 	return skipValue(d.b, i)
 }
 
-// fields calls fn with the key (decoded), the raw value and the value's
-// offset of each member of the object at offset i, in order.
-func (d *jsonDoc) fields(i int, fn func(key, val []byte, at int)) {
+// Fields calls fn with the key (decoded), the raw value and the value's
+// offset of each member of the object at offset i, in order. A repeated
+// key comes once for each time it is written; keep the last, as
+// encoding/json does.
+func (d *Doc) Fields(i int, fn func(key, val []byte, at int)) {
 	b := d.b
 	i = skipSpace(b, i)
 	if i >= len(b) || b[i] != '{' {
@@ -142,7 +145,7 @@ func (d *jsonDoc) fields(i int, fn func(key, val []byte, at int)) {
 		vEnd := d.skip(v)
 		key := b[i+1 : kEnd-1]
 		if bytes.IndexByte(key, '\\') >= 0 {
-			key = []byte(unquote(b[i:kEnd])) // rare: a key spelled with escapes
+			key = []byte(Unquote(b[i:kEnd])) // rare: a key spelled with escapes
 		}
 		fn(key, b[v:vEnd], v)
 		i = skipSpace(b, vEnd)
@@ -152,12 +155,12 @@ func (d *jsonDoc) fields(i int, fn func(key, val []byte, at int)) {
 	}
 }
 
-// unquote decodes a JSON string value that has been validated (the
+// Unquote decodes a JSON string value that has been validated (the
 // quotes, its escapes and UTF-8), as encoding/json would: a UTF-16
 // surrogate that is not half of a pair becomes U+FFFD. A body logged as
 // a JSON string holding the payload is all escapes; encoding/json took
 // about 6 µs for each such body, for its own validation and reflection.
-func unquote(val []byte) string {
+func Unquote(val []byte) string {
 	s := val[1 : len(val)-1]
 	i := bytes.IndexByte(s, '\\')
 	if i < 0 {
@@ -222,8 +225,9 @@ func hex4(h []byte) rune {
 	return r
 }
 
-// jsonType names the type of a raw value for messages.
-func jsonType(val []byte) string {
+// Type names the type of a raw JSON value for messages: string, object,
+// array, bool, null or number, and nothing for an absent one.
+func Type(val []byte) string {
 	if len(val) == 0 {
 		return "nothing"
 	}
@@ -242,9 +246,9 @@ func jsonType(val []byte) string {
 	return "number"
 }
 
-// appendCompact appends src without the whitespace between tokens: what
+// AppendCompact appends the valid JSON src without the whitespace between tokens: what
 // json.Compact does to valid input, without validating it again.
-func appendCompact(dst, src []byte) []byte {
+func AppendCompact(dst, src []byte) []byte {
 	start := 0
 	for i := 0; i < len(src); {
 		c := src[i]
@@ -264,23 +268,23 @@ func appendCompact(dst, src []byte) []byte {
 	return append(dst, src[start:]...)
 }
 
-// maxDepth is encoding/json's nesting limit, kept so that validJSON and
+// MaxDepth is encoding/json's nesting limit, kept so that Valid and
 // json.Valid agree on every input.
-const maxDepth = 10000
+const MaxDepth = 10000
 
-// validJSON reports whether b is one valid JSON value, exactly as
-// json.Valid does (FuzzValidJSON holds it to that), several times
+// Valid reports whether b is one valid JSON value, exactly as
+// json.Valid does (ingest's FuzzValidJSON holds it to that), several times
 // faster: strings are skipped with bytes.IndexByte rather than a state
 // machine step per byte.
-func validJSON(b []byte) bool {
-	var d jsonDoc
+func Valid(b []byte) bool {
+	var d Doc
 	return d.parse(b, 0)
 }
 
 type validator struct {
 	b      []byte
-	doc    *jsonDoc // where to record container spans, if anywhere
-	record int      // the depth down to which spans are recorded
+	doc    *Doc // where to record container spans, if anywhere
+	record int  // the depth down to which spans are recorded
 }
 
 func (v *validator) value(i, depth int) (int, bool) {
@@ -292,7 +296,7 @@ func (v *validator) value(i, depth int) (int, bool) {
 	case c == '"':
 		return v.str(i)
 	case c == '{' || c == '[':
-		if depth+1 > maxDepth {
+		if depth+1 > MaxDepth {
 			return i, false
 		}
 		end, ok := v.container(i, depth+1)
