@@ -46,6 +46,10 @@ type WorkbookOptions struct {
 	// so a caller can act on an unexplained difference (recon run
 	// --fail-on-unexplained).
 	OnControl func([]ControlLine)
+	// OnDigest, when set, is given the Digest of the report: the
+	// Summary's figures for the summary files people read outside Excel
+	// (WriteDigestMarkdown, WriteDigestHTML).
+	OnDigest func(Digest)
 	// Warnings are said first on the Summary's banner, in red: what the
 	// run found wrong with its own footing rather than with the money,
 	// such as a sign key that failed most signatures.
@@ -433,6 +437,9 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	sum := summarize(rep, ctl, cats)
 	if opts.OnControl != nil {
 		opts.OnControl(sum.control)
+	}
+	if opts.OnDigest != nil {
+		opts.OnDigest(digestOf(rep, sum, b.businessDate(), zoneName, opts.Path))
 	}
 	if err := b.writeSummary(rep, sum); err != nil {
 		return err
