@@ -310,3 +310,22 @@ func WriteDigestHTML(w io.Writer, d Digest) error {
 	}
 	return bw.Flush()
 }
+
+// DigestNames returns the paths of a business date's summary files in
+// dir: summary-DATE.md and summary-DATE.html.
+func DigestNames(dir, date string) (markdown, html string) {
+	return filepath.Join(dir, "summary-"+date+".md"), filepath.Join(dir, "summary-"+date+".html")
+}
+
+// StageDigest adds a business date's summary files to files, named by
+// DigestNames: the Markdown, and with html the HTML page too.
+func StageDigest(files *FileSet, dir, date string, d Digest, html bool) error {
+	md, page := DigestNames(dir, date)
+	if err := files.Add(md, func(w io.Writer) error { return WriteDigestMarkdown(w, d) }); err != nil {
+		return err
+	}
+	if !html {
+		return nil
+	}
+	return files.Add(page, func(w io.Writer) error { return WriteDigestHTML(w, d) })
+}
