@@ -295,7 +295,7 @@ func TestHostileLedgerRows(t *testing.T) {
 		{"booked in year 1999", `31/12/1999,R,,,"1,00",IDR`,
 			`line 3: Date "31/12/1999" is outside the years 2000 to 2100`},
 		{"no such day", `29/02/2023,R,,,"1,00",IDR`,
-			`line 3: Date "29/02/2023" does not match the date layout 02/01/2006`},
+			`line 3: Date "29/02/2023" does not match the date layout DD/MM/YYYY`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -261,7 +261,7 @@ func (p *ledgerParser) date(s string, col int) (time.Time, string) {
 		}
 	}
 	if err != nil {
-		return time.Time{}, fmt.Sprintf("%q does not match the date layout %s", clip([]byte(s)), p.opts.DateLayout)
+		return time.Time{}, fmt.Sprintf("%q does not match the date layout %s", clip([]byte(s)), layoutText(p.opts.DateLayout))
 	}
 	y, m, d := t.Date()
 	if y < minYear || y > maxYear {
@@ -392,4 +392,10 @@ func jsonStrings(cells []string) string {
 	}
 	b = append(b, ']')
 	return string(b)
+}
+
+// layoutText writes a Go date layout as finance configures it
+// (ledger.date_layout): "02/01/2006" is DD/MM/YYYY.
+func layoutText(layout string) string {
+	return strings.NewReplacer("2006", "YYYY", "06", "YY", "01", "MM", "02", "DD").Replace(layout)
 }

@@ -177,7 +177,7 @@ func TestLedgerDates(t *testing.T) {
 		{name: "spaces around", layout: "2006-01-02", cell: " 2024-02-29 ", want: day(2024, 2, 29)},
 		{name: "year 2000", layout: "2006-01-02", cell: "2000-01-01", want: day(2000, 1, 1)},
 		{name: "year 2100", layout: "2006-01-02", cell: "2100-12-31", want: day(2100, 12, 31)},
-		{name: "wrong layout", layout: "02/01/2006", cell: "2024-01-31", error: `Date "2024-01-31" does not match the date layout 02/01/2006`},
+		{name: "wrong layout", layout: "02/01/2006", cell: "2024-01-31", error: `Date "2024-01-31" does not match the date layout DD/MM/YYYY`},
 		{name: "no such day", layout: "2006-01-02", cell: "2023-02-29", error: "does not match"},
 		{name: "empty", layout: "2006-01-02", cell: "", error: "Date is empty"},
 		{name: "year 0001", layout: "2006-01-02", cell: "0001-01-01", error: "outside the years 2000 to 2100"},

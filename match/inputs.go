@@ -4,6 +4,7 @@ package match
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/reconkit/reconkit/recon"
 )
@@ -35,7 +36,13 @@ func (e *engine) checkInputErrors() {
 			text = string(r[:80]) + "…"
 		}
 		ex := recon.Exception{Category: recon.InputErrorCategory, InputErrorID: ie.id}
-		ex.Detail = fmt.Sprintf("%s input %s line %d could not be read: %s", ie.source, ie.file, ie.line, ie.reason)
+		// The ingest readers start a reason with its line ("line 4: ..."):
+		// the line is said once.
+		at := fmt.Sprintf(" line %d", ie.line)
+		if strings.HasPrefix(ie.reason, "line ") || strings.HasPrefix(ie.reason, "lines ") {
+			at = ""
+		}
+		ex.Detail = fmt.Sprintf("%s input %s%s could not be read: %s", ie.source, ie.file, at, ie.reason)
 		if text != "" {
 			ex.Detail += fmt.Sprintf(" (input: %q)", text)
 		}

@@ -220,7 +220,7 @@ func TestCategories(t *testing.T) {
 				f.line(txnID, "IDR", total/100, 3)
 			},
 			want:   []row{onTxn(recon.AmountMismatch, txnID)},
-			detail: "amount 150,000.00 IDR on order ORD-1 vs 1,500.00 IDR on sale 10000001: differs by 148,500.00 IDR (100x too small",
+			detail: "amount 150,000 IDR on order ORD-1 vs 1,500 IDR on sale 10000001: differs by 148,500 IDR (100x too small",
 		},
 		{
 			name: "sale in another currency than its order",
@@ -231,7 +231,7 @@ func TestCategories(t *testing.T) {
 				f.line(txnID, "SGD", 15000, 3)
 			},
 			want:   []row{onTxn(recon.CurrencyMismatch, txnID)},
-			detail: "order ORD-1 is in IDR (150,000.00 IDR) but sale 10000001 is in SGD (150.00 SGD)",
+			detail: "order ORD-1 is in IDR (150,000 IDR) but sale 10000001 is in SGD (150.00 SGD)",
 		},
 		{
 			name: "paid link whose only transaction was rejected",
@@ -351,7 +351,7 @@ func TestCategories(t *testing.T) {
 				f.line(txnID, "IDR", total, 3)
 			},
 			want:   []row{onTxn(recon.WebhookAmountMismatch, txnID)},
-			detail: "transaction_amount 150,001.00 IDR vs 150,000.00 IDR on the gateway API: differs by 1.00 IDR",
+			detail: "transaction_amount 150,001 IDR vs 150,000 IDR on the gateway API: differs by 1 IDR",
 		},
 		{
 			name: "late redelivery of the payment after the void",
@@ -371,13 +371,13 @@ func TestCategories(t *testing.T) {
 				f.in.Ledger = nil
 			},
 			want:   []row{onTxn(recon.LedgerMissing, txnID)},
-			detail: "sale 10000001 of 150,000.00 IDR has no ledger credit (paid 2026-11-02 10:00:00 WIB; window 2026-11-02 to 2026-11-05)",
+			detail: "sale 10000001 of 150,000 IDR has no ledger credit (paid 2026-11-02 10:00:00 WIB; window 2026-11-02 to 2026-11-05)",
 		},
 		{
 			name:   "ledger line nothing knows",
 			build:  func(f *fixture) { f.clean(); f.line("ADJ-20261102-0001", "IDR", 500000, 2) },
 			want:   []row{{Cat: recon.LedgerUnmatched, LedgerRef: "ADJ-20261102-0001"}},
-			detail: "ledger credit 5,000.00 IDR booked 2026-11-02 (ref ADJ-20261102-0001): the reference matches no transaction, order or payment link",
+			detail: "ledger credit 5,000 IDR booked 2026-11-02 (ref ADJ-20261102-0001): the reference matches no transaction, order or payment link",
 		},
 		{
 			name: "ledger credit a tenth short",
@@ -386,7 +386,7 @@ func TestCategories(t *testing.T) {
 				f.in.Ledger[0].AmountMinor = total - 1500000
 			},
 			want:   []row{withLedger(onTxn(recon.LedgerAmountMismatch, txnID), txnID)},
-			detail: "ledger credit 135,000.00 IDR booked 2026-11-03 vs 150,000.00 IDR on sale 10000001: differs by 15,000.00 IDR",
+			detail: "ledger credit 135,000 IDR booked 2026-11-03 vs 150,000 IDR on sale 10000001: differs by 15,000 IDR",
 		},
 		{
 			name:   "same line booked twice",
@@ -462,7 +462,7 @@ func TestCategories(t *testing.T) {
 				f.line("ORD-1", "IDR", -5000000, 4)
 			},
 			want:   []row{onTxn(recon.WebhookAmountMismatch, txnID2)},
-			detail: "refund_amount 40,000.00 IDR vs 50,000.00 IDR on the gateway API",
+			detail: "refund_amount 40,000 IDR vs 50,000 IDR on the gateway API",
 		},
 		{
 			name: "refund webhook whose transaction_amount is neither the refund's nor the sale's",
@@ -473,7 +473,7 @@ func TestCategories(t *testing.T) {
 				f.line("ORD-1", "IDR", -5000000, 4)
 			},
 			want:   []row{onTxn(recon.WebhookAmountMismatch, txnID2)},
-			detail: "transaction_amount 70,000.00 IDR vs 150,000.00 IDR on the gateway API",
+			detail: "transaction_amount 70,000 IDR vs 150,000 IDR on the gateway API",
 		},
 		{
 			name: "refund booked as a debit under the sale's id",
@@ -511,7 +511,7 @@ func TestCategories(t *testing.T) {
 				f.line("10000003", "IDR", -100, 4)
 			},
 			want:   []row{onTxn(recon.AmountMismatch, "10000003")},
-			detail: "more than the sale's 150,000.00 IDR: 1.00 IDR too much",
+			detail: "more than the sale's 150,000 IDR: 1 IDR too much",
 		},
 		{
 			name: "voided sale needs no ledger line, and a credit for it matches nothing",

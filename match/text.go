@@ -13,7 +13,8 @@ import (
 // own digits, dates and times in the business zone. Only text for people
 // is formatted here; the numeric columns stay integers.
 
-// amt writes minor units as "150,000.00 IDR".
+// amt writes minor units as the workbook shows them: "150,000 IDR",
+// "12.50 SGD" (money.FormatDisplay).
 func (e *engine) amt(minor int64, cur sym) string { return e.amtText(minor, e.s.str(cur)) }
 
 func (e *engine) amtText(minor int64, cur string) string {
@@ -27,7 +28,7 @@ func (e *engine) amtText(minor int64, cur string) string {
 		}
 		return strconv.FormatInt(minor, 10) + " " + cur + " (minor units)"
 	}
-	return money.FormatAmount(minor, exp, e.opts.AmountFormat) + " " + cur
+	return money.FormatDisplay(minor, exp, cur, e.opts.AmountFormat) + " " + cur
 }
 
 // stamp writes an instant in the business zone, to the second.
@@ -55,7 +56,7 @@ func (e *engine) paidAtText(p int32) string {
 	return " (paid_at " + e.stamp(at) + ")"
 }
 
-// lineText writes a ledger line as "credit 150,000.00 IDR".
+// lineText writes a ledger line as "credit 150,000 IDR".
 func (e *engine) lineText(ln *entry) string {
 	if ln.amount < 0 {
 		return "debit " + e.amt(-ln.amount, ln.currency)

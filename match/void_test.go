@@ -90,7 +90,7 @@ func TestVoids(t *testing.T) {
 			name:   "same id: voided sale on a link still pending",
 			build:  func(f *fixture) { f.sameIDVoid(wire.LinkPending) },
 			want:   []row{onTxn(recon.StatusMismatch, txnID)},
-			detail: "gateway sale 10000001 of 150,000.00 IDR is voided, but order ORD-1 has payment link PL-1 in status pending",
+			detail: "gateway sale 10000001 of 150,000 IDR is voided, but order ORD-1 has payment link PL-1 in status pending",
 		},
 		{
 			name: "same id: webhooks alone (confirm none)",
@@ -155,7 +155,7 @@ func TestVoids(t *testing.T) {
 			name:   "own id: voided sale on a link still pending",
 			build:  func(f *fixture) { f.ownIDVoid(wire.LinkPending, wire.StateVoided, true, txnID) },
 			want:   []row{onTxn(recon.StatusMismatch, txnID)},
-			detail: "gateway sale 10000001 of 150,000.00 IDR is voided by void 10000005, but order ORD-1 has payment link PL-1 in status pending",
+			detail: "gateway sale 10000001 of 150,000 IDR is voided by void 10000005, but order ORD-1 has payment link PL-1 in status pending",
 		},
 		{
 			name: "own id: refund of the voided sale (API says voided)",
@@ -251,7 +251,7 @@ func TestVoids(t *testing.T) {
 				onTxn(recon.DuplicatePayment, txnID2),
 				onTxn(recon.AmbiguousMatch, voidID),
 			},
-			detail: "void 10000005 of 150,000.00 IDR names no original sale and fits 2 sales equally well (10000001, 10000002): linked to none",
+			detail: "void 10000005 of 150,000 IDR names no original sale and fits 2 sales equally well (10000001, 10000002): linked to none",
 		},
 		{
 			name: "own id: of two sales, the one the API says is voided fits better",

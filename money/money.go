@@ -210,3 +210,29 @@ func FormatAmount(minor int64, exp int, f Format) string {
 	}
 	return b.String()
 }
+
+// DisplayDigits returns how many decimals a currency's amounts are shown
+// with to people: its ISO 4217 exponent, except the rupiah, shown
+// without decimals (sen are not used in practice). ok is false for a code
+// this package does not know.
+func DisplayDigits(currency string) (digits int, ok bool) {
+	exp, ok := isoExponents[currency]
+	if !ok {
+		return 0, false
+	}
+	if currency == "IDR" {
+		return 0, true
+	}
+	return exp, true
+}
+
+// FormatDisplay writes minor units of a currency with exponent exp as
+// people are shown them (DisplayDigits): 58000000 IDR is "580,000" in
+// Dot, not "580,000.00". Decimals are dropped only when they are zero,
+// so an amount with sen keeps them rather than be rounded.
+func FormatDisplay(minor int64, exp int, currency string, f Format) string {
+	if d, ok := DisplayDigits(currency); ok && d < exp && exp-d < len(pow10) && minor%pow10[exp-d] == 0 {
+		return FormatAmount(minor/pow10[exp-d], d, f)
+	}
+	return FormatAmount(minor, exp, f)
+}

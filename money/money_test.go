@@ -127,3 +127,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatDisplay(t *testing.T) {
+	for _, tc := range []struct {
+		minor    int64
+		exp      int
+		currency string
+		want     string
+	}{
+		{58000000, 2, "IDR", "580,000"},
+		{-58000000, 2, "IDR", "-580,000"},
+		{58000050, 2, "IDR", "580,000.50"}, // sen are kept, never rounded away
+		{11250, 2, "SGD", "112.50"},
+		{1500, 0, "JPY", "1,500"},
+		{12345, 2, "XXX", "123.45"}, // unknown: the exponent given
+	} {
+		if got := FormatDisplay(tc.minor, tc.exp, tc.currency, Dot); got != tc.want {
+			t.Errorf("FormatDisplay(%d %s): got %q, want %q", tc.minor, tc.currency, got, tc.want)
+		}
+	}
+}

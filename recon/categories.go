@@ -122,9 +122,7 @@ var Categories = []CategoryInfo{
 		"The latest signed webhook for a transaction reports another state than the gateway API.", ""},
 	{WebhookAmountMismatch, SeverityMedium, "Webhook amount mismatch", ControlNone,
 		"The latest signed webhook for a transaction reports another amount than the gateway API.", ""},
-	// Its sheet has always been titled with the code: a readable name
-	// ("Webhook replayed") would change the workbook.
-	{WebhookReplayed, SeverityMedium, "WEBHOOK_REPLAYED", ControlNone,
+	{WebhookReplayed, SeverityMedium, "Webhook replayed", ControlNone,
 		"A signed webhook delivery arrived again longer after its first receipt than a gateway retry would (matching.replay_window): a replay. It changed nothing.",
 		"A signed webhook delivery arrived again longer after its first receipt than a gateway retry would (`matching.replay_window`, 24h): a replay. It changed nothing."},
 	{LedgerMissing, SeverityHigh, "Ledger missing", ControlMissing,

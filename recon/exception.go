@@ -40,7 +40,7 @@ type Exception struct {
 
 // MatchResult is one gateway transaction that moved or reversed money,
 // with what it was matched to: its order and payment link, its latest
-// signed webhook and its ledger line. Reports build the Matched and the
+// signed webhook and its ledger line. Reports build the Sales and the
 // Refunds & voids sheets from these rows.
 type MatchResult struct {
 	Kind                string `db:"kind" json:"kind"` // sale, refund, void

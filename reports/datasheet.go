@@ -54,7 +54,28 @@ type pieceWriter struct {
 	def        *deflater
 	ref        pieceRef
 	next, last int // the next row to write and the block's last row
-	sums       []int64
+	amounts    *amounts
+}
+
+// amounts are what a block's rows add up to, per amount of the sheet,
+// in minor units: the sums its totals row shows and the largest
+// magnitude of a single row, which with the sums sets how wide the
+// amount columns are.
+type amounts struct {
+	sums, peaks []int64
+}
+
+func newAmounts(n int) *amounts { return &amounts{sums: make([]int64, n), peaks: make([]int64, n)} }
+
+// add counts v in amount k.
+func (a *amounts) add(k int, v int64) {
+	a.sums[k] += v
+	if v < 0 {
+		v = -v
+	}
+	if v > a.peaks[k] {
+		a.peaks[k] = v
+	}
 }
 
 func (b *builder) newSink(spec *sheetSpec, parts []part) *sheetSink {
@@ -82,9 +103,10 @@ func (s *sheetSink) changed(format string, args ...any) error {
 	return fmt.Errorf("sheet %s: "+format+": the run changed while the report was read", append([]any{s.parts[0].name}, args...)...)
 }
 
-// next starts the next row of a currency and returns the encoder to fill
-// it and the block's sums to add its amounts to; end ends it.
-func (s *sheetSink) next(currency string) (*rowEncoder, []int64, error) {
+// next starts the next row of a currency, height points tall (0: the
+// default), and returns the encoder to fill it and the block's amounts
+// to add its own to; end ends it.
+func (s *sheetSink) next(currency string, height float64) (*rowEncoder, *amounts, error) {
 	cs := s.curs[currency]
 	if cs == nil {
 		return nil, nil, s.changed("a %q row where none were counted", currency)
@@ -100,9 +122,17 @@ func (s *sheetSink) next(currency string) (*rowEncoder, []int64, error) {
 		cs.w = w
 	}
 	w := cs.w
-	w.enc.startRow(w.next, 0)
+	// A cell without a style of its own sits at the top of a row that
+	// a wrapped detail makes taller, level with the detail's first line;
+	// in a row of one line, where top and bottom are the same, it keeps
+	// no style (the bytes count over a million rows).
+	w.enc.base = 0
+	if height > 0 {
+		w.enc.base = s.b.st.top
+	}
+	w.enc.startRow(w.next, height)
 	w.next++
-	return &w.enc, w.sums, nil
+	return &w.enc, w.amounts, nil
 }
 
 // end ends the row of a currency that next started.
@@ -127,7 +157,7 @@ func (s *sheetSink) openPiece(ref pieceRef) (*pieceWriter, error) {
 		return nil, err
 	}
 	pc := &s.parts[ref.part].pieces[ref.piece]
-	w := &pieceWriter{def: d, ref: ref, next: pc.first, last: pc.first + pc.rows - 1, sums: make([]int64, s.spec.qtys)}
+	w := &pieceWriter{def: d, ref: ref, next: pc.first, last: pc.first + pc.rows - 1, amounts: newAmounts(s.spec.qtys)}
 	w.enc = rowEncoder{out: d, buf: make([]byte, 0, chunkSize)}
 	s.open = append(s.open, w)
 	return w, nil
@@ -150,7 +180,7 @@ func (s *sheetSink) finishPiece(w *pieceWriter) error {
 	}
 	p := &s.parts[w.ref.part]
 	p.streams[w.ref.piece] = st
-	p.pieces[w.ref.piece].sums = w.sums
+	p.pieces[w.ref.piece].amounts = w.amounts
 	p.done++
 	if p.done == len(p.pieces) {
 		return s.finishPart(w.ref.part)
@@ -210,9 +240,7 @@ func (s *sheetSink) finishPart(pi int) error {
 	if err != nil {
 		return fmt.Errorf("write sheet %s: %w", p.name, err)
 	}
-	tail := `</sheetData><autoFilter ref="` + p.filterRef(len(s.spec.cols)) + `"/>` +
-		`<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>` +
-		`<pageSetup orientation="landscape"/></worksheet>`
+	tail := `</sheetData><autoFilter ref="` + p.filterRef(len(s.spec.cols)) + `"/>` + s.b.printSetup() + `</worksheet>`
 	ts, err := deflateBytes([]byte(tail))
 	if err != nil {
 		return fmt.Errorf("write sheet %s: %w", p.name, err)
@@ -222,21 +250,24 @@ func (s *sheetSink) finishPart(pi int) error {
 	return nil
 }
 
-// writeHead writes the worksheet's opening: frozen totals and header
-// rows, column widths, the totals rows and the header.
+// writeHead writes the worksheet's opening: page setup properties,
+// frozen totals and header rows, column widths, the totals rows and the
+// header.
 func (s *sheetSink) writeHead(e *rowEncoder, p *part) {
 	cols := len(s.spec.cols)
 	h := p.headerRow()
 	top := "A" + strconv.Itoa(h+1)
 	e.raw(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n")
 	e.raw(`<worksheet xmlns="` + nsMain + `" xmlns:r="` + nsRel + `">`)
+	// fitToPage makes pageSetup's fitToWidth count (see printSetup).
+	e.raw(`<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>`)
 	e.raw(`<dimension ref="A1:` + colName(cols) + strconv.Itoa(p.lastRow()) + `"/>`)
 	e.raw(`<sheetViews><sheetView workbookViewId="0"><pane ySplit="` + strconv.Itoa(h) + `" topLeftCell="` + top +
 		`" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="` + top + `" sqref="` + top + `"/></sheetView></sheetViews>`)
 	e.raw(`<sheetFormatPr defaultRowHeight="15"/><cols>`)
-	for i, c := range s.spec.cols {
+	for i, w := range s.widths(p) {
 		n := strconv.Itoa(i + 1)
-		e.raw(`<col min="` + n + `" max="` + n + `" width="` + strconv.FormatFloat(c.width, 'f', -1, 64) + `" customWidth="1"/>`)
+		e.raw(`<col min="` + n + `" max="` + n + `" width="` + strconv.FormatFloat(w, 'f', -1, 64) + `" customWidth="1"/>`)
 	}
 	e.raw(`</cols><sheetData>`)
 
@@ -262,8 +293,8 @@ func (s *sheetSink) writeHead(e *rowEncoder, p *part) {
 				e.text(pc.currency, st.bold)
 			case c.qty >= 0:
 				var sum int64
-				if c.qty < len(pc.sums) {
-					sum = pc.sums[c.qty]
+				if pc.amounts != nil && c.qty < len(pc.amounts.sums) {
+					sum = pc.amounts.sums[c.qty]
 				}
 				if c.minor {
 					e.formulaNumber("SUBTOTAL(109,"+rng(ci)+")", float64(sum), st.minorBold)
@@ -281,4 +312,32 @@ func (s *sheetSink) writeHead(e *rowEncoder, p *part) {
 		e.text(c.header, st.header)
 	}
 	e.endRow()
+}
+
+// widths returns the part's column widths: each column's own, and an
+// amount column widened to its largest figure, a total or a single row,
+// formatted as it is shown (digits, separators, decimals, the brackets
+// of a negative), so that no figure shows as ###.
+func (s *sheetSink) widths(p *part) []float64 {
+	ws := make([]float64, len(s.spec.cols))
+	for i, c := range s.spec.cols {
+		ws[i] = c.width
+		if c.qty < 0 {
+			continue
+		}
+		for _, pc := range p.pieces {
+			if pc.amounts == nil || c.qty >= len(pc.amounts.sums) {
+				continue
+			}
+			for _, v := range []int64{abs(pc.amounts.sums[c.qty]), pc.amounts.peaks[c.qty]} {
+				n := minorWidth(v)
+				if !c.minor {
+					n = displayWidth(v, pc.currency)
+				}
+				// One character to spare: totals are bold.
+				ws[i] = max(ws[i], float64(n+1))
+			}
+		}
+	}
+	return ws
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/recon"
@@ -15,7 +16,7 @@ import (
 // Sheet names besides the category sheets.
 const (
 	SheetSummary = "Summary"
-	SheetMatched = "Matched"
+	SheetSales   = "Sales"
 	SheetRefunds = "Refunds & voids"
 )
 
@@ -62,7 +63,7 @@ func sheetName(s string) string {
 }
 
 // partName names the i-th (0-based) sheet of a list that overflowed
-// Excel's row limit: "Matched", "Matched (2)", ...
+// Excel's row limit: "Sales", "Sales (2)", ...
 func partName(base string, i int) string {
 	if i == 0 {
 		return base
@@ -88,16 +89,32 @@ type column struct {
 
 func textCol(h string, w float64) column { return column{header: h, width: w, qty: -1} }
 
+// amountCol is the display column of amount qty; minorCol its exact
+// twin. Their widths are the least: a sheet widens them to its largest
+// figure (see sheetSink.widths).
+func amountCol(h string, qty int) column { return column{header: h, width: 13, qty: qty} }
+func minorCol(h string, qty int) column {
+	return column{header: h + " (minor)", width: 14, qty: qty, minor: true}
+}
+
 // sheetSpec describes one kind of data sheet.
+//
+// Columns are in two parts. The first printCols are what a page of the
+// sheet prints, fitted to the page's width: severity or category, the
+// detail (wrapped), the amounts for reading, the ids a person looks up,
+// first seen and age, and finance's Status and Notes. The rest are for
+// the screen and for tracing a figure: codes, other ids, the exact
+// minor units, timestamps and row ids.
 type sheetSpec struct {
 	cols        []column
+	printCols   int // columns A to this one are printed
 	currencyCol int // the Currency column, -1 if none
 	countCol    int // where a totals row shows how many rows are visible
 	qtys        int
 }
 
-func newSpec(cols []column, countCol int) *sheetSpec {
-	s := &sheetSpec{cols: cols, currencyCol: -1, countCol: countCol}
+func newSpec(cols []column, countCol, printCols int) *sheetSpec {
+	s := &sheetSpec{cols: cols, currencyCol: -1, countCol: countCol, printCols: printCols}
 	for i, c := range cols {
 		if c.header == "Currency" {
 			s.currencyCol = i
@@ -109,58 +126,59 @@ func newSpec(cols []column, countCol int) *sheetSpec {
 	return s
 }
 
-// amountCols returns the display and minor columns of amounts named in
-// order: each display column with its minor twin further right.
-func amountCols(names ...string) []column {
-	var cs []column
-	// Wide enough for a day's totals: IDR minor units pass 10^13.
-	for i, n := range names {
-		cs = append(cs, column{header: n, width: 18, qty: i})
-	}
-	for i, n := range names {
-		cs = append(cs, column{header: n + " (minor)", width: 21, qty: i, minor: true})
-	}
-	return cs
-}
+// The Detail column of every data sheet: wrapped, so a long detail
+// shows whole (with the amounts at its end) in a taller row.
+const (
+	detailCol   = 1
+	detailWidth = 50
+)
+
+// The Input errors sheet's File and Text columns, wrapped too.
+const (
+	inputFileWidth = 30
+	inputTextWidth = 40
+)
 
 func exceptionSpec(zone string) *sheetSpec {
-	cols := []column{
-		textCol("Category", 28), textCol("Severity", 10), textCol("Detail", 90),
-		textCol("Order UID", 24), textCol("Payment link UID", 24), textCol("OxPay txn ID", 16),
-		textCol("Merchant reference", 24), textCol("Ledger reference", 24), textCol("Currency", 9),
-	}
-	cols = append(cols, amountCols("Expected", "Actual", "Difference")...)
-	cols = append(cols,
+	return newSpec([]column{
+		textCol("Severity", 11), textCol("Detail", detailWidth), textCol("Currency", 9),
+		amountCol("Expected", 0), amountCol("Actual", 1), amountCol("Difference", 2),
+		textCol("Order UID", 21), textCol("OxPay txn ID", 12), textCol("Merchant reference", 21), textCol("Ledger reference", 21),
+		textCol("First seen", 11), textCol("Age (days)", 8), textCol("Status", 12), textCol("Notes", 24),
+		// Not printed.
+		textCol("Category", 28), textCol("Payment link UID", 21),
+		minorCol("Expected", 0), minorCol("Actual", 1), minorCol("Difference", 2),
 		textCol("Order created ("+zone+")", 20), textCol("Paid at ("+zone+")", 20),
-		textCol("Webhook received ("+zone+")", 20), textCol("Booked on", 12),
+		textCol("Webhook received ("+zone+")", 20), textCol("Booked on", 11),
 		textCol("Webhook event ids", 14), textCol("Ledger entry ids", 14),
-		textCol("First seen", 12), textCol("Age (days)", 10),
-		textCol("Status", 14), textCol("Notes", 40))
-	return newSpec(cols, 1)
+	}, detailCol, 14)
 }
 
 func resultSpec(zone string) *sheetSpec {
-	cols := []column{
-		textCol("Category", 16), textCol("Detail", 60), textCol("Kind", 8), textCol("State", 10), textCol("Source", 9),
-		textCol("Order UID", 24), textCol("Payment link UID", 24), textCol("OxPay txn ID", 16),
-		textCol("Original txn ID", 16), textCol("Merchant reference", 24), textCol("Ledger reference", 24),
-		textCol("Currency", 9),
-	}
-	cols = append(cols, amountCols("Order amount", "Gateway amount", "Expected in ledger", "Ledger amount", "Difference")...)
-	cols = append(cols,
-		textCol("Paid at ("+zone+")", 20), textCol("Booked on", 12),
+	return newSpec([]column{
+		textCol("Category", 16), textCol("Detail", detailWidth), textCol("Kind", 7), textCol("Currency", 9),
+		amountCol("Order amount", 0), amountCol("Gateway amount", 1), amountCol("Expected in ledger", 2),
+		amountCol("Ledger amount", 3), amountCol("Difference", 4),
+		textCol("OxPay txn ID", 12), textCol("Merchant reference", 21),
+		textCol("Paid at ("+zone+")", 20), textCol("Booked on", 11),
+		textCol("Status", 12), textCol("Notes", 24),
+		// Not printed.
+		textCol("State", 10), textCol("Source", 9), textCol("Order UID", 21), textCol("Payment link UID", 21),
+		textCol("Original txn ID", 12), textCol("Ledger reference", 21),
+		minorCol("Order amount", 0), minorCol("Gateway amount", 1), minorCol("Expected in ledger", 2),
+		minorCol("Ledger amount", 3), minorCol("Difference", 4),
 		textCol("Webhook event id", 12), textCol("Ledger entry id", 12),
-		textCol("Status", 14), textCol("Notes", 40))
-	return newSpec(cols, 1)
+	}, detailCol, 15)
 }
 
 func inputErrorSpec(zone string) *sheetSpec {
 	return newSpec([]column{
-		textCol("Category", 14), textCol("Severity", 10), textCol("Detail", 60),
-		textCol("Source", 10), textCol("File", 40), textCol("Line", 8), textCol("Text", 60),
-		textCol("Recorded at ("+zone+")", 20), textCol("Input error id", 12),
-		textCol("Status", 14), textCol("Notes", 40),
-	}, 1)
+		textCol("Severity", 11), textCol("Detail", detailWidth), textCol("Source", 9),
+		textCol("File", inputFileWidth), textCol("Line", 8), textCol("Text", inputTextWidth),
+		textCol("Status", 12), textCol("Notes", 24),
+		// Not printed.
+		textCol("Category", 14), textCol("Recorded at ("+zone+")", 20), textCol("Input error id", 12),
+	}, detailCol, 8)
 }
 
 // piece is one currency's block of rows on one sheet, with the sums of
@@ -170,7 +188,7 @@ type piece struct {
 	offset   int // rows of this currency on earlier sheets
 	rows     int
 	first    int // the block's first row on its sheet
-	sums     []int64
+	amounts  *amounts
 }
 
 // part is one sheet of a list of rows.
@@ -215,7 +233,7 @@ func planParts(base string, counts []piece, limit int) []part {
 // is longer than the 255 characters Excel allows a text in a formula.
 // Quotes in text are doubled, so it cannot end the literal it sits in.
 // The stream writer has no cell hyperlinks of its own, and a workbook's
-// hyperlink table is capped at 65,530 per sheet, too few for Matched.
+// hyperlink table is capped at 65,530 per sheet, too few for Sales.
 func linkFormula(u, text string) (string, bool) {
 	if u == "" || text == "" || len(u) > 255 || len(text) > 255 {
 		return "", false
@@ -274,7 +292,7 @@ func (b *builder) linkCell(e *rowEncoder, uid, u string) {
 		return
 	}
 	if f, ok := linkFormula(u, uid); ok {
-		e.formulaText(f, uid, b.st.link)
+		e.formulaText(f, uid, b.st.linkTop)
 		return
 	}
 	e.text(uid, 0)
@@ -308,41 +326,101 @@ func (b *builder) serial(t time.Time) float64 {
 	return excelSerial(t.Unix()+int64(off), t.Nanosecond())
 }
 
-func (b *builder) amountCells(e *rowEncoder, currency string, vals ...int64) {
-	st := b.st.amountStyle(currency, false)
-	for _, v := range vals {
-		e.number(displayAmount(v, currency), st)
-	}
-	for _, v := range vals {
-		e.integer(v, b.st.minor)
-	}
-}
-
 // --- rows ------------------------------------------------------------
 
 func (b *builder) exceptionRow(e *rowEncoder, x *store.ReportException) {
-	e.text(string(x.Category), 0)
-	e.text(x.Severity, 0)
-	e.text(x.Detail, 0)
+	st := b.st
+	e.text(x.Severity, st.severity(x.Severity))
+	e.text(x.Detail, st.wrap)
+	e.text(x.Currency, 0)
+	amount := st.rowAmountStyle(x.Currency)
+	vals := exceptionAmounts(x)
+	for _, v := range vals {
+		e.number(displayAmount(v, x.Currency), amount)
+	}
 	e.text(x.OrderUID, 0)
-	b.linkCell(e, x.PaymentLinkUID, x.PaymentURL)
 	e.text(x.OxpayTxnID, 0)
 	e.text(x.MerchantReferenceID, 0)
 	e.text(x.LedgerRef, 0)
-	e.text(x.Currency, 0)
-	b.amountCells(e, x.Currency, x.ExpectedMinor, x.ActualMinor, x.DifferenceMinor)
-	b.timeCell(e, x.OrderCreatedAt)
-	b.timeCell(e, x.LinkPaidAt)
-	b.timeCell(e, x.WebhookReceivedAt)
-	b.dateCell(e, x.LedgerBookedOn)
-	e.text(x.WebhookEventIDs.String(), 0)
-	e.text(x.LedgerEntryIDs.String(), 0)
 	if first := b.firstSeen[recon.ExceptionKey(&x.Exception)]; first != "" {
 		e.text(first, 0)
 		e.integer(int64(recon.AgeDays(first, b.date)), 0)
 	} else {
 		e.skip(2)
 	}
+	e.skip(2) // Status, Notes
+	e.text(string(x.Category), 0)
+	b.linkCell(e, x.PaymentLinkUID, x.PaymentURL)
+	for _, v := range vals {
+		e.integer(v, st.minorTop)
+	}
+	b.timeCell(e, x.OrderCreatedAt)
+	b.timeCell(e, x.LinkPaidAt)
+	b.timeCell(e, x.WebhookReceivedAt)
+	b.dateCell(e, x.LedgerBookedOn)
+	e.text(x.WebhookEventIDs.String(), 0)
+	e.text(x.LedgerEntryIDs.String(), 0)
+}
+
+// lineHeight is the height of a line of the workbook's 11-point text,
+// in points.
+const lineHeight = 15
+
+// rowHeight is the height of a row of lines lines: 0, the sheet's
+// default, for one.
+func rowHeight(lines int) float64 {
+	if lines <= 1 {
+		return 0
+	}
+	return float64(lines * lineHeight)
+}
+
+// wrappedLines estimates how many lines s takes in a wrapped column
+// width characters wide. Calc keeps a row's height as written rather
+// than fit it to wrapped text when it opens a file, so each row is
+// written as tall as its text needs. A column's width counts its widest
+// characters, the digits; a detail's characters are about a fifth
+// narrower on average (Calibri: lower case, separators, and the digits
+// of ids and amounts), so a line is taken to hold a sixth more than the
+// width, which errs tall (a little room) rather than short (a hidden
+// line).
+func wrappedLines(s string, width int) int {
+	width += width / 6
+	if len(s) <= width && strings.IndexByte(s, '\n') < 0 {
+		return 1 // most rows: no scan
+	}
+	lines := 0
+	for para := range strings.SplitSeq(s, "\n") {
+		lines++
+		at := 0 // characters on the current line
+		for word := range strings.FieldsSeq(para) {
+			n := utf8.RuneCountInString(word)
+			switch {
+			case at == 0:
+			case at+1+n <= width:
+				at++ // the space before it
+			default:
+				lines++
+				at = 0
+			}
+			for n > width { // a word longer than a line is cut
+				n -= width
+				lines++
+			}
+			at += n
+		}
+	}
+	return lines
+}
+
+func exceptionHeight(x *store.ReportException) float64 {
+	return rowHeight(wrappedLines(x.Detail, detailWidth))
+}
+
+// inputErrorHeight fits the detail, the file and the input text, each
+// wrapped in its column (inputErrorSpec).
+func inputErrorHeight(x *store.ReportException) float64 {
+	return rowHeight(max(wrappedLines(x.Detail, detailWidth), wrappedLines(x.InputFile, inputFileWidth), wrappedLines(x.InputText, inputTextWidth)))
 }
 
 func exceptionAmounts(x *store.ReportException) [3]int64 {
@@ -350,17 +428,19 @@ func exceptionAmounts(x *store.ReportException) [3]int64 {
 }
 
 func (b *builder) inputErrorRow(e *rowEncoder, x *store.ReportException) {
-	e.text(string(x.Category), 0)
-	e.text(x.Severity, 0)
-	e.text(x.Detail, 0)
+	st := b.st
+	e.text(x.Severity, st.severity(x.Severity))
+	e.text(x.Detail, st.wrap)
 	e.text(x.InputSource, 0)
-	e.text(x.InputFile, 0)
+	e.text(x.InputFile, st.wrap)
 	if x.InputLine > 0 {
 		e.integer(int64(x.InputLine), 0)
 	} else {
 		e.skip(1)
 	}
-	e.text(x.InputText, 0)
+	e.text(x.InputText, st.wrap)
+	e.skip(2) // Status, Notes
+	e.text(string(x.Category), 0)
 	b.timeCell(e, x.InputRecordedAt)
 	if x.InputErrorID > 0 {
 		e.integer(x.InputErrorID, 0)
@@ -439,43 +519,46 @@ func resultDetail(r *store.ReportResult) string {
 	return d
 }
 
-func (b *builder) resultRow(e *rowEncoder, r *store.ReportResult) {
+// resultRow writes a result's row; detail is resultDetail(r).
+func (b *builder) resultRow(e *rowEncoder, r *store.ReportResult, detail string) {
+	st := b.st
 	if r.Clean {
 		e.text(resultClean, 0)
 	} else {
 		e.text(resultUnclean, 0)
 	}
-	e.text(resultDetail(r), 0)
+	e.text(detail, st.wrap)
 	e.text(r.Kind, 0)
+	e.text(r.Currency, 0)
+	a := resultAmounts(r)
+	amount := st.rowAmountStyle(r.Currency)
+	if r.OrderUID != "" {
+		e.number(displayAmount(a[0], r.Currency), amount)
+	} else {
+		e.skip(1)
+	}
+	for _, v := range a[1:] {
+		e.number(displayAmount(v, r.Currency), amount)
+	}
+	e.text(r.OxpayTxnID, 0)
+	e.text(r.MerchantReferenceID, 0)
+	b.timeCell(e, r.PaidAt)
+	b.dateCell(e, r.BookedOn)
+	e.skip(2) // Status, Notes
 	e.text(r.State, 0)
 	e.text(r.Source, 0)
 	e.text(r.OrderUID, 0)
 	b.linkCell(e, r.PaymentLinkUID, r.PaymentURL)
-	e.text(r.OxpayTxnID, 0)
 	e.text(r.OriginalTxnID, 0)
-	e.text(r.MerchantReferenceID, 0)
 	e.text(r.LedgerRef, 0)
-	e.text(r.Currency, 0)
-	a := resultAmounts(r)
-	st := b.st.amountStyle(r.Currency, false)
 	if r.OrderUID != "" {
-		e.number(displayAmount(a[0], r.Currency), st)
+		e.integer(a[0], st.minorTop)
 	} else {
 		e.skip(1)
 	}
 	for _, v := range a[1:] {
-		e.number(displayAmount(v, r.Currency), st)
+		e.integer(v, st.minorTop)
 	}
-	if r.OrderUID != "" {
-		e.integer(a[0], b.st.minor)
-	} else {
-		e.skip(1)
-	}
-	for _, v := range a[1:] {
-		e.integer(v, b.st.minor)
-	}
-	b.timeCell(e, r.PaidAt)
-	b.dateCell(e, r.BookedOn)
 	if r.WebhookEventID > 0 {
 		e.integer(r.WebhookEventID, 0)
 	} else {

@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 )
 
-// The data sheets (one per exception category, Matched, Refunds & voids,
+// The data sheets (one per exception category, Sales, Refunds & voids,
 // Input errors) are written by this file's encoder rather than by
 // excelize's StreamWriter. Both write inline-string SpreadsheetML, but
 // the StreamWriter spends about 1.3 µs per cell on this 2-core machine
@@ -258,7 +258,9 @@ type rowEncoder struct {
 	row int    // the current row, 1-based
 	col int    // the next column, 0-based
 	ref []byte // the current row number as text
-	err error
+	// base is the style of a cell written with style 0.
+	base int
+	err  error
 }
 
 func (e *rowEncoder) flushIfFull() {
@@ -301,6 +303,9 @@ func (e *rowEncoder) endRow() {
 func (e *rowEncoder) skip(n int) { e.col += n }
 
 func (e *rowEncoder) cellStart(style int, typ string) {
+	if style == 0 {
+		style = e.base
+	}
 	e.buf = append(e.buf, `<c r="`...)
 	if e.col < len(colNames) {
 		e.buf = append(e.buf, colNames[e.col]...)

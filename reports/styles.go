@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -17,6 +18,7 @@ const (
 	fmtMinor        = `#,##0;[Red](#,##0)`
 	fmtDateTime     = `yyyy-mm-dd hh:mm:ss`
 	fmtDate         = `yyyy-mm-dd`
+	fmtDateMinute   = `yyyy-mm-dd hh:mm`
 	fmtCount        = `#,##0`
 	fmtRowsShown    = `#,##0" rows shown"`
 	fmtPercent      = `0.00%`
@@ -43,19 +45,17 @@ func amountFormat(d int) string {
 
 // displayDigits says how a currency's amounts are shown: exp is the
 // ISO 4217 exponent its minor units are stored in, digits how many
-// decimals the sheet shows. Rupiah are shown without decimals (sen are
-// not used in practice); every other currency with its exponent. ok is
-// false for a code money does not know: its amounts are then shown in
-// minor units, never scaled by a guessed exponent.
+// decimals the sheet shows (money.DisplayDigits: rupiah without
+// decimals, every other currency with its exponent). ok is false for a
+// code money does not know: its amounts are then shown in minor units,
+// never scaled by a guessed exponent.
 func displayDigits(currency string) (exp, digits int, ok bool) {
 	exp, ok = money.Exponent(currency)
 	if !ok {
 		return 0, 0, false
 	}
-	if currency == "IDR" {
-		return exp, 0, true
-	}
-	return exp, exp, true
+	digits, _ = money.DisplayDigits(currency)
+	return exp, digits, true
 }
 
 var pow10f = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
@@ -79,10 +79,15 @@ type styles struct {
 	unknownMinor, unknownMinorBold, redMinor, redCond                                                                  int
 	red                                                                                                                map[int]int // by digits
 	amount, amountBold                                                                                                 map[int]int // by digits
+
+	// The data rows' own: at the top of a row that a wrapped detail
+	// makes taller (the Summary's rows are one line).
+	linkTop, minorTop, countTop, unknownMinorTop int
+	amountTop                                    map[int]int // by digits
 }
 
 func newStyles(f *excelize.File) (*styles, error) {
-	s := &styles{f: f, amount: map[int]int{}, amountBold: map[int]int{}, red: map[int]int{}}
+	s := &styles{f: f, amount: map[int]int{}, amountBold: map[int]int{}, amountTop: map[int]int{}, red: map[int]int{}}
 	border := []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}
 	defs := []struct {
 		id *int
@@ -97,19 +102,22 @@ func newStyles(f *excelize.File) (*styles, error) {
 		{&s.high, excelize.Style{Font: &excelize.Font{Bold: true, Color: "C65911"}, Alignment: topAligned}},
 		{&s.low, excelize.Style{Font: &excelize.Font{Color: "7F7F7F"}, Alignment: topAligned}},
 		{&s.top, excelize.Style{Alignment: topAligned}},
-		{&s.dateMinute, excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm")}},
+		{&s.dateMinute, excelize.Style{CustomNumFmt: ptr(fmtDateMinute), Alignment: topAligned}}, // beside a wrapped path
 		{&s.text, excelize.Style{}},
 		{&s.wrap, excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
 		{&s.link, excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}}},
+		{&s.linkTop, excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}, Alignment: topAligned}},
 		{&s.bold, excelize.Style{Font: &excelize.Font{Bold: true}}},
 		{&s.boldRight, excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Horizontal: "right"}}},
 		{&s.minor, excelize.Style{CustomNumFmt: ptr(fmtMinor)}},
+		{&s.minorTop, excelize.Style{CustomNumFmt: ptr(fmtMinor), Alignment: topAligned}},
 		{&s.minorBold, excelize.Style{CustomNumFmt: ptr(fmtMinor), Font: &excelize.Font{Bold: true}}},
 		{&s.count, excelize.Style{CustomNumFmt: ptr(fmtCount)}},
+		{&s.countTop, excelize.Style{CustomNumFmt: ptr(fmtCount), Alignment: topAligned}},
 		{&s.countBold, excelize.Style{CustomNumFmt: ptr(fmtCount), Font: &excelize.Font{Bold: true}}},
 		{&s.rowsShown, excelize.Style{CustomNumFmt: ptr(fmtRowsShown), Font: &excelize.Font{Bold: true}}},
-		{&s.dateTime, excelize.Style{CustomNumFmt: ptr(fmtDateTime)}},
-		{&s.date, excelize.Style{CustomNumFmt: ptr(fmtDate)}},
+		{&s.dateTime, excelize.Style{CustomNumFmt: ptr(fmtDateTime), Alignment: topAligned}},
+		{&s.date, excelize.Style{CustomNumFmt: ptr(fmtDate), Alignment: topAligned}},
 		{&s.percent, excelize.Style{CustomNumFmt: ptr(fmtPercent)}},
 		{&s.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}}},
 		{&s.subtitle, excelize.Style{Font: &excelize.Font{Color: "595959"}}},
@@ -121,11 +129,12 @@ func newStyles(f *excelize.File) (*styles, error) {
 		{&s.good, excelize.Style{Font: &excelize.Font{Bold: true, Color: "FFFFFF", Size: 12}, Fill: fill("548235")}},
 		{&s.legendHead, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill("F2F2F2")}},
 		{&s.unknownMinor, excelize.Style{CustomNumFmt: ptr(fmtUnknownMinor)}},
+		{&s.unknownMinorTop, excelize.Style{CustomNumFmt: ptr(fmtUnknownMinor), Alignment: topAligned}},
 		{&s.unknownMinorBold, excelize.Style{CustomNumFmt: ptr(fmtUnknownMinor), Font: &excelize.Font{Bold: true}}},
 		{&s.redMinor, excelize.Style{CustomNumFmt: ptr(fmtMinorOnRed), Font: redFont, Fill: fill("C00000")}},
 	}
 	for _, d := range defs {
-		id, err := f.NewStyle(&d.st)
+		id, err := s.newStyle(&d.st)
 		if err != nil {
 			return nil, fmt.Errorf("new style: %w", err)
 		}
@@ -137,6 +146,25 @@ func newStyles(f *excelize.File) (*styles, error) {
 	}
 	s.redCond = id
 	return s, nil
+}
+
+// newStyle adds a style to the workbook. A font the style sets is the
+// workbook's own (Calibri, 11 points) unless it says otherwise: a font
+// without a name or size is one a reader picks for itself, and Calc
+// picks a wider serif, in which a figure that fits its column in Excel
+// shows as ###.
+func (s *styles) newStyle(st *excelize.Style) (int, error) {
+	if st.Font != nil {
+		font := *st.Font
+		if font.Family == "" {
+			font.Family = "Calibri"
+		}
+		if font.Size == 0 {
+			font.Size = 11
+		}
+		st.Font = &font
+	}
+	return s.f.NewStyle(st)
 }
 
 // topAligned puts text at the top of a tall row, level with wrapped
@@ -161,7 +189,7 @@ func (s *styles) redAmount(currency string) int {
 	if digits >= 0 {
 		format = amountFormatOnRed(digits)
 	}
-	id, err := s.f.NewStyle(&excelize.Style{CustomNumFmt: ptr(format), Font: redFont, Fill: fill("C00000")})
+	id, err := s.newStyle(&excelize.Style{CustomNumFmt: ptr(format), Font: redFont, Fill: fill("C00000")})
 	if err != nil {
 		return s.redMinor
 	}
@@ -185,25 +213,31 @@ func (s *styles) severity(sev string) int {
 
 // amountStyle returns the display style of a currency's amounts.
 func (s *styles) amountStyle(currency string, bold bool) int {
+	if bold {
+		return s.amountIn(s.amountBold, currency, s.unknownMinorBold, excelize.Style{Font: &excelize.Font{Bold: true}})
+	}
+	return s.amountIn(s.amount, currency, s.unknownMinor, excelize.Style{})
+}
+
+// rowAmountStyle returns the display style of a currency's amounts in a
+// data row.
+func (s *styles) rowAmountStyle(currency string) int {
+	return s.amountIn(s.amountTop, currency, s.unknownMinorTop, excelize.Style{Alignment: topAligned})
+}
+
+// amountIn returns the style in m for a currency's digits, made from
+// base with the amount format the first time; unknown is the style of
+// a currency money does not know.
+func (s *styles) amountIn(m map[int]int, currency string, unknown int, base excelize.Style) int {
 	_, digits, ok := displayDigits(currency)
 	if !ok {
-		if bold {
-			return s.unknownMinorBold
-		}
-		return s.unknownMinor
-	}
-	m := s.amount
-	if bold {
-		m = s.amountBold
+		return unknown
 	}
 	if id, ok := m[digits]; ok {
 		return id
 	}
-	st := excelize.Style{CustomNumFmt: ptr(amountFormat(digits))}
-	if bold {
-		st.Font = &excelize.Font{Bold: true}
-	}
-	id, err := s.f.NewStyle(&st)
+	base.CustomNumFmt = ptr(amountFormat(digits))
+	id, err := s.newStyle(&base)
 	if err != nil {
 		// A format string of digits and literals cannot be refused; fall
 		// back to the minor style rather than fail a report over it.
@@ -222,6 +256,35 @@ func displayAmount(minor int64, currency string) float64 {
 		return float64(minor)
 	}
 	return major(minor, exp)
+}
+
+// minorWidth is how many characters v takes in the minor-unit format:
+// digits, thousands separators and the brackets of a negative.
+func minorWidth(v int64) int {
+	n := len(strconv.FormatUint(absU(v), 10))
+	return n + (n-1)/3 + 2
+}
+
+// displayWidth is how many characters minor units of a currency take in
+// its display format (see amountStyle).
+func displayWidth(v int64, currency string) int {
+	exp, digits, ok := displayDigits(currency)
+	if !ok {
+		return minorWidth(v) + len(" (minor units)")
+	}
+	n := len(strconv.FormatUint(absU(v)/uint64(pow10f[exp]), 10))
+	w := n + (n-1)/3 + 2
+	if digits > 0 {
+		w += 1 + digits
+	}
+	return w
+}
+
+func absU(v int64) uint64 {
+	if v < 0 {
+		return uint64(-v)
+	}
+	return uint64(v)
 }
 
 func fill(color string) excelize.Fill {

@@ -166,6 +166,15 @@ func numberWidth(v float64) int {
 	return n + (n-1)/3 + 3 + 2
 }
 
+// need makes column col at least n characters wide, for a value whose
+// width set cannot tell from the value (a date).
+func (w *sheetWriter) need(col, n int) {
+	if w.widths == nil {
+		w.widths = map[int]int{}
+	}
+	w.widths[col] = max(w.widths[col], n)
+}
+
 func cellName(col, row int) string { return colName(col) + fmt.Sprint(row) }
 
 func (w *sheetWriter) set(col, row int, v any, style int) {
@@ -216,8 +225,12 @@ func headerStyle(st *styles, col, firstNumber int) int {
 	return st.headerPlain
 }
 
-// summaryCols is how many columns the Summary's page is laid out on.
-const summaryCols = 7
+// summaryCols is how many columns the Summary's page is laid out on;
+// summaryFirstCol is the width of the first, the labels'.
+const (
+	summaryCols     = 7
+	summaryFirstCol = 42
+)
 
 // writeSummary lays out the Summary sheet: what needs action first (a
 // banner, then the exception categories, most urgent and most money
@@ -231,24 +244,19 @@ func (b *builder) writeSummary(rep *report, s *summary) error {
 	row, firstCat, lastCat := b.summaryCategories(w, rep, s, row)
 	row = b.summaryControl(w, s, row)
 	row = b.summaryChart(w, s, row, firstCat, lastCat)
+	breakAt := row // the chart ends the first printed page
 	row = b.summaryMatching(w, s, row)
 	row = b.summarySources(w, rep, row)
 	row = b.summaryInputFiles(w, rep, row)
 	row = b.summaryLegend(w, row)
-	return b.finishSummary(w, row)
+	return b.finishSummary(w, row, breakAt)
 }
 
 // summaryHeading writes the title and the run's line, from row 1.
 func (b *builder) summaryHeading(w *sheetWriter, rep *report) int {
 	st := b.st
 	zone := b.zone.String()
-	date := b.opts.BusinessDate
-	if date == "" {
-		date = rep.run.BusinessDate
-	}
-	if date == "" {
-		date = "(not set)"
-	}
+	date := b.businessDate()
 	stamp := func(t time.Time) string { return t.In(b.zone).Format("2006-01-02 15:04:05") }
 
 	row := 1
@@ -258,16 +266,32 @@ func (b *builder) summaryHeading(w *sheetWriter, rep *report) int {
 	if rep.run.EndedAt != nil {
 		ran += ", ended " + stamp(*rep.run.EndedAt)
 	}
-	w.set(1, row, fmt.Sprintf("Run %d (%s, status %s): %s · report written %s · all times in %s",
-		rep.run.ID, rep.run.Command, rep.run.Status, ran, stamp(b.opts.Now()), zone), st.subtitle)
+	w.set(1, row, fmt.Sprintf("Run #%d of recon %s %s · %s · report written %s · all times in %s",
+		rep.run.ID, rep.run.Command, statusText(rep.run.Status), ran, stamp(b.opts.Now()), zone), st.subtitle)
 	row += 2
 	return row
+}
+
+// statusText says a run's status in words.
+func statusText(status string) string {
+	switch status {
+	case recon.RunOK:
+		return "finished ok"
+	case recon.RunRunning:
+		return "was still running"
+	case recon.RunFailed:
+		return "FAILED"
+	case recon.RunReplaced:
+		return "was replaced by a later run of the same date"
+	}
+	return "ended with status " + status
 }
 
 // summaryBanner writes the one line to read first.
 func (b *builder) summaryBanner(w *sheetWriter, rep *report, s *summary, row int) int {
 	f, st := b.f, b.st
-	text, style := banner(rep, s, st)
+	text, level := banner(rep, s)
+	style := st.bannerStyle(level)
 	w.set(1, row, text, style)
 	w.style(cellName(1, row), cellName(summaryCols, row), style)
 	if w.err == nil {
@@ -485,22 +509,36 @@ func (b *builder) summarySources(w *sheetWriter, rep *report, row int) int {
 	return row
 }
 
+// shaShown is how many hex digits of an input file's SHA-256 the
+// Summary shows: enough to tell files apart and to check one with
+// sha256sum, and narrow enough to print.
+const shaShown = 16
+
 // summaryInputFiles writes section 5, the input files.
 func (b *builder) summaryInputFiles(w *sheetWriter, rep *report, row int) int {
 	st := b.st
 	w.set(1, row, "5. Input files", st.section)
 	row++
-	for i, h := range []string{"File", "Kind", "Rows", "Errors", "Ingested at", "SHA-256"} {
+	for i, h := range []string{"File", "Kind", "Rows", "Errors", "Ingested at", "SHA-256 (start)"} {
 		w.set(i+1, row, h, headerStyle(st, i, 2))
 	}
 	row++
 	for _, in := range rep.files {
-		w.set(1, row, in.Path, 0)
-		w.set(2, row, in.Kind, 0)
-		w.set(3, row, in.Rows, st.count)
-		w.set(4, row, in.Errors, st.count)
+		w.set(1, row, in.Path, st.wrap)
+		if h := rowHeight(wrappedLines(in.Path, summaryFirstCol)); w.err == nil && h > 0 {
+			w.err = b.f.SetRowHeight(SheetSummary, row, h)
+		}
+		w.set(2, row, in.Kind, st.top)
+		w.set(3, row, in.Rows, st.countTop)
+		w.set(4, row, in.Errors, st.countTop)
 		w.set(5, row, b.serial(in.IngestedAt), st.dateMinute)
-		w.set(6, row, in.SHA256, 0)
+		w.need(5, len(fmtDateMinute)+1)
+		sha := in.SHA256
+		if len(sha) > shaShown {
+			sha = sha[:shaShown] + "…"
+		}
+		w.set(6, row, sha, st.top)
+		w.need(6, shaShown+2)
 		row++
 	}
 	if len(rep.files) == 0 {
@@ -527,6 +565,12 @@ func (b *builder) summaryLegend(w *sheetWriter, row int) int {
 	}
 	w.style(cellName(4, row), cellName(summaryCols, row), st.headerPlain)
 	row++
+	// The descriptions wrap in columns C to the last, merged, which
+	// finishSummary makes as wide as the figures above need.
+	merged := 0
+	for c := 3; c <= summaryCols; c++ {
+		merged += summaryColWidth(w, c)
+	}
 	for _, info := range recon.Categories {
 		w.set(1, row, info.Name, st.top)
 		w.set(2, row, info.Severity, st.severity(info.Severity))
@@ -534,40 +578,60 @@ func (b *builder) summaryLegend(w *sheetWriter, row int) int {
 		if w.err == nil {
 			w.err = f.MergeCell(SheetSummary, cellName(3, row), cellName(summaryCols, row))
 		}
-		// About 80 characters fit on a line of the merged cell.
-		if lines := (len(info.Description) + 79) / 80; w.err == nil && lines > 1 {
-			w.err = f.SetRowHeight(SheetSummary, row, 15*float64(lines))
+		if h := rowHeight(wrappedLines(info.Description, merged)); w.err == nil && h > 0 {
+			w.err = f.SetRowHeight(SheetSummary, row, h)
 		}
 		row++
 	}
 	return row
 }
 
+// summaryColWidth is the width of the Summary's column c (from B on):
+// its widest figure and a character to spare, at least 14.
+func summaryColWidth(w *sheetWriter, c int) int { return max(14, w.widths[c]+1) }
+
 // finishSummary sets the Summary's column widths and page layout; row is
-// the row after the last one written.
-func (b *builder) finishSummary(w *sheetWriter, row int) error {
+// the row after the last one written and breakAt the row that starts
+// the second printed page.
+func (b *builder) finishSummary(w *sheetWriter, row, breakAt int) error {
 	f := b.f
 	if w.err != nil {
 		return fmt.Errorf("write summary: %w", w.err)
 	}
-	if err := f.SetColWidth(SheetSummary, "A", "A", 42); err != nil {
+	if err := f.SetColWidth(SheetSummary, "A", "A", summaryFirstCol); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	for c := 2; c <= summaryCols; c++ {
-		if err := f.SetColWidth(SheetSummary, colName(c), colName(c), float64(max(14, w.widths[c]+1))); err != nil {
+		if err := f.SetColWidth(SheetSummary, colName(c), colName(c), float64(summaryColWidth(w, c))); err != nil {
 			return fmt.Errorf("write summary: %w", err)
 		}
 	}
 	if err := f.SetSheetProps(SheetSummary, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
+	// Portrait, one page wide: the Summary is narrow and long, and
+	// portrait puts what needs action, the control and the chart on the
+	// first page, the rest on the second.
 	if err := f.SetPageLayout(SheetSummary, &excelize.PageLayoutOptions{
-		Orientation: ptr("landscape"), FitToWidth: ptr(1), FitToHeight: ptr(0),
+		Size: ptr(paperA4), Orientation: ptr("portrait"), FitToWidth: ptr(1), FitToHeight: ptr(0),
 	}); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
-	// Print exactly the laid-out columns: text that runs past them (the
-	// input files' hashes) would otherwise widen the page and shrink it.
+	if err := f.SetPageMargins(SheetSummary, &excelize.PageLayoutMarginsOptions{
+		Left: ptr(0.5), Right: ptr(0.5), Top: ptr(0.5), Bottom: ptr(0.6), Header: ptr(0.3), Footer: ptr(0.3),
+	}); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	if err := f.SetHeaderFooter(SheetSummary, &excelize.HeaderFooterOptions{OddFooter: b.footer()}); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	if breakAt > 1 {
+		if err := f.InsertPageBreak(SheetSummary, cellName(1, breakAt)); err != nil {
+			return fmt.Errorf("write summary: %w", err)
+		}
+	}
+	// Print exactly the laid-out columns: text that runs past them would
+	// otherwise widen the page and shrink it.
 	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", Scope: SheetSummary,
 		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", SheetSummary, colName(summaryCols), row)}); err != nil {
 		return fmt.Errorf("write summary: %w", err)
@@ -582,13 +646,20 @@ var legend = []string{
 	"Every sheet has totals per currency above its header; they add up the rows a filter leaves visible.",
 	"Dates and times are in the report's time zone; booking dates are calendar dates.",
 	"Status and Notes are left empty for finance to fill in.",
-	"A sheet that would pass Excel's 1,048,576 rows continues on a second one, e.g. \"Matched (2)\".",
+	"A sheet that would pass Excel's 1,048,576 rows continues on a second one, e.g. \"Sales (2)\".",
 }
 
-// banner returns the first line to read and its style: red when money
-// is at risk or unexplained, amber when only medium or low findings
-// remain, green when everything matched.
-func banner(rep *report, s *summary, st *styles) (string, int) {
+// Banner levels: how the first line to read is shown.
+const (
+	levelAlert = "alert" // red: money at risk or unexplained, or the run's footing is wrong
+	levelWarn  = "warn"  // amber: only medium or low findings remain
+	levelGood  = "good"  // green: everything matched
+)
+
+// banner returns the first line to read and its level: alert when
+// money is at risk or unexplained, warn when only medium or low
+// findings remain, good when everything matched.
+func banner(rep *report, s *summary) (text, level string) {
 	var unexplained []string
 	for _, l := range s.control {
 		if l.Unexplained != 0 {
@@ -613,20 +684,36 @@ func banner(rep *report, s *summary, st *styles) (string, int) {
 	}
 	switch {
 	case len(msg) == 0:
-		return "All clear: every transaction matched and the ledger agrees with the gateway.", st.good
+		return "All clear: every transaction matched and the ledger agrees with the gateway.", levelGood
 	case len(rep.warnings) > 0 || rep.run.Status != recon.RunOK || len(unexplained) > 0 || s.bySeverity[recon.SeverityCritical]+s.bySeverity[recon.SeverityHigh] > 0:
-		return strings.Join(msg, " · "), st.alert
+		return strings.Join(msg, " · "), levelAlert
 	default:
-		return strings.Join(msg, " · "), st.warn
+		return strings.Join(msg, " · "), levelWarn
 	}
 }
 
-// carryLine says how the run's exceptions relate to the previous run's:
-// new, still open (with the oldest first-seen date), and resolved.
-func carryLine(rep *report) string {
+// bannerStyle is a banner level's style.
+func (s *styles) bannerStyle(level string) int {
+	switch level {
+	case levelGood:
+		return s.good
+	case levelWarn:
+		return s.warn
+	}
+	return s.alert
+}
+
+// carry is how a run's exceptions relate to the previous run's.
+type carry struct {
+	fresh, open, resolved int
+	// oldest is the first-seen date of the oldest still open, "" for
+	// none.
+	oldest string
+}
+
+func carryOf(rep *report) carry {
 	seen := map[string]bool{}
-	var fresh, carried int
-	oldest := ""
+	c := carry{resolved: len(rep.resolved)}
 	for i := range rep.exceptions {
 		k := recon.ExceptionKey(&rep.exceptions[i].Exception)
 		if seen[k] {
@@ -635,20 +722,32 @@ func carryLine(rep *report) string {
 		seen[k] = true
 		first := rep.firstSeen[k]
 		if first == "" || first == rep.run.BusinessDate {
-			fresh++
+			c.fresh++
 			continue
 		}
-		carried++
-		if oldest == "" || first < oldest {
-			oldest = first
+		c.open++
+		if c.oldest == "" || first < c.oldest {
+			c.oldest = first
 		}
 	}
-	text := fmt.Sprintf("Since the last run: %d new, %d still open", fresh, carried)
-	if oldest != "" {
-		text += fmt.Sprintf(" (the oldest first seen %s, %d days ago)", oldest, recon.AgeDays(oldest, rep.run.BusinessDate))
+	return c
+}
+
+// text says it in a sentence: new, still open (with the oldest
+// first-seen date) and resolved.
+func (c carry) text(date string) string {
+	text := fmt.Sprintf("Since the last run: %d new, %d still open", c.fresh, c.open)
+	if c.oldest != "" {
+		text += fmt.Sprintf(" (the oldest first seen %s, %d days ago)", c.oldest, recon.AgeDays(c.oldest, date))
 	}
-	text += fmt.Sprintf(", %d resolved", len(rep.resolved))
-	if len(rep.resolved) > 0 {
+	return text + fmt.Sprintf(", %d resolved", c.resolved)
+}
+
+// carryLine is the Summary's line on the exceptions since the last run.
+func carryLine(rep *report) string {
+	c := carryOf(rep)
+	text := c.text(rep.run.BusinessDate)
+	if c.resolved > 0 {
 		text += " (listed in resolved-" + rep.run.BusinessDate + ".csv)"
 	}
 	return text + ". First seen and Age (days) are on every category sheet."

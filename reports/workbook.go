@@ -46,6 +46,10 @@ type WorkbookOptions struct {
 	// so a caller can act on an unexplained difference (recon run
 	// --fail-on-unexplained).
 	OnControl func([]ControlLine)
+	// OnDigest, when set, is given the Digest of the report: the
+	// Summary's figures for the summary files people read outside Excel
+	// (WriteDigestMarkdown, WriteDigestHTML).
+	OnDigest func(Digest)
 	// Warnings are said first on the Summary's banner, in red: what the
 	// run found wrong with its own footing rather than with the money,
 	// such as a sign key that failed most signatures.
@@ -83,7 +87,7 @@ func (o WorkbookOptions) normalized() (WorkbookOptions, error) {
 
 // WriteWorkbook writes the reconciliation workbook of a match run to
 // opts.Path: a Summary sheet, one sheet per exception category that has
-// rows, and the Matched, Refunds & voids and Input errors sheets (see
+// rows, and the Sales, Refunds & voids and Input errors sheets (see
 // doc.go for the layout). The file is written to a temporary file in the
 // same directory, synced and renamed over Path (or staged in
 // opts.Files, for the caller to install), so a failure or a crash never
@@ -250,7 +254,7 @@ func (s storeResults) each(ctx context.Context, fn func([]store.ReportResult) er
 	return s.db.ReportResults(ctx, s.runID, fn)
 }
 
-// isSale says which result sheet a result goes to: sales to Matched,
+// isSale says which result sheet a result goes to: sales to Sales,
 // every other kind (refunds, voids) to Refunds & voids.
 func isSale(kind string) bool { return kind == match.KindSale }
 
@@ -363,7 +367,7 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	defer rep.abandon()
 
 	cats, inputErrors := planExceptions(rep.exceptions)
-	sales := planResults(SheetMatched, true, rep.counts)
+	sales := planResults(SheetSales, true, rep.counts)
 	refunds := planResults(SheetRefunds, false, rep.counts)
 
 	b.f = excelize.NewFile()
@@ -384,6 +388,9 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 			// expects beside every autofilter.
 			if err := b.f.AutoFilter(p.name, p.filterRef(len(spec.cols)), nil); err != nil {
 				return fmt.Errorf("filter sheet %s: %w", p.name, err)
+			}
+			if err := setPrintNames(b.f, spec, p); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -408,11 +415,11 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 
 	start := time.Now()
 	for _, g := range cats {
-		if err := b.writeExceptions(exSpec, g, b.exceptionRow); err != nil {
+		if err := b.writeExceptions(exSpec, g, b.exceptionRow, exceptionHeight); err != nil {
 			return err
 		}
 	}
-	if err := b.writeExceptions(ieSpec, inputErrors, b.inputErrorRow); err != nil {
+	if err := b.writeExceptions(ieSpec, inputErrors, b.inputErrorRow, inputErrorHeight); err != nil {
 		return err
 	}
 	start = trace("exception sheets", start)
@@ -431,6 +438,9 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	if opts.OnControl != nil {
 		opts.OnControl(sum.control)
 	}
+	if opts.OnDigest != nil {
+		opts.OnDigest(digestOf(rep, sum, b.businessDate(), zoneName, opts.Path))
+	}
 	if err := b.writeSummary(rep, sum); err != nil {
 		return err
 	}
@@ -440,21 +450,21 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	return err
 }
 
-func (b *builder) writeExceptions(spec *sheetSpec, g *exceptionGroup, row func(*rowEncoder, *store.ReportException)) error {
+func (b *builder) writeExceptions(spec *sheetSpec, g *exceptionGroup, row func(*rowEncoder, *store.ReportException), height func(*store.ReportException) float64) error {
 	if err := b.ctx.Err(); err != nil {
 		return err
 	}
 	s := b.newSink(spec, g.parts)
 	for _, x := range g.rows {
-		e, sums, err := s.next(x.Currency)
+		e, am, err := s.next(x.Currency, height(x))
 		if err != nil {
 			s.abort()
 			return err
 		}
 		row(e, x)
-		if len(sums) == 3 {
+		if len(am.sums) == 3 {
 			for k, v := range exceptionAmounts(x) {
-				sums[k] += v
+				am.add(k, v)
 			}
 		}
 		if err := s.end(x.Currency); err != nil {
@@ -568,13 +578,14 @@ func (b *resultBatch) fill(rs []store.ReportResult) {
 }
 
 func (b *builder) resultTo(s *sheetSink, r *store.ReportResult) error {
-	e, sums, err := s.next(r.Currency)
+	detail := resultDetail(r)
+	e, am, err := s.next(r.Currency, rowHeight(wrappedLines(detail, detailWidth)))
 	if err != nil {
 		return err
 	}
-	b.resultRow(e, r)
+	b.resultRow(e, r, detail)
 	for k, v := range resultAmounts(r) {
-		sums[k] += v
+		am.add(k, v)
 	}
 	return s.end(r.Currency)
 }

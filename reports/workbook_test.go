@@ -103,12 +103,12 @@ func TestFormulaInjection(t *testing.T) {
 		t.Run(strconv.Quote(h), func(t *testing.T) {
 			row := i + 3 // below the totals row and the header
 			// Detail, order, txn, merchant reference, ledger reference.
-			for _, col := range []string{"C", "D", "F", "G", "H"} {
+			for _, col := range []string{"B", "G", "H", "I", "J"} {
 				check(t, sheet, fmt.Sprintf("%s%d", col, row), h, excelize.CellTypeInlineString)
 			}
-			// Matched: order uid, payment link uid (no URL: text), state.
-			for _, col := range []string{"F", "G", "D"} {
-				check(t, SheetMatched, fmt.Sprintf("%s%d", col, row), h, excelize.CellTypeInlineString)
+			// Sales: order uid, payment link uid (no URL: text), state.
+			for _, col := range []string{"R", "S", "P"} {
+				check(t, SheetSales, fmt.Sprintf("%s%d", col, row), h, excelize.CellTypeInlineString)
 			}
 		})
 	}
@@ -285,12 +285,12 @@ func TestSheetOverflow(t *testing.T) {
 	defer f.Close()
 	var matched []string
 	for _, s := range f.GetSheetList() {
-		if strings.HasPrefix(s, SheetMatched) {
+		if strings.HasPrefix(s, SheetSales) {
 			matched = append(matched, s)
 		}
 	}
-	if d := cmp.Diff([]string{"Matched", "Matched (2)", "Matched (3)", "Matched (4)", "Matched (5)"}, matched); d != "" {
-		t.Fatalf("Matched sheets (-want +got):\n%s", d)
+	if d := cmp.Diff([]string{"Sales", "Sales (2)", "Sales (3)", "Sales (4)", "Sales (5)"}, matched); d != "" {
+		t.Fatalf("Sales sheets (-want +got):\n%s", d)
 	}
 	// synthesize makes every seventh sale SGD; rows come IDR first, each
 	// currency in the order the results were written.
@@ -319,20 +319,20 @@ func TestSheetOverflow(t *testing.T) {
 		// Each totals row adds up its own currency's rows on this sheet.
 		sums := map[string]int64{}
 		for _, r := range rows[header+1:] {
-			got = append(got, r[7])
-			v, _ := strconv.ParseInt(r[18], 10, 64) // gateway amount (minor)
-			sums[r[11]] += v
+			got = append(got, r[9])
+			v, _ := strconv.ParseInt(r[22], 10, 64) // gateway amount (minor)
+			sums[r[3]] += v
 		}
 		for i := range header {
-			cur, _ := f.GetCellValue(s, fmt.Sprintf("L%d", i+1))
-			cached, _ := f.GetCellValue(s, fmt.Sprintf("S%d", i+1), excelize.Options{RawCellValue: true})
+			cur, _ := f.GetCellValue(s, fmt.Sprintf("D%d", i+1))
+			cached, _ := f.GetCellValue(s, fmt.Sprintf("W%d", i+1), excelize.Options{RawCellValue: true})
 			if cached != strconv.FormatInt(sums[cur], 10) {
 				t.Errorf("%s: %s total of the gateway amounts: got %s, want %d", s, cur, cached, sums[cur])
 			}
 		}
 	}
 	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("OxPay txn ids across the Matched sheets (-want +got):\n%s", d)
+		t.Errorf("OxPay txn ids across the Sales sheets (-want +got):\n%s", d)
 	}
 }
 
@@ -481,11 +481,11 @@ func TestEmptyRun(t *testing.T) {
 	for _, s := range sheets {
 		names = append(names, s.Name)
 	}
-	if d := cmp.Diff([]string{SheetSummary, SheetInputErrors, SheetMatched, SheetRefunds}, names); d != "" {
+	if d := cmp.Diff([]string{SheetSummary, SheetInputErrors, SheetSales, SheetRefunds}, names); d != "" {
 		t.Errorf("sheets (-want +got):\n%s", d)
 	}
-	if c, _ := cellOf(cells, SheetMatched, "A1"); c.Value != "Category" {
-		t.Errorf("Matched!A1: got %q, want the header", c.Value)
+	if c, _ := cellOf(cells, SheetSales, "A1"); c.Value != "Category" {
+		t.Errorf("Sales!A1: got %q, want the header", c.Value)
 	}
 	if c, _ := cellOf(cells, SheetSummary, "A4"); !strings.HasPrefix(c.Value, "All clear") {
 		t.Errorf("banner: got %q, want all clear", c.Value)

@@ -47,6 +47,9 @@ func RunWithEnv(args []string, stdout, stderr io.Writer, getenv func(string) str
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// contract --version, as contract version says it.
+	root.Version = Version
+	root.SetVersionTemplate("contract {{.Version}}\n")
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -67,8 +67,9 @@ type StrictError struct {
 }
 
 func (e *StrictError) Error() string {
-	return fmt.Sprintf("%s: %d input errors (--strict, nothing stored); first: %s:%d: %s",
-		e.Kind, e.Count, e.First.File, e.First.Line, e.First.Reason)
+	// The reason names its line (the ingest readers start it so).
+	return fmt.Sprintf("%s: %d input errors (--strict, nothing stored); first: %s: %s",
+		e.Kind, e.Count, e.First.File, e.First.Reason)
 }
 
 // ingestFiles checks every file can be opened before reading any, then

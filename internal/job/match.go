@@ -102,8 +102,10 @@ type WorkbookOptions struct {
 	// be once the workbook is in place. Without it the workbook is
 	// written and renamed over Path at once, showing the run as recorded.
 	Files *reports.FileSet
-	// OnControl, if not nil, is given the Summary's control lines.
+	// OnControl, if not nil, is given the Summary's control lines;
+	// OnDigest its figures for the summary files.
 	OnControl func([]reports.ControlLine)
+	OnDigest  func(reports.Digest)
 	// LinkHosts and Warnings are reports.WorkbookOptions'.
 	LinkHosts []string
 	Warnings  []string
@@ -122,7 +124,7 @@ func Workbook(ctx context.Context, db *store.DB, runID int64, o WorkbookOptions,
 		return fmt.Errorf("create report dir: %w", err)
 	}
 	wo := reports.WorkbookOptions{Path: o.Path, BusinessDate: o.Date, Zone: o.Zone, OnControl: o.OnControl, Files: o.Files,
-		LinkHosts: o.LinkHosts, Warnings: o.Warnings}
+		LinkHosts: o.LinkHosts, Warnings: o.Warnings, OnDigest: o.OnDigest}
 	if o.Files != nil {
 		wo.Status = recon.RunOK
 	}

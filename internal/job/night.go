@@ -58,6 +58,9 @@ type NightOptions struct {
 	// LinkHosts are the hosts the workbook may link to
 	// (reports.WorkbookOptions).
 	LinkHosts []string
+	// SummaryHTML adds summary-DATE.html to summary-DATE.md, the digest
+	// of the night staged beside the workbook (reports.StageDigest).
+	SummaryHTML bool
 	// Now stamps the OxPay confirmations; nil is the clock, in UTC.
 	Now func() time.Time
 }
@@ -155,9 +158,14 @@ func Night(ctx context.Context, o NightOptions) (res NightResult, err error) {
 		return res, err
 	}
 	wb := WorkbookName(o.ReportDir, o.BusinessDate)
+	var digest reports.Digest
 	err = Workbook(ctx, db, s.RunID, WorkbookOptions{Path: wb, Date: o.BusinessDate, Zone: o.Zone, Files: files,
-		OnControl: func(l []reports.ControlLine) { res.Control = l }, LinkHosts: o.LinkHosts, Warnings: c.Warnings}, log)
+		OnControl: func(l []reports.ControlLine) { res.Control = l }, LinkHosts: o.LinkHosts, Warnings: c.Warnings,
+		OnDigest: func(d reports.Digest) { digest = d }}, log)
 	if err != nil {
+		return res, err
+	}
+	if err = reports.StageDigest(files, o.ReportDir, o.BusinessDate, digest, o.SummaryHTML); err != nil {
 		return res, err
 	}
 	if _, err = s.Commit(ctx, files, func(replaced int) (any, any) {

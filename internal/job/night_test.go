@@ -12,6 +12,7 @@ import (
 	"github.com/reconkit/reconkit/ingest"
 	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/reports"
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
@@ -93,7 +94,8 @@ func TestNight(t *testing.T) {
 	}
 	wantFiles := []string{WorkbookName(o.ReportDir, o.BusinessDate), ResolvedName(o.ReportDir, o.BusinessDate)}
 	csvPath, jsonPath := ExportNames(o.ReportDir, o.BusinessDate)
-	wantFiles = append(wantFiles, csvPath, jsonPath)
+	summary, _ := reports.DigestNames(o.ReportDir, o.BusinessDate)
+	wantFiles = append(wantFiles, csvPath, jsonPath, summary)
 	for _, p := range wantFiles {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("after the night: %v", err)

@@ -215,11 +215,11 @@ func TestIngest(t *testing.T) {
 	broken := writeFile(t, filepath.Join(dir, "broken.jsonl"), lines[0]+"{not json\n"+strings.Join(lines[1:], ""))
 
 	code, _, errs := runCLI(t, sandboxEnv, "ingest", "webhooks", "--config", cfg, "--strict", broken)
-	if code != ExitThreshold || !strings.Contains(errs, "broken.jsonl:2") {
-		t.Fatalf("--strict: got exit %d, want %d naming broken.jsonl:2:\n%s", code, ExitThreshold, errs)
+	if code != ExitThreshold || !strings.Contains(errs, "broken.jsonl: line 2: ") {
+		t.Fatalf("--strict: got exit %d, want %d naming broken.jsonl, line 2:\n%s", code, ExitThreshold, errs)
 	}
 	code, out, errs := runCLI(t, sandboxEnv, "ingest", "webhooks", "--config", cfg, broken)
-	if code != 0 || !strings.Contains(errs, "broken.jsonl:2") || !strings.Contains(out, "1 input errors") {
+	if code != 0 || !strings.Contains(errs, "broken.jsonl: line 2: ") || !strings.Contains(out, "1 input errors") {
 		t.Fatalf("got exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 	code, out, errs = runCLI(t, sandboxEnv, "ingest", "ledger", "--config", cfg, filepath.Join(dir, "ledger.*"))

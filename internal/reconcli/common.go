@@ -101,8 +101,12 @@ func newXepeng(e *env, cfg config.Config, log *slog.Logger) *fetch.Xepeng {
 	return fetch.NewXepeng(o, cfg.Xepeng.ClientID, cfg.Xepeng.ClientSecret)
 }
 
-func newOxPay(cfg config.Config, log *slog.Logger) *fetch.OxPay {
-	return fetch.NewOxPay(clientOptions(cfg, cfg.OxPay.BaseURL, log), cfg.OxPay.APIKey, cfg.OxPay.SignKey)
+// newOxPay is the OxPay client of cfg, drawing a bar of the
+// transactions confirmed by id when a person watches.
+func newOxPay(e *env, cfg config.Config, log *slog.Logger) *fetch.OxPay {
+	o := clientOptions(cfg, cfg.OxPay.BaseURL, log)
+	o.Progress = e.pageProgress("oxpay ids confirmed")
+	return fetch.NewOxPay(o, cfg.OxPay.APIKey, cfg.OxPay.SignKey)
 }
 
 func nowUTC() time.Time { return time.Now().UTC() }

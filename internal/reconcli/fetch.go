@@ -78,7 +78,7 @@ func runFetch(ctx context.Context, e *env, cfg config.Config, skipXep, full bool
 	if cfg.OxPay.Confirm == job.ConfirmNone {
 		return nil
 	}
-	res, err := job.ConfirmOxPay(ctx, s.DB, newOxPay(cfg, s.Log), cfg.OxPay.Confirm, units(cfg), nowUTC, s.Log)
+	res, err := job.ConfirmOxPay(ctx, s.DB, newOxPay(e, cfg, s.Log), cfg.OxPay.Confirm, units(cfg), nowUTC, s.Log)
 	if err != nil {
 		return err
 	}

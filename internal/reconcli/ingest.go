@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -192,11 +193,21 @@ func runIngest(ctx context.Context, e *env, cfg config.Config, command string, l
 	return reportIngest(e, res, err)
 }
 
+// inputErrorText names an input error's file and line once: the ingest
+// readers start a reason with its line ("line 4: ..."), so the line is
+// said there rather than again after the file.
+func inputErrorText(file string, line int, reason string) string {
+	if strings.HasPrefix(reason, "line ") || strings.HasPrefix(reason, "lines ") {
+		return file + ": " + reason
+	}
+	return fmt.Sprintf("%s:%d: %s", file, line, reason)
+}
+
 // reportIngest prints the first input errors so the person at the
 // terminal sees them, and turns --strict failures into exit 1.
 func reportIngest(e *env, res job.IngestResult, err error) error {
 	for _, ie := range res.First {
-		fmt.Fprintf(e.stderr, "input error: %s:%d: %s\n", ie.File, ie.Line, ie.Reason)
+		fmt.Fprintf(e.stderr, "input error: %s\n", inputErrorText(ie.File, ie.Line, ie.Reason))
 	}
 	if n := res.Errors - len(res.First); n > 0 {
 		fmt.Fprintf(e.stderr, "... and %d more input errors (all stored)\n", n)

@@ -163,7 +163,11 @@ func (t *thresholds) register(cmd *cobra.Command) {
 func (t *thresholds) validate() error {
 	for _, c := range t.categories {
 		if _, ok := recon.Category(strings.TrimSpace(c)).Info(); !ok {
-			return usageError(fmt.Errorf("--fail-on-category %q is not a category", c))
+			codes := make([]string, len(recon.Categories))
+			for i, info := range recon.Categories {
+				codes[i] = string(info.Code)
+			}
+			return usageError(fmt.Errorf("--fail-on-category %q is not a category; the categories are %s", c, strings.Join(codes, ", ")))
 		}
 	}
 	return nil

@@ -23,7 +23,7 @@ func newReportCmd(e *env) *cobra.Command {
 match): a Summary sheet (what needs action first, the control line gateway
 net − ledger net, a chart of exceptions by category), one sheet per
 exception category with Status and Notes columns for finance, and the
-Matched, Refunds & voids and Input errors sheets. --out defaults to
+Sales, Refunds & voids and Input errors sheets. --out defaults to
 report_dir/recon-DATE.xlsx. The file is written to a temporary name and
 renamed, so yesterday's workbook stays whole until today's is complete.`,
 		Args: noArgs,

@@ -28,6 +28,11 @@ type env struct {
 	interactive bool
 	// stopProfile ends the --cpuprofile profile, if one was started.
 	stopProfile func() error
+	// phases is the bar of a long command running, if any (progress.go).
+	phases *phaseBar
+	// isTTY says whether a writer is a terminal; isTerminal but in
+	// tests.
+	isTTY func(io.Writer) bool
 }
 
 // Run executes the recon command line and returns the exit code. The
@@ -97,12 +102,15 @@ workbook for finance plus machine-readable exceptions.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			l, err := newLogger(e.stderr, g)
+			l, err := newLogger(e.stderr, g, e.isTTY)
 			if err != nil {
 				return usageError(err)
 			}
 			e.logger = l
-			e.interactive = !g.quiet && isTerminal(e.stderr) && g.logFormat != "json"
+			if e.isTTY == nil {
+				e.isTTY = isTerminal
+			}
+			e.interactive = !g.quiet && e.isTTY(e.stderr) && g.logFormat != "json"
 			if g.cpuProfile != "" {
 				stop, err := startCPUProfile(g.cpuProfile)
 				if err != nil {
@@ -113,12 +121,15 @@ workbook for finance plus machine-readable exceptions.
 			return nil
 		},
 	}
+	// recon --version, as recon version says it.
+	root.Version = Version
+	root.SetVersionTemplate("recon {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "auto", "log format: auto (text on a terminal, JSON otherwise), text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "log warnings and errors only")
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (read it with go tool pprof)")
-	root.AddCommand(newVersionCmd(e), newSandboxCmd(e), newFetchCmd(e), newIngestCmd(e), newMatchCmd(e), newReportCmd(e), newRunCmd(e), newDemoCmd(e))
+	root.AddCommand(newVersionCmd(e), newInitCmd(e), newSandboxCmd(e), newFetchCmd(e), newIngestCmd(e), newMatchCmd(e), newReportCmd(e), newRunCmd(e), newDemoCmd(e))
 	return root
 }
 
@@ -142,7 +153,10 @@ func startCPUProfile(path string) (func() error, error) {
 	}, nil
 }
 
-func newLogger(w io.Writer, g globalFlags) (*slog.Logger, error) {
+func newLogger(w io.Writer, g globalFlags, isTTY func(io.Writer) bool) (*slog.Logger, error) {
+	if isTTY == nil {
+		isTTY = isTerminal
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: %w", g.logLevel, err)
@@ -154,7 +168,7 @@ func newLogger(w io.Writer, g globalFlags) (*slog.Logger, error) {
 	format := g.logFormat
 	if format == "auto" {
 		format = "json"
-		if isTerminal(w) {
+		if isTTY(w) {
 			format = "text"
 		}
 	}

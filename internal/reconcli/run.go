@@ -27,6 +27,11 @@ type runOptions struct {
 	// unexplained is --fail-on-unexplained: the largest unexplained
 	// control difference, in minor units, a run may end with; -1 is off.
 	unexplained int64
+	// summaryHTML is --summary-html: summary-DATE.html beside the .md.
+	summaryHTML bool
+	// ownSummary says the caller prints the run's summary itself (the
+	// demo, which puts its headline first).
+	ownSummary bool
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -45,7 +50,10 @@ func newRunCmd(e *env) *cobra.Command {
   5. match, store results and exceptions with the run, carry open
      exceptions forward (first seen, age), and write
      report_dir/exceptions-DATE.csv and .json and resolved-DATE.csv
-  6. write the finance workbook report_dir/recon-DATE.xlsx
+  6. write the finance workbook report_dir/recon-DATE.xlsx, and
+     report_dir/summary-DATE.md, the night in figures for a chat or an
+     e-mail (with --summary-html also summary-DATE.html, one page with a
+     chart, the same figures)
 
 Each phase stores its rows in one transaction, so a failed phase leaves the
 database as the previous phase left it, and a re-run continues from there
@@ -71,6 +79,7 @@ day the run is for.`,
 	cmd.Flags().StringVar(&o.confirm, "oxpay-confirm", "", "all, unconfirmed or none (overrides oxpay.confirm)")
 	cmd.Flags().BoolVar(&o.full, "full", false, "read every page of orders and payment links, not only those since the last pull")
 	cmd.Flags().Int64Var(&o.unexplained, "fail-on-unexplained", -1, "exit 1 if the control's unexplained difference in any currency exceeds this many minor units (0: any; -1: off)")
+	cmd.Flags().BoolVar(&o.summaryHTML, "summary-html", false, "also write report_dir/summary-DATE.html: the summary as one self-contained page with a chart")
 	o.th.register(cmd)
 	return cmd
 }
@@ -137,19 +146,21 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (job.Ni
 		}
 	}
 
+	// A bar on the terminal follows the night's phases (none under cron).
+	log, stopBar := e.startPhases(nightPhases(len(webhookFiles), len(ledgerFiles)))
 	res, err := job.Night(ctx, job.NightOptions{
 		BusinessDate:         date,
 		Zone:                 cfg.Location(),
 		Database:             cfg.Database,
 		ReportDir:            cfg.ReportDir,
 		Version:              Version,
-		Log:                  e.logger,
+		Log:                  log,
 		WebhookFiles:         webhookFiles,
 		LedgerFiles:          ledgerFiles,
 		WebhookGlobs:         cfg.Inputs.Webhooks,
 		LedgerGlobs:          cfg.Inputs.Ledger,
 		Xepeng:               func(log *slog.Logger) *fetch.Xepeng { return newXepeng(e, cfg, log) },
-		OxPay:                func(log *slog.Logger) *fetch.OxPay { return newOxPay(cfg, log) },
+		OxPay:                func(log *slog.Logger) *fetch.OxPay { return newOxPay(e, cfg, log) },
 		Pull:                 job.PullOptions{PageSize: cfg.Xepeng.PageSize, Lookback: cfg.Xepeng.Lookback, Full: o.full},
 		Confirm:              cfg.OxPay.Confirm,
 		Deadline:             cfg.HTTP.Deadline,
@@ -159,11 +170,15 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (job.Ni
 		Ledger:               lopts,
 		Match:                mopts,
 		LinkHosts:            cfg.LinkHosts(),
+		SummaryHTML:          o.summaryHTML,
 	})
+	stopBar()
 	if err != nil {
 		return res, err
 	}
-	printSummary(e.stdout, res.RunID, res.Counts.Match)
+	if !o.ownSummary {
+		printSummary(e.stdout, res.RunID, res.Counts.Match)
+	}
 	// A sign key that failed most signatures is the first thing to fix:
 	// every finding about webhooks rests on it.
 	if err := signKeyError(res.Counts.Warnings); err != nil {
