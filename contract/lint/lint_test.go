@@ -98,6 +98,24 @@ func TestRunClean(t *testing.T) {
 	}
 }
 
+// TestAliases lints a spec that shares its info, path items, a schema
+// and security schemes through YAML anchors: what an alias stands for is
+// read where the alias is (no "no info object", no unresolved $ref
+// through an aliased schema), and its problems are reported at each use.
+func TestAliases(t *testing.T) {
+	rep := lintFile(t, testdata+"aliases.yaml")
+	want := []brief{
+		{RulePatternInvalid, Error, 5, "/paths/~1payments~1{id}/get/parameters/0/schema/pattern"},
+		{RuleOperationIDMissing, Warning, 10, "/paths/~1orders~1{id}/get"},
+		{RuleOperationIDMissing, Warning, 10, "/paths/~1refunds~1{id}/get"},
+		{RuleSecuritySchemeFields, Error, 55, "/components/securitySchemes/Token"},
+		{RuleSecuritySchemeFields, Error, 57, "/components/securitySchemes/Renewed"},
+	}
+	if d := cmp.Diff(want, briefs(rep.Findings)); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
+	}
+}
+
 func mustRead(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
