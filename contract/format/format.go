@@ -1,7 +1,9 @@
-// Package format holds the JUnit XML and SARIF 2.1.0 document shapes that
-// `contract diff` and `contract lint` write, and their encoders, so both
-// commands put the same structure in front of CI systems and code-scanning
-// views. It knows nothing of what the findings are.
+// Package format holds what the contract commands (test, diff, lint and
+// webhooks) share when they write a report: the JUnit XML and SARIF 2.1.0
+// document shapes and their encoders, so every command puts the same
+// structure in front of CI systems and code-scanning views; the escaping
+// of spec text in Markdown; and a Printer for text reports. It knows
+// nothing of what the findings are.
 package format
 
 import (

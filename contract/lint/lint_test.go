@@ -465,3 +465,32 @@ paths:
 		t.Errorf("text lacks %q:\n%s", want, text.String())
 	}
 }
+
+// TestMarkdownEscapesSpecText lints a spec whose path is hostile
+// Markdown: the finding stays one table row, and neither HTML nor
+// emphasis nor a code span from the spec reaches the page.
+func TestMarkdownEscapesSpecText(t *testing.T) {
+	spec := `openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  "/orders?<script>alert(` + "`1`" + `)</script> | *b* _i_\nnext":
+    get:
+      operationId: listOrders
+      responses:
+        '200': {description: ok}
+`
+	rep, err := Run([]byte(spec), "spec.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	text := `&lt;script&gt;alert('1')&lt;/script&gt; \| \*b\* \_i\_`
+	row := "| error | `path-query-string` | 1 | 4 | `/paths/~1orders?<script>alert('1')<~1script> \\| *b* _i_ next` | " +
+		`path "/orders?` + text + `\nnext" holds a query string (?` + text + ` next); declare the query parameters under parameters and use the path "/orders" |`
+	if !strings.Contains(md.String(), "\n"+row+"\n") {
+		t.Errorf("markdown lacks the row\n%s\nin\n%s", row, md.String())
+	}
+}

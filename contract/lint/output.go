@@ -36,14 +36,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	return ew.Err()
 }
 
-func mdEscape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
-}
-
 // WriteMarkdown writes a summary and a table, for pull-request comments.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew := format.NewPrinter(w)
-	ew.Printf("## contract lint `%s`\n\n%s\n", r.Name, r.verdictLine())
+	ew.Printf("## contract lint `%s`\n\n%s\n", format.MarkdownCode(r.Name), r.verdictLine())
 	if len(r.Causes) > 0 {
 		ew.Printf("\n| Severity | Rule | Count | First line | First location | Problem |\n|---|---|---|---|---|---|\n")
 		for _, c := range r.Causes {
@@ -51,7 +47,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if c.Count > 1 {
 				problem = c.Cause + "; first: " + c.Message
 			}
-			ew.Printf("| %s | `%s` | %d | %d | `%s` | %s |\n", c.Severity, c.Rule, c.Count, c.Line, mdEscape(c.Location), mdEscape(problem))
+			ew.Printf("| %s | `%s` | %d | %d | `%s` | %s |\n", c.Severity, c.Rule, c.Count, c.Line, format.MarkdownCode(c.Location), format.MarkdownText(problem))
 		}
 	}
 	return ew.Err()
