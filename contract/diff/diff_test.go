@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/reconkit/reconkit/contract/format"
 )
 
 const testdata = "../../testdata/contract/diff/"
@@ -371,8 +372,8 @@ func TestWriteSARIF(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatalf("SARIF is not JSON: %v", err)
 	}
-	if log.Version != "2.1.0" || log.Schema != SARIFSchema {
-		t.Errorf("version %q schema %q, want 2.1.0 and %s", log.Version, log.Schema, SARIFSchema)
+	if log.Version != "2.1.0" || log.Schema != format.SARIFSchema {
+		t.Errorf("version %q schema %q, want 2.1.0 and %s", log.Version, log.Schema, format.SARIFSchema)
 	}
 	if len(log.Runs) != 1 {
 		t.Fatalf("got %d runs, want 1", len(log.Runs))

@@ -191,17 +191,14 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			c.Failure = &format.JUnitFailure{Message: f.Message, Type: f.Rule, Text: detail}
 			suite.Failures++
 		default:
-			c.SystemOut = detail
+			c.SystemOut = &format.JUnitText{Text: detail}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
 	suite.Tests = len(suite.Cases)
-	doc := format.JUnitSuites{Name: "contract diff", Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped, Suites: []format.JUnitSuite{suite}}
+	doc := format.JUnitSuites{Name: "contract diff", JUnitCounts: suite.JUnitCounts, Suites: []format.JUnitSuite{suite}}
 	return format.WriteJUnit(w, doc)
 }
-
-// SARIFSchema is the schema URI written into SARIF logs.
-const SARIFSchema = format.SARIFSchema
 
 // sarifURI turns a document name into a repository-relative path: a
 // REV:PATH name keeps its PATH, which is what code-scanning tools can open.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/reconkit/reconkit/contract/format"
 	"github.com/reconkit/reconkit/specs"
 )
 
@@ -246,8 +247,8 @@ func TestWriteSARIF(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatalf("SARIF is not JSON: %v", err)
 	}
-	if log.Version != "2.1.0" || log.Schema != SARIFSchema || len(log.Runs) != 1 {
-		t.Fatalf("got version %q schema %q runs %d, want 2.1.0, %s, 1", log.Version, log.Schema, len(log.Runs), SARIFSchema)
+	if log.Version != "2.1.0" || log.Schema != format.SARIFSchema || len(log.Runs) != 1 {
+		t.Fatalf("got version %q schema %q runs %d, want 2.1.0, %s, 1", log.Version, log.Schema, len(log.Runs), format.SARIFSchema)
 	}
 	r := log.Runs[0]
 	if r.Tool.Driver.Name != "contract lint" || len(r.Tool.Driver.Rules) != len(Rules) {

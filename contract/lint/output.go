@@ -76,16 +76,15 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			c.Failure = &format.JUnitFailure{Message: fmt.Sprintf("%d %s findings", len(errs), rule.ID), Type: rule.ID, Text: strings.Join(errs, "\n")}
 			suite.Failures++
 		}
-		c.SystemOut = strings.Join(warns, "\n")
+		if len(warns) > 0 {
+			c.SystemOut = &format.JUnitText{Text: strings.Join(warns, "\n")}
+		}
 		suite.Cases = append(suite.Cases, c)
 	}
 	suite.Tests = len(suite.Cases)
-	doc := format.JUnitSuites{Name: "contract lint", Tests: suite.Tests, Failures: suite.Failures, Suites: []format.JUnitSuite{suite}}
+	doc := format.JUnitSuites{Name: "contract lint", JUnitCounts: suite.JUnitCounts, Suites: []format.JUnitSuite{suite}}
 	return format.WriteJUnit(w, doc)
 }
-
-// SARIFSchema is the schema URI written into SARIF logs.
-const SARIFSchema = format.SARIFSchema
 
 // WriteSARIF writes a SARIF 2.1.0 log with every rule and one result per
 // finding.

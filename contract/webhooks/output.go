@@ -212,14 +212,16 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			} else {
 				notes = append(fails, notes...)
 			}
-			c.SystemOut = strings.Join(notes, "\n")
+			if len(notes) > 0 {
+				c.SystemOut = &format.JUnitText{Text: strings.Join(notes, "\n")}
+			}
 			suite.Cases = append(suite.Cases, c)
 		}
 		suite.Tests = len(suite.Cases)
 		doc.Suites = append(doc.Suites, suite)
 	}
 	log := format.JUnitSuite{Name: "webhook log"}
-	sig := format.JUnitCase{Name: RuleSignature, Classname: "log", SystemOut: r.signatureLine()}
+	sig := format.JUnitCase{Name: RuleSignature, Classname: "log", SystemOut: &format.JUnitText{Text: r.signatureLine()}}
 	switch {
 	case !r.Signatures.Checked:
 		sig.Skipped = &format.JUnitSkipped{Message: "no sign key given"}
@@ -238,7 +240,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			in.Failure = &format.JUnitFailure{Message: fmt.Sprintf("%d unusable lines", r.InputErrors.Count), Type: RuleInputError, Text: strings.Join(lines, "\n")}
 			log.Failures++
 		} else {
-			in.SystemOut = strings.Join(lines, "\n")
+			in.SystemOut = &format.JUnitText{Text: strings.Join(lines, "\n")}
 		}
 	}
 	dropped := format.JUnitCase{Name: RuleDropped, Classname: "log"}
