@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/pb33f/libopenapi/datamodel/high/base"
+	"github.com/reconkit/reconkit/contract/pointer"
 )
 
 // Generated cases vary one value of an operation's first good call at a
@@ -199,7 +200,7 @@ func (r *runner) caseFindings(st *Step, c genCase, req *request, resp *response)
 		in, ptr := InBody, c.where
 		line := st.Op.Line
 		if c.in != "body" {
-			in, ptr = c.in, "/"+escapePointer(c.where)
+			in, ptr = c.in, "/"+pointer.Escape(c.where)
 			if p := st.Op.Param(c.in, c.where); p != nil && p.Schema != nil {
 				line = proxyLine(p.Schema)
 			}

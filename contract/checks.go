@@ -10,6 +10,7 @@ import (
 
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+	"github.com/reconkit/reconkit/contract/pointer"
 )
 
 // maxReasons caps how many validator messages one finding quotes; the
@@ -208,7 +209,7 @@ func (r *runner) headers(def *v3.Response, resp *response, line int, add func(st
 		if h == nil || strings.EqualFold(name, "Content-Type") {
 			continue
 		}
-		ptr := "/" + escapePointer(strings.ToLower(name))
+		ptr := "/" + pointer.Escape(strings.ToLower(name))
 		hline := line
 		if low := h.GoLow(); low != nil && low.KeyNode != nil {
 			hline = low.KeyNode.Line

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/reconkit/reconkit/contract/pointer"
 )
 
 // Coverage says how much of the spec a run exercised: operations called,
@@ -176,7 +178,7 @@ func valuesAt(doc any, ptr string) []any {
 	}
 	switch t := doc.(type) {
 	case map[string]any:
-		if v, ok := t[unescapePointer(tok)]; ok {
+		if v, ok := t[pointer.Unescape(tok)]; ok {
 			return valuesAt(v, rest)
 		}
 	case []any:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	"github.com/pb33f/libopenapi/orderedmap"
+	"github.com/reconkit/reconkit/contract/specnode"
 	yaml4 "go.yaml.in/yaml/v4"
 )
 
@@ -303,7 +304,7 @@ func nodeValue(n *yaml4.Node) (any, bool) {
 // normalizeJSON round-trips a value through encoding/json so every
 // number is a json.Number and every map has string keys.
 func normalizeJSON(x any) any {
-	x = stringKeys(x)
+	x = specnode.StringKeys(x)
 	b, err := json.Marshal(x)
 	if err != nil {
 		return x
@@ -315,30 +316,6 @@ func normalizeJSON(x any) any {
 		return x
 	}
 	return out
-}
-
-// stringKeys converts YAML maps with non-string keys (e.g. status codes)
-// into map[string]any.
-func stringKeys(x any) any {
-	switch t := x.(type) {
-	case map[string]any:
-		for k, v := range t {
-			t[k] = stringKeys(v)
-		}
-		return t
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, v := range t {
-			m[fmt.Sprint(k)] = stringKeys(v)
-		}
-		return m
-	case []any:
-		for i, v := range t {
-			t[i] = stringKeys(v)
-		}
-		return t
-	}
-	return x
 }
 
 // deepCopy copies a JSON value so a step can change its own.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/reconkit/reconkit/contract/pointer"
 )
 
 // negativeAuthText says what each auth negative check sends, for messages.
@@ -276,7 +278,7 @@ func descend(v *view, obj map[string]any, ptr string, depth int, find func(*view
 
 func lastToken(ptr string) string {
 	if i := strings.LastIndex(ptr, "/"); i >= 0 {
-		return unescapePointer(ptr[i+1:])
+		return pointer.Unescape(ptr[i+1:])
 	}
 	return ptr
 }

@@ -3,26 +3,12 @@ package contract
 import (
 	"strconv"
 	"strings"
+
+	"github.com/reconkit/reconkit/contract/pointer"
 )
 
-// escapePointer escapes one RFC 6901 reference token.
-func escapePointer(tok string) string {
-	if !strings.ContainsAny(tok, "~/") {
-		return tok
-	}
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(tok)
-}
-
-// unescapePointer undoes escapePointer.
-func unescapePointer(tok string) string {
-	if !strings.Contains(tok, "~") {
-		return tok
-	}
-	return strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
-}
-
 // childPointer appends one token to a pointer.
-func childPointer(ptr, tok string) string { return ptr + "/" + escapePointer(tok) }
+func childPointer(ptr, tok string) string { return ptr + "/" + pointer.Escape(tok) }
 
 // indexPointer appends an array index to a pointer.
 func indexPointer(ptr string, i int) string { return ptr + "/" + strconv.Itoa(i) }
@@ -38,7 +24,7 @@ func lookupPointer(doc any, ptr string) (any, bool) {
 	}
 	cur := doc
 	for _, raw := range strings.Split(ptr[1:], "/") {
-		tok := unescapePointer(raw)
+		tok := pointer.Unescape(raw)
 		switch v := cur.(type) {
 		case map[string]any:
 			next, ok := v[tok]
@@ -70,7 +56,7 @@ func setPointer(doc any, ptr string, val any) (any, bool) {
 	if !ok {
 		return doc, false
 	}
-	tok := unescapePointer(ptr[i+1:])
+	tok := pointer.Unescape(ptr[i+1:])
 	switch p := parent.(type) {
 	case map[string]any:
 		p[tok] = val
@@ -100,7 +86,7 @@ func deletePointer(doc any, ptr string) bool {
 	if !ok {
 		return false
 	}
-	tok := unescapePointer(ptr[i+1:])
+	tok := pointer.Unescape(ptr[i+1:])
 	if _, ok := m[tok]; !ok {
 		return false
 	}

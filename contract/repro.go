@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/reconkit/reconkit/contract/pointer"
 )
 
 // A reproducer is a POSIX shell snippet that sends a finding's request
@@ -302,7 +304,7 @@ func splitPointer(ptr string) (string, string) {
 	if i < 0 {
 		return "", ptr
 	}
-	return ptr[:i], unescapePointer(ptr[i+1:])
+	return ptr[:i], pointer.Unescape(ptr[i+1:])
 }
 
 // jqPath renders a JSON pointer into doc as a jq path array, with array
@@ -312,7 +314,7 @@ func jqPath(doc any, ptr string) (string, bool) {
 	cur := doc
 	if ptr != "" {
 		for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-			tok = unescapePointer(tok)
+			tok = pointer.Unescape(tok)
 			switch t := cur.(type) {
 			case map[string]any:
 				path = append(path, tok)

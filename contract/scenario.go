@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/reconkit/reconkit/contract/specnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -87,9 +88,9 @@ func ParseScenarios(data []byte) (*ScenarioFile, error) {
 		for _, list := range [][]ScenarioStep{sc.Steps, sc.Cleanup} {
 			for j := range list {
 				st := &list[j]
-				st.Body = stringKeys(st.Body)
-				stringKeys(st.Params)
-				stringKeys(st.Set)
+				st.Body = specnode.StringKeys(st.Body)
+				specnode.StringKeys(st.Params)
+				specnode.StringKeys(st.Set)
 				if st.ID == "" && st.Operation != "" {
 					st.ID = st.Operation
 					for n := 2; used[st.ID]; n++ {

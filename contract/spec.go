@@ -16,6 +16,7 @@ import (
 	"github.com/pb33f/libopenapi/datamodel"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+	"github.com/reconkit/reconkit/contract/pointer"
 	yaml4 "go.yaml.in/yaml/v4"
 )
 
@@ -337,7 +338,7 @@ func (s *Spec) OperationByRef(ref string) *Operation {
 	if i < 0 {
 		return nil
 	}
-	path := unescapePointer(rest[:i])
+	path := pointer.Unescape(rest[:i])
 	if p, err := url.PathUnescape(path); err == nil {
 		path = p // a URI fragment may percent-encode the braces
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/reconkit/reconkit/contract/format"
 )
 
 const testdata = "../../testdata/contract/diff/"
@@ -370,8 +372,8 @@ func TestWriteSARIF(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatalf("SARIF is not JSON: %v", err)
 	}
-	if log.Version != "2.1.0" || log.Schema != SARIFSchema {
-		t.Errorf("version %q schema %q, want 2.1.0 and %s", log.Version, log.Schema, SARIFSchema)
+	if log.Version != "2.1.0" || log.Schema != format.SARIFSchema {
+		t.Errorf("version %q schema %q, want 2.1.0 and %s", log.Version, log.Schema, format.SARIFSchema)
 	}
 	if len(log.Runs) != 1 {
 		t.Fatalf("got %d runs, want 1", len(log.Runs))
@@ -677,4 +679,51 @@ func FuzzRun(f *testing.F) {
 			t.Fatal("nil report without error")
 		}
 	})
+}
+
+// TestMarkdownEscapesSpecText compares specs whose property name is
+// hostile Markdown: the finding stays one table row, and neither HTML nor
+// emphasis nor a code span from the spec reaches the page.
+func TestMarkdownEscapesSpecText(t *testing.T) {
+	const spec = `openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /refunds: {$ref: '#/components/pathItems/<b>|x'}
+  /orders:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+%s`
+	name := `"<script>alert(` + "`1`" + `)</script> | *b* _i_\nnext"`
+	rep, err := Run(context.Background(), Options{
+		Old: fmt.Appendf(nil, spec, "                  "+name+": {type: string}\n                  id: {type: string}\n"), OldName: "old.yaml",
+		New: fmt.Appendf(nil, spec, "                  id: {type: string}\n"), NewName: "new.yaml",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`| property "&lt;script&gt;alert('1')&lt;/script&gt; \| \*b\* \_i\_\nnext" removed |`,
+		"| `/paths/~1orders/get/responses/200/content/application~1json/schema/properties/<script>alert('1')<~1script> \\| *b* _i_ next` |",
+		`> warning: old.yaml: $ref #/components/pathItems/&lt;b&gt;\|x points at nothing`,
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %s:\n%s", want, md.String())
+		}
+	}
+	for _, line := range strings.Split(md.String(), "\n") {
+		if strings.HasPrefix(line, "|") && strings.Count(line, "|")-strings.Count(line, `\|`) != 7 {
+			t.Errorf("got a table row of %d cells, want 6: %s", strings.Count(line, "|")-strings.Count(line, `\|`)-1, line)
+		}
+	}
 }

@@ -130,16 +130,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// mdEscape keeps a value from breaking a Markdown table row.
-func mdEscape(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.ReplaceAll(s, "\n", " ")
-}
-
 // WriteMarkdown writes a summary and a table, for pull-request comments.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew := format.NewPrinter(w)
-	ew.Printf("## contract diff `%s` → `%s`\n\n", r.OldName, r.NewName)
+	ew.Printf("## contract diff `%s` → `%s`\n\n", format.MarkdownCode(r.OldName), format.MarkdownCode(r.NewName))
 	ew.Printf("%s\n\n", r.verdictLine())
 	if len(r.Findings) > 0 {
 		ew.Printf("| | Rule | Change | Where | Reaches | Lines |\n|---|---|---|---|---|---|\n")
@@ -151,12 +145,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if f.Ignored != nil {
 				change += fmt.Sprintf(" — ignored until %s: %s", f.Ignored.Expires, f.Ignored.Reason)
 			}
-			ew.Printf("| %s | `%s` | %s | `%s` | %s | %s |\n", f.verdict(), f.Rule, mdEscape(change),
-				mdEscape(f.Pointer), mdEscape(opsList(f.Operations)), mdEscape(r.location(f)))
+			ew.Printf("| %s | `%s` | %s | `%s` | %s | %s |\n", f.verdict(), f.Rule, format.MarkdownText(change),
+				format.MarkdownCode(f.Pointer), format.MarkdownText(opsList(f.Operations)), format.MarkdownText(r.location(f)))
 		}
 	}
 	for _, wn := range r.Warnings {
-		ew.Printf("\n> warning: %s\n", mdEscape(wn))
+		ew.Printf("\n> warning: %s\n", format.MarkdownText(wn))
 	}
 	return ew.Err()
 }
@@ -197,17 +191,14 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			c.Failure = &format.JUnitFailure{Message: f.Message, Type: f.Rule, Text: detail}
 			suite.Failures++
 		default:
-			c.SystemOut = detail
+			c.SystemOut = &format.JUnitText{Text: detail}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
 	suite.Tests = len(suite.Cases)
-	doc := format.JUnitSuites{Name: "contract diff", Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped, Suites: []format.JUnitSuite{suite}}
+	doc := format.JUnitSuites{Name: "contract diff", JUnitCounts: suite.JUnitCounts, Suites: []format.JUnitSuite{suite}}
 	return format.WriteJUnit(w, doc)
 }
-
-// SARIFSchema is the schema URI written into SARIF logs.
-const SARIFSchema = format.SARIFSchema
 
 // sarifURI turns a document name into a repository-relative path: a
 // REV:PATH name keeps its PATH, which is what code-scanning tools can open.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/reconkit/reconkit/contract/pointer"
+	"github.com/reconkit/reconkit/contract/specnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -41,10 +43,10 @@ func scanRaw(b []byte, name string) (*rawDoc, error) {
 		methods:    map[string][]string{},
 		unresolved: map[string]bool{},
 	}
-	ver := mapGet(top, "openapi")
+	ver := specnode.Get(top, "openapi")
 	if ver == nil || !strings.HasPrefix(ver.Value, "3.") {
 		what := "no openapi: 3.x field"
-		if sw := mapGet(top, "swagger"); sw != nil {
+		if sw := specnode.Get(top, "swagger"); sw != nil {
 			what = "this is swagger " + sw.Value
 		}
 		return nil, fmt.Errorf("read %s: only OpenAPI 3.0 and 3.1 documents can be compared, %s", name, what)
@@ -54,7 +56,7 @@ func scanRaw(b []byte, name string) (*rawDoc, error) {
 		rd.version = "3.0"
 	}
 	for _, section := range []string{"paths", "webhooks"} {
-		items := mapGet(top, section)
+		items := specnode.Get(top, section)
 		if items == nil || items.Kind != yaml.MappingNode {
 			continue
 		}
@@ -83,7 +85,7 @@ func scanRaw(b []byte, name string) (*rawDoc, error) {
 					rd.addRef(path, v.Value)
 					continue
 				}
-				path = append(path, escape(k.Value))
+				path = append(path, pointer.Escape(k.Value))
 				walk(v)
 				path = path[:len(path)-1]
 			}
@@ -153,7 +155,7 @@ func (rd *rawDoc) addRef(sp []string, def string) {
 	g := rd.graph
 	t := g.id(target)
 	if len(sp) >= 3 && sp[0] == "components" {
-		from := g.id(sp[1] + "/" + unescape(sp[2]))
+		from := g.id(sp[1] + "/" + pointer.Unescape(sp[2]))
 		g.rev[t] = append(g.rev[t], from)
 		return
 	}
@@ -173,33 +175,7 @@ func (rd *rawDoc) lookup(ref string) *yaml.Node {
 	if !ok {
 		return nil
 	}
-	n := rd.root
-	if p == "" {
-		return n
-	}
-	if !strings.HasPrefix(p, "/") {
-		return nil
-	}
-	for _, tok := range strings.Split(p[1:], "/") {
-		tok = unescape(tok)
-		switch n.Kind {
-		case yaml.MappingNode:
-			n = mapGet(n, tok)
-		case yaml.SequenceNode:
-			i := -1
-			fmt.Sscanf(tok, "%d", &i)
-			if i < 0 || i >= len(n.Content) {
-				return nil
-			}
-			n = n.Content[i]
-		default:
-			return nil
-		}
-		if n == nil {
-			return nil
-		}
-	}
-	return alias(n)
+	return specnode.Resolve(rd.root, p)
 }
 
 // deref follows $refs of a non-schema object (parameter, response, path
@@ -207,7 +183,7 @@ func (rd *rawDoc) lookup(ref string) *yaml.Node {
 // noted for the report's warnings and treated as an empty object.
 func (rd *rawDoc) deref(n *yaml.Node) *yaml.Node {
 	for range 32 {
-		n = alias(n)
+		n = specnode.Alias(n)
 		ref := refOf(n)
 		if ref == "" {
 			return n
@@ -224,49 +200,15 @@ func (rd *rawDoc) deref(n *yaml.Node) *yaml.Node {
 
 // refOf returns a node's $ref, if it is a reference object.
 func refOf(n *yaml.Node) string {
-	if r := mapGet(n, "$ref"); r != nil && r.Kind == yaml.ScalarNode {
+	if r := specnode.Get(n, "$ref"); r != nil && r.Kind == yaml.ScalarNode {
 		return r.Value
 	}
 	return ""
 }
 
-func alias(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-func mapGet(n *yaml.Node, key string) *yaml.Node {
-	if k := mapKey(n, key); k != nil {
-		return alias(k.next)
-	}
-	return nil
-}
-
-// keyed is a map key and its value, so a finding can point at the key's
-// line.
-type keyed struct {
-	*yaml.Node
-	next *yaml.Node
-}
-
-func mapKey(n *yaml.Node, key string) *keyed {
-	n = alias(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return &keyed{n.Content[i], n.Content[i+1]}
-		}
-	}
-	return nil
-}
-
 // keyLine is the line of key in map n, or 0 when n lacks it.
 func keyLine(n *yaml.Node, key string) int {
-	if k := mapKey(n, key); k != nil {
+	if k, _ := specnode.Key(n, key); k != nil {
 		return k.Line
 	}
 	return 0
@@ -274,25 +216,25 @@ func keyLine(n *yaml.Node, key string) int {
 
 // pairs returns a map's keys and values in file order.
 func pairs(n *yaml.Node) (keys []*yaml.Node, vals []*yaml.Node) {
-	n = alias(n)
+	n = specnode.Alias(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil, nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		keys = append(keys, n.Content[i])
-		vals = append(vals, alias(n.Content[i+1]))
+		vals = append(vals, specnode.Alias(n.Content[i+1]))
 	}
 	return keys, vals
 }
 
 func items(n *yaml.Node) []*yaml.Node {
-	n = alias(n)
+	n = specnode.Alias(n)
 	if n == nil || n.Kind != yaml.SequenceNode {
 		return nil
 	}
 	out := make([]*yaml.Node, len(n.Content))
 	for i, c := range n.Content {
-		out[i] = alias(c)
+		out[i] = specnode.Alias(c)
 	}
 	return out
 }
@@ -307,7 +249,7 @@ func line(n *yaml.Node) int {
 // sameNode compares two YAML trees by content, ignoring positions, styles
 // and comments; map keys must be in the same order.
 func sameNode(a, b *yaml.Node) bool {
-	a, b = alias(a), alias(b)
+	a, b = specnode.Alias(a), specnode.Alias(b)
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -330,7 +272,7 @@ func sameNode(a, b *yaml.Node) bool {
 
 // text renders a node compactly for messages and finding ids.
 func text(n *yaml.Node) string {
-	n = alias(n)
+	n = specnode.Alias(n)
 	if n == nil {
 		return ""
 	}

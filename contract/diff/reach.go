@@ -3,6 +3,8 @@ package diff
 import (
 	"sort"
 	"strings"
+
+	"github.com/reconkit/reconkit/contract/pointer"
 )
 
 // Operation names one operation a finding reaches, with the directions in
@@ -103,9 +105,9 @@ func rootUses(methodsOf func(section, path string) []string, sp []string) []use 
 	inverted := false
 	switch sp[0] {
 	case "paths":
-		path = unescape(sp[1])
+		path = pointer.Unescape(sp[1])
 	case "webhooks":
-		path = "webhook:" + unescape(sp[1])
+		path = "webhook:" + pointer.Unescape(sp[1])
 		inverted = true
 	default:
 		return nil
@@ -113,7 +115,7 @@ func rootUses(methodsOf func(section, path string) []string, sp []string) []use 
 	if sp[2] == "parameters" {
 		// A path-level parameter belongs to every operation of the path.
 		var out []use
-		for _, m := range methodsOf(sp[0], unescape(sp[1])) {
+		for _, m := range methodsOf(sp[0], pointer.Unescape(sp[1])) {
 			out = append(out, use{opKey{strings.ToUpper(m), path}, dirOf(Request, inverted)})
 		}
 		return out
@@ -159,7 +161,7 @@ func componentKey(def string) (string, bool) {
 	if !ok || strings.Contains(name, "/") {
 		return "", false
 	}
-	return kind + "/" + unescape(name), true
+	return kind + "/" + pointer.Unescape(name), true
 }
 
 // operations returns the operations reaching a component in either
@@ -208,13 +210,4 @@ func sortedDirs(ds map[Direction]bool) []Direction {
 		}
 	}
 	return out
-}
-
-// escape and unescape apply RFC 6901 JSON pointer escaping to one token.
-func escape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
-func unescape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/reconkit/reconkit/contract/pointer"
+	"github.com/reconkit/reconkit/contract/specnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -28,7 +30,7 @@ func (d *rawDoc) schemaTarget(n *yaml.Node) *yaml.Node {
 // what it points at, so an inline schema replaced by a reference to an
 // identical component is no change.
 func (w *walker) schema(s site, o, n *yaml.Node) {
-	o, n = alias(o), alias(n)
+	o, n = specnode.Alias(o), specnode.Alias(n)
 	if o == nil || n == nil {
 		return
 	}
@@ -73,7 +75,7 @@ func (w *walker) schemaBody(s site, o, n *yaml.Node) {
 	}
 	// A single allOf member with nothing but annotations beside it is that
 	// member (the usual way to put a description or nullable on a $ref).
-	bothAllOf := mapGet(o, "allOf") != nil && mapGet(n, "allOf") != nil
+	bothAllOf := specnode.Get(o, "allOf") != nil && specnode.Get(n, "allOf") != nil
 	if m, nullable, ok := soleAllOf(n); ok && !bothAllOf {
 		if nullable && !w.nullable(w.o, o) {
 			w.emit(s, RuleNullableAdded, s.ptr+"/nullable", "", "became nullable (nullable allOf wrapper)", keys(o, n, "nullable"))
@@ -92,14 +94,14 @@ func (w *walker) schemaBody(s site, o, n *yaml.Node) {
 	// accepts the old wire form: a single value is an array of one.
 	if s.param {
 		ot, nt := typeSet(o), typeSet(n)
-		if len(ot) == 1 && ot[0] != "array" && slices.Equal(nt, []string{"array"}) && mapGet(n, "items") != nil {
+		if len(ot) == 1 && ot[0] != "array" && slices.Equal(nt, []string{"array"}) && specnode.Get(n, "items") != nil {
 			w.emit(s, RuleConstraintWidened, s.ptr+"/type", "", fmt.Sprintf("type changed from %s to an array of it: the old single value is still accepted", ot[0]), keys(o, n, "type"))
-			w.schema(child.at("items"), o, mapGet(n, "items"))
+			w.schema(child.at("items"), o, specnode.Get(n, "items"))
 			return
 		}
-		if slices.Equal(ot, []string{"array"}) && len(nt) == 1 && nt[0] != "array" && mapGet(o, "items") != nil {
+		if slices.Equal(ot, []string{"array"}) && len(nt) == 1 && nt[0] != "array" && specnode.Get(o, "items") != nil {
 			w.emit(s, RuleConstraintNarrowed, s.ptr+"/type", "", fmt.Sprintf("type changed from an array to %s: only one value is accepted", nt[0]), keys(o, n, "type"))
-			w.schema(child, mapGet(o, "items"), n)
+			w.schema(child, specnode.Get(o, "items"), n)
 			return
 		}
 	}
@@ -117,11 +119,11 @@ func (w *walker) schemaBody(s site, o, n *yaml.Node) {
 		if handled[k] {
 			continue
 		}
-		ov, nv := mapGet(o, k), mapGet(n, k)
+		ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 		if sameNode(ov, nv) {
 			continue
 		}
-		ptr := s.ptr + "/" + escape(k)
+		ptr := s.ptr + "/" + pointer.Escape(k)
 		v := keys(o, n, k)
 		switch k {
 		case "type":
@@ -167,7 +169,7 @@ func (w *walker) schemaBody(s site, o, n *yaml.Node) {
 			w.subschema(child, k, ov, nv, v)
 		case "then", "else":
 			// added or removed with their if, they are part of that change
-			if (ov == nil || nv == nil) && (mapGet(o, "if") == nil) != (mapGet(n, "if") == nil) {
+			if (ov == nil || nv == nil) && (specnode.Get(o, "if") == nil) != (specnode.Get(n, "if") == nil) {
 				continue
 			}
 			w.subschema(child, k, ov, nv, v)
@@ -210,7 +212,7 @@ func (w *walker) schemaBody(s site, o, n *yaml.Node) {
 // soleAllOf returns the one member of an allOf that has nothing beside it
 // but annotations (and nullable, which it also reports).
 func soleAllOf(n *yaml.Node) (*yaml.Node, bool, bool) {
-	all := items(mapGet(n, "allOf"))
+	all := items(specnode.Get(n, "allOf"))
 	if len(all) != 1 {
 		return nil, false, false
 	}
@@ -220,19 +222,19 @@ func soleAllOf(n *yaml.Node) (*yaml.Node, bool, bool) {
 			return nil, false, false
 		}
 	}
-	return all[0], isTrue(mapGet(n, "nullable")), true
+	return all[0], isTrue(specnode.Get(n, "nullable")), true
 }
 
 // nullable reports whether a schema admits null.
 func (w *walker) nullable(d *rawDoc, n *yaml.Node) bool {
 	n = d.schemaTarget(n)
-	return isTrue(mapGet(n, "nullable")) || slices.Contains(typeSet(n), "null")
+	return isTrue(specnode.Get(n, "nullable")) || slices.Contains(typeSet(n), "null")
 }
 
 // options returns a schema's oneOf or anyOf list and which keyword it is.
 func options(n *yaml.Node) (string, []*yaml.Node) {
 	for _, k := range []string{"oneOf", "anyOf"} {
-		if l := items(mapGet(n, k)); len(l) > 0 {
+		if l := items(specnode.Get(n, k)); len(l) > 0 {
 			return k, l
 		}
 	}
@@ -299,7 +301,7 @@ func (w *walker) composition(s site, o, n *yaml.Node, handled map[string]bool) {
 		handled[ok] = true
 		w.emit(s, RuleConstraintWidened, s.ptr+"/"+ok, "", ok+" removed: values no longer have to match one of its alternatives", vals{oldLine: keyLine(o, ok)})
 	}
-	oa, na := items(mapGet(o, "allOf")), items(mapGet(n, "allOf"))
+	oa, na := items(specnode.Get(o, "allOf")), items(specnode.Get(n, "allOf"))
 	if len(oa) > 0 || len(na) > 0 {
 		handled["allOf"] = true
 		// Each allOf member is one more condition: one added narrows, one
@@ -324,7 +326,7 @@ func (d *rawDoc) isNullSchema(n *yaml.Node) bool {
 	if ts := typeSet(n); len(ts) == 1 && ts[0] == "null" {
 		return true
 	}
-	if e := items(mapGet(n, "enum")); len(e) == 1 && e[0].ShortTag() == "!!null" {
+	if e := items(specnode.Get(n, "enum")); len(e) == 1 && e[0].ShortTag() == "!!null" {
 		return true
 	}
 	return false
@@ -425,10 +427,10 @@ func (w *walker) valueSet(d *rawDoc, n *yaml.Node, depth int) ([]*yaml.Node, boo
 	if n == nil || depth > 8 {
 		return nil, false
 	}
-	if e := mapGet(n, "enum"); e != nil {
+	if e := specnode.Get(n, "enum"); e != nil {
 		return items(e), true
 	}
-	if c := mapGet(n, "const"); c != nil {
+	if c := specnode.Get(n, "const"); c != nil {
 		return []*yaml.Node{c}, true
 	}
 	if slices.Equal(typeSet(n), []string{"null"}) {
@@ -453,7 +455,7 @@ func (w *walker) valueSet(d *rawDoc, n *yaml.Node, depth int) ([]*yaml.Node, boo
 // alternatives rather than its own enum or const.
 func composedValues(n *yaml.Node) bool {
 	_, l := options(n)
-	return len(l) > 0 && mapGet(n, "enum") == nil && mapGet(n, "const") == nil
+	return len(l) > 0 && specnode.Get(n, "enum") == nil && specnode.Get(n, "const") == nil
 }
 
 func containsNode(l []*yaml.Node, x *yaml.Node) bool {
@@ -469,7 +471,7 @@ func containsNode(l []*yaml.Node, x *yaml.Node) bool {
 // values.
 func (w *walker) valueDiff(s site, addedRule string, ov, nv []*yaml.Node, o, n *yaml.Node) {
 	ptr := s.ptr + "/enum"
-	if mapGet(n, "enum") == nil && mapGet(o, "enum") == nil {
+	if specnode.Get(n, "enum") == nil && specnode.Get(o, "enum") == nil {
 		if k, _ := options(n); k != "" {
 			ptr = s.ptr + "/" + k
 		}
@@ -520,11 +522,11 @@ func (w *walker) enum(s site, k string, ov, nv, o, n *yaml.Node) {
 
 // access returns "readOnly", "writeOnly" or "" for a property's schema.
 func (d *rawDoc) access(n *yaml.Node) string {
-	for _, x := range []*yaml.Node{alias(n), d.schemaTarget(n)} {
-		if isTrue(mapGet(x, "readOnly")) {
+	for _, x := range []*yaml.Node{specnode.Alias(n), d.schemaTarget(n)} {
+		if isTrue(specnode.Get(x, "readOnly")) {
 			return "readOnly"
 		}
-		if isTrue(mapGet(x, "writeOnly")) {
+		if isTrue(specnode.Get(x, "writeOnly")) {
 			return "writeOnly"
 		}
 	}
@@ -581,15 +583,15 @@ func itemLine(list *yaml.Node, v string) int {
 // required compares required lists. A readOnly property binds only
 // responses and a writeOnly one only requests.
 func (w *walker) required(s site, o, n *yaml.Node) {
-	or, nr := mapGet(o, "required"), mapGet(n, "required")
+	or, nr := specnode.Get(o, "required"), specnode.Get(n, "required")
 	os, ns := stringSet(or), stringSet(nr)
 	for _, name := range ns {
 		if slices.Contains(os, name) {
 			continue
 		}
 		ps := s
-		ps.only = restrict(s.only, onlyFor(w.n.access(mapGet(mapGet(n, "properties"), name))))
-		w.emit(ps, RuleRequiredAdded, s.ptr+"/properties/"+escape(name), name,
+		ps.only = restrict(s.only, onlyFor(w.n.access(specnode.Get(specnode.Get(n, "properties"), name))))
+		w.emit(ps, RuleRequiredAdded, s.ptr+"/properties/"+pointer.Escape(name), name,
 			fmt.Sprintf("property %q became required%s", name, accessNote(ps.only, s.only)), vals{new: name, newLine: itemLine(nr, name)})
 	}
 	for _, name := range os {
@@ -597,8 +599,8 @@ func (w *walker) required(s site, o, n *yaml.Node) {
 			continue
 		}
 		ps := s
-		ps.only = restrict(s.only, onlyFor(w.o.access(mapGet(mapGet(o, "properties"), name))))
-		w.emit(ps, RuleRequiredRemoved, s.ptr+"/properties/"+escape(name), name,
+		ps.only = restrict(s.only, onlyFor(w.o.access(specnode.Get(specnode.Get(o, "properties"), name))))
+		w.emit(ps, RuleRequiredRemoved, s.ptr+"/properties/"+pointer.Escape(name), name,
 			fmt.Sprintf("property %q is no longer required%s", name, accessNote(ps.only, s.only)), vals{old: name, oldLine: itemLine(or, name)})
 	}
 }
@@ -633,10 +635,10 @@ const noDirection Direction = "none"
 // properties compares the properties of two object schemas, pairing a
 // removed and an added property with identical schemas as a rename.
 func (w *walker) properties(s site, o, n *yaml.Node) {
-	op, np := mapGet(o, "properties"), mapGet(n, "properties")
+	op, np := specnode.Get(o, "properties"), specnode.Get(n, "properties")
 	var removed, added []string
 	for _, name := range unionKeys(op, np) {
-		a, b := mapGet(op, name), mapGet(np, name)
+		a, b := specnode.Get(op, name), specnode.Get(np, name)
 		switch {
 		case a == nil:
 			added = append(added, name)
@@ -648,7 +650,7 @@ func (w *walker) properties(s site, o, n *yaml.Node) {
 			if oa == na {
 				ps.only = restrict(s.only, onlyFor(oa))
 			}
-			if oa == "readOnly" && na != "readOnly" && slices.Contains(stringSet(mapGet(n, "required")), name) {
+			if oa == "readOnly" && na != "readOnly" && slices.Contains(stringSet(specnode.Get(n, "required")), name) {
 				rs := s
 				rs.only = restrict(s.only, Request)
 				w.emit(rs, RuleRequiredAdded, ps.ptr, name, fmt.Sprintf("property %q is required and no longer readOnly: clients must now send it", name),
@@ -661,13 +663,13 @@ func (w *walker) properties(s site, o, n *yaml.Node) {
 	for _, r := range removed {
 		var match []string
 		for _, a := range added {
-			if sameNode(mapGet(op, r), mapGet(np, a)) {
+			if sameNode(specnode.Get(op, r), specnode.Get(np, a)) {
 				match = append(match, a)
 			}
 		}
 		others := 0
 		for _, r2 := range removed {
-			if sameNode(mapGet(op, r), mapGet(op, r2)) {
+			if sameNode(specnode.Get(op, r), specnode.Get(op, r2)) {
 				others++
 			}
 		}
@@ -685,8 +687,8 @@ func (w *walker) properties(s site, o, n *yaml.Node) {
 	for r, a := range renamed {
 		isRenameTarget[a] = true
 		ps := s
-		ps.only = restrict(s.only, onlyFor(w.o.access(mapGet(op, r))))
-		w.emit(ps, RulePropertyRenamed, s.ptr+"/properties/"+escape(r), r+"->"+a,
+		ps.only = restrict(s.only, onlyFor(w.o.access(specnode.Get(op, r))))
+		w.emit(ps, RulePropertyRenamed, s.ptr+"/properties/"+pointer.Escape(r), r+"->"+a,
 			fmt.Sprintf("property %q renamed to %q", r, a), vals{old: r, new: a, oldLine: keyLine(op, r), newLine: keyLine(np, a)})
 	}
 	for _, r := range removed {
@@ -694,15 +696,15 @@ func (w *walker) properties(s site, o, n *yaml.Node) {
 			continue
 		}
 		ps := s
-		ps.only = restrict(s.only, onlyFor(w.o.access(mapGet(op, r))))
-		w.emit(ps, RulePropertyRemoved, s.ptr+"/properties/"+escape(r), r,
+		ps.only = restrict(s.only, onlyFor(w.o.access(specnode.Get(op, r))))
+		w.emit(ps, RulePropertyRemoved, s.ptr+"/properties/"+pointer.Escape(r), r,
 			fmt.Sprintf("property %q removed%s", r, accessNote(ps.only, s.only)), vals{old: r, oldLine: keyLine(op, r)})
 	}
 	for _, a := range added {
 		if isRenameTarget[a] {
 			continue
 		}
-		w.emit(s, RulePropertyAdded, s.ptr+"/properties/"+escape(a), a,
+		w.emit(s, RulePropertyAdded, s.ptr+"/properties/"+pointer.Escape(a), a,
 			fmt.Sprintf("property %q added", a), vals{new: a, newLine: keyLine(np, a)})
 	}
 }
@@ -723,7 +725,7 @@ func openness(n *yaml.Node) string {
 // unevaluatedItems. unevaluated* has no effect beside an
 // additionalProperties (or items) that decides every other member.
 func (w *walker) additional(s site, k string, o, n *yaml.Node) {
-	ov, nv := mapGet(o, k), mapGet(n, k)
+	ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 	ptr := s.ptr + "/" + k
 	v := keys(o, n, k)
 	sibling := map[string]string{"unevaluatedProperties": "additionalProperties", "unevaluatedItems": "items"}[k]
@@ -731,9 +733,9 @@ func (w *walker) additional(s site, k string, o, n *yaml.Node) {
 	// not see, so the shortcut is only taken without it.
 	composed := func(x *yaml.Node) bool {
 		k, _ := options(x)
-		return k != "" || mapGet(x, "allOf") != nil
+		return k != "" || specnode.Get(x, "allOf") != nil
 	}
-	if sibling != "" && mapGet(o, sibling) != nil && mapGet(n, sibling) != nil && !composed(o) && !composed(n) {
+	if sibling != "" && specnode.Get(o, sibling) != nil && specnode.Get(n, sibling) != nil && !composed(o) && !composed(n) {
 		w.emit(s, RuleMetadataChanged, ptr, "", describe(k, ov, nv)+": no effect, "+sibling+" already decides every other member", v)
 		return
 	}
@@ -789,16 +791,16 @@ func (w *walker) prefixItems(s site, ov, nv *yaml.Node) {
 
 func (w *walker) dependentRequired(s site, ov, nv *yaml.Node) {
 	for _, name := range unionKeys(ov, nv) {
-		a, b := stringSet(mapGet(ov, name)), stringSet(mapGet(nv, name))
-		ptr := s.ptr + "/dependentRequired/" + escape(name)
+		a, b := stringSet(specnode.Get(ov, name)), stringSet(specnode.Get(nv, name))
+		ptr := s.ptr + "/dependentRequired/" + pointer.Escape(name)
 		for _, x := range b {
 			if !slices.Contains(a, x) {
-				w.emit(s, RuleConstraintNarrowed, ptr, "+"+x, fmt.Sprintf("dependentRequired: %q now requires %q", name, x), vals{new: x, newLine: itemLine(mapGet(nv, name), x)})
+				w.emit(s, RuleConstraintNarrowed, ptr, "+"+x, fmt.Sprintf("dependentRequired: %q now requires %q", name, x), vals{new: x, newLine: itemLine(specnode.Get(nv, name), x)})
 			}
 		}
 		for _, x := range a {
 			if !slices.Contains(b, x) {
-				w.emit(s, RuleConstraintWidened, ptr, "-"+x, fmt.Sprintf("dependentRequired: %q no longer requires %q", name, x), vals{old: x, oldLine: itemLine(mapGet(ov, name), x)})
+				w.emit(s, RuleConstraintWidened, ptr, "-"+x, fmt.Sprintf("dependentRequired: %q no longer requires %q", name, x), vals{old: x, oldLine: itemLine(specnode.Get(ov, name), x)})
 			}
 		}
 	}
@@ -808,8 +810,8 @@ func (w *walker) dependentRequired(s site, ov, nv *yaml.Node) {
 // added constrains more, one removed less.
 func (w *walker) schemaMap(s site, k string, ov, nv *yaml.Node) {
 	for _, name := range unionKeys(ov, nv) {
-		a, b := mapGet(ov, name), mapGet(nv, name)
-		ptr := s.ptr + "/" + k + "/" + escape(name)
+		a, b := specnode.Get(ov, name), specnode.Get(nv, name)
+		ptr := s.ptr + "/" + k + "/" + pointer.Escape(name)
 		switch {
 		case a == nil:
 			w.emit(s, RuleConstraintNarrowed, ptr, name, fmt.Sprintf("%s %q added", k, name), vals{newLine: keyLine(nv, name)})
@@ -823,19 +825,19 @@ func (w *walker) schemaMap(s site, k string, ov, nv *yaml.Node) {
 
 func (w *walker) discriminator(s site, ov, nv *yaml.Node) {
 	ptr := s.ptr + "/discriminator"
-	if a, b := mapGet(ov, "propertyName"), mapGet(nv, "propertyName"); !sameNode(a, b) {
+	if a, b := specnode.Get(ov, "propertyName"), specnode.Get(nv, "propertyName"); !sameNode(a, b) {
 		w.emit(s, RuleSchemaChanged, ptr+"/propertyName", "", describe("discriminator propertyName", a, b), keys(ov, nv, "propertyName"))
 	}
-	om, nm := mapGet(ov, "mapping"), mapGet(nv, "mapping")
+	om, nm := specnode.Get(ov, "mapping"), specnode.Get(nv, "mapping")
 	for _, k := range unionKeys(om, nm) {
-		a, b := mapGet(om, k), mapGet(nm, k)
+		a, b := specnode.Get(om, k), specnode.Get(nm, k)
 		switch {
 		case a == nil:
 			w.emit(s, RuleOptionAdded, ptr+"/mapping", k, fmt.Sprintf("discriminator value %q added", k), vals{new: k, newLine: keyLine(nm, k)})
 		case b == nil:
 			w.emit(s, RuleOptionRemoved, ptr+"/mapping", k, fmt.Sprintf("discriminator value %q removed", k), vals{old: k, oldLine: keyLine(om, k)})
 		case !sameNode(a, b):
-			w.emit(s, RuleSchemaChanged, ptr+"/mapping/"+escape(k), k, describe("discriminator value "+k, a, b), keys(om, nm, k))
+			w.emit(s, RuleSchemaChanged, ptr+"/mapping/"+pointer.Escape(k), k, describe("discriminator value "+k, a, b), keys(om, nm, k))
 		}
 	}
 }
@@ -950,7 +952,7 @@ func (w *walker) format(s site, ov, nv *yaml.Node, v vals) {
 
 // typeSet returns a schema's types, sorted; 3.1 allows a list.
 func typeSet(n *yaml.Node) []string {
-	t := mapGet(n, "type")
+	t := specnode.Get(n, "type")
 	if t == nil {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/reconkit/reconkit/contract/specnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -78,11 +79,11 @@ func requirements(n *yaml.Node) []requirement {
 // effectiveSecurity is what an operation requires: its own security list
 // if it has one, else the document's. The node is where it is written.
 func effectiveSecurity(root, op *yaml.Node) ([]requirement, *yaml.Node, bool) {
-	if k := mapKey(op, "security"); k != nil {
-		return requirements(alias(k.next)), k.Node, true
+	if k, v := specnode.Key(op, "security"); k != nil {
+		return requirements(v), k, true
 	}
-	if k := mapKey(root, "security"); k != nil {
-		return requirements(alias(k.next)), k.Node, false
+	if k, v := specnode.Key(root, "security"); k != nil {
+		return requirements(v), k, false
 	}
 	return nil, nil, false
 }
@@ -115,9 +116,9 @@ func listReqs(rs []requirement) string {
 // where there was none, an alternative gone, or a scope added breaks it;
 // an alternative added or a scope dropped does not.
 func (w *walker) security() {
-	globalSame := sameNode(mapGet(w.o.root, "security"), mapGet(w.n.root, "security"))
+	globalSame := sameNode(specnode.Get(w.o.root, "security"), specnode.Get(w.n.root, "security"))
 	for _, p := range w.ops {
-		if globalSame && sameNode(mapGet(p.o, "security"), mapGet(p.n, "security")) {
+		if globalSame && sameNode(specnode.Get(p.o, "security"), specnode.Get(p.n, "security")) {
 			continue
 		}
 		olds, oNode, oOwn := effectiveSecurity(w.o.root, p.o)
@@ -208,7 +209,7 @@ func (w *walker) security() {
 // or obtained breaks clients; descriptions and new scopes do not.
 func (w *walker) securityScheme(s site, o, n *yaml.Node) {
 	for _, k := range unionKeys(o, n) {
-		ov, nv := mapGet(o, k), mapGet(n, k)
+		ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 		if sameNode(ov, nv) {
 			continue
 		}
@@ -217,7 +218,7 @@ func (w *walker) securityScheme(s site, o, n *yaml.Node) {
 			w.emit(s, RuleSecuritySchemeChanged, s.ptr+"/"+k, k, describe(k, ov, nv), keys(o, n, k))
 		case "flows":
 			for _, f := range unionKeys(ov, nv) {
-				of, nf := mapGet(ov, f), mapGet(nv, f)
+				of, nf := specnode.Get(ov, f), specnode.Get(nv, f)
 				fs := s.at("flows", f)
 				switch {
 				case of == nil:
@@ -226,7 +227,7 @@ func (w *walker) securityScheme(s site, o, n *yaml.Node) {
 					w.emit(s, RuleSecuritySchemeChanged, fs.ptr, f, fmt.Sprintf("OAuth flow %s removed", f), vals{oldLine: keyLine(ov, f)})
 				default:
 					for _, fk := range unionKeys(of, nf) {
-						a, b := mapGet(of, fk), mapGet(nf, fk)
+						a, b := specnode.Get(of, fk), specnode.Get(nf, fk)
 						if sameNode(a, b) {
 							continue
 						}
@@ -240,9 +241,9 @@ func (w *walker) securityScheme(s site, o, n *yaml.Node) {
 						}
 						for _, sc := range unionKeys(a, b) {
 							switch {
-							case mapGet(a, sc) == nil:
+							case specnode.Get(a, sc) == nil:
 								w.emit(s, RuleMetadataChanged, fs.ptr+"/scopes", sc, fmt.Sprintf("scope %s added to flow %s", sc, f), vals{newLine: keyLine(b, sc)})
-							case mapGet(b, sc) == nil:
+							case specnode.Get(b, sc) == nil:
 								w.emit(s, RuleSecuritySchemeChanged, fs.ptr+"/scopes", sc, fmt.Sprintf("scope %s removed from flow %s; clients asking for it are refused a token", sc, f), vals{oldLine: keyLine(a, sc)})
 							}
 						}

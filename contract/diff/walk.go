@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/reconkit/reconkit/contract/pointer"
+	"github.com/reconkit/reconkit/contract/specnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -29,7 +31,7 @@ type site struct {
 
 func (s site) at(tokens ...string) site {
 	for _, t := range tokens {
-		s.ptr += "/" + escape(t)
+		s.ptr += "/" + pointer.Escape(t)
 	}
 	return s
 }
@@ -78,7 +80,7 @@ func nodes(o, n *yaml.Node) vals {
 
 // keys builds vals from the values of key in two maps, with the key's line.
 func keys(o, n *yaml.Node, key string) vals {
-	return vals{old: text(mapGet(o, key)), new: text(mapGet(n, key)), oldLine: keyLine(o, key), newLine: keyLine(n, key)}
+	return vals{old: text(specnode.Get(o, key)), new: text(specnode.Get(n, key)), oldLine: keyLine(o, key), newLine: keyLine(n, key)}
 }
 
 // document compares the two roots.
@@ -86,7 +88,7 @@ func (w *walker) document() {
 	o, n := w.o.root, w.n.root
 	root := site{}
 	for _, k := range unionKeys(o, n) {
-		ov, nv := mapGet(o, k), mapGet(n, k)
+		ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 		if sameNode(ov, nv) && k != "paths" && k != "webhooks" {
 			continue
 		}
@@ -107,7 +109,7 @@ func (w *walker) document() {
 			if strings.HasPrefix(k, "x-") {
 				w.metadata(root, o, n, k)
 			} else {
-				w.emit(root, RuleOtherChanged, "/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
+				w.emit(root, RuleOtherChanged, "/"+pointer.Escape(k), k, describe(k, ov, nv), keys(o, n, k))
 			}
 		}
 	}
@@ -116,11 +118,11 @@ func (w *walker) document() {
 
 // metadata reports a changed key that does not affect clients.
 func (w *walker) metadata(s site, o, n *yaml.Node, k string) {
-	ov, nv := mapGet(o, k), mapGet(n, k)
+	ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 	if sameNode(ov, nv) {
 		return
 	}
-	w.emit(s, RuleMetadataChanged, s.ptr+"/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
+	w.emit(s, RuleMetadataChanged, s.ptr+"/"+pointer.Escape(k), k, describe(k, ov, nv), keys(o, n, k))
 }
 
 // unionKeys lists the keys of two maps: the new map's in order, then those
@@ -305,7 +307,7 @@ func (w *walker) pathItem(s site, section, oldKey, newKey string, o, n *yaml.Nod
 	o, n = w.o.deref(o), w.n.deref(n)
 	same := oldKey == newKey && sameNode(o, n)
 	for _, k := range unionKeys(o, n) {
-		ov, nv := mapGet(o, k), mapGet(n, k)
+		ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 		switch {
 		case httpMethods[k]:
 			os := s.at(k)
@@ -330,7 +332,7 @@ func (w *walker) pathItem(s site, section, oldKey, newKey string, o, n *yaml.Nod
 		case k == "summary" || k == "description" || strings.HasPrefix(k, "x-"):
 			w.metadata(s, o, n, k)
 		default:
-			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+pointer.Escape(k), k, describe(k, ov, nv), keys(o, n, k))
 		}
 	}
 }
@@ -342,7 +344,7 @@ func (w *walker) operation(s site, oldKey, newKey string, oPI, nPI, o, n *yaml.N
 	resp.dir = dirOf(Response, s.inverted)
 	w.parameters(req, oldKey, newKey, oPI, nPI, o, n)
 	for _, k := range unionKeys(o, n) {
-		ov, nv := mapGet(o, k), mapGet(n, k)
+		ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 		if sameNode(ov, nv) {
 			continue
 		}
@@ -367,13 +369,13 @@ func (w *walker) operation(s site, oldKey, newKey string, oPI, nPI, o, n *yaml.N
 				w.metadata(s, o, n, k)
 				continue
 			}
-			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+pointer.Escape(k), k, describe(k, ov, nv), keys(o, n, k))
 		}
 	}
 }
 
 func (w *walker) deprecated(s site, ptr, what string, o, n *yaml.Node) {
-	was, now := isTrue(mapGet(o, "deprecated")), isTrue(mapGet(n, "deprecated"))
+	was, now := isTrue(specnode.Get(o, "deprecated")), isTrue(specnode.Get(n, "deprecated"))
 	if was == now {
 		return
 	}
@@ -391,10 +393,10 @@ func isTrue(n *yaml.Node) bool { return n != nil && n.Kind == yaml.ScalarNode &&
 // operation that registers them.
 func (w *walker) callbacks(s site, o, n *yaml.Node) {
 	for _, name := range unionKeys(o, n) {
-		oc, nc := w.o.deref(mapGet(o, name)), w.n.deref(mapGet(n, name))
+		oc, nc := w.o.deref(specnode.Get(o, name)), w.n.deref(specnode.Get(n, name))
 		cs := s.at(name)
 		for _, expr := range unionKeys(oc, nc) {
-			oe, ne := mapGet(oc, expr), mapGet(nc, expr)
+			oe, ne := specnode.Get(oc, expr), specnode.Get(nc, expr)
 			es := cs.at(expr)
 			es.inverted = !s.inverted
 			switch {
@@ -405,7 +407,7 @@ func (w *walker) callbacks(s site, o, n *yaml.Node) {
 			case !sameNode(oe, ne):
 				oe, ne = w.o.deref(oe), w.n.deref(ne)
 				for _, m := range unionKeys(oe, ne) {
-					om, nm := mapGet(oe, m), mapGet(ne, m)
+					om, nm := specnode.Get(oe, m), specnode.Get(ne, m)
 					if !httpMethods[m] || sameNode(om, nm) {
 						continue
 					}
@@ -445,13 +447,13 @@ func (d *rawDoc) effectiveParams(key string, pi, op *yaml.Node) []param {
 	}
 	var out []param
 	idx := map[string]int{}
-	for _, list := range []*yaml.Node{mapGet(pi, "parameters"), mapGet(op, "parameters")} {
+	for _, list := range []*yaml.Node{specnode.Get(pi, "parameters"), specnode.Get(op, "parameters")} {
 		for _, raw := range items(list) {
 			p := d.deref(raw)
 			if p == nil {
 				continue
 			}
-			name, in := text(mapGet(p, "name")), text(mapGet(p, "in"))
+			name, in := text(specnode.Get(p, "name")), text(specnode.Get(p, "in"))
 			k := in + ":" + name
 			if i, ok := pos[name]; ok && in == "path" {
 				k = "path#" + strconv.Itoa(i)
@@ -510,17 +512,17 @@ func (w *walker) parameters(s site, oldKey, newKey string, oPI, nPI, o, n *yaml.
 		if moved >= 0 {
 			np := added[moved]
 			added = slices.Delete(added, moved, moved+1)
-			w.emit(s, RuleParameterLocationChanged, s.ptr+"/parameters/"+escape(np.name), np.name,
+			w.emit(s, RuleParameterLocationChanged, s.ptr+"/parameters/"+pointer.Escape(np.name), np.name,
 				fmt.Sprintf("parameter %q moved from %s to %s", np.name, op.in, np.in),
 				vals{old: op.in, new: np.in, oldLine: keyLine(op.node, "in"), newLine: keyLine(np.node, "in")})
 			continue
 		}
-		w.emit(s, RuleParameterRemoved, s.ptr+"/parameters/"+escape(op.name), op.in+":"+op.name,
+		w.emit(s, RuleParameterRemoved, s.ptr+"/parameters/"+pointer.Escape(op.name), op.in+":"+op.name,
 			fmt.Sprintf("%s parameter %q removed", op.in, op.name), vals{oldLine: op.line})
 	}
 	for _, np := range added {
-		ptr := s.ptr + "/parameters/" + escape(np.name)
-		if isTrue(mapGet(np.node, "required")) {
+		ptr := s.ptr + "/parameters/" + pointer.Escape(np.name)
+		if isTrue(specnode.Get(np.node, "required")) {
 			w.emit(s, RuleRequiredParameterAdded, ptr, np.in+":"+np.name,
 				fmt.Sprintf("required %s parameter %q added", np.in, np.name), vals{newLine: np.line})
 			continue
@@ -533,19 +535,19 @@ func (w *walker) parameters(s site, oldKey, newKey string, oPI, nPI, o, n *yaml.
 // styleDefaults are a parameter's serialisation fields as OpenAPI defines
 // them when absent.
 func styleOf(p *yaml.Node, in string) map[string]string {
-	style := text(mapGet(p, "style"))
+	style := text(specnode.Get(p, "style"))
 	if style == "" {
 		style = "simple"
 		if in == "query" || in == "cookie" || in == "" {
 			style = "form"
 		}
 	}
-	explode := text(mapGet(p, "explode"))
+	explode := text(specnode.Get(p, "explode"))
 	if explode == "" {
 		explode = strconv.FormatBool(style == "form")
 	}
 	or := func(k, d string) string {
-		if v := text(mapGet(p, k)); v != "" {
+		if v := text(specnode.Get(p, k)); v != "" {
 			return v
 		}
 		return d
@@ -556,12 +558,12 @@ func styleOf(p *yaml.Node, in string) map[string]string {
 
 // parameter compares one parameter (or header: in is empty) on both sides.
 func (w *walker) parameter(s site, o, n *yaml.Node, name string) {
-	in := text(mapGet(n, "in"))
+	in := text(specnode.Get(n, "in"))
 	what := "parameter " + strconv.Quote(name)
 	if strings.Contains(s.ptr, "/headers/") {
 		what = "header " + name
 	}
-	os, ns := styleOf(o, text(mapGet(o, "in"))), styleOf(n, in)
+	os, ns := styleOf(o, text(specnode.Get(o, "in"))), styleOf(n, in)
 	for _, k := range []string{"style", "explode", "allowReserved", "allowEmptyValue"} {
 		if k == "explode" && os["style"] != ns["style"] {
 			continue // its default follows the style, reported with it
@@ -573,7 +575,7 @@ func (w *walker) parameter(s site, o, n *yaml.Node, name string) {
 		}
 	}
 	for _, k := range unionKeys(o, n) {
-		ov, nv := mapGet(o, k), mapGet(n, k)
+		ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 		if sameNode(ov, nv) {
 			continue
 		}
@@ -603,7 +605,7 @@ func (w *walker) parameter(s site, o, n *yaml.Node, name string) {
 				w.metadata(s, o, n, k)
 				continue
 			}
-			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), name, describe(k, ov, nv), keys(o, n, k))
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+pointer.Escape(k), name, describe(k, ov, nv), keys(o, n, k))
 		}
 	}
 }
@@ -611,7 +613,7 @@ func (w *walker) parameter(s site, o, n *yaml.Node, name string) {
 // requiredFlag judges a `required: true|false` flag flipping on a
 // parameter, header or request body.
 func (w *walker) requiredFlag(s site, ptr, what string, o, n *yaml.Node) {
-	was, now := isTrue(mapGet(o, "required")), isTrue(mapGet(n, "required"))
+	was, now := isTrue(specnode.Get(o, "required")), isTrue(specnode.Get(n, "required"))
 	v := keys(o, n, "required")
 	switch {
 	case now && !was:
@@ -625,7 +627,7 @@ func (w *walker) requestBody(s site, o, n *yaml.Node) {
 	switch {
 	case o == nil:
 		nb := w.n.deref(n)
-		if isTrue(mapGet(nb, "required")) {
+		if isTrue(specnode.Get(nb, "required")) {
 			w.emit(s, RuleRequiredBodyAdded, s.ptr, "", "required request body added", vals{newLine: line(n)})
 			return
 		}
@@ -643,7 +645,7 @@ func (w *walker) requestBody(s site, o, n *yaml.Node) {
 
 func (w *walker) requestBodyContent(s site, o, n *yaml.Node) {
 	for _, k := range unionKeys(o, n) {
-		ov, nv := mapGet(o, k), mapGet(n, k)
+		ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 		if sameNode(ov, nv) {
 			continue
 		}
@@ -659,7 +661,7 @@ func (w *walker) requestBodyContent(s site, o, n *yaml.Node) {
 				w.metadata(s, o, n, k)
 				continue
 			}
-			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), "", describe(k, ov, nv), keys(o, n, k))
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+pointer.Escape(k), "", describe(k, ov, nv), keys(o, n, k))
 		}
 	}
 }
@@ -667,9 +669,9 @@ func (w *walker) requestBodyContent(s site, o, n *yaml.Node) {
 // content compares the content maps of two objects (request body,
 // response, parameter, header).
 func (w *walker) content(s site, oParent, nParent *yaml.Node) {
-	o, n := mapGet(oParent, "content"), mapGet(nParent, "content")
+	o, n := specnode.Get(oParent, "content"), specnode.Get(nParent, "content")
 	for _, mt := range unionKeys(o, n) {
-		om, nm := mapGet(o, mt), mapGet(n, mt)
+		om, nm := specnode.Get(o, mt), specnode.Get(n, mt)
 		ms := s.at("content", mt)
 		switch {
 		case om == nil:
@@ -684,7 +686,7 @@ func (w *walker) content(s site, oParent, nParent *yaml.Node) {
 
 func (w *walker) mediaType(s site, o, n *yaml.Node) {
 	for _, k := range unionKeys(o, n) {
-		ov, nv := mapGet(o, k), mapGet(n, k)
+		ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 		if sameNode(ov, nv) {
 			continue
 		}
@@ -700,14 +702,14 @@ func (w *walker) mediaType(s site, o, n *yaml.Node) {
 				w.metadata(s, o, n, k)
 				continue
 			}
-			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+pointer.Escape(k), k, describe(k, ov, nv), keys(o, n, k))
 		}
 	}
 }
 
 func (w *walker) responses(s site, o, n *yaml.Node) {
 	for _, code := range unionKeys(o, n) {
-		ov, nv := mapGet(o, code), mapGet(n, code)
+		ov, nv := specnode.Get(o, code), specnode.Get(n, code)
 		if sameNode(ov, nv) {
 			continue
 		}
@@ -742,14 +744,14 @@ func successCode(code string) bool {
 
 func (w *walker) response(s site, o, n *yaml.Node) {
 	for _, k := range unionKeys(o, n) {
-		ov, nv := mapGet(o, k), mapGet(n, k)
+		ov, nv := specnode.Get(o, k), specnode.Get(n, k)
 		if sameNode(ov, nv) {
 			continue
 		}
 		switch k {
 		case "headers":
 			for _, h := range unionKeys(ov, nv) {
-				oh, nh := mapGet(ov, h), mapGet(nv, h)
+				oh, nh := specnode.Get(ov, h), specnode.Get(nv, h)
 				hs := s.at("headers", h)
 				switch {
 				case oh == nil:
@@ -771,7 +773,7 @@ func (w *walker) response(s site, o, n *yaml.Node) {
 				w.metadata(s, o, n, k)
 				continue
 			}
-			w.emit(s, RuleOtherChanged, s.ptr+"/"+escape(k), k, describe(k, ov, nv), keys(o, n, k))
+			w.emit(s, RuleOtherChanged, s.ptr+"/"+pointer.Escape(k), k, describe(k, ov, nv), keys(o, n, k))
 		}
 	}
 }
@@ -780,14 +782,14 @@ func (w *walker) response(s site, o, n *yaml.Node) {
 func (w *walker) servers(s site, o, n *yaml.Node) {
 	find := func(list *yaml.Node, url string) *yaml.Node {
 		for _, e := range items(list) {
-			if text(mapGet(e, "url")) == url {
+			if text(specnode.Get(e, "url")) == url {
 				return e
 			}
 		}
 		return nil
 	}
 	for _, e := range items(o) {
-		url := text(mapGet(e, "url"))
+		url := text(specnode.Get(e, "url"))
 		ne := find(n, url)
 		if ne == nil {
 			w.emit(s, RuleServerRemoved, s.ptr, url, fmt.Sprintf("server %s removed", url), vals{old: url, oldLine: line(e)})
@@ -796,11 +798,11 @@ func (w *walker) servers(s site, o, n *yaml.Node) {
 		if sameNode(e, ne) {
 			continue
 		}
-		ov, nv := mapGet(e, "variables"), mapGet(ne, "variables")
+		ov, nv := specnode.Get(e, "variables"), specnode.Get(ne, "variables")
 		changed := false
 		for _, name := range unionKeys(ov, nv) {
-			a, b := mapGet(ov, name), mapGet(nv, name)
-			if a == nil || b == nil || text(mapGet(a, "default")) != text(mapGet(b, "default")) || len(removedValues(mapGet(a, "enum"), mapGet(b, "enum"))) > 0 {
+			a, b := specnode.Get(ov, name), specnode.Get(nv, name)
+			if a == nil || b == nil || text(specnode.Get(a, "default")) != text(specnode.Get(b, "default")) || len(removedValues(specnode.Get(a, "enum"), specnode.Get(b, "enum"))) > 0 {
 				changed = true
 			}
 		}
@@ -811,7 +813,7 @@ func (w *walker) servers(s site, o, n *yaml.Node) {
 		}
 	}
 	for _, e := range items(n) {
-		url := text(mapGet(e, "url"))
+		url := text(specnode.Get(e, "url"))
 		if find(o, url) == nil {
 			w.emit(s, RuleServerAdded, s.ptr, url, fmt.Sprintf("server %s added", url), vals{new: url, newLine: line(e)})
 		}
@@ -841,7 +843,7 @@ func removedValues(a, b *yaml.Node) []*yaml.Node {
 // operation reaching them through $refs is listed on the finding.
 func (w *walker) components(s site, o, n *yaml.Node) {
 	for _, kind := range unionKeys(o, n) {
-		om, nm := mapGet(o, kind), mapGet(n, kind)
+		om, nm := specnode.Get(o, kind), specnode.Get(n, kind)
 		if sameNode(om, nm) {
 			continue
 		}
@@ -850,7 +852,7 @@ func (w *walker) components(s site, o, n *yaml.Node) {
 			continue
 		}
 		for _, name := range unionKeys(om, nm) {
-			ov, nv := mapGet(om, name), mapGet(nm, name)
+			ov, nv := specnode.Get(om, name), specnode.Get(nm, name)
 			cs := s.at(kind, name)
 			cs.comp = kind + "/" + name
 			switch {
@@ -867,7 +869,7 @@ func (w *walker) components(s site, o, n *yaml.Node) {
 			case "schemas":
 				w.schema(cs, ov, nv)
 			case "parameters":
-				w.parameter(cs, w.o.deref(ov), w.n.deref(nv), text(mapGet(w.n.deref(nv), "name")))
+				w.parameter(cs, w.o.deref(ov), w.n.deref(nv), text(specnode.Get(w.n.deref(nv), "name")))
 			case "headers":
 				w.parameter(cs, w.o.deref(ov), w.n.deref(nv), name)
 			case "requestBodies":

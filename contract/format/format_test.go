@@ -29,7 +29,7 @@ func TestWriteSARIFWithoutResults(t *testing.T) {
 }
 
 func TestWriteJUnitRoundTrip(t *testing.T) {
-	doc := JUnitSuites{Name: "n", Tests: 1, Failures: 1, Suites: []JUnitSuite{{Name: "s", Tests: 1, Failures: 1,
+	doc := JUnitSuites{Name: "n", JUnitCounts: JUnitCounts{Tests: 1, Failures: 1}, Suites: []JUnitSuite{{Name: "s", JUnitCounts: JUnitCounts{Tests: 1, Failures: 1},
 		Cases: []JUnitCase{{Name: "c", Classname: "k", Failure: &JUnitFailure{Message: "m", Type: "t", Text: "a < b"}}}}}}
 	var b bytes.Buffer
 	if err := WriteJUnit(&b, doc); err != nil {
@@ -44,5 +44,41 @@ func TestWriteJUnitRoundTrip(t *testing.T) {
 	}
 	if got := back.Suites[0].Cases[0].Failure.Text; got != "a < b" {
 		t.Errorf("failure text: got %q, want %q", got, "a < b")
+	}
+}
+
+// TestWriteJUnitOptionalParts checks what the optional parts write: an
+// Errors of 0 is written when set and left out when nil, text is escaped
+// or a CDATA section, and a case's time only when given.
+func TestWriteJUnitOptionalParts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		c    JUnitCase
+		errs *int
+		want []string
+		not  []string
+	}{
+		{"plain", JUnitCase{Name: "c", Classname: "k", SystemOut: &JUnitText{Text: `"a" < b`}}, nil,
+			[]string{`<system-out>&#34;a&#34; &lt; b</system-out>`}, []string{`errors=`, `time=`, `CDATA`}},
+		{"cdata", JUnitCase{Name: "c", Classname: "k", Time: "0.100", Failure: &JUnitFailure{Message: "m", Type: "t", CDATA: `"a" < b`}}, new(0),
+			[]string{`errors="0"`, `time="0.100"`, `<failure message="m" type="t"><![CDATA["a" < b]]></failure>`}, []string{`&lt;`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := JUnitSuites{Name: "n", JUnitCounts: JUnitCounts{Tests: 1, Errors: tc.errs}, Suites: []JUnitSuite{{Name: "s", Cases: []JUnitCase{tc.c}}}}
+			var b bytes.Buffer
+			if err := WriteJUnit(&b, doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("got %s, want it to contain %s", b.String(), want)
+				}
+			}
+			for _, not := range tc.not {
+				if strings.Contains(b.String(), not) {
+					t.Errorf("got %s, want no %s", b.String(), not)
+				}
+			}
+		})
 	}
 }

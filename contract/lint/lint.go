@@ -18,6 +18,8 @@ import (
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3high "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/orderedmap"
+	"github.com/reconkit/reconkit/contract/pointer"
+	"github.com/reconkit/reconkit/contract/specnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -213,7 +215,7 @@ func Run(spec []byte, name string) (*Report, error) {
 		return nil, fmt.Errorf("read %s: not an OpenAPI document (want a map at the top)", name)
 	}
 	l.raw = root.Content[0]
-	ver := mapGet(l.raw, "openapi")
+	ver := specnode.Get(l.raw, "openapi")
 	if ver == nil || !strings.HasPrefix(ver.Value, "3.") {
 		return nil, fmt.Errorf("read %s: only OpenAPI 3.0 and 3.1 documents can be linted (no openapi: 3.x field)", name)
 	}
@@ -302,43 +304,11 @@ func (l *linter) buildErrors(err error) {
 	}
 }
 
-func mapGet(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func mapKey(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i]
-		}
-	}
-	return nil
-}
-
-func escape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
-func unescape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
-}
-
 func ptr(tokens ...string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(escape(t))
+		b.WriteString(pointer.Escape(t))
 	}
 	return b.String()
 }
@@ -356,7 +326,7 @@ var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "p
 // scanRaw checks what libopenapi's model drops or keeps without judging:
 // path keys, security scheme types and fields, and every $ref.
 func (l *linter) scanRaw() {
-	if paths := mapGet(l.raw, "paths"); paths != nil && paths.Kind == yaml.MappingNode {
+	if paths := specnode.Get(l.raw, "paths"); paths != nil && paths.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(paths.Content); i += 2 {
 			k := paths.Content[i]
 			if before, query, ok := strings.Cut(k.Value, "?"); ok {
@@ -366,15 +336,15 @@ func (l *linter) scanRaw() {
 		}
 	}
 	l.operations()
-	schemes := mapGet(mapGet(l.raw, "components"), "securitySchemes")
+	schemes := specnode.Get(specnode.Get(l.raw, "components"), "securitySchemes")
 	if schemes != nil && schemes.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(schemes.Content); i += 2 {
-			name, s := schemes.Content[i], schemes.Content[i+1]
-			if s.Kind != yaml.MappingNode || mapGet(s, "$ref") != nil {
+			name, s := schemes.Content[i], specnode.Alias(schemes.Content[i+1])
+			if s.Kind != yaml.MappingNode || specnode.Get(s, "$ref") != nil {
 				continue
 			}
 			loc := ptr("components", "securitySchemes", name.Value)
-			t := mapGet(s, "type")
+			t := specnode.Get(s, "type")
 			if t == nil {
 				l.add(RuleSecuritySchemeFields, fmt.Sprintf("security scheme %q has no type", name.Value), loc, name.Line)
 				continue
@@ -387,7 +357,7 @@ func (l *linter) scanRaw() {
 			}
 			var missing []string
 			for _, f := range required {
-				if mapGet(s, f) == nil {
+				if specnode.Get(s, f) == nil {
 					missing = append(missing, f)
 				}
 			}
@@ -440,38 +410,9 @@ func (l *linter) checkRef(loc string, v *yaml.Node) {
 		l.add(RuleRefExternal, fmt.Sprintf("$ref %q points outside the document and was not checked", ref), loc, v.Line)
 		return
 	}
-	if resolve(l.raw, strings.TrimPrefix(ref, "#")) == nil {
+	if specnode.Resolve(l.raw, strings.TrimPrefix(ref, "#")) == nil {
 		l.add(RuleRefUnresolved, fmt.Sprintf("$ref %q points at nothing in the document", ref), loc, v.Line)
 	}
-}
-
-// resolve follows a JSON pointer from the document root.
-func resolve(n *yaml.Node, pointer string) *yaml.Node {
-	if pointer == "" {
-		return n
-	}
-	if !strings.HasPrefix(pointer, "/") {
-		return nil
-	}
-	for _, tok := range strings.Split(pointer[1:], "/") {
-		tok = unescape(tok)
-		switch n.Kind {
-		case yaml.MappingNode:
-			n = mapGet(n, tok)
-		case yaml.SequenceNode:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return nil
-			}
-			n = n.Content[i]
-		default:
-			return nil
-		}
-		if n == nil {
-			return nil
-		}
-	}
-	return n
 }
 
 // operations checks operationIds and success responses on the plain
@@ -479,14 +420,14 @@ func resolve(n *yaml.Node, pointer string) *yaml.Node {
 // should not depend on an unrelated schema building.
 func (l *linter) operations() {
 	for _, section := range []string{"paths", "webhooks", "x-webhooks"} {
-		items := mapGet(l.raw, section)
+		items := specnode.Get(l.raw, section)
 		if items == nil || items.Kind != yaml.MappingNode {
 			continue
 		}
 		for i := 0; i+1 < len(items.Content); i += 2 {
 			key, pi := items.Content[i].Value, items.Content[i+1]
 			for _, method := range httpMethods {
-				opKey, op := mapKey(pi, method), mapGet(pi, method)
+				opKey, op := specnode.Key(pi, method)
 				if op == nil || op.Kind != yaml.MappingNode {
 					continue
 				}
@@ -496,7 +437,7 @@ func (l *linter) operations() {
 					what = "webhook " + key + " " + strings.ToUpper(method)
 				}
 				idv := ""
-				if id := mapGet(op, "operationId"); id != nil {
+				if id := specnode.Get(op, "operationId"); id != nil {
 					idv = id.Value
 				}
 				l.noteOperationID(idv, loc, opKey.Line, what)
@@ -505,7 +446,7 @@ func (l *linter) operations() {
 					continue
 				}
 				success := false
-				if rs := mapGet(op, "responses"); rs != nil && rs.Kind == yaml.MappingNode {
+				if rs := specnode.Get(op, "responses"); rs != nil && rs.Kind == yaml.MappingNode {
 					for j := 0; j < len(rs.Content); j += 2 {
 						if c := rs.Content[j].Value; c != "" && c[0] >= '1' && c[0] <= '3' {
 							success = true
@@ -618,7 +559,7 @@ func (l *linter) pathItem(pi *v3high.PathItem, section, key string) {
 		if op.Responses != nil {
 			if op.Responses.Codes != nil {
 				for code, r := range op.Responses.Codes.FromOldest() {
-					l.response(r, loc+"/responses/"+escape(code))
+					l.response(r, loc+"/responses/"+pointer.Escape(code))
 				}
 			}
 			if op.Responses.Default != nil {
@@ -640,7 +581,7 @@ func (l *linter) parameter(p *v3high.Parameter, loc string) {
 		if p.Examples != nil {
 			for name, ex := range p.Examples.FromOldest() {
 				if ex != nil && ex.Value != nil {
-					l.validateExample(sch, ex.Value, loc+"/examples/"+escape(name)+"/value")
+					l.validateExample(sch, ex.Value, loc+"/examples/"+pointer.Escape(name)+"/value")
 				}
 			}
 		}
@@ -661,7 +602,7 @@ func (l *linter) header(h *v3high.Header, loc string) {
 		if h.Examples != nil {
 			for name, ex := range h.Examples.FromOldest() {
 				if ex != nil && ex.Value != nil {
-					l.validateExample(sch, ex.Value, loc+"/examples/"+escape(name)+"/value")
+					l.validateExample(sch, ex.Value, loc+"/examples/"+pointer.Escape(name)+"/value")
 				}
 			}
 		}
@@ -675,7 +616,7 @@ func (l *linter) response(r *v3high.Response, loc string) {
 	}
 	if r.Headers != nil {
 		for name, h := range r.Headers.FromOldest() {
-			l.header(h, loc+"/headers/"+escape(name))
+			l.header(h, loc+"/headers/"+pointer.Escape(name))
 		}
 	}
 	l.content(r.Content, loc)
@@ -693,7 +634,7 @@ func (l *linter) content(c *orderedmap.Map[string, *v3high.MediaType], loc strin
 		if !jsonMediaType(mt) {
 			continue
 		}
-		mloc := loc + "/content/" + escape(mt)
+		mloc := loc + "/content/" + pointer.Escape(mt)
 		sch := m.Schema.Schema()
 		if m.Example != nil {
 			l.validateExample(sch, m.Example, mloc+"/example")
@@ -701,7 +642,7 @@ func (l *linter) content(c *orderedmap.Map[string, *v3high.MediaType], loc strin
 		if m.Examples != nil {
 			for name, ex := range m.Examples.FromOldest() {
 				if ex != nil && ex.Value != nil {
-					l.validateExample(sch, ex.Value, mloc+"/examples/"+escape(name)+"/value")
+					l.validateExample(sch, ex.Value, mloc+"/examples/"+pointer.Escape(name)+"/value")
 				}
 			}
 		}
@@ -735,7 +676,7 @@ func (l *linter) schemaExamples(sp *base.SchemaProxy, loc string, depth int) {
 	}
 	if sch.Properties != nil {
 		for name, p := range sch.Properties.FromOldest() {
-			l.schemaExamples(p, loc+"/properties/"+escape(name), depth+1)
+			l.schemaExamples(p, loc+"/properties/"+pointer.Escape(name), depth+1)
 		}
 	}
 	if sch.Items != nil && sch.Items.IsA() {
@@ -777,7 +718,7 @@ func (l *linter) validateExample(sch *base.Schema, ex exampleNode, loc string) {
 		l.add(RuleExampleInvalid, fmt.Sprintf("example cannot be read: %v", err), loc, line)
 		return
 	}
-	payload, err := json.Marshal(jsonable(v))
+	payload, err := json.Marshal(specnode.StringKeys(v))
 	if err != nil {
 		l.add(RuleExampleInvalid, fmt.Sprintf("example is not a JSON value: %v", err), loc, line)
 		return
@@ -862,8 +803,8 @@ func locate(n *yaml.Node, path []string) *yaml.Node {
 		}
 		switch n.Kind {
 		case yaml.MappingNode:
-			if k := mapKey(n, tok); k != nil {
-				n = mapGet(n, tok)
+			if k, v := specnode.Key(n, tok); k != nil {
+				n = v
 				if n.Kind == yaml.ScalarNode {
 					return k
 				}
@@ -875,7 +816,7 @@ func locate(n *yaml.Node, path []string) *yaml.Node {
 			if err != nil || i < 0 || i >= len(n.Content) {
 				return nil
 			}
-			n = n.Content[i]
+			n = specnode.Alias(n.Content[i])
 		default:
 			return nil
 		}
@@ -883,48 +824,24 @@ func locate(n *yaml.Node, path []string) *yaml.Node {
 	return n
 }
 
-// jsonable turns YAML-decoded values into ones encoding/json accepts:
-// maps with non-string keys become string-keyed.
-func jsonable(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			t[k] = jsonable(x)
-		}
-		return t
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, x := range t {
-			m[fmt.Sprint(k)] = jsonable(x)
-		}
-		return m
-	case []any:
-		for i, x := range t {
-			t[i] = jsonable(x)
-		}
-		return t
-	}
-	return v
-}
-
 // xWebhooks checks the x-webhooks extension some 3.0 documents use for
 // webhooks (ReDoc's convention): libopenapi keeps it as an opaque
 // extension, so it is read from the plain YAML, with schemas that are
 // component references looked up in the model.
 func (l *linter) xWebhooks() {
-	hooks := mapGet(l.raw, "x-webhooks")
+	hooks := specnode.Get(l.raw, "x-webhooks")
 	if hooks == nil || hooks.Kind != yaml.MappingNode {
 		return
 	}
 	for i := 0; i+1 < len(hooks.Content); i += 2 {
 		name, pi := hooks.Content[i].Value, hooks.Content[i+1]
 		for _, method := range httpMethods {
-			op := mapGet(pi, method)
+			op := specnode.Get(pi, method)
 			if op == nil {
 				continue
 			}
 			loc := ptr("x-webhooks", name, method)
-			content := mapGet(mapGet(op, "requestBody"), "content")
+			content := specnode.Get(specnode.Get(op, "requestBody"), "content")
 			if content == nil || content.Kind != yaml.MappingNode {
 				continue
 			}
@@ -933,18 +850,18 @@ func (l *linter) xWebhooks() {
 				if !jsonMediaType(mt) {
 					continue
 				}
-				sch := l.componentSchema(mapGet(m, "schema"))
+				sch := l.componentSchema(specnode.Get(m, "schema"))
 				if sch == nil {
 					continue
 				}
-				mloc := loc + "/requestBody/content/" + escape(mt)
-				if ex := mapGet(m, "example"); ex != nil {
+				mloc := loc + "/requestBody/content/" + pointer.Escape(mt)
+				if ex := specnode.Get(m, "example"); ex != nil {
 					l.validateExample(sch, yamlExample{ex}, mloc+"/example")
 				}
-				if exs := mapGet(m, "examples"); exs != nil && exs.Kind == yaml.MappingNode {
+				if exs := specnode.Get(m, "examples"); exs != nil && exs.Kind == yaml.MappingNode {
 					for k := 0; k+1 < len(exs.Content); k += 2 {
-						if v := mapGet(exs.Content[k+1], "value"); v != nil {
-							l.validateExample(sch, yamlExample{v}, mloc+"/examples/"+escape(exs.Content[k].Value)+"/value")
+						if v := specnode.Get(exs.Content[k+1], "value"); v != nil {
+							l.validateExample(sch, yamlExample{v}, mloc+"/examples/"+pointer.Escape(exs.Content[k].Value)+"/value")
 						}
 					}
 				}
@@ -955,7 +872,7 @@ func (l *linter) xWebhooks() {
 
 // componentSchema returns the model's schema for a {$ref: '#/components/schemas/X'} node.
 func (l *linter) componentSchema(n *yaml.Node) *base.Schema {
-	ref := mapGet(n, "$ref")
+	ref := specnode.Get(n, "$ref")
 	if ref == nil || l.model.Components == nil || l.model.Components.Schemas == nil {
 		return nil
 	}
@@ -963,7 +880,7 @@ func (l *linter) componentSchema(n *yaml.Node) *base.Schema {
 	if !ok {
 		return nil
 	}
-	sp := l.model.Components.Schemas.GetOrZero(unescape(name))
+	sp := l.model.Components.Schemas.GetOrZero(pointer.Unescape(name))
 	if sp == nil {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/reconkit/reconkit/contract/format"
 	"github.com/reconkit/reconkit/specs"
 )
 
@@ -95,6 +96,24 @@ func TestRunClean(t *testing.T) {
 				t.Errorf("got %d findings, want none:\n%s", len(rep.Findings), buf.String())
 			}
 		})
+	}
+}
+
+// TestAliases lints a spec that shares its info, path items, a schema
+// and security schemes through YAML anchors: what an alias stands for is
+// read where the alias is (no "no info object", no unresolved $ref
+// through an aliased schema), and its problems are reported at each use.
+func TestAliases(t *testing.T) {
+	rep := lintFile(t, testdata+"aliases.yaml")
+	want := []brief{
+		{RulePatternInvalid, Error, 5, "/paths/~1payments~1{id}/get/parameters/0/schema/pattern"},
+		{RuleOperationIDMissing, Warning, 10, "/paths/~1orders~1{id}/get"},
+		{RuleOperationIDMissing, Warning, 10, "/paths/~1refunds~1{id}/get"},
+		{RuleSecuritySchemeFields, Error, 55, "/components/securitySchemes/Token"},
+		{RuleSecuritySchemeFields, Error, 57, "/components/securitySchemes/Renewed"},
+	}
+	if d := cmp.Diff(want, briefs(rep.Findings)); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
 	}
 }
 
@@ -228,8 +247,8 @@ func TestWriteSARIF(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatalf("SARIF is not JSON: %v", err)
 	}
-	if log.Version != "2.1.0" || log.Schema != SARIFSchema || len(log.Runs) != 1 {
-		t.Fatalf("got version %q schema %q runs %d, want 2.1.0, %s, 1", log.Version, log.Schema, len(log.Runs), SARIFSchema)
+	if log.Version != "2.1.0" || log.Schema != format.SARIFSchema || len(log.Runs) != 1 {
+		t.Fatalf("got version %q schema %q runs %d, want 2.1.0, %s, 1", log.Version, log.Schema, len(log.Runs), format.SARIFSchema)
 	}
 	r := log.Runs[0]
 	if r.Tool.Driver.Name != "contract lint" || len(r.Tool.Driver.Rules) != len(Rules) {
@@ -445,5 +464,34 @@ paths:
 	}
 	if want := "g.yaml:18: error [example-invalid] 3 times: "; !strings.Contains(text.String(), want) {
 		t.Errorf("text lacks %q:\n%s", want, text.String())
+	}
+}
+
+// TestMarkdownEscapesSpecText lints a spec whose path is hostile
+// Markdown: the finding stays one table row, and neither HTML nor
+// emphasis nor a code span from the spec reaches the page.
+func TestMarkdownEscapesSpecText(t *testing.T) {
+	spec := `openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  "/orders?<script>alert(` + "`1`" + `)</script> | *b* _i_\nnext":
+    get:
+      operationId: listOrders
+      responses:
+        '200': {description: ok}
+`
+	rep, err := Run([]byte(spec), "spec.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	text := `&lt;script&gt;alert('1')&lt;/script&gt; \| \*b\* \_i\_`
+	row := "| error | `path-query-string` | 1 | 4 | `/paths/~1orders?<script>alert('1')<~1script> \\| *b* _i_ next` | " +
+		`path "/orders?` + text + `\nnext" holds a query string (?` + text + ` next); declare the query parameters under parameters and use the path "/orders" |`
+	if !strings.Contains(md.String(), "\n"+row+"\n") {
+		t.Errorf("markdown lacks the row\n%s\nin\n%s", row, md.String())
 	}
 }

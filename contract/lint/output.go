@@ -36,14 +36,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	return ew.Err()
 }
 
-func mdEscape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
-}
-
 // WriteMarkdown writes a summary and a table, for pull-request comments.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew := format.NewPrinter(w)
-	ew.Printf("## contract lint `%s`\n\n%s\n", r.Name, r.verdictLine())
+	ew.Printf("## contract lint `%s`\n\n%s\n", format.MarkdownCode(r.Name), r.verdictLine())
 	if len(r.Causes) > 0 {
 		ew.Printf("\n| Severity | Rule | Count | First line | First location | Problem |\n|---|---|---|---|---|---|\n")
 		for _, c := range r.Causes {
@@ -51,7 +47,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if c.Count > 1 {
 				problem = c.Cause + "; first: " + c.Message
 			}
-			ew.Printf("| %s | `%s` | %d | %d | `%s` | %s |\n", c.Severity, c.Rule, c.Count, c.Line, mdEscape(c.Location), mdEscape(problem))
+			ew.Printf("| %s | `%s` | %d | %d | `%s` | %s |\n", c.Severity, c.Rule, c.Count, c.Line, format.MarkdownCode(c.Location), format.MarkdownText(problem))
 		}
 	}
 	return ew.Err()
@@ -80,16 +76,15 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			c.Failure = &format.JUnitFailure{Message: fmt.Sprintf("%d %s findings", len(errs), rule.ID), Type: rule.ID, Text: strings.Join(errs, "\n")}
 			suite.Failures++
 		}
-		c.SystemOut = strings.Join(warns, "\n")
+		if len(warns) > 0 {
+			c.SystemOut = &format.JUnitText{Text: strings.Join(warns, "\n")}
+		}
 		suite.Cases = append(suite.Cases, c)
 	}
 	suite.Tests = len(suite.Cases)
-	doc := format.JUnitSuites{Name: "contract lint", Tests: suite.Tests, Failures: suite.Failures, Suites: []format.JUnitSuite{suite}}
+	doc := format.JUnitSuites{Name: "contract lint", JUnitCounts: suite.JUnitCounts, Suites: []format.JUnitSuite{suite}}
 	return format.WriteJUnit(w, doc)
 }
-
-// SARIFSchema is the schema URI written into SARIF logs.
-const SARIFSchema = format.SARIFSchema
 
 // WriteSARIF writes a SARIF 2.1.0 log with every rule and one result per
 // finding.

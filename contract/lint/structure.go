@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/reconkit/reconkit/contract/pointer"
+	"github.com/reconkit/reconkit/contract/specnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -36,21 +38,20 @@ var (
 func (l *linter) structure() {
 	l.info()
 	l.only31Fields()
-	l.servers(mapGet(l.raw, "servers"), ptr("servers"))
+	l.servers(specnode.Get(l.raw, "servers"), ptr("servers"))
 	l.paths()
 	l.schemas()
 }
 
 func (l *linter) info() {
-	info := mapGet(l.raw, "info")
-	k := mapKey(l.raw, "info")
+	k, info := specnode.Key(l.raw, "info")
 	if info == nil || info.Kind != yaml.MappingNode {
 		l.add(RuleInfoIncomplete, "the document has no info object (title and version are required)", "/info", line(k))
 		return
 	}
 	var missing []string
 	for _, f := range []string{"title", "version"} {
-		if v := mapGet(info, f); v == nil || strings.TrimSpace(v.Value) == "" {
+		if v := specnode.Get(info, f); v == nil || strings.TrimSpace(v.Value) == "" {
 			missing = append(missing, "info."+f)
 		}
 	}
@@ -75,9 +76,9 @@ func (l *linter) only31Fields() {
 	for _, f := range [][]string{{"webhooks"}, {"jsonSchemaDialect"}, {"info", "summary"}, {"info", "license", "identifier"}, {"components", "pathItems"}} {
 		parent := l.raw
 		for _, t := range f[:len(f)-1] {
-			parent = mapGet(parent, t)
+			parent = specnode.Get(parent, t)
 		}
-		if k := mapKey(parent, f[len(f)-1]); k != nil {
+		if k, _ := specnode.Key(parent, f[len(f)-1]); k != nil {
 			l.add(RuleOnly31, fmt.Sprintf("%s is an OpenAPI 3.1 field; this document says openapi 3.0, whose tools ignore it", strings.Join(f, ".")), ptr(f...), k.Line)
 		}
 	}
@@ -91,7 +92,7 @@ func (l *linter) servers(list *yaml.Node, loc string) {
 		return
 	}
 	for i, s := range list.Content {
-		u := mapGet(s, "url")
+		u := specnode.Get(s, "url")
 		if u == nil {
 			continue
 		}
@@ -111,9 +112,9 @@ func (l *linter) servers(list *yaml.Node, loc string) {
 			l.add(RuleServerURL, fmt.Sprintf("server URL %q has unbalanced braces", u.Value), sloc, u.Line)
 			continue
 		}
-		vars := mapGet(s, "variables")
+		vars := specnode.Get(s, "variables")
 		for _, m := range serverVar.FindAllStringSubmatch(u.Value, -1) {
-			if mapGet(vars, m[1]) == nil {
+			if specnode.Get(vars, m[1]) == nil {
 				l.add(RuleServerURL, fmt.Sprintf("server URL %q uses {%s}, which its variables do not define", u.Value, m[1]), sloc, u.Line)
 			}
 		}
@@ -144,7 +145,7 @@ func pathTemplate(p string) (string, []string) {
 
 // paths checks path keys and the parameters of every operation.
 func (l *linter) paths() {
-	paths := mapGet(l.raw, "paths")
+	paths := specnode.Get(l.raw, "paths")
 	if paths == nil || paths.Kind != yaml.MappingNode {
 		return
 	}
@@ -165,16 +166,16 @@ func (l *linter) paths() {
 		} else if !query {
 			seen[tmpl] = k
 		}
-		l.servers(mapGet(pi, "servers"), loc+"/servers")
-		pathLevel := l.parameterList(mapGet(pi, "parameters"), loc+"/parameters")
+		l.servers(specnode.Get(pi, "servers"), loc+"/servers")
+		pathLevel := l.parameterList(specnode.Get(pi, "parameters"), loc+"/parameters")
 		for _, method := range httpMethods {
-			op := mapGet(pi, method)
+			opKey, op := specnode.Key(pi, method)
 			if op == nil || op.Kind != yaml.MappingNode {
 				continue
 			}
 			oloc := loc + "/" + method
-			l.servers(mapGet(op, "servers"), oloc+"/servers")
-			own := l.parameterList(mapGet(op, "parameters"), oloc+"/parameters")
+			l.servers(specnode.Get(op, "servers"), oloc+"/servers")
+			own := l.parameterList(specnode.Get(op, "parameters"), oloc+"/parameters")
 			declared := map[string]bool{}
 			if query {
 				continue
@@ -189,7 +190,7 @@ func (l *linter) paths() {
 			}
 			for _, nm := range names {
 				if !declared[nm] {
-					l.add(RulePathParamMismatch, fmt.Sprintf("%s %s does not declare the path parameter {%s}", strings.ToUpper(method), k.Value, nm), oloc, mapKey(pi, method).Line)
+					l.add(RulePathParamMismatch, fmt.Sprintf("%s %s does not declare the path parameter {%s}", strings.ToUpper(method), k.Value, nm), oloc, opKey.Line)
 				}
 			}
 		}
@@ -214,7 +215,7 @@ func (l *linter) parameterList(list *yaml.Node, loc string) []rawParam {
 			continue
 		}
 		ploc := loc + "/" + strconv.Itoa(i)
-		name, in := mapGet(p, "name"), mapGet(p, "in")
+		name, in := specnode.Get(p, "name"), specnode.Get(p, "in")
 		if name == nil || in == nil {
 			continue
 		}
@@ -224,7 +225,7 @@ func (l *linter) parameterList(list *yaml.Node, loc string) []rawParam {
 			l.add(RuleParamIn, fmt.Sprintf("parameter %q has in: %q; OpenAPI knows query, header, path and cookie", name.Value, in.Value), ploc+"/in", in.Line)
 		}
 		if in.Value == "path" {
-			if r := mapGet(p, "required"); r == nil || r.Value != "true" {
+			if r := specnode.Get(p, "required"); r == nil || r.Value != "true" {
 				l.add(RulePathParamRequired, fmt.Sprintf("path parameter %q is not required: true, which OpenAPI demands of every path parameter", name.Value), ploc, raw.Line)
 			}
 		}
@@ -244,11 +245,11 @@ func (l *linter) parameterList(list *yaml.Node, loc string) []rawParam {
 // deref follows a local $ref of a non-schema object.
 func (l *linter) deref(n *yaml.Node) *yaml.Node {
 	for range 16 {
-		r := mapGet(n, "$ref")
+		r := specnode.Get(n, "$ref")
 		if r == nil {
 			return n
 		}
-		t := resolve(l.raw, strings.TrimPrefix(r.Value, "#"))
+		t := specnode.Resolve(l.raw, strings.TrimPrefix(r.Value, "#"))
 		if t == nil || !strings.HasPrefix(r.Value, "#") {
 			return nil
 		}
@@ -297,19 +298,20 @@ var ecmaOnly = regexp.MustCompile(`\(\?<?[=!]|\\[1-9]|\\k<`)
 var unicodeEscape = regexp.MustCompile(`\\u([0-9a-fA-F]{4})`)
 
 func (l *linter) schema(n *yaml.Node, loc string, done map[*yaml.Node]bool, depth int) {
+	n = specnode.Alias(n) // an anchored schema is checked once, where it is first reached
 	if n == nil || n.Kind != yaml.MappingNode || done[n] || depth > 64 {
 		return
 	}
 	done[n] = true
-	if mapGet(n, "$ref") != nil && l.version == 3.0 {
+	if specnode.Get(n, "$ref") != nil && l.version == 3.0 {
 		return // siblings of a 3.0 $ref are ignored
 	}
-	if p := mapGet(n, "pattern"); p != nil && p.Kind == yaml.ScalarNode && !ecmaOnly.MatchString(p.Value) {
+	if p := specnode.Get(n, "pattern"); p != nil && p.Kind == yaml.ScalarNode && !ecmaOnly.MatchString(p.Value) {
 		if _, err := regexp.Compile(unicodeEscape.ReplaceAllString(p.Value, `\x{$1}`)); err != nil {
 			l.add(RulePatternInvalid, fmt.Sprintf("pattern %q is not a valid regular expression: %v", p.Value, strings.TrimPrefix(err.Error(), "error parsing regexp: ")), loc+"/pattern", p.Line)
 		}
 	}
-	if t := mapGet(n, "type"); t != nil {
+	if t := specnode.Get(n, "type"); t != nil {
 		var ts []*yaml.Node
 		switch t.Kind {
 		case yaml.ScalarNode:
@@ -331,34 +333,34 @@ func (l *linter) schema(n *yaml.Node, loc string, done map[*yaml.Node]bool, dept
 	}
 	if l.version == 3.0 {
 		for _, kw := range only31Keywords {
-			if k := mapKey(n, kw); k != nil {
-				l.add(RuleOnly31, fmt.Sprintf("%s is a JSON Schema 2020-12 keyword (OpenAPI 3.1); a 3.0 tool ignores it", kw), loc+"/"+escape(kw), k.Line)
+			if k, _ := specnode.Key(n, kw); k != nil {
+				l.add(RuleOnly31, fmt.Sprintf("%s is a JSON Schema 2020-12 keyword (OpenAPI 3.1); a 3.0 tool ignores it", kw), loc+"/"+pointer.Escape(kw), k.Line)
 			}
 		}
 		for _, kw := range []string{"exclusiveMinimum", "exclusiveMaximum"} {
-			if v := mapGet(n, kw); v != nil && v.Value != "true" && v.Value != "false" {
+			if v := specnode.Get(n, kw); v != nil && v.Value != "true" && v.Value != "false" {
 				l.add(RuleOnly31, fmt.Sprintf("%s: %s is the OpenAPI 3.1 form; in 3.0 it is a boolean beside minimum/maximum", kw, v.Value), loc+"/"+kw, v.Line)
 			}
 		}
 	}
 	for _, k := range subschemaKeys {
-		l.schema(mapGet(n, k), loc+"/"+k, done, depth+1)
+		l.schema(specnode.Get(n, k), loc+"/"+k, done, depth+1)
 	}
 	for _, k := range subschemaLists {
-		if list := mapGet(n, k); list != nil && list.Kind == yaml.SequenceNode {
+		if list := specnode.Get(n, k); list != nil && list.Kind == yaml.SequenceNode {
 			for i, c := range list.Content {
 				l.schema(c, loc+"/"+k+"/"+strconv.Itoa(i), done, depth+1)
 			}
 		}
 	}
 	for _, k := range subschemaMaps {
-		if m := mapGet(n, k); m != nil && m.Kind == yaml.MappingNode {
+		if m := specnode.Get(n, k); m != nil && m.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(m.Content); i += 2 {
-				l.schema(m.Content[i+1], loc+"/"+k+"/"+escape(m.Content[i].Value), done, depth+1)
+				l.schema(m.Content[i+1], loc+"/"+k+"/"+pointer.Escape(m.Content[i].Value), done, depth+1)
 			}
 		}
 	}
-	if items := mapGet(n, "items"); items != nil && items.Kind == yaml.SequenceNode {
+	if items := specnode.Get(n, "items"); items != nil && items.Kind == yaml.SequenceNode {
 		for i, c := range items.Content {
 			l.schema(c, loc+"/items/"+strconv.Itoa(i), done, depth+1)
 		}

@@ -1,91 +1,25 @@
 package report
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"path"
 	"strings"
 
 	"github.com/reconkit/reconkit/contract"
+	"github.com/reconkit/reconkit/contract/format"
 )
-
-// The JUnit XML shape CI systems read (Jenkins, GitLab, GitHub actions
-// reporters): testsuites > testsuite > testcase > failure | skipped.
-
-// JUnitSuites is the <testsuites> root.
-type JUnitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []JUnitSuite `xml:"testsuite"`
-}
-
-// JUnitSuite is one <testsuite>: one spec run.
-type JUnitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr,omitempty"`
-	Properties *JUnitProps     `xml:"properties,omitempty"`
-	Cases      []JUnitTestCase `xml:"testcase"`
-}
-
-// JUnitProps holds the run's settings as <property> elements.
-type JUnitProps struct {
-	Props []JUnitProp `xml:"property"`
-}
-
-// JUnitProp is one <property name value>.
-type JUnitProp struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-// JUnitTestCase is one operation and check.
-type JUnitTestCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *JUnitFailure `xml:"failure,omitempty"`
-	Skipped   *JUnitSkipped `xml:"skipped,omitempty"`
-	SystemOut *JUnitText    `xml:"system-out,omitempty"`
-}
-
-// JUnitText is element text kept readable as CDATA.
-type JUnitText struct {
-	Text string `xml:",cdata"`
-}
-
-// JUnitFailure carries the failing findings and the response excerpt.
-type JUnitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",cdata"`
-}
-
-// JUnitSkipped marks an operation the config skipped.
-type JUnitSkipped struct {
-	Message string `xml:"message,attr,omitempty"`
-}
 
 // BuildJUnit turns a result into the JUnit document: one test case per
 // operation and check, failing when the check has a finding that fails
 // the gate. Warnings and accepted findings go to system-out.
-func BuildJUnit(r *contract.Result) JUnitSuites {
+func BuildJUnit(r *contract.Result) format.JUnitSuites {
 	stem := strings.TrimSuffix(path.Base(strings.ReplaceAll(r.Spec, `\`, "/")), path.Ext(r.Spec))
-	suite := JUnitSuite{
-		Name:      "contract " + stem,
-		Time:      seconds(r.Seconds),
-		Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
-		Properties: &JUnitProps{Props: []JUnitProp{
+	suite := format.JUnitSuite{
+		Name:        "contract " + stem,
+		JUnitCounts: format.JUnitCounts{Errors: new(0), Time: seconds(r.Seconds)},
+		Timestamp:   r.Started.UTC().Format("2006-01-02T15:04:05"),
+		Properties: &format.JUnitProperties{Properties: []format.JUnitProperty{
 			{Name: "spec", Value: r.Spec},
 			{Name: "title", Value: r.Title},
 			{Name: "base_url", Value: r.BaseURL},
@@ -100,7 +34,7 @@ func BuildJUnit(r *contract.Result) JUnitSuites {
 			per = o.Seconds / float64(len(o.Checks))
 		}
 		for _, c := range o.Checks {
-			tc := JUnitTestCase{Name: c.Name, Classname: stem + "." + o.OperationID, Time: seconds(per)}
+			tc := format.JUnitCase{Name: c.Name, Classname: stem + "." + o.OperationID, Time: seconds(per)}
 			var failing, notes []contract.Finding
 			for _, f := range r.FindingsFor(o.OperationID, c.Name) {
 				if f.Fails() {
@@ -114,50 +48,33 @@ func BuildJUnit(r *contract.Result) JUnitSuites {
 				if len(failing) > 1 {
 					msg += fmt.Sprintf(" (and %d more)", len(failing)-1)
 				}
-				tc.Failure = &JUnitFailure{Message: xmlSafe(msg), Type: c.Name, Text: xmlSafe(failureText(failing))}
+				tc.Failure = &format.JUnitFailure{Message: xmlSafe(msg), Type: c.Name, CDATA: xmlSafe(failureText(failing))}
 				suite.Failures++
 			}
 			if len(notes) > 0 {
-				tc.SystemOut = &JUnitText{Text: xmlSafe(failureText(notes))}
+				tc.SystemOut = &format.JUnitText{CDATA: xmlSafe(failureText(notes))}
 			}
 			suite.Cases = append(suite.Cases, tc)
 			suite.Tests++
 		}
 	}
 	for _, id := range r.Skipped {
-		suite.Cases = append(suite.Cases, JUnitTestCase{
+		suite.Cases = append(suite.Cases, format.JUnitCase{
 			Name: "operation", Classname: stem + "." + id, Time: seconds(0),
-			Skipped: &JUnitSkipped{Message: "skipped by config"},
+			Skipped: &format.JUnitSkipped{Message: "skipped by config"},
 		})
 		suite.Tests++
 		suite.Skipped++
 	}
-	return JUnitSuites{
-		Name:     "contract",
-		Tests:    suite.Tests,
-		Failures: suite.Failures,
-		Skipped:  suite.Skipped,
-		Time:     suite.Time,
-		Suites:   []JUnitSuite{suite},
-	}
+	return format.JUnitSuites{Name: "contract", JUnitCounts: suite.JUnitCounts, Suites: []format.JUnitSuite{suite}}
 }
 
 // JUnit writes the JUnit XML document.
 func JUnit(w io.Writer, r *contract.Result) error {
-	doc := BuildJUnit(r)
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	if err := format.WriteJUnit(w, BuildJUnit(r)); err != nil {
 		return fmt.Errorf("write junit: %w", err)
 	}
-	if err := enc.Close(); err != nil {
-		return fmt.Errorf("write junit: %w", err)
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return nil
 }
 
 // failureText lists findings with their location, spec line, baseline

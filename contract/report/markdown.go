@@ -2,11 +2,11 @@ package report
 
 import (
 	"fmt"
-	"github.com/reconkit/reconkit/contract/format"
 	"io"
 	"strings"
 
 	"github.com/reconkit/reconkit/contract"
+	"github.com/reconkit/reconkit/contract/format"
 )
 
 // Markdown writes a summary for a CI job page (GitHub's
@@ -19,9 +19,9 @@ func Markdown(w io.Writer, r *contract.Result) error {
 	if !r.Passed() {
 		verdict = "❌ failed"
 	}
-	ew.Printf("## Contract test %s: %s\n\n", verdict, mdEscape(r.Title))
+	ew.Printf("## Contract test %s: %s\n\n", verdict, format.MarkdownText(r.Title))
 	ew.Printf("`%s` against `%s` (auth %s, run %s): %s, %d passed, %d failed; %d breaking, %s, %d accepted.\n\n",
-		mdCode(r.Spec), mdCode(r.BaseURL), r.Auth, mdEscape(r.RunID), plural(s.Operations, "operation"), s.OperationsPassed, s.OperationsFailed, s.Breaking, plural(s.Warnings, "warning"), s.Accepted)
+		format.MarkdownCode(r.Spec), format.MarkdownCode(r.BaseURL), r.Auth, format.MarkdownText(r.RunID), plural(s.Operations, "operation"), s.OperationsPassed, s.OperationsFailed, s.Breaking, plural(s.Warnings, "warning"), s.Accepted)
 	ew.Printf("| Result | Operation | Request | Calls | Failed checks |\n|---|---|---|---:|---|\n")
 	for _, o := range r.Operations {
 		mark := "✅"
@@ -34,10 +34,10 @@ func Markdown(w io.Writer, r *contract.Result) error {
 				failed = append(failed, "`"+c.Name+"`")
 			}
 		}
-		ew.Printf("| %s | `%s` | `%s %s` | %d | %s |\n", mark, mdCode(o.OperationID), o.Method, mdCode(o.Path), o.Calls, strings.Join(failed, ", "))
+		ew.Printf("| %s | `%s` | `%s %s` | %d | %s |\n", mark, format.MarkdownCode(o.OperationID), o.Method, format.MarkdownCode(o.Path), o.Calls, strings.Join(failed, ", "))
 	}
 	for _, id := range r.Skipped {
-		ew.Printf("| ⏭️ | `%s` | | 0 | skipped by config |\n", mdCode(id))
+		ew.Printf("| ⏭️ | `%s` | | 0 | skipped by config |\n", format.MarkdownCode(id))
 	}
 	sections := []struct {
 		title string
@@ -68,7 +68,7 @@ func Markdown(w io.Writer, r *contract.Result) error {
 				if f.Status != 0 {
 					status = fmt.Sprint(f.Status)
 				}
-				ew.Printf("| `%s` | `%s` | %s | %s | %s | %s |\n", f.Check, mdCode(f.OperationID), mdEscape(f.Where()), status, line, mdEscape(f.Message+acceptedNote(f)))
+				ew.Printf("| `%s` | `%s` | %s | %s | %s | %s |\n", f.Check, format.MarkdownCode(f.OperationID), format.MarkdownText(f.Where()), status, line, format.MarkdownText(f.Message+acceptedNote(f)))
 			}
 		}
 	}
@@ -79,25 +79,14 @@ func Markdown(w io.Writer, r *contract.Result) error {
 	if len(r.Readings) > 0 {
 		ew.Printf("\n### Readings the server took\n\n| Reading | Operation | Alternative | Values |\n|---|---|---|---:|\n")
 		for _, x := range r.Readings {
-			ew.Printf("| %s | `%s` | %s | %d |\n", mdEscape(x.Reading), mdCode(x.OperationID), mdEscape(x.Alternative), x.Count)
+			ew.Printf("| %s | `%s` | %s | %d |\n", format.MarkdownText(x.Reading), format.MarkdownCode(x.OperationID), format.MarkdownText(x.Alternative), x.Count)
 		}
 	}
 	if len(r.UnusedBaseline) > 0 {
 		ew.Printf("\n### Baseline entries that matched nothing\n\n")
 		for _, e := range r.UnusedBaseline {
-			ew.Printf("- line %d: `%s` `%s` %s\n", e.Line, mdCode(e.Operation), e.Check, mdEscape(pointerOf(e.Pointer)))
+			ew.Printf("- line %d: `%s` `%s` %s\n", e.Line, format.MarkdownCode(e.Operation), e.Check, format.MarkdownText(pointerOf(e.Pointer)))
 		}
 	}
 	return ew.Err()
-}
-
-// mdEscape keeps text from breaking a table row or being read as markup.
-func mdEscape(s string) string {
-	r := strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "`", "'", "*", `\*`, "_", `\_`)
-	return r.Replace(s)
-}
-
-// mdCode makes text safe inside a code span in a table.
-func mdCode(s string) string {
-	return strings.NewReplacer("`", "'", "|", `\|`, "\n", " ").Replace(s)
 }

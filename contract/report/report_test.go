@@ -139,3 +139,29 @@ func TestJSONHasVerdictAndEmptyFindings(t *testing.T) {
 		t.Errorf("findings = %v, want []", got["findings"])
 	}
 }
+
+// TestMarkdownEscapesSpecText writes a result whose title, operationId,
+// path and message are hostile Markdown: each stays in its table cell,
+// and neither HTML nor emphasis nor a code span reaches the page.
+func TestMarkdownEscapesSpecText(t *testing.T) {
+	hostile := "<script>alert(`1`)</script> | *b* _i_\nnext"
+	r := sample()
+	r.Title = hostile
+	r.Operations[0].OperationID, r.Operations[0].Path = hostile, "/"+hostile
+	r.Findings[0].OperationID, r.Findings[0].Message = hostile, hostile
+	var md bytes.Buffer
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	text := `&lt;script&gt;alert('1')&lt;/script&gt; \| \*b\* \_i\_ next`
+	code := "<script>alert('1')</script> \\| *b* _i_ next"
+	for _, want := range []string{
+		"## Contract test ❌ failed: " + text + "\n",
+		"| ✅ | `" + code + "` | `POST /" + code + "` | 1 |  |",
+		"| `undocumented_field` | `" + code + "` | body /data/qr\\_code | 201 | 751 | " + text + " |",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %s:\n%s", want, md.String())
+		}
+	}
+}

@@ -158,23 +158,19 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(out)
 }
 
-func mdEscape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
-}
-
 // WriteMarkdown writes a summary for a CI job page or a pull request.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew := format.NewPrinter(w)
-	ew.Printf("## contract webhooks `%s`\n\n**%s**: %s, signatures %s\n\n", r.Spec, r.verdict(), plural(r.Deliveries(), "delivery", "deliveries"), r.signatureLine())
+	ew.Printf("## contract webhooks `%s`\n\n**%s**: %s, signatures %s\n\n", format.MarkdownCode(r.Spec), r.verdict(), plural(r.Deliveries(), "delivery", "deliveries"), r.signatureLine())
 	ew.Printf("| Kind | Operation | Deliveries |\n|---|---|---:|\n")
 	for _, k := range r.Kinds {
-		ew.Printf("| %s | `%s` | %s |\n", mdEscape(k.Name), k.OperationID, count(k.Deliveries))
+		ew.Printf("| %s | `%s` | %s |\n", format.MarkdownText(k.Name), format.MarkdownCode(k.OperationID), count(k.Deliveries))
 	}
 	if len(r.Drift) > 0 {
 		ew.Printf("\n| Kind | Field | Check | Severity | Deliveries | First | Message |\n|---|---|---|---|---:|---|---|\n")
 		for _, f := range r.Drift {
-			ew.Printf("| %s | `%s` | `%s` | %s | %s of %s | %s | %s |\n", mdEscape(f.Kind), mdEscape(f.Field), f.Check, f.Severity,
-				count(f.Count), count(f.Of), mdEscape(f.First.String()), mdEscape(f.Message))
+			ew.Printf("| %s | `%s` | `%s` | %s | %s of %s | %s | %s |\n", format.MarkdownText(f.Kind), format.MarkdownCode(f.Field), f.Check, f.Severity,
+				count(f.Count), count(f.Of), format.MarkdownText(f.First.String()), format.MarkdownText(f.Message))
 		}
 	}
 	if r.DroppedDrift > 0 {
@@ -183,7 +179,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if r.InputErrors.Count > 0 {
 		ew.Printf("\n%s:\n\n", plural(r.InputErrors.Count, "input error", "input errors"))
 		for _, e := range r.InputErrors.First {
-			ew.Printf("- %s:%d: %s\n", mdEscape(e.File), e.Line, mdEscape(e.Reason))
+			ew.Printf("- %s:%d: %s\n", format.MarkdownText(e.File), e.Line, format.MarkdownText(e.Reason))
 		}
 	}
 	return ew.Err()
@@ -216,14 +212,16 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			} else {
 				notes = append(fails, notes...)
 			}
-			c.SystemOut = strings.Join(notes, "\n")
+			if len(notes) > 0 {
+				c.SystemOut = &format.JUnitText{Text: strings.Join(notes, "\n")}
+			}
 			suite.Cases = append(suite.Cases, c)
 		}
 		suite.Tests = len(suite.Cases)
 		doc.Suites = append(doc.Suites, suite)
 	}
 	log := format.JUnitSuite{Name: "webhook log"}
-	sig := format.JUnitCase{Name: RuleSignature, Classname: "log", SystemOut: r.signatureLine()}
+	sig := format.JUnitCase{Name: RuleSignature, Classname: "log", SystemOut: &format.JUnitText{Text: r.signatureLine()}}
 	switch {
 	case !r.Signatures.Checked:
 		sig.Skipped = &format.JUnitSkipped{Message: "no sign key given"}
@@ -242,7 +240,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			in.Failure = &format.JUnitFailure{Message: fmt.Sprintf("%d unusable lines", r.InputErrors.Count), Type: RuleInputError, Text: strings.Join(lines, "\n")}
 			log.Failures++
 		} else {
-			in.SystemOut = strings.Join(lines, "\n")
+			in.SystemOut = &format.JUnitText{Text: strings.Join(lines, "\n")}
 		}
 	}
 	dropped := format.JUnitCase{Name: RuleDropped, Classname: "log"}

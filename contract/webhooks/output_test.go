@@ -93,3 +93,30 @@ func TestJUnitFailOn(t *testing.T) {
 		})
 	}
 }
+
+// TestMarkdownEscapesSpecText writes a report whose kind, operationId,
+// field and message are hostile Markdown: each stays in its table cell,
+// and neither HTML nor emphasis nor a code span reaches the page.
+func TestMarkdownEscapesSpecText(t *testing.T) {
+	hostile := "<script>alert(`1`)</script> | *b* _i_\nnext"
+	r := &Report{
+		Spec:  "spec.yaml",
+		Kinds: []KindReport{{Name: hostile, OperationID: hostile, Deliveries: 1}},
+		Drift: []Finding{{Kind: hostile, Check: "undocumented_field", Severity: "warning", Field: "body." + hostile,
+			Count: 1, Of: 1, First: Location{File: "log.jsonl", Line: 1}, Message: "field " + hostile}},
+	}
+	var md bytes.Buffer
+	if err := r.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	text := `&lt;script&gt;alert('1')&lt;/script&gt; \| \*b\* \_i\_ next`
+	code := "`<script>alert('1')</script> \\| *b* _i_ next`"
+	for _, want := range []string{
+		"| " + text + " | " + code + " | 1 |",
+		"| " + text + " | `body." + code[1:] + " | `undocumented_field` | warning | 1 of 1 | log.jsonl:1 | field " + text + " |",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %s:\n%s", want, md.String())
+		}
+	}
+}

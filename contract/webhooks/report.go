@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reconkit/reconkit/contract"
+	"github.com/reconkit/reconkit/contract/pointer"
 )
 
 // Report is what a Checker found in every log it read.
@@ -170,7 +171,7 @@ func fieldName(ptr string) string {
 	}
 	toks := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
 	for i, t := range toks {
-		toks[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(t)
+		toks[i] = pointer.Unescape(t)
 	}
 	return strings.Join(toks, ".")
 }

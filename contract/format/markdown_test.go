@@ -1,0 +1,23 @@
+package format
+
+import "testing"
+
+func TestMarkdown(t *testing.T) {
+	hostile := "<script>alert(`1`)</script> | *b* _i_\r\nnext"
+	for _, tc := range []struct {
+		name     string
+		escape   func(string) string
+		in, want string
+	}{
+		{"text plain", MarkdownText, "GET /orders", "GET /orders"},
+		{"text hostile", MarkdownText, hostile, `&lt;script&gt;alert('1')&lt;/script&gt; \| \*b\* \_i\_  next`},
+		{"code plain", MarkdownCode, "/paths/~1orders/get", "/paths/~1orders/get"},
+		{"code hostile", MarkdownCode, hostile, `<script>alert('1')</script> \| *b* _i_  next`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.escape(tc.in); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
