@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"embed"
 	"fmt"
+	"github.com/reconkit/reconkit/markdown"
 	"html/template"
 	"io"
 	"path/filepath"
@@ -183,9 +184,9 @@ func (d Digest) controlTable() []controlRow {
 func WriteDigestMarkdown(w io.Writer, d Digest) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
-	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	cell := markdown.Text
 	p("# %s\n\n", d.Title())
-	p("**%s**\n\n", strings.ReplaceAll(d.Banner, "*", `\*`))
+	p("**%s**\n\n", markdown.Text(d.Banner))
 
 	p("## Exceptions by category\n\n")
 	if len(d.Categories) == 0 {
@@ -235,7 +236,7 @@ func WriteDigestMarkdown(w io.Writer, d Digest) error {
 	}
 	p("Matching: %s transactions, %s matched clean (%.1f%%).\n\n",
 		countText(d.Transactions), countText(d.MatchedClean), 100*d.MatchRate())
-	p("Workbook: `%s`\n", d.Workbook)
+	p("Workbook: `%s`\n", markdown.Code(d.Workbook))
 	return bw.Flush()
 }
 

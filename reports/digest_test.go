@@ -109,8 +109,12 @@ func TestDigestEscapes(t *testing.T) {
 			t.Errorf("summary.html holds %q unescaped", bad)
 		}
 	}
-	if md := string(files["summary.md"]); !strings.Contains(md, `| X\|<i>Y</i> | high | 1 | 1 |`) {
-		t.Errorf("summary.md: a | in a name must not end its cell:\n%s", md)
+	md := string(files["summary.md"])
+	if !strings.Contains(md, `| X\|&lt;i&gt;Y&lt;/i&gt; | high | 1 | 1 |`) {
+		t.Errorf("summary.md: a | in a name must not end its cell, nor a tag be read as one:\n%s", md)
+	}
+	if strings.Contains(md, "<script>") {
+		t.Errorf("summary.md holds the banner's <script> unescaped:\n%s", md)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reconkit/reconkit/contract/format"
+	"github.com/reconkit/reconkit/markdown"
 )
 
 // location renders where a finding is in both files, "old.yaml:12 -> new.yaml:14".
@@ -133,7 +134,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes a summary and a table, for pull-request comments.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew := format.NewPrinter(w)
-	ew.Printf("## contract diff `%s` → `%s`\n\n", format.MarkdownCode(r.OldName), format.MarkdownCode(r.NewName))
+	ew.Printf("## contract diff `%s` → `%s`\n\n", markdown.Code(r.OldName), markdown.Code(r.NewName))
 	ew.Printf("%s\n\n", r.verdictLine())
 	if len(r.Findings) > 0 {
 		ew.Printf("| | Rule | Change | Where | Reaches | Lines |\n|---|---|---|---|---|---|\n")
@@ -145,12 +146,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if f.Ignored != nil {
 				change += fmt.Sprintf(" — ignored until %s: %s", f.Ignored.Expires, f.Ignored.Reason)
 			}
-			ew.Printf("| %s | `%s` | %s | `%s` | %s | %s |\n", f.verdict(), f.Rule, format.MarkdownText(change),
-				format.MarkdownCode(f.Pointer), format.MarkdownText(opsList(f.Operations)), format.MarkdownText(r.location(f)))
+			ew.Printf("| %s | `%s` | %s | `%s` | %s | %s |\n", f.verdict(), f.Rule, markdown.Text(change),
+				markdown.Code(f.Pointer), markdown.Text(opsList(f.Operations)), markdown.Text(r.location(f)))
 		}
 	}
 	for _, wn := range r.Warnings {
-		ew.Printf("\n> warning: %s\n", format.MarkdownText(wn))
+		ew.Printf("\n> warning: %s\n", markdown.Text(wn))
 	}
 	return ew.Err()
 }

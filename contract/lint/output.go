@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/reconkit/reconkit/contract/format"
+	"github.com/reconkit/reconkit/markdown"
 )
 
 func (r *Report) verdictLine() string {
@@ -39,7 +40,7 @@ func (r *Report) WriteText(w io.Writer) error {
 // WriteMarkdown writes a summary and a table, for pull-request comments.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew := format.NewPrinter(w)
-	ew.Printf("## contract lint `%s`\n\n%s\n", format.MarkdownCode(r.Name), r.verdictLine())
+	ew.Printf("## contract lint `%s`\n\n%s\n", markdown.Code(r.Name), r.verdictLine())
 	if len(r.Causes) > 0 {
 		ew.Printf("\n| Severity | Rule | Count | First line | First location | Problem |\n|---|---|---|---|---|---|\n")
 		for _, c := range r.Causes {
@@ -47,7 +48,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if c.Count > 1 {
 				problem = c.Cause + "; first: " + c.Message
 			}
-			ew.Printf("| %s | `%s` | %d | %d | `%s` | %s |\n", c.Severity, c.Rule, c.Count, c.Line, format.MarkdownCode(c.Location), format.MarkdownText(problem))
+			ew.Printf("| %s | `%s` | %d | %d | `%s` | %s |\n", c.Severity, c.Rule, c.Count, c.Line, markdown.Code(c.Location), markdown.Text(problem))
 		}
 	}
 	return ew.Err()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/reconkit/reconkit/contract"
 	"github.com/reconkit/reconkit/contract/format"
+	"github.com/reconkit/reconkit/markdown"
 )
 
 // Markdown writes a summary for a CI job page (GitHub's
@@ -19,9 +20,9 @@ func Markdown(w io.Writer, r *contract.Result) error {
 	if !r.Passed() {
 		verdict = "❌ failed"
 	}
-	ew.Printf("## Contract test %s: %s\n\n", verdict, format.MarkdownText(r.Title))
+	ew.Printf("## Contract test %s: %s\n\n", verdict, markdown.Text(r.Title))
 	ew.Printf("`%s` against `%s` (auth %s, run %s): %s, %d passed, %d failed; %d breaking, %s, %d accepted.\n\n",
-		format.MarkdownCode(r.Spec), format.MarkdownCode(r.BaseURL), r.Auth, format.MarkdownText(r.RunID), plural(s.Operations, "operation"), s.OperationsPassed, s.OperationsFailed, s.Breaking, plural(s.Warnings, "warning"), s.Accepted)
+		markdown.Code(r.Spec), markdown.Code(r.BaseURL), r.Auth, markdown.Text(r.RunID), plural(s.Operations, "operation"), s.OperationsPassed, s.OperationsFailed, s.Breaking, plural(s.Warnings, "warning"), s.Accepted)
 	ew.Printf("| Result | Operation | Request | Calls | Failed checks |\n|---|---|---|---:|---|\n")
 	for _, o := range r.Operations {
 		mark := "✅"
@@ -34,10 +35,10 @@ func Markdown(w io.Writer, r *contract.Result) error {
 				failed = append(failed, "`"+c.Name+"`")
 			}
 		}
-		ew.Printf("| %s | `%s` | `%s %s` | %d | %s |\n", mark, format.MarkdownCode(o.OperationID), o.Method, format.MarkdownCode(o.Path), o.Calls, strings.Join(failed, ", "))
+		ew.Printf("| %s | `%s` | `%s %s` | %d | %s |\n", mark, markdown.Code(o.OperationID), o.Method, markdown.Code(o.Path), o.Calls, strings.Join(failed, ", "))
 	}
 	for _, id := range r.Skipped {
-		ew.Printf("| ⏭️ | `%s` | | 0 | skipped by config |\n", format.MarkdownCode(id))
+		ew.Printf("| ⏭️ | `%s` | | 0 | skipped by config |\n", markdown.Code(id))
 	}
 	sections := []struct {
 		title string
@@ -68,7 +69,7 @@ func Markdown(w io.Writer, r *contract.Result) error {
 				if f.Status != 0 {
 					status = fmt.Sprint(f.Status)
 				}
-				ew.Printf("| `%s` | `%s` | %s | %s | %s | %s |\n", f.Check, format.MarkdownCode(f.OperationID), format.MarkdownText(f.Where()), status, line, format.MarkdownText(f.Message+acceptedNote(f)))
+				ew.Printf("| `%s` | `%s` | %s | %s | %s | %s |\n", f.Check, markdown.Code(f.OperationID), markdown.Text(f.Where()), status, line, markdown.Text(f.Message+acceptedNote(f)))
 			}
 		}
 	}
@@ -79,13 +80,13 @@ func Markdown(w io.Writer, r *contract.Result) error {
 	if len(r.Readings) > 0 {
 		ew.Printf("\n### Readings the server took\n\n| Reading | Operation | Alternative | Values |\n|---|---|---|---:|\n")
 		for _, x := range r.Readings {
-			ew.Printf("| %s | `%s` | %s | %d |\n", format.MarkdownText(x.Reading), format.MarkdownCode(x.OperationID), format.MarkdownText(x.Alternative), x.Count)
+			ew.Printf("| %s | `%s` | %s | %d |\n", markdown.Text(x.Reading), markdown.Code(x.OperationID), markdown.Text(x.Alternative), x.Count)
 		}
 	}
 	if len(r.UnusedBaseline) > 0 {
 		ew.Printf("\n### Baseline entries that matched nothing\n\n")
 		for _, e := range r.UnusedBaseline {
-			ew.Printf("- line %d: `%s` `%s` %s\n", e.Line, format.MarkdownCode(e.Operation), e.Check, format.MarkdownText(pointerOf(e.Pointer)))
+			ew.Printf("- line %d: `%s` `%s` %s\n", e.Line, markdown.Code(e.Operation), e.Check, markdown.Text(pointerOf(e.Pointer)))
 		}
 	}
 	return ew.Err()

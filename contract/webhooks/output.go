@@ -9,6 +9,7 @@ import (
 
 	"github.com/reconkit/reconkit/contract"
 	"github.com/reconkit/reconkit/contract/format"
+	"github.com/reconkit/reconkit/markdown"
 )
 
 // driftChecks are the checks the drift walker reports, in the order of
@@ -161,16 +162,16 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes a summary for a CI job page or a pull request.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew := format.NewPrinter(w)
-	ew.Printf("## contract webhooks `%s`\n\n**%s**: %s, signatures %s\n\n", format.MarkdownCode(r.Spec), r.verdict(), plural(r.Deliveries(), "delivery", "deliveries"), r.signatureLine())
+	ew.Printf("## contract webhooks `%s`\n\n**%s**: %s, signatures %s\n\n", markdown.Code(r.Spec), r.verdict(), plural(r.Deliveries(), "delivery", "deliveries"), r.signatureLine())
 	ew.Printf("| Kind | Operation | Deliveries |\n|---|---|---:|\n")
 	for _, k := range r.Kinds {
-		ew.Printf("| %s | `%s` | %s |\n", format.MarkdownText(k.Name), format.MarkdownCode(k.OperationID), count(k.Deliveries))
+		ew.Printf("| %s | `%s` | %s |\n", markdown.Text(k.Name), markdown.Code(k.OperationID), count(k.Deliveries))
 	}
 	if len(r.Drift) > 0 {
 		ew.Printf("\n| Kind | Field | Check | Severity | Deliveries | First | Message |\n|---|---|---|---|---:|---|---|\n")
 		for _, f := range r.Drift {
-			ew.Printf("| %s | `%s` | `%s` | %s | %s of %s | %s | %s |\n", format.MarkdownText(f.Kind), format.MarkdownCode(f.Field), f.Check, f.Severity,
-				count(f.Count), count(f.Of), format.MarkdownText(f.First.String()), format.MarkdownText(f.Message))
+			ew.Printf("| %s | `%s` | `%s` | %s | %s of %s | %s | %s |\n", markdown.Text(f.Kind), markdown.Code(f.Field), f.Check, f.Severity,
+				count(f.Count), count(f.Of), markdown.Text(f.First.String()), markdown.Text(f.Message))
 		}
 	}
 	if r.DroppedDrift > 0 {
@@ -179,7 +180,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if r.InputErrors.Count > 0 {
 		ew.Printf("\n%s:\n\n", plural(r.InputErrors.Count, "input error", "input errors"))
 		for _, e := range r.InputErrors.First {
-			ew.Printf("- %s:%d: %s\n", format.MarkdownText(e.File), e.Line, format.MarkdownText(e.Reason))
+			ew.Printf("- %s:%d: %s\n", markdown.Text(e.File), e.Line, markdown.Text(e.Reason))
 		}
 	}
 	return ew.Err()

@@ -1,4 +1,4 @@
-package format
+package markdown
 
 import "testing"
 
@@ -9,10 +9,10 @@ func TestMarkdown(t *testing.T) {
 		escape   func(string) string
 		in, want string
 	}{
-		{"text plain", MarkdownText, "GET /orders", "GET /orders"},
-		{"text hostile", MarkdownText, hostile, `&lt;script&gt;alert('1')&lt;/script&gt; \| \*b\* \_i\_  next`},
-		{"code plain", MarkdownCode, "/paths/~1orders/get", "/paths/~1orders/get"},
-		{"code hostile", MarkdownCode, hostile, `<script>alert('1')</script> \| *b* _i_  next`},
+		{"text plain", Text, "GET /orders", "GET /orders"},
+		{"text hostile", Text, hostile, `&lt;script&gt;alert('1')&lt;/script&gt; \| \*b\* \_i\_  next`},
+		{"code plain", Code, "/paths/~1orders/get", "/paths/~1orders/get"},
+		{"code hostile", Code, hostile, `<script>alert('1')</script> \| *b* _i_  next`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.escape(tc.in); got != tc.want {
