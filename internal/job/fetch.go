@@ -46,11 +46,17 @@ const (
 	cursorLinks  = "payment_links"
 )
 
+// pullStore is the database as a pull of Xepeng uses it.
+type pullStore interface {
+	FetchCursor(ctx context.Context, list string) (time.Time, bool, error)
+	BeginLoad(ctx context.Context) (store.Load, error)
+}
+
 // PullXepeng walks the pages of orders and payment links (every page, or
 // from the last pull's cursor minus the look-back) and upserts them, with
 // the new cursors, in one transaction. Amounts are converted with units;
 // the raw JSON of each row is kept as the API sent it.
-func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOptions, units recon.Units, log *slog.Logger) (XepengResult, error) {
+func PullXepeng(ctx context.Context, db pullStore, x *fetch.Xepeng, opts PullOptions, units recon.Units, log *slog.Logger) (XepengResult, error) {
 	start := time.Now()
 	var res XepengResult
 	since := func(list string) (time.Time, error) {
@@ -172,13 +178,21 @@ type OxPayResult struct {
 	Duration     time.Duration     `json:"duration_ns"`
 }
 
+// confirmStore is the database as the OxPay confirmations use it.
+type confirmStore interface {
+	KnownTransactionIDs(ctx context.Context) ([]string, error)
+	TransactionIDsWithoutAPIRecord(ctx context.Context) ([]string, error)
+	Upkeep()
+	BeginLoad(ctx context.Context) (store.Load, error)
+}
+
 // ConfirmOxPay asks OxPay for transactions by id, as mode says, and
 // upserts what it answers. An id the gateway does not know is counted and
 // logged, and the pass goes on: the match reports what it means (a ledger
 // reference to nothing is LEDGER_UNMATCHED, a signed webhook for an
 // unknown sale WEBHOOK_UNKNOWN_TRANSACTION). An unreachable gateway fails
 // the pass and nothing is stored.
-func ConfirmOxPay(ctx context.Context, db *store.DB, o *fetch.OxPay, mode string, units recon.Units, now func() time.Time, log *slog.Logger) (OxPayResult, error) {
+func ConfirmOxPay(ctx context.Context, db confirmStore, o *fetch.OxPay, mode string, units recon.Units, now func() time.Time, log *slog.Logger) (OxPayResult, error) {
 	start := time.Now()
 	var res OxPayResult
 	var ids []string
@@ -200,7 +214,7 @@ func ConfirmOxPay(ctx context.Context, db *store.DB, o *fetch.OxPay, mode string
 	// The gateway's answers come at the network's pace, and the CPU waits
 	// with them: the time to copy what earlier phases wrote to the
 	// database's log into its file.
-	db.CheckpointInBackground()
+	db.Upkeep()
 	load, err := db.BeginLoad(ctx)
 	if err != nil {
 		return res, err

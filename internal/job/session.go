@@ -13,6 +13,7 @@ import (
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/reports"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // SessionOptions say which command a session records, and where.
@@ -37,7 +38,7 @@ type SessionOptions struct {
 // database goes through Begin and Finish, so each takes the lock, records
 // its run and ends that record the same way.
 type Session struct {
-	DB    *store.DB
+	DB    store.Backend
 	RunID int64
 	// Log carries the run id (and the business date, if any).
 	Log     *slog.Logger
@@ -79,7 +80,7 @@ func Begin(ctx context.Context, o SessionOptions) (*Session, error) {
 	if err != nil {
 		db.Close()
 		lk.Release()
-		return nil, store.ExplainBusy(o.Database, err)
+		return nil, sqlite.ExplainBusy(o.Database, err)
 	}
 	s.Log = o.Log.With("run_id", s.RunID)
 	if o.BusinessDate != "" {
@@ -100,10 +101,10 @@ func Begin(ctx context.Context, o SessionOptions) (*Session, error) {
 // command that loads or matches goes through Begin. An error caused by
 // another process holding the database matches store.ErrBusy and names
 // the database.
-func Open(ctx context.Context, path string) (*store.DB, error) {
-	db, err := store.Open(ctx, path)
+func Open(ctx context.Context, path string) (store.Backend, error) {
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
-		return nil, store.ExplainBusy(path, err)
+		return nil, sqlite.ExplainBusy(path, err)
 	}
 	return db, nil
 }
@@ -232,7 +233,7 @@ func (s *Session) Finish(err error, counts, inputs any) error {
 		return err
 	}
 	s.ended = true
-	err = store.ExplainBusy(s.opts.Database, err)
+	err = sqlite.ExplainBusy(s.opts.Database, err)
 	ctx := context.Background()
 	seconds := time.Since(s.Started).Seconds()
 	switch {
@@ -240,7 +241,7 @@ func (s *Session) Finish(err error, counts, inputs any) error {
 		s.Log.Info("run finished", "status", recon.RunOK, "seconds", seconds)
 	case err == nil:
 		if ferr := s.DB.FinishRun(ctx, s.RunID, recon.RunOK, "", jsonText(counts), jsonText(inputs)); ferr != nil {
-			err = fmt.Errorf("record the end of run %d: %w", s.RunID, store.ExplainBusy(s.opts.Database, ferr))
+			err = fmt.Errorf("record the end of run %d: %w", s.RunID, sqlite.ExplainBusy(s.opts.Database, ferr))
 			s.note(err.Error())
 			s.Log.Error("run failed", "seconds", seconds, "error", err.Error())
 		} else {

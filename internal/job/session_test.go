@@ -15,6 +15,7 @@ import (
 
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // TestLockPath: the same database reached by other paths (a symlink to
@@ -166,7 +167,7 @@ func TestSessionCancelledIsRecordedFailed(t *testing.T) {
 	if err = s.Finish(err, nil, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-	db, err := store.Open(context.Background(), o.Database)
+	db, err := sqlite.Open(context.Background(), o.Database)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestSessionFinishesCutInstalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, o.Database)
+	db, err := sqlite.Open(ctx, o.Database)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/reconkit/reconkit/internal/job"
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
-	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // runCLI runs the whole command line in-process with a fixed environment.
@@ -135,7 +135,7 @@ func TestFetchAgainstSandbox(t *testing.T) {
 			t.Fatalf("run %d: exit %d: %s", i, code, errs)
 		}
 	}
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestIngest(t *testing.T) {
 		t.Fatalf("re-ingest: exit %d: %s", code, out)
 	}
 
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestRunNight(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: exit %d: %s", code, errs)
 	}
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +320,7 @@ func TestRunAgainstStoppedServerExits3(t *testing.T) {
 	if code != ExitUnreachable {
 		t.Fatalf("got exit %d, want %d: %s", code, ExitUnreachable, errs)
 	}
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
