@@ -19,12 +19,14 @@ import (
 
 	"github.com/reconkit/reconkit/money"
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
 )
 
 // Config is the whole of recon.yaml.
 type Config struct {
 	Timezone  string   `yaml:"timezone"`
 	Database  string   `yaml:"database"`
+	Merchant  string   `yaml:"merchant"`
 	ReportDir string   `yaml:"report_dir"`
 	Xepeng    Xepeng   `yaml:"xepeng"`
 	OxPay     OxPay    `yaml:"oxpay"`
@@ -177,6 +179,7 @@ func Default() Config {
 	return Config{
 		Timezone:  "Asia/Jakarta",
 		Database:  "recon.db",
+		Merchant:  store.DefaultMerchant,
 		ReportDir: "reports",
 		Xepeng: Xepeng{
 			BaseURL:  "http://127.0.0.1:8080",
@@ -316,6 +319,9 @@ func (c Config) ValidateFor(need Secrets) error {
 	}
 	if c.Database == "" {
 		add("database: a path is required")
+	}
+	if err := store.CheckMerchant(c.Merchant); err != nil {
+		add("merchant: %v", err)
 	}
 	if c.ReportDir == "" {
 		add("report_dir: a directory is required")

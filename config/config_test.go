@@ -471,7 +471,7 @@ func TestLoadProblems(t *testing.T) {
 		{"unknown key, nothing close", "xepeng:\n  colour: red\n",
 			[]string{"xepeng.colour (line 2): unknown key; xepeng takes base_url, client_id, client_secret, page_size, lookback"}},
 		{"unknown top-level key", "stripe: {}\n",
-			[]string{"stripe (line 1): unknown key; the top level takes timezone, database, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
+			[]string{"stripe (line 1): unknown key; the top level takes timezone, database, merchant, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
 		{"a word for a number", "xepeng:\n  page_size: abc\n",
 			[]string{`xepeng.page_size (line 2): "abc" is not a whole number`}},
 		{"a word for a float", "http:\n  rate_limit: fast\n",
@@ -501,7 +501,7 @@ func TestLoadProblems(t *testing.T) {
 			`http.timeout (line 8): "soon" is not a duration such as 15s, 30m or 72h`,
 		}},
 		{"merge keys and anchors are keys like any other", "defaults: &h {timeout: 5s}\nhttp:\n  <<: *h\n  max_attempts: 3\n",
-			[]string{"defaults (line 1): unknown key; the top level takes timezone, database, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
+			[]string{"defaults (line 1): unknown key; the top level takes timezone, database, merchant, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -562,6 +562,7 @@ func TestValidateMessages(t *testing.T) {
 		{"timezone", func(c *Config) { c.Timezone = "Mars/Olympus" }, `timezone "Mars/Olympus" is not a known IANA time zone`},
 		{"database", func(c *Config) { c.Database = "" }, "database: a path is required"},
 		{"report dir", func(c *Config) { c.ReportDir = "" }, "report_dir: a directory is required"},
+		{"merchant", func(c *Config) { c.Merchant = "Shop 1" }, `merchant: merchant "Shop 1": want a short id of a-z, 0-9, '-' and '_' (at most 32, starting with a letter or digit)`},
 		{"base url", func(c *Config) { c.Xepeng.BaseURL = "ftp://x" }, `xepeng.base_url "ftp://x" must start with http:// or https://`},
 		{"client id", func(c *Config) { c.Xepeng.ClientID = "" }, "xepeng.client_id is required: set XEPENG_CLIENT_ID in the environment, or ${XEPENG_CLIENT_ID} in the file"},
 		{"page size", func(c *Config) { c.Xepeng.PageSize = 101 }, "xepeng.page_size 101 must be between 1 and 100"},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox/gen"
+	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/sqlite"
 )
 
@@ -64,7 +65,7 @@ func benchStore(b *testing.B, n int) (*sqlite.DB, []keyRow, *time.Location) {
 		writeTo(b, keyPath, ds.WriteExpected)
 		db.Close()
 	}
-	db, err := sqlite.Open(context.Background(), path)
+	db, err := sqlite.Open(context.Background(), path, store.DefaultMerchant)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/reconkit/reconkit/ingest"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox/gen"
+	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/sqlite"
 	"github.com/reconkit/reconkit/wire"
 )
@@ -56,7 +57,7 @@ func (s txnScope) String() string {
 func buildStore(tb testing.TB, ds *gen.Dataset, path string, scope txnScope) *sqlite.DB {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -315,7 +316,7 @@ func inputOf(tb testing.TB, ds *gen.Dataset) Input {
 func storeOf(tb testing.TB, in Input) (*sqlite.DB, Input) {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/sqlite"
 )
 
@@ -131,7 +132,7 @@ func benchStore(b *testing.B, sales, exceptions int) (*sqlite.DB, int64) {
 	ctx := context.Background()
 	if _, err := os.Stat(done); err != nil {
 		os.Remove(path)
-		db, err := sqlite.Open(ctx, path)
+		db, err := sqlite.Open(ctx, path, store.DefaultMerchant)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -143,7 +144,7 @@ func benchStore(b *testing.B, sales, exceptions int) (*sqlite.DB, int64) {
 			b.Fatal(err)
 		}
 	}
-	db, err := sqlite.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func goldenStore(tb testing.TB) (*sqlite.DB, int64) {
 		tb.Fatal(err)
 	}
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func worldStoreAsOf(tb testing.TB, opts gen.Options, asOf time.Time) (*sqlite.DB
 		tb.Fatal(err)
 	}
 	dir := tb.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}

@@ -29,7 +29,7 @@ import (
 func emptyRun(t *testing.T) (*sqlite.DB, int64) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestSheetOverflow(t *testing.T) {
 	defer func(n int) { maxSheetRows = n }(maxSheetRows)
 	maxSheetRows = 12 // 9 rows a sheet: header and two totals rows
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

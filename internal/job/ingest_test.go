@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reconkit/reconkit/ingest"
+	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/sqlite"
 )
 
@@ -19,7 +20,7 @@ var quiet = slog.New(slog.DiscardHandler)
 
 func openStore(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "recon.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

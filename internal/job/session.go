@@ -22,8 +22,10 @@ type SessionOptions struct {
 	// "ingest webhooks", ...); BusinessDate is the day it is for, if any.
 	Command      string
 	BusinessDate string
-	// Database is the database's path as configured.
+	// Database is the database's path as configured; Merchant the
+	// merchant the session is for.
 	Database string
+	Merchant string
 	// ReportDir is cleaned of what dead writers left there. With Reports
 	// the session also creates it and claims it for the run's own files
 	// (see Session.Files).
@@ -69,7 +71,7 @@ func Begin(ctx context.Context, o SessionOptions) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := Open(ctx, o.Database)
+	db, err := Open(ctx, o.Database, o.Merchant)
 	if err != nil {
 		lk.Release()
 		return nil, err
@@ -101,8 +103,11 @@ func Begin(ctx context.Context, o SessionOptions) (*Session, error) {
 // command that loads or matches goes through Begin. An error caused by
 // another process holding the database matches store.ErrBusy and names
 // the database.
-func Open(ctx context.Context, path string) (store.Backend, error) {
-	db, err := sqlite.Open(ctx, path)
+func Open(ctx context.Context, path, merchant string) (store.Backend, error) {
+	if merchant == "" {
+		merchant = store.DefaultMerchant
+	}
+	db, err := sqlite.Open(ctx, path, merchant)
 	if err != nil {
 		return nil, sqlite.ExplainBusy(path, err)
 	}

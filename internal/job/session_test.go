@@ -167,7 +167,7 @@ func TestSessionCancelledIsRecordedFailed(t *testing.T) {
 	if err = s.Finish(err, nil, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-	db, err := sqlite.Open(context.Background(), o.Database)
+	db, err := sqlite.Open(context.Background(), o.Database, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestSessionFinishesCutInstalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(ctx, o.Database)
+	db, err := sqlite.Open(ctx, o.Database, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

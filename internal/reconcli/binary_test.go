@@ -19,6 +19,7 @@ import (
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
+	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/sqlite"
 )
 
@@ -178,7 +179,7 @@ func TestBinaryNight(t *testing.T) {
 	}
 	sameFiles(t, "re-run", first, reportFiles(t, reportDir), isWorkbook)
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, dbPath)
+	db, err := sqlite.Open(ctx, dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +336,7 @@ func TestBinaryKilledMidRun(t *testing.T) {
 				t.Fatalf("the run after the kill: exit %d\n%s", code, errs)
 			}
 			sameFiles(t, "after a kill and a re-run", clean, reportFiles(t, reportDir), isWorkbook)
-			db, err := sqlite.Open(context.Background(), dbPath)
+			db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -392,7 +393,7 @@ func killWhen(t *testing.T, marker string, args ...string) bool {
 // countByRun counts a results table's rows per run id.
 func countByRun(t *testing.T, dbPath, table string) map[int64]int {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

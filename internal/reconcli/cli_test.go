@@ -15,6 +15,7 @@ import (
 	"github.com/reconkit/reconkit/internal/job"
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
+	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/sqlite"
 )
 
@@ -135,7 +136,7 @@ func TestFetchAgainstSandbox(t *testing.T) {
 			t.Fatalf("run %d: exit %d: %s", i, code, errs)
 		}
 	}
-	db, err := sqlite.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func TestIngest(t *testing.T) {
 		t.Fatalf("re-ingest: exit %d: %s", code, out)
 	}
 
-	db, err := sqlite.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +282,7 @@ func TestRunNight(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: exit %d: %s", code, errs)
 	}
-	db, err := sqlite.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +321,7 @@ func TestRunAgainstStoppedServerExits3(t *testing.T) {
 	if code != ExitUnreachable {
 		t.Fatalf("got exit %d, want %d: %s", code, ExitUnreachable, errs)
 	}
-	db, err := sqlite.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/reconkit/reconkit/internal/job"
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/sqlite"
 )
 
@@ -106,7 +107,7 @@ func (b *background) wait(t *testing.T) (int, string) {
 // runsOf reads a database's runs, newest first.
 func runsOf(t *testing.T, dbPath string) []recon.Run {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/reconkit/reconkit/recon"
+
+	"github.com/reconkit/reconkit/store"
 )
 
 const benchRows = 100_000
@@ -107,7 +109,7 @@ func benchLoad(b *testing.B, n int, setup, load func(ctx context.Context, db *DB
 	var cpu, closing time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		db, err := Open(ctx, fmt.Sprintf("%s/bench%d.db", b.TempDir(), iters))
+		db, err := Open(ctx, fmt.Sprintf("%s/bench%d.db", b.TempDir(), iters), store.DefaultMerchant)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/reconkit/reconkit/recon"
+
+	"github.com/reconkit/reconkit/store"
 )
 
 // fileOrders counts the orders in the database file itself, ignoring
@@ -78,7 +80,7 @@ func TestCommitsLeaveTheLogToCheckpointInBackground(t *testing.T) {
 func TestCloseLeavesEverythingInTheFile(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "close.db")
-	db, err := Open(ctx, path)
+	db, err := Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +101,7 @@ func TestCloseLeavesEverythingInTheFile(t *testing.T) {
 
 // Closing a database twice is not an error the second time, nor a panic.
 func TestCloseTwice(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "twice.db"))
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "twice.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

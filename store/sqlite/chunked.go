@@ -68,13 +68,14 @@ var chunkedScans = map[string]chunkedScan{
 	"ledger_entries": {what: "ledger entries", cols: []string{"booked_on", "reference", "currency", "amount_minor"}},
 }
 
-// The chunk queries return count(*) and the group_concat of the rows
-// after rowid ?2, at most ?3 of them; ?1 is chunkSep. The row queries
-// return the same rows one by one, every column as text.
+// The chunk queries return count(*) and the group_concat of the
+// merchant's (?4) rows after rowid ?2, at most ?3 of them; ?1 is
+// chunkSep. The row queries return the same rows one by one, every
+// column as text.
 const (
 	chunkHead = `SELECT count(*), group_concat(x, char(30)) FROM (SELECT concat_ws(?1, rowid, `
-	chunkTail = ` WHERE rowid > ?2 ORDER BY rowid LIMIT ?3)`
-	rowTail   = ` WHERE rowid > ?1 ORDER BY rowid LIMIT ?2`
+	chunkTail = ` WHERE rowid > ?2 AND merchant = ?4 ORDER BY rowid LIMIT ?3)`
+	rowTail   = ` WHERE rowid > ?1 AND merchant = ?3 ORDER BY rowid LIMIT ?2`
 )
 
 var chunkedSQL = map[string]string{
@@ -97,7 +98,8 @@ var chunkedRowSQL = map[string]string{
 // read through it sees the database as it was at its first read. It is
 // not safe for concurrent use; two Snapshots read in parallel.
 type Snapshot struct {
-	conn *sqlx.Conn
+	conn     *sqlx.Conn
+	merchant string
 	// chunk is how many rows one chunk query returns (readChunk).
 	chunk int
 }
@@ -143,7 +145,7 @@ func (db *DB) readSnapshot(ctx context.Context) (*Snapshot, error) {
 	if chunk <= 0 {
 		chunk = readChunk
 	}
-	return &Snapshot{conn: conn, chunk: chunk}, nil
+	return &Snapshot{conn: conn, merchant: db.Merchant(), chunk: chunk}, nil
 }
 
 // Close ends the Snapshot, always by rolling back (it wrote nothing), and
@@ -170,18 +172,18 @@ func (s *Snapshot) Close() error {
 
 // Count returns the number of rows in one of the tables DB.Count accepts.
 func (s *Snapshot) Count(ctx context.Context, table string) (int64, error) {
-	return sqlstore.Count(ctx, sqlstore.On(s.conn), table)
+	return sqlstore.Count(ctx, sqlstore.On(s.conn), s.merchant, table)
 }
 
 // inputErrorsSQL is DB.InputErrors's query but for recorded_at, which
 // matching does not use.
-const inputErrorsSQL = `SELECT id, source, file, line, text, reason FROM input_errors ORDER BY id`
+const inputErrorsSQL = `SELECT id, source, file, line, text, reason FROM input_errors WHERE merchant = ? ORDER BY id`
 
 // InputErrors returns every input error, in load order, with RecordedAt
 // left zero: matching does not read it.
 func (s *Snapshot) InputErrors(ctx context.Context) ([]recon.InputError, error) {
 	var rs []recon.InputError
-	if err := s.conn.SelectContext(ctx, &rs, inputErrorsSQL); err != nil {
+	if err := s.conn.SelectContext(ctx, &rs, inputErrorsSQL, s.merchant); err != nil {
 		return nil, fmt.Errorf("read input errors: %w", err)
 	}
 	return rs, nil
@@ -189,13 +191,13 @@ func (s *Snapshot) InputErrors(ctx context.Context) ([]recon.InputError, error) 
 
 // webhookReferencesSQL reads what a webhook event names besides its
 // transaction: the sale a refund refers to and the merchant's reference.
-const webhookReferencesSQL = `SELECT id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events`
+const webhookReferencesSQL = `SELECT id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events WHERE merchant = ?`
 
 // WebhookReferences calls fn with the id, oxpay_original_txn_id and
 // merchant_reference_id of every webhook event, in no set order. fn may
 // keep the strings.
 func (s *Snapshot) WebhookReferences(ctx context.Context, fn func(id int64, originalTxnID, merchantReferenceID string) error) error {
-	rows, err := s.conn.QueryxContext(ctx, webhookReferencesSQL)
+	rows, err := s.conn.QueryxContext(ctx, webhookReferencesSQL, s.merchant)
 	if err != nil {
 		return fmt.Errorf("read webhook events: %w", err)
 	}
@@ -210,13 +212,13 @@ func (s *Snapshot) WebhookReferencesOf(ctx context.Context, txnIDs []string, fn 
 	if len(txnIDs) == 0 {
 		return nil
 	}
-	stmt, err := s.conn.PreparexContext(ctx, webhookReferencesSQL+` WHERE oxpay_txn_id = ?`)
+	stmt, err := s.conn.PreparexContext(ctx, webhookReferencesSQL+` AND oxpay_txn_id = ?`)
 	if err != nil {
 		return fmt.Errorf("read webhook events: %w", err)
 	}
 	defer stmt.Close()
 	for _, id := range txnIDs {
-		rows, err := stmt.QueryxContext(ctx, id)
+		rows, err := stmt.QueryxContext(ctx, s.merchant, id)
 		if err != nil {
 			return fmt.Errorf("read webhook events: %w", err)
 		}
@@ -277,7 +279,7 @@ func (s *Snapshot) scanChunked(ctx context.Context, table string, cols []string,
 		ids    []int64  // every row's rowid, likewise
 	)
 	for {
-		if err := s.conn.QueryRowxContext(ctx, chunkQ, chunkSep, after, chunk).Scan(&n, &text); err != nil {
+		if err := s.conn.QueryRowxContext(ctx, chunkQ, chunkSep, after, chunk, s.merchant).Scan(&n, &text); err != nil {
 			return fmt.Errorf("read %s: %w", sc.what, err)
 		}
 		if n == 0 {
@@ -350,7 +352,7 @@ func chunkSplit(line string, out []string) bool {
 // scanRows reads the chunk after rowid after column by column, for a
 // chunk whose text did not cut cleanly, and returns the last rowid.
 func (s *Snapshot) scanRows(ctx context.Context, what, query string, after int64, chunk int, f []string, fn func(rowid int64, fields []string) error) (int64, error) {
-	rows, err := s.conn.QueryxContext(ctx, query, after, chunk)
+	rows, err := s.conn.QueryxContext(ctx, query, after, chunk, s.merchant)
 	if err != nil {
 		return 0, fmt.Errorf("read %s: %w", what, err)
 	}

@@ -2,18 +2,17 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/storetest"
 )
 
 // openTest opens a fresh database file in the test's temp dir.
 func openTest(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "recon.db"))
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -21,85 +20,13 @@ func openTest(t testing.TB) *DB {
 	return db
 }
 
-var jakarta = time.FixedZone("WIB", 7*3600)
-
-// ts is a time with a non-UTC zone and nanoseconds, to show that both
-// survive storage.
-func ts(day, sec, nsec int) time.Time {
-	return time.Date(2024, 3, day, 9, 30, sec, nsec, jakarta)
-}
-
-func tp(t time.Time) *time.Time { return &t }
-
-func sampleOrders(n int) []recon.Order {
-	rs := make([]recon.Order, n)
-	for i := range rs {
-		uid := fmt.Sprintf("ord_%06d", i)
-		rs[i] = recon.Order{
-			UID: uid, Status: "paid", Currency: "IDR", AmountMinor: int64(150000+i) * 100,
-			CreatedAt: ts(1, i%60, i), UpdatedAt: ts(2, i%60, 0),
-			Raw: fmt.Sprintf(`{"uid":"%s","status":"paid","currency":"IDR","total_amount":%d}`, uid, 150000+i),
-		}
-	}
-	return rs
-}
-
-func sampleLinks(n int) []recon.PaymentLink {
-	rs := make([]recon.PaymentLink, n)
-	for i := range rs {
-		uid := fmt.Sprintf("pl_%06d", i)
-		rs[i] = recon.PaymentLink{
-			UID: uid, OrderUID: fmt.Sprintf("ord_%06d", i), Status: "paid",
-			PaymentURL: "https://pay.example/" + uid, Currency: "IDR", AmountMinor: int64(150000+i) * 100,
-			ExpiredAt: tp(ts(3, 0, 0)), CreatedAt: ts(1, 0, 0), UpdatedAt: ts(2, 0, 0),
-			Raw: fmt.Sprintf(`{"uid":"%s"}`, uid),
-		}
-		if i%2 == 0 {
-			rs[i].PaidAt = tp(ts(2, 5, 123456789))
-		}
-	}
-	return rs
-}
-
-func sampleTransactions(n int) []recon.Transaction {
-	rs := make([]recon.Transaction, n)
-	for i := range rs {
-		id := fmt.Sprintf("OX%08d", i)
-		rs[i] = recon.Transaction{
-			OxpayTxnID: id, Type: "SALE", MerchantReferenceID: fmt.Sprintf("ord_%06d", i),
-			HostTxnID: "H" + id, State: "captured", Brand: "VISA", Currency: "IDR",
-			AmountMinor: int64(150000+i) * 100, FetchedAt: ts(4, 0, 0),
-			Raw: fmt.Sprintf(`{"oxpay_txn_id":"%s"}`, id),
-		}
-	}
-	return rs
-}
-
-func sampleWebhooks(n int) []recon.WebhookEvent {
-	rs := make([]recon.WebhookEvent, n)
-	for i := range rs {
-		id := fmt.Sprintf("OX%08d", i)
-		rs[i] = recon.WebhookEvent{
-			ReceivedAt: ts(2, i%60, i), Kind: "payment", OxpayTxnID: id,
-			MerchantReferenceID: fmt.Sprintf("ord_%06d", i), HostTxnID: "H" + id, State: "captured",
-			Currency: "IDR", AmountMinor: int64(150000+i) * 100, StatusCode: 200, SigCheck: recon.SigRaw,
-			DedupKey: "dd" + id, DeliveryKey: fmt.Sprintf("dl%08d", i),
-			Raw:        fmt.Sprintf(`{"headers":{},"body":{"oxpay_txn_id":"%s"}}`, id),
-			SourceFile: "webhooks.jsonl", SourceLine: i + 1,
-		}
-	}
-	return rs
-}
-
-func sampleLedger(n int) []recon.LedgerEntry {
-	rs := make([]recon.LedgerEntry, n)
-	for i := range rs {
-		rs[i] = recon.LedgerEntry{
-			BookedOn: time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC), Reference: fmt.Sprintf("ord_%06d", i),
-			Description: "card settlement", TxnType: "credit", Currency: "IDR", AmountMinor: int64(150000+i) * 100,
-			RowHash: fmt.Sprintf("rh%08d", i), SourceFile: "ledger.xlsx", Sheet: "Sheet1", SourceLine: i + 2,
-			Raw: fmt.Sprintf(`["2024-03-02","ord_%06d"]`, i),
-		}
-	}
-	return rs
-}
+var (
+	jakarta            = storetest.Jakarta
+	ts                 = storetest.TS
+	tp                 = storetest.TP
+	sampleOrders       = storetest.Orders
+	sampleLinks        = storetest.Links
+	sampleTransactions = storetest.Transactions
+	sampleWebhooks     = storetest.Webhooks
+	sampleLedger       = storetest.Ledger
+)

@@ -104,7 +104,7 @@ func TestHostileStringsRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	// The database path itself is hostile too: the DSN must escape it.
 	dir := filepath.Join(t.TempDir(), "x'; DROP TABLE orders; -- %3f?#")
-	db, err := Open(ctx, filepath.Join(dir, "re'c?on#%.db"))
+	db, err := Open(ctx, filepath.Join(dir, "re'c?on#%.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -285,7 +285,7 @@ func TestHostileStringsRoundTrip(t *testing.T) {
 	if err := db.BackupTo(ctx, backup); err != nil {
 		t.Fatalf("BackupTo: %v", err)
 	}
-	bdb, err := Open(ctx, backup)
+	bdb, err := Open(ctx, backup, store.DefaultMerchant)
 	if err != nil {
 		t.Fatalf("open backup: %v", err)
 	}

@@ -33,6 +33,7 @@ type Load struct {
 	now      time.Time // first_seen_at / changed_at / loaded_at of every row
 	runID    sql.NullInt64
 	nowText  any                    // now as stored, bound once per statement
+	merchant string                 // every row's, bound once per statement
 	stmts    [numStmts][2]*sql.Stmt // one row, chunkRows rows
 	err      error                  // the first failure; sticks
 	done     bool
@@ -56,7 +57,7 @@ func (db *DB) beginLoad(ctx context.Context) (*Load, error) {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
 	now := time.Now().UTC()
-	return &Load{ctx: ctx, conn: conn, tx: tx, now: now, nowText: sqliteTimeText(now)}, nil
+	return &Load{ctx: ctx, conn: conn, tx: tx, now: now, nowText: sqliteTimeText(now), merchant: db.Merchant()}, nil
 }
 
 // SetRunID ties the input errors and input files recorded by this Load to
@@ -151,12 +152,15 @@ const (
 const chunkRows = 32
 
 // insertSQL is an INSERT written once per table. In row, "?" stands for
-// a value of the row and "@" for the load time shared by every row of
-// the Load; stmtText numbers them.
+// a value of the row, "@" for the load time shared by every row of the
+// Load and "&" for the Load's merchant; sqliteStmtText numbers them.
 type insertSQL struct {
 	head string // INSERT INTO ... VALUES
 	row  string // the tuple of one row
 	tail string // ON CONFLICT ...
+	// shared is how many values every statement binds first, once: 1
+	// (the load time, ?1) unless 2 (and the merchant, ?2).
+	shared int
 }
 
 // The upserts only write when a column differs, so that an unchanged
@@ -176,10 +180,10 @@ type insertSQL struct {
 // foreign key.)
 var insertSQLs = [numStmts]insertSQL{
 	stmtOrder: {
-		head: `INSERT INTO orders (uid, status, currency, amount_minor, amount_source, amount_problem, created_at, updated_at, raw, first_seen_at, changed_at) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, @, @)`,
+		head: `INSERT INTO orders (merchant, uid, status, currency, amount_minor, amount_source, amount_problem, created_at, updated_at, raw, first_seen_at, changed_at) VALUES `,
+		row:  `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, @, @)`,
 		tail: `
-ON CONFLICT (uid) DO UPDATE SET
+ON CONFLICT (merchant, uid) DO UPDATE SET
     status = excluded.status, currency = excluded.currency, amount_minor = excluded.amount_minor,
     amount_source = excluded.amount_source, amount_problem = excluded.amount_problem,
     created_at = excluded.created_at, updated_at = excluded.updated_at, raw = excluded.raw,
@@ -192,13 +196,14 @@ WHERE orders.status IS DISTINCT FROM excluded.status
    OR orders.created_at IS DISTINCT FROM excluded.created_at
    OR orders.updated_at IS DISTINCT FROM excluded.updated_at
    OR orders.raw IS DISTINCT FROM excluded.raw`,
+		shared: 2,
 	},
 
 	stmtPaymentLink: {
-		head: `INSERT INTO payment_links (uid, order_uid, status, payment_url, currency, amount_minor, amount_source, amount_problem, expired_at, paid_at, created_at, updated_at, raw, first_seen_at, changed_at) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @, @)`,
+		head: `INSERT INTO payment_links (merchant, uid, order_uid, status, payment_url, currency, amount_minor, amount_source, amount_problem, expired_at, paid_at, created_at, updated_at, raw, first_seen_at, changed_at) VALUES `,
+		row:  `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @, @)`,
 		tail: `
-ON CONFLICT (uid) DO UPDATE SET
+ON CONFLICT (merchant, uid) DO UPDATE SET
     order_uid = excluded.order_uid, status = excluded.status, payment_url = excluded.payment_url,
     currency = excluded.currency, amount_minor = excluded.amount_minor,
     amount_source = excluded.amount_source, amount_problem = excluded.amount_problem,
@@ -217,16 +222,17 @@ WHERE payment_links.order_uid IS DISTINCT FROM excluded.order_uid
    OR payment_links.created_at IS DISTINCT FROM excluded.created_at
    OR payment_links.updated_at IS DISTINCT FROM excluded.updated_at
    OR payment_links.raw IS DISTINCT FROM excluded.raw`,
+		shared: 2,
 	},
 
 	// fetched_at is left out of the comparison: every fetch has a new one,
 	// and a transaction whose content did not change has not changed.
 	// fetched_at therefore says when the current content was first fetched.
 	stmtTransaction: {
-		head: `INSERT INTO transactions (oxpay_txn_id, oxpay_original_txn_id, type, merchant_reference_id, host_txn_id, state, payment_brand, currency, amount_minor, refund_amount_minor, fetched_at, raw, first_seen_at, changed_at) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @, @)`,
+		head: `INSERT INTO transactions (merchant, oxpay_txn_id, oxpay_original_txn_id, type, merchant_reference_id, host_txn_id, state, payment_brand, currency, amount_minor, refund_amount_minor, fetched_at, raw, first_seen_at, changed_at) VALUES `,
+		row:  `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @, @)`,
 		tail: `
-ON CONFLICT (oxpay_txn_id) DO UPDATE SET
+ON CONFLICT (merchant, oxpay_txn_id) DO UPDATE SET
     oxpay_original_txn_id = excluded.oxpay_original_txn_id, type = excluded.type,
     merchant_reference_id = excluded.merchant_reference_id, host_txn_id = excluded.host_txn_id,
     state = excluded.state, payment_brand = excluded.payment_brand, currency = excluded.currency,
@@ -242,39 +248,43 @@ WHERE transactions.oxpay_original_txn_id IS DISTINCT FROM excluded.oxpay_origina
    OR transactions.amount_minor IS DISTINCT FROM excluded.amount_minor
    OR transactions.refund_amount_minor IS DISTINCT FROM excluded.refund_amount_minor
    OR transactions.raw IS DISTINCT FROM excluded.raw`,
+		shared: 2,
 	},
 
 	stmtWebhookEvent: {
-		head: `INSERT OR FAIL INTO webhook_events (received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line, loaded_at) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
+		head: `INSERT OR FAIL INTO webhook_events (merchant, received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line, loaded_at) VALUES `,
+		row:  `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
 		tail: `
-ON CONFLICT (delivery_key) DO NOTHING`,
+ON CONFLICT (merchant, delivery_key) DO NOTHING`,
+		shared: 2,
 	},
 
 	stmtLedgerEntry: {
-		head: `INSERT OR FAIL INTO ledger_entries (booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
+		head: `INSERT OR FAIL INTO ledger_entries (merchant, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at) VALUES `,
+		row:  `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
 		tail: `
-ON CONFLICT (row_hash) DO NOTHING`,
+ON CONFLICT (merchant, row_hash) DO NOTHING`,
+		shared: 2,
 	},
 
 	stmtInputError: {
-		head: `INSERT INTO input_errors (source, file, line, text, reason, recorded_at, run_id) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?)`,
+		head: `INSERT INTO input_errors (merchant, source, file, line, text, reason, recorded_at, run_id) VALUES `,
+		row:  `(&, ?, ?, ?, ?, ?, ?, ?)`,
 		tail: `
-ON CONFLICT (source, file, line, reason) DO NOTHING`,
+ON CONFLICT (merchant, source, file, line, reason) DO NOTHING`,
+		shared: 2,
 	},
 }
 
 // sqliteStmtText writes the statement for rows rows, with SQLite's
 // numbered parameters: ?1 is the load time (bound even where a table has
-// no use for it, so every statement takes the same arguments), then each
-// row's values in order. Only the constant text of insertSQLs goes into
-// it, never a value.
+// no use for it, so every statement takes the same arguments), ?2 the
+// merchant when q.shared is 2, then each row's values in order. Only the
+// constant text of insertSQLs goes into it, never a value.
 func sqliteStmtText(q insertSQL, rows int) string {
 	var b strings.Builder
 	b.WriteString(q.head)
-	n := 2
+	n := 1 + max(q.shared, 1)
 	for r := 0; r < rows; r++ {
 		if r > 0 {
 			b.WriteString(", ")
@@ -287,6 +297,8 @@ func sqliteStmtText(q insertSQL, rows int) string {
 				n++
 			case '@':
 				b.WriteString("?1")
+			case '&':
+				b.WriteString("?2")
 			default:
 				b.WriteByte(c)
 			}
@@ -348,7 +360,7 @@ type batch struct {
 // the Load has failed by then and will not commit.
 func (l *Load) write(k stmtKind, rs batch) (int64, error) {
 	var changed int64
-	a := make([]any, 0, 1+chunkRows*strings.Count(insertSQLs[k].row, "?"))
+	a := make([]any, 0, 2+chunkRows*strings.Count(insertSQLs[k].row, "?"))
 	i := 0
 	for ; i+chunkRows <= rs.n; i += chunkRows {
 		if err := l.check(); err != nil {
@@ -358,7 +370,7 @@ func (l *Load) write(k stmtKind, rs batch) (int64, error) {
 		if err != nil {
 			return changed, err
 		}
-		a = append(a[:0], l.nowText)
+		a = append(a[:0], l.nowText, l.merchant)
 		for j := i; j < i+chunkRows; j++ {
 			a = rs.args(j, a)
 		}
@@ -376,7 +388,7 @@ func (l *Load) write(k stmtKind, rs batch) (int64, error) {
 		if err != nil {
 			return changed, err
 		}
-		a = rs.args(i, append(a[:0], l.nowText))
+		a = rs.args(i, append(a[:0], l.nowText, l.merchant))
 		c, err := exec(s, a...)
 		if err != nil {
 			return changed, l.fail(fmt.Errorf("%s %s: %w", rs.what, rs.name(i), err))
@@ -396,7 +408,7 @@ func (l *Load) nameFailure(k stmtKind, rs batch, from, to int, chunkErr error) e
 		return fmt.Errorf("%s %s to %s: %w", rs.what, rs.name(from), rs.name(to-1), chunkErr)
 	}
 	for i := from; i < to; i++ {
-		if _, err := exec(s, rs.args(i, []any{l.nowText})...); err != nil {
+		if _, err := exec(s, rs.args(i, []any{l.nowText, l.merchant})...); err != nil {
 			return fmt.Errorf("%s %s: %w", rs.what, rs.name(i), err)
 		}
 	}
@@ -590,7 +602,7 @@ func (l *Load) RecordInputFile(f store.InputFile) error {
 	if f.IngestedAt.IsZero() {
 		f.IngestedAt = l.now
 	}
-	return l.fail0(sqlstore.RecordInputFile(l.ctx, sqlstore.On(l.tx), f))
+	return l.fail0(sqlstore.RecordInputFile(l.ctx, sqlstore.On(l.tx), l.merchant, f))
 }
 
 // UpsertOrders loads orders in one transaction; see Load.Orders.
@@ -652,5 +664,5 @@ func (l *Load) SetFetchCursor(list string, newest time.Time) error {
 	if err := l.check(); err != nil {
 		return err
 	}
-	return l.fail0(sqlstore.SetFetchCursor(l.ctx, sqlstore.On(l.tx), list, newest, l.now))
+	return l.fail0(sqlstore.SetFetchCursor(l.ctx, sqlstore.On(l.tx), l.merchant, list, newest, l.now))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/internal/sqlstore"
+	"github.com/reconkit/reconkit/store/storetest"
 )
 
 type appliedMigration struct {
@@ -35,7 +36,7 @@ func appliedMigrations(t *testing.T, db *DB) []appliedMigration {
 func TestOpenAppliesMigrations(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sub", "dir", "recon.db")
-	db, err := Open(ctx, path)
+	db, err := Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -76,7 +77,7 @@ func TestOpenAppliesMigrations(t *testing.T) {
 func TestSecondOpenIsNoop(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "recon.db")
-	db, err := Open(ctx, path)
+	db, err := Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		t.Fatalf("first Open: %v", err)
 	}
@@ -86,7 +87,7 @@ func TestSecondOpenIsNoop(t *testing.T) {
 	before := appliedMigrations(t, db)
 	db.Close()
 
-	db, err = Open(ctx, path)
+	db, err = Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		t.Fatalf("second Open: %v", err)
 	}
@@ -106,7 +107,7 @@ func TestSecondOpenIsNoop(t *testing.T) {
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "recon.db")
-	db, err := Open(ctx, path)
+	db, err := Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -116,7 +117,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 	db.Close()
 
-	db, err = Open(ctx, path)
+	db, err = Open(ctx, path, store.DefaultMerchant)
 	if err == nil {
 		db.Close()
 		t.Fatal("Open of a newer database: got no error, want store.ErrSchemaTooNew")
@@ -172,7 +173,7 @@ func TestOpenKeepsPageSize(t *testing.T) {
 	}
 	x.Close()
 
-	db, err := Open(ctx, path)
+	db, err := Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -194,7 +195,7 @@ func TestOpenKeepsPageSize(t *testing.T) {
 }
 
 func TestOpenEmptyPath(t *testing.T) {
-	if db, err := Open(context.Background(), ""); err == nil {
+	if db, err := Open(context.Background(), "", store.DefaultMerchant); err == nil {
 		db.Close()
 		t.Error("Open(\"\"): got no error, want one")
 	}
@@ -215,7 +216,7 @@ func dbAtVersion(t *testing.T, v int) *DB {
 		t.Fatal(err)
 	}
 	db := &DB{x: x, path: path, ckpt: &checkpointer{}}
-	db.DB = sqlstore.New(x, sqlstore.SQLite, db.beginTx)
+	db.DB = sqlstore.New(x, sqlstore.SQLite, store.DefaultMerchant, db.beginTx)
 	t.Cleanup(func() { db.Close() })
 	migrateTo(t, db, v)
 	return db
@@ -241,16 +242,16 @@ func storedKeys(t *testing.T, db *DB) []string {
 
 // storeRows stores webhook events and ledger entries as keyed, skipping
 // those whose key is stored, and returns how many of each it added. The
-// events go in the columns every version since 0001 has, so that it
-// serves a database at any of them.
+// rows go in the columns every version since 0001 has (since 0009 they
+// are the default merchant's), so that it serves a database at any of
+// them.
 func storeRows(t *testing.T, db *DB, hooks []recon.WebhookEvent, ledger []recon.LedgerEntry) (int, int) {
 	t.Helper()
-	var added int
+	var added [2]int
 	for _, h := range hooks {
-		res, err := db.x.Exec(`INSERT INTO webhook_events (received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id,
+		res, err := db.x.Exec(`INSERT OR IGNORE INTO webhook_events (received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id,
 host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, dedup_key, delivery_key, raw,
-source_file, source_line, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (delivery_key) DO NOTHING`,
+source_file, source_line, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sqliteTimeText(h.ReceivedAt), h.Kind, h.OxpayTxnID, h.OriginalTxnID, h.MerchantReferenceID, h.HostTxnID, h.State,
 			h.Currency, h.AmountMinor, h.RefundAmountMinor, h.StatusCode, h.SigCheck, h.DedupKey, h.DeliveryKey, h.Raw,
 			h.SourceFile, h.SourceLine, sqliteTimeText(time.Now()))
@@ -258,13 +259,20 @@ ON CONFLICT (delivery_key) DO NOTHING`,
 			t.Fatal(err)
 		}
 		n, _ := res.RowsAffected()
-		added += int(n)
+		added[0] += int(n)
 	}
-	n, err := db.InsertLedgerEntries(context.Background(), ledger)
-	if err != nil {
-		t.Fatal(err)
+	for _, l := range ledger {
+		res, err := db.x.Exec(`INSERT OR IGNORE INTO ledger_entries (booked_on, reference, description, txn_type, currency,
+amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			l.BookedOn.Format(time.DateOnly), l.Reference, l.Description, l.TxnType, l.Currency, l.AmountMinor, l.RowHash,
+			l.SourceFile, l.Sheet, l.SourceLine, l.Raw, sqliteTimeText(time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := res.RowsAffected()
+		added[1] += int(n)
 	}
-	return added, n
+	return added[0], added[1]
 }
 
 // wantNothingAdded stores the rows again and fails unless their keys
@@ -400,7 +408,9 @@ func TestMigrationAmountUnknown(t *testing.T) {
 		t.Errorf("rows after the migration (-want +got):\n%s", d)
 	}
 
-	// An order whose total could not be read is stored as NULL, never 0.
+	// An order whose total could not be read is stored as NULL, never 0
+	// (through the store, which writes the latest schema).
+	migrateTo(t, db, LatestSchemaVersion())
 	load, err := db.BeginLoad(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -424,5 +434,99 @@ func TestMigrationAmountUnknown(t *testing.T) {
 	}
 	if o := orders[2]; o.UID != "ORD-3" || o.AmountKnown() || o.AmountProblem != unknown.AmountProblem {
 		t.Fatalf("read back %+v", o)
+	}
+}
+
+// TestMigrationMerchant takes a database of version 8, with a row in
+// every table, through migration 0009: every row is the default
+// merchant's, with its rowid and every other column kept, and readable
+// through the store; another merchant may then store rows under the
+// same keys.
+func TestMigrationMerchant(t *testing.T) {
+	ctx := context.Background()
+	db := dbAtVersion(t, 8)
+	stamp := "2026-11-01 02:00:00+00:00"
+	for i, q := range []string{
+		`INSERT INTO runs (id, command, business_date, started_at, status) VALUES (7, 'run', '2026-11-01', '` + stamp + `', 'ok')`,
+		`INSERT INTO orders (rowid, uid, status, currency, amount_minor, amount_source, created_at, updated_at, raw, first_seen_at, changed_at)
+		 VALUES (5, 'ORD-1', 'active', 'IDR', 15000000, 'total_amount', '` + stamp + `', '` + stamp + `', '{}', '` + stamp + `', '` + stamp + `')`,
+		`INSERT INTO payment_links (rowid, uid, order_uid, status, payment_url, currency, amount_minor, amount_source, paid_at, created_at, updated_at, raw, first_seen_at, changed_at)
+		 VALUES (6, 'PL-1', 'ORD-1', 'paid', 'https://pay.example/PL-1', 'IDR', 15000000, 'amount', '` + stamp + `', '` + stamp + `', '` + stamp + `', '{}', '` + stamp + `', '` + stamp + `')`,
+		`INSERT INTO transactions (rowid, oxpay_txn_id, oxpay_original_txn_id, type, merchant_reference_id, host_txn_id, state, payment_brand, currency, amount_minor, refund_amount_minor, fetched_at, raw, first_seen_at, changed_at)
+		 VALUES (8, '1001', '', 'SALE', 'ORD-1', 'H', 'SUCCESS', 'VISA', 'IDR', 15000000, 0, '` + stamp + `', '{}', '` + stamp + `', '` + stamp + `')`,
+		`INSERT INTO webhook_events (id, received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, dedup_key, delivery_key, raw, source_file, source_line, loaded_at, signature, key_fp)
+		 VALUES (9, '` + stamp + `', 'payment', '1001', '', 'ORD-1', 'H', 'SUCCESS', 'IDR', 15000000, 0, 200, 'invalid', 'dd', 'dk-1', '{}', 'w.jsonl', 1, '` + stamp + `', 'sig', 'fp')`,
+		`INSERT INTO ledger_entries (id, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at)
+		 VALUES (10, '2026-11-02', 'ORD-1', 'd', 'credit', 'IDR', 15000000, 'rh-1', 'l.csv', '', 2, '[]', '` + stamp + `')`,
+		`INSERT INTO input_files (id, kind, path, sha256, row_count, error_count, ingested_at, run_id) VALUES (11, 'ledger', 'l.csv', 'sha', 1, 0, '` + stamp + `', 7)`,
+		`INSERT INTO input_errors (id, source, file, line, text, reason, recorded_at, run_id) VALUES (12, 'ledger', 'l.csv', 3, 'x', 'bad', '` + stamp + `', 7)`,
+		`INSERT INTO match_results (id, run_id, kind, order_uid, payment_link_uid, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, ledger_entry_id, webhook_event_id, state, source, currency, order_minor, gateway_minor, paid_at, clean)
+		 VALUES (13, 7, 'sale', 'ORD-1', 'PL-1', '1001', '', 'ORD-1', 10, 9, 'SUCCESS', 'api', 'IDR', 15000000, 15000000, '` + stamp + `', 1)`,
+		`INSERT INTO exceptions (id, run_id, category, severity, order_uid, payment_link_uid, oxpay_txn_id, merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail, webhook_event_ids, ledger_entry_ids)
+		 VALUES (14, 7, 'LEDGER_UNMATCHED', 'high', '', '', '', '', 'REF', 'IDR', 0, 1, 1, 'd', '', '10')`,
+		`INSERT INTO exception_history (run_id, exception_key, first_seen) VALUES (7, 'k', '2026-10-30')`,
+		`INSERT INTO fetch_cursors (list, newest, updated_at) VALUES ('orders', '` + stamp + `', '` + stamp + `')`,
+	} {
+		if _, err := db.x.ExecContext(ctx, q); err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+	}
+	migrateTo(t, db, 9)
+
+	for _, table := range []string{"runs", "orders", "payment_links", "transactions", "webhook_events", "ledger_entries", "input_files",
+		"input_errors", "match_results", "exceptions", "exception_history", "fetch_cursors"} {
+		var others int
+		if err := db.x.GetContext(ctx, &others, `SELECT COUNT(*) FROM `+table+` WHERE merchant <> 'default'`); err != nil || others != 0 {
+			t.Errorf("%s: %d rows of another merchant, %v", table, others, err)
+		}
+	}
+	var rowids []int64
+	if err := db.x.SelectContext(ctx, &rowids, `SELECT rowid FROM orders UNION ALL SELECT rowid FROM payment_links
+		UNION ALL SELECT rowid FROM transactions UNION ALL SELECT id FROM webhook_events UNION ALL SELECT id FROM ledger_entries
+		UNION ALL SELECT id FROM input_files UNION ALL SELECT id FROM input_errors`); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]int64{5, 6, 8, 9, 10, 11, 12}, rowids); d != "" {
+		t.Errorf("rowids (-want +got):\n%s", d)
+	}
+	// Read through the store as the default merchant.
+	if r, err := db.GetRun(ctx, 7); err != nil || r.Status != recon.RunOK {
+		t.Errorf("GetRun: %+v, %v", r, err)
+	}
+	if rs, err := db.ReportExceptions(ctx, 7); err != nil || len(rs) != 1 || rs[0].LedgerBookedOn == nil {
+		t.Errorf("ReportExceptions: %+v, %v", rs, err)
+	}
+	if fs, err := db.ExceptionFirstSeen(ctx, 7); err != nil || fs["k"] != "2026-10-30" {
+		t.Errorf("ExceptionFirstSeen: %v, %v", fs, err)
+	}
+	if c, ok, err := db.FetchCursor(ctx, "orders"); err != nil || !ok || c.IsZero() {
+		t.Errorf("FetchCursor: %v %v %v", c, ok, err)
+	}
+	if seen, err := db.InputFileSeen(ctx, "ledger", "sha"); err != nil || !seen {
+		t.Errorf("InputFileSeen: %v, %v", seen, err)
+	}
+	// Another merchant stores rows under the same keys.
+	other, err := Open(ctx, db.path, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	o := storetest.Orders(1)
+	o[0].UID = "ORD-1"
+	h := storetest.Webhooks(1)
+	h[0].DeliveryKey = "dk-1"
+	l := storetest.Ledger(1)
+	l[0].RowHash = "rh-1"
+	if st, err := other.UpsertOrders(ctx, o); err != nil || st.Inserted != 1 {
+		t.Errorf("other merchant's ORD-1: %+v, %v", st, err)
+	}
+	if n, err := other.InsertWebhookEvents(ctx, h); err != nil || n != 1 {
+		t.Errorf("other merchant's delivery dk-1: %d, %v", n, err)
+	}
+	if n, err := other.InsertLedgerEntries(ctx, l); err != nil || n != 1 {
+		t.Errorf("other merchant's row rh-1: %d, %v", n, err)
+	}
+	if n, err := db.Count(ctx, "orders"); err != nil || n != 1 {
+		t.Errorf("default merchant's orders: %d, %v", n, err)
 	}
 }

@@ -278,7 +278,7 @@ func TestBackupTo(t *testing.T) {
 	if _, err := db.UpsertOrders(ctx, sampleOrders(8)); err != nil {
 		t.Fatalf("UpsertOrders: %v", err)
 	}
-	b, err := Open(ctx, path)
+	b, err := Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		t.Fatalf("Open backup: %v", err)
 	}

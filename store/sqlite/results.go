@@ -16,12 +16,14 @@ import (
 // run's rows (or a large batch of them), so preparing costs nothing.
 var (
 	insertMatchResult = insertSQL{
-		head: `INSERT INTO match_results (run_id, kind, order_uid, payment_link_uid, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, ledger_entry_id, webhook_event_id, state, source, currency, order_minor, gateway_minor, paid_at, clean) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		head:   `INSERT INTO match_results (merchant, run_id, kind, order_uid, payment_link_uid, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, ledger_entry_id, webhook_event_id, state, source, currency, order_minor, gateway_minor, paid_at, clean) VALUES `,
+		row:    `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		shared: 2,
 	}
 	insertException = insertSQL{
-		head: `INSERT INTO exceptions (run_id, category, severity, order_uid, payment_link_uid, oxpay_txn_id, merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail, webhook_event_ids, ledger_entry_ids, input_error_id) VALUES `,
-		row:  `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		head:   `INSERT INTO exceptions (merchant, run_id, category, severity, order_uid, payment_link_uid, oxpay_txn_id, merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail, webhook_event_ids, ledger_entry_ids, input_error_id) VALUES `,
+		row:    `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		shared: 2,
 	}
 )
 
@@ -90,7 +92,7 @@ func (l *Load) DeleteRunResults(runID int64) error {
 	if err := l.check(); err != nil {
 		return err
 	}
-	return l.fail0(sqlstore.DeleteRunResults(l.ctx, sqlstore.On(l.tx), runID))
+	return l.fail0(sqlstore.DeleteRunResults(l.ctx, sqlstore.On(l.tx), l.merchant, runID))
 }
 
 // writeOnce is Load.write for statements prepared for this call only:
@@ -130,14 +132,14 @@ func (l *Load) writeOnce(q insertSQL, rs batch) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		c, err := exec(s, rs.args(i, append(a[:0], l.nowText))...)
+		c, err := exec(s, rs.args(i, append(a[:0], l.nowText, l.merchant))...)
 		if err != nil {
 			return 0, l.fail(fmt.Errorf("%s %s: %w", rs.what, rs.name(i), err))
 		}
 		return c, nil
 	}
 	var changed int64
-	a := make([]any, 0, 1+chunkRows*strings.Count(q.row, "?"))
+	a := make([]any, 0, 2+chunkRows*strings.Count(q.row, "?"))
 	i := 0
 	for ; i+chunkRows <= rs.n; i += chunkRows {
 		if err := l.check(); err != nil {
@@ -147,7 +149,7 @@ func (l *Load) writeOnce(q insertSQL, rs batch) (int64, error) {
 		if err != nil {
 			return changed, err
 		}
-		a = append(a[:0], l.nowText)
+		a = append(a[:0], l.nowText, l.merchant)
 		for j := i; j < i+chunkRows; j++ {
 			a = rs.args(j, a)
 		}

@@ -30,10 +30,10 @@ func (l *Load) FailedSignatureIDs(keyFP string, all bool) ([]int64, error) {
 	// rather than the partial index.
 	if all {
 		err = l.tx.SelectContext(l.ctx, &ids, `SELECT id FROM webhook_events
-WHERE sig_check = 'invalid' AND signature <> ''`)
+WHERE merchant = ? AND sig_check = 'invalid' AND signature <> ''`, l.merchant)
 	} else {
-		err = l.tx.SelectContext(l.ctx, &ids, `SELECT id FROM webhook_events WHERE sig_check = 'invalid' AND key_fp < ?1 AND signature <> ''
-UNION ALL SELECT id FROM webhook_events WHERE sig_check = 'invalid' AND key_fp > ?1 AND signature <> ''`, keyFP)
+		err = l.tx.SelectContext(l.ctx, &ids, `SELECT id FROM webhook_events WHERE merchant = ?2 AND sig_check = 'invalid' AND key_fp < ?1 AND signature <> ''
+UNION ALL SELECT id FROM webhook_events WHERE merchant = ?2 AND sig_check = 'invalid' AND key_fp > ?1 AND signature <> ''`, keyFP, l.merchant)
 	}
 	if err != nil {
 		return nil, l.fail(fmt.Errorf("find failed webhook signatures: %w", err))
@@ -54,7 +54,7 @@ func (l *Load) StoredSignatures(ids []int64) ([]store.StoredSignature, error) {
 	}
 	var out []store.StoredSignature
 	err = l.tx.SelectContext(l.ctx, &out, `SELECT id, raw, signature FROM webhook_events
-WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, string(list))
+WHERE merchant = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id`, l.merchant, string(list))
 	if err != nil {
 		return nil, l.fail(fmt.Errorf("read stored webhook signatures: %w", err))
 	}
@@ -70,7 +70,7 @@ func (l *Load) SetSignatureCheck(id int64, sigCheck, keyFP string) error {
 	}
 	_, err := l.tx.ExecContext(l.ctx, `UPDATE webhook_events
 SET key_fp = ?2, sig_check = CASE WHEN ?3 IN ('raw', 'compact') THEN ?3 ELSE sig_check END
-WHERE id = ?1 AND sig_check = 'invalid'`, id, keyFP, sigCheck)
+WHERE id = ?1 AND merchant = ?4 AND sig_check = 'invalid'`, id, keyFP, sigCheck, l.merchant)
 	if err != nil {
 		return l.fail(fmt.Errorf("record the signature check of webhook event %d: %w", id, err))
 	}
@@ -88,7 +88,7 @@ func (l *Load) ReverifyDelivery(ev recon.WebhookEvent) (bool, error) {
 	}
 	res, err := l.tx.ExecContext(l.ctx, `UPDATE webhook_events
 SET signature = ?2, key_fp = ?3, sig_check = CASE WHEN ?4 IN ('raw', 'compact') THEN ?4 ELSE sig_check END
-WHERE delivery_key = ?1 AND sig_check = 'invalid'`, ev.DeliveryKey, ev.Signature, ev.KeyFingerprint, ev.SigCheck)
+WHERE merchant = ?5 AND delivery_key = ?1 AND sig_check = 'invalid'`, ev.DeliveryKey, ev.Signature, ev.KeyFingerprint, ev.SigCheck, l.merchant)
 	if err != nil {
 		return false, l.fail(fmt.Errorf("verify webhook delivery %s:%d again: %w", ev.SourceFile, ev.SourceLine, err))
 	}

@@ -4,13 +4,15 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+
+	"github.com/reconkit/reconkit/store"
 )
 
 func TestSQLiteMemoryStatisticsOff(t *testing.T) {
 	if sqliteMemStatusOff != 0 {
 		t.Fatalf("sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) = %d, want SQLITE_OK", sqliteMemStatusOff)
 	}
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

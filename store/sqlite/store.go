@@ -27,10 +27,14 @@ type DB struct {
 
 var _ store.Backend = (*DB)(nil)
 
-// Open opens the database file at path, creating it and its directory if
-// needed, and brings its schema up to date. A database written by a newer
-// binary is refused with store.ErrSchemaTooNew rather than misread.
-func Open(ctx context.Context, path string) (*DB, error) {
+// Open opens the database file at path for merchant, creating it and its
+// directory if needed, and brings its schema up to date. A database
+// written by a newer binary is refused with store.ErrSchemaTooNew rather
+// than misread.
+func Open(ctx context.Context, path, merchant string) (*DB, error) {
+	if err := store.CheckMerchant(merchant); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	if path == "" {
 		return nil, errors.New("open database: empty path")
 	}
@@ -47,7 +51,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	db := &DB{x: x, path: path}
-	db.DB = sqlstore.New(x, sqlstore.SQLite, db.beginTx)
+	db.DB = sqlstore.New(x, sqlstore.SQLite, merchant, db.beginTx)
 	if err := db.init(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -90,9 +94,6 @@ func (db *DB) Close() error {
 // on something other than the CPU, such as the network; Close waits for
 // it. A checkpoint already under way is followed by one more.
 func (db *DB) Upkeep() { db.ckpt.soon() }
-
-// Merchant is the merchant every row and query of the handle is for.
-func (db *DB) Merchant() string { return store.DefaultMerchant }
 
 // beginTx starts the shared writes' transactions (sqlstore.DB.InTx) on a
 // connection set up as a Load's (see sqliteLoadConn): a re-run's

@@ -21,8 +21,8 @@ const matchCommands = `('run', 'match')`
 func (db *DB) PreviousMatchRun(ctx context.Context, date string) (recon.Run, bool, error) {
 	var r recon.Run
 	err := db.Q().GetContext(ctx, &r, `SELECT `+runColumns+` FROM runs
-WHERE command IN `+matchCommands+` AND status = ? AND business_date < ?
-ORDER BY business_date DESC, id DESC LIMIT 1`, recon.RunOK, date)
+WHERE merchant = ? AND command IN `+matchCommands+` AND status = ? AND business_date < ?
+ORDER BY business_date DESC, id DESC LIMIT 1`, db.merchant, recon.RunOK, date)
 	if errors.Is(err, sql.ErrNoRows) {
 		return recon.Run{}, false, nil
 	}
@@ -75,16 +75,16 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []r
 		}
 	}
 	err = db.InTx(ctx, func(q Q) error {
-		if _, err := q.ExecContext(ctx, `DELETE FROM exception_history WHERE run_id = ?`, runID); err != nil {
+		if _, err := q.ExecContext(ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, db.merchant, runID); err != nil {
 			return fmt.Errorf("clear exception history of run %d: %w", runID, err)
 		}
-		stmt, err := q.PrepareContext(ctx, `INSERT INTO exception_history (run_id, exception_key, first_seen) VALUES (?, ?, ?)`)
+		stmt, err := q.PrepareContext(ctx, `INSERT INTO exception_history (merchant, run_id, exception_key, first_seen) VALUES (?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("record exception history: %w", err)
 		}
 		defer stmt.Close()
 		for k, first := range now {
-			if _, err := stmt.ExecContext(ctx, runID, k, first); err != nil {
+			if _, err := stmt.ExecContext(ctx, db.merchant, runID, k, first); err != nil {
 				return fmt.Errorf("record exception history of run %d: %w", runID, err)
 			}
 		}
@@ -99,7 +99,7 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []r
 // ExceptionFirstSeen returns the first-seen date of each exception key
 // of a run, as CarryForward recorded it (empty for a run it never saw).
 func (db *DB) ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]string, error) {
-	rows, err := db.Q().QueryContext(ctx, `SELECT exception_key, first_seen FROM exception_history WHERE run_id = ?`, runID)
+	rows, err := db.Q().QueryContext(ctx, `SELECT exception_key, first_seen FROM exception_history WHERE merchant = ? AND run_id = ?`, db.merchant, runID)
 	if err != nil {
 		return nil, fmt.Errorf("read exception history of run %d: %w", runID, err)
 	}
@@ -205,36 +205,36 @@ func (db *DB) openAfter(ctx context.Context, run recon.Run) (openBreaks, error) 
 func (db *DB) ReplaceDateResults(ctx context.Context, date string, keep int64) (int, error) {
 	var n int
 	err := db.InTx(ctx, func(q Q) (err error) {
-		n, err = ReplaceDateResults(ctx, q, date, keep)
+		n, err = ReplaceDateResults(ctx, q, db.merchant, date, keep)
 		return err
 	})
 	return n, err
 }
 
 // ReplaceDateResults is DB.ReplaceDateResults in the transaction q.
-func ReplaceDateResults(ctx context.Context, q Q, date string, keep int64) (int, error) {
+func ReplaceDateResults(ctx context.Context, q Q, merchant, date string, keep int64) (int, error) {
 	var ids []int64
 	// A failed run keeps its status once replaced, so it is taken
 	// only while it still holds rows: counted once, not by every
 	// later re-run of the date.
 	err := q.SelectContext(ctx, &ids, `SELECT id FROM runs
-WHERE command IN `+matchCommands+` AND business_date = ? AND id <> ?
+WHERE merchant = ? AND command IN `+matchCommands+` AND business_date = ? AND id <> ?
   AND (status = ? OR status = ? AND (
-       EXISTS (SELECT 1 FROM match_results WHERE run_id = runs.id)
-    OR EXISTS (SELECT 1 FROM exceptions WHERE run_id = runs.id)
-    OR EXISTS (SELECT 1 FROM exception_history WHERE run_id = runs.id)))`,
-		date, keep, recon.RunOK, recon.RunFailed)
+       EXISTS (SELECT 1 FROM match_results WHERE merchant = runs.merchant AND run_id = runs.id)
+    OR EXISTS (SELECT 1 FROM exceptions WHERE merchant = runs.merchant AND run_id = runs.id)
+    OR EXISTS (SELECT 1 FROM exception_history WHERE merchant = runs.merchant AND run_id = runs.id)))`,
+		merchant, date, keep, recon.RunOK, recon.RunFailed)
 	if err != nil {
 		return 0, fmt.Errorf("find earlier runs of %s: %w", date, err)
 	}
 	for _, id := range ids {
-		if err := DeleteRunResults(ctx, q, id); err != nil {
+		if err := DeleteRunResults(ctx, q, merchant, id); err != nil {
 			return 0, err
 		}
-		if _, err := q.ExecContext(ctx, `DELETE FROM exception_history WHERE run_id = ?`, id); err != nil {
+		if _, err := q.ExecContext(ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, merchant, id); err != nil {
 			return 0, fmt.Errorf("delete exception history of run %d: %w", id, err)
 		}
-		if _, err := q.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ? AND status = ?`, recon.RunReplaced, id, recon.RunOK); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE runs SET status = ? WHERE merchant = ? AND id = ? AND status = ?`, recon.RunReplaced, merchant, id, recon.RunOK); err != nil {
 			return 0, fmt.Errorf("mark run %d replaced: %w", id, err)
 		}
 	}
@@ -256,15 +256,15 @@ func (db *DB) CommitRun(ctx context.Context, runID int64, date string, record fu
 	var n int
 	err := db.InTx(ctx, func(q Q) error {
 		var err error
-		if n, err = ReplaceDateResults(ctx, q, date, runID); err != nil {
+		if n, err = ReplaceDateResults(ctx, q, db.merchant, date, runID); err != nil {
 			return fmt.Errorf("replace earlier runs of %s: %w", date, err)
 		}
 		var counts, inputs string
 		if record != nil {
 			counts, inputs = record(n)
 		}
-		res, err := q.ExecContext(ctx, `UPDATE runs SET ended_at = ?, status = ?, error = '', counts = ?, inputs = ? WHERE id = ? AND status = ?`,
-			time.Now().UTC(), recon.RunOK, counts, inputs, runID, recon.RunRunning)
+		res, err := q.ExecContext(ctx, `UPDATE runs SET ended_at = ?, status = ?, error = '', counts = ?, inputs = ? WHERE merchant = ? AND id = ? AND status = ?`,
+			time.Now().UTC(), recon.RunOK, counts, inputs, db.merchant, runID, recon.RunRunning)
 		if err != nil {
 			return fmt.Errorf("record run %d ok: %w", runID, err)
 		}
@@ -287,9 +287,9 @@ func (db *DB) CommitRun(ctx context.Context, runID int64, date string, record fu
 // countByRunSQL are the tables whose rows belong to a run, with the query
 // that counts them per run (a table name cannot be a placeholder).
 var countByRunSQL = map[string]string{
-	"match_results":     `SELECT run_id, COUNT(*) FROM match_results GROUP BY run_id`,
-	"exceptions":        `SELECT run_id, COUNT(*) FROM exceptions GROUP BY run_id`,
-	"exception_history": `SELECT run_id, COUNT(*) FROM exception_history GROUP BY run_id`,
+	"match_results":     `SELECT run_id, COUNT(*) FROM match_results WHERE merchant = ? GROUP BY run_id`,
+	"exceptions":        `SELECT run_id, COUNT(*) FROM exceptions WHERE merchant = ? GROUP BY run_id`,
+	"exception_history": `SELECT run_id, COUNT(*) FROM exception_history WHERE merchant = ? GROUP BY run_id`,
 }
 
 // CountByRun counts the rows of a per-run table (match_results,
@@ -300,7 +300,7 @@ func (db *DB) CountByRun(ctx context.Context, table string) (map[int64]int, erro
 	if !ok {
 		return nil, fmt.Errorf("count %q by run: %w", table, store.ErrUnknownTable)
 	}
-	rows, err := db.Q().QueryContext(ctx, q)
+	rows, err := db.Q().QueryContext(ctx, q, db.merchant)
 	if err != nil {
 		return nil, fmt.Errorf("count %s by run: %w", table, err)
 	}

@@ -33,25 +33,30 @@ const (
 
 // DB is the part of a backend's handle that runs shared SQL.
 type DB struct {
-	x       *sqlx.DB
-	dialect Dialect
+	x        *sqlx.DB
+	dialect  Dialect
+	merchant string
 	// beginTx starts a write transaction for the shared writes, and done
 	// ends whatever it set up; see New.
 	beginTx func(ctx context.Context) (tx *sqlx.Tx, done func(), err error)
 }
 
-// New returns a DB over x. beginTx, if not nil, is how the shared writes
-// start a transaction (a backend may want a connection set up for bulk
-// writes); without it they use x.BeginTxx.
-func New(x *sqlx.DB, d Dialect, beginTx func(ctx context.Context) (*sqlx.Tx, func(), error)) *DB {
+// New returns a DB over x for one merchant: every row it writes carries
+// the merchant, every query filters on it. beginTx, if not nil, is how
+// the shared writes start a transaction (a backend may want a
+// connection set up for bulk writes); without it they use x.BeginTxx.
+func New(x *sqlx.DB, d Dialect, merchant string, beginTx func(ctx context.Context) (*sqlx.Tx, func(), error)) *DB {
 	if beginTx == nil {
 		beginTx = func(ctx context.Context) (*sqlx.Tx, func(), error) {
 			tx, err := x.BeginTxx(ctx, nil)
 			return tx, func() {}, err
 		}
 	}
-	return &DB{x: x, dialect: d, beginTx: beginTx}
+	return &DB{x: x, dialect: d, merchant: merchant, beginTx: beginTx}
 }
+
+// Merchant is the merchant every row and query of the DB is for.
+func (db *DB) Merchant() string { return db.merchant }
 
 // X is the connection pool.
 func (db *DB) X() *sqlx.DB { return db.x }

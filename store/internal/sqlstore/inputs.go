@@ -11,24 +11,24 @@ import (
 
 // RecordInputFile records f in the transaction q (see
 // DB.RecordInputFile).
-func RecordInputFile(ctx context.Context, q Q, f store.InputFile) error {
-	_, err := q.ExecContext(ctx, insertInputFile, inputFileArgs(f)...)
+func RecordInputFile(ctx context.Context, q Q, merchant string, f store.InputFile) error {
+	_, err := q.ExecContext(ctx, insertInputFile, inputFileArgs(merchant, f)...)
 	if err != nil {
 		return fmt.Errorf("record %s input %s: %w", f.Kind, f.Path, err)
 	}
 	return nil
 }
 
-func inputFileArgs(f store.InputFile) []any {
+func inputFileArgs(merchant string, f store.InputFile) []any {
 	run := sql.NullInt64{Int64: f.RunID, Valid: f.RunID != 0}
-	return []any{f.Kind, f.Path, f.SHA256, int64(f.Rows), int64(f.Errors), f.IngestedAt.UTC(), run}
+	return []any{merchant, f.Kind, f.Path, f.SHA256, int64(f.Rows), int64(f.Errors), f.IngestedAt.UTC(), run}
 }
 
 // InputFileSeen reports whether a file of this kind with this content
 // hash was already recorded.
 func (db *DB) InputFileSeen(ctx context.Context, kind, sha256 string) (bool, error) {
 	var n int
-	err := db.Q().GetContext(ctx, &n, `SELECT COUNT(*) FROM input_files WHERE kind = ? AND sha256 = ?`, kind, sha256)
+	err := db.Q().GetContext(ctx, &n, `SELECT COUNT(*) FROM input_files WHERE merchant = ? AND kind = ? AND sha256 = ?`, db.merchant, kind, sha256)
 	if err != nil {
 		return false, fmt.Errorf("look up %s input %s: %w", kind, sha256, err)
 	}
@@ -43,14 +43,14 @@ func (db *DB) RecordInputFile(ctx context.Context, f store.InputFile) error {
 	if f.IngestedAt.IsZero() {
 		f.IngestedAt = time.Now()
 	}
-	return RecordInputFile(ctx, db.Q(), f)
+	return RecordInputFile(ctx, db.Q(), db.merchant, f)
 }
 
 // InputFiles returns every recorded input file, oldest first.
 func (db *DB) InputFiles(ctx context.Context) ([]store.InputFile, error) {
 	var fs []store.InputFile
 	err := db.Q().SelectContext(ctx, &fs, `SELECT id, kind, path, sha256, row_count, error_count, ingested_at, COALESCE(run_id, 0) AS run_id
-FROM input_files ORDER BY id`)
+FROM input_files WHERE merchant = ? ORDER BY id`, db.merchant)
 	if err != nil {
 		return nil, fmt.Errorf("read input files: %w", err)
 	}
@@ -59,6 +59,6 @@ FROM input_files ORDER BY id`)
 
 // insertInputFile records an input file; a file recorded under the same
 // kind and hash keeps its first record.
-const insertInputFile = `INSERT INTO input_files (kind, path, sha256, row_count, error_count, ingested_at, run_id)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (kind, sha256) DO NOTHING`
+const insertInputFile = `INSERT INTO input_files (merchant, kind, path, sha256, row_count, error_count, ingested_at, run_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (merchant, kind, sha256) DO NOTHING`

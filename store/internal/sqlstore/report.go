@@ -46,28 +46,28 @@ const (
     COALESCE(i.source, ''), COALESCE(i.file, ''), COALESCE(i.line, 0),
     COALESCE(i.text, ''), CAST(i.recorded_at AS TEXT)
 FROM exceptions e
-LEFT JOIN payment_links p ON p.uid = e.payment_link_uid AND e.payment_link_uid <> ''
-LEFT JOIN orders o ON o.uid = e.order_uid AND e.order_uid <> ''
+LEFT JOIN payment_links p ON p.merchant = e.merchant AND p.uid = e.payment_link_uid AND e.payment_link_uid <> ''
+LEFT JOIN orders o ON o.merchant = e.merchant AND o.uid = e.order_uid AND e.order_uid <> ''
 `
 	reportExceptionsTail = `
-LEFT JOIN input_errors i ON i.id = e.input_error_id
-WHERE e.run_id = ? ORDER BY e.id`
+LEFT JOIN input_errors i ON i.merchant = e.merchant AND i.id = e.input_error_id
+WHERE e.merchant = ? AND e.run_id = ? ORDER BY e.id`
 )
 
 var reportExceptionsSQL = map[Dialect]string{
 	SQLite: reportExceptionsHead +
-		`LEFT JOIN webhook_events w ON w.id = ` + sqliteFirstID("e.webhook_event_ids") + `
-LEFT JOIN ledger_entries l ON l.id = ` + sqliteFirstID("e.ledger_entry_ids") + reportExceptionsTail,
+		`LEFT JOIN webhook_events w ON w.merchant = e.merchant AND w.id = ` + sqliteFirstID("e.webhook_event_ids") + `
+LEFT JOIN ledger_entries l ON l.merchant = e.merchant AND l.id = ` + sqliteFirstID("e.ledger_entry_ids") + reportExceptionsTail,
 	Postgres: reportExceptionsHead +
-		`LEFT JOIN webhook_events w ON w.id = ` + pgFirstID("e.webhook_event_ids") + `
-LEFT JOIN ledger_entries l ON l.id = ` + pgFirstID("e.ledger_entry_ids") + reportExceptionsTail,
+		`LEFT JOIN webhook_events w ON w.merchant = e.merchant AND w.id = ` + pgFirstID("e.webhook_event_ids") + `
+LEFT JOIN ledger_entries l ON l.merchant = e.merchant AND l.id = ` + pgFirstID("e.ledger_entry_ids") + reportExceptionsTail,
 }
 
 // ReportExceptions returns a run's exceptions in the order they were
 // written (report order, as match writes them), each with the facts of
 // ReportException.
 func (db *DB) ReportExceptions(ctx context.Context, runID int64) ([]store.ReportException, error) {
-	rows, err := db.Q().QueryContext(ctx, reportExceptionsSQL[db.dialect], runID)
+	rows, err := db.Q().QueryContext(ctx, reportExceptionsSQL[db.dialect], db.merchant, runID)
 	if err != nil {
 		return nil, fmt.Errorf("read exceptions of run %d for the report: %w", runID, err)
 	}
@@ -119,9 +119,9 @@ func (db *DB) ReportResults(ctx context.Context, runID int64, fn func([]store.Re
     r.state, r.source, r.currency, r.order_minor, r.gateway_minor, COALESCE(l.amount_minor, 0),
     CAST(r.paid_at AS TEXT), CAST(l.booked_on AS TEXT), r.clean, COALESCE(p.payment_url, '')
 FROM match_results r
-LEFT JOIN ledger_entries l ON l.id = r.ledger_entry_id
-LEFT JOIN payment_links p ON p.uid = r.payment_link_uid AND r.payment_link_uid <> ''
-WHERE r.run_id = ? ORDER BY r.id`, runID)
+LEFT JOIN ledger_entries l ON l.merchant = r.merchant AND l.id = r.ledger_entry_id
+LEFT JOIN payment_links p ON p.merchant = r.merchant AND p.uid = r.payment_link_uid AND r.payment_link_uid <> ''
+WHERE r.merchant = ? AND r.run_id = ? ORDER BY r.id`, db.merchant, runID)
 	if err != nil {
 		return fmt.Errorf("read match results of run %d for the report: %w", runID, err)
 	}
@@ -172,7 +172,7 @@ func (db *DB) ReportResultCounts(ctx context.Context, runID int64) ([]store.Resu
 	err := db.Q().SelectContext(ctx, &cs, `SELECT kind, currency, COUNT(*) AS row_count,
     `+sum(`clean`)+` AS clean_count,
     `+sum(`CASE WHEN clean = 1 THEN gateway_minor ELSE 0 END`)+` AS clean_gateway_minor
-FROM match_results WHERE run_id = ? GROUP BY kind, currency ORDER BY kind, currency`, runID)
+FROM match_results WHERE merchant = ? AND run_id = ? GROUP BY kind, currency ORDER BY kind, currency`, db.merchant, runID)
 	if err != nil {
 		return nil, fmt.Errorf("count match results of run %d: %w", runID, err)
 	}
@@ -209,11 +209,11 @@ func (db *DB) ReportSourceTotals(ctx context.Context) ([]store.SourceTotal, erro
 		args []any
 		rows func(g grouped) []store.SourceTotal
 	}{
-		{`SELECT currency, COUNT(*) AS a, ` + sum(`amount_minor`) + ` AS b FROM orders GROUP BY currency ORDER BY currency`, nil,
+		{`SELECT currency, COUNT(*) AS a, ` + sum(`amount_minor`) + ` AS b FROM orders WHERE merchant = ? GROUP BY currency ORDER BY currency`, nil,
 			func(g grouped) []store.SourceTotal {
 				return []store.SourceTotal{total(store.SourceOrders, g.Currency, g.A, g.B)}
 			}},
-		{`SELECT currency, COUNT(*) AS a, ` + sum(`amount_minor`) + ` AS b FROM payment_links WHERE paid_at IS NOT NULL
+		{`SELECT currency, COUNT(*) AS a, ` + sum(`amount_minor`) + ` AS b FROM payment_links WHERE merchant = ? AND paid_at IS NOT NULL
 GROUP BY currency ORDER BY currency`, nil,
 			func(g grouped) []store.SourceTotal {
 				return []store.SourceTotal{total(store.SourcePaymentLinksPaid, g.Currency, g.A, g.B)}
@@ -223,7 +223,7 @@ GROUP BY currency ORDER BY currency`, nil,
     ` + sum(`CASE WHEN type = ? THEN 1 ELSE 0 END`) + ` AS c, ` + sum(`CASE WHEN type = ? THEN
         CASE WHEN refund_amount_minor <> 0 THEN refund_amount_minor ELSE amount_minor END END`) + ` AS d,
     ` + sum(`CASE WHEN type = ? THEN 1 ELSE 0 END`) + ` AS e, ` + sum(`CASE WHEN type = ? THEN amount_minor END`) + ` AS f
-FROM transactions GROUP BY currency ORDER BY currency`, []any{refund, void, refund, void, refund, refund, void, void},
+FROM transactions WHERE merchant = ? GROUP BY currency ORDER BY currency`, []any{refund, void, refund, void, refund, refund, void, void},
 			func(g grouped) []store.SourceTotal {
 				return []store.SourceTotal{total(store.SourceSales, g.Currency, g.A, g.B), total(store.SourceRefunds, g.Currency, g.C, g.D), total(store.SourceVoids, g.Currency, g.E, g.F)}
 			}},
@@ -233,14 +233,14 @@ FROM transactions GROUP BY currency ORDER BY currency`, []any{refund, void, refu
 		// deliveries (1.9 s against 2.8).
 		{`SELECT currency, COUNT(*) AS a, COUNT(DISTINCT substr(dedup_key, 1, 16)) AS b,
     ` + sum(`CASE WHEN sig_check NOT IN (?, ?) THEN 1 ELSE 0 END`) + ` AS c
-FROM webhook_events GROUP BY currency ORDER BY currency`, []any{recon.SigRaw, recon.SigCompact},
+FROM webhook_events WHERE merchant = ? GROUP BY currency ORDER BY currency`, []any{recon.SigRaw, recon.SigCompact},
 			func(g grouped) []store.SourceTotal {
 				return []store.SourceTotal{total(store.SourceWebhooks, g.Currency, g.A, 0), total(store.SourceWebhookUnique, g.Currency, g.B, 0), total(store.SourceWebhookBadSig, g.Currency, g.C, 0)}
 			}},
 		{`SELECT currency, ` + sum(`CASE WHEN amount_minor >= 0 THEN 1 ELSE 0 END`) + ` AS a, ` + sum(`CASE WHEN amount_minor >= 0 THEN amount_minor END`) + ` AS b,
     ` + sum(`CASE WHEN amount_minor < 0 THEN 1 ELSE 0 END`) + ` AS c, ` + sum(`CASE WHEN amount_minor < 0 THEN amount_minor END`) + ` AS d,
     COUNT(*) AS e, ` + sum(`amount_minor`) + ` AS f
-FROM ledger_entries GROUP BY currency ORDER BY currency`, nil,
+FROM ledger_entries WHERE merchant = ? GROUP BY currency ORDER BY currency`, nil,
 			func(g grouped) []store.SourceTotal {
 				return []store.SourceTotal{total(store.SourceLedgerCredits, g.Currency, g.A, g.B), total(store.SourceLedgerDebits, g.Currency, g.C, g.D), total(store.SourceLedger, g.Currency, g.E, g.F)}
 			}},
@@ -253,7 +253,7 @@ FROM ledger_entries GROUP BY currency ORDER BY currency`, nil,
 	byOrder := make([][]store.SourceTotal, len(order))
 	for _, q := range queries {
 		var gs []grouped
-		if err := db.Q().SelectContext(ctx, &gs, q.sql, q.args...); err != nil {
+		if err := db.Q().SelectContext(ctx, &gs, q.sql, append(q.args, db.merchant)...); err != nil { // the merchant's ? comes last
 			return nil, fmt.Errorf("total the inputs: %w", err)
 		}
 		for _, g := range gs { // ordered by currency

@@ -10,9 +10,9 @@ import (
 // DeleteRunResults removes a run's match results and exceptions in the
 // transaction q, so that a run written again replaces its rows
 // atomically.
-func DeleteRunResults(ctx context.Context, q Q, runID int64) error {
-	for _, query := range []string{`DELETE FROM match_results WHERE run_id = ?`, `DELETE FROM exceptions WHERE run_id = ?`} {
-		if _, err := q.ExecContext(ctx, query, runID); err != nil {
+func DeleteRunResults(ctx context.Context, q Q, merchant string, runID int64) error {
+	for _, query := range []string{`DELETE FROM match_results WHERE merchant = ? AND run_id = ?`, `DELETE FROM exceptions WHERE merchant = ? AND run_id = ?`} {
+		if _, err := q.ExecContext(ctx, query, merchant, runID); err != nil {
 			return fmt.Errorf("delete results of run %d: %w", runID, err)
 		}
 	}
@@ -22,7 +22,7 @@ func DeleteRunResults(ctx context.Context, q Q, runID int64) error {
 // DeleteRunResults removes a run's match results and exceptions; other
 // runs' rows are untouched.
 func (db *DB) DeleteRunResults(ctx context.Context, runID int64) error {
-	return db.InTx(ctx, func(q Q) error { return DeleteRunResults(ctx, q, runID) })
+	return db.InTx(ctx, func(q Q) error { return DeleteRunResults(ctx, q, db.merchant, runID) })
 }
 
 // Exceptions returns a run's exceptions in the order they were written.
@@ -31,7 +31,7 @@ func (db *DB) Exceptions(ctx context.Context, runID int64) ([]recon.Exception, e
 	err := db.Q().SelectContext(ctx, &rs, `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
     merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
     webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id
-FROM exceptions WHERE run_id = ? ORDER BY id`, runID)
+FROM exceptions WHERE merchant = ? AND run_id = ? ORDER BY id`, db.merchant, runID)
 	if err != nil {
 		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
@@ -51,8 +51,8 @@ func (db *DB) MatchResults(ctx context.Context, runID int64, fn func([]recon.Mat
     COALESCE(r.ledger_entry_id, 0) AS ledger_entry_id, COALESCE(r.webhook_event_id, 0) AS webhook_event_id,
     r.state, r.source, r.currency, r.order_minor, r.gateway_minor, COALESCE(l.amount_minor, 0) AS ledger_minor,
     r.paid_at, l.booked_on, r.clean
-FROM match_results r LEFT JOIN ledger_entries l ON l.id = r.ledger_entry_id
-WHERE r.run_id = ? ORDER BY r.id`, runID)
+FROM match_results r LEFT JOIN ledger_entries l ON l.merchant = r.merchant AND l.id = r.ledger_entry_id
+WHERE r.merchant = ? AND r.run_id = ? ORDER BY r.id`, db.merchant, runID)
 	if err != nil {
 		return fmt.Errorf("read match results of run %d: %w", runID, err)
 	}

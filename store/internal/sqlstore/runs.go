@@ -25,9 +25,9 @@ func (db *DB) StartRun(ctx context.Context, r recon.Run) (int64, error) {
 		r.Status = recon.RunRunning
 	}
 	var id int64
-	err := db.Q().GetContext(ctx, &id, `INSERT INTO runs (command, business_date, started_at, status, error, counts, inputs, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.Command, r.BusinessDate, r.StartedAt.UTC(), r.Status, r.Error, r.Counts, r.Inputs, r.Version)
+	err := db.Q().GetContext(ctx, &id, `INSERT INTO runs (merchant, command, business_date, started_at, status, error, counts, inputs, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		db.merchant, r.Command, r.BusinessDate, r.StartedAt.UTC(), r.Status, r.Error, r.Counts, r.Inputs, r.Version)
 	if err != nil {
 		return 0, fmt.Errorf("record the start of recon %s: %w", r.Command, err)
 	}
@@ -38,8 +38,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 // recon.RunFailed), the error text if it failed, and its counts and inputs
 // as JSON. It returns store.ErrNotFound for an unknown id.
 func (db *DB) FinishRun(ctx context.Context, id int64, status, errText, counts, inputs string) error {
-	res, err := db.Q().ExecContext(ctx, `UPDATE runs SET ended_at = ?, status = ?, error = ?, counts = ?, inputs = ? WHERE id = ?`,
-		time.Now().UTC(), status, errText, counts, inputs, id)
+	res, err := db.Q().ExecContext(ctx, `UPDATE runs SET ended_at = ?, status = ?, error = ?, counts = ?, inputs = ? WHERE merchant = ? AND id = ?`,
+		time.Now().UTC(), status, errText, counts, inputs, db.merchant, id)
 	if err != nil {
 		return fmt.Errorf("finish run %d: %w", id, err)
 	}
@@ -58,8 +58,8 @@ func (db *DB) FinishRun(ctx context.Context, id int64, status, errText, counts, 
 func (db *DB) LastRun(ctx context.Context, command, status string) (recon.Run, bool, error) {
 	var r recon.Run
 	err := db.Q().GetContext(ctx, &r, `SELECT `+runColumns+` FROM runs
-WHERE command = ? AND (CAST(? AS TEXT) = '' OR status = ?)
-ORDER BY started_at DESC, id DESC LIMIT 1`, command, status, status)
+WHERE merchant = ? AND command = ? AND (CAST(? AS TEXT) = '' OR status = ?)
+ORDER BY started_at DESC, id DESC LIMIT 1`, db.merchant, command, status, status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return recon.Run{}, false, nil
 	}
@@ -72,7 +72,7 @@ ORDER BY started_at DESC, id DESC LIMIT 1`, command, status, status)
 // GetRun returns one run, or store.ErrNotFound.
 func (db *DB) GetRun(ctx context.Context, id int64) (recon.Run, error) {
 	var r recon.Run
-	err := db.Q().GetContext(ctx, &r, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id)
+	err := db.Q().GetContext(ctx, &r, `SELECT `+runColumns+` FROM runs WHERE merchant = ? AND id = ?`, db.merchant, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return recon.Run{}, fmt.Errorf("read run %d: %w", id, store.ErrNotFound)
 	}
@@ -88,21 +88,22 @@ func (db *DB) Runs(ctx context.Context, limit int) ([]recon.Run, error) {
 		limit = math.MaxInt64
 	}
 	var rs []recon.Run
-	err := db.Q().SelectContext(ctx, &rs, `SELECT `+runColumns+` FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
+	err := db.Q().SelectContext(ctx, &rs, `SELECT `+runColumns+` FROM runs WHERE merchant = ? ORDER BY started_at DESC, id DESC LIMIT ?`, db.merchant, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read runs: %w", err)
 	}
 	return rs, nil
 }
 
-// MarkInterrupted marks every run still recorded as running, other than
-// current, as failed: the caller holds the run lock, so no other process
-// can be running them, and a run that was killed never got to record its
+// MarkInterrupted marks every run of the merchant still recorded as
+// running, other than current, as failed: the caller holds the
+// merchant's run lock, so no other process can be running them, and a
+// run that was killed never got to record its
 // end. It returns how many it marked.
 func (db *DB) MarkInterrupted(ctx context.Context, current int64) (int64, error) {
-	res, err := db.Q().ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE status = ? AND id <> ?`,
+	res, err := db.Q().ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE merchant = ? AND status = ? AND id <> ?`,
 		recon.RunFailed, fmt.Sprintf("interrupted: the process ended before the run finished (found by run %d)", current),
-		time.Now().UTC(), recon.RunRunning, current)
+		time.Now().UTC(), db.merchant, recon.RunRunning, current)
 	if err != nil {
 		return 0, fmt.Errorf("mark interrupted runs: %w", err)
 	}
@@ -119,8 +120,8 @@ func (db *DB) MarkInterrupted(ctx context.Context, current int64) (int64, error)
 // beside the lock, records it instead. A run no longer running is left
 // alone; it returns whether the run was marked.
 func (db *DB) FailRun(ctx context.Context, id int64, errText string) (bool, error) {
-	res, err := db.Q().ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ? AND status = ?`,
-		recon.RunFailed, errText, time.Now().UTC(), id, recon.RunRunning)
+	res, err := db.Q().ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE merchant = ? AND id = ? AND status = ?`,
+		recon.RunFailed, errText, time.Now().UTC(), db.merchant, id, recon.RunRunning)
 	if err != nil {
 		return false, fmt.Errorf("record the failure of run %d: %w", id, err)
 	}
