@@ -48,3 +48,8 @@ func (e *BusyError) Unwrap() error { return e.Err }
 
 // Is matches ErrBusy.
 func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// ErrLocked says another run holds the run lock of the database (SQLite:
+// the file lock beside it) or of the merchant (PostgreSQL: an advisory
+// lock).
+var ErrLocked = errors.New("another run holds the lock")

@@ -666,3 +666,44 @@ func (l *Load) SetFetchCursor(list string, newest time.Time) error {
 	}
 	return l.fail0(sqlstore.SetFetchCursor(l.ctx, sqlstore.On(l.tx), l.merchant, list, newest, l.now))
 }
+
+// FailedSignatureIDs returns the ids of the stored deliveries whose
+// signature failed under another key than keyFP (every failed one, when
+// all), that kept their signature, in id order.
+func (l *Load) FailedSignatureIDs(keyFP string, all bool) ([]int64, error) {
+	if err := l.check(); err != nil {
+		return nil, err
+	}
+	ids, err := sqlstore.FailedSignatureIDs(l.ctx, sqlstore.On(l.tx), l.merchant, keyFP, all)
+	return ids, l.fail0(err)
+}
+
+// StoredSignatures returns the payload and signature of the deliveries
+// ids names, in id order.
+func (l *Load) StoredSignatures(ids []int64) ([]store.StoredSignature, error) {
+	if err := l.check(); err != nil {
+		return nil, err
+	}
+	out, err := sqlstore.StoredSignatures(l.ctx, sqlstore.On(l.tx), sqlstore.SQLite, l.merchant, ids)
+	return out, l.fail0(err)
+}
+
+// SetSignatureCheck records a new verdict on a failed delivery: the key
+// it was made with, and sigCheck when the delivery now passes. A
+// delivery that is not a failed one is left as it is.
+func (l *Load) SetSignatureCheck(id int64, sigCheck, keyFP string) error {
+	if err := l.check(); err != nil {
+		return err
+	}
+	return l.fail0(sqlstore.SetSignatureCheck(l.ctx, sqlstore.On(l.tx), l.merchant, id, sigCheck, keyFP))
+}
+
+// ReverifyDelivery records what a log read again says of a stored failed
+// delivery with the same delivery key; it reports whether one was found.
+func (l *Load) ReverifyDelivery(ev recon.WebhookEvent) (bool, error) {
+	if err := l.check(); err != nil {
+		return false, err
+	}
+	found, err := sqlstore.ReverifyDelivery(l.ctx, sqlstore.On(l.tx), l.merchant, ev)
+	return found, l.fail0(err)
+}
