@@ -4,8 +4,15 @@ package postgres
 // only when a column differs, so an unchanged reload changes nothing
 // and first_seen_at is never overwritten; fetched_at is left out of the
 // transactions' comparison, as on SQLite. The inserts skip a row whose
-// unique key is stored, and only for that key. $1 is the merchant, $2
-// the load time.
+// unique key is stored, and only for that key; they leave out the
+// stored keys and a batch's repeats before inserting rather than by ON
+// CONFLICT alone. New rows are numbered on from the merchant's largest
+// id, one after the other in the batch's order, rather than drawn from
+// the identity's sequence, which a skipped row, a rolled-back load or a
+// killed run would leave gaps in: the ids are those SQLite gives (it
+// numbers on from the largest rowid), so that the exports, which name
+// ids, are the same on both, and no sequence is shared by merchants. $1
+// is the merchant, $2 the load time.
 
 const (
 	orderHead = `INSERT INTO orders AS d (merchant, uid, status, currency, amount_minor, amount_source, amount_problem, created_at, updated_at, raw, first_seen_at, changed_at)
@@ -123,8 +130,9 @@ SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FROM up`,
 }
 
 const (
-	hookHead = `INSERT INTO webhook_events AS d (merchant, received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line, loaded_at)
-SELECT CAST($1 AS TEXT), received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line, CAST($2 AS TIMESTAMPTZ) FROM load_webhook_events`
+	hookHead = `INSERT INTO webhook_events AS d (id, merchant, received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line, loaded_at)
+SELECT (SELECT COALESCE(MAX(id), 0) FROM webhook_events WHERE merchant = CAST($1 AS TEXT)) + ROW_NUMBER() OVER (ORDER BY t.seq), CAST($1 AS TEXT), received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line, CAST($2 AS TIMESTAMPTZ) FROM (SELECT DISTINCT ON (delivery_key) * FROM load_webhook_events ORDER BY delivery_key, seq) t
+WHERE NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.merchant = CAST($1 AS TEXT) AND e.delivery_key = t.delivery_key)`
 	hookTail = `
 ON CONFLICT (merchant, delivery_key) DO NOTHING`
 )
@@ -134,14 +142,15 @@ var hookKind = kind{
 	temp:    "load_webhook_events",
 	makeTmp: `CREATE TEMP TABLE load_webhook_events ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line FROM webhook_events WITH NO DATA`,
 	cols:    []string{"seq", "received_at", "kind", "oxpay_txn_id", "oxpay_original_txn_id", "merchant_reference_id", "host_txn_id", "state", "currency", "amount_minor", "refund_amount_minor", "status_code", "sig_check", "signature", "key_fp", "dedup_key", "delivery_key", "raw", "source_file", "source_line"},
-	move: `WITH ins AS (` + hookHead + ` ORDER BY seq` + hookTail + ` RETURNING 1)
+	move: `WITH ins AS (` + hookHead + ` ORDER BY t.seq` + hookTail + ` RETURNING 1)
 SELECT COUNT(*) FROM ins`,
-	oneRow: hookHead + ` WHERE seq = $3` + hookTail,
+	oneRow: hookHead + ` AND t.seq = $3` + hookTail,
 }
 
 const (
-	entryHead = `INSERT INTO ledger_entries AS d (merchant, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at)
-SELECT CAST($1 AS TEXT), booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, CAST($2 AS TIMESTAMPTZ) FROM load_ledger_entries`
+	entryHead = `INSERT INTO ledger_entries AS d (id, merchant, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at)
+SELECT (SELECT COALESCE(MAX(id), 0) FROM ledger_entries WHERE merchant = CAST($1 AS TEXT)) + ROW_NUMBER() OVER (ORDER BY t.seq), CAST($1 AS TEXT), booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, CAST($2 AS TIMESTAMPTZ) FROM (SELECT DISTINCT ON (row_hash) * FROM load_ledger_entries ORDER BY row_hash, seq) t
+WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.merchant = CAST($1 AS TEXT) AND e.row_hash = t.row_hash)`
 	entryTail = `
 ON CONFLICT (merchant, row_hash) DO NOTHING`
 )
@@ -151,14 +160,15 @@ var entryKind = kind{
 	temp:    "load_ledger_entries",
 	makeTmp: `CREATE TEMP TABLE load_ledger_entries ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw FROM ledger_entries WITH NO DATA`,
 	cols:    []string{"seq", "booked_on", "reference", "description", "txn_type", "currency", "amount_minor", "row_hash", "source_file", "sheet", "source_line", "raw"},
-	move: `WITH ins AS (` + entryHead + ` ORDER BY seq` + entryTail + ` RETURNING 1)
+	move: `WITH ins AS (` + entryHead + ` ORDER BY t.seq` + entryTail + ` RETURNING 1)
 SELECT COUNT(*) FROM ins`,
-	oneRow: entryHead + ` WHERE seq = $3` + entryTail,
+	oneRow: entryHead + ` AND t.seq = $3` + entryTail,
 }
 
 const (
-	inputErrorHead = `INSERT INTO input_errors AS d (merchant, source, file, line, text, reason, recorded_at, run_id)
-SELECT CAST($1 AS TEXT), source, file, line, text, reason, COALESCE(recorded_at, CAST($2 AS TIMESTAMPTZ)), run_id FROM load_input_errors`
+	inputErrorHead = `INSERT INTO input_errors AS d (id, merchant, source, file, line, text, reason, recorded_at, run_id)
+SELECT (SELECT COALESCE(MAX(id), 0) FROM input_errors WHERE merchant = CAST($1 AS TEXT)) + ROW_NUMBER() OVER (ORDER BY t.seq), CAST($1 AS TEXT), source, file, line, text, reason, COALESCE(recorded_at, CAST($2 AS TIMESTAMPTZ)), run_id FROM (SELECT DISTINCT ON (source, file, line, reason) * FROM load_input_errors ORDER BY source, file, line, reason, seq) t
+WHERE NOT EXISTS (SELECT 1 FROM input_errors e WHERE e.merchant = CAST($1 AS TEXT) AND e.source = t.source AND e.file = t.file AND e.line = t.line AND e.reason = t.reason)`
 	inputErrorTail = `
 ON CONFLICT (merchant, source, file, line, reason) DO NOTHING`
 )
@@ -168,9 +178,9 @@ var inputErrorKind = kind{
 	temp:    "load_input_errors",
 	makeTmp: `CREATE TEMP TABLE load_input_errors ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, source, file, line, text, reason, recorded_at, run_id FROM input_errors WITH NO DATA`,
 	cols:    []string{"seq", "source", "file", "line", "text", "reason", "recorded_at", "run_id"},
-	move: `WITH ins AS (` + inputErrorHead + ` ORDER BY seq` + inputErrorTail + ` RETURNING 1)
+	move: `WITH ins AS (` + inputErrorHead + ` ORDER BY t.seq` + inputErrorTail + ` RETURNING 1)
 SELECT COUNT(*) FROM ins`,
-	oneRow: inputErrorHead + ` WHERE seq = $3` + inputErrorTail,
+	oneRow: inputErrorHead + ` AND t.seq = $3` + inputErrorTail,
 }
 
 // The columns the match's results and exceptions are copied into,

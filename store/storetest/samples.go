@@ -10,10 +10,17 @@ import (
 // Jakarta is UTC+7, a zone other than UTC.
 var Jakarta = time.FixedZone("WIB", 7*3600)
 
-// ts is a time with a non-UTC zone and nanoseconds, to show that both
-// survive storage.
+// timeStep is what TS cuts times to (see Backend.TimeStep).
+var timeStep time.Duration
+
+// TS is a time with a non-UTC zone and nanoseconds, to show that both
+// survive storage (cut to the backend's TimeStep while the suite runs).
 func TS(day, sec, nsec int) time.Time {
-	return time.Date(2024, 3, day, 9, 30, sec, nsec, Jakarta)
+	t := time.Date(2024, 3, day, 9, 30, sec, nsec, Jakarta)
+	if timeStep > 0 {
+		t = t.Truncate(timeStep)
+	}
+	return t
 }
 
 // TP points at t.

@@ -149,3 +149,11 @@ func (db *DB) InTx(ctx context.Context, fn func(q Q) error) error {
 	}
 	return nil
 }
+
+// dialect tells the dialect of q's driver by its bind markers.
+func (q Q) dialect() Dialect {
+	if q.e.Rebind("?") != "?" {
+		return Postgres
+	}
+	return SQLite
+}

@@ -11,8 +11,15 @@ import (
 
 // RecordInputFile records f in the transaction q (see
 // DB.RecordInputFile).
+// A file already recorded is looked for first, rather than left to ON
+// CONFLICT alone, which on PostgreSQL would draw an id for nothing: the
+// files keep the ids SQLite gives them.
 func RecordInputFile(ctx context.Context, q Q, merchant string, f store.InputFile) error {
-	_, err := q.ExecContext(ctx, insertInputFile, inputFileArgs(merchant, f)...)
+	var n int
+	err := q.GetContext(ctx, &n, `SELECT COUNT(*) FROM input_files WHERE merchant = ? AND kind = ? AND sha256 = ?`, merchant, f.Kind, f.SHA256)
+	if err == nil && n == 0 {
+		_, err = q.ExecContext(ctx, insertInputFile[q.dialect()], inputFileArgs(merchant, f)...)
+	}
 	if err != nil {
 		return fmt.Errorf("record %s input %s: %w", f.Kind, f.Path, err)
 	}
@@ -58,7 +65,16 @@ FROM input_files WHERE merchant = ? ORDER BY id`, db.merchant)
 }
 
 // insertInputFile records an input file; a file recorded under the same
-// kind and hash keeps its first record.
-const insertInputFile = `INSERT INTO input_files (merchant, kind, path, sha256, row_count, error_count, ingested_at, run_id)
+// kind and hash keeps its first record. PostgreSQL numbers them on from
+// the merchant's largest id, as SQLite does from its rowid (see
+// startRunSQL).
+var insertInputFile = map[Dialect]string{
+	SQLite: `INSERT INTO input_files (merchant, kind, path, sha256, row_count, error_count, ingested_at, run_id)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (merchant, kind, sha256) DO NOTHING`
+ON CONFLICT (merchant, kind, sha256) DO NOTHING`,
+	Postgres: `INSERT INTO input_files (id, merchant, kind, path, sha256, row_count, error_count, ingested_at, run_id)
+SELECT COALESCE(MAX(id), 0) + 1, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS INTEGER),
+    CAST($6 AS INTEGER), CAST($7 AS TIMESTAMPTZ), CAST($8 AS BIGINT)
+FROM input_files WHERE merchant = $1
+ON CONFLICT (merchant, kind, sha256) DO NOTHING`,
+}

@@ -3,10 +3,22 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
 )
+
+// byteOrder sorts rs with cmp unless they already are, as the queries
+// leave them: text sorts byte by byte on both backends (SQLite's BINARY,
+// PostgreSQL's COLLATE "C"), but for text PostgreSQL keeps escaped (see
+// the postgres package), which sorts last there.
+func byteOrder[T any](rs []T, cmp func(a, b T) int) {
+	if !slices.IsSortedFunc(rs, cmp) {
+		slices.SortStableFunc(rs, cmp)
+	}
+}
 
 // The readers below load whole tables into memory, in a stable order.
 // They serve tests and small tables; the match reads large tables
@@ -21,6 +33,7 @@ FROM orders WHERE merchant = ? ORDER BY uid`, db.merchant)
 	if err != nil {
 		return nil, fmt.Errorf("read orders: %w", err)
 	}
+	byteOrder(rs, func(a, b recon.Order) int { return strings.Compare(a.UID, b.UID) })
 	return rs, nil
 }
 
@@ -32,6 +45,7 @@ FROM payment_links WHERE merchant = ? ORDER BY uid`, db.merchant)
 	if err != nil {
 		return nil, fmt.Errorf("read payment links: %w", err)
 	}
+	byteOrder(rs, func(a, b recon.PaymentLink) int { return strings.Compare(a.UID, b.UID) })
 	return rs, nil
 }
 
@@ -43,6 +57,7 @@ FROM transactions WHERE merchant = ? ORDER BY oxpay_txn_id`, db.merchant)
 	if err != nil {
 		return nil, fmt.Errorf("read transactions: %w", err)
 	}
+	byteOrder(rs, func(a, b recon.Transaction) int { return strings.Compare(a.OxpayTxnID, b.OxpayTxnID) })
 	return rs, nil
 }
 
@@ -141,6 +156,7 @@ ORDER BY w.id`, db.merchant, db.merchant, db.merchant, db.merchant)
 	if err != nil {
 		return nil, fmt.Errorf("find transaction ids without an api record: %w", err)
 	}
+	byteOrder(ids, strings.Compare)
 	return ids, nil
 }
 
@@ -156,5 +172,6 @@ ORDER BY w.id`, db.merchant, db.merchant, db.merchant, db.merchant)
 	if err != nil {
 		return nil, fmt.Errorf("list known transaction ids: %w", err)
 	}
+	byteOrder(ids, strings.Compare)
 	return ids, nil
 }

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -176,6 +177,9 @@ FROM match_results WHERE merchant = ? AND run_id = ? GROUP BY kind, currency ORD
 	if err != nil {
 		return nil, fmt.Errorf("count match results of run %d: %w", runID, err)
 	}
+	byteOrder(cs, func(a, b store.ResultCount) int {
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Currency, b.Currency))
+	})
 	return cs, nil
 }
 
@@ -266,6 +270,7 @@ FROM ledger_entries WHERE merchant = ? GROUP BY currency ORDER BY currency`, nil
 	}
 	var out []store.SourceTotal
 	for _, ts := range byOrder {
+		byteOrder(ts, func(a, b store.SourceTotal) int { return strings.Compare(a.Currency, b.Currency) })
 		out = append(out, ts...)
 	}
 	return out, nil

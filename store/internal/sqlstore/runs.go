@@ -12,6 +12,19 @@ import (
 	"github.com/reconkit/reconkit/store"
 )
 
+// startRunSQL records a run. PostgreSQL numbers a merchant's runs on
+// from its largest id, as SQLite does with its rowid, rather than from
+// a sequence, which a rolled-back insert leaves a gap in (see the
+// postgres package's loads).
+var startRunSQL = map[Dialect]string{
+	SQLite: `INSERT INTO runs (merchant, command, business_date, started_at, status, error, counts, inputs, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	Postgres: `INSERT INTO runs (id, merchant, command, business_date, started_at, status, error, counts, inputs, version)
+SELECT COALESCE(MAX(id), 0) + 1, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TIMESTAMPTZ), CAST($5 AS TEXT),
+    CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS TEXT), CAST($9 AS TEXT)
+FROM runs WHERE merchant = $1 RETURNING id`,
+}
+
 const runColumns = `id, command, business_date, started_at, ended_at, status, error, counts, inputs, version`
 
 // StartRun records the start of a run and returns its id. A zero
@@ -25,8 +38,7 @@ func (db *DB) StartRun(ctx context.Context, r recon.Run) (int64, error) {
 		r.Status = recon.RunRunning
 	}
 	var id int64
-	err := db.Q().GetContext(ctx, &id, `INSERT INTO runs (merchant, command, business_date, started_at, status, error, counts, inputs, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	err := db.Q().GetContext(ctx, &id, startRunSQL[db.dialect],
 		db.merchant, r.Command, r.BusinessDate, r.StartedAt.UTC(), r.Status, r.Error, r.Counts, r.Inputs, r.Version)
 	if err != nil {
 		return 0, fmt.Errorf("record the start of recon %s: %w", r.Command, err)

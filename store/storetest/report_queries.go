@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -14,25 +14,25 @@ import (
 
 // loadReportInputs loads n of each sample input row (ids 1..n) and two
 // input errors.
-func loadReportInputs(t *testing.T, db *DB, n int) {
+func loadReportInputs(t *testing.T, db store.Backend, n int) {
 	t.Helper()
 	l, err := db.BeginLoad(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Rollback()
-	links := sampleLinks(n)
+	links := Links(n)
 	links[1].PaymentURL = "" // a link without a URL
 	for _, step := range []func() error{
-		func() error { _, err := l.Orders(sampleOrders(n)); return err },
+		func() error { _, err := l.Orders(Orders(n)); return err },
 		func() error { _, err := l.PaymentLinks(links); return err },
-		func() error { _, err := l.Transactions(sampleTransactions(n)); return err },
-		func() error { _, err := l.WebhookEvents(sampleWebhooks(n)); return err },
-		func() error { _, err := l.LedgerEntries(sampleLedger(n)); return err },
+		func() error { _, err := l.Transactions(Transactions(n)); return err },
+		func() error { _, err := l.WebhookEvents(Webhooks(n)); return err },
+		func() error { _, err := l.LedgerEntries(Ledger(n)); return err },
 		func() error {
 			_, err := l.InputErrors([]recon.InputError{
-				{Source: "ledger", File: "ledger.csv", Line: 3, Text: "=1+1;x", Reason: "bad date", RecordedAt: ts(5, 0, 0)},
-				{Source: "webhooks", File: "w.jsonl", Line: 9, Text: "{", Reason: "bad json", RecordedAt: ts(5, 1, 0)},
+				{Source: "ledger", File: "ledger.csv", Line: 3, Text: "=1+1;x", Reason: "bad date", RecordedAt: TS(5, 0, 0)},
+				{Source: "webhooks", File: "w.jsonl", Line: 9, Text: "{", Reason: "bad json", RecordedAt: TS(5, 1, 0)},
 			})
 			return err
 		},
@@ -44,8 +44,8 @@ func loadReportInputs(t *testing.T, db *DB, n int) {
 	}
 }
 
-func TestReportExceptions(t *testing.T) {
-	db := openTest(t)
+func testReportExceptions(t *testing.T, b Backend) {
+	db := b.Open(t, store.DefaultMerchant)
 	loadReportInputs(t, db, 12)
 	run := startRun(t, db)
 	es := []recon.Exception{
@@ -61,15 +61,15 @@ func TestReportExceptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ledger, hooks := sampleLedger(12), sampleWebhooks(12)
-	links, orders := sampleLinks(12), sampleOrders(12)
+	ledger, hooks := Ledger(12), Webhooks(12)
+	links, orders := Links(12), Orders(12)
 	utc := func(t time.Time) *time.Time { u := t.UTC(); return &u }
 	want := []store.ReportException{
 		{Exception: es[0], PaymentURL: links[0].PaymentURL, OrderCreatedAt: utc(orders[0].CreatedAt), LinkPaidAt: utc(*links[0].PaidAt),
 			WebhookReceivedAt: utc(hooks[2].ReceivedAt), LedgerBookedOn: utc(ledger[10].BookedOn),
 			LedgerCurrency: ledger[10].Currency, LedgerMinor: ledger[10].AmountMinor},
 		{Exception: es[1]}, // its link has no URL and was never paid
-		{Exception: es[2], InputSource: "ledger", InputFile: "ledger.csv", InputLine: 3, InputText: "=1+1;x", InputRecordedAt: utc(ts(5, 0, 0))},
+		{Exception: es[2], InputSource: "ledger", InputFile: "ledger.csv", InputLine: 3, InputText: "=1+1;x", InputRecordedAt: utc(TS(5, 0, 0))},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("ReportExceptions (-want +got):\n%s", d)
@@ -78,18 +78,18 @@ func TestReportExceptions(t *testing.T) {
 
 // TestReportResultsAgreeWithMatchResults reads the same run both ways:
 // ReportResults adds the payment URL and nothing else changes.
-func TestReportResultsAgreeWithMatchResults(t *testing.T) {
-	db := openTest(t)
+func testReportResultsAgreeWithMatchResults(t *testing.T, b Backend) {
+	db := b.Open(t, store.DefaultMerchant)
 	const n = 2*1000 + 37 // more than one batch (1000 rows)
 	loadReportInputs(t, db, n)
 	run := startRun(t, db)
 	rs := sampleResults(n, "r")
 	for i := range rs {
-		rs[i].PaymentLinkUID = sampleLinks(n)[i].UID
+		rs[i].PaymentLinkUID = Links(n)[i].UID
 	}
 	writeRun(t, db, run, rs, nil)
 	want := readResults(t, db, run)
-	links := sampleLinks(n)
+	links := Links(n)
 	links[1].PaymentURL = "" // as loadReportInputs loads it
 	var got []recon.MatchResult
 	batches := 0
@@ -102,10 +102,10 @@ func TestReportResultsAgreeWithMatchResults(t *testing.T) {
 			m := r.MatchResult
 			// The batch's times are reused: keep copies.
 			if m.PaidAt != nil {
-				m.PaidAt = tp(*m.PaidAt)
+				m.PaidAt = TP(*m.PaidAt)
 			}
 			if m.BookedOn != nil {
-				m.BookedOn = tp(*m.BookedOn)
+				m.BookedOn = TP(*m.BookedOn)
 			}
 			got = append(got, m)
 		}
@@ -126,8 +126,8 @@ func TestReportResultsAgreeWithMatchResults(t *testing.T) {
 	}
 }
 
-func TestReportResultCounts(t *testing.T) {
-	db := openTest(t)
+func testReportResultCounts(t *testing.T, b Backend) {
+	db := b.Open(t, store.DefaultMerchant)
 	run := startRun(t, db)
 	rs := sampleResults(20, "c")
 	rs[3].Currency = "SGD"
@@ -158,24 +158,24 @@ func TestReportResultCounts(t *testing.T) {
 	}
 }
 
-func TestReportSourceTotals(t *testing.T) {
-	db := openTest(t)
+func testReportSourceTotals(t *testing.T, b Backend) {
+	db := b.Open(t, store.DefaultMerchant)
 	l, err := db.BeginLoad(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	txns := sampleTransactions(4)
+	txns := Transactions(4)
 	txns[1].Type, txns[1].RefundAmountMinor = "REFUND", 700
 	txns[2].Type = "VOID"
 	txns[3].Currency = "SGD"
-	hooks := sampleWebhooks(3)
+	hooks := Webhooks(3)
 	hooks[1].DedupKey = hooks[0].DedupKey // a redelivery
 	hooks[2].SigCheck = recon.SigInvalid
-	ledger := sampleLedger(3)
+	ledger := Ledger(3)
 	ledger[1].AmountMinor = -250
 	for _, step := range []func() error{
-		func() error { _, err := l.Orders(sampleOrders(2)); return err },
-		func() error { _, err := l.PaymentLinks(sampleLinks(3)); return err },
+		func() error { _, err := l.Orders(Orders(2)); return err },
+		func() error { _, err := l.PaymentLinks(Links(3)); return err },
 		func() error { _, err := l.Transactions(txns); return err },
 		func() error { _, err := l.WebhookEvents(hooks); return err },
 		func() error { _, err := l.LedgerEntries(ledger); return err },
@@ -189,7 +189,7 @@ func TestReportSourceTotals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, pl := sampleOrders(2), sampleLinks(3)
+	o, pl := Orders(2), Links(3)
 	want := []store.SourceTotal{
 		{Source: store.SourceOrders, Currency: "IDR", Rows: 2, AmountMinor: o[0].AmountMinor + o[1].AmountMinor},
 		{Source: store.SourcePaymentLinksPaid, Currency: "IDR", Rows: 2, AmountMinor: pl[0].AmountMinor + pl[2].AmountMinor}, // even links are paid

@@ -1,10 +1,8 @@
-package sqlite
+package storetest
 
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,10 +12,10 @@ import (
 	"github.com/reconkit/reconkit/store"
 )
 
-func TestTransactionIDsWithoutAPIRecord(t *testing.T) {
+func testTransactionIDsWithoutAPIRecord(t *testing.T, b Backend) {
 	ctx := context.Background()
 	ev := func(key, id, orig string) recon.WebhookEvent {
-		return recon.WebhookEvent{DeliveryKey: key, OxpayTxnID: id, OriginalTxnID: orig, Kind: "payment", ReceivedAt: ts(1, 0, 0)}
+		return recon.WebhookEvent{DeliveryKey: key, OxpayTxnID: id, OriginalTxnID: orig, Kind: "payment", ReceivedAt: TS(1, 0, 0)}
 	}
 	tests := []struct {
 		name   string
@@ -49,7 +47,7 @@ func TestTransactionIDsWithoutAPIRecord(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openTest(t)
+			db := b.Open(t, store.DefaultMerchant)
 			if _, err := db.InsertWebhookEvents(ctx, tc.events); err != nil {
 				t.Fatalf("InsertWebhookEvents: %v", err)
 			}
@@ -71,28 +69,28 @@ func TestTransactionIDsWithoutAPIRecord(t *testing.T) {
 	}
 }
 
-func TestCandidateIDsFromLedger(t *testing.T) {
+func testCandidateIDsFromLedger(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
-	if _, err := db.UpsertOrders(ctx, []recon.Order{{UID: "ORD-1", Status: "active", Currency: "IDR", CreatedAt: ts(1, 0, 0), UpdatedAt: ts(1, 0, 0)}}); err != nil {
+	db := b.Open(t, store.DefaultMerchant)
+	if _, err := db.UpsertOrders(ctx, []recon.Order{{UID: "ORD-1", Status: "active", Currency: "IDR", CreatedAt: TS(1, 0, 0), UpdatedAt: TS(1, 0, 0)}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.UpsertPaymentLinks(ctx, []recon.PaymentLink{{UID: "PL-1", OrderUID: "ORD-1", Status: "paid", Currency: "IDR", CreatedAt: ts(1, 0, 0), UpdatedAt: ts(1, 0, 0)}}); err != nil {
+	if _, err := db.UpsertPaymentLinks(ctx, []recon.PaymentLink{{UID: "PL-1", OrderUID: "ORD-1", Status: "paid", Currency: "IDR", CreatedAt: TS(1, 0, 0), UpdatedAt: TS(1, 0, 0)}}); err != nil {
 		t.Fatal(err)
 	}
 	ledger := []recon.LedgerEntry{
-		{RowHash: "h1", Reference: "ORD-1", Currency: "IDR", BookedOn: ts(1, 0, 0)}, // an order: not a transaction id
-		{RowHash: "h2", Reference: "PL-1", Currency: "IDR", BookedOn: ts(1, 0, 0)},  // a link: not one either
-		{RowHash: "h3", Reference: "10000007", Currency: "IDR", BookedOn: ts(1, 0, 0)},
-		{RowHash: "h4", Reference: "10000008", Currency: "IDR", BookedOn: ts(1, 0, 0)},
+		{RowHash: "h1", Reference: "ORD-1", Currency: "IDR", BookedOn: TS(1, 0, 0)}, // an order: not a transaction id
+		{RowHash: "h2", Reference: "PL-1", Currency: "IDR", BookedOn: TS(1, 0, 0)},  // a link: not one either
+		{RowHash: "h3", Reference: "10000007", Currency: "IDR", BookedOn: TS(1, 0, 0)},
+		{RowHash: "h4", Reference: "10000008", Currency: "IDR", BookedOn: TS(1, 0, 0)},
 	}
 	if _, err := db.InsertLedgerEntries(ctx, ledger); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.InsertWebhookEvents(ctx, []recon.WebhookEvent{{DeliveryKey: "d1", OxpayTxnID: "10000009", Kind: "payment", ReceivedAt: ts(1, 0, 0)}}); err != nil {
+	if _, err := db.InsertWebhookEvents(ctx, []recon.WebhookEvent{{DeliveryKey: "d1", OxpayTxnID: "10000009", Kind: "payment", ReceivedAt: TS(1, 0, 0)}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.UpsertTransactions(ctx, []recon.Transaction{{OxpayTxnID: "10000008", Currency: "IDR", FetchedAt: ts(1, 0, 0)}, {OxpayTxnID: "10000001", Currency: "IDR", FetchedAt: ts(1, 0, 0)}}); err != nil {
+	if _, err := db.UpsertTransactions(ctx, []recon.Transaction{{OxpayTxnID: "10000008", Currency: "IDR", FetchedAt: TS(1, 0, 0)}, {OxpayTxnID: "10000001", Currency: "IDR", FetchedAt: TS(1, 0, 0)}}); err != nil {
 		t.Fatal(err)
 	}
 	unconfirmed, err := db.TransactionIDsWithoutAPIRecord(ctx)
@@ -111,14 +109,14 @@ func TestCandidateIDsFromLedger(t *testing.T) {
 	}
 }
 
-func TestRuns(t *testing.T) {
+func testRuns(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 
 	if _, ok, err := db.LastRun(ctx, "ingest", ""); err != nil || ok {
 		t.Fatalf("LastRun on empty db: got ok=%v err=%v, want false, nil", ok, err)
 	}
-	start := time.Date(2024, 3, 1, 8, 0, 0, 0, jakarta)
+	start := time.Date(2024, 3, 1, 8, 0, 0, 0, Jakarta)
 	id1, err := db.StartRun(ctx, recon.Run{Command: "ingest", BusinessDate: "2024-03-01", StartedAt: start, Version: "v1"})
 	if err != nil {
 		t.Fatalf("StartRun: %v", err)
@@ -185,9 +183,9 @@ func TestRuns(t *testing.T) {
 	}
 }
 
-func TestInputFiles(t *testing.T) {
+func testInputFiles(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	runID, err := db.StartRun(ctx, recon.Run{Command: "ingest"})
 	if err != nil {
 		t.Fatalf("StartRun: %v", err)
@@ -211,7 +209,7 @@ func TestInputFiles(t *testing.T) {
 		t.Fatalf("BeginLoad: %v", err)
 	}
 	l.SetRunID(runID)
-	at := ts(5, 0, 0)
+	at := TS(5, 0, 0)
 	if err := l.RecordInputFile(store.InputFile{Kind: "ledger", Path: "l.csv", SHA256: "aa", Rows: 10, Errors: 1, IngestedAt: at}); err != nil {
 		t.Fatalf("RecordInputFile: %v", err)
 	}
@@ -253,44 +251,8 @@ func TestInputFiles(t *testing.T) {
 		t.Errorf("InputFiles (-want +got):\n%s", diff)
 	}
 	var errRun int64
-	if err := db.X().Get(&errRun, `SELECT run_id FROM input_errors`); err != nil {
-		t.Fatalf("read input error run: %v", err)
-	}
+	getRaw(t, db, &errRun, `SELECT run_id FROM input_errors`)
 	if errRun != runID {
 		t.Errorf("input error run_id: got %d, want %d", errRun, runID)
-	}
-}
-
-func TestBackupTo(t *testing.T) {
-	ctx := context.Background()
-	db := openTest(t)
-	if _, err := db.UpsertOrders(ctx, sampleOrders(5)); err != nil {
-		t.Fatalf("UpsertOrders: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "backup.db")
-	if err := os.WriteFile(path, []byte("an older backup"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.BackupTo(ctx, path); err != nil {
-		t.Fatalf("BackupTo: %v", err)
-	}
-	// Later changes are not in the copy.
-	if _, err := db.UpsertOrders(ctx, sampleOrders(8)); err != nil {
-		t.Fatalf("UpsertOrders: %v", err)
-	}
-	b, err := Open(ctx, path, store.DefaultMerchant)
-	if err != nil {
-		t.Fatalf("Open backup: %v", err)
-	}
-	defer b.Close()
-	got, err := b.Orders(ctx)
-	if err != nil {
-		t.Fatalf("Orders from backup: %v", err)
-	}
-	if diff := cmp.Diff(sampleOrders(5), got); diff != "" {
-		t.Errorf("backup orders (-want +got):\n%s", diff)
-	}
-	if _, err := os.Stat(path + ".tmp"); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("temporary copy left behind: stat err %v", err)
 	}
 }

@@ -1,10 +1,9 @@
-package sqlite
+package storetest
 
 import (
 	"context"
 	"errors"
 	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +18,7 @@ import (
 	"github.com/reconkit/reconkit/store"
 )
 
-// hostileStrings are values from outside (API fields, webhook and ledger
+// hostile() are values from outside (API fields, webhook and ledger
 // text, file names) written to look like SQL, LIKE patterns, parameter
 // markers, escapes, or text that byte-oriented code mishandles. Each is
 // stored in every text column of every table and must come back byte
@@ -38,6 +37,22 @@ var hostileStrings = []string{
 	"line\nbreak\r\n", "\t",
 	"",
 	strings.Repeat("L", 100_000),
+}
+
+// keyLimit, when not 0, is the longest text a backend keeps in an
+// indexed column (Backend.MaxKeyBytes), set while the suite runs.
+var keyLimit int
+
+// hostile returns hostileStrings, each cut to keyLimit bytes.
+func hostile() []string {
+	if keyLimit == 0 {
+		return hostileStrings
+	}
+	out := make([]string, len(hostileStrings))
+	for i, h := range hostileStrings {
+		out[i] = h[:min(len(h), keyLimit)]
+	}
+	return out
 }
 
 // injectionDay is the fixed time of every hostile row.
@@ -62,7 +77,7 @@ func buildHostileRows() hostileRows {
 	var r hostileRows
 	day := injectionDay
 	booked := time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC)
-	for i, h := range hostileStrings {
+	for i, h := range hostile() {
 		n := int64(i + 1)
 		r.orders = append(r.orders, recon.Order{UID: h, Status: h, Currency: h, AmountMinor: -n, CreatedAt: day, UpdatedAt: day, Raw: h})
 		r.links = append(r.links, recon.PaymentLink{UID: h, OrderUID: h, Status: h, PaymentURL: h, Currency: h, AmountMinor: n,
@@ -90,28 +105,29 @@ func buildHostileRows() hostileRows {
 
 // tables lists the tables in the schema, to show none was dropped or
 // added behind the test's back.
-func tables(t *testing.T, db *DB) []string {
+func tables(t *testing.T, db store.Backend) []string {
 	t.Helper()
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
+	if isPostgres(t, db) {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`
+	}
 	var names []string
-	if err := db.X().SelectContext(context.Background(), &names,
-		`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`); err != nil {
+	if err := rawDB(t, db).SelectContext(context.Background(), &names, q); err != nil {
 		t.Fatalf("list tables: %v", err)
 	}
 	return names
 }
 
-func TestHostileStringsRoundTrip(t *testing.T) {
+func testHostileStringsRoundTrip(t *testing.T, b Backend) {
 	ctx := context.Background()
-	// The database path itself is hostile too: the DSN must escape it.
-	dir := filepath.Join(t.TempDir(), "x'; DROP TABLE orders; -- %3f?#")
-	db, err := Open(ctx, filepath.Join(dir, "re'c?on#%.db"), store.DefaultMerchant)
+	db := b.Open(t, store.DefaultMerchant)
+	version, err := db.SchemaVersion(ctx)
 	if err != nil {
-		t.Fatalf("Open: %v", err)
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
 	schema := tables(t, db)
 	r := buildHostileRows()
-	n := len(hostileStrings)
+	n := len(hostile())
 
 	// Runs first: a Load holds the write lock until it commits.
 	runIDs := make([]int64, n)
@@ -120,7 +136,7 @@ func TestHostileStringsRoundTrip(t *testing.T) {
 			t.Fatalf("StartRun %q: %v", clipName(run.Command), err)
 		}
 	}
-	for i, h := range hostileStrings {
+	for i, h := range hostile() {
 		if i%2 == 1 { // half finished with hostile text, half left running
 			if err := db.FinishRun(ctx, runIDs[i], h, h, h, h); err != nil {
 				t.Fatalf("FinishRun: %v", err)
@@ -193,7 +209,7 @@ func TestHostileStringsRoundTrip(t *testing.T) {
 	plain := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl) }
 	var plainFirst []int
 	for pass := range 2 {
-		for i, h := range hostileStrings {
+		for i, h := range hostile() {
 			if plain(h) == (pass == 0) {
 				plainFirst = append(plainFirst, i)
 			}
@@ -205,7 +221,7 @@ func TestHostileStringsRoundTrip(t *testing.T) {
 	}
 	r.results, r.excepts = results, excepts
 	nPlain := 0
-	for _, h := range hostileStrings {
+	for _, h := range hostile() {
 		if plain(h) {
 			nPlain++
 		}
@@ -264,33 +280,25 @@ func TestHostileStringsRoundTrip(t *testing.T) {
 	}
 	for table, want := range map[string]int64{"orders": int64(n), "payment_links": int64(n), "transactions": int64(n),
 		"webhook_events": int64(n), "ledger_entries": int64(n), "input_errors": int64(n), "input_files": int64(n), "runs": int64(n),
-		"schema_migrations": int64(LatestSchemaVersion())} {
+		"schema_migrations": int64(version)} {
 		if got, err := db.Count(ctx, table); err != nil || got != want {
 			t.Errorf("count %s: got %d, %v; want %d", table, got, err, want)
 		}
 	}
 	for _, q := range []string{`SELECT COUNT(*) FROM match_results`, `SELECT COUNT(*) FROM exceptions`} {
 		var got int
-		if err := db.X().GetContext(ctx, &got, q); err != nil || got != n {
-			t.Errorf("%s: got %d, %v; want %d", q, got, err, n)
+		if getRaw(t, db, &got, q); got != n {
+			t.Errorf("%s: got %d; want %d", q, got, n)
 		}
 	}
-	var check string
-	if err := db.X().GetContext(ctx, &check, `PRAGMA integrity_check`); err != nil || check != "ok" {
-		t.Errorf("integrity_check: got %q, %v", check, err)
+	if b.Check != nil {
+		b.Check(t, db)
 	}
 
-	// A backup to a hostile path holds the same rows.
-	backup := filepath.Join(dir, "bak'; DROP TABLE runs; --%3f?#.db")
-	if err := db.BackupTo(ctx, backup); err != nil {
-		t.Fatalf("BackupTo: %v", err)
+	// A copy (a backup) holds the same rows.
+	if b.Copy != nil {
+		checkHostileReads(t, b.Copy(t, db), r, runIDs)
 	}
-	bdb, err := Open(ctx, backup, store.DefaultMerchant)
-	if err != nil {
-		t.Fatalf("open backup: %v", err)
-	}
-	defer bdb.Close()
-	checkHostileReads(t, bdb, r, runIDs)
 }
 
 // clipName shortens a hostile string for a failure message.
@@ -310,10 +318,10 @@ func byteOrder[T any](rows []T, key func(T) string) []T {
 
 // checkHostileReads reads every hostile row back through every reader
 // the store offers and compares it byte for byte.
-func checkHostileReads(t *testing.T, db *DB, r hostileRows, runIDs []int64) {
+func checkHostileReads(t *testing.T, db store.Backend, r hostileRows, runIDs []int64) {
 	t.Helper()
 	ctx := context.Background()
-	n := len(hostileStrings)
+	n := len(hostile())
 	matchRun := runIDs[0]
 
 	orders, err := db.Orders(ctx)
@@ -348,7 +356,7 @@ func checkHostileReads(t *testing.T, db *DB, r hostileRows, runIDs []int64) {
 	if d := cmp.Diff(wantFiles, files); err != nil || d != "" {
 		t.Errorf("InputFiles: %v (-want +got):\n%s", err, d)
 	}
-	for _, h := range hostileStrings {
+	for _, h := range hostile() {
 		if seen, err := db.InputFileSeen(ctx, h, h); err != nil || !seen {
 			t.Errorf("InputFileSeen(%q): got %v, %v; want true", clipName(h), seen, err)
 		}
@@ -361,7 +369,7 @@ func checkHostileReads(t *testing.T, db *DB, r hostileRows, runIDs []int64) {
 	}
 
 	// Runs, by id, by command and status, and all of them.
-	for i, h := range hostileStrings {
+	for i, h := range hostile() {
 		got, err := db.GetRun(ctx, runIDs[i])
 		if err != nil {
 			t.Fatalf("GetRun: %v", err)
@@ -494,7 +502,7 @@ func checkHostileReads(t *testing.T, db *DB, r hostileRows, runIDs []int64) {
 	// The candidate ids of the confirmation pass: every webhook's
 	// original id lacks an API record; every hostile id has one.
 	var origs, all []string
-	for _, h := range hostileStrings {
+	for _, h := range hostile() {
 		origs = append(origs, h+"#orig")
 		if h != "" { // an empty id is no candidate
 			all = append(all, h)

@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -59,7 +59,7 @@ func carryKey(t *testing.T, label string) string {
 }
 
 // carryStartRun records a run as StartRun does, with the given status.
-func carryStartRun(t *testing.T, db *DB, command, date, status, errText string) int64 {
+func carryStartRun(t *testing.T, db store.Backend, command, date, status, errText string) int64 {
 	t.Helper()
 	id, err := db.StartRun(context.Background(), recon.Run{Command: command, BusinessDate: date, Status: status, Error: errText})
 	if err != nil {
@@ -68,7 +68,7 @@ func carryStartRun(t *testing.T, db *DB, command, date, status, errText string) 
 	return id
 }
 
-func carryWrite(t *testing.T, db *DB, runID int64, rs []recon.MatchResult, es []recon.Exception) {
+func carryWrite(t *testing.T, db store.Backend, runID int64, rs []recon.MatchResult, es []recon.Exception) {
 	t.Helper()
 	l, err := db.BeginLoad(context.Background())
 	if err != nil {
@@ -100,7 +100,7 @@ type carryOutcome struct {
 // internal/job makes them: the run is still running while its history
 // is carried and its resolved list read, and CommitRun replaces the
 // date's earlier runs and marks it ok, together, at the end.
-func carryMatch(t *testing.T, db *DB, date string, es []recon.Exception) (int64, carryOutcome) {
+func carryMatch(t *testing.T, db store.Backend, date string, es []recon.Exception) (int64, carryOutcome) {
 	t.Helper()
 	ctx := context.Background()
 	id := carryStartRun(t, db, "match", date, recon.RunRunning, "")
@@ -136,7 +136,7 @@ type carryStep struct {
 	resolved []carryResolved
 }
 
-func TestCarryForwardHistory(t *testing.T) {
+func testCarryForwardHistory(t *testing.T, b Backend) {
 	tests := []struct {
 		name  string
 		steps []carryStep
@@ -286,7 +286,7 @@ func TestCarryForwardHistory(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openTest(t)
+			db := b.Open(t, store.DefaultMerchant)
 			ids := make([]int64, len(tc.steps))
 			for i, st := range tc.steps {
 				var got carryOutcome
@@ -315,9 +315,9 @@ func TestCarryForwardHistory(t *testing.T) {
 
 // TestCarryForwardAgain shows that carrying a run again replaces what it
 // recorded instead of adding to it.
-func TestCarryForwardAgain(t *testing.T) {
+func testCarryForwardAgain(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	id := carryStartRun(t, db, "match", "2024-03-01", recon.RunRunning, "")
 	if _, _, err := db.CarryForward(ctx, id, "2024-03-01", carryPick(t, "amount", "input error 1")); err != nil {
 		t.Fatalf("CarryForward: %v", err)
@@ -346,9 +346,9 @@ func TestCarryForwardAgain(t *testing.T) {
 // history (a database from before migration 0003): CarryForward and
 // ResolvedSince both read its exceptions and date them from the run
 // itself, so the counts and the list agree.
-func TestPreviousRunWithoutHistory(t *testing.T) {
+func testPreviousRunWithoutHistory(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	prev := carryStartRun(t, db, "run", "2024-03-01", recon.RunOK, "")
 	carryWrite(t, db, prev, nil, carryPick(t, "amount", "status, same refs"))
 
@@ -382,16 +382,13 @@ func TestPreviousRunWithoutHistory(t *testing.T) {
 // History written before ledger-only exceptions were keyed by their
 // entry ids still gives their first-seen dates: every line that shared
 // the older key takes its date, once; from then on each has its own.
-func TestCarryAcrossTheLedgerKeyChange(t *testing.T) {
-	ctx := context.Background()
-	db := openTest(t)
+func testCarryAcrossTheLedgerKeyChange(t *testing.T, b Backend) {
+	db := b.Open(t, store.DefaultMerchant)
 	prev := carryStartRun(t, db, "run", "2024-03-01", recon.RunOK, "")
 	carryWrite(t, db, prev, nil, carryPick(t, "fee line 8", "fee line 7", "amount"))
 	fee, amount := carryPick(t, "fee line 7")[0], carryPick(t, "amount")[0]
 	for k, first := range map[string]string{recon.ExceptionKeyV1(&fee): "2024-02-20", recon.ExceptionKey(&amount): "2024-02-25"} {
-		if _, err := db.x.ExecContext(ctx, `INSERT INTO exception_history (run_id, exception_key, first_seen) VALUES (?, ?, ?)`, prev, k, first); err != nil {
-			t.Fatal(err)
-		}
+		execRaw(t, db, `INSERT INTO exception_history (merchant, run_id, exception_key, first_seen) VALUES (?, ?, ?, ?)`, db.Merchant(), prev, k, first)
 	}
 
 	_, got := carryMatch(t, db, "2024-03-02", carryPick(t, "fee line 7", "amount"))
@@ -406,9 +403,9 @@ func TestCarryAcrossTheLedgerKeyChange(t *testing.T) {
 	}
 }
 
-func TestResolvedSinceWithoutPrevious(t *testing.T) {
+func testResolvedSinceWithoutPrevious(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	id, _ := carryMatch(t, db, "2024-03-01", carryPick(t, "amount"))
 	// Runs that are not a previous matching run: a later date, another
 	// command, a failed and a replaced run.
@@ -427,9 +424,9 @@ func TestResolvedSinceWithoutPrevious(t *testing.T) {
 	}
 }
 
-func TestPreviousMatchRun(t *testing.T) {
+func testPreviousMatchRun(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	runs := []struct{ command, date, status string }{
 		{"match", "2024-03-01", recon.RunOK},       // 0
 		{"run", "2024-03-02", recon.RunOK},         // 1: the nightly run matches too
@@ -490,9 +487,9 @@ func TestPreviousMatchRun(t *testing.T) {
 	}
 }
 
-func TestReplaceDateResults(t *testing.T) {
+func testReplaceDateResults(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	const date = "2024-03-02"
 	rs := []recon.MatchResult{{Kind: "sale", OxpayTxnID: "T1", State: "success", Source: "api", Currency: "IDR", Clean: true}}
 	es := carryPick(t, "amount")

@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -11,23 +11,27 @@ import (
 	"github.com/reconkit/reconkit/store"
 )
 
+// chunkRows is SQLite's rows per statement (and, on PostgreSQL, simply
+// a few rows).
+const chunkRows = 32
+
 // dumpSQL reads every column of every table, audit columns included, to
 // show that a reload or a rolled-back load changed nothing at all.
 var dumpSQL = map[string]string{
-	"orders":         `SELECT * FROM orders ORDER BY rowid`,
-	"payment_links":  `SELECT * FROM payment_links ORDER BY rowid`,
-	"transactions":   `SELECT * FROM transactions ORDER BY rowid`,
-	"webhook_events": `SELECT * FROM webhook_events ORDER BY rowid`,
-	"ledger_entries": `SELECT * FROM ledger_entries ORDER BY rowid`,
-	"input_errors":   `SELECT * FROM input_errors ORDER BY rowid`,
-	"input_files":    `SELECT * FROM input_files ORDER BY rowid`,
+	"orders":         `SELECT * FROM orders ORDER BY uid`,
+	"payment_links":  `SELECT * FROM payment_links ORDER BY uid`,
+	"transactions":   `SELECT * FROM transactions ORDER BY oxpay_txn_id`,
+	"webhook_events": `SELECT * FROM webhook_events ORDER BY id`,
+	"ledger_entries": `SELECT * FROM ledger_entries ORDER BY id`,
+	"input_errors":   `SELECT * FROM input_errors ORDER BY id`,
+	"input_files":    `SELECT * FROM input_files ORDER BY id`,
 }
 
-func dump(t *testing.T, db *DB) map[string][]map[string]any {
+func dump(t *testing.T, db store.Backend) map[string][]map[string]any {
 	t.Helper()
 	out := map[string][]map[string]any{}
 	for table, q := range dumpSQL {
-		rows, err := db.X().Queryx(q)
+		rows, err := rawDB(t, db).Queryx(q)
 		if err != nil {
 			t.Fatalf("dump %s: %v", table, err)
 		}
@@ -48,23 +52,23 @@ func dump(t *testing.T, db *DB) map[string][]map[string]any {
 
 // loadAll loads one of each kind of row through the one-shot methods and
 // returns the upsert stats of the three API tables.
-func loadAll(t *testing.T, db *DB, n int) (orders, links, txns store.UpsertStats, added [3]int) {
+func loadAll(t *testing.T, db store.Backend, n int) (orders, links, txns store.UpsertStats, added [3]int) {
 	t.Helper()
 	ctx := context.Background()
 	var err error
-	if orders, err = db.UpsertOrders(ctx, sampleOrders(n)); err != nil {
+	if orders, err = db.UpsertOrders(ctx, Orders(n)); err != nil {
 		t.Fatalf("UpsertOrders: %v", err)
 	}
-	if links, err = db.UpsertPaymentLinks(ctx, sampleLinks(n)); err != nil {
+	if links, err = db.UpsertPaymentLinks(ctx, Links(n)); err != nil {
 		t.Fatalf("UpsertPaymentLinks: %v", err)
 	}
-	if txns, err = db.UpsertTransactions(ctx, sampleTransactions(n)); err != nil {
+	if txns, err = db.UpsertTransactions(ctx, Transactions(n)); err != nil {
 		t.Fatalf("UpsertTransactions: %v", err)
 	}
-	if added[0], err = db.InsertWebhookEvents(ctx, sampleWebhooks(n)); err != nil {
+	if added[0], err = db.InsertWebhookEvents(ctx, Webhooks(n)); err != nil {
 		t.Fatalf("InsertWebhookEvents: %v", err)
 	}
-	if added[1], err = db.InsertLedgerEntries(ctx, sampleLedger(n)); err != nil {
+	if added[1], err = db.InsertLedgerEntries(ctx, Ledger(n)); err != nil {
 		t.Fatalf("InsertLedgerEntries: %v", err)
 	}
 	errs := []recon.InputError{{Source: "ledger", File: "l.csv", Line: 9, Text: "x", Reason: "bad date"}}
@@ -74,9 +78,9 @@ func loadAll(t *testing.T, db *DB, n int) (orders, links, txns store.UpsertStats
 	return orders, links, txns, added
 }
 
-func TestLoadTwiceIsIdempotent(t *testing.T) {
+func testLoadTwiceIsIdempotent(t *testing.T, b Backend) {
 	const n = 50
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 
 	o, l, x, added := loadAll(t, db, n)
 	first := store.UpsertStats{Inserted: n}
@@ -105,7 +109,7 @@ func TestLoadTwiceIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestUpsertCountsChanges(t *testing.T) {
+func testUpsertCountsChanges(t *testing.T, b Backend) {
 	ctx := context.Background()
 	tests := []struct {
 		name   string
@@ -113,18 +117,18 @@ func TestUpsertCountsChanges(t *testing.T) {
 	}{
 		{"status", func(o *recon.Order) { o.Status = "refunded" }},
 		{"amount", func(o *recon.Order) { o.AmountMinor++ }},
-		{"updated_at", func(o *recon.Order) { o.UpdatedAt = o.UpdatedAt.Add(1) }},
+		{"updated_at", func(o *recon.Order) { o.UpdatedAt = o.UpdatedAt.Add(max(1, timeStep)) }},
 		{"raw only", func(o *recon.Order) { o.Raw += " " }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openTest(t)
-			rows := sampleOrders(10)
+			db := b.Open(t, store.DefaultMerchant)
+			rows := Orders(10)
 			if _, err := db.UpsertOrders(ctx, rows); err != nil {
 				t.Fatalf("UpsertOrders: %v", err)
 			}
 			tc.change(&rows[4])
-			rows = append(rows, sampleOrders(12)[10:]...) // two new orders
+			rows = append(rows, Orders(12)[10:]...) // two new orders
 			got, err := db.UpsertOrders(ctx, rows)
 			if err != nil {
 				t.Fatalf("UpsertOrders again: %v", err)
@@ -143,10 +147,10 @@ func TestUpsertCountsChanges(t *testing.T) {
 	}
 }
 
-func TestUpsertChangedLinkAndTransaction(t *testing.T) {
+func testUpsertChangedLinkAndTransaction(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
-	links, txns := sampleLinks(5), sampleTransactions(5)
+	db := b.Open(t, store.DefaultMerchant)
+	links, txns := Links(5), Transactions(5)
 	if _, err := db.UpsertPaymentLinks(ctx, links); err != nil {
 		t.Fatalf("UpsertPaymentLinks: %v", err)
 	}
@@ -154,7 +158,7 @@ func TestUpsertChangedLinkAndTransaction(t *testing.T) {
 		t.Fatalf("UpsertTransactions: %v", err)
 	}
 
-	links[1].PaidAt = tp(ts(9, 0, 0)) // nil to non-nil is a change
+	links[1].PaidAt = TP(TS(9, 0, 0)) // nil to non-nil is a change
 	links[2].PaidAt = nil             // and back
 	txns[3].State = "voided"
 	txns[4].FetchedAt = txns[4].FetchedAt.Add(3600e9) // a refetch alone is not a change
@@ -187,20 +191,20 @@ func TestUpsertChangedLinkAndTransaction(t *testing.T) {
 	if got, want := gotTxns[3].State, "voided"; got != want {
 		t.Errorf("transaction 3 state: got %q, want %q", got, want)
 	}
-	if got, want := gotTxns[4].FetchedAt, sampleTransactions(5)[4].FetchedAt; !got.Equal(want) {
+	if got, want := gotTxns[4].FetchedAt, Transactions(5)[4].FetchedAt; !got.Equal(want) {
 		t.Errorf("transaction 4 fetched_at: got %v, want the first fetch %v", got, want)
 	}
 }
 
-func TestLoadBatchesCommitTogether(t *testing.T) {
+func testLoadBatchesCommitTogether(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	l, err := db.BeginLoad(ctx)
 	if err != nil {
 		t.Fatalf("BeginLoad: %v", err)
 	}
 	defer l.Rollback()
-	all := sampleOrders(25)
+	all := Orders(25)
 	var total store.UpsertStats
 	for start := 0; start < len(all); start += 10 {
 		end := min(start+10, len(all))
@@ -235,17 +239,17 @@ func TestLoadBatchesCommitTogether(t *testing.T) {
 	}
 }
 
-func TestLoadAbortLeavesDatabaseUnchanged(t *testing.T) {
+func testLoadAbortLeavesDatabaseUnchanged(t *testing.T, b Backend) {
 	tests := []struct {
 		name  string
-		abort func(t *testing.T, l *Load, cancel context.CancelFunc) error
+		abort func(t *testing.T, l store.Load, cancel context.CancelFunc) error
 	}{
-		{"rollback", func(t *testing.T, l *Load, _ context.CancelFunc) error {
+		{"rollback", func(t *testing.T, l store.Load, _ context.CancelFunc) error {
 			return l.Rollback()
 		}},
-		{"cancel mid-way", func(t *testing.T, l *Load, cancel context.CancelFunc) error {
+		{"cancel mid-way", func(t *testing.T, l store.Load, cancel context.CancelFunc) error {
 			cancel()
-			if _, err := l.Orders(sampleOrders(300)[200:]); !errors.Is(err, context.Canceled) {
+			if _, err := l.Orders(Orders(300)[200:]); !errors.Is(err, context.Canceled) {
 				t.Errorf("Orders after cancel: got %v, want context.Canceled", err)
 			}
 			if err := l.Commit(); err == nil {
@@ -253,14 +257,14 @@ func TestLoadAbortLeavesDatabaseUnchanged(t *testing.T) {
 			}
 			return nil
 		}},
-		{"failed row", func(t *testing.T, l *Load, _ context.CancelFunc) error {
+		{"failed row", func(t *testing.T, l store.Load, _ context.CancelFunc) error {
 			// A file record tied to a run that does not exist breaks the
 			// foreign key: the load must not commit the rows before it.
 			l.SetRunID(12345)
 			if err := l.RecordInputFile(store.InputFile{Kind: "ledger", Path: "x", SHA256: "ab"}); err == nil {
 				t.Error("RecordInputFile with unknown run: got no error, want a foreign key error")
 			}
-			if _, err := l.Orders(sampleOrders(1)); err == nil {
+			if _, err := l.Orders(Orders(1)); err == nil {
 				t.Error("Orders after a failure: got no error, want one")
 			}
 			if err := l.Commit(); err == nil {
@@ -271,25 +275,25 @@ func TestLoadAbortLeavesDatabaseUnchanged(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openTest(t)
+			db := b.Open(t, store.DefaultMerchant)
 			loadAll(t, db, 20)
 			before := dump(t, db)
 
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			l, err := db.beginLoad(ctx)
+			l, err := db.BeginLoad(ctx)
 			if err != nil {
 				t.Fatalf("BeginLoad: %v", err)
 			}
-			changed := sampleOrders(200)
+			changed := Orders(200)
 			changed[0].Status = "refunded"
 			if _, err := l.Orders(changed); err != nil {
 				t.Fatalf("Orders: %v", err)
 			}
-			if _, err := l.WebhookEvents(sampleWebhooks(100)); err != nil {
+			if _, err := l.WebhookEvents(Webhooks(100)); err != nil {
 				t.Fatalf("WebhookEvents: %v", err)
 			}
-			if _, err := l.LedgerEntries(sampleLedger(100)); err != nil {
+			if _, err := l.LedgerEntries(Ledger(100)); err != nil {
 				t.Fatalf("LedgerEntries: %v", err)
 			}
 			if err := tc.abort(t, l, cancel); err != nil {
@@ -300,23 +304,23 @@ func TestLoadAbortLeavesDatabaseUnchanged(t *testing.T) {
 				t.Errorf("database changed by an aborted load (-before +after):\n%s", diff)
 			}
 			// The database is still writable afterwards: no lock is left.
-			if _, err := db.UpsertOrders(context.Background(), sampleOrders(1)); err != nil {
+			if _, err := db.UpsertOrders(context.Background(), Orders(1)); err != nil {
 				t.Errorf("UpsertOrders after abort: %v", err)
 			}
 		})
 	}
 }
 
-func TestHostileTextIsStoredAsText(t *testing.T) {
+func testHostileTextIsStoredAsText(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	const evil = `'; DROP TABLE orders; --`
-	o := sampleOrders(2)
+	o := Orders(2)
 	o[0].UID, o[0].Status, o[0].Raw = evil, evil+`"`, `{"x":"`+evil+`"}`
 	if _, err := db.UpsertOrders(ctx, o); err != nil {
 		t.Fatalf("UpsertOrders: %v", err)
 	}
-	e := sampleLedger(1)
+	e := Ledger(1)
 	e[0].Reference, e[0].Description = evil, "Robert'); DROP TABLE ledger_entries;--"
 	if _, err := db.InsertLedgerEntries(ctx, e); err != nil {
 		t.Fatalf("InsertLedgerEntries: %v", err)
@@ -348,9 +352,9 @@ func TestHostileTextIsStoredAsText(t *testing.T) {
 	}
 }
 
-func TestInsertErrorNamesRow(t *testing.T) {
+func testInsertErrorNamesRow(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	l, err := db.BeginLoad(ctx)
 	if err != nil {
 		t.Fatalf("BeginLoad: %v", err)
@@ -368,7 +372,7 @@ func TestInsertErrorNamesRow(t *testing.T) {
 
 // TestDuplicatesWithinOneChunk loads the same uid twice inside one
 // multi-row statement: the later row wins, as it would row by row.
-func TestDuplicatesWithinOneChunk(t *testing.T) {
+func testDuplicatesWithinOneChunk(t *testing.T, b Backend) {
 	ctx := context.Background()
 	tests := []struct {
 		name   string
@@ -380,8 +384,8 @@ func TestDuplicatesWithinOneChunk(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openTest(t)
-			in := sampleOrders(chunkRows + 7)
+			db := b.Open(t, store.DefaultMerchant)
+			in := Orders(chunkRows + 7)
 			dup := in[2]
 			tc.change(&dup)
 			in = append(in[:10], append([]recon.Order{dup}, in[10:]...)...) // inside the first chunk
@@ -405,9 +409,9 @@ func TestDuplicatesWithinOneChunk(t *testing.T) {
 
 // TestChunkFailureNamesRow fails a whole multi-row statement and checks
 // that the error still names a row, and that nothing is committed.
-func TestChunkFailureNamesRow(t *testing.T) {
+func testChunkFailureNamesRow(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	errs := make([]recon.InputError, chunkRows+3)
 	for i := range errs {
 		errs[i] = recon.InputError{Source: "ledger", File: "l.csv", Line: i + 1, Reason: "bad"}
@@ -430,5 +434,38 @@ func TestChunkFailureNamesRow(t *testing.T) {
 	}
 	if n, _ := db.Count(ctx, "input_errors"); n != 0 {
 		t.Errorf("input errors stored: got %d, want 0", n)
+	}
+}
+
+// testLongTextStored stores a megabyte of text, hostile bytes and all,
+// in every column that is no part of an index, and reads it back byte
+// for byte.
+func testLongTextStored(t *testing.T, b Backend) {
+	ctx := context.Background()
+	db := b.Open(t, store.DefaultMerchant)
+	long := strings.Repeat("L\x00\xff'; DROP TABLE orders; --", 1<<20/32)
+	o := Orders(1)
+	o[0].Raw, o[0].AmountProblem, o[0].AmountSource = long, long, long
+	o[0].AmountMinor = 0
+	if _, err := db.UpsertOrders(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	e := Ledger(1)
+	e[0].Raw, e[0].Description, e[0].Sheet, e[0].SourceFile = long, long, long, long
+	if _, err := db.InsertLedgerEntries(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	ie := []recon.InputError{{Source: "ledger", File: "l.csv", Line: 2, Text: long, Reason: "bad"}}
+	if _, err := db.InsertInputErrors(ctx, ie); err != nil {
+		t.Fatal(err)
+	}
+	gotO, err1 := db.Orders(ctx)
+	gotE, err2 := db.LedgerEntries(ctx)
+	gotI, err3 := db.InputErrors(ctx)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Fatal(err)
+	}
+	if gotO[0].Raw != long || gotO[0].AmountProblem != long || gotE[0].Description != long || gotE[0].SourceFile != long || gotI[0].Text != long {
+		t.Error("a long text did not come back byte for byte")
 	}
 }

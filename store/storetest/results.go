@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/reconkit/reconkit/store"
 )
 
-func startRun(t *testing.T, db *DB) int64 {
+func startRun(t *testing.T, db store.Backend) int64 {
 	t.Helper()
 	id, err := db.StartRun(context.Background(), recon.Run{Command: "match"})
 	if err != nil {
@@ -35,7 +35,7 @@ func sampleResults(n int, tag string) []recon.MatchResult {
 		if i%2 == 0 {
 			r.LedgerEntryID = int64(i + 1)
 			r.WebhookEventID = int64(i + 7)
-			r.PaidAt = tp(time.Date(2026, 11, 1, 3, 4, 5, 6000, time.UTC))
+			r.PaidAt = TP(time.Date(2026, 11, 1, 3, 4, 5, 6000, time.UTC))
 		}
 		if i%5 == 4 {
 			r.Kind, r.OriginalTxnID, r.State = "refund", "10000001", "refunded"
@@ -49,11 +49,11 @@ func sampleResults(n int, tag string) []recon.MatchResult {
 // line: the lines of sampleLedger, loaded first, have ids 1, 2, 3...
 func withLedger(rs []recon.MatchResult) []recon.MatchResult {
 	out := make([]recon.MatchResult, len(rs))
-	ledger := sampleLedger(len(rs))
+	ledger := Ledger(len(rs))
 	for i, r := range rs {
 		if r.LedgerEntryID != 0 {
 			l := ledger[r.LedgerEntryID-1]
-			r.LedgerRef, r.LedgerMinor, r.BookedOn = l.Reference, l.AmountMinor, tp(l.BookedOn)
+			r.LedgerRef, r.LedgerMinor, r.BookedOn = l.Reference, l.AmountMinor, TP(l.BookedOn)
 		}
 		out[i] = r
 	}
@@ -72,7 +72,7 @@ func sampleExceptions(tag string) []recon.Exception {
 	}
 }
 
-func writeRun(t *testing.T, db *DB, runID int64, rs []recon.MatchResult, es []recon.Exception) {
+func writeRun(t *testing.T, db store.Backend, runID int64, rs []recon.MatchResult, es []recon.Exception) {
 	t.Helper()
 	l, err := db.BeginLoad(context.Background())
 	if err != nil {
@@ -93,7 +93,7 @@ func writeRun(t *testing.T, db *DB, runID int64, rs []recon.MatchResult, es []re
 	}
 }
 
-func readResults(t *testing.T, db *DB, runID int64) []recon.MatchResult {
+func readResults(t *testing.T, db store.Backend, runID int64) []recon.MatchResult {
 	t.Helper()
 	var got []recon.MatchResult
 	err := db.MatchResults(context.Background(), runID, func(b []recon.MatchResult) error {
@@ -106,10 +106,10 @@ func readResults(t *testing.T, db *DB, runID int64) []recon.MatchResult {
 	return got
 }
 
-func TestResultsRoundTripPerRun(t *testing.T) {
+func testResultsRoundTripPerRun(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
-	if _, err := db.InsertLedgerEntries(ctx, sampleLedger(2500)); err != nil {
+	db := b.Open(t, store.DefaultMerchant)
+	if _, err := db.InsertLedgerEntries(ctx, Ledger(2500)); err != nil {
 		t.Fatal(err)
 	}
 	run1, run2 := startRun(t, db), startRun(t, db)
@@ -159,8 +159,8 @@ func TestResultsRoundTripPerRun(t *testing.T) {
 	}
 }
 
-func TestResultsNeedARun(t *testing.T) {
-	db := openTest(t)
+func testResultsNeedARun(t *testing.T, b Backend) {
+	db := b.Open(t, store.DefaultMerchant)
 	l, err := db.BeginLoad(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -187,8 +187,8 @@ func TestResultsNeedARun(t *testing.T) {
 	}
 }
 
-func TestMatchResultsStopsOnCallbackError(t *testing.T) {
-	db := openTest(t)
+func testMatchResultsStopsOnCallbackError(t *testing.T, b Backend) {
+	db := b.Open(t, store.DefaultMerchant)
 	run := startRun(t, db)
 	writeRun(t, db, run, sampleResults(2500, "a"), nil)
 	stop := errors.New("stop")

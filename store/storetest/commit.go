@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -15,9 +15,9 @@ import (
 // files could not be put in place) leaves the previous run ok with its
 // rows and history, and the next date ages its exceptions from it, not
 // from the failed run's.
-func TestCommitRun(t *testing.T) {
+func testCommitRun(t *testing.T, b Backend) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := b.Open(t, store.DefaultMerchant)
 	const date, next = "2024-03-02", "2024-03-03"
 	rs := []recon.MatchResult{{Kind: "sale", OxpayTxnID: "T1", State: "success", Source: "api", Currency: "IDR", Clean: true}}
 
