@@ -319,6 +319,11 @@ func (c Config) ValidateFor(need Secrets) error {
 	}
 	if c.Database == "" {
 		add("database: a path is required")
+	} else if IsPostgresURL(c.Database) {
+		if u, err := url.Parse(c.Database); err != nil || u.Path == "" || u.Path == "/" {
+			// Not the URL itself: it may hold a password.
+			add("database: not a postgres://[user[:password]@]host[:port]/dbname URL (put the password in PGPASSWORD, or ${VAR})")
+		}
 	}
 	if err := store.CheckMerchant(c.Merchant); err != nil {
 		add("merchant: %v", err)
@@ -446,11 +451,32 @@ func (c Config) Location() *time.Location {
 	return loc
 }
 
+// IsPostgresURL reports whether database names a PostgreSQL database
+// (a postgres:// or postgresql:// URL) rather than an SQLite file.
+func IsPostgresURL(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
+}
+
+// databasePassword is the password a postgres:// URL holds, "" if none.
+func databasePassword(database string) string {
+	if !IsPostgresURL(database) {
+		return ""
+	}
+	u, err := url.Parse(database)
+	if err != nil {
+		return ""
+	}
+	if pw, ok := u.User.Password(); ok {
+		return pw
+	}
+	return u.Query().Get("password")
+}
+
 // Secrets returns the configured secret values, for redaction and for the
 // test that scans outputs for them.
 func (c Config) Secrets() []string {
 	var s []string
-	for _, v := range []string{c.Xepeng.ClientSecret, c.OxPay.APIKey, c.OxPay.SignKey} {
+	for _, v := range []string{c.Xepeng.ClientSecret, c.OxPay.APIKey, c.OxPay.SignKey, databasePassword(c.Database)} {
 		if v != "" {
 			s = append(s, v)
 		}

@@ -562,6 +562,7 @@ func TestValidateMessages(t *testing.T) {
 		{"timezone", func(c *Config) { c.Timezone = "Mars/Olympus" }, `timezone "Mars/Olympus" is not a known IANA time zone`},
 		{"database", func(c *Config) { c.Database = "" }, "database: a path is required"},
 		{"report dir", func(c *Config) { c.ReportDir = "" }, "report_dir: a directory is required"},
+		{"database url", func(c *Config) { c.Database = "postgres://recon:pw@db.example" }, "database: not a postgres://[user[:password]@]host[:port]/dbname URL (put the password in PGPASSWORD, or ${VAR})"},
 		{"merchant", func(c *Config) { c.Merchant = "Shop 1" }, `merchant: merchant "Shop 1": want a short id of a-z, 0-9, '-' and '_' (at most 32, starting with a letter or digit)`},
 		{"base url", func(c *Config) { c.Xepeng.BaseURL = "ftp://x" }, `xepeng.base_url "ftp://x" must start with http:// or https://`},
 		{"client id", func(c *Config) { c.Xepeng.ClientID = "" }, "xepeng.client_id is required: set XEPENG_CLIENT_ID in the environment, or ${XEPENG_CLIENT_ID} in the file"},
@@ -596,5 +597,28 @@ func TestValidateMessages(t *testing.T) {
 				t.Errorf("problems (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestDatabaseURL takes a postgres:// URL, its password from the
+// environment, and counts that password among the secrets.
+func TestDatabaseURL(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "recon.yaml")
+	if err := os.WriteFile(p, []byte("database: postgres://recon:${DB_PASSWORD}@db.example:5432/recon?sslmode=require\nmerchant: shop-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(p, env(map[string]string{"DB_PASSWORD": "pg-secret", EnvXepengClientID: "id", EnvXepengClientSecret: "s",
+		EnvOxPayAPIKey: "ak", EnvOxPaySignKey: "sk"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !IsPostgresURL(cfg.Database) || cfg.Merchant != "shop-1" {
+		t.Fatalf("read %q for %q", cfg.Database, cfg.Merchant)
+	}
+	if !slices.Contains(cfg.Secrets(), "pg-secret") {
+		t.Errorf("Secrets() = %q, want the database password among them", cfg.Secrets())
 	}
 }

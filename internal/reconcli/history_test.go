@@ -20,7 +20,6 @@ import (
 	"github.com/reconkit/reconkit/internal/job"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
-	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // background is recon started by signalWhen.
@@ -107,7 +106,7 @@ func (b *background) wait(t *testing.T) (int, string) {
 // runsOf reads a database's runs, newest first.
 func runsOf(t *testing.T, dbPath string) []recon.Run {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
+	db, err := job.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

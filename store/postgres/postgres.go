@@ -31,6 +31,7 @@ import (
 // DB is an open PostgreSQL reconciliation database, for one merchant.
 type DB struct {
 	*sqlstore.DB
+	sqlstore.OneShots
 	x   *sqlx.DB
 	url string // redacted
 	// schema is the schema the tables are in (the first of the
@@ -95,6 +96,7 @@ func Open(ctx context.Context, dsn, merchant string) (*DB, error) {
 	x := sqlx.NewDb(sdb, "pgx")
 	db := &DB{x: x, url: redacted}
 	db.DB = sqlstore.New(x, sqlstore.Postgres, merchant, nil)
+	db.OneShots = sqlstore.OneShots{Begin: db.BeginLoad}
 	if err := db.init(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("open database %s: %w", redacted, scrub(err, dsn))
@@ -106,12 +108,14 @@ func (db *DB) init(ctx context.Context) error {
 	if err := db.x.PingContext(ctx); err != nil {
 		return err
 	}
-	if err := db.x.GetContext(ctx, &db.schema, `SELECT current_schema()`); err != nil {
+	var schema sql.NullString
+	if err := db.x.GetContext(ctx, &schema, `SELECT current_schema()`); err != nil {
 		return fmt.Errorf("read the current schema: %w", err)
 	}
-	if db.schema == "" {
-		return errors.New("no schema to create the tables in: the search_path names none that exists")
+	if !schema.Valid || schema.String == "" {
+		return errors.New("no schema to create the tables in: the search_path names none that exists (CREATE SCHEMA it, or fix search_path)")
 	}
+	db.schema = schema.String
 	return db.migrate(ctx, 0)
 }
 

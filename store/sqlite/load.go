@@ -605,57 +605,6 @@ func (l *Load) RecordInputFile(f store.InputFile) error {
 	return l.fail0(sqlstore.RecordInputFile(l.ctx, sqlstore.On(l.tx), l.merchant, f))
 }
 
-// UpsertOrders loads orders in one transaction; see Load.Orders.
-func (db *DB) UpsertOrders(ctx context.Context, rows []recon.Order) (store.UpsertStats, error) {
-	return oneShot(ctx, db, func(l *Load) (store.UpsertStats, error) { return l.Orders(rows) })
-}
-
-// UpsertPaymentLinks loads payment links in one transaction; see
-// Load.PaymentLinks.
-func (db *DB) UpsertPaymentLinks(ctx context.Context, rows []recon.PaymentLink) (store.UpsertStats, error) {
-	return oneShot(ctx, db, func(l *Load) (store.UpsertStats, error) { return l.PaymentLinks(rows) })
-}
-
-// UpsertTransactions loads transactions in one transaction; see
-// Load.Transactions.
-func (db *DB) UpsertTransactions(ctx context.Context, rows []recon.Transaction) (store.UpsertStats, error) {
-	return oneShot(ctx, db, func(l *Load) (store.UpsertStats, error) { return l.Transactions(rows) })
-}
-
-// InsertWebhookEvents loads webhook events in one transaction; see
-// Load.WebhookEvents.
-func (db *DB) InsertWebhookEvents(ctx context.Context, rows []recon.WebhookEvent) (int, error) {
-	return oneShot(ctx, db, func(l *Load) (int, error) { return l.WebhookEvents(rows) })
-}
-
-// InsertLedgerEntries loads ledger entries in one transaction; see
-// Load.LedgerEntries.
-func (db *DB) InsertLedgerEntries(ctx context.Context, rows []recon.LedgerEntry) (int, error) {
-	return oneShot(ctx, db, func(l *Load) (int, error) { return l.LedgerEntries(rows) })
-}
-
-// InsertInputErrors loads input errors in one transaction, tied to no
-// run; see Load.InputErrors.
-func (db *DB) InsertInputErrors(ctx context.Context, rows []recon.InputError) (int, error) {
-	return oneShot(ctx, db, func(l *Load) (int, error) { return l.InputErrors(rows) })
-}
-
-func oneShot[T any](ctx context.Context, db *DB, f func(*Load) (T, error)) (T, error) {
-	var zero T
-	l, err := db.beginLoad(ctx)
-	if err != nil {
-		return zero, err
-	}
-	defer l.Rollback()
-	v, err := f(l)
-	if err != nil {
-		return zero, err
-	}
-	if err := l.Commit(); err != nil {
-		return zero, err
-	}
-	return v, nil
-}
 
 // SetFetchCursor records, inside the Load, that list has been read up to
 // newest (the latest created_at among its items). A cursor only moves

@@ -18,6 +18,7 @@ import (
 // DB is an open reconciliation database in one SQLite file.
 type DB struct {
 	*sqlstore.DB
+	sqlstore.OneShots
 	x    *sqlx.DB
 	path string
 	ckpt *checkpointer
@@ -52,6 +53,7 @@ func Open(ctx context.Context, path, merchant string) (*DB, error) {
 	}
 	db := &DB{x: x, path: path}
 	db.DB = sqlstore.New(x, sqlstore.SQLite, merchant, db.beginTx)
+	db.OneShots = sqlstore.OneShots{Begin: db.BeginLoad}
 	if err := db.init(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
