@@ -471,4 +471,3 @@ func nullID(id int64) any {
 	}
 	return id
 }
-

@@ -605,7 +605,6 @@ func (l *Load) RecordInputFile(f store.InputFile) error {
 	return l.fail0(sqlstore.RecordInputFile(l.ctx, sqlstore.On(l.tx), l.merchant, f))
 }
 
-
 // SetFetchCursor records, inside the Load, that list has been read up to
 // newest (the latest created_at among its items). A cursor only moves
 // forward: an older newest leaves it as it is.
