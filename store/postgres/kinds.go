@@ -4,9 +4,14 @@ package postgres
 // only when a column differs, so an unchanged reload changes nothing
 // and first_seen_at is never overwritten; fetched_at is left out of the
 // transactions' comparison, as on SQLite. The inserts skip a row whose
-// unique key is stored, and only for that key; they leave out the
-// stored keys and a batch's repeats before inserting rather than by ON
-// CONFLICT alone. New rows are numbered on from the merchant's largest
+// unique key is stored, and only for that key: they leave out the
+// stored keys (one probe of the unique index per row, a subquery the
+// planner keeps per row rather than a join that would read the whole
+// table, whose size it does not know within the load) and a batch's
+// repeats before inserting, without ON CONFLICT, whose arbiter would
+// probe the index again: the run lock keeps every other writer of the
+// merchant out, and should one slip in, its key fails the load rather
+// than being skipped. New rows are numbered on from the merchant's largest
 // id, one after the other in the batch's order, rather than drawn from
 // the identity's sequence, which a skipped row, a rolled-back load or a
 // killed run would leave gaps in: the ids are those SQLite gives (it
@@ -132,9 +137,8 @@ SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FROM up`,
 const (
 	hookHead = `INSERT INTO webhook_events AS d (id, merchant, received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line, loaded_at)
 SELECT (SELECT COALESCE(MAX(id), 0) FROM webhook_events WHERE merchant = CAST($1 AS TEXT)) + ROW_NUMBER() OVER (ORDER BY t.seq), CAST($1 AS TEXT), received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line, CAST($2 AS TIMESTAMPTZ) FROM (SELECT DISTINCT ON (delivery_key) * FROM load_webhook_events ORDER BY delivery_key, seq) t
-WHERE NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.merchant = CAST($1 AS TEXT) AND e.delivery_key = t.delivery_key)`
-	hookTail = `
-ON CONFLICT (merchant, delivery_key) DO NOTHING`
+WHERE (SELECT 1 FROM webhook_events e WHERE e.merchant = CAST($1 AS TEXT) AND e.delivery_key = t.delivery_key) IS NULL`
+	hookTail = ``
 )
 
 var hookKind = kind{
@@ -150,9 +154,8 @@ SELECT COUNT(*) FROM ins`,
 const (
 	entryHead = `INSERT INTO ledger_entries AS d (id, merchant, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at)
 SELECT (SELECT COALESCE(MAX(id), 0) FROM ledger_entries WHERE merchant = CAST($1 AS TEXT)) + ROW_NUMBER() OVER (ORDER BY t.seq), CAST($1 AS TEXT), booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, CAST($2 AS TIMESTAMPTZ) FROM (SELECT DISTINCT ON (row_hash) * FROM load_ledger_entries ORDER BY row_hash, seq) t
-WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.merchant = CAST($1 AS TEXT) AND e.row_hash = t.row_hash)`
-	entryTail = `
-ON CONFLICT (merchant, row_hash) DO NOTHING`
+WHERE (SELECT 1 FROM ledger_entries e WHERE e.merchant = CAST($1 AS TEXT) AND e.row_hash = t.row_hash) IS NULL`
+	entryTail = ``
 )
 
 var entryKind = kind{
@@ -168,9 +171,8 @@ SELECT COUNT(*) FROM ins`,
 const (
 	inputErrorHead = `INSERT INTO input_errors AS d (id, merchant, source, file, line, text, reason, recorded_at, run_id)
 SELECT (SELECT COALESCE(MAX(id), 0) FROM input_errors WHERE merchant = CAST($1 AS TEXT)) + ROW_NUMBER() OVER (ORDER BY t.seq), CAST($1 AS TEXT), source, file, line, text, reason, COALESCE(recorded_at, CAST($2 AS TIMESTAMPTZ)), run_id FROM (SELECT DISTINCT ON (source, file, line, reason) * FROM load_input_errors ORDER BY source, file, line, reason, seq) t
-WHERE NOT EXISTS (SELECT 1 FROM input_errors e WHERE e.merchant = CAST($1 AS TEXT) AND e.source = t.source AND e.file = t.file AND e.line = t.line AND e.reason = t.reason)`
-	inputErrorTail = `
-ON CONFLICT (merchant, source, file, line, reason) DO NOTHING`
+WHERE (SELECT 1 FROM input_errors e WHERE e.merchant = CAST($1 AS TEXT) AND e.source = t.source AND e.file = t.file AND e.line = t.line AND e.reason = t.reason) IS NULL`
+	inputErrorTail = ``
 )
 
 var inputErrorKind = kind{
