@@ -169,7 +169,9 @@ if [ "$DB" = postgres ] && [ -z "${PG_URL:-}" ]; then
   "$root/.ci/postgres.sh" stop "$pgdir" 2>/dev/null || true
   rm -rf "$pgdir"
   echo "== PostgreSQL: a throwaway cluster in $pgdir on port ${PGPORT_TEST:-55432}"
-  PG_BASE=$("$root/.ci/postgres.sh" start "$pgdir")
+  # Durable, as a server in production is (the test clusters run without
+  # fsync); every other setting is the package's default.
+  PG_BASE=$(PGOPTS_TEST="-c fsync=on" "$root/.ci/postgres.sh" start "$pgdir")
 else
   PG_BASE=${PG_URL:-}
 fi

@@ -52,6 +52,12 @@ type pullStore interface {
 	BeginLoad(ctx context.Context) (store.Load, error)
 }
 
+// pullBatch is how many rows a pull hands the store at once. Pages come
+// 100 items at a time, and a batch of the store's has its own costs (on
+// PostgreSQL a few round trips, which for 100 rows weigh as much as the
+// rows): rows wait, in page order, until this many have come.
+const pullBatch = 5000
+
 // PullXepeng walks the pages of orders and payment links (every page, or
 // from the last pull's cursor minus the look-back) and upserts them, with
 // the new cursors, in one transaction. Amounts are converted with units;
@@ -90,8 +96,14 @@ func PullXepeng(ctx context.Context, db pullStore, x *fetch.Xepeng, opts PullOpt
 		}
 	}
 	var newest time.Time
+	orders := make([]recon.Order, 0, pullBatch)
+	flushOrders := func() error {
+		st, err := load.Orders(orders)
+		res.Orders.Add(st)
+		orders = orders[:0]
+		return err
+	}
 	pages, err := x.OrdersSinceRaw(ctx, opts.PageSize, res.OrdersSince, func(items []fetch.Item[wire.Order]) error {
-		rows := make([]recon.Order, 0, len(items))
 		for _, it := range items {
 			o, err := recon.OrderFromWire(it.Value, it.Raw, units)
 			if err != nil {
@@ -100,15 +112,19 @@ func PullXepeng(ctx context.Context, db pullStore, x *fetch.Xepeng, opts PullOpt
 			if !o.AmountKnown() {
 				problem(o.AmountProblem)
 			}
-			rows = append(rows, o)
+			orders = append(orders, o)
 			if it.Value.CreatedAt.After(newest) {
 				newest = it.Value.CreatedAt
 			}
 		}
-		st, err := load.Orders(rows)
-		res.Orders.Add(st)
-		return err
+		if len(orders) >= pullBatch {
+			return flushOrders()
+		}
+		return nil
 	})
+	if err == nil {
+		err = flushOrders()
+	}
 	if err != nil {
 		return res, fmt.Errorf("pull xepeng orders: %w", err)
 	}
@@ -119,8 +135,14 @@ func PullXepeng(ctx context.Context, db pullStore, x *fetch.Xepeng, opts PullOpt
 		}
 	}
 	newest = time.Time{}
+	links := make([]recon.PaymentLink, 0, pullBatch)
+	flushLinks := func() error {
+		st, err := load.PaymentLinks(links)
+		res.PaymentLinks.Add(st)
+		links = links[:0]
+		return err
+	}
 	pages, err = x.PaymentLinksSinceRaw(ctx, opts.PageSize, res.LinksSince, func(items []fetch.Item[wire.PaymentLink]) error {
-		rows := make([]recon.PaymentLink, 0, len(items))
 		for _, it := range items {
 			l, err := recon.PaymentLinkFromWire(it.Value, it.Raw, units)
 			if err != nil {
@@ -129,15 +151,19 @@ func PullXepeng(ctx context.Context, db pullStore, x *fetch.Xepeng, opts PullOpt
 			if !l.AmountKnown() {
 				problem(l.AmountProblem)
 			}
-			rows = append(rows, l)
+			links = append(links, l)
 			if it.Value.CreatedAt.After(newest) {
 				newest = it.Value.CreatedAt
 			}
 		}
-		st, err := load.PaymentLinks(rows)
-		res.PaymentLinks.Add(st)
-		return err
+		if len(links) >= pullBatch {
+			return flushLinks()
+		}
+		return nil
 	})
+	if err == nil {
+		err = flushLinks()
+	}
 	if err != nil {
 		return res, fmt.Errorf("pull xepeng payment links: %w", err)
 	}

@@ -53,8 +53,10 @@ type Session struct {
 	ended     bool
 }
 
-// Begin takes the database's lock (an error matching ErrLocked while
-// another run holds it), opens the store, records the run as running,
+// Begin takes the run lock and opens the store (see lockAndOpen: an
+// SQLite database's file lock, or a PostgreSQL merchant's advisory lock;
+// an error matching ErrLocked while another run holds it), records the
+// run as running,
 // records the failures earlier runs could not record themselves (left
 // beside the lock), marks the runs a killed process left running as
 // failed ("interrupted"), and cleans up after dead writers in the report

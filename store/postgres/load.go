@@ -35,6 +35,10 @@ type Load struct {
 	err      error
 	done     bool
 	temps    map[string]bool // the temporary tables made so far
+	// savepoint is whether the last batch's savepoint is still open: it
+	// is released with the next batch's first statement (or by the
+	// commit), to spare the batch a round trip.
+	savepoint bool
 }
 
 var _ store.Load = (*Load)(nil)
@@ -137,21 +141,29 @@ type kind struct {
 	what    string
 	temp    string
 	makeTmp string
+	empty   string   // TRUNCATE temp
 	cols    []string // the temporary table's columns, seq first
 	move    string
 	oneRow  string
 }
 
-// copyBatch copies rows into the kind's temporary table, emptied first.
+// copyBatch opens the batch's savepoint and copies rows into the kind's
+// temporary table, emptied first. The savepoint, the emptying (or the
+// making) and the release of the previous batch's savepoint go in one
+// round trip: a Xepeng pull's batches are pages of 100 rows, whose
+// round trips cost as much as their rows.
 func (l *Load) copyBatch(k *kind, rows [][]any) error {
+	prep := k.empty
 	if !l.temps[k.temp] {
-		if _, err := l.tx.ExecContext(l.ctx, k.makeTmp); err != nil {
-			return fmt.Errorf("make %s: %w", k.temp, err)
-		}
-		l.temps[k.temp] = true
-	} else if _, err := l.tx.ExecContext(l.ctx, `TRUNCATE `+k.temp); err != nil {
-		return fmt.Errorf("empty %s: %w", k.temp, err)
+		prep = k.makeTmp
 	}
+	if l.savepoint {
+		prep = `RELEASE SAVEPOINT batch; ` + prep
+	}
+	if _, err := l.tx.ExecContext(l.ctx, prep+`; SAVEPOINT batch`); err != nil {
+		return fmt.Errorf("prepare %s: %w", k.temp, err)
+	}
+	l.temps[k.temp], l.savepoint = true, true
 	return l.copyInto(k.temp, k.cols, rows)
 }
 
@@ -164,21 +176,23 @@ func (l *Load) copyInto(table string, cols []string, rows [][]any) error {
 	})
 }
 
-// move runs the kind's statement under a savepoint and returns its
-// result; when it fails, it finds the first row that fails on its own
-// and names it with name.
-func (l *Load) move(k *kind, n int, name func(i int) string, scan func(*sqlx.Row) error) error {
-	if _, err := l.tx.ExecContext(l.ctx, `SAVEPOINT batch`); err != nil {
-		return err
-	}
+// move runs the kind's statement for the batch copyBatch copied (rows,
+// under its savepoint) and returns its result; when it fails, it goes
+// back to the savepoint, copies the rows again and finds the first row
+// that fails on its own, and names it with name.
+func (l *Load) move(k *kind, rows [][]any, name func(i int) string, scan func(*sqlx.Row) error) error {
 	err := scan(l.tx.QueryRowxContext(l.ctx, k.move, l.merchant, l.now))
 	if err == nil {
-		_, err = l.tx.ExecContext(l.ctx, `RELEASE SAVEPOINT batch`)
-		return err
+		return nil
 	}
 	if _, rerr := l.tx.ExecContext(l.ctx, `ROLLBACK TO SAVEPOINT batch`); rerr != nil {
 		return errors.Join(err, rerr)
 	}
+	l.savepoint = false
+	if rerr := l.copyBatch(k, rows); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	n := len(rows)
 	for i := range n {
 		if _, serr := l.tx.ExecContext(l.ctx, `SAVEPOINT row`); serr != nil {
 			return errors.Join(err, serr)
@@ -211,7 +225,7 @@ func (l *Load) upsert(k *kind, n int, key func(i int) string, row func(i int) []
 			return st, l.fail(fmt.Errorf("%s %s to %s: %w", k.what, name(turn[0]), name(turn[len(turn)-1]), err))
 		}
 		var inserted, changed int
-		err := l.move(k, len(turn), func(j int) string { return name(turn[j]) }, func(r *sqlx.Row) error { return r.Scan(&inserted, &changed) })
+		err := l.move(k, rows, func(j int) string { return name(turn[j]) }, func(r *sqlx.Row) error { return r.Scan(&inserted, &changed) })
 		if err != nil {
 			return st, l.fail(err)
 		}
@@ -256,7 +270,7 @@ func (l *Load) insert(k *kind, n int, row func(i int) []any, name func(i int) st
 		return 0, l.fail(fmt.Errorf("%s %s to %s: %w", k.what, name(0), name(n-1), err))
 	}
 	var added int
-	if err := l.move(k, n, name, func(r *sqlx.Row) error { return r.Scan(&added) }); err != nil {
+	if err := l.move(k, rows, name, func(r *sqlx.Row) error { return r.Scan(&added) }); err != nil {
 		return 0, l.fail(err)
 	}
 	return added, nil
