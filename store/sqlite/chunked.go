@@ -71,11 +71,15 @@ var chunkedScans = map[string]chunkedScan{
 // The chunk queries return count(*) and the group_concat of the
 // merchant's (?4) rows after rowid ?2, at most ?3 of them; ?1 is
 // chunkSep. The row queries return the same rows one by one, every
-// column as text.
+// column as text. NOT INDEXED keeps them on the rowid range: left to
+// choose, SQLite takes an index that leads with the merchant (every
+// table has one since migration 0009), finds all the merchant's rows by
+// it and sorts them by rowid for every chunk, a million rows sixty times
+// over (the match's read at 1M orders went from 7 s to 17 s).
 const (
 	chunkHead = `SELECT count(*), group_concat(x, char(30)) FROM (SELECT concat_ws(?1, rowid, `
-	chunkTail = ` WHERE rowid > ?2 AND merchant = ?4 ORDER BY rowid LIMIT ?3)`
-	rowTail   = ` WHERE rowid > ?1 AND merchant = ?3 ORDER BY rowid LIMIT ?2`
+	chunkTail = ` NOT INDEXED WHERE rowid > ?2 AND merchant = ?4 ORDER BY rowid LIMIT ?3)`
+	rowTail   = ` NOT INDEXED WHERE rowid > ?1 AND merchant = ?3 ORDER BY rowid LIMIT ?2`
 )
 
 var chunkedSQL = map[string]string{

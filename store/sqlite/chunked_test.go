@@ -41,7 +41,7 @@ func TestChunkedSQL(t *testing.T) {
 			t.Errorf("%s: %d column names, want %d", table, got, want)
 		}
 		wantChunk := `SELECT count(*), group_concat(x, char(30)) FROM (SELECT concat_ws(?1, rowid, ` + strings.Join(cols, ", ") +
-			`) AS x FROM ` + table + ` WHERE rowid > ?2 AND merchant = ?4 ORDER BY rowid LIMIT ?3)`
+			`) AS x FROM ` + table + ` NOT INDEXED WHERE rowid > ?2 AND merchant = ?4 ORDER BY rowid LIMIT ?3)`
 		if got := chunkedSQL[table]; got != wantChunk {
 			t.Errorf("%s chunk query:\n got %s\nwant %s", table, got, wantChunk)
 		}
@@ -49,7 +49,7 @@ func TestChunkedSQL(t *testing.T) {
 		for i, c := range cols {
 			cast[i] = `CAST(` + c + ` AS TEXT)`
 		}
-		wantRows := `SELECT rowid, ` + strings.Join(cast, ", ") + ` FROM ` + table + ` WHERE rowid > ?1 AND merchant = ?3 ORDER BY rowid LIMIT ?2`
+		wantRows := `SELECT rowid, ` + strings.Join(cast, ", ") + ` FROM ` + table + ` NOT INDEXED WHERE rowid > ?1 AND merchant = ?3 ORDER BY rowid LIMIT ?2`
 		if got := chunkedRowSQL[table]; got != wantRows {
 			t.Errorf("%s row query:\n got %s\nwant %s", table, got, wantRows)
 		}
