@@ -201,3 +201,15 @@ var (
 		"merchant_reference_id", "ledger_ref", "currency", "expected_minor", "actual_minor", "difference_minor", "detail",
 		"webhook_event_ids", "ledger_entry_ids", "input_error_id"}
 )
+
+// The kinds insertDirect writes.
+var (
+	hookDirect = direct{table: "webhook_events",
+		stored: `SELECT delivery_key FROM webhook_events WHERE merchant = $1 AND delivery_key = ANY($2)`,
+		nextID: `SELECT COALESCE(MAX(id), 0) FROM webhook_events WHERE merchant = $1`,
+		cols:   append(append([]string{"id", "merchant"}, hookKind.cols[1:]...), "loaded_at")}
+	entryDirect = direct{table: "ledger_entries",
+		stored: `SELECT row_hash FROM ledger_entries WHERE merchant = $1 AND row_hash = ANY($2)`,
+		nextID: `SELECT COALESCE(MAX(id), 0) FROM ledger_entries WHERE merchant = $1`,
+		cols:   append(append([]string{"id", "merchant"}, entryKind.cols[1:]...), "loaded_at")}
+)

@@ -39,6 +39,9 @@ type Load struct {
 	// is released with the next batch's first statement (or by the
 	// commit), to spare the batch a round trip.
 	savepoint bool
+	// next is the id the next row of a table written by insertDirect
+	// gets, by table; 0 until read.
+	next map[string]int64
 }
 
 var _ store.Load = (*Load)(nil)
@@ -57,7 +60,8 @@ func (db *DB) beginLoad(ctx context.Context) (*Load, error) {
 		conn.Close()
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
-	return &Load{ctx: ctx, conn: conn, tx: tx, now: time.Now().UTC(), merchant: db.Merchant(), temps: map[string]bool{}}, nil
+	return &Load{ctx: ctx, conn: conn, tx: tx, now: time.Now().UTC(), merchant: db.Merchant(), temps: map[string]bool{},
+		next: map[string]int64{}}, nil
 }
 
 // SetRunID ties the input errors and input files recorded by this Load
@@ -276,6 +280,92 @@ func (l *Load) insert(k *kind, n int, row func(i int) []any, name func(i int) st
 	return added, nil
 }
 
+// direct is how insertDirect writes a kind: the table, the query that
+// finds which of a batch's keys ($2, an array) are stored for the
+// merchant ($1), the one that reads its largest id, and the columns.
+type direct struct {
+	table  string
+	stored string
+	nextID string
+	cols   []string // id, merchant, the kind's columns but seq, loaded_at
+}
+
+// insertDirect writes a batch of an insert by COPY straight into the
+// table, which spares the server the temporary table and the INSERT ...
+// SELECT: it asks which of the batch's keys are stored (one probe of the
+// unique index each), leaves those and the batch's repeats out, numbers
+// the rest on from the merchant's largest id, and copies them. When the
+// copy fails the batch goes the way of insert, to name the row at fault.
+func (l *Load) insertDirect(k *kind, d *direct, n int, key func(i int) string, row func(i int) []any, name func(i int) string) (int, error) {
+	if err := l.check(); err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	keys := make([]string, n)
+	for i := range n {
+		keys[i] = escapeText(key(i))
+	}
+	stored := map[string]bool{}
+	err := l.conn.Raw(func(dc any) error {
+		rows, err := pgxConn(dc).Query(l.ctx, d.stored, l.merchant, keys)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return err
+			}
+			stored[k] = true
+		}
+		return rows.Err()
+	})
+	if err == nil && l.next[d.table] == 0 {
+		var last int64
+		err = l.tx.QueryRowxContext(l.ctx, d.nextID, l.merchant).Scan(&last)
+		l.next[d.table] = last + 1
+	}
+	if err != nil {
+		return 0, l.fail(fmt.Errorf("%s %s to %s: %w", k.what, name(0), name(n-1), err))
+	}
+	rows := make([][]any, 0, n)
+	next := l.next[d.table]
+	for i := range n {
+		if stored[keys[i]] {
+			continue
+		}
+		stored[keys[i]] = true // a repeat later in the batch is skipped
+		rows = append(rows, append(append([]any{next, l.merchant}, row(i)...), l.now))
+		next++
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	prep := `SAVEPOINT batch`
+	if l.savepoint {
+		prep = `RELEASE SAVEPOINT batch; SAVEPOINT batch`
+	}
+	if _, err := l.tx.ExecContext(l.ctx, prep); err != nil {
+		return 0, l.fail(err)
+	}
+	l.savepoint = true
+	if err := l.copyInto(d.table, d.cols, rows); err != nil {
+		if _, rerr := l.tx.ExecContext(l.ctx, `ROLLBACK TO SAVEPOINT batch`); rerr != nil {
+			return 0, l.fail(errors.Join(err, rerr))
+		}
+		l.savepoint = false
+		if _, ierr := l.insert(k, n, row, name); ierr != nil {
+			return 0, ierr
+		}
+		return 0, l.fail(fmt.Errorf("%s %s to %s: %w", k.what, name(0), name(n-1), err))
+	}
+	l.next[d.table] = next
+	return len(rows), nil
+}
+
 // t is a text value as stored (see escapeText); tp a nullable time.
 func t(s string) any { return escapeText(s) }
 
@@ -324,7 +414,7 @@ func (l *Load) Transactions(rs []recon.Transaction) (store.UpsertStats, error) {
 // WebhookEvents inserts a batch of webhook deliveries, skipping those
 // whose delivery_key is already stored, and returns how many it added.
 func (l *Load) WebhookEvents(rs []recon.WebhookEvent) (int, error) {
-	return l.insert(&hookKind, len(rs), func(i int) []any {
+	return l.insertDirect(&hookKind, &hookDirect, len(rs), func(i int) string { return rs[i].DeliveryKey }, func(i int) []any {
 		r := &rs[i]
 		return []any{r.ReceivedAt, t(r.Kind), t(r.OxpayTxnID), t(r.OriginalTxnID), t(r.MerchantReferenceID), t(r.HostTxnID), t(r.State),
 			t(r.Currency), r.AmountMinor, r.RefundAmountMinor, int32(r.StatusCode), t(r.SigCheck), t(r.Signature), t(r.KeyFingerprint),
@@ -336,7 +426,7 @@ func (l *Load) WebhookEvents(rs []recon.WebhookEvent) (int, error) {
 // row_hash is already stored, and returns how many it added. BookedOn is
 // stored as the calendar date it has in its own location.
 func (l *Load) LedgerEntries(rs []recon.LedgerEntry) (int, error) {
-	return l.insert(&entryKind, len(rs), func(i int) []any {
+	return l.insertDirect(&entryKind, &entryDirect, len(rs), func(i int) string { return rs[i].RowHash }, func(i int) []any {
 		r := &rs[i]
 		y, m, d := r.BookedOn.Date()
 		return []any{time.Date(y, m, d, 0, 0, 0, 0, time.UTC), t(r.Reference), t(r.Description), t(r.TxnType), t(r.Currency),

@@ -28,6 +28,8 @@ func TestSQLIsBuiltFromConstants(t *testing.T) {
 		Allowed: map[string]string{
 			"copyBatch prep + `; SAVEPOINT batch`": "constant statements: a kind's empty or makeTmp (kinds.go), after a constant release",
 			"move k.move":                          kind,
+			"insertDirect l.ctx":                   "pgx's Query(ctx, d.stored, ...): a field of hookDirect or entryDirect (kinds.go), a constant",
+			"insertDirect d.nextID":                "a field of hookDirect or entryDirect (kinds.go), a constant",
 			"move k.oneRow":                        kind,
 			// pgx's Query takes the context first: its SQL is scan's
 			// query, a constant at each of its calls (literals in
