@@ -45,6 +45,7 @@ WHERE d.status IS DISTINCT FROM excluded.status
 
 var orderKind = kind{
 	what:    "upsert order",
+	table:   "orders",
 	temp:    "load_orders",
 	empty:   `TRUNCATE load_orders`,
 	makeTmp: `CREATE TEMP TABLE load_orders ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, uid, status, currency, amount_minor, amount_source, amount_problem, created_at, updated_at, raw FROM orders WITH NO DATA`,
@@ -88,6 +89,7 @@ WHERE d.order_uid IS DISTINCT FROM excluded.order_uid
 
 var linkKind = kind{
 	what:    "upsert payment link",
+	table:   "payment_links",
 	temp:    "load_payment_links",
 	empty:   `TRUNCATE load_payment_links`,
 	makeTmp: `CREATE TEMP TABLE load_payment_links ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, uid, order_uid, status, payment_url, currency, amount_minor, amount_source, amount_problem, expired_at, paid_at, created_at, updated_at, raw FROM payment_links WITH NO DATA`,
@@ -128,6 +130,7 @@ WHERE d.oxpay_original_txn_id IS DISTINCT FROM excluded.oxpay_original_txn_id
 
 var txnKind = kind{
 	what:    "upsert transaction",
+	table:   "transactions",
 	temp:    "load_transactions",
 	empty:   `TRUNCATE load_transactions`,
 	makeTmp: `CREATE TEMP TABLE load_transactions ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, oxpay_txn_id, oxpay_original_txn_id, type, merchant_reference_id, host_txn_id, state, payment_brand, currency, amount_minor, refund_amount_minor, fetched_at, raw FROM transactions WITH NO DATA`,
@@ -146,6 +149,7 @@ WHERE (SELECT 1 FROM webhook_events e WHERE e.merchant = CAST($1 AS TEXT) AND e.
 
 var hookKind = kind{
 	what:    "insert webhook event",
+	table:   "webhook_events",
 	temp:    "load_webhook_events",
 	empty:   `TRUNCATE load_webhook_events`,
 	makeTmp: `CREATE TEMP TABLE load_webhook_events ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, received_at, kind, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id, host_txn_id, state, currency, amount_minor, refund_amount_minor, status_code, sig_check, signature, key_fp, dedup_key, delivery_key, raw, source_file, source_line FROM webhook_events WITH NO DATA`,
@@ -164,6 +168,7 @@ WHERE (SELECT 1 FROM ledger_entries e WHERE e.merchant = CAST($1 AS TEXT) AND e.
 
 var entryKind = kind{
 	what:    "insert ledger entry",
+	table:   "ledger_entries",
 	temp:    "load_ledger_entries",
 	empty:   `TRUNCATE load_ledger_entries`,
 	makeTmp: `CREATE TEMP TABLE load_ledger_entries ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw FROM ledger_entries WITH NO DATA`,
@@ -182,6 +187,7 @@ WHERE (SELECT 1 FROM input_errors e WHERE e.merchant = CAST($1 AS TEXT) AND e.so
 
 var inputErrorKind = kind{
 	what:    "insert input error",
+	table:   "input_errors",
 	temp:    "load_input_errors",
 	empty:   `TRUNCATE load_input_errors`,
 	makeTmp: `CREATE TEMP TABLE load_input_errors ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, source, file, line, text, reason, recorded_at, run_id FROM input_errors WITH NO DATA`,

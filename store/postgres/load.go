@@ -42,6 +42,9 @@ type Load struct {
 	// next is the id the next row of a table written by insertDirect
 	// gets, by table; 0 until read.
 	next map[string]int64
+	// added counts the rows the Load added to each table, for the
+	// statistics it refreshes once it commits (see analyze).
+	added map[string]int
 }
 
 var _ store.Load = (*Load)(nil)
@@ -61,7 +64,7 @@ func (db *DB) beginLoad(ctx context.Context) (*Load, error) {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
 	return &Load{ctx: ctx, conn: conn, tx: tx, now: time.Now().UTC(), merchant: db.Merchant(), temps: map[string]bool{},
-		next: map[string]int64{}}, nil
+		next: map[string]int64{}, added: map[string]int{}}, nil
 }
 
 // SetRunID ties the input errors and input files recorded by this Load
@@ -90,7 +93,34 @@ func (l *Load) Commit() error {
 		}
 		return fmt.Errorf("commit load: %w", err)
 	}
+	l.analyze()
 	return nil
+}
+
+// analyzeAfter is how many rows a Load adds to a table before it
+// refreshes the table's statistics.
+const analyzeAfter = 10_000
+
+// analyzeSQL refreshes one table's statistics.
+var analyzeSQL = map[string]string{
+	"orders": `ANALYZE orders`, "payment_links": `ANALYZE payment_links`, "transactions": `ANALYZE transactions`,
+	"webhook_events": `ANALYZE webhook_events`, "ledger_entries": `ANALYZE ledger_entries`,
+	"match_results": `ANALYZE match_results`, "exceptions": `ANALYZE exceptions`,
+}
+
+// analyze refreshes, after the commit, the statistics of every table the
+// Load added many rows to: the next phases read those tables whole and
+// join them, and the server, which refreshes statistics only now and
+// then, would plan for the few rows it last counted (at 1M orders the
+// match's read of a table it took for small became a sort on disk).
+// Sampling takes a fraction of a second a table. A failure only leaves
+// the server's own refresh to come, so it is not reported.
+func (l *Load) analyze() {
+	for table, n := range l.added {
+		if q, ok := analyzeSQL[table]; ok && n >= analyzeAfter {
+			l.conn.ExecContext(l.ctx, q)
+		}
+	}
 }
 
 // Rollback discards every row of the Load. It does nothing after Commit.
@@ -143,6 +173,7 @@ func (l *Load) q() sqlstore.Q { return sqlstore.On(l.tx) }
 // seq is $3.
 type kind struct {
 	what    string
+	table   string
 	temp    string
 	makeTmp string
 	empty   string   // TRUNCATE temp
@@ -234,6 +265,7 @@ func (l *Load) upsert(k *kind, n int, key func(i int) string, row func(i int) []
 			return st, l.fail(err)
 		}
 		st.Inserted += inserted
+		l.added[k.table] += inserted
 		st.Updated += changed - inserted
 		st.Unchanged += len(turn) - changed
 	}
@@ -277,6 +309,7 @@ func (l *Load) insert(k *kind, n int, row func(i int) []any, name func(i int) st
 	if err := l.move(k, rows, name, func(r *sqlx.Row) error { return r.Scan(&added) }); err != nil {
 		return 0, l.fail(err)
 	}
+	l.added[k.table] += added
 	return added, nil
 }
 
@@ -363,6 +396,7 @@ func (l *Load) insertDirect(k *kind, d *direct, n int, key func(i int) string, r
 		return 0, l.fail(fmt.Errorf("%s %s to %s: %w", k.what, name(0), name(n-1), err))
 	}
 	l.next[d.table] = next
+	l.added[d.table] += len(rows)
 	return len(rows), nil
 }
 
@@ -543,6 +577,7 @@ func (l *Load) MatchResults(runID int64, rs []recon.MatchResult) (int, error) {
 	if err := l.copyInto("match_results", matchResultCols, rows); err != nil {
 		return 0, l.fail(fmt.Errorf("insert match results of run %d: %w", runID, err))
 	}
+	l.added["match_results"] += len(rows)
 	return len(rs), nil
 }
 
@@ -565,6 +600,7 @@ func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
 	if err := l.copyInto("exceptions", exceptionCols, rows); err != nil {
 		return 0, l.fail(fmt.Errorf("insert exceptions of run %d: %w", runID, err))
 	}
+	l.added["exceptions"] += len(rows)
 	return len(rs), nil
 }
 
