@@ -269,3 +269,21 @@ WHERE m.type = 'table' ORDER BY 1`); err != nil {
 		t.Errorf("columns, SQLite's (-) and PostgreSQL's (+):\n%s", d)
 	}
 }
+
+// TestUpkeep starts the vacuum, asks again while it may run, and closes
+// the database, which stops it if it has not ended.
+func TestUpkeep(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, pgtest.URL(t), store.DefaultMerchant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpsertOrders(ctx, storetest.Orders(100)); err != nil {
+		t.Fatal(err)
+	}
+	db.Upkeep()
+	db.Upkeep()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
