@@ -45,6 +45,8 @@ type Load struct {
 	// added counts the rows the Load added to each table, for the
 	// statistics it refreshes once it commits (see analyze).
 	added map[string]int
+	// resultsRun is the run MatchResults last found recorded.
+	resultsRun int64
 }
 
 var _ store.Load = (*Load)(nil)
@@ -562,6 +564,18 @@ func (l *Load) MatchResults(runID int64, rs []recon.MatchResult) (int, error) {
 	}
 	if err := l.check(); err != nil {
 		return 0, err
+	}
+	// The results have no foreign key to runs (migration 0009 says
+	// why): the run is looked for once instead.
+	if l.resultsRun != runID {
+		var n int
+		if err := l.tx.QueryRowxContext(l.ctx, `SELECT COUNT(*) FROM runs WHERE merchant = $1 AND id = $2`, l.merchant, runID).Scan(&n); err != nil {
+			return 0, l.fail(fmt.Errorf("insert match results of run %d: %w", runID, err))
+		}
+		if n == 0 {
+			return 0, l.fail(fmt.Errorf("insert match results of run %d: %w", runID, store.ErrNotFound))
+		}
+		l.resultsRun = runID
 	}
 	rows := make([][]any, len(rs))
 	for i := range rs {
