@@ -5,6 +5,8 @@
 # unix socket in DIR only. initdb refuses to run as root, so under root
 # (CI) the cluster belongs to the postgres system user the package
 # creates. `start` prints the URL the tests read from RECON_TEST_POSTGRES.
+# PGOPTS_TEST adds server settings (-c name=value ...), after the test
+# ones: bench/e2e.sh turns fsync back on.
 set -euo pipefail
 cmd=${1:?start DIR or stop DIR}
 dir=${2:?DIR}
@@ -25,7 +27,7 @@ start)
   mkdir -p "$dir"
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
   as_owner "'$bin/initdb' -D '$dir/data' -A trust -U recon -E UTF8 --no-locale" >"$dir/initdb.log"
-  as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-k '$dir' -c listen_addresses=127.0.0.1 -p $port -c fsync=off -c max_connections=200\" start" >/dev/null
+  as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-k '$dir' -c listen_addresses=127.0.0.1 -p $port -c fsync=off -c max_connections=200 ${PGOPTS_TEST:-}\" start" >/dev/null
   echo "postgres://recon@127.0.0.1:$port/postgres?sslmode=disable"
   ;;
 stop)

@@ -4,6 +4,7 @@
 #   bench/e2e.sh                 # N=100000 orders
 #   N=1000000 bench/e2e.sh       # the 1M-order night (a few GB, minutes)
 #   make bench-e2e N=2000        # what a quick check (or CI) runs
+#   make bench-e2e N=1000000 DB=postgres   # the same night on SQLite, then PostgreSQL
 #
 # 1. generates the night's files with `recon sandbox generate` (cached in
 #    the work dir: the same flags give byte-identical files),
@@ -19,13 +20,26 @@
 # 5. prints the break counts of the answer key, recon and the baseline side
 #    by side.
 #
+# With DB=postgres the night runs twice, back to back, from empty
+# databases: on SQLite (which the baseline reads), then on PostgreSQL, and
+# the script prints PostgreSQL's phases and its figures against SQLite's:
+# ingest+match wall and CPU time, the loads' rows/s, the match's peak
+# RSS, and the break counts of both. The server is PG_URL's (a database
+# reconkit_bench is made afresh on it, and dropped unless KEEP=1), or
+# else a throwaway cluster .ci/postgres.sh starts in BENCH_DIR/pg on
+# PGPORT_TEST [55432] and stops at the end; that cluster's CPU time is
+# sampled from /proc too, as a PostgreSQL night's work is split between
+# recon and the server.
+#
 # Environment (defaults in brackets): N [100000] orders, SEED [1],
 # START [2026-11-01], DAYS [3], ANOMALY_RATE [0.02], TIMEZONE [Asia/Jakarta],
 # DATE [the day after every settlement window has closed], PAGE_SIZE [100],
 # CONCURRENCY [4], BENCH_DIR [/tmp/reconkit-bench], RECON [bin/recon, built
 # with `make build` if missing], KEEP [0: remove the run's database when
 # done; 1 keeps it], CHECK [1: exit 1 when a break count differs from the
-# answer key, beyond the baseline's known blind spot; 0 reports only].
+# answer key, beyond the baseline's known blind spot; 0 reports only],
+# DB [sqlite; postgres runs the night on both], PG_URL [a throwaway
+# cluster], PGPORT_TEST [55432].
 #
 # Needs bash, /usr/bin/time, sqlite3 3.38 or later (.import --skip, JSON
 # functions built in), curl, and jq or else python3. See bench/README.md.
@@ -44,6 +58,7 @@ CONCURRENCY=${CONCURRENCY:-4}
 BENCH_DIR=${BENCH_DIR:-/tmp/reconkit-bench}
 RECON=${RECON:-$root/bin/recon}
 KEEP=${KEEP:-0}
+DB=${DB:-sqlite}
 # The business date the run is for. By default the first day after the
 # generator's calendar, which runs 16 days past the last business day (late
 # refunds, settlement, weekends), so that every settlement window has
@@ -59,6 +74,11 @@ esac
 for tool in /usr/bin/time sqlite3 curl; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found (Debian: apt-get install time sqlite3 curl)"
 done
+case "$DB" in
+sqlite) ;;
+postgres) command -v psql >/dev/null 2>&1 || die "psql not found (Debian: apt-get install postgresql)" ;;
+*) die "DB=$DB: want sqlite or postgres" ;;
+esac
 if command -v jq >/dev/null 2>&1; then
   json=jq
 elif command -v python3 >/dev/null 2>&1; then
@@ -128,11 +148,43 @@ cleanup() {
     wait "$server_pid" 2>/dev/null || true
   fi
   if [ "$KEEP" != 1 ]; then
-    rm -rf "$run"
+    rm -rf "$work/run" "$work/run-postgres"
+    if [ -n "${pg_database:-}" ] && [ -n "${PG_URL:-}" ]; then
+      psql "$PG_URL" -qc "DROP DATABASE IF EXISTS reconkit_bench" >/dev/null 2>&1 || true
+    fi
+  fi
+  if [ -n "${pgdir:-}" ]; then
+    "$root/.ci/postgres.sh" stop "$pgdir"
+    rm -rf "$pgdir"
   fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# PostgreSQL, for DB=postgres: PG_URL's server, or a throwaway cluster.
+# pg_fresh makes the database reconkit_bench afresh and prints its URL.
+pgdir=
+if [ "$DB" = postgres ] && [ -z "${PG_URL:-}" ]; then
+  pgdir=$BENCH_DIR/pg
+  "$root/.ci/postgres.sh" stop "$pgdir" 2>/dev/null || true
+  rm -rf "$pgdir"
+  echo "== PostgreSQL: a throwaway cluster in $pgdir on port ${PGPORT_TEST:-55432}"
+  # Durable, as a server in production is (the test clusters run without
+  # fsync); every other setting is the package's default.
+  PG_BASE=$(PGOPTS_TEST="-c fsync=on" "$root/.ci/postgres.sh" start "$pgdir")
+else
+  PG_BASE=${PG_URL:-}
+fi
+pg_fresh() {
+  PGOPTIONS="-c client_min_messages=warning" psql "$PG_BASE" -qc "DROP DATABASE IF EXISTS reconkit_bench" \
+    -c "CREATE DATABASE reconkit_bench" >/dev/null ||
+    die "cannot make the database reconkit_bench on $PG_BASE"
+  # The base URL with reconkit_bench for its database.
+  echo "$PG_BASE" | sed -E 's#^(postgres(ql)?://[^/]*)/[^?]*#\1/reconkit_bench#'
+}
+if [ "$DB" = postgres ]; then
+  echo "== $(psql "$PG_BASE" -Atc 'SELECT version()' | cut -d, -f1)"
+fi
 
 # Start the sandbox and wait until it answers; another process may take
 # the port between the check and the bind, so a few ports are tried.
@@ -167,44 +219,39 @@ for attempt in 1 2 3 4 5; do
   fi
 done
 
-# The config: the sandbox's default credentials, no rate limit (0 is
-# unlimited), the generated files as the night's inputs. Only the CSV
-# ledger: ledger.xlsx holds the same rows.
-rm -rf "$run"
-mkdir -p "$run"
-cat >"$run/recon.yaml" <<EOF
-timezone: $TIMEZONE
-database: $run/recon.db
-report_dir: $run/reports
-xepeng:
-  base_url: $base
-  client_id: sandbox-client
-  client_secret: sandbox-secret
-  page_size: $PAGE_SIZE
-oxpay:
-  base_url: $base/oxpay
-  api_key: ak-sandbox
-  sign_key: sandbox-sign-key
-  confirm: unconfirmed
-http:
-  concurrency: $CONCURRENCY
-  rate_limit: 0
-inputs:
-  webhooks: ["$data/webhooks.jsonl"]
-  ledger: ["$data/ledger.csv"]
-EOF
+# cluster_ticks PID prints the CPU ticks of the postmaster PID and its
+# children: utime, stime and, for the backends that ended, cutime and
+# cstime.
+cluster_ticks() {
+  local pm=$1 stat c=0 k kids=""
+  local -a f
+  if read -r stat 2>/dev/null <"/proc/$pm/stat"; then
+    read -ra f <<<"${stat##*) }"
+    c=$((f[11] + f[12] + f[13] + f[14]))
+  fi
+  read -r kids 2>/dev/null <"/proc/$pm/task/$pm/children" || true
+  for k in $kids; do
+    if read -r stat 2>/dev/null <"/proc/$k/stat"; then
+      read -ra f <<<"${stat##*) }"
+      c=$((c + f[11] + f[12] + f[13] + f[14]))
+    fi
+  done
+  echo "$c"
+}
 
-echo "== recon run --date $DATE --oxpay-confirm unconfirmed (empty database)"
 # While the run goes, its CPU time and resident set are read from /proc
 # four times a second and cut at each "phase done" line of the log: CPU
 # seconds per phase are steadier than wall clock on a shared machine, and
 # the largest resident set seen in a phase is that phase's own, where the
 # log's peak_rss_mib is the high-water mark since the process started.
-# Writes "PHASE_INDEX CUMULATIVE_CPU_TICKS MAX_RSS_KIB" lines: CPU time is
-# that of the last sample before the phase's line, up to a quarter second
-# early, so phases shorter than a second or two are rough.
+# Writes "PHASE_INDEX CUMULATIVE_CPU_TICKS MAX_RSS_KIB SERVER_TICKS"
+# lines: CPU time is that of the last sample before the phase's line, up
+# to a quarter second early, so phases shorter than a second or two are
+# rough. SERVER_TICKS is the CPU time of the PostgreSQL cluster whose
+# postmaster is $4 (its own, its live backends', and its ended backends'
+# that it has waited for), 0 without one.
 sample() {
-  local tpid=$1 log=$2 out=$3 rpid="" stat rss=0 maxrss=0 ticks=0 done_n=0 n l k v tick
+  local tpid=$1 log=$2 out=$3 pm=${4:-} rpid="" stat rss=0 maxrss=0 ticks=0 sticks=0 done_n=0 n l k v tick c kids
   local -a f lines
   exec {tick}<> <(:)
   while kill -0 "$tpid" 2>/dev/null; do
@@ -216,7 +263,7 @@ sample() {
       if [[ $l == *'"msg":"phase done"'* ]]; then n=$((n + 1)); fi
     done
     while ((done_n < n)); do
-      echo "$done_n $ticks $maxrss"
+      echo "$done_n $ticks $maxrss $sticks"
       done_n=$((done_n + 1))
       maxrss=$rss
     done
@@ -233,29 +280,15 @@ sample() {
       done 2>/dev/null <"/proc/$rpid/status" || true
       if ((rss > maxrss)); then maxrss=$rss; fi
     fi
+    if [ -n "$pm" ]; then
+      sticks=$(cluster_ticks "$pm")
+    fi
     read -r -t 0.25 -u "$tick" _ || true
   done >"$out"
   # What was seen after the last cut belongs to the phases still unlogged.
-  echo "end $ticks $maxrss" >>"$out"
+  echo "end $ticks $maxrss $sticks" >>"$out"
   exec {tick}<&-
 }
-
-rc=0
-: >"$run/log.jsonl"
-/usr/bin/time -v -o "$run/time.txt" "$RECON" run --config "$run/recon.yaml" --date "$DATE" \
-  --oxpay-confirm unconfirmed --log-format json >"$run/summary.txt" 2>"$run/log.jsonl" &
-time_pid=$!
-sample "$time_pid" "$run/log.jsonl" "$run/samples.txt" &
-sampler_pid=$!
-wait "$time_pid" || rc=$?
-wait "$sampler_pid" || true
-if [ "$rc" != 0 ]; then
-  tail -20 "$run/log.jsonl" >&2
-  die "recon run exited $rc"
-fi
-kill "$server_pid" 2>/dev/null || true
-wait "$server_pid" 2>/dev/null || true
-server_pid=
 
 # time -v's figures: wall clock as [h:]m:ss.ss, peak RSS in KiB.
 wall_seconds() {
@@ -297,6 +330,55 @@ PY
   fi
 }
 
+# night NAME DATABASE [POSTMASTER_PID] runs recon run from a new, empty
+# database in $work/run-NAME ($work/run for sqlite: the baseline reads
+# its database), and prints its phases.
+night() {
+local name=$1 database=$2 postmaster=${3:-} start_sticks=0
+run=$work/run
+[ "$name" = sqlite ] || run=$work/run-$name
+if [ -n "$postmaster" ]; then start_sticks=$(cluster_ticks "$postmaster"); fi
+# The config: the sandbox's default credentials, no rate limit (0 is
+# unlimited), the generated files as the night's inputs. Only the CSV
+# ledger: ledger.xlsx holds the same rows.
+rm -rf "$run"
+mkdir -p "$run"
+cat >"$run/recon.yaml" <<EOF
+timezone: $TIMEZONE
+database: $database
+report_dir: $run/reports
+xepeng:
+  base_url: $base
+  client_id: sandbox-client
+  client_secret: sandbox-secret
+  page_size: $PAGE_SIZE
+oxpay:
+  base_url: $base/oxpay
+  api_key: ak-sandbox
+  sign_key: sandbox-sign-key
+  confirm: unconfirmed
+http:
+  concurrency: $CONCURRENCY
+  rate_limit: 0
+inputs:
+  webhooks: ["$data/webhooks.jsonl"]
+  ledger: ["$data/ledger.csv"]
+EOF
+
+echo "== recon run --date $DATE --oxpay-confirm unconfirmed (empty $name database)"
+rc=0
+: >"$run/log.jsonl"
+/usr/bin/time -v -o "$run/time.txt" "$RECON" run --config "$run/recon.yaml" --date "$DATE" \
+  --oxpay-confirm unconfirmed --log-format json >"$run/summary.txt" 2>"$run/log.jsonl" &
+time_pid=$!
+sample "$time_pid" "$run/log.jsonl" "$run/samples.txt" "$postmaster" &
+sampler_pid=$!
+wait "$time_pid" || rc=$?
+wait "$sampler_pid" || true
+if [ "$rc" != 0 ]; then
+  tail -20 "$run/log.jsonl" >&2
+  die "recon run exited $rc"
+fi
 phases "$run/log.jsonl" >"$run/phases.tsv"
 recon_wall=$(wall_seconds "$run/time.txt")
 recon_peak=$(peak_mib "$run/time.txt")
@@ -307,29 +389,31 @@ ticks=$(getconf CLK_TCK)
 # rows, what, log peak MiB, CPU s, sampled max RSS MiB. A phase the sampler
 # saw no cut for (the last, when the process exited first) gets the rest of
 # the whole run's CPU time.
-awk -F'\t' -v OFS='\t' -v hz="$ticks" -v total="$recon_cpu" '
+# The eighth column is the PostgreSQL server's CPU seconds (0 on SQLite).
+awk -F'\t' -v OFS='\t' -v hz="$ticks" -v total="$recon_cpu" -v sprev="$start_sticks" '
   FILENAME == ARGV[1] {
     split($0, a, " ")
-    if (a[1] == "end") { end_rss = a[3] } else { cum[a[1]] = a[2]; rss[a[1]] = a[3] }
+    if (a[1] == "end") { end_rss = a[3]; end_s = a[4] } else { cum[a[1]] = a[2]; rss[a[1]] = a[3]; srv[a[1]] = a[4] }
     next
   }
   {
     i = FNR - 1
-    if (i in cum) { c = cum[i] / hz; r = sprintf("%.0f", rss[i] / 1024) }
-    else { c = total; r = (end_rss > 0 ? sprintf("%.0f", end_rss / 1024) : "-") }
+    if (i in cum) { c = cum[i] / hz; r = sprintf("%.0f", rss[i] / 1024); sv = srv[i] }
+    else { c = total; r = (end_rss > 0 ? sprintf("%.0f", end_rss / 1024) : "-"); sv = end_s }
     cpu = c - prev; prev = c
-    print $1, $2, $3, $4, $5, sprintf("%.2f", cpu < 0 ? 0 : cpu), r
+    scpu = (sv - sprev) / hz; sprev = sv
+    print $1, $2, $3, $4, $5, sprintf("%.2f", cpu < 0 ? 0 : cpu), r, sprintf("%.2f", scpu < 0 ? 0 : scpu)
   }' "$run/samples.txt" "$run/phases.tsv" >"$run/phases-cpu.tsv"
 
 echo
-echo "recon run, N=$N orders"
-awk -F'\t' '
+echo "recon run on $name, N=$N orders"
+awk -F'\t' -v pg="$postmaster" '
   BEGIN {
-    printf "  %-16s %8s %8s %9s %-8s %9s %9s %9s\n", "phase", "wall s", "CPU s", "rows", "", "rows/s", "RSS MiB", "peak MiB"
+    printf "  %-16s %8s %8s %9s %-8s %9s %9s %9s%s\n", "phase", "wall s", "CPU s", "rows", "", "rows/s", "RSS MiB", "peak MiB", (pg != "" ? "  server CPU s" : "")
   }
   {
     rate = ($3 != "" && $2 > 0) ? sprintf("%9.0f", $3 / $2) : sprintf("%9s", "-")
-    printf "  %-16s %8.2f %8.2f %9s %-8s %s %9s %9s\n", $1, $2, $6, $3, $4, rate, $7, $5
+    printf "  %-16s %8.2f %8.2f %9s %-8s %s %9s %9s%s\n", $1, $2, $6, $3, $4, rate, $7, $5, (pg != "" ? sprintf("  %13.2f", $8) : "")
     if ($1 ~ /^ingest/ || $1 == "match") { im += $2; imc += $6 }
     if ($1 == "report") { rep = $2; repc = $6 }
     if ($1 ~ /^fetch/) { fe += $2; fec += $6 }
@@ -342,8 +426,23 @@ awk -F'\t' '
 echo "  whole run: $recon_wall s wall, $recon_cpu s CPU, $recon_peak MiB peak RSS (/usr/bin/time -v)"
 echo "  (RSS MiB: the largest resident set sampled during the phase; peak MiB: the log's high-water"
 echo "  mark since the start; CPU s: sampled from /proc at the phase's end, +-0.25 s; the sandbox's"
-echo "  CPU is not counted)"
+echo "  CPU is not counted; server CPU s: the PostgreSQL cluster's, sampled likewise)"
 sed 's/^/  | /' "$run/summary.txt" | grep -v 'wrote' || true
+}
+
+night sqlite "$work/run/recon.db"
+sqlite_run=$run
+if [ "$DB" = postgres ]; then
+  pg_database=$(pg_fresh)
+  postmaster=""
+  if [ -z "${PG_URL:-}" ]; then read -r postmaster _ <"$pgdir/data/postmaster.pid"; fi
+  night postgres "$pg_database" "$postmaster"
+  pg_run=$run
+  run=$sqlite_run
+fi
+kill "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+server_pid=
 
 # 4. The baseline, on the same files and the orders and transactions recon
 # fetched (its database, read only). Not timed: making the links.
@@ -379,6 +478,40 @@ awk -F'\t' -v bw="$base_wall" -v bc="$base_cpu" -v bp="$base_peak" -v rp="$recon
     printf "  (peak RSS of ingest+match: sampled; the log high-water mark by the end of the match, fetch included: %d MiB;\n", imp
     printf "  whole run %d MiB)\n", rp
   }' "$run/phases-cpu.tsv"
+
+# 4b. PostgreSQL against SQLite, back to back on the same night.
+exports_ok=0
+if [ "$DB" = postgres ]; then
+  echo
+  awk -F'\t' '
+    FILENAME == ARGV[1] { lite[$1] = $0; next }
+    { pg[$1] = $0 }
+    function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+    END {
+      for (p in lite) {
+        split(lite[p], l, "\t"); split(pg[p], g, "\t")
+        if (p ~ /^ingest/ || p == "match") { lw += l[2]; lc += l[6]; gw += g[2]; gc += g[6]; gs += g[8] }
+        if (p ~ /^ingest/ || p == "fetch xepeng") {
+          lr[p] = (l[2] > 0 ? l[3] / l[2] : 0); gr[p] = (g[2] > 0 ? g[3] / g[2] : 0)
+        }
+        if (p == "match") { lm = l[7]; gm = g[7] }
+      }
+      printf "postgres/sqlite (back to back)     %-24s %-24s\n", "postgres", "sqlite"
+      printf "  %-27s %5s  %-24s %-24s  (target <= 2)\n", "ingest+match wall", ratio(gw, lw), sprintf("%.1f s", gw), sprintf("%.1f s", lw)
+      printf "  %-27s %5s  %-24s %-24s\n", "ingest+match CPU, recon", ratio(gc, lc), sprintf("%.1f s", gc), sprintf("%.1f s", lc)
+      printf "  %-27s %5s  %-24s %-24s\n", "ingest+match CPU, +server", ratio(gc + gs, lc), sprintf("%.1f s (%.1f server)", gc + gs, gs), sprintf("%.1f s", lc)
+      printf "  %-27s %5s  %-24s %-24s  (target <= 1)\n", "match peak RSS (sampled)", ratio(gm, lm), gm " MiB", lm " MiB"
+      for (p in gr) printf "  %-27s %5s  %-24s %-24s\n", p " rows/s", ratio(gr[p], lr[p]), sprintf("%.0f", gr[p]), sprintf("%.0f", lr[p])
+    }' "$sqlite_run/phases-cpu.tsv" "$pg_run/phases-cpu.tsv"
+  for f in "exceptions-$DATE.csv" "exceptions-$DATE.json" "resolved-$DATE.csv"; do
+    if cmp -s "$sqlite_run/reports/$f" "$pg_run/reports/$f"; then
+      echo "  $f: byte-identical on both"
+    else
+      echo "  $f: DIFFERS between SQLite and PostgreSQL"
+      exports_ok=1
+    fi
+  done
+fi
 
 # 5. The counts side by side.
 exceptions=$run/reports/exceptions-$DATE.json
@@ -423,4 +556,7 @@ echo "work dir: $work (files in $data)"
 # blind spot) fail the script.
 if [ "$counts_ok" != 0 ] && [ "${CHECK:-1}" != 0 ]; then
   die "break counts differ from the answer key (CHECK=0 to report only)"
+fi
+if [ "$exports_ok" != 0 ] && [ "${CHECK:-1}" != 0 ]; then
+  die "the exports differ between SQLite and PostgreSQL (CHECK=0 to report only)"
 fi

@@ -19,12 +19,14 @@ import (
 
 	"github.com/reconkit/reconkit/money"
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
 )
 
 // Config is the whole of recon.yaml.
 type Config struct {
 	Timezone  string   `yaml:"timezone"`
 	Database  string   `yaml:"database"`
+	Merchant  string   `yaml:"merchant"`
 	ReportDir string   `yaml:"report_dir"`
 	Xepeng    Xepeng   `yaml:"xepeng"`
 	OxPay     OxPay    `yaml:"oxpay"`
@@ -177,6 +179,7 @@ func Default() Config {
 	return Config{
 		Timezone:  "Asia/Jakarta",
 		Database:  "recon.db",
+		Merchant:  store.DefaultMerchant,
 		ReportDir: "reports",
 		Xepeng: Xepeng{
 			BaseURL:  "http://127.0.0.1:8080",
@@ -316,6 +319,14 @@ func (c Config) ValidateFor(need Secrets) error {
 	}
 	if c.Database == "" {
 		add("database: a path is required")
+	} else if IsPostgresURL(c.Database) {
+		if u, err := url.Parse(c.Database); err != nil || u.Path == "" || u.Path == "/" {
+			// Not the URL itself: it may hold a password.
+			add("database: not a postgres://[user[:password]@]host[:port]/dbname URL (put the password in PGPASSWORD, or ${VAR})")
+		}
+	}
+	if err := store.CheckMerchant(c.Merchant); err != nil {
+		add("merchant: %v", err)
 	}
 	if c.ReportDir == "" {
 		add("report_dir: a directory is required")
@@ -440,11 +451,32 @@ func (c Config) Location() *time.Location {
 	return loc
 }
 
+// IsPostgresURL reports whether database names a PostgreSQL database
+// (a postgres:// or postgresql:// URL) rather than an SQLite file.
+func IsPostgresURL(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
+}
+
+// databasePassword is the password a postgres:// URL holds, "" if none.
+func databasePassword(database string) string {
+	if !IsPostgresURL(database) {
+		return ""
+	}
+	u, err := url.Parse(database)
+	if err != nil {
+		return ""
+	}
+	if pw, ok := u.User.Password(); ok {
+		return pw
+	}
+	return u.Query().Get("password")
+}
+
 // Secrets returns the configured secret values, for redaction and for the
 // test that scans outputs for them.
 func (c Config) Secrets() []string {
 	var s []string
-	for _, v := range []string{c.Xepeng.ClientSecret, c.OxPay.APIKey, c.OxPay.SignKey} {
+	for _, v := range []string{c.Xepeng.ClientSecret, c.OxPay.APIKey, c.OxPay.SignKey, databasePassword(c.Database)} {
 		if v != "" {
 			s = append(s, v)
 		}

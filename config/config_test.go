@@ -471,7 +471,7 @@ func TestLoadProblems(t *testing.T) {
 		{"unknown key, nothing close", "xepeng:\n  colour: red\n",
 			[]string{"xepeng.colour (line 2): unknown key; xepeng takes base_url, client_id, client_secret, page_size, lookback"}},
 		{"unknown top-level key", "stripe: {}\n",
-			[]string{"stripe (line 1): unknown key; the top level takes timezone, database, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
+			[]string{"stripe (line 1): unknown key; the top level takes timezone, database, merchant, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
 		{"a word for a number", "xepeng:\n  page_size: abc\n",
 			[]string{`xepeng.page_size (line 2): "abc" is not a whole number`}},
 		{"a word for a float", "http:\n  rate_limit: fast\n",
@@ -501,7 +501,7 @@ func TestLoadProblems(t *testing.T) {
 			`http.timeout (line 8): "soon" is not a duration such as 15s, 30m or 72h`,
 		}},
 		{"merge keys and anchors are keys like any other", "defaults: &h {timeout: 5s}\nhttp:\n  <<: *h\n  max_attempts: 3\n",
-			[]string{"defaults (line 1): unknown key; the top level takes timezone, database, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
+			[]string{"defaults (line 1): unknown key; the top level takes timezone, database, merchant, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -562,6 +562,8 @@ func TestValidateMessages(t *testing.T) {
 		{"timezone", func(c *Config) { c.Timezone = "Mars/Olympus" }, `timezone "Mars/Olympus" is not a known IANA time zone`},
 		{"database", func(c *Config) { c.Database = "" }, "database: a path is required"},
 		{"report dir", func(c *Config) { c.ReportDir = "" }, "report_dir: a directory is required"},
+		{"database url", func(c *Config) { c.Database = "postgres://recon:pw@db.example" }, "database: not a postgres://[user[:password]@]host[:port]/dbname URL (put the password in PGPASSWORD, or ${VAR})"},
+		{"merchant", func(c *Config) { c.Merchant = "Shop 1" }, `merchant: merchant "Shop 1": want a short id of a-z, 0-9, '-' and '_' (at most 32, starting with a letter or digit)`},
 		{"base url", func(c *Config) { c.Xepeng.BaseURL = "ftp://x" }, `xepeng.base_url "ftp://x" must start with http:// or https://`},
 		{"client id", func(c *Config) { c.Xepeng.ClientID = "" }, "xepeng.client_id is required: set XEPENG_CLIENT_ID in the environment, or ${XEPENG_CLIENT_ID} in the file"},
 		{"page size", func(c *Config) { c.Xepeng.PageSize = 101 }, "xepeng.page_size 101 must be between 1 and 100"},
@@ -595,5 +597,28 @@ func TestValidateMessages(t *testing.T) {
 				t.Errorf("problems (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestDatabaseURL takes a postgres:// URL, its password from the
+// environment, and counts that password among the secrets.
+func TestDatabaseURL(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "recon.yaml")
+	if err := os.WriteFile(p, []byte("database: postgres://recon:${DB_PASSWORD}@db.example:5432/recon?sslmode=require\nmerchant: shop-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(p, env(map[string]string{"DB_PASSWORD": "pg-secret", EnvXepengClientID: "id", EnvXepengClientSecret: "s",
+		EnvOxPayAPIKey: "ak", EnvOxPaySignKey: "sk"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !IsPostgresURL(cfg.Database) || cfg.Merchant != "shop-1" {
+		t.Fatalf("read %q for %q", cfg.Database, cfg.Merchant)
+	}
+	if !slices.Contains(cfg.Secrets(), "pg-secret") {
+		t.Errorf("Secrets() = %q, want the database password among them", cfg.Secrets())
 	}
 }

@@ -20,7 +20,8 @@ type secretKey struct {
 // fileSecrets is the part of recon.yaml that can hold a secret, read as
 // the file spells it, before ${VAR} expansion.
 type fileSecrets struct {
-	Xepeng struct {
+	Database string `yaml:"database"`
+	Xepeng   struct {
 		ClientSecret string `yaml:"client_secret"`
 	} `yaml:"xepeng"`
 	OxPay struct {
@@ -30,6 +31,7 @@ type fileSecrets struct {
 }
 
 var secretKeys = []secretKey{
+	{"database (its password)", "PGPASSWORD", func(s *fileSecrets) string { return databasePassword(s.Database) }},
 	{"xepeng.client_secret", EnvXepengClientSecret, func(s *fileSecrets) string { return s.Xepeng.ClientSecret }},
 	{"oxpay.api_key", EnvOxPayAPIKey, func(s *fileSecrets) string { return s.OxPay.APIKey }},
 	{"oxpay.sign_key", EnvOxPaySignKey, func(s *fileSecrets) string { return s.OxPay.SignKey }},

@@ -50,6 +50,12 @@ oxpay:
 			body: "oxpay:\n  api_key: \"ak-LEAK-4${SUFFIX}\"\n", mode: 0o644,
 			want: "config FILE is readable by its group and others (mode 0644) and holds oxpay.api_key in plain text: run chmod 600 FILE, or set OXPAY_API_KEY in the environment (or ${VAR} in the file) instead",
 		},
+		{
+			name: "a database URL with its password written out",
+			body: "database: postgres://recon:pg-LEAK-5@db.example/recon\n", mode: 0o644,
+			want: "config FILE is readable by its group and others (mode 0644) and holds database (its password) in plain text: run chmod 600 FILE, or set PGPASSWORD in the environment (or ${VAR} in the file) instead",
+		},
+		{name: "world-readable, database password from the environment", body: "database: postgres://recon@db.example/recon\n", mode: 0o644},
 		{name: "private file with literal secrets", body: literal, mode: 0o600},
 		{name: "owner read-only", body: literal, mode: 0o400},
 		{name: "world-readable, secrets only as references", body: "xepeng:\n  client_secret: ${XEPENG_CLIENT_SECRET}\noxpay:\n  api_key: \" ${A}${B} \"\n  sign_key: ${OXPAY_SIGN_KEY}\n", mode: 0o644},

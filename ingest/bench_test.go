@@ -13,7 +13,7 @@ import (
 
 	"github.com/reconkit/reconkit/money"
 	"github.com/reconkit/reconkit/recon"
-	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // heapSink discards rows but samples the live heap once per batch, so a
@@ -97,7 +97,7 @@ func BenchmarkReadLedgerCSV(b *testing.B) {
 		new  func() (RowCounter, error)
 	}{
 		{"memory", nil},
-		{"store", func() (RowCounter, error) { return store.NewRowCounter(context.Background()) }},
+		{"store", func() (RowCounter, error) { return sqlite.NewRowCounter(context.Background()) }},
 	}
 	for _, n := range []int{50_000, 200_000} {
 		// In the parent's directory: both counters read the same file.

@@ -16,6 +16,7 @@ import (
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // Measured on the 2-core build machine (go1.26.8, AMD EPYC, a shared VM:
@@ -44,7 +45,7 @@ var (
 
 // benchStore returns a database holding a generated world of n orders
 // and the world's answer key, built once per directory and size.
-func benchStore(b *testing.B, n int) (*store.DB, []keyRow, *time.Location) {
+func benchStore(b *testing.B, n int) (*sqlite.DB, []keyRow, *time.Location) {
 	b.Helper()
 	dir := *benchDBDir
 	if dir == "" {
@@ -64,7 +65,7 @@ func benchStore(b *testing.B, n int) (*store.DB, []keyRow, *time.Location) {
 		writeTo(b, keyPath, ds.WriteExpected)
 		db.Close()
 	}
-	db, err := store.Open(context.Background(), path)
+	db, err := sqlite.Open(context.Background(), path, store.DefaultMerchant)
 	if err != nil {
 		b.Fatal(err)
 	}

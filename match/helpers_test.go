@@ -20,6 +20,7 @@ import (
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 	"github.com/reconkit/reconkit/wire"
 )
 
@@ -53,10 +54,10 @@ func (s txnScope) String() string {
 // the CLI does: orders, links and transactions converted from the wire
 // shapes (raw = the JSON of the wire value), webhooks and the ledger
 // written to files and read back by the ingest readers.
-func buildStore(tb testing.TB, ds *gen.Dataset, path string, scope txnScope) *store.DB {
+func buildStore(tb testing.TB, ds *gen.Dataset, path string, scope txnScope) *sqlite.DB {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -312,10 +313,10 @@ func inputOf(tb testing.TB, ds *gen.Dataset) Input {
 // webhook event, ledger entry and input error ids to the ones the store
 // gave them (1, 2, 3... per table, in order), so that Match over the
 // returned Input and Run over the database see the same rows.
-func storeOf(tb testing.TB, in Input) (*store.DB, Input) {
+func storeOf(tb testing.TB, in Input) (*sqlite.DB, Input) {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -353,7 +354,7 @@ func storeOf(tb testing.TB, in Input) (*store.DB, Input) {
 
 // runStore runs the engine over db as the match command does and returns
 // what it stored.
-func runStore(tb testing.TB, db *store.DB, opts Options) Output {
+func runStore(tb testing.TB, db *sqlite.DB, opts Options) Output {
 	tb.Helper()
 	ctx := context.Background()
 	run, err := db.StartRun(ctx, recon.Run{Command: "match"})

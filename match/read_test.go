@@ -44,9 +44,8 @@ func TestChunkedRead(t *testing.T) {
 	f.in.Links[4].AmountMinor, f.in.Links[4].AmountProblem = 0, "payment link PL-5: amount is missing"
 	for _, chunk := range []int{1, 2, 3, 7, 16384} {
 		t.Run(fmt.Sprintf("chunks of %d", chunk), func(t *testing.T) {
-			defer func(old int) { readChunk = old }(readChunk)
-			readChunk = chunk
 			db, in := storeOf(t, f.in)
+			db.SetReadChunk(chunk)
 			g := fixture{in: in}
 			want := run(t, &g, nil)
 			if len(want.Results) != 43 || len(want.Exceptions) != 8 || want.Summary.Count(recon.InputErrorCategory) != 3 {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/reconkit/reconkit/recon"
-	"github.com/reconkit/reconkit/store"
 )
 
 // resultBatch is how many result rows Run hands the store at once; the
@@ -31,9 +30,9 @@ func trace(phase string, start time.Time) time.Time {
 
 // Run reads the store, matches, and writes the run's results and
 // exceptions in one load, replacing any the run already had (other runs
-// are untouched). The run must exist in runs (store.StartRun). It
-// returns the run's totals.
-func Run(ctx context.Context, db *store.DB, runID int64, opts Options) (Summary, error) {
+// are untouched). The run must exist in the store's runs. It returns the
+// run's totals.
+func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, error) {
 	if err := opts.Validate(); err != nil {
 		return Summary{}, err
 	}

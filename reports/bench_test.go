@@ -15,6 +15,7 @@ import (
 	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // The full-size figures (1,000,000 matched sales, 100,000 refunds and
@@ -120,7 +121,7 @@ func samplePeakHeap(peak *uint64) (stop func()) {
 
 // benchStore returns a store holding a synthetic run, built once per
 // directory and size.
-func benchStore(b *testing.B, sales, exceptions int) (*store.DB, int64) {
+func benchStore(b *testing.B, sales, exceptions int) (*sqlite.DB, int64) {
 	b.Helper()
 	dir := *benchDBDir
 	if dir == "" {
@@ -131,7 +132,7 @@ func benchStore(b *testing.B, sales, exceptions int) (*store.DB, int64) {
 	ctx := context.Background()
 	if _, err := os.Stat(done); err != nil {
 		os.Remove(path)
-		db, err := store.Open(ctx, path)
+		db, err := sqlite.Open(ctx, path, store.DefaultMerchant)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -143,7 +144,7 @@ func benchStore(b *testing.B, sales, exceptions int) (*store.DB, int64) {
 			b.Fatal(err)
 		}
 	}
-	db, err := store.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path, store.DefaultMerchant)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func benchStore(b *testing.B, sales, exceptions int) (*store.DB, int64) {
 // synthesize writes run 1 straight into the store in chunks, so that
 // setting up a million rows neither takes the whole pipeline's time nor
 // holds them all in memory.
-func synthesize(ctx context.Context, db *store.DB, sales, exceptions int) error {
+func synthesize(ctx context.Context, db *sqlite.DB, sales, exceptions int) error {
 	run, err := db.StartRun(ctx, recon.Run{Command: "match", BusinessDate: "2024-03-14",
 		StartedAt: time.Date(2024, 3, 15, 6, 0, 0, 0, time.UTC)})
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/match")
@@ -117,7 +118,7 @@ func TestGoldenExports(t *testing.T) {
 func TestGoldenExportsThroughTheStore(t *testing.T) {
 	ctx := context.Background()
 	in := goldenInput(t)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

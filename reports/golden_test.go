@@ -17,6 +17,7 @@ import (
 	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // update (-update, declared in export_test.go) also rewrites
@@ -49,7 +50,7 @@ type dataset struct {
 
 // goldenStore loads testdata/reports/dataset.json into a new store and
 // runs a match over it, as the CLI would.
-func goldenStore(tb testing.TB) (*store.DB, int64) {
+func goldenStore(tb testing.TB) (*sqlite.DB, int64) {
 	tb.Helper()
 	raw, err := os.ReadFile(filepath.Join(workbookDir, "dataset.json"))
 	if err != nil {
@@ -60,7 +61,7 @@ func goldenStore(tb testing.TB) (*store.DB, int64) {
 		tb.Fatal(err)
 	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		tb.Fatal(err)
 	}

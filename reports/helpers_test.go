@@ -15,6 +15,7 @@ import (
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // worldStore loads a generated world into a new store the way the CLI
@@ -22,13 +23,13 @@ import (
 // wire shapes, webhooks and the ledger written to files and read back by
 // the ingest readers, which also record the files), runs a match and
 // returns the store, the run and the world's zone.
-func worldStore(tb testing.TB, opts gen.Options) (*store.DB, int64, *time.Location) {
+func worldStore(tb testing.TB, opts gen.Options) (*sqlite.DB, int64, *time.Location) {
 	return worldStoreAsOf(tb, opts, time.Time{})
 }
 
 // worldStoreAsOf is worldStore with match's AsOf set: settlement windows
 // still open on that day leave their transactions pending.
-func worldStoreAsOf(tb testing.TB, opts gen.Options, asOf time.Time) (*store.DB, int64, *time.Location) {
+func worldStoreAsOf(tb testing.TB, opts gen.Options, asOf time.Time) (*sqlite.DB, int64, *time.Location) {
 	tb.Helper()
 	ctx := context.Background()
 	ds, err := gen.Generate(opts)
@@ -36,7 +37,7 @@ func worldStoreAsOf(tb testing.TB, opts gen.Options, asOf time.Time) (*store.DB,
 		tb.Fatal(err)
 	}
 	dir := tb.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -121,7 +122,7 @@ func worldStoreAsOf(tb testing.TB, opts gen.Options, asOf time.Time) (*store.DB,
 
 // matchRun starts a match run at a fixed time, runs it and records its
 // end, as the CLI does.
-func matchRun(tb testing.TB, db *store.DB, zone *time.Location, day, asOf time.Time) int64 {
+func matchRun(tb testing.TB, db *sqlite.DB, zone *time.Location, day, asOf time.Time) int64 {
 	tb.Helper()
 	ctx := context.Background()
 	run, err := db.StartRun(ctx, recon.Run{Command: "match", BusinessDate: day.In(zone).Format("2006-01-02"),

@@ -85,6 +85,19 @@ func (o WorkbookOptions) normalized() (WorkbookOptions, error) {
 	return o, nil
 }
 
+// Store is the database as the workbook reads it: a run, its
+// exceptions and results, and what the Summary shows beside them.
+type Store interface {
+	GetRun(ctx context.Context, id int64) (recon.Run, error)
+	ReportExceptions(ctx context.Context, runID int64) ([]store.ReportException, error)
+	ReportResults(ctx context.Context, runID int64, fn func([]store.ReportResult) error) error
+	ReportResultCounts(ctx context.Context, runID int64) ([]store.ResultCount, error)
+	ReportSourceTotals(ctx context.Context) ([]store.SourceTotal, error)
+	ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]string, error)
+	ResolvedSince(ctx context.Context, runID int64) ([]store.ResolvedException, error)
+	InputFiles(ctx context.Context) ([]store.InputFile, error)
+}
+
 // WriteWorkbook writes the reconciliation workbook of a match run to
 // opts.Path: a Summary sheet, one sheet per exception category that has
 // rows, and the Sales, Refunds & voids and Input errors sheets (see
@@ -94,7 +107,7 @@ func (o WorkbookOptions) normalized() (WorkbookOptions, error) {
 // leaves part of a workbook where the previous one was. Memory does
 // not grow with the number of match results: they are streamed from the
 // store and compressed as they come; only the exceptions are held.
-func WriteWorkbook(ctx context.Context, db *store.DB, runID int64, opts WorkbookOptions) error {
+func WriteWorkbook(ctx context.Context, db Store, runID int64, opts WorkbookOptions) error {
 	opts, err := opts.normalized()
 	if err != nil {
 		return fmt.Errorf("write workbook of run %d: %w", runID, err)
@@ -171,7 +184,7 @@ type report struct {
 // million orders takes longer than the other queries together, so they
 // overlap with the result sheets, which leave a core free while SQLite
 // reads (docs/performance.md, "Figures behind the code").
-func loadReport(ctx context.Context, db *store.DB, runID int64) (*report, error) {
+func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
 	var r report
 	var err error
 	if r.run, err = db.GetRun(ctx, runID); err != nil {
@@ -246,7 +259,7 @@ type results interface {
 }
 
 type storeResults struct {
-	db    *store.DB
+	db    Store
 	runID int64
 }
 

@@ -21,14 +21,15 @@ import (
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // emptyRun opens a store with one run and nothing matched, for tests
 // that write their own rows.
-func emptyRun(t *testing.T) (*store.DB, int64) {
+func emptyRun(t *testing.T) (*sqlite.DB, int64) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func TestSheetOverflow(t *testing.T) {
 	defer func(n int) { maxSheetRows = n }(maxSheetRows)
 	maxSheetRows = 12 // 9 rows a sheet: header and two totals rows
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "recon.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +398,7 @@ func TestControlOverWorlds(t *testing.T) {
 }
 
 // controlOf computes a run's control lines the way the workbook does.
-func controlOf(t *testing.T, db *store.DB, run int64) []ControlLine {
+func controlOf(t *testing.T, db *sqlite.DB, run int64) []ControlLine {
 	t.Helper()
 	ctx := context.Background()
 	rep, err := loadReport(ctx, db, run)

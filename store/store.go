@@ -2,170 +2,193 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
+	"regexp"
+	"time"
 
-	"github.com/jmoiron/sqlx"
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/reconkit/reconkit/recon"
 )
 
-// ErrNotFound is returned by lookups of a single row that does not exist.
-var ErrNotFound = errors.New("not found")
+// DefaultMerchant is the merchant of a config that names none, and of
+// every row stored before rows had one.
+const DefaultMerchant = "default"
 
-// DB is an open reconciliation database.
-type DB struct {
-	x    *sqlx.DB
-	path string
-	ckpt *checkpointer
-}
+var merchantRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
-// Open opens the database file at path, creating it and its directory if
-// needed, and brings its schema up to date. A database written by a newer
-// binary is refused with ErrSchemaTooNew rather than misread.
-func Open(ctx context.Context, path string) (*DB, error) {
-	if path == "" {
-		return nil, errors.New("open database: empty path")
-	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("open database %s: %w", path, err)
-		}
-	}
-	if err := sqliteCreate(ctx, path); err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	x, err := sqlx.Open(sqliteDriver, sqliteDSN(path))
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	db := &DB{x: x, path: path}
-	if err := db.init(ctx); err != nil {
-		x.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	if db.ckpt, err = startCheckpointer(ctx, x); err != nil {
-		x.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	return db, nil
-}
-
-func (db *DB) init(ctx context.Context) error {
-	if err := db.x.PingContext(ctx); err != nil {
-		return err
-	}
-	if err := sqliteRequireWAL(ctx, db.x); err != nil {
-		return err
-	}
-	return migrate(ctx, db.x)
-}
-
-// Close closes the database, after the background checkpoint (see
-// checkpointer) if one is under way; closing the last connection copies
-// what is left of the log into the file. Pending reads and loads must be
-// finished first.
-func (db *DB) Close() error {
-	ckErr := db.ckpt.stop()
-	if err := db.x.Close(); err != nil {
-		return fmt.Errorf("close database %s: %w", db.path, errors.Join(err, ckErr))
-	}
-	if ckErr != nil {
-		return fmt.Errorf("close database %s: %w", db.path, ckErr)
+// CheckMerchant says what is wrong with a merchant id, or nil: a short
+// id of lower-case letters, digits, '-' and '_', at most 32 characters,
+// starting with a letter or digit.
+func CheckMerchant(m string) error {
+	if !merchantRE.MatchString(m) {
+		return fmt.Errorf("merchant %q: want a short id of a-z, 0-9, '-' and '_' (at most 32, starting with a letter or digit)", m)
 	}
 	return nil
 }
 
-// CheckpointInBackground starts copying what the write-ahead log holds
-// into the database file, on a connection and a goroutine of its own, and
-// returns at once (see checkpointer). Call it when the process is about
-// to wait on something other than the CPU, such as the network; Close
-// waits for it. A checkpoint already under way is followed by one more.
-func (db *DB) CheckpointInBackground() { db.ckpt.soon() }
+// Tables are the tables Backend.Count accepts, named as in the schema.
+var Tables = []string{"orders", "payment_links", "transactions", "webhook_events", "ledger_entries",
+	"input_files", "input_errors", "runs", "schema_migrations"}
 
-// X exposes the connection pool for set-based queries in later phases
-// (match, reports). Writers should prefer a Load so that their changes
-// land in one transaction.
-func (db *DB) X() *sqlx.DB { return db.x }
+// Backend is an open reconciliation database, for one merchant. Every
+// backend package asserts its DB against it (var _ store.Backend =
+// (*DB)(nil)) and passes the conformance suite in store/storetest.
+// Callers depend on the few methods they use, through interfaces of
+// their own.
+type Backend interface {
+	// Merchant is the merchant every row and query of the handle is for.
+	Merchant() string
+	// Close closes the database. Pending reads and loads must be
+	// finished first.
+	Close() error
+	// SchemaVersion is the highest migration applied to the database.
+	SchemaVersion(ctx context.Context) (int, error)
+	// Upkeep says the process is about to wait on something other than
+	// the CPU (the network), so that the backend may do its upkeep
+	// meanwhile, in the background. It returns at once.
+	Upkeep()
 
-// Path is the file the database was opened from.
-func (db *DB) Path() string { return db.path }
+	// BeginLoad starts a write transaction; see Load.
+	BeginLoad(ctx context.Context) (Load, error)
+	UpsertOrders(ctx context.Context, rows []recon.Order) (UpsertStats, error)
+	UpsertPaymentLinks(ctx context.Context, rows []recon.PaymentLink) (UpsertStats, error)
+	UpsertTransactions(ctx context.Context, rows []recon.Transaction) (UpsertStats, error)
+	InsertWebhookEvents(ctx context.Context, rows []recon.WebhookEvent) (int, error)
+	InsertLedgerEntries(ctx context.Context, rows []recon.LedgerEntry) (int, error)
+	InsertInputErrors(ctx context.Context, rows []recon.InputError) (int, error)
+	DeleteRunResults(ctx context.Context, runID int64) error
 
-// sqliteDSN builds a go-sqlite3 DSN whose settings apply to every
-// connection the pool opens (a PRAGMA run once would reach only one):
-//   - WAL, so reports can read while an ingest writes;
-//   - busy_timeout, so a second writer waits instead of failing at once;
-//   - foreign keys on (SQLite leaves them off by default);
-//   - synchronous=NORMAL: in WAL mode a crash can lose the last commits
-//     but never corrupts, and a run can simply be repeated;
-//   - BEGIN IMMEDIATE for transactions, so a load takes the write lock up
-//     front rather than failing with SQLITE_BUSY half-way;
-//   - a 64 MiB page cache, so a bulk load's index pages stay in memory.
+	// Input files and fetch cursors.
+	InputFileSeen(ctx context.Context, kind, sha256 string) (bool, error)
+	RecordInputFile(ctx context.Context, f InputFile) error
+	InputFiles(ctx context.Context) ([]InputFile, error)
+	FetchCursor(ctx context.Context, list string) (time.Time, bool, error)
+
+	// Whole tables, in a stable order: for tests and small tables.
+	Orders(ctx context.Context) ([]recon.Order, error)
+	PaymentLinks(ctx context.Context) ([]recon.PaymentLink, error)
+	Transactions(ctx context.Context) ([]recon.Transaction, error)
+	WebhookEvents(ctx context.Context) ([]recon.WebhookEvent, error)
+	LedgerEntries(ctx context.Context) ([]recon.LedgerEntry, error)
+	InputErrors(ctx context.Context) ([]recon.InputError, error)
+	Count(ctx context.Context, table string) (int64, error)
+	TransactionIDsWithoutAPIRecord(ctx context.Context) ([]string, error)
+	KnownTransactionIDs(ctx context.Context) ([]string, error)
+
+	// Runs.
+	StartRun(ctx context.Context, r recon.Run) (int64, error)
+	FinishRun(ctx context.Context, id int64, status, errText, counts, inputs string) error
+	LastRun(ctx context.Context, command, status string) (recon.Run, bool, error)
+	GetRun(ctx context.Context, id int64) (recon.Run, error)
+	Runs(ctx context.Context, limit int) ([]recon.Run, error)
+	MarkInterrupted(ctx context.Context, current int64) (int64, error)
+	FailRun(ctx context.Context, id int64, errText string) (bool, error)
+
+	// Results, exceptions and their history.
+	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
+	MatchResults(ctx context.Context, runID int64, fn func([]recon.MatchResult) error) error
+	PreviousMatchRun(ctx context.Context, date string) (recon.Run, bool, error)
+	CarryForward(ctx context.Context, runID int64, date string, es []recon.Exception) (Carry, map[string]string, error)
+	ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]string, error)
+	ResolvedSince(ctx context.Context, runID int64) ([]ResolvedException, error)
+	ReplaceDateResults(ctx context.Context, date string, keep int64) (int, error)
+	CommitRun(ctx context.Context, runID int64, date string, record func(replaced int) (counts, inputs string), install func() error) (int, error)
+	CountByRun(ctx context.Context, table string) (map[int64]int, error)
+
+	// The workbook's queries.
+	ReportExceptions(ctx context.Context, runID int64) ([]ReportException, error)
+	ReportResults(ctx context.Context, runID int64, fn func([]ReportResult) error) error
+	ReportResultCounts(ctx context.Context, runID int64) ([]ResultCount, error)
+	ReportSourceTotals(ctx context.Context) ([]SourceTotal, error)
+
+	// ReadSnapshot opens a read snapshot for the match; see Snapshot.
+	ReadSnapshot(ctx context.Context) (Snapshot, error)
+}
+
+// Load is one write transaction kept open across batches, so that an
+// ingest can stream a large file in batches and still commit all or
+// nothing. After any error the Load refuses further rows and Commit
+// rolls back: a half-applied batch is never committed. A Load is not
+// safe for concurrent use.
 //
-// The path is escaped because SQLite reads a "file:" DSN as a URI.
-func sqliteDSN(path string) string {
-	return "file:" + sqliteEscape(path) + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on" +
-		"&_synchronous=NORMAL&_txlock=immediate&_cache_size=" + sqlitePoolCacheSize
+// The upserts write only rows whose content differs, so an unchanged
+// reload changes nothing and counts as Unchanged; first-seen times are
+// never overwritten. The inserts skip rows whose unique key is stored
+// and return how many they added. Rows' ID fields are ignored: the
+// database assigns them.
+type Load interface {
+	// SetRunID ties the input errors and input files recorded by this
+	// Load to a run, so a report can say which run first saw them.
+	SetRunID(id int64)
+	// Commit makes every row of the Load visible. It fails, and rolls
+	// back, if any earlier call failed or the context was cancelled.
+	Commit() error
+	// Rollback discards every row of the Load. It does nothing after
+	// Commit, so `defer l.Rollback()` is the usual guard.
+	Rollback() error
+
+	Orders(rs []recon.Order) (UpsertStats, error)
+	PaymentLinks(rs []recon.PaymentLink) (UpsertStats, error)
+	Transactions(rs []recon.Transaction) (UpsertStats, error)
+	// WebhookEvents skips deliveries whose delivery_key is stored.
+	WebhookEvents(rs []recon.WebhookEvent) (int, error)
+	// LedgerEntries skips rows whose row_hash is stored. BookedOn is
+	// stored as the calendar date it has in its own location and read
+	// back as midnight UTC of that date.
+	LedgerEntries(rs []recon.LedgerEntry) (int, error)
+	// InputErrors skips errors stored for the same source, file, line
+	// and reason. A zero RecordedAt is stored as the Load's start.
+	InputErrors(rs []recon.InputError) (int, error)
+	// RecordInputFile records that a file was ingested, so that it
+	// counts as seen only if its rows commit. A file recorded under the
+	// same kind and hash keeps its first record. A zero IngestedAt is
+	// stored as the Load's start, a zero RunID as the Load's run.
+	RecordInputFile(f InputFile) error
+	// SetFetchCursor records that list has been read up to newest. A
+	// cursor only moves forward.
+	SetFetchCursor(list string, newest time.Time) error
+
+	// MatchResults and Exceptions write a batch of one run's rows (in
+	// the order given, which readers keep); DeleteRunResults removes a
+	// run's rows, so that a run written again replaces them atomically.
+	MatchResults(runID int64, rs []recon.MatchResult) (int, error)
+	Exceptions(runID int64, rs []recon.Exception) (int, error)
+	DeleteRunResults(runID int64) error
+
+	// Verifying stored webhook deliveries again once the sign key that
+	// failed them has changed. Only failed deliveries are read, and a
+	// new verdict only ever lets a delivery pass.
+	FailedSignatureIDs(keyFP string, all bool) ([]int64, error)
+	StoredSignatures(ids []int64) ([]StoredSignature, error)
+	SetSignatureCheck(id int64, sigCheck, keyFP string) error
+	ReverifyDelivery(ev recon.WebhookEvent) (bool, error)
 }
 
-// sqlitePoolCacheSize is the page cache of the pool's connections, in
-// SQLite's terms (negative: KiB), and sqlitePoolCache the statement that
-// gives it back to a connection that changed its own.
-const (
-	sqlitePoolCacheSize = "-65536"
-	sqlitePoolCache     = `PRAGMA cache_size = ` + sqlitePoolCacheSize
-)
-
-// sqlitePageSize is the page size of a database this package creates.
-// SQLite's default of 4 KiB holds about eight rows of a table that keeps
-// each row's raw record; 16 KiB pages quarter the pages a bulk load
-// writes (and a match scans), the WAL frames and the reads per scan:
-// BenchmarkUpsertOrders and BenchmarkInsertWebhookEvents/keys=hashed
-// gained 10-20% each. A database created with other pages keeps them:
-// the size is fixed when the first page is written.
-const sqlitePageSize = 16384
-
-const sqliteSetPageSize = `PRAGMA page_size = 16384` // sqlitePageSize
-
-// sqliteCreate writes a new database's first page with sqlitePageSize,
-// before the pool's DSN turns WAL on (which writes that page with the
-// default size). A database file that has any content is left alone.
-func sqliteCreate(ctx context.Context, path string) error {
-	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-		return nil
-	}
-	x, err := sqlx.Open("sqlite3", "file:"+sqliteEscape(path)+"?_busy_timeout=5000")
-	if err != nil {
-		return err
-	}
-	defer x.Close()
-	x.SetMaxOpenConns(1)
-	for _, q := range []string{sqliteSetPageSize, `PRAGMA journal_mode = WAL`} {
-		if _, err := x.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("create: %w", err)
-		}
-	}
-	return x.Close()
-}
-
-// sqliteEscape escapes a path for a "file:" DSN, which SQLite reads as a
-// URI.
-func sqliteEscape(path string) string {
-	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-}
-
-// sqliteRequireWAL checks that the DSN's journal mode took effect: some
-// file systems cannot do WAL, and SQLite then silently keeps the rollback
-// journal.
-func sqliteRequireWAL(ctx context.Context, x *sqlx.DB) error {
-	var mode string
-	if err := x.GetContext(ctx, &mode, "PRAGMA journal_mode"); err != nil {
-		return fmt.Errorf("read journal mode: %w", err)
-	}
-	if !strings.EqualFold(mode, "wal") {
-		return fmt.Errorf("journal mode is %q, want wal: put the database on a local file system", mode)
-	}
-	return nil
+// Snapshot is one read transaction on a connection of its own: every
+// read through it sees the database as it was at its first read. It
+// hands the match what it reads of each table, decoded, in batches (see
+// the Row types for how long a batch is valid). It is not safe for
+// concurrent use; two Snapshots read in parallel.
+type Snapshot interface {
+	// Count returns the number of rows in one of the tables
+	// Backend.Count accepts (to size a slice; rows may be added after).
+	Count(ctx context.Context, table string) (int64, error)
+	// Orders, PaymentLinks, WebhookEvents and LedgerEntries come in the
+	// order they were stored (webhook events and ledger entries by id);
+	// Transactions in the order stored, which is usually by id.
+	Orders(ctx context.Context, fn func([]OrderRow) error) error
+	PaymentLinks(ctx context.Context, fn func([]LinkRow) error) error
+	Transactions(ctx context.Context, fn func([]TxnRow) error) error
+	WebhookEvents(ctx context.Context, fn func([]HookRow) error) error
+	LedgerEntries(ctx context.Context, fn func([]EntryRow) error) error
+	// InputErrors returns every input error in load order, RecordedAt
+	// left zero.
+	InputErrors(ctx context.Context) ([]recon.InputError, error)
+	// WebhookReferences calls fn with the id, original txn id and
+	// merchant_reference_id of every webhook event, in no set order;
+	// WebhookReferencesOf only for the events of the given transaction
+	// ids. fn may keep the strings.
+	WebhookReferences(ctx context.Context, fn func(id int64, originalTxnID, merchantReferenceID string) error) error
+	WebhookReferencesOf(ctx context.Context, txnIDs []string, fn func(id int64, originalTxnID, merchantReferenceID string) error) error
+	// Close ends the snapshot. Closing it again does nothing.
+	Close() error
 }

@@ -194,7 +194,8 @@ func money(minor int64) string {
 
 // ConfigParams is what a user fills in when adapting recon.example.yaml.
 type ConfigParams struct {
-	Dir         string // database and reports go here
+	Dir         string // reports go here, and the database unless Database is set
+	Database    string // an SQLite path or a postgres:// URL; "" is Dir/recon.db
 	XepengURL   string
 	OxPayURL    string
 	WebhookGlob string
@@ -212,7 +213,7 @@ func WriteConfig(out io.Writer, p ConfigParams) error {
 
 var configTmpl = template.Must(template.New("recon.yaml").Parse(`# recon.yaml, adapted from recon.example.yaml for the docfake night.
 timezone: Asia/Jakarta
-database: {{.Dir}}/recon.db
+database: {{if .Database}}{{.Database}}{{else}}{{.Dir}}/recon.db{{end}}
 report_dir: {{.Dir}}/reports
 
 xepeng:

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reconkit/reconkit/store/dbtest"
 )
 
 var (
@@ -50,14 +52,16 @@ func TestIndependentNight(t *testing.T) {
 		{"debit_credit_php_envelope_string_bodies", EnvelopeSuccess, FileOptions{
 			Ledger: LedgerDebitCredit, PlainJSONL: true, BodyAsString: true, LowerHeader: true, UTC: true}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			night(t, bin, w, tc.envelope, tc.files)
-		})
-	}
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				night(t, bin, w, tc.envelope, tc.files, b)
+			})
+		}
+	})
 }
 
-func night(t *testing.T, bin string, w *World, envelope string, files FileOptions) {
+func night(t *testing.T, bin string, w *World, envelope string, files FileOptions, b dbtest.Backend) {
 	xep := NewXepeng(w, XepengOptions{Envelope: envelope})
 	oxp := NewOxPay(w, OxPayOptions{})
 	xs := httptest.NewServer(xep)
@@ -84,9 +88,13 @@ func night(t *testing.T, bin string, w *World, envelope string, files FileOption
 	if ledger == "" {
 		ledger = LedgerAmount
 	}
+	database := "" // SQLite's: Dir/recon.db, kept with -docfake.keep
+	if b.Name != dbtest.SQLite.Name {
+		database = b.Database(t)
+	}
 	var cfg bytes.Buffer
 	if err := WriteConfig(&cfg, ConfigParams{
-		Dir: dir, XepengURL: xs.URL, OxPayURL: os_.URL,
+		Dir: dir, Database: database, XepengURL: xs.URL, OxPayURL: os_.URL,
 		WebhookGlob: in.WebhookGlob, LedgerGlob: in.LedgerGlob, Ledger: ledger,
 	}); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,9 @@
 // database as it was. A command's hold on the database (its lock, the
 // store, its run record, the clean-up after dead runs, and the commit
 // that records a matching run ok and puts its files in place) is a
-// Session; Night runs the whole nightly sequence as one. The command
+// Session; Night runs the whole nightly sequence as one. Open is the one
+// place a configured database picks its backend (store/sqlite for a
+// path, store/postgres for a postgres:// URL). The command
 // layer maps configuration to options; this package neither reads flags,
 // the environment or config files, nor prints.
 package job

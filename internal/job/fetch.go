@@ -46,11 +46,23 @@ const (
 	cursorLinks  = "payment_links"
 )
 
+// pullStore is the database as a pull of Xepeng uses it.
+type pullStore interface {
+	FetchCursor(ctx context.Context, list string) (time.Time, bool, error)
+	BeginLoad(ctx context.Context) (store.Load, error)
+}
+
+// pullBatch is how many rows a pull hands the store at once. Pages come
+// 100 items at a time, and a batch of the store's has its own costs (on
+// PostgreSQL a few round trips, which for 100 rows weigh as much as the
+// rows): rows wait, in page order, until this many have come.
+const pullBatch = 5000
+
 // PullXepeng walks the pages of orders and payment links (every page, or
 // from the last pull's cursor minus the look-back) and upserts them, with
 // the new cursors, in one transaction. Amounts are converted with units;
 // the raw JSON of each row is kept as the API sent it.
-func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOptions, units recon.Units, log *slog.Logger) (XepengResult, error) {
+func PullXepeng(ctx context.Context, db pullStore, x *fetch.Xepeng, opts PullOptions, units recon.Units, log *slog.Logger) (XepengResult, error) {
 	start := time.Now()
 	var res XepengResult
 	since := func(list string) (time.Time, error) {
@@ -84,8 +96,14 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOpt
 		}
 	}
 	var newest time.Time
+	orders := make([]recon.Order, 0, pullBatch)
+	flushOrders := func() error {
+		st, err := load.Orders(orders)
+		res.Orders.Add(st)
+		orders = orders[:0]
+		return err
+	}
 	pages, err := x.OrdersSinceRaw(ctx, opts.PageSize, res.OrdersSince, func(items []fetch.Item[wire.Order]) error {
-		rows := make([]recon.Order, 0, len(items))
 		for _, it := range items {
 			o, err := recon.OrderFromWire(it.Value, it.Raw, units)
 			if err != nil {
@@ -94,15 +112,19 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOpt
 			if !o.AmountKnown() {
 				problem(o.AmountProblem)
 			}
-			rows = append(rows, o)
+			orders = append(orders, o)
 			if it.Value.CreatedAt.After(newest) {
 				newest = it.Value.CreatedAt
 			}
 		}
-		st, err := load.Orders(rows)
-		res.Orders.Add(st)
-		return err
+		if len(orders) >= pullBatch {
+			return flushOrders()
+		}
+		return nil
 	})
+	if err == nil {
+		err = flushOrders()
+	}
 	if err != nil {
 		return res, fmt.Errorf("pull xepeng orders: %w", err)
 	}
@@ -113,8 +135,14 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOpt
 		}
 	}
 	newest = time.Time{}
+	links := make([]recon.PaymentLink, 0, pullBatch)
+	flushLinks := func() error {
+		st, err := load.PaymentLinks(links)
+		res.PaymentLinks.Add(st)
+		links = links[:0]
+		return err
+	}
 	pages, err = x.PaymentLinksSinceRaw(ctx, opts.PageSize, res.LinksSince, func(items []fetch.Item[wire.PaymentLink]) error {
-		rows := make([]recon.PaymentLink, 0, len(items))
 		for _, it := range items {
 			l, err := recon.PaymentLinkFromWire(it.Value, it.Raw, units)
 			if err != nil {
@@ -123,15 +151,19 @@ func PullXepeng(ctx context.Context, db *store.DB, x *fetch.Xepeng, opts PullOpt
 			if !l.AmountKnown() {
 				problem(l.AmountProblem)
 			}
-			rows = append(rows, l)
+			links = append(links, l)
 			if it.Value.CreatedAt.After(newest) {
 				newest = it.Value.CreatedAt
 			}
 		}
-		st, err := load.PaymentLinks(rows)
-		res.PaymentLinks.Add(st)
-		return err
+		if len(links) >= pullBatch {
+			return flushLinks()
+		}
+		return nil
 	})
+	if err == nil {
+		err = flushLinks()
+	}
 	if err != nil {
 		return res, fmt.Errorf("pull xepeng payment links: %w", err)
 	}
@@ -172,13 +204,21 @@ type OxPayResult struct {
 	Duration     time.Duration     `json:"duration_ns"`
 }
 
+// confirmStore is the database as the OxPay confirmations use it.
+type confirmStore interface {
+	KnownTransactionIDs(ctx context.Context) ([]string, error)
+	TransactionIDsWithoutAPIRecord(ctx context.Context) ([]string, error)
+	Upkeep()
+	BeginLoad(ctx context.Context) (store.Load, error)
+}
+
 // ConfirmOxPay asks OxPay for transactions by id, as mode says, and
 // upserts what it answers. An id the gateway does not know is counted and
 // logged, and the pass goes on: the match reports what it means (a ledger
 // reference to nothing is LEDGER_UNMATCHED, a signed webhook for an
 // unknown sale WEBHOOK_UNKNOWN_TRANSACTION). An unreachable gateway fails
 // the pass and nothing is stored.
-func ConfirmOxPay(ctx context.Context, db *store.DB, o *fetch.OxPay, mode string, units recon.Units, now func() time.Time, log *slog.Logger) (OxPayResult, error) {
+func ConfirmOxPay(ctx context.Context, db confirmStore, o *fetch.OxPay, mode string, units recon.Units, now func() time.Time, log *slog.Logger) (OxPayResult, error) {
 	start := time.Now()
 	var res OxPayResult
 	var ids []string
@@ -200,7 +240,7 @@ func ConfirmOxPay(ctx context.Context, db *store.DB, o *fetch.OxPay, mode string
 	// The gateway's answers come at the network's pace, and the CPU waits
 	// with them: the time to copy what earlier phases wrote to the
 	// database's log into its file.
-	db.CheckpointInBackground()
+	db.Upkeep()
 	load, err := db.BeginLoad(ctx)
 	if err != nil {
 		return res, err

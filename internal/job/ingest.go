@@ -14,6 +14,7 @@ import (
 	"github.com/reconkit/reconkit/ingest"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // IngestResult counts what an ingest phase read and added.
@@ -33,7 +34,7 @@ type reader func(ctx context.Context, path string, sink ingest.Sink) (ingest.Res
 // IngestWebhooks reads webhook logs into the store in one transaction.
 // Unless opts say otherwise, the log is parsed on one core fewer than
 // there are: the writer needs one of its own (see writer).
-func IngestWebhooks(ctx context.Context, db *store.DB, paths []string, opts ingest.WebhookOptions, strict bool, log *slog.Logger) (IngestResult, error) {
+func IngestWebhooks(ctx context.Context, db ingestStore, paths []string, opts ingest.WebhookOptions, strict bool, log *slog.Logger) (IngestResult, error) {
 	if opts.Workers == 0 {
 		// SQLite is the slower side: with a core of its own, the writer
 		// back from a cgo call finds a free processor rather than waiting
@@ -48,10 +49,10 @@ func IngestWebhooks(ctx context.Context, db *store.DB, paths []string, opts inge
 
 // IngestLedger reads ledger exports into the store in one transaction.
 // Unless opts say otherwise, repeated rows are counted in a temporary
-// file (store.NewRowCounter), so memory does not grow with the export.
-func IngestLedger(ctx context.Context, db *store.DB, paths []string, opts ingest.LedgerOptions, strict bool, log *slog.Logger) (IngestResult, error) {
+// file (sqlite.NewRowCounter: SQLite's, whichever the database), so memory does not grow with the export.
+func IngestLedger(ctx context.Context, db ingestStore, paths []string, opts ingest.LedgerOptions, strict bool, log *slog.Logger) (IngestResult, error) {
 	if opts.NewRowCounter == nil {
-		opts.NewRowCounter = func() (ingest.RowCounter, error) { return store.NewRowCounter(ctx) }
+		opts.NewRowCounter = func() (ingest.RowCounter, error) { return sqlite.NewRowCounter(ctx) }
 	}
 	read := func(ctx context.Context, path string, sink ingest.Sink) (ingest.Result, error) {
 		return ingest.ReadLedger(ctx, path, opts, sink)
@@ -72,6 +73,12 @@ func (e *StrictError) Error() string {
 		e.Kind, e.Count, e.First.File, e.First.Reason)
 }
 
+// ingestStore is the database as an ingest uses it.
+type ingestStore interface {
+	InputFileSeen(ctx context.Context, kind, sha256 string) (bool, error)
+	BeginLoad(ctx context.Context) (store.Load, error)
+}
+
 // ingestFiles checks every file can be opened before reading any, then
 // reads them all inside one load: either every file's rows and input
 // errors are stored, or none are. A file whose content was ingested
@@ -80,7 +87,7 @@ func (e *StrictError) Error() string {
 // The rows are written by a writer goroutine (see writer) while the
 // reader goes on parsing, so that a file is read at the speed of the
 // slower of the two rather than of both added up.
-func ingestFiles(ctx context.Context, db *store.DB, kind string, paths []string, read reader, strict bool, log *slog.Logger) (IngestResult, error) {
+func ingestFiles(ctx context.Context, db ingestStore, kind string, paths []string, read reader, strict bool, log *slog.Logger) (IngestResult, error) {
 	start := time.Now()
 	var res IngestResult
 	for _, p := range paths {
@@ -125,7 +132,7 @@ func ingestFiles(ctx context.Context, db *store.DB, kind string, paths []string,
 		f := store.InputFile{Kind: kind, Path: p, SHA256: r.SHA256, Rows: r.Rows, Errors: r.Errors, IngestedAt: time.Now().UTC()}
 		// After the file's rows, on the writer: only then is its count of
 		// added rows known.
-		err = w.do(func(l *store.Load) error {
+		err = w.do(func(l store.Load) error {
 			if err := l.RecordInputFile(f); err != nil {
 				return err
 			}
@@ -170,7 +177,7 @@ type loadSink struct {
 
 func (s *loadSink) Webhooks(rows []recon.WebhookEvent) error {
 	rows = slices.Clone(rows)
-	return s.w.do(func(l *store.Load) error {
+	return s.w.do(func(l store.Load) error {
 		n, err := l.WebhookEvents(rows)
 		s.added += n
 		return err
@@ -179,7 +186,7 @@ func (s *loadSink) Webhooks(rows []recon.WebhookEvent) error {
 
 func (s *loadSink) Ledger(rows []recon.LedgerEntry) error {
 	rows = slices.Clone(rows)
-	return s.w.do(func(l *store.Load) error {
+	return s.w.do(func(l store.Load) error {
 		n, err := l.LedgerEntries(rows)
 		s.added += n
 		return err
@@ -198,7 +205,7 @@ func (s *loadSink) InputErrors(rows []recon.InputError) error {
 			s.errors = append(s.errors, rows[i])
 		}
 	}
-	return s.w.do(func(l *store.Load) error {
+	return s.w.do(func(l store.Load) error {
 		_, err := l.InputErrors(rows)
 		return err
 	})
@@ -210,7 +217,7 @@ func (s *loadSink) InputErrors(rows []recon.InputError) error {
 // do for an ingest. At most writerQueue batches wait, which bounds the
 // memory in flight and makes a reader that outruns SQLite wait.
 type writer struct {
-	ops    chan func(*store.Load) error
+	ops    chan func(store.Load) error
 	done   chan struct{}
 	err    error // the first failure; written by the goroutine before done closes
 	failed atomic.Bool
@@ -219,8 +226,8 @@ type writer struct {
 
 const writerQueue = 2
 
-func startWriter(load *store.Load) *writer {
-	w := &writer{ops: make(chan func(*store.Load) error, writerQueue), done: make(chan struct{})}
+func startWriter(load store.Load) *writer {
+	w := &writer{ops: make(chan func(store.Load) error, writerQueue), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		for op := range w.ops {
@@ -242,7 +249,7 @@ var errWriterFailed = errors.New("storing an earlier batch failed")
 
 // do queues op. Once a write has failed it refuses more, so the reader
 // stops early; the Load then refuses to commit.
-func (w *writer) do(op func(*store.Load) error) error {
+func (w *writer) do(op func(store.Load) error) error {
 	if w.failed.Load() {
 		return errWriterFailed
 	}

@@ -13,13 +13,14 @@ import (
 
 	"github.com/reconkit/reconkit/ingest"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func openStore(t *testing.T) *store.DB {
+func openStore(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "recon.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func ledgerFile(t *testing.T, name string, rows ...string) string {
 	return path
 }
 
-func refs(t *testing.T, db *store.DB) []string {
+func refs(t *testing.T, db *sqlite.DB) []string {
 	t.Helper()
 	es, err := db.LedgerEntries(context.Background())
 	if err != nil {

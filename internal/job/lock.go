@@ -11,10 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/reconkit/reconkit/store"
 )
 
-// ErrLocked says another run holds the database's lock.
-var ErrLocked = errors.New("another run holds the lock")
+// ErrLocked says another run holds the lock: the database's (SQLite), or
+// the merchant's (PostgreSQL).
+var ErrLocked = store.ErrLocked
 
 // Lock is an exclusive advisory lock (flock) on a file beside the
 // database's real file: the same database reached through a symlink, a

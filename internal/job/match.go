@@ -39,6 +39,14 @@ func ResolvedName(reportDir, date string) string {
 	return filepath.Join(reportDir, "resolved-"+date+".csv")
 }
 
+// matchStore is the database as the match phase uses it.
+type matchStore interface {
+	match.Store
+	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
+	CarryForward(ctx context.Context, runID int64, date string, es []recon.Exception) (store.Carry, map[string]string, error)
+	ResolvedSince(ctx context.Context, runID int64) ([]store.ResolvedException, error)
+}
+
 // Match matches everything in the store for runID (a run for business
 // date), stores the results and exceptions under the run, records their
 // first-seen dates under the run (carried forward from the previous
@@ -47,7 +55,7 @@ func ResolvedName(reportDir, date string) string {
 // Nothing of it counts until the run commits (Session.Commit): the
 // date's earlier runs, their rows and their files stay as they are, and
 // so does every other run's exception history.
-func Match(ctx context.Context, db *store.DB, runID int64, opts match.Options, files *reports.FileSet, reportDir, date string, log *slog.Logger) (MatchResult, error) {
+func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, files *reports.FileSet, reportDir, date string, log *slog.Logger) (MatchResult, error) {
 	start := time.Now()
 	var res MatchResult
 	sum, err := match.Run(ctx, db, runID, opts)
@@ -112,7 +120,7 @@ type WorkbookOptions struct {
 }
 
 // Workbook writes the finance workbook of a match run.
-func Workbook(ctx context.Context, db *store.DB, runID int64, o WorkbookOptions, log *slog.Logger) error {
+func Workbook(ctx context.Context, db reports.Store, runID int64, o WorkbookOptions, log *slog.Logger) error {
 	start := time.Now()
 	// After a match in the same process most of the Go heap is garbage,
 	// which Go hands back to the system only gradually: the workbook's

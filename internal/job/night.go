@@ -24,6 +24,7 @@ type NightOptions struct {
 	// Database, ReportDir, Version and Log are the session's (see
 	// SessionOptions). The reports of the night go in ReportDir.
 	Database  string
+	Merchant  string
 	ReportDir string
 	Version   string
 	Log       *slog.Logger
@@ -113,7 +114,7 @@ func Night(ctx context.Context, o NightOptions) (res NightResult, err error) {
 	if o.Now == nil {
 		o.Now = func() time.Time { return time.Now().UTC() }
 	}
-	s, err := Begin(ctx, SessionOptions{Command: "run", BusinessDate: o.BusinessDate, Database: o.Database,
+	s, err := Begin(ctx, SessionOptions{Command: "run", BusinessDate: o.BusinessDate, Database: o.Database, Merchant: o.Merchant,
 		ReportDir: o.ReportDir, Reports: true, Version: o.Version, Log: o.Log})
 	if err != nil {
 		return res, err

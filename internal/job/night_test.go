@@ -16,6 +16,7 @@ import (
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // nightOptions are the options of a night against a sandbox serving a
@@ -114,7 +115,7 @@ func TestNight(t *testing.T) {
 		t.Errorf("second night: warnings %q, replaced %d; want a warning, and the first run replaced",
 			second.Counts.Warnings, second.Counts.Match.Replaced)
 	}
-	db, err := store.Open(ctx, o.Database)
+	db, err := sqlite.Open(ctx, o.Database, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,11 @@ type ReverifyResult struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
+// loadStore is the database as a phase that only loads uses it.
+type loadStore interface {
+	BeginLoad(ctx context.Context) (store.Load, error)
+}
+
 // ReverifyWebhooks verifies again, with signKey, the stored deliveries
 // whose signature failed under another key (every failed one, when all),
 // from the payload and signature stored with them, and records the new
@@ -28,7 +33,7 @@ type ReverifyResult struct {
 // mended by the right key the next, without the logs. A delivery only
 // ever passes here: one that verified under the key of its day stays
 // verified when the key is rotated.
-func ReverifyWebhooks(ctx context.Context, db *store.DB, signKey string, all bool, log *slog.Logger) (ReverifyResult, error) {
+func ReverifyWebhooks(ctx context.Context, db loadStore, signKey string, all bool, log *slog.Logger) (ReverifyResult, error) {
 	start := time.Now()
 	var res ReverifyResult
 	if signKey == "" {
@@ -107,7 +112,7 @@ func SignKeyWarnings(files []ingest.Result, maxShare float64) []string {
 // the verdict of signKey (opts.SignKey), in one transaction; it adds no
 // delivery. It mends deliveries stored before signatures were kept,
 // which ReverifyWebhooks cannot verify from the database alone.
-func ReverifyWebhookLogs(ctx context.Context, db *store.DB, paths []string, opts ingest.WebhookOptions, log *slog.Logger) (ReverifyResult, error) {
+func ReverifyWebhookLogs(ctx context.Context, db loadStore, paths []string, opts ingest.WebhookOptions, log *slog.Logger) (ReverifyResult, error) {
 	start := time.Now()
 	var res ReverifyResult
 	load, err := db.BeginLoad(ctx)

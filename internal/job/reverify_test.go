@@ -13,7 +13,7 @@ import (
 	"github.com/reconkit/reconkit/ingest"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sign"
-	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 const (
@@ -44,7 +44,7 @@ func webhookLog(t *testing.T, key string, n int, forged bool) string {
 }
 
 // sigChecks counts the stored deliveries by verdict.
-func sigChecks(t *testing.T, db *store.DB) map[string]int {
+func sigChecks(t *testing.T, db *sqlite.DB) map[string]int {
 	t.Helper()
 	hooks, err := db.WebhookEvents(context.Background())
 	if err != nil {

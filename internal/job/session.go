@@ -21,8 +21,10 @@ type SessionOptions struct {
 	// "ingest webhooks", ...); BusinessDate is the day it is for, if any.
 	Command      string
 	BusinessDate string
-	// Database is the database's path as configured.
+	// Database is the database as configured (an SQLite file's path or a
+	// postgres:// URL); Merchant the merchant the session is for.
 	Database string
+	Merchant string
 	// ReportDir is cleaned of what dead writers left there. With Reports
 	// the session also creates it and claims it for the run's own files
 	// (see Session.Files).
@@ -37,22 +39,24 @@ type SessionOptions struct {
 // database goes through Begin and Finish, so each takes the lock, records
 // its run and ends that record the same way.
 type Session struct {
-	DB    *store.DB
+	DB    store.Backend
 	RunID int64
 	// Log carries the run id (and the business date, if any).
 	Log     *slog.Logger
 	Started time.Time
 
 	opts      SessionOptions
-	lock      *Lock
+	lock      runLock
 	owner     *reports.Owner
 	sets      []*reports.FileSet
 	committed bool
 	ended     bool
 }
 
-// Begin takes the database's lock (an error matching ErrLocked while
-// another run holds it), opens the store, records the run as running,
+// Begin takes the run lock and opens the store (see lockAndOpen: an
+// SQLite database's file lock, or a PostgreSQL merchant's advisory lock;
+// an error matching ErrLocked while another run holds it), records the
+// run as running,
 // records the failures earlier runs could not record themselves (left
 // beside the lock), marks the runs a killed process left running as
 // failed ("interrupted"), and cleans up after dead writers in the report
@@ -64,22 +68,16 @@ func Begin(ctx context.Context, o SessionOptions) (*Session, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	lk, err := LockDatabase(o.Database)
+	lk, db, err := lockAndOpen(ctx, o.Database, o.Merchant)
 	if err != nil {
-		return nil, err
-	}
-	db, err := Open(ctx, o.Database)
-	if err != nil {
-		lk.Release()
 		return nil, err
 	}
 	s := &Session{DB: db, opts: o, lock: lk, Started: time.Now().UTC()}
 	s.RunID, err = db.StartRun(ctx, recon.Run{Command: o.Command, BusinessDate: o.BusinessDate, StartedAt: s.Started,
 		Status: recon.RunRunning, Version: o.Version})
 	if err != nil {
-		db.Close()
-		lk.Release()
-		return nil, store.ExplainBusy(o.Database, err)
+		s.closeStore()
+		return nil, explainBusy(o.Database, err)
 	}
 	s.Log = o.Log.With("run_id", s.RunID)
 	if o.BusinessDate != "" {
@@ -89,27 +87,12 @@ func Begin(ctx context.Context, o SessionOptions) (*Session, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, s.Finish(err, nil, nil)
 	}
-	s.Log.Info("run started", "command", o.Command, "database", o.Database)
+	s.Log.Info("run started", "command", o.Command, "database", Describe(o.Database), "merchant", db.Merchant())
 	return s, nil
 }
 
-// Open opens the store at path for a command that only reads what runs
-// committed (recon report): without the lock, so that a run holding it
-// does not stop the command (SQLite lets readers read beside the
-// writer), and without a run record, since the command loads nothing. A
-// command that loads or matches goes through Begin. An error caused by
-// another process holding the database matches store.ErrBusy and names
-// the database.
-func Open(ctx context.Context, path string) (*store.DB, error) {
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		return nil, store.ExplainBusy(path, err)
-	}
-	return db, nil
-}
-
 func (s *Session) begin(ctx context.Context) error {
-	for _, n := range s.lock.notes {
+	for _, n := range s.lock.notes() {
 		marked, err := s.DB.FailRun(ctx, n.runID, n.reason)
 		if err != nil {
 			return err
@@ -118,9 +101,8 @@ func (s *Session) begin(ctx context.Context) error {
 			s.Log.Warn("recorded the failure of an earlier run that could not record it itself", "failed_run", n.runID, "error", n.reason)
 		}
 	}
-	if len(s.lock.notes) > 0 {
-		s.lock.notes = nil
-		if err := s.lock.rewrite(); err != nil {
+	if len(s.lock.notes()) > 0 {
+		if err := s.lock.clearNotes(); err != nil {
 			return err
 		}
 	}
@@ -136,7 +118,7 @@ func (s *Session) begin(ctx context.Context) error {
 		if err := os.MkdirAll(s.opts.ReportDir, 0o755); err != nil {
 			return fmt.Errorf("create report dir: %w", err)
 		}
-		o, err := reports.Claim(s.opts.ReportDir, s.RunID, s.lock.Database)
+		o, err := reports.Claim(s.opts.ReportDir, s.RunID, s.lock.database())
 		if err != nil {
 			return err
 		}
@@ -156,7 +138,7 @@ func (s *Session) begin(ctx context.Context) error {
 // a run of this database is this session's to judge, and its files stand
 // if it committed (ok, or since replaced).
 func (s *Session) fate(ctx context.Context, n reports.OwnerNote) reports.Fate {
-	if n.RunID == 0 || n.Database != s.lock.Database {
+	if n.RunID == 0 || n.Database != s.lock.database() {
 		return reports.FateUnknown
 	}
 	r, err := s.DB.GetRun(ctx, n.RunID)
@@ -232,7 +214,7 @@ func (s *Session) Finish(err error, counts, inputs any) error {
 		return err
 	}
 	s.ended = true
-	err = store.ExplainBusy(s.opts.Database, err)
+	err = explainBusy(s.opts.Database, err)
 	ctx := context.Background()
 	seconds := time.Since(s.Started).Seconds()
 	switch {
@@ -240,7 +222,7 @@ func (s *Session) Finish(err error, counts, inputs any) error {
 		s.Log.Info("run finished", "status", recon.RunOK, "seconds", seconds)
 	case err == nil:
 		if ferr := s.DB.FinishRun(ctx, s.RunID, recon.RunOK, "", jsonText(counts), jsonText(inputs)); ferr != nil {
-			err = fmt.Errorf("record the end of run %d: %w", s.RunID, store.ExplainBusy(s.opts.Database, ferr))
+			err = fmt.Errorf("record the end of run %d: %w", s.RunID, explainBusy(s.opts.Database, ferr))
 			s.note(err.Error())
 			s.Log.Error("run failed", "seconds", seconds, "error", err.Error())
 		} else {
@@ -259,10 +241,27 @@ func (s *Session) Finish(err error, counts, inputs any) error {
 	if s.owner != nil {
 		s.owner.Release()
 	}
-	if cerr := s.DB.Close(); cerr != nil && err == nil {
+	if cerr := s.closeStore(); cerr != nil && err == nil {
 		err = cerr
 	}
-	s.lock.Release()
+	return err
+}
+
+// closeStore closes the store and releases the run lock, in the order
+// the lock wants (see runLock.outlivesStore).
+func (s *Session) closeStore() error {
+	release := func() {
+		if err := s.lock.release(); err != nil && s.Log != nil {
+			s.Log.Warn("could not release the run lock; it goes with its connection", "error", err.Error())
+		}
+	}
+	if !s.lock.outlivesStore() {
+		release()
+	}
+	err := s.DB.Close()
+	if s.lock.outlivesStore() {
+		release()
+	}
 	return err
 }
 

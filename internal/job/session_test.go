@@ -15,6 +15,8 @@ import (
 
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/postgres/pgtest"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // TestLockPath: the same database reached by other paths (a symlink to
@@ -166,7 +168,7 @@ func TestSessionCancelledIsRecordedFailed(t *testing.T) {
 	if err = s.Finish(err, nil, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-	db, err := store.Open(context.Background(), o.Database)
+	db, err := sqlite.Open(context.Background(), o.Database, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +191,7 @@ func TestSessionFinishesCutInstalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, o.Database)
+	db, err := sqlite.Open(ctx, o.Database, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,5 +268,49 @@ func TestSessionFinishesCutInstalls(t *testing.T) {
 			}
 		})
 		t.Errorf("report dir after the next session (-want +got):\n%s\n%v", d, names)
+	}
+}
+
+// TestSessionLocksPerMerchant: on PostgreSQL two sessions of one
+// merchant cannot overlap (ErrLocked, naming the merchant), while
+// another merchant's goes on beside them in the same database; a session
+// that finished lets the next one in.
+func TestSessionLocksPerMerchant(t *testing.T) {
+	ctx := context.Background()
+	database := pgtest.URL(t)
+	opts := func(merchant string) SessionOptions {
+		o := sessionOptions(t.TempDir(), "match", "2026-11-02")
+		o.Database, o.Merchant = database, merchant
+		return o
+	}
+	alpha, err := Begin(ctx, opts("alpha"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Begin(ctx, opts("alpha")); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "merchant alpha") {
+		t.Fatalf("a second session of alpha: %v, want ErrLocked naming the merchant", err)
+	}
+	zulu, err := Begin(ctx, opts("zulu"))
+	if err != nil {
+		t.Fatalf("zulu beside alpha: %v", err)
+	}
+	if err := zulu.Finish(nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := alpha.Finish(nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Begin(ctx, opts("alpha"))
+	if err != nil {
+		t.Fatalf("alpha after its session finished: %v", err)
+	}
+	again.Finish(nil, nil, nil)
+	db, err := Open(ctx, database, "alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if runs, err := db.Runs(ctx, 0); err != nil || len(runs) != 2 || runs[0].Status != recon.RunOK || runs[1].Status != recon.RunOK {
+		t.Errorf("alpha's runs: %+v, %v; want two ok (zulu's are its own)", runs, err)
 	}
 }

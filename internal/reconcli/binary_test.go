@@ -20,6 +20,7 @@ import (
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/dbtest"
 )
 
 // These tests run the built recon binary as cron would, as a child
@@ -154,9 +155,11 @@ func isWorkbook(name string) bool { return strings.HasSuffix(name, ".xlsx") }
 // against a stopped server (exit 3, the previous report and results
 // intact), a bad config (exit 2, every problem listed) and a threshold
 // crossed (exit 1).
-func TestBinaryNight(t *testing.T) {
+func TestBinaryNight(t *testing.T) { dbtest.Each(t, testBinaryNight) }
+
+func testBinaryNight(t *testing.T, b dbtest.Backend) {
 	url, data, stop := stoppableSandbox(t, 600)
-	cfg, dbPath := nightSetup(t, url, data)
+	cfg, dbPath := nightSetupOn(t, url, data, b)
 	reportDir := filepath.Join(filepath.Dir(cfg), "reports")
 	const date = "2026-11-10"
 
@@ -179,16 +182,7 @@ func TestBinaryNight(t *testing.T) {
 		t.Fatalf("re-run: exit %d\n%s", code, errs)
 	}
 	sameFiles(t, "re-run", first, reportFiles(t, reportDir), isWorkbook)
-	ctx := context.Background()
-	db, err := store.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs, err := db.Runs(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	runs := runsOf(t, dbPath)
 	if len(runs) != 2 || runs[0].Status != "ok" || runs[1].Status != "replaced" {
 		t.Fatalf("after a re-run of the date: runs %+v, want the new one ok and the first replaced", runs)
 	}
@@ -198,12 +192,9 @@ func TestBinaryNight(t *testing.T) {
 	}
 
 	// Another process holds the lock: exit 4, nothing touched.
-	lk, err := job.LockDatabase(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	release := holdLock(t, dbPath)
 	code, _, errs = runBinary(t, "run", "--config", cfg, "--date", date)
-	lk.Release()
+	release()
 	if code != ExitLocked || !strings.Contains(errs, "another run holds the lock") {
 		t.Fatalf("locked: exit %d\n%s", code, errs)
 	}
@@ -297,11 +288,13 @@ func TestBinaryLogFormats(t *testing.T) {
 // again: every kill leaves a database the next run continues from, never
 // a half-written report, and the night ends with the same exports as an
 // undisturbed run.
-func TestBinaryKilledMidRun(t *testing.T) {
+func TestBinaryKilledMidRun(t *testing.T) { dbtest.Each(t, testBinaryKilledMidRun) }
+
+func testBinaryKilledMidRun(t *testing.T, b dbtest.Backend) {
 	url, data, _ := stoppableSandbox(t, 800)
 	const date = "2026-11-10"
 
-	cleanCfg, _ := nightSetup(t, url, data)
+	cleanCfg, _ := nightSetupOn(t, url, data, b)
 	if code, _, errs := runBinary(t, "run", "--config", cleanCfg, "--date", date); code != 0 {
 		t.Fatalf("clean run: exit %d\n%s", code, errs)
 	}
@@ -313,7 +306,7 @@ func TestBinaryKilledMidRun(t *testing.T) {
 	// after the log's rows and before the commit.
 	for _, after := range []string{"run started", "fetch xepeng", "file read", "ingest webhooks", "ingest ledger", "fetch oxpay", "match"} {
 		t.Run("after "+after, func(t *testing.T) {
-			cfg, dbPath := nightSetup(t, url, data)
+			cfg, dbPath := nightSetupOn(t, url, data, b)
 			reportDir := filepath.Join(filepath.Dir(cfg), "reports")
 			killed := killWhen(t, after, "run", "--config", cfg, "--date", date, "--log-format", "json")
 			if !killed {
@@ -337,15 +330,7 @@ func TestBinaryKilledMidRun(t *testing.T) {
 				t.Fatalf("the run after the kill: exit %d\n%s", code, errs)
 			}
 			sameFiles(t, "after a kill and a re-run", clean, reportFiles(t, reportDir), isWorkbook)
-			db, err := store.Open(context.Background(), dbPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			runs, err := db.Runs(context.Background(), 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			runs := runsOf(t, dbPath)
 			if len(runs) != 2 || runs[0].Status != "ok" || runs[1].Status == "running" {
 				t.Fatalf("runs after a kill and a re-run: %+v", runs)
 			}
@@ -394,7 +379,7 @@ func killWhen(t *testing.T, marker string, args ...string) bool {
 // countByRun counts a results table's rows per run id.
 func countByRun(t *testing.T, dbPath, table string) map[int64]int {
 	t.Helper()
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := job.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,9 @@ import (
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/dbtest"
+	"github.com/reconkit/reconkit/store/postgres"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // runCLI runs the whole command line in-process with a fixed environment.
@@ -135,7 +138,7 @@ func TestFetchAgainstSandbox(t *testing.T) {
 			t.Fatalf("run %d: exit %d: %s", i, code, errs)
 		}
 	}
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +235,7 @@ func TestIngest(t *testing.T) {
 		t.Fatalf("re-ingest: exit %d: %s", code, out)
 	}
 
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,6 +261,14 @@ func TestIngest(t *testing.T) {
 // sandbox serving the same world.
 func nightSetup(t *testing.T, url string, data *gen.Dataset) (cfgPath, dbPath string) {
 	t.Helper()
+	return nightSetupOn(t, url, data, dbtest.SQLite)
+}
+
+// nightSetupOn is nightSetup on a new database of backend b; database
+// is its path or URL.
+func nightSetupOn(t *testing.T, url string, data *gen.Dataset, b dbtest.Backend) (cfgPath, database string) {
+	t.Helper()
+	database = b.Database(t)
 	dir := t.TempDir()
 	inbox := filepath.Join(dir, "inbox")
 	if err := os.MkdirAll(inbox, 0o755); err != nil {
@@ -266,26 +277,56 @@ func nightSetup(t *testing.T, url string, data *gen.Dataset) (cfgPath, dbPath st
 	if err := data.WriteFiles(inbox); err != nil {
 		t.Fatal(err)
 	}
-	dbPath = filepath.Join(dir, "recon.db")
-	cfgPath = writeFile(t, filepath.Join(dir, "recon.yaml"), "database: "+dbPath+"\nreport_dir: "+filepath.Join(dir, "reports")+
+	cfgPath = writeFile(t, filepath.Join(dir, "recon.yaml"), "database: "+database+"\nreport_dir: "+filepath.Join(dir, "reports")+
 		"\nhttp:\n  max_attempts: 2\nxepeng:\n  base_url: "+url+"\noxpay:\n  base_url: "+url+"/oxpay\n"+
 		"inputs:\n  webhooks: ["+filepath.Join(inbox, "webhooks*.jsonl")+"]\n  ledger: ["+filepath.Join(inbox, "ledger.csv")+"]\n")
-	return cfgPath, dbPath
+	return cfgPath, database
 }
 
-func TestRunNight(t *testing.T) {
+// openDB opens the database a test's config names, as recon does.
+func openDB(t *testing.T, database string) store.Backend {
+	t.Helper()
+	db, err := job.Open(context.Background(), database, store.DefaultMerchant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// holdLock takes the run lock of database as another process would, and
+// returns its release.
+func holdLock(t *testing.T, database string) func() {
+	t.Helper()
+	if postgres.IsURL(database) {
+		db, err := postgres.Open(context.Background(), database, store.DefaultMerchant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lk, err := db.LockRun(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return func() { lk.Release(); db.Close() }
+	}
+	lk, err := job.LockDatabase(database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lk.Release
+}
+
+func TestRunNight(t *testing.T) { dbtest.Each(t, testRunNight) }
+
+func testRunNight(t *testing.T, b dbtest.Backend) {
 	url, data := startSandbox(t, 400)
-	cfg, dbPath := nightSetup(t, url, data)
+	cfg, dbPath := nightSetupOn(t, url, data, b)
 
 	code, _, errs := runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", "2026-11-02")
 	if code != 0 {
 		t.Fatalf("run: exit %d: %s", code, errs)
 	}
-	db, err := store.Open(context.Background(), dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, dbPath)
 	ctx := context.Background()
 	run, ok, err := db.LastRun(ctx, "run", "")
 	if err != nil || !ok || run.Status != "ok" || run.BusinessDate != "2026-11-02" || run.EndedAt == nil {
@@ -301,12 +342,9 @@ func TestRunNight(t *testing.T) {
 	}
 
 	// While another process holds the lock, a run exits 4 and touches nothing.
-	lk, err := job.LockDatabase(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	release := holdLock(t, dbPath)
 	code, _, errs = runCLI(t, sandboxEnv, "run", "--config", cfg)
-	lk.Release()
+	release()
 	if code != ExitLocked || !strings.Contains(errs, "another run holds the lock") {
 		t.Fatalf("locked: got exit %d: %s", code, errs)
 	}
@@ -320,7 +358,7 @@ func TestRunAgainstStoppedServerExits3(t *testing.T) {
 	if code != ExitUnreachable {
 		t.Fatalf("got exit %d, want %d: %s", code, ExitUnreachable, errs)
 	}
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,14 +377,16 @@ func TestRunAgainstStoppedServerExits3(t *testing.T) {
 // the sale's id, and voids with an id of their own as OxPay's document
 // describes them (sandbox --void-style own-id).
 func TestRunFindsExactlyTheAnswerKey(t *testing.T) {
-	for _, style := range []gen.VoidStyle{gen.VoidSameID, gen.VoidOwnID} {
-		t.Run(string(style), func(t *testing.T) { testRunFindsExactlyTheAnswerKey(t, style) })
-	}
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		for _, style := range []gen.VoidStyle{gen.VoidSameID, gen.VoidOwnID} {
+			t.Run(string(style), func(t *testing.T) { testRunFindsExactlyTheAnswerKey(t, style, b) })
+		}
+	})
 }
 
-func testRunFindsExactlyTheAnswerKey(t *testing.T, style gen.VoidStyle) {
+func testRunFindsExactlyTheAnswerKey(t *testing.T, style gen.VoidStyle, b dbtest.Backend) {
 	url, data := startWorld(t, gen.Options{Seed: 3, Orders: 1500, VoidStyle: style})
-	cfg, _ := nightSetup(t, url, data)
+	cfg, _ := nightSetupOn(t, url, data, b)
 	reportDir := filepath.Join(filepath.Dir(cfg), "reports")
 	const date = "2026-11-10" // after every settlement window of the generated days
 	code, out, errs := runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date)

@@ -19,11 +19,13 @@ import (
 type configFlags struct {
 	path     string
 	database string
+	merchant string
 }
 
 func (f *configFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&f.path, "config", "c", "", "config file (recon.yaml); without one, the built-in defaults point at a local sandbox")
-	cmd.Flags().StringVar(&f.database, "db", "", "SQLite database path (overrides config database)")
+	cmd.Flags().StringVar(&f.database, "db", "", "database: an SQLite file path or a postgres:// URL (overrides config database)")
+	cmd.Flags().StringVar(&f.merchant, "merchant", "", "merchant id the command's rows belong to (overrides config merchant)")
 }
 
 // load reads and validates the config; every problem comes back at once
@@ -43,6 +45,9 @@ func (f *configFlags) loadFor(e *env, apply func(*config.Config), need config.Se
 	}
 	if f.database != "" {
 		cfg.Database = f.database
+	}
+	if f.merchant != "" {
+		cfg.Merchant = f.merchant
 	}
 	if apply != nil {
 		apply(&cfg)

@@ -18,6 +18,7 @@ import (
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
 	"github.com/reconkit/reconkit/store"
+	"github.com/reconkit/reconkit/store/sqlite"
 )
 
 // requestLog keeps the records of a sandbox's requests.
@@ -87,7 +88,7 @@ type apiRows struct {
 func readAPIRows(t *testing.T, dbPath string) apiRows {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dbPath)
+	db, err := sqlite.Open(ctx, dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ type fetchCounts struct {
 func runFetch(ctx context.Context, e *env, cfg config.Config, skipXep, full bool) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.HTTP.Deadline)
 	defer cancel()
-	s, err := job.Begin(ctx, job.SessionOptions{Command: "fetch", Database: cfg.Database, ReportDir: cfg.ReportDir,
+	s, err := job.Begin(ctx, job.SessionOptions{Command: "fetch", Database: cfg.Database, Merchant: cfg.Merchant, ReportDir: cfg.ReportDir,
 		Version: Version, Log: e.logger})
 	if err != nil {
 		return err

@@ -106,7 +106,7 @@ func (b *background) wait(t *testing.T) (int, string) {
 // runsOf reads a database's runs, newest first.
 func runsOf(t *testing.T, dbPath string) []recon.Run {
 	t.Helper()
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := job.Open(context.Background(), dbPath, store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -182,7 +182,7 @@ func expand(patterns []string) ([]string, error) {
 
 // runIngest runs an ingest as a recorded run of command.
 func runIngest(ctx context.Context, e *env, cfg config.Config, command string, load func(context.Context, *job.Session) (job.IngestResult, error)) (err error) {
-	s, err := job.Begin(ctx, job.SessionOptions{Command: command, Database: cfg.Database, ReportDir: cfg.ReportDir,
+	s, err := job.Begin(ctx, job.SessionOptions{Command: command, Database: cfg.Database, Merchant: cfg.Merchant, ReportDir: cfg.ReportDir,
 		Version: Version, Log: e.logger})
 	if err != nil {
 		return err

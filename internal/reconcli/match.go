@@ -63,7 +63,7 @@ Exit 1 when a threshold set by --fail-on-category is crossed.`,
 // staged exports, then one commit that puts them in place, records the
 // run ok and replaces the date's earlier runs.
 func runMatch(ctx context.Context, e *env, cfg config.Config, date string, opts match.Options, th thresholds) (err error) {
-	s, err := job.Begin(ctx, job.SessionOptions{Command: "match", BusinessDate: date, Database: cfg.Database,
+	s, err := job.Begin(ctx, job.SessionOptions{Command: "match", BusinessDate: date, Database: cfg.Database, Merchant: cfg.Merchant,
 		ReportDir: cfg.ReportDir, Reports: true, Version: Version, Log: e.logger})
 	if err != nil {
 		return err

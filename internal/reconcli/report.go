@@ -36,7 +36,7 @@ renamed, so yesterday's workbook stays whole until today's is complete.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := job.Open(ctx, cfg.Database)
+			db, err := job.Open(ctx, cfg.Database, cfg.Merchant)
 			if err != nil {
 				return err
 			}

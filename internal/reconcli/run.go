@@ -152,6 +152,7 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (job.Ni
 		BusinessDate:         date,
 		Zone:                 cfg.Location(),
 		Database:             cfg.Database,
+		Merchant:             cfg.Merchant,
 		ReportDir:            cfg.ReportDir,
 		Version:              Version,
 		Log:                  log,

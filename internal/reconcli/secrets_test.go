@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/reconkit/reconkit/sandbox"
 	"github.com/reconkit/reconkit/sandbox/gen"
+	"github.com/reconkit/reconkit/store/postgres"
+	"github.com/reconkit/reconkit/store/postgres/pgtest"
 )
 
 // TestNoSecretInAnyOutput runs the nightly job and the contract test
@@ -156,4 +159,69 @@ func unzipAll(b []byte) ([]named, error) {
 		out = append(out, named{f.Name, body})
 	}
 	return out, nil
+}
+
+// TestNoDatabasePasswordInAnyOutput runs nights on PostgreSQL with the
+// password in the database URL, with debug logs: one that succeeds, one
+// while another run holds the merchant's lock, and one against a server
+// that is not there (run without a test server too). No output, log or
+// report holds the password.
+func TestNoDatabasePasswordInAnyOutput(t *testing.T) {
+	const password = "pg-pw-5ec7e1-do-not-print"
+	url, data := startSandbox(t, 200)
+	withPassword := func(database string) string {
+		u, err := neturl.Parse(database)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = neturl.UserPassword(u.User.Username(), password)
+		return u.String()
+	}
+	var outputs []named
+	night := func(database, date string) (dir string) {
+		t.Helper()
+		cfg, _ := nightSetup(t, url, data)
+		body := strings.Replace(string(mustRead(t, cfg)), "database: ", "database: "+withPassword(database)+"\n# was: ", 1)
+		writeFile(t, cfg, body)
+		for _, format := range []string{"json", "text"} {
+			code, out, errs := runBinary(t, "run", "--config", cfg, "--date", date, "--log-level", "debug", "--log-format", format)
+			outputs = append(outputs, named{database + " stdout", []byte(out)}, named{database + " stderr", []byte(errs)})
+			if code != 0 {
+				t.Logf("run on %s: exit %d", postgres.Redact(withPassword(database)), code)
+			}
+		}
+		return filepath.Dir(cfg)
+	}
+	night("postgres://recon@127.0.0.1:1/recon?connect_timeout=2", "2026-11-10")
+	var dirs []string
+	if pgtest.Available() {
+		database := pgtest.URL(t)
+		dirs = append(dirs, night(database, "2026-11-10"))
+		release := holdLock(t, database)
+		dirs = append(dirs, night(database, "2026-11-11"))
+		release()
+	}
+	for _, dir := range dirs {
+		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(path, ".yaml") || strings.Contains(path, string(filepath.Separator)+"inbox") {
+				return err
+			}
+			b := mustRead(t, path)
+			if strings.HasSuffix(path, ".xlsx") {
+				parts, err := unzipAll(b)
+				if err != nil {
+					return err
+				}
+				outputs = append(outputs, parts...)
+				return nil
+			}
+			outputs = append(outputs, named{path, b})
+			return nil
+		})
+	}
+	for _, o := range outputs {
+		if bytes.Contains(o.body, []byte(password)) {
+			t.Errorf("%s holds the database password:\n%s", postgres.Redact(withPassword(o.name)), bytes.ReplaceAll(o.body, []byte(password), []byte("<PASSWORD>")))
+		}
+	}
 }

@@ -1,0 +1,80 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/reconkit/reconkit/recon"
+)
+
+// DeleteRunResults removes a run's match results and exceptions in the
+// transaction q, so that a run written again replaces its rows
+// atomically.
+func DeleteRunResults(ctx context.Context, q Q, merchant string, runID int64) error {
+	for _, query := range []string{`DELETE FROM match_results WHERE merchant = ? AND run_id = ?`, `DELETE FROM exceptions WHERE merchant = ? AND run_id = ?`} {
+		if _, err := q.ExecContext(ctx, query, merchant, runID); err != nil {
+			return fmt.Errorf("delete results of run %d: %w", runID, err)
+		}
+	}
+	return nil
+}
+
+// DeleteRunResults removes a run's match results and exceptions; other
+// runs' rows are untouched.
+func (db *DB) DeleteRunResults(ctx context.Context, runID int64) error {
+	return db.InTx(ctx, func(q Q) error { return DeleteRunResults(ctx, q, db.merchant, runID) })
+}
+
+// Exceptions returns a run's exceptions in the order they were written.
+func (db *DB) Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
+	var rs []recon.Exception
+	err := db.Q().SelectContext(ctx, &rs, `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
+    merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
+    webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id
+FROM exceptions WHERE merchant = ? AND run_id = ? ORDER BY id`, db.merchant, runID)
+	if err != nil {
+		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+	}
+	return rs, nil
+}
+
+// matchResultBatch is how many rows DB.MatchResults hands over at once.
+const matchResultBatch = 1000
+
+// MatchResults streams a run's match results, in the order they were
+// written, to fn in batches, with their ledger lines' reference, amount
+// and date; fn must not keep the slice, which is reused. An error from fn
+// stops the read and is returned.
+func (db *DB) MatchResults(ctx context.Context, runID int64, fn func([]recon.MatchResult) error) error {
+	rows, err := db.Q().QueryxContext(ctx, `SELECT r.kind, r.order_uid, r.payment_link_uid, r.oxpay_txn_id,
+    r.oxpay_original_txn_id, r.merchant_reference_id, COALESCE(l.reference, '') AS ledger_ref,
+    COALESCE(r.ledger_entry_id, 0) AS ledger_entry_id, COALESCE(r.webhook_event_id, 0) AS webhook_event_id,
+    r.state, r.source, r.currency, r.order_minor, r.gateway_minor, COALESCE(l.amount_minor, 0) AS ledger_minor,
+    r.paid_at, l.booked_on, r.clean
+FROM match_results r LEFT JOIN ledger_entries l ON l.merchant = r.merchant AND l.id = r.ledger_entry_id
+WHERE r.merchant = ? AND r.run_id = ? ORDER BY r.id`, db.merchant, runID)
+	if err != nil {
+		return fmt.Errorf("read match results of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	buf := make([]recon.MatchResult, 0, matchResultBatch)
+	for rows.Next() {
+		buf = append(buf, recon.MatchResult{})
+		if err := rows.StructScan(&buf[len(buf)-1]); err != nil {
+			return fmt.Errorf("read match results of run %d: %w", runID, err)
+		}
+		if len(buf) == matchResultBatch {
+			if err := fn(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read match results of run %d: %w", runID, err)
+	}
+	if len(buf) > 0 {
+		return fn(buf)
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+package store
+
+import (
+	"time"
+
+	"github.com/reconkit/reconkit/recon"
+)
+
+// UpsertStats says what an idempotent load did with its rows. Loading the
+// same rows twice gives {0, 0, N} the second time.
+type UpsertStats struct {
+	Inserted  int `json:"inserted"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+}
+
+// Total is the number of rows the load was given.
+func (s UpsertStats) Total() int { return s.Inserted + s.Updated + s.Unchanged }
+
+// Add adds o to s, to total the batches of one load.
+func (s *UpsertStats) Add(o UpsertStats) {
+	s.Inserted += o.Inserted
+	s.Updated += o.Updated
+	s.Unchanged += o.Unchanged
+}
+
+// InputFile records one ingested file, so that the same content is not
+// ingested twice under a new name.
+type InputFile struct {
+	ID         int64     `db:"id" json:"id"`
+	Kind       string    `db:"kind" json:"kind"` // webhooks, ledger
+	Path       string    `db:"path" json:"path"`
+	SHA256     string    `db:"sha256" json:"sha256"` // hex of the file's bytes
+	Rows       int       `db:"row_count" json:"rows"`
+	Errors     int       `db:"error_count" json:"errors"`
+	IngestedAt time.Time `db:"ingested_at" json:"ingested_at"`
+	RunID      int64     `db:"run_id" json:"run_id"` // 0: no run
+}
+
+// StoredSignature is a failed delivery with what it takes to verify it
+// again: the payload as received and its Signature header.
+type StoredSignature struct {
+	ID        int64  `db:"id"`
+	Raw       string `db:"raw"`
+	Signature string `db:"signature"`
+}
+
+// Carry is what CarryForward found: how this run's exceptions relate to
+// the previous matching run's.
+type Carry struct {
+	// PreviousRunID is the run compared with; 0 when there is none (the
+	// first run, or the first for a date before every other).
+	PreviousRunID int64  `json:"previous_run_id"`
+	PreviousDate  string `json:"previous_date,omitempty"`
+	// New exceptions were not open in the previous run; Carried were
+	// (they keep their first-seen date); Resolved were open then and are
+	// not now. Counted by distinct key.
+	New      int `json:"new"`
+	Carried  int `json:"carried"`
+	Resolved int `json:"resolved"`
+	// OldestFirstSeen is the earliest first-seen date of the run's open
+	// exceptions ("" when there are none).
+	OldestFirstSeen string `json:"oldest_first_seen,omitempty"`
+}
+
+// ResolvedException is an exception open in the previous run that the
+// run no longer has, with the date it was first seen.
+type ResolvedException struct {
+	recon.Exception
+	FirstSeen string `json:"first_seen"`
+	// LastSeen is the business date of the previous run, the last one
+	// the exception was open in.
+	LastSeen string `json:"last_seen"`
+}
+
+// ReportException is an exception with what the workbook shows beside
+// it: the payment link's URL and the dates of the rows it names, read
+// from those rows (an exception stores ids only). Times are UTC; nil
+// when the row does not exist. The ledger and webhook columns are those
+// of the first id the exception lists.
+type ReportException struct {
+	recon.Exception
+	PaymentURL        string
+	OrderCreatedAt    *time.Time
+	LinkPaidAt        *time.Time
+	WebhookReceivedAt *time.Time
+	// LedgerBookedOn is midnight UTC of the booking date.
+	LedgerBookedOn *time.Time
+	LedgerCurrency string
+	LedgerMinor    int64
+	// The input error an INPUT_ERROR exception stands for.
+	InputSource     string
+	InputFile       string
+	InputLine       int
+	InputText       string
+	InputRecordedAt *time.Time
+}
+
+// ReportResult is a match result with its payment link's URL.
+type ReportResult struct {
+	recon.MatchResult
+	PaymentURL string
+}
+
+// ResultCount counts a run's match results of one kind in one currency.
+// CleanGatewayMinor sums the gateway amounts of the clean ones.
+type ResultCount struct {
+	Kind              string `db:"kind" json:"kind"`
+	Currency          string `db:"currency" json:"currency"`
+	Rows              int64  `db:"row_count" json:"rows"`
+	Clean             int64  `db:"clean_count" json:"clean"`
+	CleanGatewayMinor int64  `db:"clean_gateway_minor" json:"clean_gateway_minor"`
+}
+
+// Sources that ReportSourceTotals counts, in the order it returns them.
+const (
+	SourceOrders           = "orders"
+	SourcePaymentLinksPaid = "payment_links_paid"
+	SourceSales            = "sales"
+	SourceRefunds          = "refunds"
+	SourceVoids            = "voids"
+	SourceWebhooks         = "webhook_deliveries"
+	SourceWebhookUnique    = "webhook_notifications"
+	SourceWebhookBadSig    = "webhook_bad_signature"
+	SourceLedgerCredits    = "ledger_credits"
+	SourceLedgerDebits     = "ledger_debits"
+	SourceLedger           = "ledger_lines"
+)
+
+// SourceTotal counts one source's rows in one currency and sums their
+// amounts in minor units: order totals, paid link amounts, sale amounts,
+// refund amounts (the refunded amount, not the sale's), void amounts,
+// signed ledger amounts. Webhook sources are counted only: deliveries
+// repeat the same notification, so a sum of their amounts means nothing
+// (AmountMinor 0).
+type SourceTotal struct {
+	Source      string `json:"source"`
+	Currency    string `json:"currency"`
+	Rows        int64  `json:"rows"`
+	AmountMinor int64  `json:"amount_minor"`
+}
