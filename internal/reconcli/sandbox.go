@@ -34,6 +34,7 @@ matching webhook log, ledger export and answer key.`,
 type genFlags struct {
 	seed      int64
 	orders    int
+	firstTxn  int64
 	start     string
 	days      int
 	zone      string
@@ -59,6 +60,7 @@ func (g *genFlags) register(cmd *cobra.Command) {
 	def := sandbox.DefaultConfig()
 	cmd.Flags().Int64Var(&g.seed, "seed", 1, "seed of the generated world")
 	cmd.Flags().IntVar(&g.orders, "orders", 1000, "number of orders to generate")
+	cmd.Flags().Int64Var(&g.firstTxn, "first-txn-id", gen.DefaultFirstTxnID, "first oxpay_txn_id, so that worlds generated with ranges apart can share one database")
 	cmd.Flags().StringVar(&g.start, "start", "2026-11-01", "first business day (YYYY-MM-DD)")
 	cmd.Flags().IntVar(&g.days, "days", 3, "number of business days the orders spread over")
 	cmd.Flags().StringVar(&g.zone, "timezone", "Asia/Jakarta", "time zone that cuts business days")
@@ -87,7 +89,7 @@ func (g *genFlags) options() (gen.Options, error) {
 	if rate == 0 {
 		rate = -1 // gen reads a zero rate as "the default"; asked for none, give none
 	}
-	return gen.Options{Seed: g.seed, Orders: g.orders, Start: start, Days: g.days, Zone: loc,
+	return gen.Options{Seed: g.seed, Orders: g.orders, FirstTxnID: g.firstTxn, Start: start, Days: g.days, Zone: loc,
 		SignKey: g.signKey, AnomalyRate: rate, VoidStyle: voids}, nil
 }
 

@@ -12,6 +12,11 @@ import (
 type Options struct {
 	Seed   int64
 	Orders int
+	// FirstTxnID is the first oxpay_txn_id (0: DefaultFirstTxnID); the
+	// ledger's references nothing knows move up by as much. Worlds
+	// generated with ranges apart can share one database, as the nights
+	// of a month do (bench/nights.sh).
+	FirstTxnID int64
 	// Start is the first business day; orders spread over Days days from
 	// it, cut in Zone.
 	Start time.Time

@@ -75,7 +75,7 @@ func (w *world) transactions() []wire.Transaction {
 	for r, k := range keys {
 		t := &w.txns[k.idx]
 		t.rank = int32(r)
-		ids.Write(strconv.AppendInt(scratch[:0], int64(firstTxnID+r), 10))
+		ids.Write(strconv.AppendInt(scratch[:0], w.opts.FirstTxnID+int64(r), 10))
 		hosts.Write(hex.AppendEncode(scratch[:0], t.host[:]))
 	}
 	w.ids = ids.String()

@@ -103,7 +103,7 @@ func TestOptions(t *testing.T) {
 	t.Run("defaults", func(t *testing.T) {
 		ds := generate(t, Options{Seed: 1})
 		got := ds.Options
-		want := Options{Seed: 1, Start: time.Date(2026, 11, 1, 0, 0, 0, 0, jakarta), Days: 3, Zone: jakarta,
+		want := Options{Seed: 1, FirstTxnID: DefaultFirstTxnID, Start: time.Date(2026, 11, 1, 0, 0, 0, 0, jakarta), Days: 3, Zone: jakarta,
 			SignKey: "sandbox-sign-key", AnomalyRate: 0.02, VoidStyle: VoidSameID}
 		if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
 			t.Fatalf("options (-want +got):\n%s", diff)
@@ -127,7 +127,38 @@ func TestOptions(t *testing.T) {
 			t.Fatalf("a world without anomalies breaks rules (-want +got):\n%s", diff)
 		}
 	})
-	for _, bad := range []Options{{Orders: -1}, {Orders: MaxOrders + 1}, {Days: -1}, {AnomalyRate: 1.5}, {VoidStyle: "new-id"}} {
+	t.Run("first transaction id", func(t *testing.T) {
+		// Two worlds with ranges apart share no transaction id and no
+		// reference nothing knows, so a month of them fits one database.
+		a := generate(t, Options{Seed: 1, Orders: 400, AnomalyRate: 0.3})
+		b := generate(t, Options{Seed: 1, Orders: 400, AnomalyRate: 0.3, FirstTxnID: DefaultFirstTxnID + 1000})
+		if len(a.Transactions) != len(b.Transactions) || b.Transactions[0].OxpayTxnID != "10001001" {
+			t.Fatalf("got %d and %d transactions, the second world's first %s, want the same count and 10001001",
+				len(a.Transactions), len(b.Transactions), b.Transactions[0].OxpayTxnID)
+		}
+		refs := map[string]bool{}
+		for _, w := range []*Dataset{a, b} {
+			for _, tx := range w.Transactions {
+				refs[tx.OxpayTxnID] = true
+			}
+			for _, l := range w.Ledger {
+				if strings.HasPrefix(l.Reference, "9") {
+					refs[l.Reference] = true
+				}
+			}
+		}
+		want := 2 * len(a.Transactions)
+		for _, l := range a.Ledger {
+			if strings.HasPrefix(l.Reference, "9") {
+				want += 2
+			}
+		}
+		if len(refs) != want {
+			t.Errorf("got %d distinct transaction ids and unknown references, want %d", len(refs), want)
+		}
+	})
+	for _, bad := range []Options{{Orders: -1}, {Orders: MaxOrders + 1}, {Days: -1}, {AnomalyRate: 1.5}, {VoidStyle: "new-id"},
+		{Orders: 10, FirstTxnID: DefaultFirstTxnID - 1}, {Orders: 10, FirstTxnID: DefaultFirstTxnID + MaxOrders - 9}} {
 		t.Run(fmt.Sprintf("rejects %+v", bad), func(t *testing.T) {
 			if _, err := Generate(bad); err == nil {
 				t.Fatal("got no error")
@@ -148,6 +179,7 @@ func TestAnswerKeyIsExact(t *testing.T) {
 		{"singapore", Options{Seed: 11, Orders: 800, Zone: time.FixedZone("SGT", 8*3600)}},
 		{"voids with their own id", Options{Seed: 1, Orders: 2000, VoidStyle: VoidOwnID}},
 		{"voids with their own id, many anomalies", Options{Seed: 9, Orders: 3000, AnomalyRate: 0.2, Days: 7, VoidStyle: VoidOwnID}},
+		{"ids from 13000001", Options{Seed: 2, Orders: 800, AnomalyRate: 0.2, FirstTxnID: 13_000_001}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,10 @@ const (
 // nothing knows.
 const MaxOrders = 10_000_000
 
+// DefaultFirstTxnID is the first oxpay_txn_id of a world whose
+// Options.FirstTxnID is zero.
+const DefaultFirstTxnID = 10_000_001
+
 // maxDays bounds Options.Days to ten years of business days.
 const maxDays = 3660
 
@@ -52,6 +56,16 @@ func (o Options) normalized() (Options, error) {
 	}
 	if o.Days == 0 {
 		o.Days = DefaultDays
+	}
+	if o.FirstTxnID == 0 {
+		o.FirstTxnID = DefaultFirstTxnID
+	}
+	// Ids keep eight digits below the references nothing knows (a world
+	// has fewer than two transactions an order), and those, moved up as
+	// much, keep eight digits too.
+	if o.FirstTxnID < DefaultFirstTxnID || o.FirstTxnID-DefaultFirstTxnID+int64(o.Orders) > MaxOrders {
+		return o, fmt.Errorf("first transaction id %d: want %d to %d for %d orders",
+			o.FirstTxnID, DefaultFirstTxnID, DefaultFirstTxnID+MaxOrders-int64(o.Orders), o.Orders)
 	}
 	if math.IsNaN(o.AnomalyRate) || o.AnomalyRate > 1 {
 		return o, fmt.Errorf("anomaly rate %v: want at most 1 (negative for none)", o.AnomalyRate)

@@ -79,12 +79,11 @@ var (
 	orderNotes = []string{"Gift wrap please", "Kirim sebelum jam 5", "Leave at the lobby"}
 )
 
-// firstTxnID is the first oxpay_txn_id; ids then count up in the order the
-// transactions happened, always eight digits (see MaxOrders).
-const firstTxnID = 10000001
-
 // unknownRefBase is where the id-like ledger references nothing knows
-// (LEDGER_UNMATCHED) start; no real oxpay_txn_id reaches it.
+// (LEDGER_UNMATCHED) start, moved up as far as Options.FirstTxnID is
+// from DefaultFirstTxnID; no real oxpay_txn_id reaches it. Ids count up
+// from Options.FirstTxnID in the order the transactions happened, always
+// eight digits (see MaxOrders).
 const unknownRefBase = 90000001
 
 // calMargin is how many days past the last business day the calendar
@@ -517,7 +516,7 @@ func (w *world) genUnknownLine(ymd string, near int64) {
 	u := len(w.unknown)
 	var ul unknownLine
 	if u%2 == 0 {
-		ul.ref = strconv.Itoa(unknownRefBase + u)
+		ul.ref = strconv.FormatInt(unknownRefBase+w.opts.FirstTxnID-DefaultFirstTxnID+int64(u), 10)
 		ul.desc = "OXPAY SALE " + ul.ref + " Card"
 	} else {
 		ul.ref = "ADJ-" + ymd + "-" + string(appendPadded(nil, u, 4))
