@@ -32,10 +32,12 @@ type Load struct {
 	tx       *sqlx.Tx
 	now      time.Time // first_seen_at / changed_at / loaded_at of every row
 	runID    sql.NullInt64
-	nowText  any                    // now as stored, bound once per statement
-	merchant string                 // every row's, bound once per statement
-	stmts    [numStmts][2]*sql.Stmt // one row, chunkRows rows
-	err      error                  // the first failure; sticks
+	nowText  string               // now as stored, bound once per batch
+	merchant string               // every row's, bound once per batch
+	stmts    [numStmts]*bulkStmt  // prepared on first use (bulk.go)
+	bulk     []*bulkStmt          // every statement prepared, finalized when the Load ends
+	buf      rowBuf               // a batch's values, reused
+	err      error                // the first failure; sticks
 	done     bool
 	cacheSet bool // see sqliteSetCache
 }
@@ -57,7 +59,7 @@ func (db *DB) beginLoad(ctx context.Context) (*Load, error) {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
 	now := time.Now().UTC()
-	return &Load{ctx: ctx, conn: conn, tx: tx, now: now, nowText: sqliteTimeText(now), merchant: db.Merchant()}, nil
+	return &Load{ctx: ctx, conn: conn, tx: tx, now: now, nowText: string(appendTimeText(nil, now)), merchant: db.Merchant()}, nil
 }
 
 // SetRunID ties the input errors and input files recorded by this Load to
@@ -80,6 +82,7 @@ func (l *Load) Commit() error {
 	}
 	l.done = true
 	defer sqliteDiscardConn(l.conn)
+	l.bulkFinalize()
 	if err := l.tx.Commit(); err != nil {
 		if cerr := l.ctx.Err(); cerr != nil {
 			err = cerr
@@ -97,6 +100,7 @@ func (l *Load) Rollback() error {
 	}
 	l.done = true
 	defer sqliteDiscardConn(l.conn)
+	l.bulkFinalize()
 	if err := l.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
 		return fmt.Errorf("roll back load: %w", err)
 	}
@@ -142,14 +146,14 @@ const (
 	stmtWebhookEvent
 	stmtLedgerEntry
 	stmtInputError
+	stmtMatchResult
+	stmtException
 	numStmts
 )
 
-// chunkRows is how many rows one multi-row INSERT carries. One statement
-// per row spends most of its time in database/sql and cgo overhead per
-// call; 32 rows a statement cut a bulk load's time by about a third (see
-// BenchmarkUpsertOrders), and more gained nothing measurable.
-const chunkRows = 32
+// bulkRows is how many rows one call into C carries at most: the Load's
+// context is checked between calls.
+const bulkRows = 4096
 
 // insertSQL is an INSERT written once per table. In row, "?" stands for
 // a value of the row, "@" for the load time shared by every row of the
@@ -308,111 +312,66 @@ func sqliteStmtText(q insertSQL, rows int) string {
 	return b.String()
 }
 
-// stmt prepares the statement for one row (chunk false) or for
-// chunkRows rows on first use, so a load of webhooks alone does not
-// prepare the ledger's.
-func (l *Load) stmt(k stmtKind, chunk bool) (*sql.Stmt, error) {
-	i := 0
-	if chunk {
-		i = 1
-	}
-	if s := l.stmts[k][i]; s != nil {
-		return s, nil
-	}
-	rows := 1
-	if chunk {
-		rows = chunkRows
-	}
-	s, err := l.tx.PrepareContext(l.ctx, sqliteStmtText(insertSQLs[k], rows))
-	if err != nil {
-		return nil, l.fail(fmt.Errorf("prepare: %w", err))
-	}
-	l.stmts[k][i] = s
-	return s, nil
-}
-
-// exec runs a prepared statement and returns how many rows it changed.
-// It passes context.Background on purpose: go-sqlite3 starts a goroutine
-// per call for a cancellable context, which would cost more than the
-// insert; cancellation is checked per chunk instead, and the transaction
-// itself is bound to the Load's context.
-func exec(s *sql.Stmt, args ...any) (int64, error) {
-	res, err := s.ExecContext(context.Background(), args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-// batch describes one batch to write: how many rows, how to append the
-// values of row i to a statement's arguments, and how to name row i in
-// an error (only called on failure, so the happy path formats nothing).
+// batch describes one batch to write: how many rows, how to pack the
+// values of row i, and how to name row i in an error (only called on
+// failure, so the happy path formats nothing).
 type batch struct {
 	n    int
 	what string
-	args func(i int, a []any) []any
+	pack func(i int, r *rowBuf)
 	name func(i int) string
 }
 
-// write runs rows 0..n-1 through the kind's statements, chunkRows at a
-// time and the remainder one by one, and returns how many rows changed.
-// A failed chunk is replayed row by row so the error can name its row;
-// the Load has failed by then and will not commit.
-func (l *Load) write(k stmtKind, rs batch) (int64, error) {
-	var changed int64
-	a := make([]any, 0, 2+chunkRows*strings.Count(insertSQLs[k].row, "?"))
-	i := 0
-	for ; i+chunkRows <= rs.n; i += chunkRows {
-		if err := l.check(); err != nil {
-			return changed, err
-		}
-		s, err := l.stmt(k, true)
-		if err != nil {
-			return changed, err
-		}
-		a = append(a[:0], l.nowText, l.merchant)
-		for j := i; j < i+chunkRows; j++ {
-			a = rs.args(j, a)
-		}
-		c, err := exec(s, a...)
-		if err != nil {
-			return changed, l.fail(l.nameFailure(k, rs, i, i+chunkRows, err))
-		}
-		changed += c
+// sql is the statement a kind of row is written with.
+func (k stmtKind) sql() insertSQL {
+	switch k {
+	case stmtMatchResult:
+		return insertMatchResult
+	case stmtException:
+		return insertException
 	}
-	for ; i < rs.n; i++ {
-		if err := l.check(); err != nil {
-			return changed, err
-		}
-		s, err := l.stmt(k, false)
-		if err != nil {
-			return changed, err
-		}
-		a = rs.args(i, append(a[:0], l.nowText, l.merchant))
-		c, err := exec(s, a...)
-		if err != nil {
-			return changed, l.fail(fmt.Errorf("%s %s: %w", rs.what, rs.name(i), err))
-		}
-		changed += c
-	}
-	return changed, nil
+	return insertSQLs[k]
 }
 
-// nameFailure finds the row of a failed chunk that fails on its own. A
-// failed upsert changed nothing; a failed OR FAIL insert kept the rows
-// before the failing one, and the replay skips those as existing keys.
-// Either way the first row that fails again failed the chunk.
-func (l *Load) nameFailure(k stmtKind, rs batch, from, to int, chunkErr error) error {
-	s, err := l.stmt(k, false)
-	if err != nil {
-		return fmt.Errorf("%s %s to %s: %w", rs.what, rs.name(from), rs.name(to-1), chunkErr)
+// write runs rows 0..n-1 through the kind's one-row statement, in C,
+// bulkRows at a time (bulk.go), and returns how many rows changed. A
+// failure names its row; the Load has failed then and will not commit.
+// An OR FAIL insert has kept the rows before it, which is harmless: the
+// Load never commits.
+func (l *Load) write(k stmtKind, rs batch) (int64, error) {
+	if err := l.check(); err != nil {
+		return 0, err
 	}
-	for i := from; i < to; i++ {
-		if _, err := exec(s, rs.args(i, []any{l.nowText, l.merchant})...); err != nil {
-			return fmt.Errorf("%s %s: %w", rs.what, rs.name(i), err)
+	s := l.stmts[k]
+	if s == nil {
+		var err error
+		if s, err = l.bulkPrepare(k.sql()); err != nil {
+			return 0, err
+		}
+		l.stmts[k] = s
+	}
+	var changed int64
+	for from := 0; from < rs.n; from += bulkRows {
+		if err := l.check(); err != nil {
+			return changed, err
+		}
+		to := min(from+bulkRows, rs.n)
+		l.buf.reset()
+		l.buf.text(l.nowText)
+		l.buf.text(l.merchant)
+		for i := from; i < to; i++ {
+			rs.pack(i, &l.buf)
+		}
+		c, err := l.bulkExec(s, l.buf.b, to-from, rs.what, func(i int) string { return rs.name(from + i) })
+		changed += c
+		if err != nil {
+			return changed, err
 		}
 	}
-	return fmt.Errorf("%s %s to %s: %w", rs.what, rs.name(from), rs.name(to-1), chunkErr)
+	if cap(l.buf.b) > 64<<20 {
+		l.buf.b = nil // a batch of huge rows: do not keep its buffer
+	}
+	return changed, nil
 }
 
 // sqliteMaxRowid returns the largest rowid of an upserted table. SQLite
@@ -488,34 +447,41 @@ func (l *Load) insert(k stmtKind, rs batch) (int, error) {
 func (l *Load) Orders(rs []recon.Order) (store.UpsertStats, error) {
 	return l.upsert(stmtOrder, batch{
 		n: len(rs), what: "order",
-		args: func(i int, a []any) []any {
+		pack: func(i int, b *rowBuf) {
 			r := &rs[i]
-			return append(a, r.UID, r.Status, r.Currency, knownAmount(r.AmountMinor, r.AmountKnown()), r.AmountSource, r.AmountProblem,
-				sqliteTimeText(r.CreatedAt), sqliteTimeText(r.UpdatedAt), r.Raw)
+			b.text(r.UID)
+			b.text(r.Status)
+			b.text(r.Currency)
+			b.nullInt(r.AmountMinor, r.AmountKnown())
+			b.text(r.AmountSource)
+			b.text(r.AmountProblem)
+			b.time(r.CreatedAt)
+			b.time(r.UpdatedAt)
+			b.text(r.Raw)
 		},
 		name: func(i int) string { return strconv.Quote(rs[i].UID) },
 	})
-}
-
-// knownAmount is the value an amount column is bound to: NULL when the
-// amount is not known, so that no SQL reads it as 0.
-func knownAmount(v int64, known bool) any {
-	if !known {
-		return nil
-	}
-	return v
 }
 
 // PaymentLinks upserts a batch of payment links by uid.
 func (l *Load) PaymentLinks(rs []recon.PaymentLink) (store.UpsertStats, error) {
 	return l.upsert(stmtPaymentLink, batch{
 		n: len(rs), what: "payment link",
-		args: func(i int, a []any) []any {
+		pack: func(i int, b *rowBuf) {
 			r := &rs[i]
-			return append(a, r.UID, r.OrderUID, r.Status, r.PaymentURL, r.Currency, knownAmount(r.AmountMinor, r.AmountKnown()),
-				r.AmountSource, r.AmountProblem,
-				sqliteTimeTextPtr(r.ExpiredAt), sqliteTimeTextPtr(r.PaidAt),
-				sqliteTimeText(r.CreatedAt), sqliteTimeText(r.UpdatedAt), r.Raw)
+			b.text(r.UID)
+			b.text(r.OrderUID)
+			b.text(r.Status)
+			b.text(r.PaymentURL)
+			b.text(r.Currency)
+			b.nullInt(r.AmountMinor, r.AmountKnown())
+			b.text(r.AmountSource)
+			b.text(r.AmountProblem)
+			b.timePtr(r.ExpiredAt)
+			b.timePtr(r.PaidAt)
+			b.time(r.CreatedAt)
+			b.time(r.UpdatedAt)
+			b.text(r.Raw)
 		},
 		name: func(i int) string { return strconv.Quote(rs[i].UID) },
 	})
@@ -525,11 +491,20 @@ func (l *Load) PaymentLinks(rs []recon.PaymentLink) (store.UpsertStats, error) {
 func (l *Load) Transactions(rs []recon.Transaction) (store.UpsertStats, error) {
 	return l.upsert(stmtTransaction, batch{
 		n: len(rs), what: "transaction",
-		args: func(i int, a []any) []any {
+		pack: func(i int, b *rowBuf) {
 			r := &rs[i]
-			return append(a, r.OxpayTxnID, r.OriginalTxnID, r.Type, r.MerchantReferenceID, r.HostTxnID,
-				r.State, r.Brand, r.Currency, r.AmountMinor, r.RefundAmountMinor,
-				sqliteTimeText(r.FetchedAt), r.Raw)
+			b.text(r.OxpayTxnID)
+			b.text(r.OriginalTxnID)
+			b.text(r.Type)
+			b.text(r.MerchantReferenceID)
+			b.text(r.HostTxnID)
+			b.text(r.State)
+			b.text(r.Brand)
+			b.text(r.Currency)
+			b.int(r.AmountMinor)
+			b.int(r.RefundAmountMinor)
+			b.time(r.FetchedAt)
+			b.text(r.Raw)
 		},
 		name: func(i int) string { return strconv.Quote(rs[i].OxpayTxnID) },
 	})
@@ -541,12 +516,27 @@ func (l *Load) Transactions(rs []recon.Transaction) (store.UpsertStats, error) {
 func (l *Load) WebhookEvents(rs []recon.WebhookEvent) (int, error) {
 	return l.insert(stmtWebhookEvent, batch{
 		n: len(rs), what: "webhook event",
-		args: func(i int, a []any) []any {
+		pack: func(i int, b *rowBuf) {
 			r := &rs[i]
-			return append(a, sqliteTimeText(r.ReceivedAt), r.Kind, r.OxpayTxnID, r.OriginalTxnID, r.MerchantReferenceID,
-				r.HostTxnID, r.State, r.Currency, r.AmountMinor, r.RefundAmountMinor,
-				int64(r.StatusCode), r.SigCheck, r.Signature, r.KeyFingerprint, r.DedupKey, r.DeliveryKey, r.Raw,
-				r.SourceFile, int64(r.SourceLine))
+			b.time(r.ReceivedAt)
+			b.text(r.Kind)
+			b.text(r.OxpayTxnID)
+			b.text(r.OriginalTxnID)
+			b.text(r.MerchantReferenceID)
+			b.text(r.HostTxnID)
+			b.text(r.State)
+			b.text(r.Currency)
+			b.int(r.AmountMinor)
+			b.int(r.RefundAmountMinor)
+			b.int(int64(r.StatusCode))
+			b.text(r.SigCheck)
+			b.text(r.Signature)
+			b.text(r.KeyFingerprint)
+			b.text(r.DedupKey)
+			b.text(r.DeliveryKey)
+			b.text(r.Raw)
+			b.text(r.SourceFile)
+			b.int(int64(r.SourceLine))
 		},
 		name: func(i int) string { return fmt.Sprintf("%s:%d", rs[i].SourceFile, rs[i].SourceLine) },
 	})
@@ -559,10 +549,19 @@ func (l *Load) WebhookEvents(rs []recon.WebhookEvent) (int, error) {
 func (l *Load) LedgerEntries(rs []recon.LedgerEntry) (int, error) {
 	return l.insert(stmtLedgerEntry, batch{
 		n: len(rs), what: "ledger entry",
-		args: func(i int, a []any) []any {
+		pack: func(i int, b *rowBuf) {
 			r := &rs[i]
-			return append(a, r.BookedOn.Format(time.DateOnly), r.Reference, r.Description, r.TxnType, r.Currency,
-				r.AmountMinor, r.RowHash, r.SourceFile, r.Sheet, int64(r.SourceLine), r.Raw)
+			b.date(r.BookedOn)
+			b.text(r.Reference)
+			b.text(r.Description)
+			b.text(r.TxnType)
+			b.text(r.Currency)
+			b.int(r.AmountMinor)
+			b.text(r.RowHash)
+			b.text(r.SourceFile)
+			b.text(r.Sheet)
+			b.int(int64(r.SourceLine))
+			b.text(r.Raw)
 		},
 		name: func(i int) string { return fmt.Sprintf("%s:%s:%d", rs[i].SourceFile, rs[i].Sheet, rs[i].SourceLine) },
 	})
@@ -575,13 +574,19 @@ func (l *Load) LedgerEntries(rs []recon.LedgerEntry) (int, error) {
 func (l *Load) InputErrors(rs []recon.InputError) (int, error) {
 	return l.insert(stmtInputError, batch{
 		n: len(rs), what: "input error",
-		args: func(i int, a []any) []any {
+		pack: func(i int, b *rowBuf) {
 			r := &rs[i]
-			at := l.nowText
-			if !r.RecordedAt.IsZero() {
-				at = sqliteTimeText(r.RecordedAt)
+			b.text(r.Source)
+			b.text(r.File)
+			b.int(int64(r.Line))
+			b.text(r.Text)
+			b.text(r.Reason)
+			if r.RecordedAt.IsZero() {
+				b.text(l.nowText)
+			} else {
+				b.time(r.RecordedAt)
 			}
-			return append(a, r.Source, r.File, int64(r.Line), r.Text, r.Reason, at, l.runID)
+			b.nullInt(l.runID.Int64, l.runID.Valid)
 		},
 		name: func(i int) string { return fmt.Sprintf("%s:%d", rs[i].File, rs[i].Line) },
 	})

@@ -1,10 +1,8 @@
 package sqlite
 
 import (
-	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
@@ -27,14 +25,6 @@ var (
 	}
 )
 
-// nullID stores a missing id (0) as NULL.
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 func boolInt(b bool) int64 {
 	if b {
 		return 1
@@ -53,14 +43,26 @@ func (l *Load) MatchResults(runID int64, rs []recon.MatchResult) (int, error) {
 	if err := l.sqliteSetCache(sqliteAppendCache); err != nil {
 		return 0, err
 	}
-	n, err := l.writeOnce(insertMatchResult, batch{
+	n, err := l.write(stmtMatchResult, batch{
 		n: len(rs), what: "insert match result",
-		args: func(i int, a []any) []any {
+		pack: func(i int, b *rowBuf) {
 			r := &rs[i]
-			return append(a, runID, r.Kind, r.OrderUID, r.PaymentLinkUID, r.OxpayTxnID, r.OriginalTxnID,
-				r.MerchantReferenceID, nullID(r.LedgerEntryID), nullID(r.WebhookEventID),
-				r.State, r.Source, r.Currency, r.OrderMinor, r.GatewayMinor,
-				sqliteTimeTextPtr(r.PaidAt), boolInt(r.Clean))
+			b.int(runID)
+			b.text(r.Kind)
+			b.text(r.OrderUID)
+			b.text(r.PaymentLinkUID)
+			b.text(r.OxpayTxnID)
+			b.text(r.OriginalTxnID)
+			b.text(r.MerchantReferenceID)
+			b.nullID(r.LedgerEntryID)
+			b.nullID(r.WebhookEventID)
+			b.text(r.State)
+			b.text(r.Source)
+			b.text(r.Currency)
+			b.int(r.OrderMinor)
+			b.int(r.GatewayMinor)
+			b.timePtr(r.PaidAt)
+			b.int(boolInt(r.Clean))
 		},
 		name: func(i int) string { return strconv.Quote(rs[i].OxpayTxnID) },
 	})
@@ -73,13 +75,26 @@ func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
 	if runID == 0 {
 		return 0, l.fail(store.ErrNoRun)
 	}
-	n, err := l.writeOnce(insertException, batch{
+	n, err := l.write(stmtException, batch{
 		n: len(rs), what: "insert exception",
-		args: func(i int, a []any) []any {
+		pack: func(i int, b *rowBuf) {
 			r := &rs[i]
-			return append(a, runID, string(r.Category), r.Severity, r.OrderUID, r.PaymentLinkUID, r.OxpayTxnID,
-				r.MerchantReferenceID, r.LedgerRef, r.Currency, r.ExpectedMinor, r.ActualMinor, r.DifferenceMinor,
-				r.Detail, r.WebhookEventIDs.String(), r.LedgerEntryIDs.String(), nullID(r.InputErrorID))
+			b.int(runID)
+			b.text(string(r.Category))
+			b.text(r.Severity)
+			b.text(r.OrderUID)
+			b.text(r.PaymentLinkUID)
+			b.text(r.OxpayTxnID)
+			b.text(r.MerchantReferenceID)
+			b.text(r.LedgerRef)
+			b.text(r.Currency)
+			b.int(r.ExpectedMinor)
+			b.int(r.ActualMinor)
+			b.int(r.DifferenceMinor)
+			b.text(r.Detail)
+			b.text(r.WebhookEventIDs.String())
+			b.text(r.LedgerEntryIDs.String())
+			b.nullID(r.InputErrorID)
 		},
 		name: func(i int) string { return fmt.Sprintf("%d (%s)", i, rs[i].Category) },
 	})
@@ -95,84 +110,3 @@ func (l *Load) DeleteRunResults(runID int64) error {
 	return l.fail0(sqlstore.DeleteRunResults(l.ctx, sqlstore.On(l.tx), l.merchant, runID))
 }
 
-// writeOnce is Load.write for statements prepared for this call only:
-// chunkRows rows per statement, the remainder one by one, a failed chunk
-// replayed row by row so the error names its row.
-func (l *Load) writeOnce(q insertSQL, rs batch) (int64, error) {
-	if err := l.check(); err != nil {
-		return 0, err
-	}
-	if rs.n == 0 {
-		return 0, nil
-	}
-	var stmts [2]*sql.Stmt // one row, chunkRows rows
-	defer func() {
-		for _, s := range stmts {
-			if s != nil {
-				s.Close()
-			}
-		}
-	}()
-	prepare := func(chunk bool) (*sql.Stmt, error) {
-		i, rows := 0, 1
-		if chunk {
-			i, rows = 1, chunkRows
-		}
-		if stmts[i] == nil {
-			s, err := l.tx.PrepareContext(l.ctx, sqliteStmtText(q, rows))
-			if err != nil {
-				return nil, l.fail(fmt.Errorf("prepare: %w", err))
-			}
-			stmts[i] = s
-		}
-		return stmts[i], nil
-	}
-	one := func(i int, a []any) (int64, error) {
-		s, err := prepare(false)
-		if err != nil {
-			return 0, err
-		}
-		c, err := exec(s, rs.args(i, append(a[:0], l.nowText, l.merchant))...)
-		if err != nil {
-			return 0, l.fail(fmt.Errorf("%s %s: %w", rs.what, rs.name(i), err))
-		}
-		return c, nil
-	}
-	var changed int64
-	a := make([]any, 0, 2+chunkRows*strings.Count(q.row, "?"))
-	i := 0
-	for ; i+chunkRows <= rs.n; i += chunkRows {
-		if err := l.check(); err != nil {
-			return changed, err
-		}
-		s, err := prepare(true)
-		if err != nil {
-			return changed, err
-		}
-		a = append(a[:0], l.nowText, l.merchant)
-		for j := i; j < i+chunkRows; j++ {
-			a = rs.args(j, a)
-		}
-		c, err := exec(s, a...)
-		if err != nil {
-			for j := i; j < i+chunkRows; j++ {
-				if _, rerr := one(j, a); rerr != nil {
-					return changed, rerr
-				}
-			}
-			return changed, l.fail(fmt.Errorf("%s %s to %s: %w", rs.what, rs.name(i), rs.name(i+chunkRows-1), err))
-		}
-		changed += c
-	}
-	for ; i < rs.n; i++ {
-		if err := l.check(); err != nil {
-			return changed, err
-		}
-		c, err := one(i, a)
-		if err != nil {
-			return changed, err
-		}
-		changed += c
-	}
-	return changed, nil
-}

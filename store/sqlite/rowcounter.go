@@ -190,3 +190,15 @@ func (c *RowCounter) Close() error {
 	}
 	return nil
 }
+
+// exec runs a prepared statement and returns how many rows it changed.
+// It passes context.Background on purpose: go-sqlite3 starts a goroutine
+// per call for a cancellable context, which would cost more than the
+// statement.
+func exec(s *sql.Stmt, args ...any) (int64, error) {
+	res, err := s.ExecContext(context.Background(), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

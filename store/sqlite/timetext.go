@@ -18,9 +18,20 @@ var sqliteTimeLayout = sqlite3.SQLiteTimestampFormats[0]
 // left to the driver.
 func sqliteTimeText(t time.Time) any {
 	t = t.UTC()
+	if year := t.Year(); year < 0 || year > 9999 {
+		return t
+	}
+	var b [35]byte
+	return string(appendTimeText(b[:0], t))
+}
+
+// appendTimeText appends t in UTC as go-sqlite3 would store it (see
+// sqliteTimeText), for the bulk inserts, which bind text themselves.
+func appendTimeText(dst []byte, t time.Time) []byte {
+	t = t.UTC()
 	year, month, day := t.Date()
 	if year < 0 || year > 9999 {
-		return t
+		return t.AppendFormat(dst, sqliteTimeLayout)
 	}
 	hour, min, sec := t.Clock()
 	var b [35]byte
@@ -51,7 +62,7 @@ func sqliteTimeText(t time.Time) any {
 		}
 	}
 	n += copy(b[n:], "+00:00")
-	return string(b[:n])
+	return append(dst, b[:n]...)
 }
 
 // sqliteTimeTextPtr is sqliteTimeText for a nullable time: nil is NULL.
