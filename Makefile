@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/reconkit/reconkit/internal/reconcli.Version=$(VERSION
 BIN       := bin
 export CGO_ENABLED := 1
 
-.PHONY: all build test vet fuzz-short bench bench-e2e demo clean
+.PHONY: all build test vet fuzz-short bench bench-e2e bench-nights demo clean
 
 all: build
 
@@ -45,6 +45,13 @@ bench:
 
 bench-e2e: build
 	N=$(N) DB=$(DB) RECON=$(CURDIR)/$(BIN)/recon bash bench/e2e.sh
+
+# A month of nights into one SQLite database, night NIGHTS against night
+# 1 (bench/nights.sh; `make bench-nights N=200000 NIGHTS=30` for the full
+# size). N defaults to 100000 here as above.
+NIGHTS ?= 30
+bench-nights: build
+	N=$(N) NIGHTS=$(NIGHTS) RECON=$(CURDIR)/$(BIN)/recon bash bench/nights.sh
 
 demo: build
 	./$(BIN)/recon demo --dir demo
