@@ -32,12 +32,12 @@ type Load struct {
 	tx       *sqlx.Tx
 	now      time.Time // first_seen_at / changed_at / loaded_at of every row
 	runID    sql.NullInt64
-	nowText  string               // now as stored, bound once per batch
-	merchant string               // every row's, bound once per batch
-	stmts    [numStmts]*bulkStmt  // prepared on first use (bulk.go)
-	bulk     []*bulkStmt          // every statement prepared, finalized when the Load ends
-	buf      rowBuf               // a batch's values, reused
-	err      error                // the first failure; sticks
+	nowText  string              // now as stored, bound once per batch
+	merchant string              // every row's, bound once per batch
+	stmts    [numStmts]*bulkStmt // prepared on first use (bulk.go)
+	bulk     []*bulkStmt         // every statement prepared, finalized when the Load ends
+	buf      rowBuf              // a batch's values, reused
+	err      error               // the first failure; sticks
 	done     bool
 	cacheSet bool // see sqliteSetCache
 }

@@ -109,4 +109,3 @@ func (l *Load) DeleteRunResults(runID int64) error {
 	}
 	return l.fail0(sqlstore.DeleteRunResults(l.ctx, sqlstore.On(l.tx), l.merchant, runID))
 }
-
