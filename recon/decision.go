@@ -109,7 +109,13 @@ func (d *Decision) SameMoney(e *Exception) bool {
 // whatever bytes the references hold and is the same from night to
 // night.
 func DecisionKey(merchant string, e *Exception) string {
-	return merchant + ":" + base64.RawURLEncoding.EncodeToString([]byte(ExceptionKey(e)))
+	return DecisionKeyOf(merchant, ExceptionKey(e))
+}
+
+// DecisionKeyOf is DecisionKey of an exception known by its
+// ExceptionKey.
+func DecisionKeyOf(merchant, exceptionKey string) string {
+	return merchant + ":" + base64.RawURLEncoding.EncodeToString([]byte(exceptionKey))
 }
 
 // ErrBadDecisionKey is returned by ParseDecisionKey for text that is

@@ -187,7 +187,7 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (job.Ni
 	}
 	// Exceptions are results; only a threshold the caller set fails the
 	// command, and the run stays ok.
-	if err := o.th.check(res.Counts.Match.Summary); err != nil {
+	if err := o.th.check(res.Counts.Match); err != nil {
 		return res, err
 	}
 	return res, unexplainedCheck(o.unexplained, res.Control)
