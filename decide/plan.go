@@ -22,6 +22,9 @@ type Status struct {
 // StatusOf returns e's status by the latest decisions of a merchant,
 // keyed by recon.ExceptionKey.
 func StatusOf(latest map[string]recon.Decision, e *recon.Exception) Status {
+	if len(latest) == 0 {
+		return Status{} // no decision yet: no key to build, row after row
+	}
 	d, ok := latest[recon.ExceptionKey(e)]
 	if !ok {
 		return Status{}

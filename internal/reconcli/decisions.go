@@ -14,6 +14,7 @@ import (
 	"github.com/reconkit/reconkit/config"
 	"github.com/reconkit/reconkit/decide"
 	"github.com/reconkit/reconkit/internal/job"
+	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/reports"
 )
 
@@ -147,17 +148,7 @@ SHA-256, and the chain's hashes. To stdout, or to --out (written to a
 temporary file and renamed).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := cf.loadFor(e, nil, 0)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			db, err := job.Open(ctx, cfg.Database, cfg.Merchant)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			ds, err := db.Decisions(ctx)
+			_, ds, err := readHistory(cmd.Context(), e, cf)
 			if err != nil {
 				return err
 			}
@@ -190,17 +181,7 @@ the last entry's hash: note it, so that entries cut from the end are
 found too (the history is then shorter, with another head).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := cf.loadFor(e, nil, 0)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			db, err := job.Open(ctx, cfg.Database, cfg.Merchant)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			ds, err := db.Decisions(ctx)
+			merchant, ds, err := readHistory(cmd.Context(), e, cf)
 			if err != nil {
 				return err
 			}
@@ -208,10 +189,27 @@ found too (the history is then shorter, with another head).`,
 			if err != nil {
 				return withCode(ExitThreshold, err)
 			}
-			fmt.Fprintf(e.stdout, "the decision history of merchant %s verifies: %d entries, head %s\n", db.Merchant(), len(ds), headText(head))
+			fmt.Fprintf(e.stdout, "the decision history of merchant %s verifies: %d entries, head %s\n", merchant, len(ds), headText(head))
 			return nil
 		},
 	}
 	cf.register(cmd)
 	return cmd
+}
+
+// readHistory reads the merchant's decision history, in the order
+// written, without the run lock: entries are only ever appended, each in
+// a transaction of its import.
+func readHistory(ctx context.Context, e *env, cf configFlags) (merchant string, ds []recon.Decision, err error) {
+	cfg, err := cf.loadFor(e, nil, 0) // offline: no API is called
+	if err != nil {
+		return "", nil, err
+	}
+	db, err := job.Open(ctx, cfg.Database, cfg.Merchant)
+	if err != nil {
+		return "", nil, err
+	}
+	defer db.Close()
+	ds, err = db.Decisions(ctx)
+	return db.Merchant(), ds, err
 }

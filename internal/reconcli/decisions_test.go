@@ -1,17 +1,17 @@
 package reconcli
 
 import (
-	"bytes"
+	"archive/zip"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,11 +191,10 @@ func editWithExcelize(t *testing.T, in, out string, edits []edit) {
 	}
 }
 
-// editWithLibreOffice has LibreOffice Calc, headless, open the workbook
-// and save it as flat OpenDocument XML (its xlsx reader), sets the cells
-// in that text, and has Calc save it as .xlsx again (its xlsx writer):
-// what finance's file looks like when they work in LibreOffice. It
-// skips the test where soffice is not installed.
+// editWithLibreOffice has LibreOffice Calc, headless, do what finance
+// does: open the workbook, set the cells, save it as .xlsx (a Basic
+// macro in a throwaway user profile, run by a macro:/// URL). It skips
+// the test where soffice is not installed.
 func editWithLibreOffice(t *testing.T, in, out string, edits []edit) {
 	t.Helper()
 	soffice, err := exec.LookPath("soffice")
@@ -203,121 +202,114 @@ func editWithLibreOffice(t *testing.T, in, out string, edits []edit) {
 		t.Skip("soffice is not on PATH (apt-get install libreoffice-calc): the LibreOffice round trip is not checked")
 	}
 	dir := t.TempDir()
-	convert := func(src, format string) string {
+	profile := filepath.Join(dir, "profile")
+	run := func(args ...string) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless", "--norestore",
-			"--convert-to", format, "--outdir", dir, src)
+		cmd := exec.CommandContext(ctx, soffice, append([]string{"-env:UserInstallation=" + fileURL(profile), "--headless", "--norestore"}, args...)...)
 		cmd.Env = append(os.Environ(), "HOME="+dir)
 		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("soffice --convert-to %s: %v\n%s", format, err, b)
+			t.Fatalf("soffice %s: %v\n%s", strings.Join(args, " "), err, b)
 		}
-		ext, _, _ := strings.Cut(format, ":")
-		return filepath.Join(dir, strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))+"."+ext)
 	}
-	flat := convert(in, "fods")
-	text, err := os.ReadFile(flat)
-	if err != nil {
+	// The first start makes the profile; the macro then replaces its
+	// Standard library's Module1, which "My Macros" trusts.
+	run("--terminate_after_init")
+	if err := os.WriteFile(filepath.Join(profile, "user", "basic", "Standard", "Module1.xba"), []byte(calcEditMacro), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var tsv strings.Builder
 	for _, e := range edits {
-		if text, err = setFlatCell(text, e); err != nil {
-			t.Fatal(err)
+		if strings.ContainsAny(e.sheet+e.value, "\t\r\n") {
+			t.Fatalf("edit %+v: the macro reads one edit a line, tab-separated", e)
 		}
+		fmt.Fprintf(&tsv, "%s\t%d\t%d\t%s\n", e.sheet, e.row, e.col, e.value)
 	}
-	edited := filepath.Join(dir, "edited.fods")
-	if err := os.WriteFile(edited, text, 0o644); err != nil {
-		t.Fatal(err)
+	editsPath := writeFile(t, filepath.Join(dir, "edits.tsv"), tsv.String())
+	saved := filepath.Join(dir, "saved.xlsx")
+	run(fmt.Sprintf(`macro:///Standard.Module1.Edit("%s","%s","%s")`, fileURL(in), fileURL(saved), fileURL(editsPath)))
+	if msg, err := os.ReadFile(saved + ".error"); err == nil {
+		t.Fatalf("the LibreOffice macro failed: %s", msg)
 	}
-	saved := convert(edited, `xlsx:Calc MS Excel 2007 XML`)
+	if app := zipEntry(t, saved, "docProps/app.xml"); !strings.Contains(app, "LibreOffice") {
+		t.Fatalf("the saved workbook does not say LibreOffice wrote it: %.200s", app)
+	}
 	if err := os.Rename(saved, out); err != nil {
 		t.Fatal(err)
 	}
 }
 
-var (
-	flatRow  = regexp.MustCompile(`(?s)<table:table-row\b[^>]*?(?:/>|>.*?</table:table-row>)`)
-	flatCell = regexp.MustCompile(`(?s)<table:(?:covered-)?table-cell\b[^>]*?(?:/>|>.*?</table:(?:covered-)?table-cell>)`)
-	flatRep  = regexp.MustCompile(`table:number-(?:rows|columns)-repeated="(\d+)"`)
-	// flatValue are the attributes of a cell's value, dropped when the
-	// cell is given text.
-	flatValue = regexp.MustCompile(`\s(?:office:value-type|calcext:value-type|office:value|office:string-value|office:date-value|office:time-value|office:boolean-value|table:formula|table:number-columns-repeated)="[^"]*"`)
-)
-
-// setFlatCell sets one cell of a flat OpenDocument spreadsheet to text:
-// the sheet's table, its row (rows and cells may stand for several
-// alike, which are split around the one set) and its cell, which keeps
-// its style and validation.
-func setFlatCell(doc []byte, e edit) ([]byte, error) {
-	start := bytes.Index(doc, []byte(`<table:table table:name="`+xmlText(e.sheet)+`"`))
-	if start < 0 {
-		return nil, fmt.Errorf("no sheet %q in the flat document", e.sheet)
+// zipEntry returns one file of a zip (an .xlsx) as text.
+func zipEntry(t *testing.T, path, name string) string {
+	t.Helper()
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatalf("LibreOffice saved no workbook: %v", err)
 	}
-	end := start + bytes.Index(doc[start:], []byte(`</table:table>`))
-	table := doc[start:end]
-	row := 0
-	for _, loc := range flatRow.FindAllIndex(table, -1) {
-		r := table[loc[0]:loc[1]]
-		n := repeated(r[:bytes.IndexByte(r, '>')])
-		if row+n < e.row {
-			row += n
-			continue
-		}
-		if n > 1 {
-			return nil, fmt.Errorf("sheet %s row %d is one of %d alike rows: not split", e.sheet, e.row, n)
-		}
-		cells, err := setFlatRowCell(r, e)
-		if err != nil {
-			return nil, err
-		}
-		out := append([]byte{}, doc[:start+loc[0]]...)
-		out = append(out, cells...)
-		return append(out, doc[start+loc[1]:]...), nil
+	defer z.Close()
+	r, err := z.Open(name)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	return nil, fmt.Errorf("sheet %s has no row %d", e.sheet, e.row)
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
-func setFlatRowCell(r []byte, e edit) ([]byte, error) {
-	col := 0
-	for _, loc := range flatCell.FindAllIndex(r, -1) {
-		c := r[loc[0]:loc[1]]
-		tag := c[:bytes.IndexByte(c, '>')+1]
-		n := repeated(tag)
-		if col+n <= e.col {
-			col += n
-			continue
-		}
-		open := strings.TrimSuffix(strings.TrimSuffix(string(tag), ">"), "/")
-		open = flatValue.ReplaceAllString(open, "")
-		open = strings.Replace(open, "table:covered-table-cell", "table:table-cell", 1)
-		var b bytes.Buffer
-		b.Write(r[:loc[0]])
-		alike := func(k int) {
-			if k > 0 {
-				fmt.Fprintf(&b, `%s table:number-columns-repeated="%d"/>`, open, k)
-			}
-		}
-		alike(e.col - col)
-		fmt.Fprintf(&b, `%s office:value-type="string" calcext:value-type="string"><text:p>%s</text:p></table:table-cell>`, open, xmlText(e.value))
-		alike(col + n - e.col - 1)
-		b.Write(r[loc[1]:])
-		return b.Bytes(), nil
+func fileURL(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
 	}
-	return nil, fmt.Errorf("sheet %s row %d has no column %d", e.sheet, e.row, e.col+1)
+	return (&url.URL{Scheme: "file", Path: abs}).String()
 }
 
-func repeated(tag []byte) int {
-	if m := flatRep.FindSubmatch(tag); m != nil {
-		n, _ := strconv.Atoi(string(m[1]))
-		return n
-	}
-	return 1
-}
-
-func xmlText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
-}
+// calcEditMacro opens a workbook hidden, sets each cell an edits file
+// names (sheet, 1-based row, 0-based column, text; tab-separated, UTF-8)
+// as typed text, saves the workbook with Calc's Excel 2007-365 filter,
+// and quits; on an error it writes the error beside the output file, so
+// that the test says what failed rather than finding no file.
+const calcEditMacro = `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
+Sub Edit(inURL As String, outURL As String, editsURL As String)
+  On Error GoTo Failed
+  sfa = createUnoService(&quot;com.sun.star.ucb.SimpleFileAccess&quot;)
+  Dim load(0) As New com.sun.star.beans.PropertyValue
+  load(0).Name = &quot;Hidden&quot; : load(0).Value = True
+  doc = StarDesktop.loadComponentFromURL(inURL, &quot;_blank&quot;, 0, load())
+  tis = createUnoService(&quot;com.sun.star.io.TextInputStream&quot;)
+  tis.setInputStream(sfa.openFileRead(editsURL))
+  tis.setEncoding(&quot;UTF-8&quot;)
+  Do While Not tis.isEOF()
+    line = tis.readLine()
+    If line &lt;&gt; &quot;&quot; Then
+      parts = Split(line, Chr(9))
+      cell = doc.Sheets.getByName(parts(0)).getCellByPosition(CLng(parts(2)), CLng(parts(1)) - 1)
+      cell.setString(parts(3))
+    End If
+  Loop
+  tis.closeInput()
+  Dim save(1) As New com.sun.star.beans.PropertyValue
+  save(0).Name = &quot;FilterName&quot; : save(0).Value = &quot;Calc MS Excel 2007 XML&quot;
+  save(1).Name = &quot;Overwrite&quot; : save(1).Value = True
+  doc.storeToURL(outURL, save())
+  doc.close(True)
+  StarDesktop.terminate()
+  Exit Sub
+Failed:
+  tos = createUnoService(&quot;com.sun.star.io.TextOutputStream&quot;)
+  tos.setOutputStream(sfa.openFileWrite(outURL &amp; &quot;.error&quot;))
+  tos.writeString(&quot;line &quot; &amp; Erl &amp; &quot;: &quot; &amp; Error$)
+  tos.closeOutput()
+  StarDesktop.terminate()
+End Sub
+</script:module>
+`
 
 // TestDecisionsAcrossNights is finance's workflow over two nights: the
 // first night's workbook is decided in (with excelize, and once through
