@@ -22,8 +22,10 @@ var DecisionColumns = []string{
 // DecisionColumns, one entry a line in the order given (the store's:
 // the order written). Text a spreadsheet would run as a formula is
 // defused as in the exception exports (CSVSafe), so the export is for
-// reading and for import, not for recomputing hashes: verify those with
-// recon decisions verify. decided_at is UTC, to the microsecond.
+// reading and auditing, not for recomputing hashes (verify those with
+// recon decisions verify) nor for importing again (it holds every
+// decision an exception had, of every date). decided_at is UTC, to the
+// microsecond.
 func WriteDecisionsCSV(w io.Writer, ds []recon.Decision) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(DecisionColumns); err != nil {

@@ -222,4 +222,3 @@ func FuzzParseWorkbookID(f *testing.F) {
 		}
 	})
 }
-
