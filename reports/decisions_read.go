@@ -75,13 +75,30 @@ func readSheetDecisions(f *excelize.File, sheet string) ([]decide.Row, error) {
 		return nil, fmt.Errorf("read sheet %s: %w", sheet, err)
 	}
 	defer it.Close()
+	return sheetDecisions(sheet, func() ([]string, bool, error) {
+		if !it.Next() {
+			return nil, false, it.Error()
+		}
+		cells, err := it.Columns()
+		return cells, true, err
+	})
+}
+
+// sheetDecisions finds a sheet's decision columns by their headers in
+// its first rows and reads the rows below, each as next hands out its
+// cells; the sheet's name says their category. It is apart from the
+// workbook, so that the fuzz target runs it on any cells.
+func sheetDecisions(sheet string, next func() (cells []string, ok bool, err error)) ([]decide.Row, error) {
 	where := fmt.Sprintf("sheet '%s'", sheet)
 	cols := map[string]int{}
 	headerRow := 0
-	for n := 1; headerRow == 0 && n <= headerScan && it.Next(); n++ {
-		cells, err := it.Columns()
+	for n := 1; headerRow == 0 && n <= headerScan; n++ {
+		cells, ok, err := next()
 		if err != nil {
-			return nil, fmt.Errorf("read sheet %s: %w", sheet, err)
+			return nil, fmt.Errorf("read sheet %s row %d: %w", sheet, n, err)
+		}
+		if !ok {
+			break
 		}
 		for i, c := range cells {
 			for _, h := range []string{HeaderDecision, HeaderNote, HeaderKey} {
@@ -109,10 +126,13 @@ func readSheetDecisions(f *excelize.File, sheet string) ([]decide.Row, error) {
 	}
 	category, known := sheetCategory(sheet)
 	var rows []decide.Row
-	for n := headerRow + 1; it.Next(); n++ {
-		cells, err := it.Columns()
+	for n := headerRow + 1; ; n++ {
+		cells, ok, err := next()
 		if err != nil {
 			return nil, fmt.Errorf("read sheet %s row %d: %w", sheet, n, err)
+		}
+		if !ok {
+			break
 		}
 		cell := func(h string) string {
 			if i := cols[h]; i < len(cells) {

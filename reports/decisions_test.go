@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -219,6 +220,42 @@ func FuzzParseWorkbookID(f *testing.F) {
 		id, ok := parseWorkbookID(s)
 		if ok && (id.Merchant == "" || id.Date == "" || id.RunID <= 0 || id.Started.IsZero()) {
 			t.Errorf("parseWorkbookID(%q) = %+v, taken without every part", s, id)
+		}
+	})
+}
+
+// FuzzSheetDecisions: whatever finance typed into a sheet's first
+// rows (or named the sheet), reading its decisions never panics; a row
+// it returns is below the header, holds text, and is what the sheet
+// holds in the columns the header names; a sheet that is no category's
+// returns none.
+func FuzzSheetDecisions(f *testing.F) {
+	f.Add("Ledger unmatched", HeaderDecision, HeaderNote, HeaderKey, "default:TEVER0VSX1VOTUFUQ0hFRB8fHw", "written off", "bank fee", uint8(3))
+	f.Add("Fees checked", HeaderDecision, HeaderNote, HeaderKey, "k", "", "", uint8(1))
+	f.Add("Amount mismatch (2)", " decision ", "NOTE", "Exception Key", "", "", "a note alone", uint8(70))
+	f.Add("Summary", "Decision", "", "", "x", "y", "z", uint8(0))
+	f.Fuzz(func(t *testing.T, sheet, h1, h2, h3, key, decision, note string, above uint8) {
+		rows := make([][]string, int(above)) // totals rows above the header
+		rows = append(rows, []string{"Severity", "Detail", h1, h2, h3}, []string{"", "", decision, note, key}, nil)
+		i := 0
+		got, err := sheetDecisions(sheet, func() ([]string, bool, error) {
+			if i == len(rows) {
+				return nil, false, nil
+			}
+			i++
+			return rows[i-1], true, nil
+		})
+		if err != nil {
+			return
+		}
+		_, known := sheetCategory(sheet)
+		for _, r := range got {
+			if !known || r.Sheet != sheet || r.Row != int(above)+2 || strings.TrimSpace(r.Key+r.Decision+r.Note) == "" {
+				t.Errorf("row %+v of sheet %q (%d rows above the header)", r, sheet, above)
+			}
+			if !slices.Contains(rows[above+1], r.Key) || !slices.Contains(rows[above+1], r.Decision) || !slices.Contains(rows[above+1], r.Note) {
+				t.Errorf("row %+v holds text the sheet's row %q does not", r, rows[above+1])
+			}
 		}
 	})
 }
