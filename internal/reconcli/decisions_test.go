@@ -563,12 +563,16 @@ func untrigger(database string) []string {
 // are wrong each end in an error that says what and where, and nothing
 // is recorded.
 func TestDecisionsBadInput(t *testing.T) {
+	dbtest.Each(t, testDecisionsBadInput)
+}
+
+func testDecisionsBadInput(t *testing.T, b dbtest.Backend) {
 	const date = "2026-11-10"
 	const earlier = "2026-11-01" // most settlement windows still open
-	n := newDecisionNights(t, dbtest.SQLite)
+	n := newDecisionNights(t, b)
 	n.night(t, date)
 	n.night(t, earlier)
-	other := newDecisionNights(t, dbtest.SQLite)
+	other := newDecisionNights(t, b)
 	other.night(t, date)
 	book, _ := readBook(t, n.book(date))
 	s := book["Ledger unmatched"]
