@@ -169,7 +169,8 @@ func Plan(in Input, rows []Row) ([]recon.Decision, error) {
 		}
 		merchant, ek, err := recon.ParseDecisionKey(key)
 		if err != nil {
-			bad(r, "unknown exception key %.60q: %v", key, err)
+			// The error quotes the key again: say only what it is.
+			bad(r, "unknown exception key %.60q: %v (the row's key was edited, or is not from a workbook or export of recon)", key, recon.ErrBadDecisionKey)
 			continue
 		}
 		if merchant != in.Merchant {
