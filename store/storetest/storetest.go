@@ -87,6 +87,9 @@ func Run(t *testing.T, b Backend) {
 		{"RoundTripWebhookEvents", testRoundTripWebhookEvents},
 		{"RoundTripLedgerEntries", testRoundTripLedgerEntries},
 		{"RoundTripInputErrors", testRoundTripInputErrors},
+		{"DecisionsAppendOnly", testDecisionsAppendOnly},
+		{"DecisionsHostileText", testDecisionsHostileText},
+		{"MatchRunOf", testMatchRunOf},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
 	}
