@@ -120,21 +120,8 @@ fi
 echo "== files: $(wc -l <"$data/webhooks.jsonl") webhook deliveries ($(du -h "$data/webhooks.jsonl" | cut -f1)), $(($(wc -l <"$data/ledger.csv") - 1)) ledger lines ($(du -h "$data/ledger.csv" | cut -f1)), $(($(wc -l <"$data/expected.csv") - 1)) injected anomalies"
 
 # 2. The sandbox on a free loopback port, stopped on any exit.
-free_port() {
-  local p lo
-  # Below the ephemeral range, where outgoing connections take their local
-  # ports: such a port refuses connections yet cannot be bound.
-  read -r lo _ 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || lo=32768
-  for _ in $(seq 1 50); do
-    p=$((10000 + RANDOM % (lo - 10000)))
-    # A refused connection means nothing listens there.
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  die "no free port found"
-}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 server_pid=
 time_pid=
 cleanup() {
@@ -188,38 +175,8 @@ if [ "$DB" = postgres ]; then
   echo "== $(psql "$PG_BASE" -Atc 'SELECT version()' | cut -d, -f1)"
 fi
 
-# Start the sandbox and wait until it answers; another process may take
-# the port between the check and the bind, so a few ports are tried.
-for attempt in 1 2 3 4 5; do
-  port=$(free_port)
-  base=http://127.0.0.1:$port
-  echo "== sandbox serve on $base"
-  "$RECON" sandbox serve --addr "127.0.0.1:$port" "${gen_flags[@]}" --log-format json --quiet \
-    2>"$work/sandbox.log" &
-  server_pid=$!
-  up=0
-  # The server generates its world before it listens: about 4 s at 1M.
-  for _ in $(seq 1 600); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      break
-    fi
-    if curl -s -o /dev/null --max-time 2 "$base/"; then
-      up=1
-      break
-    fi
-    sleep 0.5
-  done
-  if [ "$up" = 1 ]; then
-    break
-  fi
-  kill "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
-  if ! grep -q 'address already in use' "$work/sandbox.log" || [ "$attempt" = 5 ]; then
-    cat "$work/sandbox.log" >&2
-    die "the sandbox did not answer on $base"
-  fi
-done
+serve_sandbox "$work/sandbox.log" "${gen_flags[@]}"
+echo "== sandbox serve on $base"
 
 # cluster_ticks PID prints the CPU ticks of the postmaster PID and its
 # children: utime, stime and, for the backends that ended, cutime and

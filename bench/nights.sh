@@ -82,18 +82,8 @@ echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/10485
   "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $("$RECON" version); $NIGHTS nights of $N orders into $db"
 
-free_port() {
-  local p lo
-  read -r lo _ 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || lo=32768
-  for _ in $(seq 1 50); do
-    p=$((10000 + RANDOM % (lo - 10000)))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  die "no free port found"
-}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 server_pid=
 sampler_pid=
 cleanup() {
@@ -106,34 +96,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# serve FLAGS... starts the sandbox on a free port and sets base.
-serve() {
-  local attempt port up
-  for attempt in 1 2 3 4 5; do
-    port=$(free_port)
-    base=http://127.0.0.1:$port
-    "$RECON" sandbox serve --addr "127.0.0.1:$port" "$@" --log-format json --quiet 2>"$run/sandbox.log" &
-    server_pid=$!
-    up=0
-    for _ in $(seq 1 600); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      if curl -s -o /dev/null --max-time 2 "$base/"; then
-        up=1
-        break
-      fi
-      sleep 0.2
-    done
-    [ "$up" = 1 ] && return 0
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-    if ! grep -q 'address already in use' "$run/sandbox.log" || [ "$attempt" = 5 ]; then
-      cat "$run/sandbox.log" >&2
-      die "the sandbox did not answer on $base"
-    fi
-  done
-}
 
 # wal_sampler PID FILE OUT writes the largest size FILE had while PID ran.
 wal_sampler() {
@@ -172,7 +134,7 @@ for k in $(seq 1 "$NIGHTS"); do
     "$RECON" sandbox generate "${flags[@]}" --out "$inbox" --log-format json --quiet
     touch "$inbox/.complete"
   fi
-  serve "${flags[@]}"
+  serve_sandbox "$run/sandbox.log" "${flags[@]}"
   cat >"$run/recon.yaml" <<EOF
 timezone: $TIMEZONE
 database: $db
