@@ -357,8 +357,10 @@ func (l *Load) write(k stmtKind, rs batch) (int64, error) {
 		}
 		to := min(from+bulkRows, rs.n)
 		l.buf.reset()
-		l.buf.text(l.nowText)
-		l.buf.text(l.merchant)
+		l.buf.text(l.nowText) // ?1
+		if s.shared > 1 {
+			l.buf.text(l.merchant) // ?2
+		}
 		for i := from; i < to; i++ {
 			rs.pack(i, &l.buf)
 		}
