@@ -17,9 +17,9 @@ import (
 )
 
 // Load is one write transaction kept open across batches, with its
-// prepared statements (per kind of row: one for chunkRows rows at a time,
-// one for a single row) reused for every row, so an ingest can stream a
-// large file in batches and still commit all or nothing.
+// prepared statements (one per kind of row, run from C a batch at a time:
+// bulk.go) reused for every row, so an ingest can stream a large file in
+// batches and still commit all or nothing.
 //
 // After any error the Load refuses further rows and Commit rolls back:
 // a half-applied batch is never committed. A Load is not safe for
@@ -107,8 +107,8 @@ func (l *Load) Rollback() error {
 	return nil
 }
 
-// check is called before each chunk of rows: a cancelled context stops
-// the load within chunkRows rows rather than at the end of the batch.
+// check is called before each call into C: a cancelled context stops
+// the load within bulkRows rows rather than at the end of the batch.
 func (l *Load) check() error {
 	if l.done {
 		return store.ErrLoadDone

@@ -11,8 +11,10 @@ import (
 	"github.com/reconkit/reconkit/store"
 )
 
-// chunkRows is SQLite's rows per statement (and, on PostgreSQL, simply
-// a few rows).
+// chunkRows is the rows per statement SQLite wrote before its inserts
+// moved into C (store/sqlite/bulk.go); the upsert tests still load a
+// batch just past it, a border that costs nothing to keep (PostgreSQL:
+// simply a few rows).
 const chunkRows = 32
 
 // dumpSQL reads every column of every table, audit columns included, to
