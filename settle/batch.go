@@ -36,8 +36,15 @@ type Batch struct {
 	Day      Day // the gateway business day the batch is cut on
 	Payout   Day
 	Txns     []int32 // the transactions' IDs, in input order
-	Sales    int64   // the sales' amounts
-	Refunds  int64   // the refunds' amounts
+	// TxnFees is each transaction's fee under the schedule, rounded
+	// half-up on its own (beside Txns): what the batch keeps for it with
+	// per-transaction rounding, for reading only with per-batch rounding
+	// (Fees is then rounded once, on their exact sum). A refund's is
+	// negative when its fee is returned, else 0; a brand without a rule
+	// gives 0.
+	TxnFees []int64
+	Sales   int64 // the sales' amounts
+	Refunds int64 // the refunds' amounts
 	// Fees is what the schedule says the gateway keeps; FeesKnown is
 	// false when a transaction's brand has no fee rule (NoRule names
 	// them), and then Fees and Net are not values.
@@ -90,6 +97,7 @@ func Build(txns []Txn, s Schedule, c Calendar) ([]Batch, []Problem) {
 		}
 		b, a := &out[i], &accs[i]
 		b.Txns = append(b.Txns, t.ID)
+		b.TxnFees = append(b.TxnFees, 0)
 		if t.Kind == Refund {
 			b.Refunds += t.Amount
 		} else {
@@ -107,14 +115,6 @@ func Build(txns []Txn, s Schedule, c Calendar) ([]Batch, []Problem) {
 			continue
 		}
 		f := feeOf(r, t.Amount)
-		if s.Rounding == RoundPerBatch {
-			if t.Kind == Refund {
-				a.minus = a.minus.add(f)
-			} else {
-				a.plus = a.plus.add(f)
-			}
-			continue
-		}
 		v, err := f.round()
 		if err != nil {
 			b.FeesKnown = false
@@ -122,6 +122,15 @@ func Build(txns []Txn, s Schedule, c Calendar) ([]Batch, []Problem) {
 		}
 		if t.Kind == Refund {
 			v = -v
+		}
+		b.TxnFees[len(b.TxnFees)-1] = v
+		if s.Rounding == RoundPerBatch {
+			if t.Kind == Refund {
+				a.minus = a.minus.add(f)
+			} else {
+				a.plus = a.plus.add(f)
+			}
+			continue
 		}
 		b.Fees += v
 	}

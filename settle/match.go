@@ -26,7 +26,11 @@ type Options struct {
 	// Pattern finds a batch's date in a deposit's Text: its group named
 	// "date" holds it (YYYY-MM-DD or YYYYMMDD), and a group named
 	// "currency", when present, its currency (else the deposit's). Nil:
-	// deposits are paired by payout day and amount only.
+	// deposits are paired by payout day and amount only, and the payout
+	// day's one batch takes a deposit of that day even when its amount
+	// is off (an amount mismatch). With a pattern, a deposit its text
+	// does not name must agree in amount: a line that names no batch and
+	// fits none is no settlement (it may be anything finance booked).
 	Pattern *regexp.Regexp
 	// A deposit agrees with a batch when they differ by at most
 	// ToleranceAbs minor units or TolerancePercentE4 (percent × 10^4)
@@ -152,7 +156,7 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 	var rest []int
 	for _, i := range order {
 		d := &deps[i]
-		day, cur, named := o.named(d)
+		day, cur, named, bad := o.named(d)
 		if !named {
 			rest = append(rest, i)
 			continue
@@ -160,8 +164,12 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 		res.PatternHits++
 		b, ok := byDay[key{cur, day}]
 		switch {
+		case bad != "":
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, bad})
 		case !currencies[cur]:
 			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, but no batch is in %s", day, cur, cur)})
+		case cur != d.Currency:
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, but is booked in %s", day, cur, d.Currency)})
 		case !ok:
 			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, which has no settled transaction", day, cur)})
 		case paid[b]:
@@ -207,14 +215,16 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 			}
 		}
 		switch {
-		case len(c.options) == 0 && len(open) == 1:
+		case len(c.options) == 0 && len(open) == 1 && o.Pattern == nil:
 			c.options, c.mismatch = [][]int{open}, true
-		case len(c.options) == 0 && len(open) > 1:
+		case len(c.options) == 0 && len(open) > 1 && o.Pattern == nil:
 			for _, b := range open {
 				c.options = append(c.options, []int{b})
 			}
 		case len(c.options) == 0 && !currencies[d.Currency]:
 			c.why = fmt.Sprintf("is in %s, and no batch is", d.Currency)
+		case len(c.options) == 0 && len(open) > 0:
+			c.why = fmt.Sprintf("its text names no batch, and its amount fits none of the %d batch(es) in %s paid out on %s", len(open), d.Currency, d.Day)
 		case len(c.options) == 0:
 			c.why = fmt.Sprintf("no batch in %s pays out on %s", d.Currency, d.Day)
 		}
@@ -264,28 +274,31 @@ func contested(bs []int, claims []int) bool {
 	return false
 }
 
-// named reads the batch a deposit's text names through the pattern.
-func (o Options) named(d *Deposit) (Day, string, bool) {
+// named reads the batch a deposit's text names through the pattern:
+// named is false when the pattern does not match, and bad says why a
+// match names no batch (a date that is not one).
+func (o Options) named(d *Deposit) (day Day, cur string, named bool, bad string) {
 	if o.Pattern == nil {
-		return 0, "", false
+		return 0, "", false, ""
 	}
 	m := o.Pattern.FindStringSubmatch(d.Text)
 	if m == nil {
-		return 0, "", false
+		return 0, "", false, ""
+	}
+	cur = d.Currency
+	if i := o.Pattern.SubexpIndex("currency"); i >= 0 && m[i] != "" {
+		cur = strings.ToUpper(m[i])
 	}
 	raw := m[o.Pattern.SubexpIndex("date")]
+	text := raw
 	if len(raw) == 8 && !strings.Contains(raw, "-") {
 		raw = raw[:4] + "-" + raw[4:6] + "-" + raw[6:]
 	}
 	day, err := ParseDay(raw)
 	if err != nil {
-		return 0, "", false
+		return 0, cur, true, fmt.Sprintf("its text matches the settlement reference pattern, but %q is not a date (YYYY-MM-DD or YYYYMMDD)", text)
 	}
-	cur := d.Currency
-	if i := o.Pattern.SubexpIndex("currency"); i >= 0 && m[i] != "" {
-		cur = strings.ToUpper(m[i])
-	}
-	return day, cur, true
+	return day, cur, true, ""
 }
 
 // within reports whether diff is inside the tolerance for an amount.
