@@ -260,8 +260,8 @@ ON CONFLICT (merchant, delivery_key) DO NOTHING`,
 	},
 
 	stmtLedgerEntry: {
-		head: `INSERT OR FAIL INTO ledger_entries (merchant, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at) VALUES `,
-		row:  `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
+		head: `INSERT OR FAIL INTO ledger_entries (merchant, booked_on, reference, description, txn_type, currency, amount_minor, fee_minor, row_hash, source_file, sheet, source_line, raw, loaded_at) VALUES `,
+		row:  `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
 		tail: `
 ON CONFLICT (merchant, row_hash) DO NOTHING`,
 		shared: 2,
@@ -562,7 +562,7 @@ func (l *Load) LedgerEntries(rs []recon.LedgerEntry) (int, error) {
 		args: func(i int, a []any) []any {
 			r := &rs[i]
 			return append(a, r.BookedOn.Format(time.DateOnly), r.Reference, r.Description, r.TxnType, r.Currency,
-				r.AmountMinor, r.RowHash, r.SourceFile, r.Sheet, int64(r.SourceLine), r.Raw)
+				r.AmountMinor, feeArg(r.FeeMinor), r.RowHash, r.SourceFile, r.Sheet, int64(r.SourceLine), r.Raw)
 		},
 		name: func(i int) string { return fmt.Sprintf("%s:%s:%d", rs[i].SourceFile, rs[i].Sheet, rs[i].SourceLine) },
 	})

@@ -87,6 +87,7 @@ func Run(t *testing.T, b Backend) {
 		{"RoundTripWebhookEvents", testRoundTripWebhookEvents},
 		{"RoundTripLedgerEntries", testRoundTripLedgerEntries},
 		{"RoundTripInputErrors", testRoundTripInputErrors},
+		{"Settlements", testSettlements},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
 	}
