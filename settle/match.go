@@ -77,10 +77,13 @@ type Ambiguity struct {
 	Candidates [][]int // each candidate is one batch or one combination
 }
 
-// Unmatched is a deposit no batch explains, and why.
+// Unmatched is a deposit no batch explains, and why. Named says its
+// text named a batch (through Options.Pattern): a settlement deposit
+// that pays nothing, rather than a line that may be anything.
 type Unmatched struct {
 	Deposit int64
 	Why     string
+	Named   bool
 }
 
 // Result is what Match found.
@@ -137,7 +140,7 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 			paidBy[b], paid[b] = d.ID, true
 		}
 		p := Pair{Deposit: d.ID, Batches: bs, ByReference: byRef, Expected: net, Diff: d.Amount - net}
-		p.Within = o.within(p.Diff, net)
+		p.Within = o.Within(p.Diff, net)
 		if d.HasFee {
 			var fees int64
 			known := true
@@ -165,15 +168,15 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 		b, ok := byDay[key{cur, day}]
 		switch {
 		case bad != "":
-			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, bad})
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, bad, true})
 		case !currencies[cur]:
-			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, but no batch is in %s", day, cur, cur)})
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, but no batch is in %s", day, cur, cur), true})
 		case cur != d.Currency:
-			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, but is booked in %s", day, cur, d.Currency)})
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, but is booked in %s", day, cur, d.Currency), true})
 		case !ok:
-			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, which has no settled transaction", day, cur)})
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, which has no settled transaction", day, cur), true})
 		case paid[b]:
-			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, which ledger entry %d already pays", day, cur, paidBy[b])})
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, which ledger entry %d already pays", day, cur, paidBy[b]), true})
 		default:
 			pair(d, []int{b}, true)
 		}
@@ -199,7 +202,7 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 		}
 		c := &choices[i]
 		for _, b := range open {
-			if batches[b].FeesKnown && o.within(d.Amount-batches[b].Net, batches[b].Net) {
+			if batches[b].FeesKnown && o.Within(d.Amount-batches[b].Net, batches[b].Net) {
 				c.options = append(c.options, []int{b})
 			}
 		}
@@ -210,7 +213,7 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 				net += batches[b].Net
 				known = known && batches[b].FeesKnown
 			}
-			if known && o.within(d.Amount-net, net) {
+			if known && o.Within(d.Amount-net, net) {
 				c.options = append(c.options, open)
 			}
 		}
@@ -225,6 +228,8 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 			c.why = fmt.Sprintf("is in %s, and no batch is", d.Currency)
 		case len(c.options) == 0 && len(open) > 0:
 			c.why = fmt.Sprintf("its text names no batch, and its amount fits none of the %d batch(es) in %s paid out on %s", len(open), d.Currency, d.Day)
+		case len(c.options) == 0 && len(byPayout[key{d.Currency, d.Day}]) > 0:
+			c.why = fmt.Sprintf("the batch(es) in %s paid out on %s are paid by the lines that name them", d.Currency, d.Day)
 		case len(c.options) == 0:
 			c.why = fmt.Sprintf("no batch in %s pays out on %s", d.Currency, d.Day)
 		}
@@ -238,7 +243,7 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 		d, c := &deps[i], &choices[i]
 		switch {
 		case c.why != "":
-			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, c.why})
+			res.Unmatched = append(res.Unmatched, Unmatched{Deposit: d.ID, Why: c.why})
 		case len(c.options) == 1 && !contested(c.options[0], claims):
 			pair(d, c.options[0], false)
 		default:
@@ -301,8 +306,8 @@ func (o Options) named(d *Deposit) (day Day, cur string, named bool, bad string)
 	return day, cur, true, ""
 }
 
-// within reports whether diff is inside the tolerance for an amount.
-func (o Options) within(diff, amount int64) bool {
+// Within reports whether diff is inside the tolerance for an amount.
+func (o Options) Within(diff, amount int64) bool {
 	if diff < 0 {
 		diff = -diff
 	}

@@ -210,8 +210,8 @@ func TestMatch(t *testing.T) {
 				{ID: 2, Day: day("2026-11-25"), Currency: "SGD", Amount: 1000, Text: "OXPAY SETTLEMENT 2026-11-24 MYR"},
 			},
 			want: Result{Unmatched: []Unmatched{
-				{1, "names the batch of 2026-11-20 in SGD, which has no settled transaction"},
-				{2, "names the batch of 2026-11-24 in MYR, but no batch is in MYR"},
+				{1, "names the batch of 2026-11-20 in SGD, which has no settled transaction", true},
+				{2, "names the batch of 2026-11-24 in MYR, but no batch is in MYR", true},
 			}, Missing: []int{0}, PatternHits: 2},
 		},
 		{
@@ -222,7 +222,7 @@ func TestMatch(t *testing.T) {
 				{ID: 2, Day: day("2026-11-26"), Currency: "SGD", Amount: 1000, Text: "OXPAY SETTLEMENT 2026-11-24"},
 			},
 			want: Result{Pairs: []Pair{{Deposit: 1, Batches: []int{0}, ByReference: true, Expected: 1000, Within: true}},
-				Unmatched: []Unmatched{{2, "names the batch of 2026-11-24 in SGD, which ledger entry 1 already pays"}}, PatternHits: 2},
+				Unmatched: []Unmatched{{2, "names the batch of 2026-11-24 in SGD, which ledger entry 1 already pays", true}}, PatternHits: 2},
 		},
 		{
 			name:    "by payout day and amount, within the tolerance",
@@ -242,7 +242,7 @@ func TestMatch(t *testing.T) {
 			name:    "with a pattern, a line it does not name and whose amount fits no batch is no settlement",
 			batches: batchesOf([]string{"2026-11-25"}, []int64{1000}),
 			deps:    []Deposit{{ID: 3, Day: day("2026-11-25"), Currency: "SGD", Amount: 900, Text: "ADJ-0001 Manual adjustment"}},
-			want: Result{Unmatched: []Unmatched{{3, "its text names no batch, and its amount fits none of the 1 batch(es) in SGD paid out on 2026-11-25"}},
+			want: Result{Unmatched: []Unmatched{{Deposit: 3, Why: "its text names no batch, and its amount fits none of the 1 batch(es) in SGD paid out on 2026-11-25"}},
 				Missing: []int{0}},
 		},
 		{
@@ -253,8 +253,8 @@ func TestMatch(t *testing.T) {
 				{ID: 2, Day: day("2026-11-25"), Currency: "IDR", Amount: 1000, Text: "OXPAY SETTLEMENT 2026-11-24 SGD"},
 			},
 			want: Result{Unmatched: []Unmatched{
-				{1, `its text matches the settlement reference pattern, but "2026-13-40" is not a date (YYYY-MM-DD or YYYYMMDD)`},
-				{2, "names the batch of 2026-11-24 in SGD, but is booked in IDR"},
+				{1, `its text matches the settlement reference pattern, but "2026-13-40" is not a date (YYYY-MM-DD or YYYYMMDD)`, true},
+				{2, "names the batch of 2026-11-24 in SGD, but is booked in IDR", true},
 			}, Missing: []int{0}, PatternHits: 2},
 		},
 		{
@@ -294,7 +294,7 @@ func TestMatch(t *testing.T) {
 			batches: batchesOf([]string{"2026-11-25"}, []int64{1000}),
 			deps: []Deposit{{ID: 3, Day: day("2026-11-27"), Currency: "SGD", Amount: 1000},
 				{ID: 4, Day: day("2026-11-25"), Currency: "MYR", Amount: 1000}},
-			want: Result{Unmatched: []Unmatched{{4, "is in MYR, and no batch is"}, {3, "no batch in SGD pays out on 2026-11-27"}}, Missing: []int{0}},
+			want: Result{Unmatched: []Unmatched{{Deposit: 4, Why: "is in MYR, and no batch is"}, {Deposit: 3, Why: "no batch in SGD pays out on 2026-11-27"}}, Missing: []int{0}},
 		},
 		{
 			name:    "a batch paid out after the ledger's last day is pending",

@@ -132,6 +132,8 @@ import (
 var neverInjected = []recon.Category{
 	recon.CurrencyMismatch, recon.WebhookUnknownTransaction, recon.WebhookAmountMismatch,
 	recon.WebhookReplayed, recon.AmbiguousMatch, recon.InputErrorCategory,
+	// Not planted yet: the generator has no net settlements so far.
+	recon.SettlementMissing, recon.SettlementUnmatched, recon.SettlementAmountMismatch, recon.FeeMismatch,
 }
 
 // kind is one way of breaking the world. AMOUNT_MISMATCH has two.
