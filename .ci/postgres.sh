@@ -27,7 +27,11 @@ start)
   mkdir -p "$dir"
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
   as_owner "'$bin/initdb' -D '$dir/data' -A trust -U recon -E UTF8 --no-locale" >"$dir/initdb.log"
-  as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-k '$dir' -c listen_addresses=127.0.0.1 -p $port -c fsync=off -c max_connections=200 ${PGOPTS_TEST:-}\" start" >/dev/null
+  as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-k '$dir' -c listen_addresses=127.0.0.1 -p $port -c fsync=off -c max_connections=200 ${PGOPTS_TEST:-}\" start" >/dev/null || {
+    echo "pg_ctl start failed; the server's log ($dir/server.log):" >&2
+    tail -n 30 "$dir/server.log" >&2 || true
+    exit 1
+  }
   echo "postgres://recon@127.0.0.1:$port/postgres?sslmode=disable"
   ;;
 stop)

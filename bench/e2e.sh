@@ -27,7 +27,8 @@
 # RSS, and the break counts of both. The server is PG_URL's (a database
 # reconkit_bench is made afresh on it, and dropped unless KEEP=1), or
 # else a throwaway cluster .ci/postgres.sh starts in BENCH_DIR/pg on
-# PGPORT_TEST [55432] and stops at the end; that cluster's CPU time is
+# PGPORT_BENCH [a free port: CI's test cluster may hold 55432] and stops
+# at the end; that cluster's CPU time is
 # sampled from /proc too, as a PostgreSQL night's work is split between
 # recon and the server.
 #
@@ -39,7 +40,7 @@
 # done; 1 keeps it], CHECK [1: exit 1 when a break count differs from the
 # answer key, beyond the baseline's known blind spot; 0 reports only],
 # DB [sqlite; postgres runs the night on both], PG_URL [a throwaway
-# cluster], PGPORT_TEST [55432].
+# cluster], PGPORT_BENCH [a free loopback port].
 #
 # Needs bash, /usr/bin/time, sqlite3 3.38 or later (.import --skip, JSON
 # functions built in), curl, and jq or else python3. See bench/README.md.
@@ -168,10 +169,11 @@ if [ "$DB" = postgres ] && [ -z "${PG_URL:-}" ]; then
   pgdir=$BENCH_DIR/pg
   "$root/.ci/postgres.sh" stop "$pgdir" 2>/dev/null || true
   rm -rf "$pgdir"
-  echo "== PostgreSQL: a throwaway cluster in $pgdir on port ${PGPORT_TEST:-55432}"
+  pgport=${PGPORT_BENCH:-$(free_port)}
+  echo "== PostgreSQL: a throwaway cluster in $pgdir on port $pgport"
   # Durable, as a server in production is (the test clusters run without
   # fsync); every other setting is the package's default.
-  PG_BASE=$(PGOPTS_TEST="-c fsync=on" "$root/.ci/postgres.sh" start "$pgdir")
+  PG_BASE=$(PGPORT_TEST=$pgport PGOPTS_TEST="-c fsync=on" "$root/.ci/postgres.sh" start "$pgdir")
 else
   PG_BASE=${PG_URL:-}
 fi

@@ -134,16 +134,11 @@ func Night(ctx context.Context, o NightOptions) (res NightResult, err error) {
 	}
 	// Deliveries a wrong sign key failed on an earlier night are
 	// verified again with tonight's key before anything is matched.
-	if c.Reverified, err = ReverifyWebhooks(ctx, db, o.SignKey, false, log); err != nil {
+	wp, err := Webhooks(ctx, db, o.WebhookFiles, WebhookPhaseOptions{
+		Read: ingest.WebhookOptions{SignKey: o.SignKey, Units: o.Units}, MaxBadSignatureShare: o.MaxBadSignatureShare}, log)
+	c.Reverified, c.Webhooks, c.Warnings = wp.Reverified, wp.Ingest, wp.Warnings
+	if err != nil {
 		return res, err
-	}
-	wopts := ingest.WebhookOptions{SignKey: o.SignKey, Units: o.Units}
-	if c.Webhooks, err = IngestWebhooks(ctx, db, o.WebhookFiles, wopts, false, log); err != nil {
-		return res, err
-	}
-	c.Warnings = SignKeyWarnings(c.Webhooks.Files, o.MaxBadSignatureShare)
-	for _, w := range c.Warnings {
-		log.Error(w)
 	}
 	if c.Ledger, err = IngestLedger(ctx, db, o.LedgerFiles, o.Ledger, false, log); err != nil {
 		return res, err

@@ -151,3 +151,51 @@ func ReverifyWebhookLogs(ctx context.Context, db loadStore, paths []string, opts
 		"seconds", res.Duration.Seconds())
 	return res, nil
 }
+
+// WebhookPhase is what the webhook phase did: the stored failures
+// verified again, the logs ingested, those of the logs' failures
+// verified again from the logs themselves (FromLogs, when asked), and
+// the logs whose signatures a wrong sign key failed (Warnings).
+type WebhookPhase struct {
+	Reverified ReverifyResult
+	Ingest     IngestResult
+	FromLogs   ReverifyResult
+	Warnings   []string
+}
+
+// WebhookPhaseOptions say how the webhook phase runs.
+type WebhookPhaseOptions struct {
+	Read   ingest.WebhookOptions
+	Strict bool
+	// FromLogs also verifies again, from the logs, every stored delivery
+	// of theirs that failed (recon ingest webhooks --reverify).
+	FromLogs bool
+	// MaxBadSignatureShare is webhooks.max_bad_signature_share.
+	MaxBadSignatureShare float64
+}
+
+// Webhooks is the webhook phase of a night and of `recon ingest
+// webhooks`: deliveries another sign key failed are verified again with
+// this one before the logs are ingested, and a log most of whose
+// signatures fail is named (and logged as an error) for the caller to
+// blame the key.
+func Webhooks(ctx context.Context, db ingestStore, paths []string, o WebhookPhaseOptions, log *slog.Logger) (WebhookPhase, error) {
+	var p WebhookPhase
+	var err error
+	if p.Reverified, err = ReverifyWebhooks(ctx, db, o.Read.SignKey, false, log); err != nil {
+		return p, err
+	}
+	if p.Ingest, err = IngestWebhooks(ctx, db, paths, o.Read, o.Strict, log); err != nil {
+		return p, err
+	}
+	if o.FromLogs {
+		if p.FromLogs, err = ReverifyWebhookLogs(ctx, db, paths, o.Read, log); err != nil {
+			return p, err
+		}
+	}
+	p.Warnings = SignKeyWarnings(p.Ingest.Files, o.MaxBadSignatureShare)
+	for _, w := range p.Warnings {
+		log.Error(w)
+	}
+	return p, nil
+}

@@ -62,28 +62,16 @@ deliveries stored before recon kept their signatures.`,
 			if err != nil {
 				return err
 			}
-			opts := ingest.WebhookOptions{SignKey: cfg.OxPay.SignKey, Units: units(cfg)}
+			o := job.WebhookPhaseOptions{Read: ingest.WebhookOptions{SignKey: cfg.OxPay.SignKey, Units: units(cfg)},
+				Strict: strict, FromLogs: reverify, MaxBadSignatureShare: cfg.Webhooks.MaxBadSignatureShare}
 			var warnings []string
 			err = runIngest(cmd.Context(), e, cfg, "ingest webhooks", func(ctx context.Context, s *job.Session) (job.IngestResult, error) {
-				if _, err := job.ReverifyWebhooks(ctx, s.DB, cfg.OxPay.SignKey, false, s.Log); err != nil {
-					return job.IngestResult{}, err
+				p, err := job.Webhooks(ctx, s.DB, paths, o, s.Log)
+				if err == nil && reverify {
+					fmt.Fprintf(e.stdout, "verified again: %d stored deliveries that had failed, %d of them verify now\n", p.FromLogs.Checked, p.FromLogs.Passed)
 				}
-				res, err := job.IngestWebhooks(ctx, s.DB, paths, opts, strict, s.Log)
-				if err != nil {
-					return res, err
-				}
-				if reverify {
-					rv, err := job.ReverifyWebhookLogs(ctx, s.DB, paths, opts, s.Log)
-					if err != nil {
-						return res, err
-					}
-					fmt.Fprintf(e.stdout, "verified again: %d stored deliveries that had failed, %d of them verify now\n", rv.Checked, rv.Passed)
-				}
-				warnings = job.SignKeyWarnings(res.Files, cfg.Webhooks.MaxBadSignatureShare)
-				for _, w := range warnings {
-					s.Log.Error(w)
-				}
-				return res, nil
+				warnings = p.Warnings
+				return p.Ingest, err
 			})
 			if err != nil {
 				return err
