@@ -379,14 +379,35 @@ func TestRunAgainstStoppedServerExits3(t *testing.T) {
 func TestRunFindsExactlyTheAnswerKey(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		for _, style := range []gen.VoidStyle{gen.VoidSameID, gen.VoidOwnID} {
-			t.Run(string(style), func(t *testing.T) { testRunFindsExactlyTheAnswerKey(t, style, b) })
+			t.Run(string(style), func(t *testing.T) {
+				testRunFindsExactlyTheAnswerKey(t, gen.Options{Seed: 3, Orders: 1500, VoidStyle: style}, b)
+			})
 		}
 	})
 }
 
-func testRunFindsExactlyTheAnswerKey(t *testing.T, style gen.VoidStyle, b dbtest.Backend) {
-	url, data := startWorld(t, gen.Options{Seed: 3, Orders: 1500, VoidStyle: style})
+// TestRunFindsExactlyTheAnswerKeyNet: the same over a ledger that books
+// the gateway's net settlement deposits (sandbox --ledger-style net),
+// every settlement category planted, and over one that books half the
+// transactions one by one and the rest in deposits (mixed), with recon
+// told of the gateway's fees and calendar by the settlement.yaml the
+// generator writes.
+func TestRunFindsExactlyTheAnswerKeyNet(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		for _, style := range []gen.LedgerStyle{gen.LedgerNet, gen.LedgerMixed} {
+			t.Run(string(style), func(t *testing.T) {
+				testRunFindsExactlyTheAnswerKey(t, gen.Options{Seed: 3, Orders: 1500, LedgerStyle: style}, b)
+			})
+		}
+	})
+}
+
+func testRunFindsExactlyTheAnswerKey(t *testing.T, opts gen.Options, b dbtest.Backend) {
+	url, data := startWorld(t, opts)
 	cfg, _ := nightSetupOn(t, url, data, b)
+	if extra := data.SettlementConfig(); extra != "" {
+		appendFile(t, cfg, extra)
+	}
 	reportDir := filepath.Join(filepath.Dir(cfg), "reports")
 	const date = "2026-11-10" // after every settlement window of the generated days
 	code, out, errs := runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date)
@@ -439,9 +460,24 @@ func testRunFindsExactlyTheAnswerKey(t *testing.T, style gen.VoidStyle, b dbtest
 	}
 
 	// A threshold crossed: the run completes and exits 1.
-	code, _, errs = runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date, "--fail-on-category", "LEDGER_MISSING")
-	if code != ExitThreshold || !strings.Contains(errs, "LEDGER_MISSING") {
+	cat := string(data.Anomalies[0].Category)
+	code, _, errs = runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date, "--fail-on-category", cat)
+	if code != ExitThreshold || !strings.Contains(errs, cat) {
 		t.Fatalf("threshold: got exit %d: %s", code, errs)
+	}
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
