@@ -645,8 +645,8 @@ func TestCategories(t *testing.T) {
 				f.in.Ledger = append(f.in.Ledger, recon.LedgerEntry{ID: f.id(), BookedOn: booked(3), Reference: "STL-3",
 					Description: "OXPAY SETTLEMENT 2026-11-02 SGD", Currency: "SGD", AmountMinor: 1000})
 			},
-			opts: settled,
-			want: []row{{Cat: recon.SettlementUnmatched, LedgerRef: "STL-2"}, {Cat: recon.SettlementUnmatched, LedgerRef: "STL-3"}},
+			opts:   settled,
+			want:   []row{{Cat: recon.SettlementUnmatched, LedgerRef: "STL-2"}, {Cat: recon.SettlementUnmatched, LedgerRef: "STL-3"}},
 			detail: "names the batch of 2026-11-04 in IDR, which has no settled transaction",
 		},
 		{

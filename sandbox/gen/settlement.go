@@ -93,7 +93,7 @@ type FeeTerm struct {
 // FeeTerms is the generated gateway's fee schedule.
 var FeeTerms = []FeeTerm{
 	{Brand: "Card", Currency: "IDR", Percent: "2.0", PerMillion: 20_000, FixedMinor: 200_000}, // 2% + Rp2.000
-	{Brand: "Card", Percent: "2.9", PerMillion: 29_000, FixedMinor: 30},                      // 2.9% + S$0.30
+	{Brand: "Card", Percent: "2.9", PerMillion: 29_000, FixedMinor: 30},                       // 2.9% + S$0.30
 	{Brand: "*", Currency: "IDR", Percent: "0.7", PerMillion: 7_000, MinMinor: 100_000},       // 0.7%, at least Rp1.000
 	{Brand: "*", Percent: "1.5", PerMillion: 15_000},
 }
