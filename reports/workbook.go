@@ -96,6 +96,7 @@ type Store interface {
 	ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]string, error)
 	ResolvedSince(ctx context.Context, runID int64) ([]store.ResolvedException, error)
 	InputFiles(ctx context.Context) ([]store.InputFile, error)
+	SettlementBatches(ctx context.Context, runID int64) ([]recon.SettlementBatch, error)
 }
 
 // WriteWorkbook writes the reconciliation workbook of a match run to
@@ -168,8 +169,11 @@ type report struct {
 	firstSeen map[string]string
 	resolved  []store.ResolvedException
 	counts    []store.ResultCount
-	sources   []store.SourceTotal
-	files     []store.InputFile
+	// settlements are the run's settlement batches, members and all
+	// (none without net settlements).
+	settlements []recon.SettlementBatch
+	sources     []store.SourceTotal
+	files       []store.InputFile
 	// summary fills resolved, sources and files while the data sheets
 	// are written; see loadReport.
 	summary *queries
@@ -197,6 +201,10 @@ func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
 			return err
 		},
 		func(ctx context.Context) (err error) { r.counts, err = db.ReportResultCounts(ctx, runID); return err },
+		func(ctx context.Context) (err error) {
+			r.settlements, err = db.SettlementBatches(ctx, runID)
+			return err
+		},
 	})
 	r.summary = goAll(ctx, []func(context.Context) error{
 		func(ctx context.Context) (err error) { r.resolved, err = db.ResolvedSince(ctx, runID); return err },
@@ -382,6 +390,7 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	cats, inputErrors := planExceptions(rep.exceptions)
 	sales := planResults(SheetSales, true, rep.counts)
 	refunds := planResults(SheetRefunds, false, rep.counts)
+	settlements := planSettlements(rep.settlements)
 
 	b.f = excelize.NewFile()
 	defer b.f.Close()
@@ -422,6 +431,14 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	if err := addSheets(resSpec, refunds); err != nil {
 		return err
 	}
+	if settlements != nil {
+		if err := addSheets(settlementSpec(), settlements.parts); err != nil {
+			return err
+		}
+		if err := addSheets(memberSpec(zoneName), settlements.members); err != nil {
+			return err
+		}
+	}
 	if b.st, err = newStyles(b.f); err != nil {
 		return err
 	}
@@ -437,10 +454,17 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	}
 	start = trace("exception sheets", start)
 	ctl := newControl(rep.exceptions)
+	ctl.settlements(rep.settlements)
 	if err := b.writeResults(resSpec, sales, refunds, src, ctl); err != nil {
 		return err
 	}
 	start = trace("result sheets", start)
+	if settlements != nil {
+		if err := b.writeSettlements(settlements); err != nil {
+			return err
+		}
+		start = trace("settlement sheets", start)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
