@@ -93,6 +93,9 @@ func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, 
 		"match_rate", sum.MatchRate, "exceptions", sum.Exceptions, "pending_settlement", sum.PendingSettlement,
 		"new", res.Carry.New, "carried", res.Carry.Carried, "resolved", res.Carry.Resolved,
 		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
+	for _, w := range sum.Warnings {
+		log.Warn(w, "phase", "match")
+	}
 	return res, nil
 }
 
