@@ -515,3 +515,23 @@ func csvKeys(t *testing.T, path string, key func([]string, map[string]int) strin
 	}
 	return keys
 }
+
+// TestBadSettlementRules: what reads in the settlement: section but
+// breaks the engine's rules (a brand given twice, a pattern without its
+// date group, T+N out of range) is listed with the config's other
+// problems, by YAML path.
+func TestBadSettlementRules(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "recon.yaml"), "settlement:\n  fees:\n    - {brand: Card, percent: \"2.9\"}\n"+
+		"    - {brand: card, percent: \"1\"}\n  payout_days: 31\n  reference_pattern: 'OXPAY SETTLEMENT \\d+'\n")
+	code, _, errs := runCLI(t, nil, "fetch", "--config", cfg)
+	if code != ExitUsage {
+		t.Fatalf("got exit %d, want %d: %s", code, ExitUsage, errs)
+	}
+	for _, want := range []string{"settlement.fees: fee rule 2: brand card is given twice", "settlement: payout after 31 business days",
+		"settlement.reference_pattern: "} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, errs)
+		}
+	}
+}
