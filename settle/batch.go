@@ -78,6 +78,12 @@ func Build(txns []Txn, s Schedule, c Calendar) ([]Batch, []Problem) {
 	// for a per-batch rounding.
 	type acc struct{ plus, minus exactFee }
 	var accs []acc
+	// The rule of each brand and currency, looked up once.
+	type found struct {
+		r  FeeRule
+		ok bool
+	}
+	rules := map[[2]string]found{}
 	for _, t := range txns {
 		if t.At.IsZero() {
 			probs = append(probs, Problem{ID: t.ID, Why: "no payment time is known, so its settlement day is not"})
@@ -106,7 +112,12 @@ func Build(txns []Txn, s Schedule, c Calendar) ([]Batch, []Problem) {
 		if t.Kind == Refund && !s.RefundFeeReturned {
 			continue
 		}
-		r, ok := s.rule(t.Brand, t.Currency)
+		rf, seen := rules[[2]string{t.Brand, t.Currency}]
+		if !seen {
+			rf.r, rf.ok = s.rule(t.Brand, t.Currency)
+			rules[[2]string{t.Brand, t.Currency}] = rf
+		}
+		r, ok := rf.r, rf.ok
 		if !ok {
 			b.FeesKnown = false
 			if !slices.Contains(b.NoRule, t.Brand) {
