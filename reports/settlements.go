@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
 )
 
 // The sheets of a run with net settlements (match's settlement step):
@@ -215,4 +217,75 @@ func (b *builder) dayCell(e *rowEncoder, day string) {
 		return
 	}
 	b.dateCell(e, &t)
+}
+
+// batchIndex finds the settlement batch of a transaction that has no
+// ledger line of its own: its Sales or Refunds row says the batch and
+// what became of it, not that its line is not due yet.
+type batchIndex struct {
+	batches []recon.SettlementBatch
+	of      map[string]int32 // oxpay_txn_id: index into batches
+	texts   map[batchText]string
+}
+
+type batchText struct {
+	batch      int32
+	kind       string
+	viaWebhook bool
+}
+
+func newBatchIndex(bs []recon.SettlementBatch) *batchIndex {
+	if len(bs) == 0 {
+		return nil
+	}
+	n := 0
+	for i := range bs {
+		n += len(bs[i].Members)
+	}
+	x := &batchIndex{batches: bs, of: make(map[string]int32, n), texts: map[batchText]string{}}
+	for i := range bs {
+		for k := range bs[i].Members {
+			x.of[bs[i].Members[k].OxpayTxnID] = int32(i)
+		}
+	}
+	return x
+}
+
+// detail is a batched transaction's detail; the texts are built once a
+// batch, kind and source.
+func (x *batchIndex) detail(r *store.ReportResult) (string, bool) {
+	i, ok := x.of[r.OxpayTxnID]
+	if !ok {
+		return "", false
+	}
+	key := batchText{i, r.Kind, r.Source == match.SourceWebhook}
+	if t, ok := x.texts[key]; ok {
+		return t, true
+	}
+	b := &x.batches[i]
+	name := b.Day + " " + b.Currency
+	var outcome string
+	switch b.Outcome {
+	case recon.BatchPaid:
+		outcome = "paid out by deposit " + b.DepositRef
+	case recon.BatchMismatch:
+		outcome = "whose deposit " + b.DepositRef + " differs from its net (Settlement amount mismatch)"
+	case recon.BatchMissing:
+		outcome = "which no deposit pays (Settlement missing)"
+	case recon.BatchPending:
+		outcome = "not paid out yet (payout " + b.PayoutDay + ")"
+	case recon.BatchAmbiguous:
+		outcome = "whose deposit could pay another batch too (Ambiguous match)"
+	default:
+		outcome = b.Outcome
+	}
+	t := "order and gateway agree; settled in batch " + name + ", " + outcome + ": see Settlements"
+	if r.Kind == match.KindRefund {
+		t = "the refund matches its sale; taken from batch " + name + ", " + outcome + ": see Settlements"
+	}
+	if key.viaWebhook {
+		t += detailViaHook
+	}
+	x.texts[key] = t
+	return t, true
 }

@@ -110,6 +110,26 @@ func checkSettlementSheets(t *testing.T, book string, batches []recon.Settlement
 			}
 		}
 	}
+	// A batched transaction's row says its batch, never that its line is
+	// not due yet.
+	sales, err := f.GetRows(SheetSales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settled := 0
+	for _, r := range sales {
+		for _, c := range r {
+			if strings.Contains(c, "settled in batch ") {
+				settled++
+			}
+			if strings.Contains(c, detailNoLineYet) {
+				t.Fatalf("a Sales row says %q: %v", detailNoLineYet, r)
+			}
+		}
+	}
+	if settled == 0 {
+		t.Error("no Sales row says its settlement batch")
+	}
 	t.Logf("batches by outcome %v; %d member rows; first row %q", outcomes, len(members), rows[header+1])
 	for _, o := range []string{recon.BatchPaid, recon.BatchMismatch, recon.BatchMissing} {
 		if outcomes[o] == 0 {

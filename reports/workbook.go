@@ -293,6 +293,9 @@ type builder struct {
 	// firstSeen and date age the exceptions (see report.firstSeen).
 	firstSeen map[string]string
 	date      string
+	// batches says which settlement batch settled a transaction without
+	// a line of its own (settlements.go), for its row's detail.
+	batches *batchIndex
 }
 
 func (b *builder) cleanup() {
@@ -455,6 +458,7 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	start = trace("exception sheets", start)
 	ctl := newControl(rep.exceptions)
 	ctl.settlements(rep.settlements)
+	b.batches = newBatchIndex(rep.settlements)
 	if err := b.writeResults(resSpec, sales, refunds, src, ctl); err != nil {
 		return err
 	}
@@ -616,6 +620,11 @@ func (b *resultBatch) fill(rs []store.ReportResult) {
 
 func (b *builder) resultTo(s *sheetSink, r *store.ReportResult) error {
 	detail := resultDetail(r)
+	if r.Clean && r.LedgerEntryID == 0 && b.batches != nil {
+		if d, ok := b.batches.detail(r); ok {
+			detail = d
+		}
+	}
 	e, am, err := s.next(r.Currency, rowHeight(wrappedLines(detail, detailWidth)))
 	if err != nil {
 		return err
