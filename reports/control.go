@@ -51,9 +51,12 @@ import (
 // schedule's) is what the deposit lacks beyond the fees line: its share
 // is the difference itself. Unexplained is what is left; it is zero whenever the
 // exceptions list every break, and the Summary shows it red otherwise.
-// The part a category plays is its Control in recon.Categories.
+// The part a category plays is its Control in recon.Categories. An
+// exception finance accepted or wrote off (on the money it has) keeps
+// its share, counted apart as explained by decision: it needs no action,
+// and nothing leaves the totals.
 type control struct {
-	gateway, explained, awaiting, tolerance map[string]int64
+	gateway, explained, decided, awaiting, tolerance map[string]int64
 
 	missing   map[string]bool           // txn ids with LEDGER_MISSING
 	pairLines map[int64]bool            // ledger lines a pair exception names
@@ -85,17 +88,21 @@ type duplicateLine struct {
 	currency string
 	all      int64 // every line the exception lists
 	best     int64 // the paired line, from the result
+	decided  bool  // explained by decision
 }
 
 // ControlLine is the control of one currency, in minor units.
 type ControlLine struct {
-	Currency    string `json:"currency"`
-	GatewayNet  int64  `json:"gateway_net"`
-	LedgerNet   int64  `json:"ledger_net"`
-	Difference  int64  `json:"difference"`
-	Explained   int64  `json:"explained"`
-	AwaitingYet int64  `json:"awaiting_ledger"`
-	Tolerance   int64  `json:"within_tolerance"`
+	Currency   string `json:"currency"`
+	GatewayNet int64  `json:"gateway_net"`
+	LedgerNet  int64  `json:"ledger_net"`
+	Difference int64  `json:"difference"`
+	Explained  int64  `json:"explained"`
+	// ExplainedByDecision is what exceptions finance accepted or wrote
+	// off explain (not in Explained).
+	ExplainedByDecision int64 `json:"explained_by_decision"`
+	AwaitingYet         int64 `json:"awaiting_ledger"`
+	Tolerance           int64 `json:"within_tolerance"`
 	// Fees are the fees the gateway kept from the settlement batches it
 	// paid out (or owes): the part of the difference a net settlement
 	// deposit is short by design.
@@ -103,26 +110,33 @@ type ControlLine struct {
 	Unexplained int64 `json:"unexplained"`
 }
 
-func newControl(es []store.ReportException) *control {
+// newControl starts the control of a run's exceptions; decided says
+// which are explained by decision (nil: none).
+func newControl(es []store.ReportException, decided func(*recon.Exception) bool) *control {
 	c := &control{
-		gateway: map[string]int64{}, explained: map[string]int64{}, awaiting: map[string]int64{}, tolerance: map[string]int64{},
+		gateway: map[string]int64{}, explained: map[string]int64{}, decided: map[string]int64{}, awaiting: map[string]int64{}, tolerance: map[string]int64{},
 		missing: map[string]bool{}, pairLines: map[int64]bool{}, dups: map[string]*duplicateLine{},
 		fees: map[string]int64{}, deposits: map[int64]*depositLine{}, lineShare: map[int64]int64{},
 	}
 	for i := range es {
 		x := &es[i]
 		info, _ := x.Category.Info()
+		explained := c.explained
+		byDecision := decided != nil && decided(&x.Exception)
+		if byDecision {
+			explained = c.decided
+		}
 		switch info.Control {
 		case recon.ControlMissing:
 			c.missing[x.OxpayTxnID] = true
-			c.explained[x.Currency] -= x.DifferenceMinor
+			explained[x.Currency] -= x.DifferenceMinor
 		case recon.ControlPaired:
-			c.explained[x.Currency] -= x.DifferenceMinor
+			explained[x.Currency] -= x.DifferenceMinor
 			if len(x.LedgerEntryIDs) == 1 {
 				c.pairLines[x.LedgerEntryIDs[0]] = true
 			}
 		case recon.ControlUnpaired:
-			c.explained[x.Currency] -= x.DifferenceMinor
+			explained[x.Currency] -= x.DifferenceMinor
 		case recon.ControlCurrency:
 			if len(x.LedgerEntryIDs) == 0 {
 				continue // order, refund or webhook against the gateway
@@ -131,17 +145,17 @@ func newControl(es []store.ReportException) *control {
 			if lineCur == "" {
 				lineCur = x.Currency
 			}
-			c.explained[x.Currency] += x.ExpectedMinor
-			c.explained[lineCur] -= x.ActualMinor
+			explained[x.Currency] += x.ExpectedMinor
+			explained[lineCur] -= x.ActualMinor
 			c.pairLines[x.LedgerEntryIDs[0]] = true
 		case recon.ControlDuplicate:
-			c.dups[x.OxpayTxnID] = &duplicateLine{currency: x.Currency, all: x.ActualMinor}
+			c.dups[x.OxpayTxnID] = &duplicateLine{currency: x.Currency, all: x.ActualMinor, decided: byDecision}
 		case recon.ControlSettlement, recon.ControlFee:
 			share := -x.DifferenceMinor
 			if info.Control == recon.ControlFee {
 				share = x.DifferenceMinor
 			}
-			c.explained[x.Currency] += share
+			explained[x.Currency] += share
 			if len(x.LedgerEntryIDs) == 1 {
 				c.lineShare[x.LedgerEntryIDs[0]] += share
 			}
@@ -195,9 +209,13 @@ func (c *control) result(r *store.ReportResult) {
 // lines returns the control per currency, in code order, given the
 // ledger's net per currency.
 func (c *control) lines(ledger map[string]int64) []ControlLine {
-	explained := maps.Clone(c.explained)
+	explained, decided := maps.Clone(c.explained), maps.Clone(c.decided)
 	for _, d := range c.dups {
-		explained[d.currency] += d.best - d.all
+		if d.decided {
+			decided[d.currency] += d.best - d.all
+		} else {
+			explained[d.currency] += d.best - d.all
+		}
 	}
 	tolerance := maps.Clone(c.tolerance)
 	for id, d := range c.deposits {
@@ -206,7 +224,7 @@ func (c *control) lines(ledger map[string]int64) []ControlLine {
 		tolerance[d.currency] += -d.difference - c.lineShare[id]
 	}
 	var curs []string
-	for _, m := range []map[string]int64{c.gateway, ledger, explained, c.awaiting, tolerance, c.fees} {
+	for _, m := range []map[string]int64{c.gateway, ledger, explained, decided, c.awaiting, tolerance, c.fees} {
 		for k := range m {
 			if !slices.Contains(curs, k) {
 				curs = append(curs, k)
@@ -217,9 +235,10 @@ func (c *control) lines(ledger map[string]int64) []ControlLine {
 	out := make([]ControlLine, 0, len(curs))
 	for _, cur := range curs {
 		l := ControlLine{Currency: cur, GatewayNet: c.gateway[cur], LedgerNet: ledger[cur],
-			Explained: explained[cur], AwaitingYet: c.awaiting[cur], Tolerance: tolerance[cur], Fees: c.fees[cur]}
+			Explained: explained[cur], ExplainedByDecision: decided[cur], AwaitingYet: c.awaiting[cur], Tolerance: tolerance[cur],
+			Fees: c.fees[cur]}
 		l.Difference = l.GatewayNet - l.LedgerNet
-		l.Unexplained = l.Difference - l.Explained - l.AwaitingYet - l.Tolerance - l.Fees
+		l.Unexplained = l.Difference - l.Explained - l.ExplainedByDecision - l.AwaitingYet - l.Tolerance - l.Fees
 		out = append(out, l)
 	}
 	return out

@@ -240,7 +240,7 @@ func (s *sheetSink) finishPart(pi int) error {
 	if err != nil {
 		return fmt.Errorf("write sheet %s: %w", p.name, err)
 	}
-	tail := `</sheetData><autoFilter ref="` + p.filterRef(len(s.spec.cols)) + `"/>` + s.b.printSetup() + `</worksheet>`
+	tail := `</sheetData><autoFilter ref="` + p.filterRef(len(s.spec.cols)) + `"/>` + s.decisionValidation(p) + s.b.printSetup() + `</worksheet>`
 	ts, err := deflateBytes([]byte(tail))
 	if err != nil {
 		return fmt.Errorf("write sheet %s: %w", p.name, err)
@@ -267,7 +267,11 @@ func (s *sheetSink) writeHead(e *rowEncoder, p *part) {
 	e.raw(`<sheetFormatPr defaultRowHeight="15"/><cols>`)
 	for i, w := range s.widths(p) {
 		n := strconv.Itoa(i + 1)
-		e.raw(`<col min="` + n + `" max="` + n + `" width="` + strconv.FormatFloat(w, 'f', -1, 64) + `" customWidth="1"/>`)
+		hidden := ""
+		if s.spec.cols[i].hidden {
+			hidden = ` hidden="1"`
+		}
+		e.raw(`<col min="` + n + `" max="` + n + `" width="` + strconv.FormatFloat(w, 'f', -1, 64) + `" customWidth="1"` + hidden + `/>`)
 	}
 	e.raw(`</cols><sheetData>`)
 

@@ -30,12 +30,16 @@ type Digest struct {
 	// "alert" (red), "warn" (amber) or "good" (green).
 	Banner string
 	Level  string
-	// Exceptions counts them all; Categories are those with any, most
-	// urgent and most money at stake first; Currencies are the
-	// currencies with money at stake, in code order.
+	// Exceptions counts those that need action; Categories are those
+	// with any, most urgent and most money at stake first; Currencies
+	// are the currencies with money at stake, in code order.
 	Exceptions int
-	Categories []DigestCategory
-	Currencies []string
+	// Decided counts the exceptions finance accepted or wrote off (on
+	// the money they have), which need no action; Reopened those whose
+	// money changed since, which need it again.
+	Decided, Reopened int
+	Categories        []DigestCategory
+	Currencies        []string
 	// Control is the control line per currency, in code order.
 	Control []ControlLine
 	// New, StillOpen and Resolved relate the exceptions to the previous
@@ -63,7 +67,7 @@ type DigestCategory struct {
 
 // digestOf makes the Digest of a report from what the Summary shows.
 func digestOf(rep *report, s *summary, date, zone, workbook string) Digest {
-	d := Digest{BusinessDate: date, Zone: zone, Exceptions: s.exceptions, Currencies: s.stakeCurs,
+	d := Digest{BusinessDate: date, Zone: zone, Exceptions: s.exceptions, Decided: s.decided, Reopened: s.reopened, Currencies: s.stakeCurs,
 		Control: s.control, Workbook: workbook}
 	d.Banner, d.Level = banner(rep, s)
 	for _, c := range s.categories {
@@ -117,6 +121,12 @@ func (d Digest) Carry() string {
 	return carry{fresh: d.New, open: d.StillOpen, resolved: d.Resolved, oldest: d.OldestOpen}.text(d.BusinessDate) + "."
 }
 
+// DecisionsLine says how many exceptions finance's decisions explain
+// and how many reopened, as the Summary does; "" for none.
+func (d Digest) DecisionsLine() string {
+	return decisionsLine(&summary{decided: d.Decided, reopened: d.Reopened})
+}
+
 // Title is the digest's heading.
 func (d Digest) Title() string {
 	return "Reconciliation " + d.BusinessDate + " (" + d.Zone + ")"
@@ -162,12 +172,13 @@ func (d Digest) controlTable() []controlRow {
 		{"Ledger net (every ledger line)", func(l ControlLine) int64 { return l.LedgerNet }, false},
 		{"Difference (gateway − ledger)", func(l ControlLine) int64 { return l.Difference }, true},
 		{"explained by the exceptions", func(l ControlLine) int64 { return l.Explained }, false},
+		{"explained by decision (accepted or written off)", func(l ControlLine) int64 { return l.ExplainedByDecision }, false},
 		{"no ledger line yet (not due, or ambiguous)", func(l ControlLine) int64 { return l.AwaitingYet }, false},
 		{"within the matching tolerance", func(l ControlLine) int64 { return l.Tolerance }, false},
 		{"Unexplained (must be 0)", func(l ControlLine) int64 { return l.Unexplained }, true},
 	}
 	if hasFees(d.Control) {
-		items = slices.Insert(items, 4, struct {
+		items = slices.Insert(items, 5, struct {
 			label string
 			value func(ControlLine) int64
 			total bool
@@ -212,11 +223,14 @@ func WriteDigestMarkdown(w io.Writer, d Digest) error {
 			}
 			p("\n")
 		}
-		p("| **All exceptions** | | **%d** |", d.Exceptions)
+		p("| **All needing action** | | **%d** |", d.Exceptions)
 		for _, cur := range d.Currencies {
 			p(" **%s** |", amountText(d.StakeTotal(cur), cur))
 		}
 		p("\n\nAt stake: the sum of the absolute differences.\n\n")
+	}
+	if text := d.DecisionsLine(); text != "" {
+		p("%s\n\n", markdown.Text(text))
 	}
 	p("%s\n\n", d.Carry())
 

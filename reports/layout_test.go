@@ -104,7 +104,8 @@ func numeric(t *testing.T, f *excelize.File, sheet, ref string) bool {
 // portrait, the data sheets landscape, each one page wide (fitToPage
 // with fitToWidth 1 and no limit down), on A4, with the sheet's name,
 // the business date and the page in the footer; each data sheet prints
-// its first columns (up to Notes) with its header row on every page.
+// its first columns (up to Note, or Notes) with its header row on every
+// page.
 // TestLibreOfficeOpens checks that a real renderer paginates so.
 func TestPrintSetup(t *testing.T) {
 	db, run := goldenStore(t)
@@ -159,17 +160,17 @@ func TestPrintSetup(t *testing.T) {
 				}
 				return
 			}
-			last := "N" // Notes
+			last, header := "N", HeaderNote
 			if strings.HasPrefix(sheet, SheetSales) || strings.HasPrefix(sheet, SheetRefunds) {
-				last = "O"
+				last, header = "O", "Notes"
 			} else if sheet == SheetInputErrors {
 				last = "H"
 			}
 			if !strings.HasPrefix(area, quoteSheet(sheet)+"!$A$1:$"+last+"$") {
 				t.Errorf("print area %q, want columns A to %s", area, last)
 			}
-			if notes, _ := f.GetCellValue(sheet, last+headerRowOf(t, f, sheet)); notes != "Notes" {
-				t.Errorf("the last printed column is %q, want Notes", notes)
+			if notes, _ := f.GetCellValue(sheet, last+headerRowOf(t, f, sheet)); notes != header {
+				t.Errorf("the last printed column is %q, want %s", notes, header)
 			}
 			if titles := names[sheet]["_xlnm.Print_Titles"]; titles != quoteSheet(sheet)+"!$"+headerRowOf(t, f, sheet)+":$"+headerRowOf(t, f, sheet) {
 				t.Errorf("print titles %q, want the header row", titles)

@@ -85,9 +85,14 @@ type column struct {
 	// display number in major units).
 	qty   int
 	minor bool
+	// hidden columns are kept from the eye (the exception key).
+	hidden bool
 }
 
 func textCol(h string, w float64) column { return column{header: h, width: w, qty: -1} }
+
+// keyCol is the hidden Exception key column (decisions.go).
+func keyCol() column { return column{header: HeaderKey, width: 40, qty: -1, hidden: true} }
 
 // amountCol is the display column of amount qty; minorCol its exact
 // twin. Their widths are the least: a sheet widens them to its largest
@@ -102,22 +107,27 @@ func minorCol(h string, qty int) column {
 // Columns are in two parts. The first printCols are what a page of the
 // sheet prints, fitted to the page's width: severity or category, the
 // detail (wrapped), the amounts for reading, the ids a person looks up,
-// first seen and age, and finance's Status and Notes. The rest are for
-// the screen and for tracing a figure: codes, other ids, the exact
-// minor units, timestamps and row ids.
+// first seen and age, and finance's Decision and Note (Status and
+// Notes on the result sheets). The rest are for the screen and for
+// tracing a figure: who decided, codes, other ids, the exact minor
+// units, timestamps and row ids (decisions.go).
 type sheetSpec struct {
 	cols        []column
 	printCols   int // columns A to this one are printed
 	currencyCol int // the Currency column, -1 if none
+	decisionCol int // the Decision column, -1 if none
 	countCol    int // where a totals row shows how many rows are visible
 	qtys        int
 }
 
 func newSpec(cols []column, countCol, printCols int) *sheetSpec {
-	s := &sheetSpec{cols: cols, currencyCol: -1, countCol: countCol, printCols: printCols}
+	s := &sheetSpec{cols: cols, currencyCol: -1, decisionCol: -1, countCol: countCol, printCols: printCols}
 	for i, c := range cols {
-		if c.header == "Currency" {
+		switch c.header {
+		case "Currency":
 			s.currencyCol = i
+		case HeaderDecision:
+			s.decisionCol = i
 		}
 		if c.qty >= s.qtys {
 			s.qtys = c.qty + 1
@@ -144,13 +154,13 @@ func exceptionSpec(zone string) *sheetSpec {
 		textCol("Severity", 11), textCol("Detail", detailWidth), textCol("Currency", 9),
 		amountCol("Expected", 0), amountCol("Actual", 1), amountCol("Difference", 2),
 		textCol("Order UID", 21), textCol("OxPay txn ID", 12), textCol("Merchant reference", 21), textCol("Ledger reference", 21),
-		textCol("First seen", 11), textCol("Age (days)", 8), textCol("Status", 12), textCol("Notes", 24),
+		textCol("First seen", 11), textCol("Age (days)", 8), textCol(HeaderDecision, decisionWidth), textCol(HeaderNote, noteWidth),
 		// Not printed.
-		textCol("Category", 28), textCol("Payment link UID", 21),
+		textCol(HeaderDecided, decidedWidth), textCol("Category", 28), textCol("Payment link UID", 21),
 		minorCol("Expected", 0), minorCol("Actual", 1), minorCol("Difference", 2),
 		textCol("Order created ("+zone+")", 20), textCol("Paid at ("+zone+")", 20),
 		textCol("Webhook received ("+zone+")", 20), textCol("Booked on", 11),
-		textCol("Webhook event ids", 14), textCol("Ledger entry ids", 14),
+		textCol("Webhook event ids", 14), textCol("Ledger entry ids", 14), keyCol(),
 	}, detailCol, 14)
 }
 
@@ -175,9 +185,9 @@ func inputErrorSpec(zone string) *sheetSpec {
 	return newSpec([]column{
 		textCol("Severity", 11), textCol("Detail", detailWidth), textCol("Source", 9),
 		textCol("File", inputFileWidth), textCol("Line", 8), textCol("Text", inputTextWidth),
-		textCol("Status", 12), textCol("Notes", 24),
+		textCol(HeaderDecision, decisionWidth), textCol(HeaderNote, noteWidth),
 		// Not printed.
-		textCol("Category", 14), textCol("Recorded at ("+zone+")", 20), textCol("Input error id", 12),
+		textCol(HeaderDecided, decidedWidth), textCol("Category", 14), textCol("Recorded at ("+zone+")", 20), textCol("Input error id", 12), keyCol(),
 	}, detailCol, 8)
 }
 
@@ -348,7 +358,7 @@ func (b *builder) exceptionRow(e *rowEncoder, x *store.ReportException) {
 	} else {
 		e.skip(2)
 	}
-	e.skip(2) // Status, Notes
+	b.decisionCells(e, x)
 	e.text(string(x.Category), 0)
 	b.linkCell(e, x.PaymentLinkUID, x.PaymentURL)
 	for _, v := range vals {
@@ -360,6 +370,7 @@ func (b *builder) exceptionRow(e *rowEncoder, x *store.ReportException) {
 	b.dateCell(e, x.LedgerBookedOn)
 	e.text(x.WebhookEventIDs.String(), 0)
 	e.text(x.LedgerEntryIDs.String(), 0)
+	b.keyCell(e, x)
 }
 
 // lineHeight is the height of a line of the workbook's 11-point text,
@@ -413,14 +424,17 @@ func wrappedLines(s string, width int) int {
 	return lines
 }
 
-func exceptionHeight(x *store.ReportException) float64 {
-	return rowHeight(wrappedLines(x.Detail, detailWidth))
+// exceptionHeight fits the detail and the decision's note and text,
+// each wrapped in its column.
+func (b *builder) exceptionHeight(x *store.ReportException) float64 {
+	return rowHeight(max(wrappedLines(x.Detail, detailWidth), b.decisionHeight(x)))
 }
 
-// inputErrorHeight fits the detail, the file and the input text, each
-// wrapped in its column (inputErrorSpec).
-func inputErrorHeight(x *store.ReportException) float64 {
-	return rowHeight(max(wrappedLines(x.Detail, detailWidth), wrappedLines(x.InputFile, inputFileWidth), wrappedLines(x.InputText, inputTextWidth)))
+// inputErrorHeight fits the detail, the file, the input text and the
+// decision's, each wrapped in its column (inputErrorSpec).
+func (b *builder) inputErrorHeight(x *store.ReportException) float64 {
+	return rowHeight(max(wrappedLines(x.Detail, detailWidth), wrappedLines(x.InputFile, inputFileWidth), wrappedLines(x.InputText, inputTextWidth),
+		b.decisionHeight(x)))
 }
 
 func exceptionAmounts(x *store.ReportException) [3]int64 {
@@ -439,7 +453,7 @@ func (b *builder) inputErrorRow(e *rowEncoder, x *store.ReportException) {
 		e.skip(1)
 	}
 	e.text(x.InputText, st.wrap)
-	e.skip(2) // Status, Notes
+	b.decisionCells(e, x)
 	e.text(string(x.Category), 0)
 	b.timeCell(e, x.InputRecordedAt)
 	if x.InputErrorID > 0 {
@@ -447,6 +461,7 @@ func (b *builder) inputErrorRow(e *rowEncoder, x *store.ReportException) {
 	} else {
 		e.skip(1)
 	}
+	b.keyCell(e, x)
 }
 
 // Categories of the result sheets' rows.

@@ -129,8 +129,9 @@ var renderSheet = flag.String("render.sheet", "", "render the demo workbook's th
 //     chart (never split across pages), the second starting with
 //     section 3;
 //   - each data sheet prints one page wide: every one of its pages
-//     repeats the header row from its first column to Notes, the last
-//     printed one, so no column spilled onto a page of its own;
+//     repeats the header row from its first column to Note (Notes on
+//     the result sheets), the last printed one, so no column spilled
+//     onto a page of its own;
 //   - no number shows as ###;
 //   - a data sheet prints on no more pages than its rows' heights need:
 //     fitting a sheet to the page's width only ever shrinks it, so an A4
@@ -190,14 +191,14 @@ func checkPagination(t *testing.T, ctx context.Context, book, pdf string, sheets
 	defer f.Close()
 	total := len(sum)
 	for _, sheet := range sheets[1:] {
-		first, last := "Severity", "Notes"
+		first, last := "Severity", HeaderNote
 		switch {
 		case strings.HasPrefix(sheet, SheetSales) || strings.HasPrefix(sheet, SheetRefunds):
-			first = "Category"
+			first, last = "Category", "Notes"
 		case strings.HasPrefix(sheet, SheetSettlementMembers):
-			first = "Batch"
+			first, last = "Batch", "Notes"
 		case strings.HasPrefix(sheet, SheetSettlements):
-			first = "Outcome"
+			first, last = "Outcome", "Notes"
 		}
 		for i, text := range bySheet[sheet] {
 			if !strings.Contains(text, first) || !strings.Contains(text, last) {

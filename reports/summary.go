@@ -24,7 +24,10 @@ type summary struct {
 	stakeCurs  []string // currencies with money at stake, in code order
 	matching   []matchingRow
 	bySeverity map[string]int
-	exceptions int
+	// exceptions counts those that need action; decided those finance
+	// accepted or wrote off on the money they have (which need none),
+	// and reopened those whose money changed since (which need it again).
+	exceptions, decided, reopened int
 }
 
 // categoryRow is one exception category: its count and, per currency,
@@ -47,7 +50,7 @@ type matchingRow struct {
 }
 
 func summarize(rep *report, ctl *control, cats []*exceptionGroup) *summary {
-	s := &summary{bySeverity: map[string]int{}, exceptions: len(rep.exceptions)}
+	s := &summary{bySeverity: map[string]int{}}
 	sheets := map[recon.Category]string{recon.InputErrorCategory: partName(SheetInputErrors, 0)}
 	for _, g := range cats {
 		sheets[g.category] = g.parts[0].name
@@ -55,6 +58,14 @@ func summarize(rep *report, ctl *control, cats []*exceptionGroup) *summary {
 	by := map[recon.Category]*categoryRow{}
 	for i := range rep.exceptions {
 		x := &rep.exceptions[i]
+		switch st := rep.status(&x.Exception); {
+		case st.Explained():
+			s.decided++
+			continue
+		case st.Reopened:
+			s.reopened++
+		}
+		s.exceptions++
 		r := by[x.Category]
 		if r == nil {
 			r = &categoryRow{category: x.Category, severity: x.Severity, sheet: sheets[x.Category], stake: map[string]int64{}}
@@ -340,7 +351,7 @@ func (b *builder) summaryCategories(w *sheetWriter, rep *report, s *summary, row
 		w.set(1, row, "No exceptions.", st.note)
 		row++
 	}
-	w.set(1, row, "All exceptions", st.bold)
+	w.set(1, row, "All needing action", st.bold)
 	w.set(3, row, s.exceptions, st.countBold)
 	for i, c := range s.stakeCurs {
 		var t int64
@@ -353,6 +364,10 @@ func (b *builder) summaryCategories(w *sheetWriter, rep *report, s *summary, row
 	row++
 	w.set(1, row, "At stake: the sum of the absolute differences. What each category means: section 6.", st.note)
 	row++
+	if text := decisionsLine(s); text != "" {
+		w.set(1, row, text, st.note)
+		row++
+	}
 	w.set(1, row, carryLine(rep), st.note)
 	row += 2
 	return row, firstCat, lastCat
@@ -386,6 +401,7 @@ func (b *builder) summaryControl(w *sheetWriter, s *summary, row int) int {
 		{"Ledger net (every ledger line)", func(l ControlLine) int64 { return l.LedgerNet }},
 		{"Difference (gateway − ledger)", func(l ControlLine) int64 { return l.Difference }},
 		{"  explained by the exceptions", func(l ControlLine) int64 { return l.Explained }},
+		{"  explained by decision (accepted or written off)", func(l ControlLine) int64 { return l.ExplainedByDecision }},
 		{"  no ledger line yet (not due, or ambiguous)", func(l ControlLine) int64 { return l.AwaitingYet }},
 		{"  within the matching tolerance", func(l ControlLine) int64 { return l.Tolerance }},
 		{"Unexplained", func(l ControlLine) int64 { return l.Unexplained }},
@@ -395,7 +411,7 @@ func (b *builder) summaryControl(w *sheetWriter, s *summary, row int) int {
 			label string
 			value func(ControlLine) int64
 		}{{feesLabel, func(l ControlLine) int64 { return l.Fees }}}
-		items = slices.Insert(items, 4, fees...)
+		items = slices.Insert(items, 5, fees...)
 	}
 	for k, it := range items {
 		last := k == len(items)-1
@@ -661,7 +677,7 @@ var legend = []string{
 	"Each amount has an exact twin in minor units (the \"(minor)\" columns): use those to trace a figure to the data.",
 	"Every sheet has totals per currency above its header; they add up the rows a filter leaves visible.",
 	"Dates and times are in the report's time zone; booking dates are calendar dates.",
-	"Status and Notes are left empty for finance to fill in.",
+	"Decision and Note (yellow) are finance's: pick a decision, write why, save, and run recon decisions import on the file.",
 	"A sheet that would pass Excel's 1,048,576 rows continues on a second one, e.g. \"Sales (2)\".",
 }
 
@@ -695,12 +711,17 @@ func banner(rep *report, s *summary) (text, level string) {
 	if s.exceptions > 0 {
 		msg = append(msg, fmt.Sprintf("ACTION NEEDED: %d exceptions (%s)", s.exceptions, strings.Join(parts, ", ")))
 	}
+	if s.decided > 0 {
+		msg = append(msg, fmt.Sprintf("%d explained by decision", s.decided))
+	}
 	if len(unexplained) > 0 {
 		msg = append(msg, "UNEXPLAINED difference in "+strings.Join(unexplained, ", ")+": see the control")
 	}
 	switch {
 	case len(msg) == 0:
 		return "All clear: every transaction matched and the ledger agrees with the gateway.", levelGood
+	case s.exceptions == 0 && len(rep.warnings) == 0 && rep.run.Status == recon.RunOK && len(unexplained) == 0:
+		return fmt.Sprintf("No action needed: the %d exceptions are accepted or written off (explained by decision)", s.decided), levelGood
 	case len(rep.warnings) > 0 || rep.run.Status != recon.RunOK || len(unexplained) > 0 || s.bySeverity[recon.SeverityCritical]+s.bySeverity[recon.SeverityHigh] > 0:
 		return strings.Join(msg, " · "), levelAlert
 	default:
@@ -767,4 +788,17 @@ func carryLine(rep *report) string {
 		text += " (listed in resolved-" + rep.run.BusinessDate + ".csv)"
 	}
 	return text + ". First seen and Age (days) are on every category sheet."
+}
+
+// decisionsLine says how many exceptions finance's decisions explain
+// and how many reopened; "" when none has a decision that does either.
+func decisionsLine(s *summary) string {
+	if s.decided == 0 && s.reopened == 0 {
+		return ""
+	}
+	text := fmt.Sprintf("Explained by decision (accepted or written off): %d, left out above, still on their sheets and in the control.", s.decided)
+	if s.reopened > 0 {
+		text += fmt.Sprintf(" Reopened: %d, whose amounts changed since they were decided (see Decided on their sheets).", s.reopened)
+	}
+	return text
 }

@@ -86,8 +86,10 @@ func (o WorkbookOptions) normalized() (WorkbookOptions, error) {
 }
 
 // Store is the database as the workbook reads it: a run, its
-// exceptions and results, and what the Summary shows beside them.
+// exceptions and results, finance's decisions on them, and what the
+// Summary shows beside them.
 type Store interface {
+	Merchant() string
 	GetRun(ctx context.Context, id int64) (recon.Run, error)
 	ReportExceptions(ctx context.Context, runID int64) ([]store.ReportException, error)
 	ReportResults(ctx context.Context, runID int64, fn func([]store.ReportResult) error) error
@@ -96,6 +98,7 @@ type Store interface {
 	ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]string, error)
 	ResolvedSince(ctx context.Context, runID int64) ([]store.ResolvedException, error)
 	InputFiles(ctx context.Context) ([]store.InputFile, error)
+	LatestDecisions(ctx context.Context) (map[string]recon.Decision, error)
 	SettlementBatches(ctx context.Context, runID int64) ([]recon.SettlementBatch, error)
 }
 
@@ -168,6 +171,10 @@ type report struct {
 	// the previous run's exceptions this run no longer has.
 	firstSeen map[string]string
 	resolved  []store.ResolvedException
+	// merchant is the run's; decisions are its latest decisions, by
+	// exception key (decisions.go).
+	merchant  string
+	decisions map[string]recon.Decision
 	counts    []store.ResultCount
 	// settlements are the run's settlement batches, members and all
 	// (none without net settlements).
@@ -189,7 +196,7 @@ type report struct {
 // overlap with the result sheets, which leave a core free while SQLite
 // reads (docs/performance.md, "Figures behind the code").
 func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
-	var r report
+	r := report{merchant: db.Merchant()}
 	var err error
 	if r.run, err = db.GetRun(ctx, runID); err != nil {
 		return nil, err
@@ -205,6 +212,7 @@ func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
 			r.settlements, err = db.SettlementBatches(ctx, runID)
 			return err
 		},
+		func(ctx context.Context) (err error) { r.decisions, err = db.LatestDecisions(ctx); return err },
 	})
 	r.summary = goAll(ctx, []func(context.Context) error{
 		func(ctx context.Context) (err error) { r.resolved, err = db.ResolvedSince(ctx, runID); return err },
@@ -296,6 +304,11 @@ type builder struct {
 	// batches says which settlement batch settled a transaction without
 	// a line of its own (settlements.go), for its row's detail.
 	batches *batchIndex
+	// rep is the report written; merchant its merchant, and dst the
+	// styles of the decision columns (decisions.go).
+	rep      *report
+	merchant string
+	dst      decisionStyles
 }
 
 func (b *builder) cleanup() {
@@ -386,7 +399,7 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	// mid-write leaves them where the next run's RemoveStaleTemps finds
 	// them, not in /tmp.
 	b := &builder{ctx: ctx, opts: opts, zone: opts.Zone, parts: map[string][]stream{}, tmpDir: filepath.Dir(opts.Path),
-		tmpToken: opts.token, firstSeen: rep.firstSeen, date: rep.run.BusinessDate}
+		tmpToken: opts.token, firstSeen: rep.firstSeen, date: rep.run.BusinessDate, rep: rep, merchant: rep.merchant}
 	defer b.cleanup()
 	defer rep.abandon()
 
@@ -445,18 +458,24 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	if b.st, err = newStyles(b.f); err != nil {
 		return err
 	}
+	if b.dst, err = newDecisionStyles(b.st); err != nil {
+		return err
+	}
+	if err := b.setWorkbookID(rep.run); err != nil {
+		return err
+	}
 
 	start := time.Now()
 	for _, g := range cats {
-		if err := b.writeExceptions(exSpec, g, b.exceptionRow, exceptionHeight); err != nil {
+		if err := b.writeExceptions(exSpec, g, b.exceptionRow, b.exceptionHeight); err != nil {
 			return err
 		}
 	}
-	if err := b.writeExceptions(ieSpec, inputErrors, b.inputErrorRow, inputErrorHeight); err != nil {
+	if err := b.writeExceptions(ieSpec, inputErrors, b.inputErrorRow, b.inputErrorHeight); err != nil {
 		return err
 	}
 	start = trace("exception sheets", start)
-	ctl := newControl(rep.exceptions)
+	ctl := newControl(rep.exceptions, rep.explained)
 	ctl.settlements(rep.settlements)
 	b.batches = newBatchIndex(rep.settlements)
 	if err := b.writeResults(resSpec, sales, refunds, src, ctl); err != nil {

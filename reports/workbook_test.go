@@ -406,7 +406,7 @@ func controlOf(t *testing.T, db *sqlite.DB, run int64) []ControlLine {
 		t.Fatal(err)
 	}
 	defer rep.abandon()
-	ctl := newControl(rep.exceptions)
+	ctl := newControl(rep.exceptions, rep.explained)
 	err = db.ReportResults(ctx, run, func(rs []store.ReportResult) error {
 		for i := range rs {
 			ctl.result(&rs[i])

@@ -94,6 +94,15 @@ type Backend interface {
 	CommitRun(ctx context.Context, runID int64, date string, record func(replaced int) (counts, inputs string), install func() error) (int, error)
 	CountByRun(ctx context.Context, table string) (map[int64]int, error)
 
+	// Finance's decisions on exceptions: an append-only history per
+	// merchant (store/decisions.go).
+	AppendDecisions(ctx context.Context, ds []recon.Decision) error
+	Decisions(ctx context.Context) ([]recon.Decision, error)
+	LatestDecisions(ctx context.Context) (map[string]recon.Decision, error)
+	DecisionHead(ctx context.Context) (seq int64, hash string, err error)
+	MatchRunOf(ctx context.Context, date string) (recon.Run, bool, error)
+	ExceptionLastSeen(ctx context.Context, exceptionKey string) (string, bool, error)
+
 	// The workbook's queries.
 	ReportExceptions(ctx context.Context, runID int64) ([]ReportException, error)
 	ReportResults(ctx context.Context, runID int64, fn func([]ReportResult) error) error

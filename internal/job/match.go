@@ -22,10 +22,12 @@ type MatchResult struct {
 	// Carry relates the exceptions to the previous run's; Replaced
 	// counts earlier runs of the same date whose results this run
 	// replaced when it committed.
-	Carry    store.Carry   `json:"carry"`
-	Replaced int           `json:"replaced_runs"`
-	Exports  []string      `json:"exports"`
-	Duration time.Duration `json:"duration_ns"`
+	Carry    store.Carry `json:"carry"`
+	Replaced int         `json:"replaced_runs"`
+	// Decisions say how finance's decisions bear on the exceptions.
+	Decisions DecisionCounts `json:"decisions"`
+	Exports   []string       `json:"exports"`
+	Duration  time.Duration  `json:"duration_ns"`
 }
 
 // ExportNames returns the paths of a business date's exception exports.
@@ -45,6 +47,7 @@ type matchStore interface {
 	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
 	CarryForward(ctx context.Context, runID int64, date string, es []recon.Exception) (store.Carry, map[string]string, error)
 	ResolvedSince(ctx context.Context, runID int64) ([]store.ResolvedException, error)
+	LatestDecisions(ctx context.Context) (map[string]recon.Decision, error)
 }
 
 // Match matches everything in the store for runID (a run for business
@@ -75,6 +78,11 @@ func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, 
 	if err != nil {
 		return res, fmt.Errorf("read exceptions resolved since the last run: %w", err)
 	}
+	latest, err := db.LatestDecisions(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Decisions = countDecisions(es, latest)
 	aging := reports.Aging{Date: date, FirstSeen: firstSeen}
 	csvPath, jsonPath := ExportNames(reportDir, date)
 	if err := files.Add(csvPath, func(w io.Writer) error { return reports.WriteExceptionsCSV(w, es, aging) }); err != nil {
@@ -92,6 +100,7 @@ func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, 
 	log.Info("phase done", "phase", "match", "results", sum.Results, "matched", sum.Matched,
 		"match_rate", sum.MatchRate, "exceptions", sum.Exceptions, "pending_settlement", sum.PendingSettlement,
 		"new", res.Carry.New, "carried", res.Carry.Carried, "resolved", res.Carry.Resolved,
+		"explained_by_decision", res.Decisions.Explained, "reopened", res.Decisions.Reopened,
 		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
 	for _, w := range sum.Warnings {
 		log.Warn(w, "phase", "match")

@@ -17,8 +17,8 @@ import (
 // exitCodes).
 const (
 	ExitOK          = 0 // done; exceptions are results, not failures
-	ExitThreshold   = 1 // done, but a configured threshold was crossed or --strict found input errors
-	ExitUsage       = 2 // bad usage or config, or credentials an API refused
+	ExitThreshold   = 1 // done, but a configured threshold was crossed, --strict found input errors, or a history does not verify
+	ExitUsage       = 2 // bad usage or config, a decisions file with problems, or credentials an API refused
 	ExitUnreachable = 3 // a source could not be reached after retries
 	ExitLocked      = 4 // another run holds the lock, or another process the database
 	ExitInternal    = 5 // any other failure
@@ -31,8 +31,8 @@ var exitCodes = []struct {
 	meaning string
 }{
 	{ExitOK, "done; exceptions are results, not failures"},
-	{ExitThreshold, "done, but a configured threshold was crossed (or `--strict` saw input errors)"},
-	{ExitUsage, "bad usage or config (every problem is listed), credentials an API refused (HTTP 401/403), or an OXPAY_SIGN_KEY that failed most of a webhook log's signatures (the run's reports are written): fix them, do not retry"},
+	{ExitThreshold, "done, but a configured threshold was crossed (or `--strict` saw input errors, or `decisions verify` found an edited history)"},
+	{ExitUsage, "bad usage or config (every problem is listed), a decisions file with problems (every one is listed, nothing is recorded), credentials an API refused (HTTP 401/403), or an OXPAY_SIGN_KEY that failed most of a webhook log's signatures (the run's reports are written): fix them, do not retry"},
 	{ExitUnreachable, "a source could not be reached after retries, or within `http.deadline` (the endpoint is named): retry later"},
 	{ExitLocked, "another run holds the lock, or another process holds the database (named): retry later"},
 	{ExitInternal, "any other failure, such as a report directory that cannot be written, a corrupt database or an interrupted run (Ctrl-C): read the error"},

@@ -81,7 +81,7 @@ func runMatch(ctx context.Context, e *env, cfg config.Config, date string, opts 
 		return err
 	}
 	printSummary(e.stdout, s.RunID, res)
-	return th.check(res.Summary)
+	return th.check(res)
 }
 
 // matchOptions maps the matching section onto the engine's options for a
@@ -169,7 +169,7 @@ type thresholds struct {
 }
 
 func (t *thresholds) register(cmd *cobra.Command) {
-	cmd.Flags().StringSliceVar(&t.categories, "fail-on-category", nil, "exit 1 if any exception of these categories is found (e.g. LEDGER_MISSING,AMOUNT_MISMATCH)")
+	cmd.Flags().StringSliceVar(&t.categories, "fail-on-category", nil, "exit 1 if any exception of these categories is found, not counting those accepted or written off (e.g. LEDGER_MISSING,AMOUNT_MISMATCH)")
 }
 
 func (t *thresholds) validate() error {
@@ -185,13 +185,17 @@ func (t *thresholds) validate() error {
 	return nil
 }
 
-func (t *thresholds) check(s match.Summary) error {
+// check fails with exit 1 when a run has exceptions of a category
+// --fail-on-category names, other than those finance accepted or wrote
+// off on the money they have.
+func (t *thresholds) check(res job.MatchResult) error {
 	if err := t.validate(); err != nil {
 		return err
 	}
 	var crossed []string
 	for _, c := range t.categories {
-		if n := s.Count(recon.Category(strings.TrimSpace(c))); n > 0 {
+		code := recon.Category(strings.TrimSpace(c))
+		if n := res.Summary.Count(code) - res.Decisions.ByCategory[code]; n > 0 {
 			crossed = append(crossed, fmt.Sprintf("%s: %d", c, n))
 		}
 	}

@@ -129,7 +129,7 @@ workbook for finance plus machine-readable exceptions.
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "log warnings and errors only")
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (read it with go tool pprof)")
-	root.AddCommand(newVersionCmd(e), newInitCmd(e), newSandboxCmd(e), newFetchCmd(e), newIngestCmd(e), newMatchCmd(e), newReportCmd(e), newRunCmd(e), newDemoCmd(e))
+	root.AddCommand(newVersionCmd(e), newInitCmd(e), newSandboxCmd(e), newFetchCmd(e), newIngestCmd(e), newMatchCmd(e), newReportCmd(e), newRunCmd(e), newDemoCmd(e), newDecisionsCmd(e))
 	return root
 }
 

@@ -78,7 +78,7 @@ day the run is for.`,
 	cmd.Flags().StringVar(&o.date, "date", "", "business date YYYY-MM-DD (default: yesterday in the configured time zone)")
 	cmd.Flags().StringVar(&o.confirm, "oxpay-confirm", "", "all, unconfirmed or none (overrides oxpay.confirm)")
 	cmd.Flags().BoolVar(&o.full, "full", false, "read every page of orders and payment links, not only those since the last pull")
-	cmd.Flags().Int64Var(&o.unexplained, "fail-on-unexplained", -1, "exit 1 if the control's unexplained difference in any currency exceeds this many minor units (0: any; -1: off)")
+	cmd.Flags().Int64Var(&o.unexplained, "fail-on-unexplained", -1, "exit 1 if the control's unexplained difference in any currency exceeds this many minor units (0: any; -1: off); what exceptions accepted or written off explain is not unexplained")
 	cmd.Flags().BoolVar(&o.summaryHTML, "summary-html", false, "also write report_dir/summary-DATE.html: the summary as one self-contained page with a chart")
 	o.th.register(cmd)
 	return cmd
@@ -187,7 +187,7 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (job.Ni
 	}
 	// Exceptions are results; only a threshold the caller set fails the
 	// command, and the run stays ok.
-	if err := o.th.check(res.Counts.Match.Summary); err != nil {
+	if err := o.th.check(res.Counts.Match); err != nil {
 		return res, err
 	}
 	return res, unexplainedCheck(o.unexplained, res.Control)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -33,8 +34,15 @@ func LockKey(schema, merchant string) int64 {
 	return int64(h.Sum64() >> 1)
 }
 
-// LockRun takes the merchant's run lock without waiting: while another
-// session holds it, the error matches store.ErrLocked.
+// lockGrace is how long LockRun waits for a lock that is held. The
+// server drops a killed run's lock only once its backend sees the
+// client's connection close, a moment after the kill; an operator who
+// reruns at once is not told the night is locked by a run that is gone.
+// A run that is alive holds the lock far longer than this.
+const lockGrace = 5 * time.Second
+
+// LockRun takes the merchant's run lock, waiting up to lockGrace: while
+// another session holds it, the error matches store.ErrLocked.
 func (db *DB) LockRun(ctx context.Context) (*RunLock, error) {
 	conn, err := db.x.Connx(ctx)
 	if err != nil {
@@ -42,9 +50,20 @@ func (db *DB) LockRun(ctx context.Context) (*RunLock, error) {
 	}
 	key := LockKey(db.schema, db.Merchant())
 	var ok bool
-	if err := conn.GetContext(ctx, &ok, `SELECT pg_try_advisory_lock($1)`, key); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("lock runs of %s: %w", db.Merchant(), err)
+	for deadline := time.Now().Add(lockGrace); ; {
+		if err := conn.GetContext(ctx, &ok, `SELECT pg_try_advisory_lock($1)`, key); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("lock runs of %s: %w", db.Merchant(), err)
+		}
+		if ok || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			conn.Close()
+			return nil, fmt.Errorf("lock runs of %s: %w", db.Merchant(), ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	where := db.url + " merchant " + db.Merchant()
 	if !ok {

@@ -88,6 +88,9 @@ func Run(t *testing.T, b Backend) {
 		{"RoundTripLedgerEntries", testRoundTripLedgerEntries},
 		{"RoundTripInputErrors", testRoundTripInputErrors},
 		{"Settlements", testSettlements},
+		{"DecisionsAppendOnly", testDecisionsAppendOnly},
+		{"DecisionsHostileText", testDecisionsHostileText},
+		{"MatchRunOf", testMatchRunOf},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
 	}

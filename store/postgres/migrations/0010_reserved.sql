@@ -1,4 +1,0 @@
--- 0010: reserved. Finance's decisions on exceptions (issue 22) take
--- this number on their own branch; this file only keeps the numbering
--- whole (1, 2, 3...) for 0011 until that branch is merged, and is
--- replaced by its 0010 then. It changes nothing.
