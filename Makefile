@@ -36,15 +36,18 @@ fuzz-short:
 # Every Go benchmark with -benchmem, then one generated night end to end
 # with the SQL baseline beside it (bench/e2e.sh: N orders; the figures are
 # in docs/performance.md). `make bench-e2e N=1000000` for the full size;
-# DB=postgres runs the same night on PostgreSQL beside it.
+# DB=postgres runs the same night on PostgreSQL beside it; LEDGER_STYLE=net
+# books the gateway's net settlement deposits instead of one line a
+# transaction.
 N ?= 100000
 DB ?= sqlite
+LEDGER_STYLE ?= gross
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(MAKE) bench-e2e N=$(N)
 
 bench-e2e: build
-	N=$(N) DB=$(DB) RECON=$(CURDIR)/$(BIN)/recon bash bench/e2e.sh
+	N=$(N) DB=$(DB) LEDGER_STYLE=$(LEDGER_STYLE) RECON=$(CURDIR)/$(BIN)/recon bash bench/e2e.sh
 
 # A month of nights into one SQLite database, night NIGHTS against night
 # 1 (bench/nights.sh; `make bench-nights N=200000 NIGHTS=30` for the full

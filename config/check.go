@@ -18,6 +18,7 @@ import (
 type fileCheck struct {
 	problems Problems
 	set      map[string]bool // the YAML paths the file sets
+	lines    map[string]int  // and their lines
 }
 
 var durationType = reflect.TypeFor[time.Duration]()
@@ -31,6 +32,12 @@ func (c *fileCheck) walk(n *yaml.Node, t reflect.Type, path string) {
 		return // an empty value keeps the default, as yaml.v3 decodes it
 	}
 	c.set[path] = true
+	if c.lines != nil {
+		c.lines[path] = n.Line
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem() // an optional section: its value is checked as the section
+	}
 	switch {
 	case t.Kind() == reflect.Struct || t.Kind() == reflect.Map:
 		if n.Kind != yaml.MappingNode {

@@ -37,6 +37,22 @@ type Config struct {
 	Matching  Matching `yaml:"matching"`
 	Webhooks  Webhooks `yaml:"webhooks"`
 	Workbook  Workbook `yaml:"workbook"`
+	// Settlement, when the file has the section, turns on net
+	// settlements (settlement.go).
+	Settlement *Settlement `yaml:"settlement"`
+
+	// lines holds the line of each YAML path the file sets, so that a
+	// problem Validate finds can name it.
+	lines map[string]int
+}
+
+// at names a YAML path for a problem: with its line in the file, when
+// the config was read from one.
+func (c Config) at(key string) string {
+	if l, ok := c.lines[key]; ok {
+		return fmt.Sprintf("%s (line %d)", key, l)
+	}
+	return key
 }
 
 // Webhooks says how the webhook logs are judged as a whole.
@@ -118,6 +134,10 @@ type LedgerColumns struct {
 	Credit      string `yaml:"credit"`
 	Currency    string `yaml:"currency"`
 	TxnType     string `yaml:"txn_type"`
+	// Fee, optional, is the column where a settlement deposit states the
+	// fee the gateway kept from it (FEE_MISMATCH when it is not the
+	// schedule's).
+	Fee string `yaml:"fee"`
 }
 
 // amountChoice clears the default amount mapping when the file makes
@@ -259,16 +279,18 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		}
 		if len(doc.Content) > 0 { // an empty file is all defaults
 			// A misspelt key is an error, not a silent default.
-			check := fileCheck{set: map[string]bool{}}
+			check := fileCheck{set: map[string]bool{}, lines: map[string]int{}}
 			check.walk(doc.Content[0], reflect.TypeFor[Config](), "")
 			problems = check.problems
 			cfg.Ledger.Columns.amountChoice(check.set)
+			cfg.lines = check.lines
 			// yaml.v3 decodes past a value of the wrong type, leaving it
 			// as it was, and ignores unknown keys: the check has listed
 			// both. Anything else it refuses is reported in its words.
 			if err := doc.Decode(&cfg); err != nil && len(problems) == 0 {
 				problems = append(problems, err.Error())
 			}
+			cfg.Settlement.defaults(check.set)
 		}
 	}
 	override := func(dst *string, name string) {
@@ -435,6 +457,9 @@ func (c Config) ValidateFor(need Secrets) error {
 	}
 	if len(c.Matching.SettlementWindow) != 2 {
 		add("matching.settlement_window_days must be [min, max]")
+	}
+	if c.Settlement != nil {
+		c.Settlement.validate(c, add)
 	}
 	if len(p) == 0 {
 		return nil

@@ -348,6 +348,30 @@ func TestExampleConfigVariants(t *testing.T) {
 		{name: "payment link references", edits: []exampleEdit{{"reference: order_uid ", "reference: payment_link_uid "}}, check: func(c Config) string {
 			return want(c.Matching.Reference, "payment_link_uid")
 		}},
+		{name: "fee column", edits: []exampleEdit{{"    # fee: Fee ", "    fee: Fee   "}}, check: func(c Config) string {
+			return want(c.Ledger.Columns.Fee, "Fee")
+		}},
+		{name: "net settlements", edits: []exampleEdit{uncomment(example, "# settlement:\n", "\n\nwebhooks:")}, check: func(c Config) string {
+			s := c.Settlement
+			if s == nil {
+				return "no settlement section"
+			}
+			sch, err1 := s.Schedule()
+			cal, err2 := s.Calendar(time.UTC)
+			re, err3 := s.Pattern()
+			if err := errors.Join(err1, err2, err3); err != nil {
+				return err.Error()
+			}
+			if len(sch.Rules) != 3 || sch.Rules[1].PercentE4 != 20000 || sch.Rules[1].FixedMinor != 200000 || sch.Rules[2].MinMinor != 10 ||
+				sch.RefundFeeReturned || cal.Zone.String() != "Asia/Singapore" || cal.CutOff != 22*time.Hour || cal.PayoutDays != 1 ||
+				len(cal.Holidays) != 2 || re.SubexpIndex("date") < 0 {
+				return fmt.Sprintf("read as %+v, %+v, %v", sch, cal, re)
+			}
+			if !re.MatchString("OXPAY SETTLEMENT 2026-11-21 IDR") {
+				return "the example pattern does not match the example text"
+			}
+			return ""
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -370,6 +394,23 @@ func TestExampleConfigVariants(t *testing.T) {
 			}
 		})
 	}
+}
+
+// uncomment is the edit that uncomments the block of the example from
+// the line starting with start to the text end (left as it is): its
+// lines lose their leading "# ".
+func uncomment(example, start, end string) exampleEdit {
+	i := strings.Index(example, start)
+	j := strings.Index(example[max(i, 0):], end)
+	if i < 0 || j < 0 {
+		return exampleEdit{start, start}
+	}
+	block := example[i : i+j]
+	var out []string
+	for _, l := range strings.Split(block, "\n") {
+		out = append(out, strings.TrimPrefix(l, "# "))
+	}
+	return exampleEdit{block, strings.Join(out, "\n")}
 }
 
 func want(got, want string) string {
@@ -471,7 +512,7 @@ func TestLoadProblems(t *testing.T) {
 		{"unknown key, nothing close", "xepeng:\n  colour: red\n",
 			[]string{"xepeng.colour (line 2): unknown key; xepeng takes base_url, client_id, client_secret, page_size, lookback"}},
 		{"unknown top-level key", "stripe: {}\n",
-			[]string{"stripe (line 1): unknown key; the top level takes timezone, database, merchant, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
+			[]string{"stripe (line 1): unknown key; the top level takes timezone, database, merchant, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook, settlement"}},
 		{"a word for a number", "xepeng:\n  page_size: abc\n",
 			[]string{`xepeng.page_size (line 2): "abc" is not a whole number`}},
 		{"a word for a float", "http:\n  rate_limit: fast\n",
@@ -501,7 +542,7 @@ func TestLoadProblems(t *testing.T) {
 			`http.timeout (line 8): "soon" is not a duration such as 15s, 30m or 72h`,
 		}},
 		{"merge keys and anchors are keys like any other", "defaults: &h {timeout: 5s}\nhttp:\n  <<: *h\n  max_attempts: 3\n",
-			[]string{"defaults (line 1): unknown key; the top level takes timezone, database, merchant, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook"}},
+			[]string{"defaults (line 1): unknown key; the top level takes timezone, database, merchant, report_dir, xepeng, oxpay, http, inputs, ledger, units, matching, webhooks, workbook, settlement"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -620,5 +661,62 @@ func TestDatabaseURL(t *testing.T) {
 	}
 	if !slices.Contains(cfg.Secrets(), "pg-secret") {
 		t.Errorf("Secrets() = %q, want the database password among them", cfg.Secrets())
+	}
+}
+
+// TestSettlementSection: the section is off unless present; present, a
+// value that cannot be read is a problem naming its YAML path and line,
+// a misspelt key is one with a hint, and payout_days defaults to 1.
+func TestSettlementSection(t *testing.T) {
+	cfg, err := Load(writeConfig(t, "timezone: Asia/Jakarta\n"), env(nil))
+	if err != nil || cfg.Settlement != nil {
+		t.Fatalf("no section: %+v, %v; want none", cfg.Settlement, err)
+	}
+	cfg, err = Load(writeConfig(t, "settlement:\n  fees:\n    - {brand: Card, percent: \"2.9\"}\n"), env(nil))
+	if err != nil || cfg.Settlement == nil || cfg.Settlement.PayoutDays != DefaultPayoutDays {
+		t.Fatalf("a section: %+v, %v; want payout_days %d", cfg.Settlement, err, DefaultPayoutDays)
+	}
+	if err := cfg.ValidateFor(0); err != nil {
+		t.Errorf("a minimal section: %v", err)
+	}
+	cfg, err = Load(writeConfig(t, "settlement:\n  payout_days: 0\n  fees: [{brand: Card, percent: \"1\"}]\n"), env(nil))
+	if err != nil || cfg.Settlement.PayoutDays != 0 {
+		t.Errorf("payout_days 0 (T+0) as written: %+v, %v", cfg.Settlement, err)
+	}
+
+	body := `settlement:
+  fees:
+    - {brand: Card, percent: "2,9"}
+    - {brand: QR, currency: XYZ, percent: "0.7"}
+  rounding: daily
+  zone: Mars/Olympus
+  cut_off: "25:00"
+  holidays: [2026-12-25, 25/12/2026]
+  reference_pattern: 'SETTLEMENT (?P<date>\d+'
+`
+	cfg, err = Load(writeConfig(t, body), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cfg.ValidateFor(0)
+	for _, want := range []string{
+		`settlement.fees[0].percent (line 3): percent "2,9"`,
+		`settlement.fees[1].currency (line 4) "XYZ" is not a known currency`,
+		`settlement.rounding (line 5): rounding "daily": want transaction or batch`,
+		`settlement.zone (line 6) "Mars/Olympus" is not a known IANA time zone`,
+		`settlement.cut_off (line 7): "25:00": want a time of day`,
+		`settlement.holidays[1] (line 8): date "25/12/2026": want YYYY-MM-DD`,
+		`settlement.reference_pattern (line 9): not a regular expression`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v\nwant a problem with %q", err, want)
+		}
+	}
+	cfg, err = Load(writeConfig(t, "settlement:\n  payout_day: 2\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "settlement.payout_day (line 2): unknown key; did you mean payout_days?") {
+		t.Errorf("misspelt key: %v", err)
+	}
+	if err := cfg.ValidateFor(0); err == nil || !strings.Contains(err.Error(), "settlement.fees: at least one fee rule is required") {
+		t.Errorf("no fee rule: %v", err)
 	}
 }

@@ -25,6 +25,10 @@ type LedgerOptions struct {
 	Credit      string // money in
 	Currency    string
 	TxnType     string
+	// Fee, optional, is a column stating the fee the gateway kept from a
+	// settlement deposit, written positive in the amounts' format; an
+	// empty cell states none.
+	Fee string
 
 	// Delimiter separates a CSV row's fields: ',' when 0, or ';', '\t',
 	// '|' or any other character but a quote or a line break.

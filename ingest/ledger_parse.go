@@ -18,8 +18,8 @@ import (
 // ledgerColumns holds the index of each mapped column in the header, -1
 // when unmapped.
 type ledgerColumns struct {
-	date, ref, desc, amount, debit, credit, currency, txnType int
-	names                                                     [8]string // header texts, for reasons
+	date, ref, desc, amount, debit, credit, currency, txnType, fee int
+	names                                                          [9]string // header texts, for reasons
 }
 
 // mapColumns finds each mapped column in the header.
@@ -62,6 +62,7 @@ func mapColumns(file string, header []string, o LedgerOptions) (ledgerColumns, e
 	cols.credit = find(5, o.Credit)
 	cols.currency = find(6, o.Currency)
 	cols.txnType = find(7, o.TxnType)
+	cols.fee = find(8, o.Fee)
 	if len(missing) > 0 {
 		found := make([]string, len(header))
 		for i, h := range header {
@@ -213,6 +214,16 @@ func (p *ledgerParser) parse(cells []string, no int) (recon.LedgerEntry, string)
 		amount = c - d
 	}
 
+	if s := cell(p.cols.fee); s != "" {
+		v, reason := p.money(s, p.cols.fee, exp, iso)
+		if reason != "" {
+			return fail("%s %s", p.cols.names[8], reason)
+		}
+		if v < 0 {
+			return fail("%s %s is negative; a fee the gateway kept is written positive", p.cols.names[8], clip([]byte(s)))
+		}
+		e.FeeMinor = &v
+	}
 	e.BookedOn = booked
 	e.Reference = cell(p.cols.ref)
 	e.Description = cell(p.cols.desc)

@@ -412,3 +412,39 @@ func TestJSONStrings(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// TestLedgerFee: the optional fee column states what the gateway kept
+// from a deposit, in the amounts' format; an empty cell states none, a
+// bad or negative one is an input error naming the line, and a row
+// without a fee keeps the row hash it had before the column existed.
+func TestLedgerFee(t *testing.T) {
+	path := writeLines(t, "ledger.csv", "Date,Reference,Description,Debit,Credit,Currency,Fee",
+		`23/11/2026,STL-1,OXPAY SETTLEMENT 2026-11-20 IDR,,"41.377.250,00",IDR,"1.250.000,00"`,
+		`23/11/2026,STL-2,OXPAY SETTLEMENT 2026-11-20 SGD,,"120,00",SGD,`,
+		`23/11/2026,STL-3,bad fee,,"120,00",SGD,"1,2,3"`,
+		`23/11/2026,STL-4,negative fee,,"120,00",SGD,"-1,00"`)
+	opts := SandboxLedgerOptions()
+	opts.Fee = "Fee"
+	c, _ := readLedger(t, path, opts)
+	fee := int64(125_000_000)
+	want := []recon.LedgerEntry{
+		{BookedOn: day(2026, 11, 23), Reference: "STL-1", Description: "OXPAY SETTLEMENT 2026-11-20 IDR", Currency: "IDR", AmountMinor: 4_137_725_000, FeeMinor: &fee, SourceLine: 2},
+		{BookedOn: day(2026, 11, 23), Reference: "STL-2", Description: "OXPAY SETTLEMENT 2026-11-20 SGD", Currency: "SGD", AmountMinor: 12_000, SourceLine: 3},
+	}
+	if d := cmp.Diff(want, c.ledger, ignoreDerived); d != "" {
+		t.Errorf("entries (-want +got):\n%s", d)
+	}
+	var reasons []string
+	for _, e := range c.errs {
+		reasons = append(reasons, e.Reason)
+	}
+	if len(reasons) != 2 || !strings.HasPrefix(reasons[0], "line 4: Fee amount") || !strings.HasPrefix(reasons[1], "line 5: Fee -1,00 is negative") {
+		t.Errorf("input errors %q, want line 4's bad fee and line 5's negative one", reasons)
+	}
+	// The row without a fee hashes as it did without the column.
+	plain := ledgerCSV(t, `23/11/2026,STL-2,OXPAY SETTLEMENT 2026-11-20 SGD,,"120,00",SGD`)
+	c2, _ := readLedger(t, plain, SandboxLedgerOptions())
+	if len(c2.ledger) != 1 || c2.ledger[0].RowHash != c.ledger[1].RowHash {
+		t.Errorf("row hash of a row without a fee: %v, want %s", c2.ledger, c.ledger[1].RowHash)
+	}
+}

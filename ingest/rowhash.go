@@ -54,7 +54,8 @@ func newRowCounter(o LedgerOptions) (RowCounter, error) {
 
 // The RowHash of a ledger entry is its booking date as YYYYMMDD, then 96
 // bits of the SHA-256 of its normalised content (date, reference,
-// description, type, currency, amount, joined by 0x1F), 0x1F, and how
+// description, type, currency, amount, and the fee when the row states
+// one, joined by 0x1F), 0x1F, and how
 // many identical rows came before it in the file (see stampedKey).
 // The content's own SHA-256, cut to 64 bits, is its key: what a
 // RowCounter counts.
@@ -67,7 +68,14 @@ func rowContent(b []byte, e *recon.LedgerEntry) []byte {
 		b = append(b, s...)
 	}
 	b = append(b, 0x1f)
-	return strconv.AppendInt(b, e.AmountMinor, 10)
+	b = strconv.AppendInt(b, e.AmountMinor, 10)
+	if e.FeeMinor != nil {
+		// Only a row that states a fee says so: the hashes of the rows
+		// of a ledger without a fee column stay what they were.
+		b = append(b, 0x1f, 'f')
+		b = strconv.AppendInt(b, *e.FeeMinor, 10)
+	}
+	return b
 }
 
 func rowKey(content []byte) uint64 {

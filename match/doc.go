@@ -9,8 +9,8 @@
 // beyond the detail text.
 //
 // engine.go runs the rules, one file per family: payables.go (orders and
-// gateway), refunds.go, voids.go, orphans.go, webhooks.go, ledger.go and
-// inputs.go.
+// gateway), refunds.go, voids.go, orphans.go, webhooks.go, ledger.go
+// (with settlement.go, the net settlements) and inputs.go.
 //
 // # The rules
 //
@@ -126,6 +126,33 @@
 // that date is pending settlement (counted in the Summary), not
 // LEDGER_MISSING. A transaction a reported AMBIGUOUS_MATCH names as a
 // candidate is not also reported LEDGER_MISSING.
+//
+// Net settlements (Options.Settlement; settlement.go for the steps).
+// Where the gateway pays out each business day's settled transactions
+// as one deposit net of its fees and of the day's refunds, the
+// transactions no line books one by one (after the pairing above; a
+// candidate of an ambiguous line or an unvouched stand-in is left out)
+// are cut into batches, one per gateway business day and currency
+// (settle.Calendar: the cut-off, weekends and holidays), each owing its
+// sales less its refunds less the schedule's fees (settle.Schedule:
+// per brand and currency, exact percentages, rounded half-up per
+// transaction or per batch), paid out T+N business days later. The
+// lines whose reference matches nothing are offered to the batches as
+// deposits: first by the batch day (and currency) their reference and
+// description name through the reference pattern, else by payout day
+// and net amount within the tolerance; two batches or combinations
+// that fit alike are an AMBIGUOUS_MATCH, never a choice. Outcomes:
+// SETTLEMENT_AMOUNT_MISMATCH (a deposit off by more than the tolerance;
+// its detail splits the difference into fees and the rest when the line
+// states its fee), FEE_MISMATCH (the stated fee is not the schedule's;
+// alone when it explains the deposit's difference whole),
+// SETTLEMENT_MISSING (a batch due, unpaid; ledger_ref names the batch),
+// SETTLEMENT_UNMATCHED (a line the pattern names that pays nothing). A
+// line the pattern does not name that pays nothing stays
+// LEDGER_UNMATCHED. A batched transaction is never LEDGER_MISSING; a
+// batch paid out after AsOf is pending, its transactions pending
+// settlement. Without Options.Settlement none of this runs and nothing
+// changes.
 //
 // Every stored input error is one INPUT_ERROR.
 //

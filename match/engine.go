@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/settle"
 	"github.com/reconkit/reconkit/wire"
 )
 
@@ -42,6 +43,19 @@ type engine struct {
 	// ambiguousVoids holds the voids that name no original and fit two or
 	// more sales equally well (see linkVoidsByReference).
 	ambiguousVoids []voidTie
+
+	// The settlement step's (settlement.go): the lines offered as
+	// deposits (indexes into entries), the batches and what became of
+	// each, the settling transactions it could not batch and why, and
+	// its counts.
+	deposits  []int32
+	batches   []settle.Batch
+	batchOut  []batchOutcome
+	unbatched map[int32]string
+	settleSum *SettlementSummary
+	// warnings are said about the run as a whole (a reference pattern
+	// that matched nothing).
+	warnings []string
 
 	out     []recon.Exception
 	marks   []int32 // transactions named by out, marked not clean in finish
@@ -123,6 +137,7 @@ func (e *engine) finish() {
 	e.out = append(e.out, l.out...)
 	e.marks = append(e.marks, l.marks...)
 	e.pending, e.alias = l.pending, l.alias
+	e.deposits, e.batches, e.batchOut, e.unbatched, e.settleSum, e.warnings = l.deposits, l.batches, l.batchOut, l.unbatched, l.settleSum, l.warnings
 	for _, t := range e.marks {
 		e.txns[t].unclean = true
 	}
@@ -145,6 +160,7 @@ func (e *engine) release() {
 	e.byID, e.byKey, e.orphanRef, e.alias, e.linkPayable = nil, nil, nil, nil, nil
 	e.txnNext, e.refHead, e.refTail, e.refNext = nil, nil, nil, nil
 	e.marks, e.hookScr, e.txnScr, e.ambiguousVoids = nil, nil, nil, nil
+	e.deposits, e.unbatched, e.d.texts = nil, nil, nil
 }
 
 // latestID is the id of a transaction's latest signed delivery.

@@ -373,6 +373,13 @@ func runStore(tb testing.TB, db *sqlite.DB, opts Options) Output {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	if out.Settlements, err = db.SettlementBatches(ctx, run); err != nil {
+		tb.Fatal(err)
+	}
+	for i := range out.Settlements {
+		// Read back from the deposit's line; Match has no store to read.
+		out.Settlements[i].DepositRef, out.Settlements[i].DepositBookedOn = "", nil
+	}
 	sum.RunID = 0
 	out.Summary = sum
 	return out

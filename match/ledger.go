@@ -61,6 +61,9 @@ func (e *engine) matchLedger() {
 	for _, d := range deferred {
 		e.pairDeferred(d)
 	}
+	if e.opts.Settlement != nil {
+		e.settleBatches()
+	}
 	e.checkMissing()
 }
 
@@ -121,6 +124,8 @@ func (e *engine) resolveLine(i int32) (deferredLine, bool) {
 		}
 	})
 	switch {
+	case !found && e.opts.Settlement != nil:
+		e.deposits = append(e.deposits, i) // the settlement step's to place
 	case !found:
 		e.unmatched(i, -1, -1, "the reference matches no transaction, order or payment link")
 	case n == 0:
@@ -418,7 +423,7 @@ func (e *engine) unmatched(i, t, scope int32, why string) {
 func (e *engine) checkMissing() {
 	for i := range e.txns {
 		x := &e.txns[i]
-		if x.ghost || x.line >= 0 || x.explained || !e.settles(x) || e.unvouched(x) {
+		if x.ghost || x.line >= 0 || x.explained || x.batched || !e.settles(x) || e.unvouched(x) {
 			continue
 		}
 		_, hi, ok := e.window(x)
@@ -436,6 +441,9 @@ func (e *engine) checkMissing() {
 		paid := ""
 		if at, ok := e.payTime(x); ok {
 			paid = fmt.Sprintf(" (paid %s; window %s to %s)", e.stamp(at), dayText(e.mustLo(x)), dayText(hi))
+		}
+		if why, ok := e.unbatched[int32(i)]; ok {
+			paid += "; no settlement batch either: " + why
 		}
 		ex.Detail = fmt.Sprintf("%s %s of %s has no ledger %s%s", e.kindText(x), x.id, e.amt(abs(want), x.currency), dir, paid)
 		e.add(ex, int32(i))

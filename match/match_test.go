@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/settle"
 	"github.com/reconkit/reconkit/wire"
 )
 
@@ -94,6 +96,41 @@ func (f *fixture) clean() {
 	f.sale(txnID, "ORD-1", wire.StateSuccess, "IDR", total)
 	f.hook(txnID, "ORD-1", wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, 0))
 	f.line(txnID, "IDR", total, 3)
+}
+
+// fee is the settled fixture's fee on one sale of total: 2% of
+// Rp150.000 (Card).
+const fee = total / 50
+
+// settledSales adds n paid orders ORD-1... with their Card sales
+// 10000001..., paid and notified on Monday 2 November: one batch of the
+// settled fixture, paid out on the 3rd.
+func (f *fixture) settledSales(n int) {
+	for i := 1; i <= n; i++ {
+		id := fmt.Sprintf("1000000%d", i)
+		ref := fmt.Sprintf("ORD-%d", i)
+		f.paidOrder(i)
+		f.sale(id, ref, wire.StateSuccess, "IDR", total)
+		f.in.Transactions[len(f.in.Transactions)-1].Brand = "Card"
+		f.hook(id, ref, wire.StateSuccess, recon.SigRaw, "IDR", total, 0, at(2, 10, i))
+	}
+}
+
+// deposit adds a ledger credit with a description, and the fee it
+// states when fee is not nil.
+func (f *fixture) deposit(ref, desc string, amount int64, day int, fee *int64) {
+	f.in.Ledger = append(f.in.Ledger, recon.LedgerEntry{ID: f.id(), BookedOn: booked(day), Reference: ref, Description: desc,
+		Currency: "IDR", AmountMinor: amount, FeeMinor: fee})
+}
+
+// settled turns on net settlements: Card 2%, any other brand 1%, T+1 in
+// Jakarta, deposits named "OXPAY SETTLEMENT YYYY-MM-DD CUR".
+func settled(o *Options) {
+	o.Settlement = &SettlementOptions{
+		Schedule: settle.Schedule{Rules: []settle.FeeRule{{Brand: "Card", PercentE4: 20000}, {Brand: "*", PercentE4: 10000}}},
+		Calendar: settle.Calendar{Zone: wib, PayoutDays: 1},
+		Pattern:  regexp.MustCompile(`OXPAY SETTLEMENT (?P<date>\d{4}-\d{2}-\d{2}) (?P<currency>[A-Z]{3})`),
+	}
 }
 
 // row is an exception by category and ids, as expected.csv compares them.
@@ -549,6 +586,100 @@ func TestCategories(t *testing.T) {
 			opts: func(o *Options) { o.Reference = ReferencePaymentLinkUID },
 			want: []row{},
 		},
+		{
+			name: "net settlement: one deposit pays the day's batch, fees and refund deducted",
+			build: func(f *fixture) {
+				f.settledSales(2)
+				f.refund("10000003", txnID, "ORD-1", "IDR", total, 1_000_000)
+				f.hook("10000003", "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, 1_000_000, at(2, 15, 0))
+				f.deposit("STL-1", "OXPAY SETTLEMENT 2026-11-02 IDR", 2*total-1_000_000-2*fee, 3, nil)
+			},
+			opts: settled,
+			want: []row{},
+		},
+		{
+			name:   "net settlement: a batch whose payout day has passed with no deposit",
+			build:  func(f *fixture) { f.settledSales(2) },
+			opts:   settled,
+			want:   []row{{Cat: recon.SettlementMissing, LedgerRef: "2026-11-02 IDR"}},
+			detail: "settlement batch 2026-11-02 IDR (2 transactions: gross 300,000 IDR, refunds 0 IDR, fees 6,000 IDR, net 294,000 IDR; paid out 2026-11-03) has no deposit",
+		},
+		{
+			name: "net settlement: the deposit is short of the batch's net",
+			build: func(f *fixture) {
+				f.settledSales(2)
+				f.deposit("STL-1", "OXPAY SETTLEMENT 2026-11-02 IDR", 2*total-2*fee-10_000, 3, nil)
+			},
+			opts:   settled,
+			want:   []row{{Cat: recon.SettlementAmountMismatch, LedgerRef: "STL-1"}},
+			detail: "expected 294,000 IDR, short by 100 IDR",
+		},
+		{
+			name: "net settlement: the line states a higher fee than the schedule's, which explains the shortfall whole",
+			build: func(f *fixture) {
+				f.settledSales(2)
+				stated := int64(2*fee + 10_000)
+				f.deposit("STL-1", "OXPAY SETTLEMENT 2026-11-02 IDR", 2*total-stated, 3, &stated)
+			},
+			opts:   settled,
+			want:   []row{{Cat: recon.FeeMismatch, LedgerRef: "STL-1"}},
+			detail: "the line states fees of 6,100 IDR, the schedule's are 6,000 IDR: the gateway kept 100 IDR more than agreed",
+		},
+		{
+			name: "net settlement: fees agree, the amount does not: the difference is in the gross or the refunds",
+			build: func(f *fixture) {
+				f.settledSales(2)
+				stated := int64(2 * fee)
+				f.deposit("STL-1", "OXPAY SETTLEMENT 2026-11-02 IDR", 2*total-stated-50_000, 3, &stated)
+			},
+			opts:   settled,
+			want:   []row{{Cat: recon.SettlementAmountMismatch, LedgerRef: "STL-1"}},
+			detail: "the fees the line states agree with the schedule",
+		},
+		{
+			name: "net settlement: a deposit naming a day without a batch, and one in a currency no batch has",
+			build: func(f *fixture) {
+				f.settledSales(1)
+				f.deposit("STL-1", "OXPAY SETTLEMENT 2026-11-02 IDR", total-fee, 3, nil)
+				f.deposit("STL-2", "OXPAY SETTLEMENT 2026-11-04 IDR", 5_000_000, 5, nil)
+				f.in.Ledger = append(f.in.Ledger, recon.LedgerEntry{ID: f.id(), BookedOn: booked(3), Reference: "STL-3",
+					Description: "OXPAY SETTLEMENT 2026-11-02 SGD", Currency: "SGD", AmountMinor: 1000})
+			},
+			opts:   settled,
+			want:   []row{{Cat: recon.SettlementUnmatched, LedgerRef: "STL-2"}, {Cat: recon.SettlementUnmatched, LedgerRef: "STL-3"}},
+			detail: "names the batch of 2026-11-04 in IDR, which has no settled transaction",
+		},
+		{
+			name: "net settlement: a line the pattern does not name and no batch explains stays LEDGER_UNMATCHED",
+			build: func(f *fixture) {
+				f.settledSales(1)
+				f.deposit("STL-1", "OXPAY SETTLEMENT 2026-11-02 IDR", total-fee, 3, nil)
+				f.deposit("ADJ-1", "Manual adjustment", 12_345, 3, nil)
+			},
+			opts:   settled,
+			want:   []row{{Cat: recon.LedgerUnmatched, LedgerRef: "ADJ-1"}},
+			detail: "no settlement batch explains it: the batch(es) in IDR paid out on 2026-11-03 are paid by the lines that name them",
+		},
+		{
+			name: "net settlement: a transaction its own line books is not counted again in the batch",
+			build: func(f *fixture) {
+				f.settledSales(2)
+				f.line(txnID, "IDR", total, 3)
+				f.deposit("TRF 0042", "TRANSFER FROM OXPAY PTE LTD", total-fee, 3, nil) // by payout day and amount
+			},
+			opts: settled,
+			want: []row{},
+		},
+		{
+			name: "net settlement: a sale without a payment time cannot be batched: LEDGER_MISSING says why",
+			build: func(f *fixture) {
+				f.settledSales(1)
+				f.in.Webhooks, f.in.Links[0].PaidAt = nil, nil
+			},
+			opts:   settled,
+			want:   []row{onTxn(recon.WebhookMissing, txnID), onTxn(recon.LedgerMissing, txnID)},
+			detail: "",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -870,5 +1001,64 @@ func TestStandInsThroughTheStore(t *testing.T) {
 				t.Errorf("Match (-) and Run over the store (+) differ:\n%s", d)
 			}
 		})
+	}
+}
+
+// TestSettlementBatches: what the settlement step keeps of each batch
+// for the store and the workbook: its figures, its deposit and the
+// deposit's share, its outcome and its members; a batch paid out after
+// the business date is pending, its transactions pending settlement.
+func TestSettlementBatches(t *testing.T) {
+	var f fixture
+	f.settledSales(2)
+	f.refund("10000003", txnID, "ORD-1", "IDR", total, 1_000_000)
+	f.hook("10000003", "ORD-1", wire.StateRefunded, recon.SigRaw, "IDR", total, 1_000_000, at(3, 15, 0))
+	stated := int64(2*fee + 500)
+	f.deposit("STL-1", "OXPAY SETTLEMENT 2026-11-02 IDR", 2*total-2*fee-500, 3, &stated) // a fee mismatch only
+	out := run(t, &f, func(o *Options) { settled(o); o.AsOf = at(3, 23, 0) })
+	if d := cmp.Diff([]row{{Cat: recon.FeeMismatch, LedgerRef: "STL-1"}}, rowsOf(out.Exceptions)); d != "" {
+		t.Fatalf("exceptions (-want +got):\n%s\n%s", d, details(out.Exceptions))
+	}
+	x := out.Exceptions[0]
+	if x.ExpectedMinor != 2*fee || x.ActualMinor != stated || x.DifferenceMinor != 500 {
+		t.Errorf("fee mismatch amounts %d, %d, %d", x.ExpectedMinor, x.ActualMinor, x.DifferenceMinor)
+	}
+	paid := at(2, 10, 1).UTC()
+	want := []recon.SettlementBatch{
+		{Currency: "IDR", Day: "2026-11-02", PayoutDay: "2026-11-03", Transactions: 2, SalesMinor: 2 * total, FeesMinor: 2 * fee,
+			FeesKnown: true, NetMinor: 2*total - 2*fee, DepositEntryID: 4, DepositMinor: 2*total - 2*fee - 500, DifferenceMinor: -500,
+			FeeDiffMinor: 500, Outcome: recon.BatchPaid,
+			Members: []recon.SettlementMember{
+				{OxpayTxnID: txnID, Kind: KindSale, Brand: "Card", AmountMinor: total, FeeMinor: fee, PaidAt: paid},
+				{OxpayTxnID: txnID2, Kind: KindSale, Brand: "Card", AmountMinor: total, FeeMinor: fee, PaidAt: paid.Add(time.Minute)},
+			}},
+		{Currency: "IDR", Day: "2026-11-03", PayoutDay: "2026-11-04", Transactions: 1, RefundsMinor: 1_000_000, FeesKnown: true,
+			NetMinor: -1_000_000, Outcome: recon.BatchPending,
+			Members: []recon.SettlementMember{
+				{OxpayTxnID: "10000003", Kind: KindRefund, AmountMinor: 1_000_000, PaidAt: at(3, 15, 0).UTC()},
+			}},
+	}
+	if d := cmp.Diff(want, out.Settlements, cmpopts.IgnoreFields(recon.SettlementBatch{}, "Detail")); d != "" {
+		t.Errorf("batches (-want +got):\n%s", d)
+	}
+	if out.Summary.PendingSettlement != 1 || out.Summary.Settlement == nil || out.Summary.Settlement.Paid != 1 || out.Summary.Settlement.Pending != 1 {
+		t.Errorf("summary: %d pending, settlement %+v", out.Summary.PendingSettlement, out.Summary.Settlement)
+	}
+}
+
+// TestSettlementPatternThatMatchesNothing: a reference pattern that
+// names none of the lines offered as deposits is said as a warning of
+// the run, naming the key and a line's text.
+func TestSettlementPatternThatMatchesNothing(t *testing.T) {
+	var f fixture
+	f.settledSales(1)
+	f.deposit("STL-1", "OXPAY PAYOUT 20261102", total-fee, 3, nil)
+	out := run(t, &f, settled)
+	if len(out.Summary.Warnings) != 1 || !strings.Contains(out.Summary.Warnings[0], `settlement.reference_pattern matched none of the 1 ledger lines offered as deposits (the lines no transaction explains, such as "STL-1 OXPAY PAYOUT 20261102")`) {
+		t.Errorf("warnings %q", out.Summary.Warnings)
+	}
+	// The deposit still pays its batch by payout day and amount.
+	if len(out.Exceptions) != 0 {
+		t.Errorf("exceptions:\n%s", details(out.Exceptions))
 	}
 }

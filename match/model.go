@@ -119,6 +119,7 @@ type txn struct {
 	firstSigned int64
 	typ, state  sym
 	currency    sym
+	brand       sym // payment_brand, for the settlement fee schedule
 
 	payable  int32 // -1: its merchant_reference_id matches nothing
 	origIdx  int32 // the transaction a refund or void names (or a void was linked to by reference), -1
@@ -137,6 +138,9 @@ type txn struct {
 	// line is already reported there.
 	explained bool
 	unclean   bool
+	// batched: in a settlement batch, so its settlement is the batch's
+	// (checkMissing leaves it alone).
+	batched bool
 }
 
 // hook is one webhook delivery. It holds no pointers, so the garbage
@@ -168,6 +172,14 @@ type entry struct {
 	next     int32
 }
 
+// entryText is what the settlement step reads of a ledger line besides
+// its entry: its description and the fee it states.
+type entryText struct {
+	desc   string
+	fee    int64
+	hasFee bool
+}
+
 type inputErr struct {
 	id                         int64
 	source, file, text, reason string
@@ -186,7 +198,9 @@ type dataset struct {
 	hooks   []hook
 	orphans []orphanHook
 	entries []entry
-	errs    []inputErr
+	// texts, beside entries, is read only for the settlement step.
+	texts []entryText
+	errs  []inputErr
 	// amountProblems lists the orders and links whose amount is noAmount.
 	amountProblems []amountProblem
 }
@@ -284,7 +298,7 @@ func fromInput(in Input) *dataset {
 	ts := make([]txn, len(in.Transactions))
 	for i, t := range in.Transactions {
 		ts[i] = txn{id: t.OxpayTxnID, orig: t.OriginalTxnID, ref: t.MerchantReferenceID, typ: s.of(t.Type),
-			state: s.of(t.State), currency: s.of(t.Currency), amount: t.AmountMinor, refund: t.RefundAmountMinor}
+			state: s.of(t.State), currency: s.of(t.Currency), brand: s.of(t.Brand), amount: t.AmountMinor, refund: t.RefundAmountMinor}
 	}
 	d.setTxns(ts)
 	d.hooks = make([]hook, 0, len(in.Webhooks))
@@ -297,8 +311,13 @@ func fromInput(in Input) *dataset {
 		}
 	}
 	d.entries = make([]entry, len(in.Ledger))
+	d.texts = make([]entryText, len(in.Ledger))
 	for i, l := range in.Ledger {
 		d.entries[i] = entry{id: l.ID, ref: l.Reference, currency: s.of(l.Currency), day: dayNumber(l.BookedOn), amount: l.AmountMinor}
+		d.texts[i].desc = l.Description
+		if l.FeeMinor != nil {
+			d.texts[i].fee, d.texts[i].hasFee = *l.FeeMinor, true
+		}
 	}
 	d.errs = make([]inputErr, len(in.InputErrors))
 	for i, e := range in.InputErrors {

@@ -2,10 +2,12 @@ package match
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/reconkit/reconkit/money"
+	"github.com/reconkit/reconkit/settle"
 )
 
 // What a gateway transaction's merchant_reference_id is compared with.
@@ -59,6 +61,22 @@ type Options struct {
 	// start, so a payment at 23:59 logged at 00:01 may be booked the day
 	// before the log says.
 	PaymentLag time.Duration
+	// Settlement, when set, matches the gateway's net settlement
+	// deposits (settlement.go): the settling transactions no ledger line
+	// books one by one are cut into batches and the lines no transaction
+	// explains are offered to them as deposits. Nil: every line is
+	// matched to one transaction, as it always was.
+	Settlement *SettlementOptions
+}
+
+// SettlementOptions are the settlement step's: the gateway's fee
+// schedule and calendar, and the pattern that finds the batch a
+// deposit's text names (nil: by payout day and amount only). The
+// tolerance is Options'.
+type SettlementOptions struct {
+	Schedule settle.Schedule
+	Calendar settle.Calendar
+	Pattern  *regexp.Regexp
 }
 
 // DefaultReplayWindow: OxPay retries an unacknowledged notification for
@@ -129,10 +147,35 @@ func (o Options) Validate() error {
 	if o.SettlementMinDays < 0 || o.SettlementMaxDays < o.SettlementMinDays {
 		add("SettlementWindow", "settlement window [%d, %d] days: want 0 <= min <= max", o.SettlementMinDays, o.SettlementMaxDays)
 	}
+	if so := o.Settlement; so != nil {
+		for _, err := range unjoin(so.Schedule.Validate()) {
+			add("Settlement.Fees", "%v", err)
+		}
+		if len(so.Schedule.Rules) == 0 {
+			add("Settlement.Fees", "no fee rule: give at least one (brand \"*\" for every brand)")
+		}
+		if err := so.Calendar.Validate(); err != nil {
+			add("Settlement.Calendar", "%v", err)
+		}
+		if err := settle.ValidatePattern(so.Pattern); err != nil {
+			add("Settlement.Pattern", "%v", err)
+		}
+	}
 	if len(p) == 0 {
 		return nil
 	}
 	return p
+}
+
+// unjoin lists the errors errors.Join joined (err itself otherwise).
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func (o Options) normalized() Options {

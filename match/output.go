@@ -25,8 +25,19 @@ func Match(in Input, opts Options) (Output, error) {
 		return nil
 	})
 	out.Exceptions = e.out
-	out.Summary = tally.summary(e.out, e.pending)
+	out.Summary = e.summary(tally)
+	for i := range e.batches {
+		out.Settlements = append(out.Settlements, e.settlementBatch(i))
+	}
 	return out, nil
+}
+
+// summary is the run's totals: the tally of its results and exceptions,
+// and what the settlement step counted and warned of.
+func (e *engine) summary(t *tally) Summary {
+	s := t.summary(e.out, e.pending)
+	s.Settlement, s.Warnings = e.settleSum, e.warnings
+	return s
 }
 
 // eachResult builds the result row of every transaction that moved or

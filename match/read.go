@@ -60,7 +60,13 @@ func readStore(ctx context.Context, db Store, opts Options) (*engine, error) {
 				return err
 			}
 			e.prepareXepeng()
-			return readLedger(ctx, s, d, other)
+			if err := readLedger(ctx, s, d, other); err != nil {
+				return err
+			}
+			if opts.Settlement != nil {
+				return readLedgerTexts(ctx, s, d)
+			}
+			return nil
 		})
 	})
 	wg.Wait()
@@ -105,12 +111,13 @@ func inSnapshot(ctx context.Context, db Store, fn func(s store.Snapshot) error) 
 func readGateway(ctx context.Context, sn store.Snapshot, d *dataset) error {
 	s := d.syms
 	ts := make([]txn, 0, count(ctx, sn, "transactions"))
-	typ, state, cur := column{s: s}, column{s: s}, column{s: s}
+	typ, state, cur, brand := column{s: s}, column{s: s}, column{s: s}, column{s: s}
 	err := sn.Transactions(ctx, func(rs []store.TxnRow) error {
 		for i := range rs {
 			r := &rs[i]
 			ts = append(ts, txn{id: strings.Clone(r.OxpayTxnID), ref: strings.Clone(r.MerchantReferenceID), orig: strings.Clone(r.OriginalTxnID),
-				typ: typ.of(r.Type), state: state.of(r.State), currency: cur.of(r.Currency), amount: r.AmountMinor, refund: r.RefundAmountMinor})
+				typ: typ.of(r.Type), state: state.of(r.State), currency: cur.of(r.Currency), brand: brand.of(r.Brand),
+				amount: r.AmountMinor, refund: r.RefundAmountMinor})
 		}
 		return nil
 	})
@@ -248,4 +255,27 @@ func readLedger(ctx context.Context, sn store.Snapshot, d *dataset, s *symbols) 
 		d.errs = append(d.errs, inputErr{id: ie.ID, source: ie.Source, file: ie.File, line: ie.Line, text: ie.Text, reason: ie.Reason})
 	}
 	return nil
+}
+
+// readLedgerTexts reads, for the settlement step, every ledger line's
+// description and stated fee, beside the entries read before (both in
+// id order).
+func readLedgerTexts(ctx context.Context, sn store.Snapshot, d *dataset) error {
+	d.texts = make([]entryText, len(d.entries))
+	n := 0
+	err := sn.LedgerTexts(ctx, func(rs []store.EntryTextRow) error {
+		for i := range rs {
+			r := &rs[i]
+			if n >= len(d.entries) || d.entries[n].id != r.ID {
+				return fmt.Errorf("ledger entry %d: its description came apart from its entry (ledger changed while read?)", r.ID)
+			}
+			d.texts[n] = entryText{desc: strings.Clone(r.Description), fee: r.FeeMinor, hasFee: r.HasFee}
+			n++
+		}
+		return nil
+	})
+	if err == nil && n != len(d.entries) {
+		err = fmt.Errorf("read %d ledger descriptions for %d entries (ledger changed while read?)", n, len(d.entries))
+	}
+	return err
 }

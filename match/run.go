@@ -117,6 +117,11 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	if err == nil {
 		_, err = load.Exceptions(runID, e.out)
 	}
+	// A batch at a time, members and all: a net-settlement night's
+	// million members are never all built at once.
+	for i := 0; err == nil && i < len(e.batches); i++ {
+		_, err = load.SettlementBatches(runID, []recon.SettlementBatch{e.settlementBatch(i)})
+	}
 	start = trace("write", start)
 	if err == nil {
 		err = load.Commit()
@@ -125,7 +130,7 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	if err != nil {
 		return Summary{}, fmt.Errorf("match run %d: store results: %w", runID, err)
 	}
-	s := tally.summary(e.out, e.pending)
+	s := e.summary(tally)
 	s.RunID = runID
 	return s, nil
 }

@@ -38,7 +38,10 @@ type Input struct {
 type Output struct {
 	Results    []recon.MatchResult
 	Exceptions []recon.Exception
-	Summary    Summary
+	// Settlements are the settlement batches, members and all, with
+	// Options.Settlement (none without).
+	Settlements []recon.SettlementBatch
+	Summary     Summary
 }
 
 // Summary totals a match for the run record and the report's summary.
@@ -59,6 +62,13 @@ type Summary struct {
 	// report order; Currencies one row per currency.
 	Categories []CategoryTotal `json:"categories"`
 	Currencies []CurrencyTotal `json:"currencies"`
+	// Settlement counts the settlement step's batches and deposits, with
+	// Options.Settlement.
+	Settlement *SettlementSummary `json:"settlement,omitempty"`
+	// Warnings are said about the run as a whole, for the log and the
+	// workbook's banner (a settlement reference pattern that matched no
+	// line).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // CategoryTotal counts one category's exceptions in one currency ("" for

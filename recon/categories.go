@@ -22,6 +22,10 @@ const (
 	LedgerUnmatched           Category = "LEDGER_UNMATCHED"
 	LedgerAmountMismatch      Category = "LEDGER_AMOUNT_MISMATCH"
 	LedgerDuplicate           Category = "LEDGER_DUPLICATE"
+	SettlementMissing         Category = "SETTLEMENT_MISSING"
+	SettlementUnmatched       Category = "SETTLEMENT_UNMATCHED"
+	SettlementAmountMismatch  Category = "SETTLEMENT_AMOUNT_MISMATCH"
+	FeeMismatch               Category = "FEE_MISMATCH"
 	AmbiguousMatch            Category = "AMBIGUOUS_MATCH"
 	InputErrorCategory        Category = "INPUT_ERROR"
 )
@@ -73,6 +77,17 @@ const (
 	// ControlDuplicate: a transaction booked by more than one line; the
 	// lines besides the paired one are its share.
 	ControlDuplicate
+	// ControlSettlement: a settlement batch without its deposit, or a
+	// deposit that disagrees with its batch or pays none; its difference
+	// explains the batch's net or the deposit's part (the batch's fees
+	// are a line of their own, from the stored batches).
+	ControlSettlement
+	// ControlFee: a deposit that states another fee than the schedule's;
+	// its difference (stated − schedule) is what the gateway kept beyond
+	// the fees line, and explains that much of the deposit's shortfall.
+	ControlFee
+
+	controlEnd // one past the last: a new Control goes above
 )
 
 // CategoryInfo is everything known of a category: its row in
@@ -133,6 +148,16 @@ var Categories = []CategoryInfo{
 		"A transaction's ledger line differs from the gateway amount by more than the tolerance.", ""},
 	{LedgerDuplicate, SeverityHigh, "Ledger duplicate", ControlDuplicate,
 		"A transaction is booked by more than one ledger line.", ""},
+	{SettlementMissing, SeverityHigh, "Settlement missing", ControlSettlement,
+		"A settlement batch (a gateway business day's settled transactions in one currency) whose payout day has passed has no deposit in the ledger.",
+		"A settlement batch (a gateway business day's settled transactions in one currency) whose payout day has passed has no deposit in the ledger (`settlement:`; `ledger_ref` names the batch)."},
+	{SettlementUnmatched, SeverityHigh, "Settlement unmatched", ControlSettlement,
+		"A ledger line the settlement reference pattern names as a deposit pays no batch: none on that day or in that currency, or another line already pays it.", ""},
+	{SettlementAmountMismatch, SeverityHigh, "Settlement amount mismatch", ControlSettlement,
+		"A deposit differs from its batch's expected net (gross − refunds − fees) by more than the tolerance; the detail splits the difference where the line states its fee.", ""},
+	{FeeMismatch, SeverityMedium, "Fee mismatch", ControlFee,
+		"The fee a deposit line states the gateway kept differs from the fee schedule's for its batch.",
+		"The fee a deposit line states the gateway kept (the ledger's `fee` column) differs from the fee schedule's for its batch."},
 	{AmbiguousMatch, SeverityMedium, "Ambiguous match", ControlUnpaired,
 		"A ledger line, or a void that names no original sale, fits two or more transactions equally well, so it was not matched to any.", ""},
 	{InputErrorCategory, SeverityMedium, "Input errors", ControlNone,

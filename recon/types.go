@@ -125,6 +125,9 @@ type LedgerEntry struct {
 	TxnType     string    `db:"txn_type" json:"txn_type"`
 	Currency    string    `db:"currency" json:"currency"`
 	AmountMinor int64     `db:"amount_minor" json:"amount_minor"`
+	// FeeMinor is the fee the line says the gateway kept (the ledger's
+	// optional fee column, positive); nil when it states none.
+	FeeMinor *int64 `db:"fee_minor" json:"fee_minor,omitempty"`
 	// RowHash identifies the row (its booking date, then a 96-bit hash of
 	// its content and of how many identical rows came before it in the
 	// same file: 32 characters that sort by date): an overlapping export

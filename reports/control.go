@@ -31,14 +31,25 @@ import (
 //     tolerance");
 //   - a line paired with nothing subtracts its amount: explained by its
 //     LEDGER_UNMATCHED or AMBIGUOUS_MATCH, or, for the extra lines of a
-//     LEDGER_DUPLICATE, by that exception.
+//     LEDGER_DUPLICATE, by that exception;
+//   - with net settlements, a batch's transactions have no line of their
+//     own: when the batch is paid or missing, their gross (sales −
+//     refunds) is the fees the gateway kept (a line of its own) plus the
+//     expected net, which the deposit pays, or SETTLEMENT_MISSING
+//     explains; a deposit's difference from the net is explained by its
+//     SETTLEMENT_AMOUNT_MISMATCH and FEE_MISMATCH, or else the tolerance
+//     let it through. A pending or ambiguous batch's transactions have
+//     no ledger line yet; a deposit that pays nothing is its
+//     SETTLEMENT_UNMATCHED (or AMBIGUOUS_MATCH, LEDGER_UNMATCHED).
 //
 // An exception's share is the negated difference it reports (its
 // difference is ledger − gateway), except CURRENCY_MISMATCH, whose
 // difference is 0: its gateway amount is explained in the gateway's
-// currency and its line in the line's, and LEDGER_DUPLICATE, which
+// currency and its line in the line's, LEDGER_DUPLICATE, which
 // reports all its lines while the best one is paired: only the others
-// are its share. Unexplained is what is left; it is zero whenever the
+// are its share, and FEE_MISMATCH, whose difference (stated fee −
+// schedule's) is what the deposit lacks beyond the fees line: its share
+// is the difference itself. Unexplained is what is left; it is zero whenever the
 // exceptions list every break, and the Summary shows it red otherwise.
 // The part a category plays is its Control in recon.Categories. An
 // exception finance accepted or wrote off (on the money it has) keeps
@@ -50,6 +61,27 @@ type control struct {
 	missing   map[string]bool           // txn ids with LEDGER_MISSING
 	pairLines map[int64]bool            // ledger lines a pair exception names
 	dups      map[string]*duplicateLine // LEDGER_DUPLICATE by txn id
+
+	// Net settlements: the fees of the paid and missing batches, and per
+	// deposit line its batches' difference and what the settlement
+	// exceptions naming it explain of it.
+	fees      map[string]int64
+	deposits  map[int64]*depositLine
+	lineShare map[int64]int64 // by ledger line: what its settlement exceptions explain
+}
+
+type depositLine struct {
+	currency   string
+	difference int64
+}
+
+func (c *control) deposit(id int64, currency string) *depositLine {
+	d := c.deposits[id]
+	if d == nil {
+		d = &depositLine{currency: currency}
+		c.deposits[id] = d
+	}
+	return d
 }
 
 type duplicateLine struct {
@@ -71,7 +103,11 @@ type ControlLine struct {
 	ExplainedByDecision int64 `json:"explained_by_decision"`
 	AwaitingYet         int64 `json:"awaiting_ledger"`
 	Tolerance           int64 `json:"within_tolerance"`
-	Unexplained         int64 `json:"unexplained"`
+	// Fees are the fees the gateway kept from the settlement batches it
+	// paid out (or owes): the part of the difference a net settlement
+	// deposit is short by design.
+	Fees        int64 `json:"settlement_fees"`
+	Unexplained int64 `json:"unexplained"`
 }
 
 // newControl starts the control of a run's exceptions; decided says
@@ -80,6 +116,7 @@ func newControl(es []store.ReportException, decided func(*recon.Exception) bool)
 	c := &control{
 		gateway: map[string]int64{}, explained: map[string]int64{}, decided: map[string]int64{}, awaiting: map[string]int64{}, tolerance: map[string]int64{},
 		missing: map[string]bool{}, pairLines: map[int64]bool{}, dups: map[string]*duplicateLine{},
+		fees: map[string]int64{}, deposits: map[int64]*depositLine{}, lineShare: map[int64]int64{},
 	}
 	for i := range es {
 		x := &es[i]
@@ -113,9 +150,35 @@ func newControl(es []store.ReportException, decided func(*recon.Exception) bool)
 			c.pairLines[x.LedgerEntryIDs[0]] = true
 		case recon.ControlDuplicate:
 			c.dups[x.OxpayTxnID] = &duplicateLine{currency: x.Currency, all: x.ActualMinor, decided: byDecision}
+		case recon.ControlSettlement, recon.ControlFee:
+			share := -x.DifferenceMinor
+			if info.Control == recon.ControlFee {
+				share = x.DifferenceMinor
+			}
+			explained[x.Currency] += share
+			if len(x.LedgerEntryIDs) == 1 {
+				c.lineShare[x.LedgerEntryIDs[0]] += share
+			}
 		}
 	}
 	return c
+}
+
+// settlements adds a run's settlement batches: see above.
+func (c *control) settlements(bs []recon.SettlementBatch) {
+	for i := range bs {
+		b := &bs[i]
+		switch b.Outcome {
+		case recon.BatchPaid, recon.BatchMismatch, recon.BatchMissing:
+		default:
+			continue // pending or ambiguous: no ledger line yet
+		}
+		c.awaiting[b.Currency] -= b.SalesMinor - b.RefundsMinor
+		c.fees[b.Currency] += b.FeesMinor
+		if b.DepositEntryID != 0 {
+			c.deposit(b.DepositEntryID, b.Currency).difference += b.DifferenceMinor
+		}
+	}
 }
 
 // result adds one match result.
@@ -154,8 +217,14 @@ func (c *control) lines(ledger map[string]int64) []ControlLine {
 			explained[d.currency] += d.best - d.all
 		}
 	}
+	tolerance := maps.Clone(c.tolerance)
+	for id, d := range c.deposits {
+		// The deposit pays net + difference: −difference of the gap is
+		// its, less what its exceptions explain.
+		tolerance[d.currency] += -d.difference - c.lineShare[id]
+	}
 	var curs []string
-	for _, m := range []map[string]int64{c.gateway, ledger, explained, decided, c.awaiting, c.tolerance} {
+	for _, m := range []map[string]int64{c.gateway, ledger, explained, decided, c.awaiting, tolerance, c.fees} {
 		for k := range m {
 			if !slices.Contains(curs, k) {
 				curs = append(curs, k)
@@ -166,9 +235,10 @@ func (c *control) lines(ledger map[string]int64) []ControlLine {
 	out := make([]ControlLine, 0, len(curs))
 	for _, cur := range curs {
 		l := ControlLine{Currency: cur, GatewayNet: c.gateway[cur], LedgerNet: ledger[cur],
-			Explained: explained[cur], ExplainedByDecision: decided[cur], AwaitingYet: c.awaiting[cur], Tolerance: c.tolerance[cur]}
+			Explained: explained[cur], ExplainedByDecision: decided[cur], AwaitingYet: c.awaiting[cur], Tolerance: tolerance[cur],
+			Fees: c.fees[cur]}
 		l.Difference = l.GatewayNet - l.LedgerNet
-		l.Unexplained = l.Difference - l.Explained - l.ExplainedByDecision - l.AwaitingYet - l.Tolerance
+		l.Unexplained = l.Difference - l.Explained - l.ExplainedByDecision - l.AwaitingYet - l.Tolerance - l.Fees
 		out = append(out, l)
 	}
 	return out

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -175,6 +176,13 @@ func (d Digest) controlTable() []controlRow {
 		{"no ledger line yet (not due, or ambiguous)", func(l ControlLine) int64 { return l.AwaitingYet }, false},
 		{"within the matching tolerance", func(l ControlLine) int64 { return l.Tolerance }, false},
 		{"Unexplained (must be 0)", func(l ControlLine) int64 { return l.Unexplained }, true},
+	}
+	if hasFees(d.Control) {
+		items = slices.Insert(items, 5, struct {
+			label string
+			value func(ControlLine) int64
+			total bool
+		}{strings.TrimSpace(feesLabel), func(l ControlLine) int64 { return l.Fees }, false})
 	}
 	var rows []controlRow
 	for i, it := range items {

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,22 +23,60 @@ import (
 
 	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/settle"
 	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/sqlite"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/match")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/match and testdata/settle")
 
 const goldenDir = "../testdata/match"
 
-// goldenExceptions matches the fixed dataset of testdata/match, which
-// holds at least one case of every category.
-func goldenExceptions(t *testing.T) []recon.Exception {
-	t.Helper()
-	in := goldenInput(t)
+// goldenSet is a fixed dataset whose exports are golden, and the
+// options it is matched with.
+type goldenSet struct {
+	dir  string
+	opts func() match.Options
+}
+
+// goldenSets are testdata/match, which holds every category but the
+// settlement ones, matched one line to one transaction, and
+// testdata/settle, the same with net settlements.
+var goldenSets = []goldenSet{{goldenDir, goldenOptions}, {"../testdata/settle", settleGoldenOptions}}
+
+func goldenOptions() match.Options {
 	opts := match.DefaultOptions()
 	opts.Zone = time.FixedZone("WIB", 7*3600)
-	out, err := match.Match(in, opts)
+	return opts
+}
+
+// settleGoldenOptions are testdata/settle's: a gateway in Jakarta paying
+// out T+1, Card at 2.5% + Rp2.000 (3% + S$0.30 in SGD), QRIS at 0.7% but
+// at least Rp1.000.
+func settleGoldenOptions() match.Options {
+	opts := goldenOptions()
+	opts.Settlement = &match.SettlementOptions{
+		Schedule: settle.Schedule{Rules: []settle.FeeRule{
+			{Brand: "Card", PercentE4: 25000, FixedMinor: 200000},
+			{Brand: "Card", Currency: "SGD", PercentE4: 30000, FixedMinor: 30},
+			{Brand: "QRIS", PercentE4: 7000, MinMinor: 100000},
+		}},
+		Calendar: settle.Calendar{Zone: opts.Zone, PayoutDays: 1},
+		Pattern:  regexp.MustCompile(`OXPAY SETTLEMENT (?P<date>\d{4}-\d{2}-\d{2}) (?P<currency>[A-Z]{3})`),
+	}
+	return opts
+}
+
+// goldenExceptions matches the fixed dataset of testdata/match, which
+// holds at least one case of every category but the settlement ones.
+func goldenExceptions(t *testing.T) []recon.Exception {
+	t.Helper()
+	return goldenSetExceptions(t, goldenSets[0])
+}
+
+func goldenSetExceptions(t *testing.T, g goldenSet) []recon.Exception {
+	t.Helper()
+	out, err := match.Match(goldenSetInput(t, g.dir), g.opts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,77 +86,90 @@ func goldenExceptions(t *testing.T) []recon.Exception {
 // goldenInput reads the fixed dataset of testdata/match.
 func goldenInput(t *testing.T) match.Input {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(goldenDir, "input.json"))
+	return goldenSetInput(t, goldenDir)
+}
+
+func goldenSetInput(t *testing.T, dir string) match.Input {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "input.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var in match.Input
 	if err := json.Unmarshal(b, &in); err != nil {
-		t.Fatalf("input.json: %v", err)
+		t.Fatalf("%s/input.json: %v", dir, err)
 	}
 	return in
 }
 
+// goldenWriters are the golden exports.
+var goldenWriters = []struct {
+	file  string
+	write func(io.Writer, []recon.Exception) error
+}{
+	{"exceptions.csv", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsCSV(w, es, goldenAging(es)) }},
+	{"exceptions.json", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsJSON(w, es, goldenAging(es)) }},
+}
+
 func TestGoldenExports(t *testing.T) {
-	es := goldenExceptions(t)
 	seen := map[recon.Category]bool{}
-	for _, x := range es {
-		seen[x.Category] = true
+	for _, set := range goldenSets {
+		es := goldenSetExceptions(t, set)
+		for _, x := range es {
+			seen[x.Category] = true
+		}
+		for _, g := range goldenWriters {
+			t.Run(filepath.Base(set.dir)+"/"+g.file, func(t *testing.T) {
+				var got bytes.Buffer
+				if err := g.write(&got, es); err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join(set.dir, g.file)
+				if *update {
+					if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(got.Bytes()); return err }); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got.Bytes(), want) {
+					t.Errorf("%s differs from the golden file:\n%s", g.file, cmp.Diff(string(want), got.String()))
+				}
+				shuffled := slices.Clone(es)
+				rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+				var again bytes.Buffer
+				if err := g.write(&again, shuffled); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got.Bytes(), again.Bytes()) {
+					t.Error("shuffled exceptions give other bytes")
+				}
+			})
+		}
 	}
 	for _, c := range recon.Categories {
 		if !seen[c.Code] {
-			t.Errorf("the golden dataset has no %s: add a case to input.json", c.Code)
+			t.Errorf("no golden dataset has %s: add a case to testdata/match/input.json (or testdata/settle's)", c.Code)
 		}
-	}
-	for _, g := range []struct {
-		file  string
-		write func(io.Writer, []recon.Exception) error
-	}{
-		{"exceptions.csv", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsCSV(w, es, goldenAging(es)) }},
-		{"exceptions.json", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsJSON(w, es, goldenAging(es)) }},
-	} {
-		t.Run(g.file, func(t *testing.T) {
-			var got bytes.Buffer
-			if err := g.write(&got, es); err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(goldenDir, g.file)
-			if *update {
-				if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(got.Bytes()); return err }); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./reports -update to create it)", err)
-			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Errorf("%s differs from the golden file (run go test ./reports -update if the change is intended):\n%s",
-					g.file, cmp.Diff(string(want), got.String()))
-			}
-
-			// Any input order gives the same bytes.
-			shuffled := slices.Clone(es)
-			rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-			var again bytes.Buffer
-			if err := g.write(&again, shuffled); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got.Bytes(), again.Bytes()) {
-				t.Error("shuffled exceptions give other bytes")
-			}
-		})
 	}
 }
 
-// TestGoldenExportsThroughTheStore loads the golden dataset into a
+// TestGoldenExportsThroughTheStore loads each golden dataset into a
 // database and runs the match twice under two run ids, as the nightly
 // job would on unchanged inputs: both runs export exactly the golden
 // bytes. (input.json numbers its webhook events and ledger entries
 // 1, 2, 3... as the store does, so Match and Run name the same ids.)
 func TestGoldenExportsThroughTheStore(t *testing.T) {
+	for _, set := range goldenSets {
+		t.Run(filepath.Base(set.dir), func(t *testing.T) { goldenThroughTheStore(t, set) })
+	}
+}
+
+func goldenThroughTheStore(t *testing.T, set goldenSet) {
 	ctx := context.Background()
-	in := goldenInput(t)
+	in := goldenSetInput(t, set.dir)
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recon.db"), store.DefaultMerchant)
 	if err != nil {
 		t.Fatal(err)
@@ -142,16 +194,9 @@ func TestGoldenExportsThroughTheStore(t *testing.T) {
 	if err := errors.Join(err1, err2, err3, err4, err5, err6, load.Commit()); err != nil {
 		t.Fatal(err)
 	}
-	opts := match.DefaultOptions()
-	opts.Zone = time.FixedZone("WIB", 7*3600)
-	for _, g := range []struct {
-		file  string
-		write func(io.Writer, []recon.Exception) error
-	}{
-		{"exceptions.csv", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsCSV(w, es, goldenAging(es)) }},
-		{"exceptions.json", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsJSON(w, es, goldenAging(es)) }},
-	} {
-		want, err := os.ReadFile(filepath.Join(goldenDir, g.file))
+	opts := set.opts()
+	for _, g := range goldenWriters {
+		want, err := os.ReadFile(filepath.Join(set.dir, g.file))
 		if err != nil {
 			t.Fatal(err)
 		}

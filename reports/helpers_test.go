@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox/gen"
+	"github.com/reconkit/reconkit/settle"
 	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/sqlite"
 )
@@ -86,7 +88,12 @@ func worldStoreAsOf(tb testing.TB, opts gen.Options, asOf time.Time) (*sqlite.DB
 	if err != nil {
 		tb.Fatal(err)
 	}
-	lr, err := ingest.ReadLedger(ctx, ledger, ingest.SandboxLedgerOptions(), sink)
+	lopts := ingest.SandboxLedgerOptions()
+	settled := genSettlement(tb, ds)
+	if settled != nil {
+		lopts.Fee = gen.LedgerFeeColumn
+	}
+	lr, err := ingest.ReadLedger(ctx, ledger, lopts, sink)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -116,13 +123,13 @@ func worldStoreAsOf(tb testing.TB, opts gen.Options, asOf time.Time) (*sqlite.DB
 	if _, err := db.UpsertTransactions(ctx, txns); err != nil {
 		tb.Fatal(err)
 	}
-	run := matchRun(tb, db, ds.Options.Zone, ds.Options.Start, asOf)
+	run := matchRun(tb, db, ds.Options.Zone, ds.Options.Start, asOf, settled)
 	return db, run, ds.Options.Zone
 }
 
 // matchRun starts a match run at a fixed time, runs it and records its
 // end, as the CLI does.
-func matchRun(tb testing.TB, db *sqlite.DB, zone *time.Location, day, asOf time.Time) int64 {
+func matchRun(tb testing.TB, db *sqlite.DB, zone *time.Location, day, asOf time.Time, settled *match.SettlementOptions) int64 {
 	tb.Helper()
 	ctx := context.Background()
 	run, err := db.StartRun(ctx, recon.Run{Command: "match", BusinessDate: day.In(zone).Format("2006-01-02"),
@@ -133,6 +140,7 @@ func matchRun(tb testing.TB, db *sqlite.DB, zone *time.Location, day, asOf time.
 	opts := match.DefaultOptions()
 	opts.Zone = zone
 	opts.AsOf = asOf
+	opts.Settlement = settled
 	sum, err := match.Run(ctx, db, run, opts)
 	if err != nil {
 		tb.Fatalf("match: %v", err)
@@ -153,4 +161,25 @@ func writeFile(tb testing.TB, path string, write func(io.Writer) error) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// genSettlement is the settlement step's options for a generated world
+// that books net deposits (nil for a gross one): the generator's fee
+// terms and calendar, as its settlement.yaml tells recon.
+func genSettlement(tb testing.TB, ds *gen.Dataset) *match.SettlementOptions {
+	tb.Helper()
+	if ds.SettlementConfig() == "" {
+		return nil
+	}
+	var s settle.Schedule
+	for _, f := range gen.FeeTerms {
+		p, err := settle.ParsePercent(f.Percent)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s.Rules = append(s.Rules, settle.FeeRule{Brand: f.Brand, Currency: f.Currency, PercentE4: p, FixedMinor: f.FixedMinor, MinMinor: f.MinMinor})
+	}
+	cal := settle.Calendar{Zone: ds.Options.Zone, CutOff: gen.SettlementCutOff, PayoutDays: gen.SettlementPayoutDays,
+		Holidays: map[settle.Day]bool{settle.DayOf(gen.SettlementHoliday(ds.Options.Start)): true}}
+	return &match.SettlementOptions{Schedule: s, Calendar: cal, Pattern: regexp.MustCompile(gen.SettlementPattern)}
 }

@@ -373,6 +373,15 @@ func (b *builder) summaryCategories(w *sheetWriter, rep *report, s *summary, row
 	return row, firstCat, lastCat
 }
 
+// feesLabel is the control's line of the settlement fees, shown when a
+// run has any.
+const feesLabel = "  fees the gateway kept (settlement batches)"
+
+// hasFees reports whether any currency's control has settlement fees.
+func hasFees(ls []ControlLine) bool {
+	return slices.ContainsFunc(ls, func(l ControlLine) bool { return l.Fees != 0 })
+}
+
 // summaryControl writes section 2, the control line.
 func (b *builder) summaryControl(w *sheetWriter, s *summary, row int) int {
 	f, st := b.f, b.st
@@ -396,6 +405,13 @@ func (b *builder) summaryControl(w *sheetWriter, s *summary, row int) int {
 		{"  no ledger line yet (not due, or ambiguous)", func(l ControlLine) int64 { return l.AwaitingYet }},
 		{"  within the matching tolerance", func(l ControlLine) int64 { return l.Tolerance }},
 		{"Unexplained", func(l ControlLine) int64 { return l.Unexplained }},
+	}
+	if hasFees(s.control) {
+		fees := []struct {
+			label string
+			value func(ControlLine) int64
+		}{{feesLabel, func(l ControlLine) int64 { return l.Fees }}}
+		items = slices.Insert(items, 5, fees...)
 	}
 	for k, it := range items {
 		last := k == len(items)-1

@@ -99,6 +99,7 @@ type Store interface {
 	ResolvedSince(ctx context.Context, runID int64) ([]store.ResolvedException, error)
 	InputFiles(ctx context.Context) ([]store.InputFile, error)
 	LatestDecisions(ctx context.Context) (map[string]recon.Decision, error)
+	SettlementBatches(ctx context.Context, runID int64) ([]recon.SettlementBatch, error)
 }
 
 // WriteWorkbook writes the reconciliation workbook of a match run to
@@ -175,8 +176,11 @@ type report struct {
 	merchant  string
 	decisions map[string]recon.Decision
 	counts    []store.ResultCount
-	sources   []store.SourceTotal
-	files     []store.InputFile
+	// settlements are the run's settlement batches, members and all
+	// (none without net settlements).
+	settlements []recon.SettlementBatch
+	sources     []store.SourceTotal
+	files       []store.InputFile
 	// summary fills resolved, sources and files while the data sheets
 	// are written; see loadReport.
 	summary *queries
@@ -204,6 +208,10 @@ func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
 			return err
 		},
 		func(ctx context.Context) (err error) { r.counts, err = db.ReportResultCounts(ctx, runID); return err },
+		func(ctx context.Context) (err error) {
+			r.settlements, err = db.SettlementBatches(ctx, runID)
+			return err
+		},
 		func(ctx context.Context) (err error) { r.decisions, err = db.LatestDecisions(ctx); return err },
 	})
 	r.summary = goAll(ctx, []func(context.Context) error{
@@ -293,6 +301,9 @@ type builder struct {
 	// firstSeen and date age the exceptions (see report.firstSeen).
 	firstSeen map[string]string
 	date      string
+	// batches says which settlement batch settled a transaction without
+	// a line of its own (settlements.go), for its row's detail.
+	batches *batchIndex
 	// rep is the report written; merchant its merchant, and dst the
 	// styles of the decision columns (decisions.go).
 	rep      *report
@@ -395,6 +406,7 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	cats, inputErrors := planExceptions(rep.exceptions)
 	sales := planResults(SheetSales, true, rep.counts)
 	refunds := planResults(SheetRefunds, false, rep.counts)
+	settlements := planSettlements(rep.settlements)
 
 	b.f = excelize.NewFile()
 	defer b.f.Close()
@@ -435,6 +447,14 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	if err := addSheets(resSpec, refunds); err != nil {
 		return err
 	}
+	if settlements != nil {
+		if err := addSheets(settlementSpec(), settlements.parts); err != nil {
+			return err
+		}
+		if err := addSheets(memberSpec(zoneName), settlements.members); err != nil {
+			return err
+		}
+	}
 	if b.st, err = newStyles(b.f); err != nil {
 		return err
 	}
@@ -456,10 +476,18 @@ func writeWorkbook(ctx context.Context, w io.Writer, rep *report, src results, o
 	}
 	start = trace("exception sheets", start)
 	ctl := newControl(rep.exceptions, rep.explained)
+	ctl.settlements(rep.settlements)
+	b.batches = newBatchIndex(rep.settlements)
 	if err := b.writeResults(resSpec, sales, refunds, src, ctl); err != nil {
 		return err
 	}
 	start = trace("result sheets", start)
+	if settlements != nil {
+		if err := b.writeSettlements(settlements); err != nil {
+			return err
+		}
+		start = trace("settlement sheets", start)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -611,6 +639,11 @@ func (b *resultBatch) fill(rs []store.ReportResult) {
 
 func (b *builder) resultTo(s *sheetSink, r *store.ReportResult) error {
 	detail := resultDetail(r)
+	if r.Clean && r.LedgerEntryID == 0 && b.batches != nil {
+		if d, ok := b.batches.detail(r); ok {
+			detail = d
+		}
+	}
 	e, am, err := s.next(r.Currency, rowHeight(wrappedLines(detail, detailWidth)))
 	if err != nil {
 		return err

@@ -36,8 +36,15 @@ type Batch struct {
 	Day      Day // the gateway business day the batch is cut on
 	Payout   Day
 	Txns     []int32 // the transactions' IDs, in input order
-	Sales    int64   // the sales' amounts
-	Refunds  int64   // the refunds' amounts
+	// TxnFees is each transaction's fee under the schedule, rounded
+	// half-up on its own (beside Txns): what the batch keeps for it with
+	// per-transaction rounding, for reading only with per-batch rounding
+	// (Fees is then rounded once, on their exact sum). A refund's is
+	// negative when its fee is returned, else 0; a brand without a rule
+	// gives 0.
+	TxnFees []int64
+	Sales   int64 // the sales' amounts
+	Refunds int64 // the refunds' amounts
 	// Fees is what the schedule says the gateway keeps; FeesKnown is
 	// false when a transaction's brand has no fee rule (NoRule names
 	// them), and then Fees and Net are not values.
@@ -71,6 +78,12 @@ func Build(txns []Txn, s Schedule, c Calendar) ([]Batch, []Problem) {
 	// for a per-batch rounding.
 	type acc struct{ plus, minus exactFee }
 	var accs []acc
+	// The rule of each brand and currency, looked up once.
+	type found struct {
+		r  FeeRule
+		ok bool
+	}
+	rules := map[[2]string]found{}
 	for _, t := range txns {
 		if t.At.IsZero() {
 			probs = append(probs, Problem{ID: t.ID, Why: "no payment time is known, so its settlement day is not"})
@@ -90,6 +103,7 @@ func Build(txns []Txn, s Schedule, c Calendar) ([]Batch, []Problem) {
 		}
 		b, a := &out[i], &accs[i]
 		b.Txns = append(b.Txns, t.ID)
+		b.TxnFees = append(b.TxnFees, 0)
 		if t.Kind == Refund {
 			b.Refunds += t.Amount
 		} else {
@@ -98,7 +112,12 @@ func Build(txns []Txn, s Schedule, c Calendar) ([]Batch, []Problem) {
 		if t.Kind == Refund && !s.RefundFeeReturned {
 			continue
 		}
-		r, ok := s.rule(t.Brand, t.Currency)
+		rf, seen := rules[[2]string{t.Brand, t.Currency}]
+		if !seen {
+			rf.r, rf.ok = s.rule(t.Brand, t.Currency)
+			rules[[2]string{t.Brand, t.Currency}] = rf
+		}
+		r, ok := rf.r, rf.ok
 		if !ok {
 			b.FeesKnown = false
 			if !slices.Contains(b.NoRule, t.Brand) {
@@ -107,14 +126,6 @@ func Build(txns []Txn, s Schedule, c Calendar) ([]Batch, []Problem) {
 			continue
 		}
 		f := feeOf(r, t.Amount)
-		if s.Rounding == RoundPerBatch {
-			if t.Kind == Refund {
-				a.minus = a.minus.add(f)
-			} else {
-				a.plus = a.plus.add(f)
-			}
-			continue
-		}
 		v, err := f.round()
 		if err != nil {
 			b.FeesKnown = false
@@ -122,6 +133,15 @@ func Build(txns []Txn, s Schedule, c Calendar) ([]Batch, []Problem) {
 		}
 		if t.Kind == Refund {
 			v = -v
+		}
+		b.TxnFees[len(b.TxnFees)-1] = v
+		if s.Rounding == RoundPerBatch {
+			if t.Kind == Refund {
+				a.minus = a.minus.add(f)
+			} else {
+				a.plus = a.plus.add(f)
+			}
+			continue
 		}
 		b.Fees += v
 	}

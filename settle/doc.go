@@ -9,8 +9,12 @@
 // day's refunds. Match pairs deposits with batches: by the batch date a
 // deposit's text names (a configured pattern), else by payout day and
 // net amount within the tolerance, one batch or all of a payout day's
-// batches together. A deposit that two or more batches (or a batch and a
-// combination) explain equally is ambiguous and paired with none.
+// batches together. Without a pattern, the payout day's one batch also
+// takes a deposit of that day whose amount is off (a mismatch to
+// report); with one, a line the pattern does not name must agree in
+// amount, so that a manual adjustment booked on a payout day is never
+// taken for the payout. A deposit that two or more batches (or a batch
+// and a combination) explain equally is ambiguous and paired with none.
 //
 // Money is int64 minor units; a percentage is an exact decimal (percent
 // × 10^4) and every fee is rounded half-up, per transaction or once per

@@ -26,7 +26,11 @@ type Options struct {
 	// Pattern finds a batch's date in a deposit's Text: its group named
 	// "date" holds it (YYYY-MM-DD or YYYYMMDD), and a group named
 	// "currency", when present, its currency (else the deposit's). Nil:
-	// deposits are paired by payout day and amount only.
+	// deposits are paired by payout day and amount only, and the payout
+	// day's one batch takes a deposit of that day even when its amount
+	// is off (an amount mismatch). With a pattern, a deposit its text
+	// does not name must agree in amount: a line that names no batch and
+	// fits none is no settlement (it may be anything finance booked).
 	Pattern *regexp.Regexp
 	// A deposit agrees with a batch when they differ by at most
 	// ToleranceAbs minor units or TolerancePercentE4 (percent × 10^4)
@@ -73,10 +77,13 @@ type Ambiguity struct {
 	Candidates [][]int // each candidate is one batch or one combination
 }
 
-// Unmatched is a deposit no batch explains, and why.
+// Unmatched is a deposit no batch explains, and why. Named says its
+// text named a batch (through Options.Pattern): a settlement deposit
+// that pays nothing, rather than a line that may be anything.
 type Unmatched struct {
 	Deposit int64
 	Why     string
+	Named   bool
 }
 
 // Result is what Match found.
@@ -133,7 +140,7 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 			paidBy[b], paid[b] = d.ID, true
 		}
 		p := Pair{Deposit: d.ID, Batches: bs, ByReference: byRef, Expected: net, Diff: d.Amount - net}
-		p.Within = o.within(p.Diff, net)
+		p.Within = o.Within(p.Diff, net)
 		if d.HasFee {
 			var fees int64
 			known := true
@@ -152,7 +159,7 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 	var rest []int
 	for _, i := range order {
 		d := &deps[i]
-		day, cur, named := o.named(d)
+		day, cur, named, bad := o.named(d)
 		if !named {
 			rest = append(rest, i)
 			continue
@@ -160,12 +167,16 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 		res.PatternHits++
 		b, ok := byDay[key{cur, day}]
 		switch {
+		case bad != "":
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, bad, true})
 		case !currencies[cur]:
-			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, but no batch is in %s", day, cur, cur)})
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, but no batch is in %s", day, cur, cur), true})
+		case cur != d.Currency:
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, but is booked in %s", day, cur, d.Currency), true})
 		case !ok:
-			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, which has no settled transaction", day, cur)})
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, which has no settled transaction", day, cur), true})
 		case paid[b]:
-			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, which ledger entry %d already pays", day, cur, paidBy[b])})
+			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, fmt.Sprintf("names the batch of %s in %s, which ledger entry %d already pays", day, cur, paidBy[b]), true})
 		default:
 			pair(d, []int{b}, true)
 		}
@@ -191,7 +202,7 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 		}
 		c := &choices[i]
 		for _, b := range open {
-			if batches[b].FeesKnown && o.within(d.Amount-batches[b].Net, batches[b].Net) {
+			if batches[b].FeesKnown && o.Within(d.Amount-batches[b].Net, batches[b].Net) {
 				c.options = append(c.options, []int{b})
 			}
 		}
@@ -202,19 +213,23 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 				net += batches[b].Net
 				known = known && batches[b].FeesKnown
 			}
-			if known && o.within(d.Amount-net, net) {
+			if known && o.Within(d.Amount-net, net) {
 				c.options = append(c.options, open)
 			}
 		}
 		switch {
-		case len(c.options) == 0 && len(open) == 1:
+		case len(c.options) == 0 && len(open) == 1 && o.Pattern == nil:
 			c.options, c.mismatch = [][]int{open}, true
-		case len(c.options) == 0 && len(open) > 1:
+		case len(c.options) == 0 && len(open) > 1 && o.Pattern == nil:
 			for _, b := range open {
 				c.options = append(c.options, []int{b})
 			}
 		case len(c.options) == 0 && !currencies[d.Currency]:
 			c.why = fmt.Sprintf("is in %s, and no batch is", d.Currency)
+		case len(c.options) == 0 && len(open) > 0:
+			c.why = fmt.Sprintf("its text names no batch, and its amount fits none of the %d batch(es) in %s paid out on %s", len(open), d.Currency, d.Day)
+		case len(c.options) == 0 && len(byPayout[key{d.Currency, d.Day}]) > 0:
+			c.why = fmt.Sprintf("the batch(es) in %s paid out on %s are paid by the lines that name them", d.Currency, d.Day)
 		case len(c.options) == 0:
 			c.why = fmt.Sprintf("no batch in %s pays out on %s", d.Currency, d.Day)
 		}
@@ -228,7 +243,7 @@ func Match(batches []Batch, deps []Deposit, o Options) Result {
 		d, c := &deps[i], &choices[i]
 		switch {
 		case c.why != "":
-			res.Unmatched = append(res.Unmatched, Unmatched{d.ID, c.why})
+			res.Unmatched = append(res.Unmatched, Unmatched{Deposit: d.ID, Why: c.why})
 		case len(c.options) == 1 && !contested(c.options[0], claims):
 			pair(d, c.options[0], false)
 		default:
@@ -264,32 +279,35 @@ func contested(bs []int, claims []int) bool {
 	return false
 }
 
-// named reads the batch a deposit's text names through the pattern.
-func (o Options) named(d *Deposit) (Day, string, bool) {
+// named reads the batch a deposit's text names through the pattern:
+// named is false when the pattern does not match, and bad says why a
+// match names no batch (a date that is not one).
+func (o Options) named(d *Deposit) (day Day, cur string, named bool, bad string) {
 	if o.Pattern == nil {
-		return 0, "", false
+		return 0, "", false, ""
 	}
 	m := o.Pattern.FindStringSubmatch(d.Text)
 	if m == nil {
-		return 0, "", false
+		return 0, "", false, ""
+	}
+	cur = d.Currency
+	if i := o.Pattern.SubexpIndex("currency"); i >= 0 && m[i] != "" {
+		cur = strings.ToUpper(m[i])
 	}
 	raw := m[o.Pattern.SubexpIndex("date")]
+	text := raw
 	if len(raw) == 8 && !strings.Contains(raw, "-") {
 		raw = raw[:4] + "-" + raw[4:6] + "-" + raw[6:]
 	}
 	day, err := ParseDay(raw)
 	if err != nil {
-		return 0, "", false
+		return 0, cur, true, fmt.Sprintf("its text matches the settlement reference pattern, but %q is not a date (YYYY-MM-DD or YYYYMMDD)", text)
 	}
-	cur := d.Currency
-	if i := o.Pattern.SubexpIndex("currency"); i >= 0 && m[i] != "" {
-		cur = strings.ToUpper(m[i])
-	}
-	return day, cur, true
+	return day, cur, true, ""
 }
 
-// within reports whether diff is inside the tolerance for an amount.
-func (o Options) within(diff, amount int64) bool {
+// Within reports whether diff is inside the tolerance for an amount.
+func (o Options) Within(diff, amount int64) bool {
 	if diff < 0 {
 		diff = -diff
 	}

@@ -149,9 +149,9 @@ func TestBuild(t *testing.T) {
 		t.Fatalf("problems %+v, want transaction 6's", probs)
 	}
 	want := []Batch{
-		{Currency: "IDR", Day: day("2026-11-23"), Payout: day("2026-11-25"), Txns: []int32{3}, Sales: 10_000_000, Fees: 290_000, FeesKnown: true, Net: 9_710_000},
-		{Currency: "SGD", Day: day("2026-11-23"), Payout: day("2026-11-25"), Txns: []int32{0, 1, 2}, Sales: 2_010, Refunds: 500, Fees: 58, FeesKnown: true, Net: 1_452},
-		{Currency: "SGD", Day: day("2026-11-24"), Payout: day("2026-11-26"), Txns: []int32{4, 5}, Sales: 5_000, NoRule: []string{"Alipay"}},
+		{Currency: "IDR", Day: day("2026-11-23"), Payout: day("2026-11-25"), Txns: []int32{3}, TxnFees: []int64{290_000}, Sales: 10_000_000, Fees: 290_000, FeesKnown: true, Net: 9_710_000},
+		{Currency: "SGD", Day: day("2026-11-23"), Payout: day("2026-11-25"), Txns: []int32{0, 1, 2}, TxnFees: []int64{29, 29, 0}, Sales: 2_010, Refunds: 500, Fees: 58, FeesKnown: true, Net: 1_452},
+		{Currency: "SGD", Day: day("2026-11-24"), Payout: day("2026-11-26"), Txns: []int32{4, 5}, TxnFees: []int64{58, 0}, Sales: 5_000, NoRule: []string{"Alipay"}},
 	}
 	want[2].Net = 5_000
 	if d := cmp.Diff(want, got); d != "" {
@@ -210,8 +210,8 @@ func TestMatch(t *testing.T) {
 				{ID: 2, Day: day("2026-11-25"), Currency: "SGD", Amount: 1000, Text: "OXPAY SETTLEMENT 2026-11-24 MYR"},
 			},
 			want: Result{Unmatched: []Unmatched{
-				{1, "names the batch of 2026-11-20 in SGD, which has no settled transaction"},
-				{2, "names the batch of 2026-11-24 in MYR, but no batch is in MYR"},
+				{1, "names the batch of 2026-11-20 in SGD, which has no settled transaction", true},
+				{2, "names the batch of 2026-11-24 in MYR, but no batch is in MYR", true},
 			}, Missing: []int{0}, PatternHits: 2},
 		},
 		{
@@ -222,7 +222,7 @@ func TestMatch(t *testing.T) {
 				{ID: 2, Day: day("2026-11-26"), Currency: "SGD", Amount: 1000, Text: "OXPAY SETTLEMENT 2026-11-24"},
 			},
 			want: Result{Pairs: []Pair{{Deposit: 1, Batches: []int{0}, ByReference: true, Expected: 1000, Within: true}},
-				Unmatched: []Unmatched{{2, "names the batch of 2026-11-24 in SGD, which ledger entry 1 already pays"}}, PatternHits: 2},
+				Unmatched: []Unmatched{{2, "names the batch of 2026-11-24 in SGD, which ledger entry 1 already pays", true}}, PatternHits: 2},
 		},
 		{
 			name:    "by payout day and amount, within the tolerance",
@@ -232,10 +232,30 @@ func TestMatch(t *testing.T) {
 			want:    Result{Pairs: []Pair{{Deposit: 3, Batches: []int{1}, Expected: 2000, Diff: -5, Within: true}}, Missing: []int{0}},
 		},
 		{
-			name:    "the payout day's only batch, amount off: paired, a mismatch",
+			name:    "without a pattern, the payout day's only batch, amount off: paired, a mismatch",
 			batches: batchesOf([]string{"2026-11-25"}, []int64{1000}),
 			deps:    []Deposit{{ID: 3, Day: day("2026-11-25"), Currency: "SGD", Amount: 900}},
+			opts:    Options{AsOf: day("2026-11-30"), HasAsOf: true},
 			want:    Result{Pairs: []Pair{{Deposit: 3, Batches: []int{0}, Expected: 1000, Diff: -100}}},
+		},
+		{
+			name:    "with a pattern, a line it does not name and whose amount fits no batch is no settlement",
+			batches: batchesOf([]string{"2026-11-25"}, []int64{1000}),
+			deps:    []Deposit{{ID: 3, Day: day("2026-11-25"), Currency: "SGD", Amount: 900, Text: "ADJ-0001 Manual adjustment"}},
+			want: Result{Unmatched: []Unmatched{{Deposit: 3, Why: "its text names no batch, and its amount fits none of the 1 batch(es) in SGD paid out on 2026-11-25"}},
+				Missing: []int{0}},
+		},
+		{
+			name:    "a pattern match whose date is no date, and one naming another currency than its own",
+			batches: batchesOf([]string{"2026-11-25"}, []int64{1000}),
+			deps: []Deposit{
+				{ID: 1, Day: day("2026-11-25"), Currency: "SGD", Amount: 1000, Text: "OXPAY SETTLEMENT 2026-13-40"},
+				{ID: 2, Day: day("2026-11-25"), Currency: "IDR", Amount: 1000, Text: "OXPAY SETTLEMENT 2026-11-24 SGD"},
+			},
+			want: Result{Unmatched: []Unmatched{
+				{1, `its text matches the settlement reference pattern, but "2026-13-40" is not a date (YYYY-MM-DD or YYYYMMDD)`, true},
+				{2, "names the batch of 2026-11-24 in SGD, but is booked in IDR", true},
+			}, Missing: []int{0}, PatternHits: 2},
 		},
 		{
 			name:    "two batches paid out the same day, the deposit fits one",
@@ -256,9 +276,10 @@ func TestMatch(t *testing.T) {
 			want:    Result{Ambiguous: []Ambiguity{{Deposit: 3, Candidates: [][]int{{0}, {1}}}}, Explained: []int{0, 1}},
 		},
 		{
-			name:    "two batches on a payout day, the deposit fits neither",
+			name:    "without a pattern, two batches on a payout day, the deposit fits neither",
 			batches: batchesOf([]string{"2026-11-30", "2026-11-30"}, []int64{1000, 2000}),
 			deps:    []Deposit{{ID: 3, Day: day("2026-11-30"), Currency: "SGD", Amount: 1500}},
+			opts:    Options{AsOf: day("2026-11-30"), HasAsOf: true},
 			want:    Result{Ambiguous: []Ambiguity{{Deposit: 3, Candidates: [][]int{{0}, {1}}}}, Explained: []int{0, 1}},
 		},
 		{
@@ -273,7 +294,7 @@ func TestMatch(t *testing.T) {
 			batches: batchesOf([]string{"2026-11-25"}, []int64{1000}),
 			deps: []Deposit{{ID: 3, Day: day("2026-11-27"), Currency: "SGD", Amount: 1000},
 				{ID: 4, Day: day("2026-11-25"), Currency: "MYR", Amount: 1000}},
-			want: Result{Unmatched: []Unmatched{{4, "is in MYR, and no batch is"}, {3, "no batch in SGD pays out on 2026-11-27"}}, Missing: []int{0}},
+			want: Result{Unmatched: []Unmatched{{Deposit: 4, Why: "is in MYR, and no batch is"}, {Deposit: 3, Why: "no batch in SGD pays out on 2026-11-27"}}, Missing: []int{0}},
 		},
 		{
 			name:    "a batch paid out after the ledger's last day is pending",

@@ -36,6 +36,7 @@ type TxnRow struct {
 	MerchantReferenceID string
 	OriginalTxnID       string
 	Type, State         string
+	Brand               string // payment_brand: the settlement fee schedule's key
 	Currency            string
 	AmountMinor         int64
 	RefundAmountMinor   int64
@@ -63,4 +64,14 @@ type EntryRow struct {
 	Reference   string
 	Currency    string
 	AmountMinor int64 // signed: debits negative
+}
+
+// EntryTextRow is what the settlement step reads of a ledger line
+// besides its EntryRow: the description a reference pattern searches
+// and the fee the line states (HasFee false: none).
+type EntryTextRow struct {
+	ID          int64
+	Description string
+	FeeMinor    int64
+	HasFee      bool
 }

@@ -108,6 +108,9 @@ type Backend interface {
 	ReportResults(ctx context.Context, runID int64, fn func([]ReportResult) error) error
 	ReportResultCounts(ctx context.Context, runID int64) ([]ResultCount, error)
 	ReportSourceTotals(ctx context.Context) ([]SourceTotal, error)
+	// SettlementBatches returns a run's settlement batches in the order
+	// they were written, each with its deposit line's reference and date.
+	SettlementBatches(ctx context.Context, runID int64) ([]recon.SettlementBatch, error)
 
 	// ReadSnapshot opens a read snapshot for the match; see Snapshot.
 	ReadSnapshot(ctx context.Context) (Snapshot, error)
@@ -161,6 +164,9 @@ type Load interface {
 	// run's rows, so that a run written again replaces them atomically.
 	MatchResults(runID int64, rs []recon.MatchResult) (int, error)
 	Exceptions(runID int64, rs []recon.Exception) (int, error)
+	// SettlementBatches writes a run's settlement batches, members and
+	// all (DepositRef and DepositBookedOn are not stored).
+	SettlementBatches(runID int64, bs []recon.SettlementBatch) (int, error)
 	DeleteRunResults(runID int64) error
 
 	// Verifying stored webhook deliveries again once the sign key that
@@ -189,6 +195,10 @@ type Snapshot interface {
 	Transactions(ctx context.Context, fn func([]TxnRow) error) error
 	WebhookEvents(ctx context.Context, fn func([]HookRow) error) error
 	LedgerEntries(ctx context.Context, fn func([]EntryRow) error) error
+	// LedgerTexts hands over every ledger entry's description and
+	// stated fee, in id order: what the settlement step reads besides
+	// LedgerEntries (a night without settlement never reads them).
+	LedgerTexts(ctx context.Context, fn func([]EntryTextRow) error) error
 	// InputErrors returns every input error in load order, RecordedAt
 	// left zero.
 	InputErrors(ctx context.Context) ([]recon.InputError, error)

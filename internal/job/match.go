@@ -102,6 +102,9 @@ func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, 
 		"new", res.Carry.New, "carried", res.Carry.Carried, "resolved", res.Carry.Resolved,
 		"explained_by_decision", res.Decisions.Explained, "reopened", res.Decisions.Reopened,
 		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
+	for _, w := range sum.Warnings {
+		log.Warn(w, "phase", "match")
+	}
 	return res, nil
 }
 

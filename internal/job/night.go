@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/reconkit/reconkit/fetch"
@@ -156,7 +157,8 @@ func Night(ctx context.Context, o NightOptions) (res NightResult, err error) {
 	wb := WorkbookName(o.ReportDir, o.BusinessDate)
 	var digest reports.Digest
 	err = Workbook(ctx, db, s.RunID, WorkbookOptions{Path: wb, Date: o.BusinessDate, Zone: o.Zone, Files: files,
-		OnControl: func(l []reports.ControlLine) { res.Control = l }, LinkHosts: o.LinkHosts, Warnings: c.Warnings,
+		OnControl: func(l []reports.ControlLine) { res.Control = l }, LinkHosts: o.LinkHosts,
+		Warnings: append(slices.Clip(c.Warnings), c.Match.Summary.Warnings...),
 		OnDigest: func(d reports.Digest) { digest = d }}, log)
 	if err != nil {
 		return res, err

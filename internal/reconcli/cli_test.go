@@ -102,7 +102,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 	for _, args := range [][]string{{"no-such-command"}, {"version", "--no-such-flag"}, {"version", "extra"},
 		{"sandbox", "generate", "--void-style", "new-id", "--out", t.TempDir()},
 		{"sandbox", "serve", "--addr", "127.0.0.1:0", "--void-style", "new-id"},
-		{"demo", "--void-style", "new-id", "--dir", t.TempDir()}} {
+		{"demo", "--void-style", "new-id", "--dir", t.TempDir()},
+		{"sandbox", "generate", "--ledger-style", "netto", "--out", t.TempDir()},
+		{"demo", "--ledger-style", "netto", "--dir", t.TempDir()}} {
 		if code, _, errs := runCLI(t, nil, args...); code != ExitUsage {
 			t.Errorf("%v: got exit %d (%s), want %d", args, code, errs, ExitUsage)
 		}
@@ -379,17 +381,40 @@ func TestRunAgainstStoppedServerExits3(t *testing.T) {
 func TestRunFindsExactlyTheAnswerKey(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		for _, style := range []gen.VoidStyle{gen.VoidSameID, gen.VoidOwnID} {
-			t.Run(string(style), func(t *testing.T) { testRunFindsExactlyTheAnswerKey(t, style, b) })
+			t.Run(string(style), func(t *testing.T) {
+				testRunFindsExactlyTheAnswerKey(t, gen.Options{Seed: 3, Orders: 1500, VoidStyle: style}, b)
+			})
 		}
 	})
 }
 
-func testRunFindsExactlyTheAnswerKey(t *testing.T, style gen.VoidStyle, b dbtest.Backend) {
-	url, data := startWorld(t, gen.Options{Seed: 3, Orders: 1500, VoidStyle: style})
+// TestRunFindsExactlyTheAnswerKeyNet: the same over a ledger that books
+// the gateway's net settlement deposits (sandbox --ledger-style net),
+// every settlement category planted, and over one that books half the
+// transactions one by one and the rest in deposits (mixed), with recon
+// told of the gateway's fees and calendar by the settlement.yaml the
+// generator writes.
+func TestRunFindsExactlyTheAnswerKeyNet(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		for _, style := range []gen.LedgerStyle{gen.LedgerNet, gen.LedgerMixed} {
+			t.Run(string(style), func(t *testing.T) {
+				testRunFindsExactlyTheAnswerKey(t, gen.Options{Seed: 3, Orders: 1500, LedgerStyle: style}, b)
+			})
+		}
+	})
+}
+
+func testRunFindsExactlyTheAnswerKey(t *testing.T, opts gen.Options, b dbtest.Backend) {
+	url, data := startWorld(t, opts)
 	cfg, _ := nightSetupOn(t, url, data, b)
+	if extra := data.SettlementConfig(); extra != "" {
+		appendFile(t, cfg, extra)
+	}
 	reportDir := filepath.Join(filepath.Dir(cfg), "reports")
 	const date = "2026-11-10" // after every settlement window of the generated days
-	code, out, errs := runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date)
+	// Every break is an exception: the control's unexplained difference
+	// is 0 in every currency, or the run exits 1.
+	code, out, errs := runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date, "--fail-on-unexplained", "0")
 	if code != 0 {
 		t.Fatalf("run: exit %d: %s", code, errs)
 	}
@@ -439,9 +464,24 @@ func testRunFindsExactlyTheAnswerKey(t *testing.T, style gen.VoidStyle, b dbtest
 	}
 
 	// A threshold crossed: the run completes and exits 1.
-	code, _, errs = runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date, "--fail-on-category", "LEDGER_MISSING")
-	if code != ExitThreshold || !strings.Contains(errs, "LEDGER_MISSING") {
+	cat := string(data.Anomalies[0].Category)
+	code, _, errs = runCLI(t, sandboxEnv, "run", "--config", cfg, "--date", date, "--fail-on-category", cat)
+	if code != ExitThreshold || !strings.Contains(errs, cat) {
 		t.Fatalf("threshold: got exit %d: %s", code, errs)
+	}
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -474,4 +514,24 @@ func csvKeys(t *testing.T, path string, key func([]string, map[string]int) strin
 		keys[key(r, idx)] = true
 	}
 	return keys
+}
+
+// TestBadSettlementRules: what reads in the settlement: section but
+// breaks the engine's rules (a brand given twice, a pattern without its
+// date group, T+N out of range) is listed with the config's other
+// problems, by YAML path.
+func TestBadSettlementRules(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "recon.yaml"), "settlement:\n  fees:\n    - {brand: Card, percent: \"2.9\"}\n"+
+		"    - {brand: card, percent: \"1\"}\n  payout_days: 31\n  reference_pattern: 'OXPAY SETTLEMENT \\d+'\n")
+	code, _, errs := runCLI(t, nil, "fetch", "--config", cfg)
+	if code != ExitUsage {
+		t.Fatalf("got exit %d, want %d: %s", code, ExitUsage, errs)
+	}
+	for _, want := range []string{"settlement.fees: fee rule 2: brand card is given twice", "settlement: payout after 31 business days",
+		"settlement.reference_pattern: "} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, errs)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/reconkit/reconkit/config"
 	"github.com/reconkit/reconkit/internal/job"
@@ -20,10 +21,11 @@ import (
 
 func newDemoCmd(e *env) *cobra.Command {
 	var (
-		dir       string
-		orders    int
-		seed      int64
-		voidStyle string
+		dir         string
+		orders      int
+		seed        int64
+		voidStyle   string
+		ledgerStyle string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -44,7 +46,11 @@ says what to open: the workbook, or the summary for a chat or a browser.`,
 			if err != nil {
 				return err
 			}
-			opts := gen.Options{Seed: seed, Orders: orders, VoidStyle: voids}
+			ledger, err := parseLedgerStyle(ledgerStyle)
+			if err != nil {
+				return err
+			}
+			opts := gen.Options{Seed: seed, Orders: orders, VoidStyle: voids, LedgerStyle: ledger}
 			data, err := gen.Generate(opts)
 			if err != nil {
 				return fmt.Errorf("generate demo world: %w", err)
@@ -74,6 +80,11 @@ says what to open: the workbook, or the summary for a chat or a browser.`,
 			// expected.csv is the answer key, not a ledger export.
 			cfg.Inputs.Ledger = []string{filepath.Join(inbox, gen.LedgerCSVFile)}
 			cfg.OxPay.Confirm = job.ConfirmUnconfirmed
+			// A net ledger: the gateway's settlements, as the generator
+			// describes them to recon.yaml.
+			if err := settlementConfig(&cfg, data); err != nil {
+				return err
+			}
 			// The generated payment links point at the sandbox's pay host.
 			if u, err := neturl.Parse(gen.PaymentURLBase); err == nil {
 				cfg.Workbook.LinkHosts = []string{u.Hostname()}
@@ -111,6 +122,10 @@ says what to open: the workbook, or the summary for a chat or a browser.`,
 			fmt.Fprintf(w, "  OxPay transactions     %8d  (confirmed by id; %d ids unknown to the gateway)\n", counts.OxPay.Transactions.Total(), counts.OxPay.NotFound)
 			fmt.Fprintf(w, "  webhook deliveries     %8d  (%d input errors)\n", counts.Webhooks.Rows, counts.Webhooks.Errors)
 			fmt.Fprintf(w, "  ledger lines           %8d  (%d input errors)\n", counts.Ledger.Rows, counts.Ledger.Errors)
+			if st := counts.Match.Summary.Settlement; st != nil {
+				fmt.Fprintf(w, "  settlement batches     %8d  (%d paid, %d off by more than the tolerance, %d missing, %d pending: the Settlements sheet)\n",
+					st.Batches, st.Paid, st.Mismatched, st.Missing, st.Pending)
+			}
 			fmt.Fprintf(w, "  anomalies planted      %8d  (answer key: %s)\n", len(data.Anomalies), filepath.Join(inbox, gen.ExpectedFile))
 			fmt.Fprintf(w, "  database %s\n", cfg.Database)
 			md, html := reports.DigestNames(cfg.ReportDir, date)
@@ -123,7 +138,31 @@ says what to open: the workbook, or the summary for a chat or a browser.`,
 	cmd.Flags().IntVar(&orders, "orders", 5000, "orders in the generated night")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the generated world")
 	cmd.Flags().StringVar(&voidStyle, "void-style", string(gen.VoidSameID), voidStyleUsage)
+	cmd.Flags().StringVar(&ledgerStyle, "ledger-style", string(gen.LedgerGross), ledgerStyleUsage)
 	return cmd
+}
+
+// settlementConfig adds the generated world's settlement section and
+// ledger fee column (gen's SettlementConfig, recon.yaml text) to cfg;
+// nothing for a gross world.
+func settlementConfig(cfg *config.Config, data *gen.Dataset) error {
+	text := data.SettlementConfig()
+	if text == "" {
+		return nil
+	}
+	var part struct {
+		Settlement *config.Settlement `yaml:"settlement"`
+		Ledger     struct {
+			Columns struct {
+				Fee string `yaml:"fee"`
+			} `yaml:"columns"`
+		} `yaml:"ledger"`
+	}
+	if err := yaml.Unmarshal([]byte(text), &part); err != nil {
+		return fmt.Errorf("the sandbox's settlement section: %w", err)
+	}
+	cfg.Settlement, cfg.Ledger.Columns.Fee = part.Settlement, part.Ledger.Columns.Fee
+	return nil
 }
 
 // checkAnswerKey compares the exceptions a run exported (the CSV, as

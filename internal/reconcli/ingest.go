@@ -144,7 +144,7 @@ func ledgerOptions(cfg config.Config) (ingest.LedgerOptions, error) {
 		Delimiter: delim,
 		Date:      l.Columns.Date, Reference: l.Columns.Reference, Description: l.Columns.Description,
 		Amount: l.Columns.Amount, Debit: l.Columns.Debit, Credit: l.Columns.Credit,
-		Currency: l.Columns.Currency, TxnType: l.Columns.TxnType,
+		Currency: l.Columns.Currency, TxnType: l.Columns.TxnType, Fee: l.Columns.Fee,
 		DateLayout: layout, Decimal: f.Decimal, Thousands: f.Thousands,
 		DefaultCurrency: l.DefaultCurrency, Sheet: l.Sheet,
 	}, nil

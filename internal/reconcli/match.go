@@ -117,6 +117,15 @@ func engineOptions(cfg config.Config) match.Options {
 		opts.SettlementMinDays, opts.SettlementMaxDays = w[0], w[1]
 	}
 	opts.ReplayWindow, opts.WeekendRoll, opts.PaymentLag = m.ReplayWindow, m.WeekendRoll, m.PaymentLag
+	if s := cfg.Settlement; s != nil {
+		// Values that do not read are config.Validate's to report, by
+		// their YAML path and line; what reads is mapped.
+		so := &match.SettlementOptions{}
+		so.Schedule, _ = s.Schedule()
+		so.Calendar, _ = s.Calendar(opts.Zone)
+		so.Pattern, _ = s.Pattern()
+		opts.Settlement = so
+	}
 	return opts
 }
 
@@ -124,12 +133,15 @@ func engineOptions(cfg config.Config) match.Options {
 // engine's rules (match.Options.Validate, their one home) are reported
 // by YAML path with the config's other problems.
 var matchKeys = map[string]string{
-	"Reference":          "matching.reference",
-	"ToleranceAbs":       "matching.tolerance.absolute_minor",
-	"TolerancePercentE4": "matching.tolerance.percent",
-	"PaymentLag":         "matching.payment_lag",
-	"ReplayWindow":       "matching.replay_window",
-	"SettlementWindow":   "matching.settlement_window_days",
+	"Reference":           "matching.reference",
+	"ToleranceAbs":        "matching.tolerance.absolute_minor",
+	"TolerancePercentE4":  "matching.tolerance.percent",
+	"PaymentLag":          "matching.payment_lag",
+	"ReplayWindow":        "matching.replay_window",
+	"SettlementWindow":    "matching.settlement_window_days",
+	"Settlement.Fees":     "settlement.fees",
+	"Settlement.Calendar": "settlement",
+	"Settlement.Pattern":  "settlement.reference_pattern",
 }
 
 // matchProblems checks the engine's rules on the matching section and

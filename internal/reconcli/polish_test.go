@@ -8,13 +8,17 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/reconkit/reconkit/config"
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/reports"
 	"github.com/reconkit/reconkit/sandbox/gen"
 )
 
@@ -128,8 +132,17 @@ func TestInitSandboxRunsWithNoEdits(t *testing.T) {
 // as the answer-key test counts them); its last is what to open next;
 // and it leaves no lock file.
 func TestDemoSays(t *testing.T) {
+	for _, style := range []gen.LedgerStyle{gen.LedgerGross, gen.LedgerNet} {
+		t.Run(string(style), func(t *testing.T) { testDemoSays(t, style) })
+	}
+}
+
+// testDemoSays: with --ledger-style net the demo's ledger books net
+// settlement deposits, its answer key plants the settlement categories,
+// and its workbook has the Settlements sheet.
+func testDemoSays(t *testing.T, style gen.LedgerStyle) {
 	dir := t.TempDir()
-	code, out, errs := runCLI(t, nil, "demo", "--dir", dir, "--orders", "400", "--seed", "2")
+	code, out, errs := runCLI(t, nil, "demo", "--dir", dir, "--orders", "400", "--seed", "2", "--ledger-style", string(style))
 	if code != 0 {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -160,6 +173,19 @@ func TestDemoSays(t *testing.T) {
 	next := "Next: open " + filepath.Join(dir, "reports", "recon-"+date+".xlsx")
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, next) {
 		t.Errorf("last line %q, want it to start %q", last, next)
+	}
+	if style == gen.LedgerNet {
+		if !strings.Contains(out, "settlement batches") || !want["SETTLEMENT_MISSING|||||"+settlementMissingRef(t, dir)] {
+			t.Errorf("a net demo should say its settlement batches and plant SETTLEMENT_MISSING:\n%s", out)
+		}
+		wb, err := excelize.OpenFile(filepath.Join(dir, "reports", "recon-"+date+".xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(wb.GetSheetList(), reports.SheetSettlements) {
+			t.Errorf("a net demo's workbook has no %s sheet: %v", reports.SheetSettlements, wb.GetSheetList())
+		}
+		wb.Close()
 	}
 	if locks, _ := filepath.Glob(filepath.Join(dir, "*.lock")); len(locks) > 0 {
 		t.Errorf("the demo left %v", locks)
@@ -311,4 +337,16 @@ func TestLedgerErrorSaysLayoutAndLineOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// settlementMissingRef is the ledger_ref of the answer key's
+// SETTLEMENT_MISSING row in a demo's inbox.
+func settlementMissingRef(t *testing.T, dir string) string {
+	t.Helper()
+	for _, line := range strings.Split(string(mustRead(t, filepath.Join(dir, "inbox", gen.ExpectedFile))), "\n") {
+		if f := strings.Split(line, ","); len(f) > 5 && f[0] == "SETTLEMENT_MISSING" {
+			return f[5]
+		}
+	}
+	return ""
 }

@@ -32,20 +32,35 @@ matching webhook log, ledger export and answer key.`,
 // genFlags are the world-shaping flags shared by serve and generate, so
 // that the same values give a server and files that agree.
 type genFlags struct {
-	seed      int64
-	orders    int
-	firstTxn  int64
-	start     string
-	days      int
-	zone      string
-	anomaly   float64
-	signKey   string
-	voidStyle string
+	seed        int64
+	orders      int
+	firstTxn    int64
+	start       string
+	days        int
+	zone        string
+	anomaly     float64
+	signKey     string
+	voidStyle   string
+	ledgerStyle string
 }
 
 // voidStyleUsage explains --void-style, shared by sandbox serve, sandbox
 // generate and demo.
 const voidStyleUsage = "how the gateway reports a void: same-id (the sale keeps its id and turns voided) or own-id (a VOID transaction with an id of its own, as OxPay's document describes it)"
+
+// ledgerStyleUsage explains --ledger-style, shared by sandbox serve,
+// sandbox generate and demo.
+const ledgerStyleUsage = "how finance books the gateway's money: gross (a line per transaction), net (a deposit per gateway business day and currency, net of fees and refunds; generate writes settlement.yaml, the recon.yaml section that describes them) or mixed (half one way, half the other)"
+
+// parseLedgerStyle reads --ledger-style as a usage error when it is
+// none of the three.
+func parseLedgerStyle(s string) (gen.LedgerStyle, error) {
+	v, err := gen.ParseLedgerStyle(s)
+	if err != nil {
+		return "", usageError(fmt.Errorf("--ledger-style: %w", err))
+	}
+	return v, nil
+}
 
 // parseVoidStyle reads --void-style as a usage error when it is neither.
 func parseVoidStyle(s string) (gen.VoidStyle, error) {
@@ -67,6 +82,7 @@ func (g *genFlags) register(cmd *cobra.Command) {
 	cmd.Flags().Float64Var(&g.anomaly, "anomaly-rate", 0.02, "share of orders given an injected anomaly")
 	cmd.Flags().StringVar(&g.signKey, "sign-key", def.OxPaySignKey, "OxPay sign key that signs the webhook log")
 	cmd.Flags().StringVar(&g.voidStyle, "void-style", string(gen.VoidSameID), voidStyleUsage)
+	cmd.Flags().StringVar(&g.ledgerStyle, "ledger-style", string(gen.LedgerGross), ledgerStyleUsage)
 }
 
 func (g *genFlags) options() (gen.Options, error) {
@@ -85,12 +101,16 @@ func (g *genFlags) options() (gen.Options, error) {
 	if err != nil {
 		return gen.Options{}, err
 	}
+	ledger, err := parseLedgerStyle(g.ledgerStyle)
+	if err != nil {
+		return gen.Options{}, err
+	}
 	rate := g.anomaly
 	if rate == 0 {
 		rate = -1 // gen reads a zero rate as "the default"; asked for none, give none
 	}
 	return gen.Options{Seed: g.seed, Orders: g.orders, FirstTxnID: g.firstTxn, Start: start, Days: g.days, Zone: loc,
-		SignKey: g.signKey, AnomalyRate: rate, VoidStyle: voids}, nil
+		SignKey: g.signKey, AnomalyRate: rate, VoidStyle: voids, LedgerStyle: ledger}, nil
 }
 
 func newSandboxServeCmd(e *env) *cobra.Command {
@@ -205,6 +225,13 @@ func newSandboxGenerateCmd(e *env) *cobra.Command {
                   DD/MM/YYYY; 1.250.000,00)
   ledger.xlsx     the same rows as a workbook
   expected.csv    the answer key: every anomaly injected on purpose
+
+With --ledger-style net or mixed, the ledger books the gateway's net
+settlement deposits (a Fee column beside), the answer key holds the
+settlement anomalies, and one more file says how the gateway settles:
+
+  settlement.yaml the settlement: section (fees, calendar, reference
+                  pattern) and the ledger's fee column, to add to recon.yaml
 
 The same flags always give byte-identical files.`,
 		Args: noArgs,

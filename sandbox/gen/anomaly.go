@@ -115,6 +115,10 @@ import (
 //	                                      ("POS-YYYYMMDD-NNNNNN") matches no order; it has webhooks and
 //	                                      a ledger line referencing its oxpay_txn_id.
 //
+// A net or mixed world (Options.LedgerStyle) plants SETTLEMENT_MISSING,
+// SETTLEMENT_AMOUNT_MISMATCH, FEE_MISMATCH and SETTLEMENT_UNMATCHED in
+// its deposits, and has no LEDGER_MISSING: settlement.go says how.
+//
 // The other categories of recon.Categories (neverInjected) are never
 // injected.
 //
@@ -187,7 +191,7 @@ func (k kind) category() recon.Category {
 	case kindTxnNoOrder:
 		return recon.TransactionNoOrder
 	}
-	return ""
+	return k.settlementCategory()
 }
 
 // shaped reports whether the kind decides its order's whole shape rather
@@ -257,6 +261,9 @@ func (w *world) anomalies() []Anomaly {
 		if in.line >= 0 {
 			a.LedgerRef = w.lineRef(&w.lines[in.line])
 		}
+		if in.kind == kindSettlementMissing {
+			a.LedgerRef = in.note // the batch: "YYYY-MM-DD CUR"
+		}
 		a.Detail = w.detail(in)
 		out = append(out, a)
 	}
@@ -321,7 +328,7 @@ func (w *world) detail(in injected) string {
 	case kindTxnNoOrder:
 		return "merchant_reference_id " + t.ref + " matches no order"
 	}
-	return ""
+	return w.settlementDetail(in)
 }
 
 func amountText(minor int64, currency string) string {

@@ -28,6 +28,9 @@ type Options struct {
 	AnomalyRate float64
 	// VoidStyle is how the gateway reports a void; "" is VoidSameID.
 	VoidStyle VoidStyle
+	// LedgerStyle is how finance books the gateway's money; "" is
+	// LedgerGross (settlement.go).
+	LedgerStyle LedgerStyle
 }
 
 // VoidStyle is how a gateway reports a void.
@@ -89,6 +92,9 @@ type LedgerLine struct {
 	Debit       int64
 	Credit      int64
 	Currency    string
+	// Fee is the fee a settlement deposit states the gateway kept (the
+	// Fee column of a net ledger); nil states none.
+	Fee *int64
 }
 
 // Anomaly is one row of expected.csv: something the reconciliation must

@@ -6,7 +6,9 @@
 //
 // Generate builds a Dataset in memory; the sandbox server serves its
 // orders, links and transactions, and WriteFiles writes webhooks.jsonl,
-// ledger.csv, ledger.xlsx and expected.csv. anomaly.go documents exactly
-// what each injected anomaly looks like, so the matching engine and its
-// tests can be written against the answer key.
+// ledger.csv, ledger.xlsx and expected.csv (and settlement.yaml for a
+// ledger of net settlement deposits, Options.LedgerStyle). anomaly.go
+// documents exactly what each injected anomaly looks like, settlement.go
+// how a net ledger's deposits are worked out, so the matching engine and
+// its tests can be written against the answer key.
 package gen

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,7 +39,7 @@ var (
 const LedgerDateLayout = "02/01/2006"
 
 // WriteFiles writes webhooks.jsonl, ledger.csv, ledger.xlsx and
-// expected.csv into dir, creating it if needed. The same dataset always
+// expected.csv (and settlement.yaml, in a net or mixed world) into dir, creating it if needed. The same dataset always
 // gives byte-identical files. The workbook, the slowest by far, is written
 // beside the others rather than after them.
 func (d *Dataset) WriteFiles(dir string) error {
@@ -55,6 +56,12 @@ func (d *Dataset) WriteFiles(dir string) error {
 		{WebhooksFile, d.WriteWebhooks},
 		{LedgerCSVFile, d.WriteLedgerCSV},
 		{ExpectedFile, d.WriteExpected},
+	}
+	if cfg := d.SettlementConfig(); cfg != "" {
+		writers = append(writers, struct {
+			name  string
+			write func(io.Writer) error
+		}{SettlementFile, func(w io.Writer) error { _, err := io.WriteString(w, cfg); return err }})
 	}
 	var errs []error
 	for _, wr := range writers {
@@ -121,7 +128,7 @@ func (d *Dataset) WriteWebhooks(w io.Writer) error {
 
 // ledgerRecord is one ledger line as text cells: amounts in the
 // currency's ISO exponent as 1.250.000,00, empty when zero.
-func ledgerRecord(l *LedgerLine, rec []string) []string {
+func ledgerRecord(l *LedgerLine, rec []string, fee bool) []string {
 	exp, _ := money.Exponent(l.Currency)
 	amount := func(v int64) string {
 		if v == 0 {
@@ -129,8 +136,26 @@ func ledgerRecord(l *LedgerLine, rec []string) []string {
 		}
 		return money.FormatAmount(v, exp, money.Comma)
 	}
-	return append(rec[:0], l.Date.Format(LedgerDateLayout), l.Reference, l.Description,
+	rec = append(rec[:0], l.Date.Format(LedgerDateLayout), l.Reference, l.Description,
 		amount(l.Debit), amount(l.Credit), l.Currency)
+	if fee {
+		// A stated fee of 0 is written 0,00: an empty cell states none.
+		f := ""
+		if l.Fee != nil {
+			f = money.FormatAmount(*l.Fee, exp, money.Comma)
+		}
+		rec = append(rec, f)
+	}
+	return rec
+}
+
+// ledgerHeader is the ledger's header: LedgerHeader, and the Fee column
+// (LedgerFeeColumn) when the ledger books net settlement deposits.
+func (d *Dataset) ledgerHeader() []string {
+	if d.Options.LedgerStyle.settles() {
+		return append(slices.Clone(LedgerHeader), LedgerFeeColumn)
+	}
+	return LedgerHeader
 }
 
 // WriteLedgerCSV writes finance's export as CSV. Descriptions go out as
@@ -138,12 +163,14 @@ func ledgerRecord(l *LedgerLine, rec []string) []string {
 // must treat as text.
 func (d *Dataset) WriteLedgerCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(LedgerHeader); err != nil {
+	header := d.ledgerHeader()
+	if err := cw.Write(header); err != nil {
 		return err
 	}
-	rec := make([]string, 0, len(LedgerHeader))
+	fee := len(header) > len(LedgerHeader)
+	rec := make([]string, 0, len(header))
 	for i := range d.Ledger {
-		rec = ledgerRecord(&d.Ledger[i], rec)
+		rec = ledgerRecord(&d.Ledger[i], rec, fee)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -189,23 +216,25 @@ func (d *Dataset) WriteLedgerXLSX(w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("stream sheet: %w", err)
 	}
-	for col, width := range []float64{12, 22, 48, 16, 16, 10} {
+	for col, width := range []float64{12, 22, 48, 16, 16, 10, 16} {
 		if err := sw.SetColWidth(col+1, col+1, width); err != nil {
 			return fmt.Errorf("column width: %w", err)
 		}
 	}
-	header := make([]any, len(LedgerHeader))
-	for i, h := range LedgerHeader {
+	names := d.ledgerHeader()
+	fee := len(names) > len(LedgerHeader)
+	header := make([]any, len(names))
+	for i, h := range names {
 		header[i] = h
 	}
 	if err := sw.SetRow("A1", header); err != nil {
 		return fmt.Errorf("header row: %w", err)
 	}
-	rec := make([]string, 0, len(LedgerHeader))
-	row := make([]any, len(LedgerHeader))
+	rec := make([]string, 0, len(names))
+	row := make([]any, len(names))
 	for i := range d.Ledger {
 		l := &d.Ledger[i]
-		rec = ledgerRecord(l, rec)
+		rec = ledgerRecord(l, rec, fee)
 		// excelize turns a time's wall clock into the serial date, so hand
 		// it the booking date itself, not an instant.
 		y, m, dd := l.Date.Date()

@@ -245,6 +245,9 @@ func (w *world) ledger() []LedgerLine {
 		l := &w.lines[k.idx]
 		out[r] = LedgerLine{Date: w.cal[l.day].date, Reference: w.lineRef(l),
 			Description: descStr[start:ends[r]], Debit: l.debit, Credit: l.credit, Currency: currencies[l.cur]}
+		if l.txn < 0 {
+			out[r].Fee = w.unknown[l.unknown].fee
+		}
 		start = ends[r]
 	}
 	return out

@@ -104,7 +104,7 @@ func TestOptions(t *testing.T) {
 		ds := generate(t, Options{Seed: 1})
 		got := ds.Options
 		want := Options{Seed: 1, FirstTxnID: DefaultFirstTxnID, Start: time.Date(2026, 11, 1, 0, 0, 0, 0, jakarta), Days: 3, Zone: jakarta,
-			SignKey: "sandbox-sign-key", AnomalyRate: 0.02, VoidStyle: VoidSameID}
+			SignKey: "sandbox-sign-key", AnomalyRate: 0.02, VoidStyle: VoidSameID, LedgerStyle: LedgerGross}
 		if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
 			t.Fatalf("options (-want +got):\n%s", diff)
 		}
@@ -609,7 +609,7 @@ func TestVoidStyles(t *testing.T) {
 // injects a known category.
 func TestEveryCategoryInjectedOrNot(t *testing.T) {
 	injected := map[recon.Category]bool{}
-	for k := kind(1); k < kindCount; k++ {
+	for _, k := range append(kindsUpTo(kindCount), settlementKinds...) {
 		c := k.category()
 		if _, ok := c.Info(); !ok {
 			t.Errorf("kind %d injects %q, which is not in recon.Categories", k, c)
@@ -622,4 +622,13 @@ func TestEveryCategoryInjectedOrNot(t *testing.T) {
 			t.Errorf("%s: injected %v, in neverInjected %v; want exactly one", info.Code, injected[info.Code], never)
 		}
 	}
+}
+
+// kindsUpTo lists the order kinds 1..end-1.
+func kindsUpTo(end kind) []kind {
+	var ks []kind
+	for k := kind(1); k < end; k++ {
+		ks = append(ks, k)
+	}
+	return ks
 }

@@ -91,6 +91,12 @@ func (o Options) normalized() (Options, error) {
 	if _, err := ParseVoidStyle(string(o.VoidStyle)); err != nil {
 		return o, err
 	}
+	if o.LedgerStyle == "" {
+		o.LedgerStyle = LedgerGross
+	}
+	if _, err := ParseLedgerStyle(string(o.LedgerStyle)); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -111,6 +117,9 @@ func Generate(opts Options) (*Dataset, error) {
 	w.planAnomalies()
 	for i := range opts.Orders {
 		w.genOrder(i)
+	}
+	if w.err == nil && opts.LedgerStyle.settles() {
+		w.settleLedger()
 	}
 	if w.err != nil {
 		return nil, fmt.Errorf("generate: %w", w.err)

@@ -160,8 +160,13 @@ type line struct {
 	variant    uint8
 }
 
-// unknownLine is the reference and description of a LEDGER_UNMATCHED line.
-type unknownLine struct{ ref, desc string }
+// unknownLine is the reference and description of a line no transaction
+// explains: a LEDGER_UNMATCHED one, or a net settlement deposit with the
+// fee it states (settlement.go).
+type unknownLine struct {
+	ref, desc string
+	fee       *int64
+}
 
 type world struct {
 	opts  Options

@@ -160,8 +160,8 @@ SELECT COUNT(*) FROM ins`,
 }
 
 const (
-	entryHead = `INSERT INTO ledger_entries AS d (id, merchant, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at)
-SELECT (SELECT COALESCE(MAX(id), 0) FROM ledger_entries WHERE merchant = CAST($1 AS TEXT)) + ROW_NUMBER() OVER (ORDER BY t.seq), CAST($1 AS TEXT), booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, CAST($2 AS TIMESTAMPTZ) FROM (SELECT DISTINCT ON (row_hash) * FROM load_ledger_entries ORDER BY row_hash, seq) t
+	entryHead = `INSERT INTO ledger_entries AS d (id, merchant, booked_on, reference, description, txn_type, currency, amount_minor, fee_minor, row_hash, source_file, sheet, source_line, raw, loaded_at)
+SELECT (SELECT COALESCE(MAX(id), 0) FROM ledger_entries WHERE merchant = CAST($1 AS TEXT)) + ROW_NUMBER() OVER (ORDER BY t.seq), CAST($1 AS TEXT), booked_on, reference, description, txn_type, currency, amount_minor, fee_minor, row_hash, source_file, sheet, source_line, raw, CAST($2 AS TIMESTAMPTZ) FROM (SELECT DISTINCT ON (row_hash) * FROM load_ledger_entries ORDER BY row_hash, seq) t
 WHERE (SELECT 1 FROM ledger_entries e WHERE e.merchant = CAST($1 AS TEXT) AND e.row_hash = t.row_hash) IS NULL`
 	entryTail = ``
 )
@@ -171,8 +171,8 @@ var entryKind = kind{
 	table:   "ledger_entries",
 	temp:    "load_ledger_entries",
 	empty:   `TRUNCATE load_ledger_entries`,
-	makeTmp: `CREATE TEMP TABLE load_ledger_entries ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw FROM ledger_entries WITH NO DATA`,
-	cols:    []string{"seq", "booked_on", "reference", "description", "txn_type", "currency", "amount_minor", "row_hash", "source_file", "sheet", "source_line", "raw"},
+	makeTmp: `CREATE TEMP TABLE load_ledger_entries ON COMMIT DROP AS SELECT CAST(0 AS BIGINT) AS seq, booked_on, reference, description, txn_type, currency, amount_minor, fee_minor, row_hash, source_file, sheet, source_line, raw FROM ledger_entries WITH NO DATA`,
+	cols:    []string{"seq", "booked_on", "reference", "description", "txn_type", "currency", "amount_minor", "fee_minor", "row_hash", "source_file", "sheet", "source_line", "raw"},
 	move: `WITH ins AS (` + entryHead + ` ORDER BY t.seq` + entryTail + ` RETURNING 1)
 SELECT COUNT(*) FROM ins`,
 	oneRow: entryHead + ` AND t.seq = $3` + entryTail,

@@ -466,7 +466,7 @@ func (l *Load) LedgerEntries(rs []recon.LedgerEntry) (int, error) {
 		r := &rs[i]
 		y, m, d := r.BookedOn.Date()
 		return []any{time.Date(y, m, d, 0, 0, 0, 0, time.UTC), t(r.Reference), t(r.Description), t(r.TxnType), t(r.Currency),
-			r.AmountMinor, t(r.RowHash), t(r.SourceFile), t(r.Sheet), int32(r.SourceLine), t(r.Raw)}
+			r.AmountMinor, r.FeeMinor, t(r.RowHash), t(r.SourceFile), t(r.Sheet), int32(r.SourceLine), t(r.Raw)}
 	}, func(i int) string { return fmt.Sprintf("%s:%s:%d", rs[i].SourceFile, rs[i].Sheet, rs[i].SourceLine) })
 }
 

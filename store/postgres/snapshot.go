@@ -236,11 +236,11 @@ FROM payment_links WHERE merchant = $1 ORDER BY load_order`, nil,
 // Transactions hands over every transaction, in the order stored.
 func (s *Snapshot) Transactions(ctx context.Context, fn func([]store.TxnRow) error) error {
 	return scan(ctx, s, "transactions", `SELECT oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id, type, state, currency,
-    amount_minor, refund_amount_minor
+    amount_minor, refund_amount_minor, payment_brand
 FROM transactions WHERE merchant = $1 ORDER BY load_order`, nil,
 		func(r *raw, x *store.TxnRow) error {
 			*x = store.TxnRow{OxpayTxnID: r.str(0), MerchantReferenceID: r.str(1), OriginalTxnID: r.str(2), Type: r.str(3),
-				State: r.str(4), Currency: r.str(5)}
+				State: r.str(4), Currency: r.str(5), Brand: r.str(8)}
 			x.AmountMinor, _ = r.int(6)
 			x.RefundAmountMinor, _ = r.int(7)
 			return nil

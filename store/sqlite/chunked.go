@@ -62,7 +62,7 @@ var chunkedScans = map[string]chunkedScan{
 	"orders":        {what: "orders", cols: []string{"uid", "currency", "amount_minor", "amount_problem"}},
 	"payment_links": {what: "payment links", cols: []string{"uid", "order_uid", "status", "currency", "amount_minor", "amount_problem", "paid_at"}},
 	"transactions": {what: "transactions", cols: []string{"oxpay_txn_id", "merchant_reference_id", "oxpay_original_txn_id",
-		"type", "state", "currency", "amount_minor", "refund_amount_minor"}},
+		"type", "state", "currency", "amount_minor", "refund_amount_minor", "payment_brand"}},
 	"webhook_events": {what: "webhook events", cols: []string{"received_at", "oxpay_txn_id", "kind", "state", "currency",
 		"amount_minor", "refund_amount_minor", "sig_check", "dedup_key[:16]"}},
 	"ledger_entries": {what: "ledger entries", cols: []string{"booked_on", "reference", "currency", "amount_minor"}},
@@ -85,7 +85,7 @@ const (
 var chunkedSQL = map[string]string{
 	"orders":         chunkHead + `uid, currency, COALESCE(amount_minor, ''), amount_problem) AS x FROM orders` + chunkTail,
 	"payment_links":  chunkHead + `uid, order_uid, status, currency, COALESCE(amount_minor, ''), amount_problem, COALESCE(CAST(paid_at AS TEXT), '')) AS x FROM payment_links` + chunkTail,
-	"transactions":   chunkHead + `oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id, type, state, currency, amount_minor, refund_amount_minor) AS x FROM transactions` + chunkTail,
+	"transactions":   chunkHead + `oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id, type, state, currency, amount_minor, refund_amount_minor, payment_brand) AS x FROM transactions` + chunkTail,
 	"webhook_events": chunkHead + `CAST(received_at AS TEXT), oxpay_txn_id, kind, state, currency, amount_minor, refund_amount_minor, sig_check, substr(dedup_key, 1, 16)) AS x FROM webhook_events` + chunkTail,
 	"ledger_entries": chunkHead + `CAST(booked_on AS TEXT), reference, currency, amount_minor) AS x FROM ledger_entries` + chunkTail,
 }
@@ -93,7 +93,7 @@ var chunkedSQL = map[string]string{
 var chunkedRowSQL = map[string]string{
 	"orders":         `SELECT rowid, CAST(uid AS TEXT), CAST(currency AS TEXT), CAST(COALESCE(amount_minor, '') AS TEXT), CAST(amount_problem AS TEXT) FROM orders` + rowTail,
 	"payment_links":  `SELECT rowid, CAST(uid AS TEXT), CAST(order_uid AS TEXT), CAST(status AS TEXT), CAST(currency AS TEXT), CAST(COALESCE(amount_minor, '') AS TEXT), CAST(amount_problem AS TEXT), CAST(COALESCE(CAST(paid_at AS TEXT), '') AS TEXT) FROM payment_links` + rowTail,
-	"transactions":   `SELECT rowid, CAST(oxpay_txn_id AS TEXT), CAST(merchant_reference_id AS TEXT), CAST(oxpay_original_txn_id AS TEXT), CAST(type AS TEXT), CAST(state AS TEXT), CAST(currency AS TEXT), CAST(amount_minor AS TEXT), CAST(refund_amount_minor AS TEXT) FROM transactions` + rowTail,
+	"transactions":   `SELECT rowid, CAST(oxpay_txn_id AS TEXT), CAST(merchant_reference_id AS TEXT), CAST(oxpay_original_txn_id AS TEXT), CAST(type AS TEXT), CAST(state AS TEXT), CAST(currency AS TEXT), CAST(amount_minor AS TEXT), CAST(refund_amount_minor AS TEXT), CAST(payment_brand AS TEXT) FROM transactions` + rowTail,
 	"webhook_events": `SELECT rowid, CAST(CAST(received_at AS TEXT) AS TEXT), CAST(oxpay_txn_id AS TEXT), CAST(kind AS TEXT), CAST(state AS TEXT), CAST(currency AS TEXT), CAST(amount_minor AS TEXT), CAST(refund_amount_minor AS TEXT), CAST(sig_check AS TEXT), CAST(substr(dedup_key, 1, 16) AS TEXT) FROM webhook_events` + rowTail,
 	"ledger_entries": `SELECT rowid, CAST(CAST(booked_on AS TEXT) AS TEXT), CAST(reference AS TEXT), CAST(currency AS TEXT), CAST(amount_minor AS TEXT) FROM ledger_entries` + rowTail,
 }

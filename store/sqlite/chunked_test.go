@@ -26,7 +26,7 @@ func TestChunkedSQL(t *testing.T) {
 		"orders":        {"uid", "currency", "COALESCE(amount_minor, '')", "amount_problem"},
 		"payment_links": {"uid", "order_uid", "status", "currency", "COALESCE(amount_minor, '')", "amount_problem", "COALESCE(CAST(paid_at AS TEXT), '')"},
 		"transactions": {"oxpay_txn_id", "merchant_reference_id", "oxpay_original_txn_id", "type", "state", "currency",
-			"amount_minor", "refund_amount_minor"},
+			"amount_minor", "refund_amount_minor", "payment_brand"},
 		"webhook_events": {"CAST(received_at AS TEXT)", "oxpay_txn_id", "kind", "state", "currency", "amount_minor",
 			"refund_amount_minor", "sig_check", "substr(dedup_key, 1, 16)"},
 		"ledger_entries": {"CAST(booked_on AS TEXT)", "reference", "currency", "amount_minor"},
@@ -128,7 +128,7 @@ func chunkedWorld(t *testing.T, db *DB, n int) map[string][]scanned {
 		x.OriginalTxnID = fmt.Sprintf("OXO%d", i)
 		x.RefundAmountMinor = int64(i)
 		row("transactions", i, x.OxpayTxnID, x.MerchantReferenceID, x.OriginalTxnID, x.Type, x.State, x.Currency,
-			strconv.FormatInt(x.AmountMinor, 10), strconv.FormatInt(x.RefundAmountMinor, 10))
+			strconv.FormatInt(x.AmountMinor, 10), strconv.FormatInt(x.RefundAmountMinor, 10), x.Brand)
 
 		h := &hooks[i]
 		h.SigCheck = text(i, 10, 8, h.SigCheck)

@@ -264,8 +264,8 @@ ON CONFLICT (merchant, delivery_key) DO NOTHING`,
 	},
 
 	stmtLedgerEntry: {
-		head: `INSERT OR FAIL INTO ledger_entries (merchant, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw, loaded_at) VALUES `,
-		row:  `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
+		head: `INSERT OR FAIL INTO ledger_entries (merchant, booked_on, reference, description, txn_type, currency, amount_minor, fee_minor, row_hash, source_file, sheet, source_line, raw, loaded_at) VALUES `,
+		row:  `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @)`,
 		tail: `
 ON CONFLICT (merchant, row_hash) DO NOTHING`,
 		shared: 2,
@@ -559,6 +559,11 @@ func (l *Load) LedgerEntries(rs []recon.LedgerEntry) (int, error) {
 			b.text(r.TxnType)
 			b.text(r.Currency)
 			b.int(r.AmountMinor)
+			if r.FeeMinor != nil {
+				b.int(*r.FeeMinor)
+			} else {
+				b.null()
+			}
 			b.text(r.RowHash)
 			b.text(r.SourceFile)
 			b.text(r.Sheet)

@@ -22,7 +22,7 @@ var (
 	ordersCols = []string{"uid", "currency", "amount_minor", "amount_problem"}
 	linksCols  = []string{"uid", "order_uid", "status", "currency", "amount_minor", "amount_problem", "paid_at"}
 	txnsCols   = []string{"oxpay_txn_id", "merchant_reference_id", "oxpay_original_txn_id", "type", "state", "currency",
-		"amount_minor", "refund_amount_minor"}
+		"amount_minor", "refund_amount_minor", "payment_brand"}
 	// The rowid is the event's id.
 	hooksCols = []string{"received_at", "oxpay_txn_id", "kind", "state", "currency", "amount_minor",
 		"refund_amount_minor", "sig_check", "dedup_key[:16]"}
@@ -82,7 +82,7 @@ func (s *Snapshot) PaymentLinks(ctx context.Context, fn func([]store.LinkRow) er
 // Transactions hands over every transaction, in rowid order.
 func (s *Snapshot) Transactions(ctx context.Context, fn func([]store.TxnRow) error) error {
 	return batched(ctx, s, "transactions", txnsCols, func(_ int64, f []string) (store.TxnRow, error) {
-		r := store.TxnRow{OxpayTxnID: f[0], MerchantReferenceID: f[1], OriginalTxnID: f[2], Type: f[3], State: f[4], Currency: f[5]}
+		r := store.TxnRow{OxpayTxnID: f[0], MerchantReferenceID: f[1], OriginalTxnID: f[2], Type: f[3], State: f[4], Currency: f[5], Brand: f[8]}
 		var err1, err2 error
 		r.AmountMinor, err1 = parseInt(f[6])
 		r.RefundAmountMinor, err2 = parseInt(f[7])

@@ -100,6 +100,10 @@ func Ledger(n int) []recon.LedgerEntry {
 			RowHash: fmt.Sprintf("rh%08d", i), SourceFile: "ledger.xlsx", Sheet: "Sheet1", SourceLine: i + 2,
 			Raw: fmt.Sprintf(`["2024-03-02","ord_%06d"]`, i),
 		}
+		if i%3 == 1 { // some lines state the gateway's fee, the others none
+			fee := int64(i) * 7
+			rs[i].FeeMinor = &fee
+		}
 	}
 	return rs
 }

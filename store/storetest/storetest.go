@@ -87,6 +87,7 @@ func Run(t *testing.T, b Backend) {
 		{"RoundTripWebhookEvents", testRoundTripWebhookEvents},
 		{"RoundTripLedgerEntries", testRoundTripLedgerEntries},
 		{"RoundTripInputErrors", testRoundTripInputErrors},
+		{"Settlements", testSettlements},
 		{"DecisionsAppendOnly", testDecisionsAppendOnly},
 		{"DecisionsHostileText", testDecisionsHostileText},
 		{"MatchRunOf", testMatchRunOf},

@@ -75,7 +75,7 @@ FROM webhook_events WHERE merchant = ? ORDER BY id`, db.merchant)
 // LedgerEntries returns every ledger entry, in load order.
 func (db *DB) LedgerEntries(ctx context.Context) ([]recon.LedgerEntry, error) {
 	var rs []recon.LedgerEntry
-	err := db.Q().SelectContext(ctx, &rs, `SELECT id, booked_on, reference, description, txn_type, currency, amount_minor, row_hash, source_file, sheet, source_line, raw
+	err := db.Q().SelectContext(ctx, &rs, `SELECT id, booked_on, reference, description, txn_type, currency, amount_minor, fee_minor, row_hash, source_file, sheet, source_line, raw
 FROM ledger_entries WHERE merchant = ? ORDER BY id`, db.merchant)
 	if err != nil {
 		return nil, fmt.Errorf("read ledger entries: %w", err)
