@@ -314,37 +314,9 @@ local name=$1 database=$2 postmaster=${3:-} start_sticks=0
 run=$work/run
 [ "$name" = sqlite ] || run=$work/run-$name
 if [ -n "$postmaster" ]; then start_sticks=$(cluster_ticks "$postmaster"); fi
-# The config: the sandbox's default credentials, no rate limit (0 is
-# unlimited), the generated files as the night's inputs. Only the CSV
-# ledger: ledger.xlsx holds the same rows.
 rm -rf "$run"
 mkdir -p "$run"
-cat >"$run/recon.yaml" <<EOF
-timezone: $TIMEZONE
-database: $database
-report_dir: $run/reports
-xepeng:
-  base_url: $base
-  client_id: sandbox-client
-  client_secret: sandbox-secret
-  page_size: $PAGE_SIZE
-oxpay:
-  base_url: $base/oxpay
-  api_key: ak-sandbox
-  sign_key: sandbox-sign-key
-  confirm: unconfirmed
-http:
-  concurrency: $CONCURRENCY
-  rate_limit: 0
-inputs:
-  webhooks: ["$data/webhooks.jsonl"]
-  ledger: ["$data/ledger.csv"]
-EOF
-# A net ledger: the gateway's fees, calendar and deposit pattern, and the
-# ledger's fee column, as the generator wrote them.
-if [ -f "$data/settlement.yaml" ]; then
-  cat "$data/settlement.yaml" >>"$run/recon.yaml"
-fi
+write_config "$run/recon.yaml" "$database" "$run/reports" "$data"
 
 echo "== recon run --date $DATE --oxpay-confirm unconfirmed (empty $name database, $LEDGER_STYLE ledger)"
 rc=0

@@ -50,3 +50,39 @@ serve_sandbox() {
     fi
   done
 }
+
+# write_config FILE DATABASE REPORT_DIR INBOX writes recon's config for a
+# night against the sandbox at $base (serve_sandbox sets it): no rate
+# limit, the files in INBOX as the night's inputs (only the CSV ledger:
+# ledger.xlsx holds the same rows), and the generator's settlement
+# section when it wrote one (a net ledger: the gateway's fees, calendar
+# and deposit pattern, the ledger's fee column). Owner-only, as it holds
+# the sandbox's keys.
+write_config() {
+  local file=$1 database=$2 reports=$3 inbox=$4
+  cat >"$file" <<EOF
+timezone: $TIMEZONE
+database: $database
+report_dir: $reports
+xepeng:
+  base_url: $base
+  client_id: sandbox-client
+  client_secret: sandbox-secret
+  page_size: $PAGE_SIZE
+oxpay:
+  base_url: $base/oxpay
+  api_key: ak-sandbox
+  sign_key: sandbox-sign-key
+  confirm: unconfirmed
+http:
+  concurrency: $CONCURRENCY
+  rate_limit: 0
+inputs:
+  webhooks: ["$inbox/webhooks.jsonl"]
+  ledger: ["$inbox/ledger.csv"]
+EOF
+  if [ -f "$inbox/settlement.yaml" ]; then
+    cat "$inbox/settlement.yaml" >>"$file"
+  fi
+  chmod 600 "$file"
+}

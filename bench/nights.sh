@@ -135,28 +135,7 @@ for k in $(seq 1 "$NIGHTS"); do
     touch "$inbox/.complete"
   fi
   serve_sandbox "$run/sandbox.log" "${flags[@]}"
-  cat >"$run/recon.yaml" <<EOF
-timezone: $TIMEZONE
-database: $db
-report_dir: $run/reports
-xepeng:
-  base_url: $base
-  client_id: sandbox-client
-  client_secret: sandbox-secret
-  page_size: $PAGE_SIZE
-oxpay:
-  base_url: $base/oxpay
-  api_key: ak-sandbox
-  sign_key: sandbox-sign-key
-  confirm: unconfirmed
-http:
-  concurrency: $CONCURRENCY
-  rate_limit: 0
-inputs:
-  webhooks: ["$inbox/webhooks.jsonl"]
-  ledger: ["$inbox/ledger.csv"]
-EOF
-  chmod 600 "$run/recon.yaml"
+  write_config "$run/recon.yaml" "$db" "$run/reports" "$inbox"
   log=$run/log-$k.jsonl
   rc=0
   /usr/bin/time -f '%e %U %S %M' -o "$run/time-$k.txt" "$RECON" run --config "$run/recon.yaml" --date "$date_k" \
