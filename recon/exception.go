@@ -163,12 +163,13 @@ func ExceptionKeyV1(e *Exception) string {
 }
 
 // AgeDays is how long an exception has been open: the whole days from
-// firstSeen to date (both YYYY-MM-DD), 0 when either does not parse.
-func AgeDays(firstSeen, date string) int {
+// firstSeen to date (both YYYY-MM-DD). ok is false when either does not
+// parse: an age never known is not an age of 0.
+func AgeDays(firstSeen, date string) (days int, ok bool) {
 	a, err1 := time.Parse(time.DateOnly, firstSeen)
 	b, err2 := time.Parse(time.DateOnly, date)
 	if err1 != nil || err2 != nil {
-		return 0
+		return 0, false
 	}
-	return int(b.Sub(a).Hours() / 24)
+	return int(b.Sub(a).Hours() / 24), true
 }

@@ -94,17 +94,23 @@ func TestAgeDays(t *testing.T) {
 		// First seen after the business date: negative, as computed.
 		{"2024-03-05", "2024-03-01", -4},
 		{"2024-03-01", "2024-02-29", -1},
-		// Anything not YYYY-MM-DD is 0.
-		{"", "2024-03-01", 0},
-		{"2024-03-01", "", 0},
-		{"2024-3-1", "2024-03-05", 0},
-		{"2024-02-30", "2024-03-05", 0},
-		{"2024-03-01T00:00:00Z", "2024-03-05", 0},
-		{"2024-03-01", "05/03/2024", 0},
 	}
 	for _, tc := range tests {
-		if got := AgeDays(tc.firstSeen, tc.date); got != tc.want {
-			t.Errorf("AgeDays(%q, %q): got %d, want %d", tc.firstSeen, tc.date, got, tc.want)
+		if got, ok := AgeDays(tc.firstSeen, tc.date); !ok || got != tc.want {
+			t.Errorf("AgeDays(%q, %q): got %d, %v, want %d", tc.firstSeen, tc.date, got, ok, tc.want)
+		}
+	}
+	// Anything not YYYY-MM-DD is no age at all, never an age of 0.
+	for _, tc := range [][2]string{
+		{"", "2024-03-01"},
+		{"2024-03-01", ""},
+		{"2024-3-1", "2024-03-05"},
+		{"2024-02-30", "2024-03-05"},
+		{"2024-03-01T00:00:00Z", "2024-03-05"},
+		{"2024-03-01", "05/03/2024"},
+	} {
+		if got, ok := AgeDays(tc[0], tc[1]); ok {
+			t.Errorf("AgeDays(%q, %q): got %d, ok; want not ok", tc[0], tc[1], got)
 		}
 	}
 }

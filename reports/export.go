@@ -35,10 +35,11 @@ type Aging struct {
 // false when it is not known.
 func (a Aging) of(x *recon.Exception) (string, int, bool) {
 	first := a.FirstSeen[recon.ExceptionKey(x)]
-	if first == "" || a.Date == "" {
+	age, ok := recon.AgeDays(first, a.Date)
+	if !ok {
 		return "", 0, false
 	}
-	return first, recon.AgeDays(first, a.Date), true
+	return first, age, true
 }
 
 // sorted returns the exceptions in report order without touching the

@@ -352,9 +352,10 @@ func (b *builder) exceptionRow(e *rowEncoder, x *store.ReportException) {
 	e.text(x.OxpayTxnID, 0)
 	e.text(x.MerchantReferenceID, 0)
 	e.text(x.LedgerRef, 0)
-	if first := b.firstSeen[recon.ExceptionKey(&x.Exception)]; first != "" {
+	first := b.firstSeen[recon.ExceptionKey(&x.Exception)]
+	if age, ok := recon.AgeDays(first, b.date); ok {
 		e.text(first, 0)
-		e.integer(int64(recon.AgeDays(first, b.date)), 0)
+		e.integer(int64(age), 0)
 	} else {
 		e.skip(2)
 	}

@@ -774,8 +774,8 @@ func carryOf(rep *report) carry {
 // first-seen date) and resolved.
 func (c carry) text(date string) string {
 	text := fmt.Sprintf("Since the last run: %d new, %d still open", c.fresh, c.open)
-	if c.oldest != "" {
-		text += fmt.Sprintf(" (the oldest first seen %s, %d days ago)", c.oldest, recon.AgeDays(c.oldest, date))
+	if age, ok := recon.AgeDays(c.oldest, date); ok {
+		text += fmt.Sprintf(" (the oldest first seen %s, %d days ago)", c.oldest, age)
 	}
 	return text + fmt.Sprintf(", %d resolved", c.resolved)
 }
