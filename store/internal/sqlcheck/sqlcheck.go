@@ -122,42 +122,34 @@ func newSQLChecker(rules Rules, fset *token.FileSet, files []*ast.File) *sqlChec
 // violations lists every SQL argument not built from constants.
 func (c *sqlChecker) violations() []string {
 	var out []string
-	for _, f := range c.files {
-		for _, d := range f.Decls {
-			fn, ok := d.(*ast.FuncDecl)
-			if !ok || fn.Body == nil {
-				continue
-			}
-			ast.Inspect(fn.Body, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok {
-					return true
-				}
-				sel, ok := call.Fun.(*ast.SelectorExpr)
-				if !ok {
-					return true
-				}
-				idx, ok := sqlMethods[sel.Sel.Name]
-				if !ok || c.isStmt(fn, sel.X) {
-					return true // a prepared statement's methods take no SQL
-				}
-				pos := c.fset.Position(call.Pos())
-				where := filepath.Base(pos.Filename) + ":" + strconv.Itoa(pos.Line) + " " + fn.Name.Name
-				if idx >= len(call.Args) {
-					return true // not a database call: sync.Pool.Get, say
-				}
-				arg := call.Args[idx]
-				if key := fn.Name.Name + " " + c.text(arg); c.rules.Allowed[key] != "" {
-					c.allowedUsed[key] = true
-					return true
-				}
-				if !c.safe(fn, arg, 0) {
-					out = append(out, where+": "+sel.Sel.Name+" SQL `"+c.text(arg)+"` is not built from constants only")
-				}
-				return true
-			})
+	c.inspectFuncs(func(fn *ast.FuncDecl, n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
 		}
-	}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		idx, ok := sqlMethods[sel.Sel.Name]
+		if !ok || c.isStmt(fn, sel.X) {
+			return true // a prepared statement's methods take no SQL
+		}
+		pos := c.fset.Position(call.Pos())
+		where := filepath.Base(pos.Filename) + ":" + strconv.Itoa(pos.Line) + " " + fn.Name.Name
+		if idx >= len(call.Args) {
+			return true // not a database call: sync.Pool.Get, say
+		}
+		arg := call.Args[idx]
+		if key := fn.Name.Name + " " + c.text(arg); c.rules.Allowed[key] != "" {
+			c.allowedUsed[key] = true
+			return true
+		}
+		if !c.safe(fn, arg, 0) {
+			out = append(out, where+": "+sel.Sel.Name+" SQL `"+c.text(arg)+"` is not built from constants only")
+		}
+		return true
+	})
 	return out
 }
 
@@ -296,42 +288,34 @@ func (c *sqlChecker) pkgVar(id *ast.Ident) bool {
 		return false
 	}
 	mutated := false
-	for _, f := range c.files {
-		for _, d := range f.Decls {
-			fn, ok := d.(*ast.FuncDecl)
-			if !ok || fn.Body == nil {
-				continue
+	c.inspectFuncs(func(fn *ast.FuncDecl, n ast.Node) bool {
+		var targets []ast.Expr
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			targets = n.Lhs
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				targets = []ast.Expr{n.X}
 			}
-			ast.Inspect(fn.Body, func(n ast.Node) bool {
-				var targets []ast.Expr
-				switch n := n.(type) {
-				case *ast.AssignStmt:
-					targets = n.Lhs
-				case *ast.UnaryExpr:
-					if n.Op == token.AND {
-						targets = []ast.Expr{n.X}
-					}
-				}
-				for _, l := range targets {
-					for {
-						if ix, ok := l.(*ast.IndexExpr); ok {
-							l = ix.X
-							continue
-						}
-						if sel, ok := l.(*ast.SelectorExpr); ok {
-							l = sel.X
-							continue
-						}
-						break
-					}
-					if lid, ok := l.(*ast.Ident); ok && lid.Name == id.Name && (lid.Obj == nil || c.top[lid.Obj.Decl]) {
-						mutated = true
-					}
-				}
-				return true
-			})
 		}
-	}
+		for _, l := range targets {
+			for {
+				if ix, ok := l.(*ast.IndexExpr); ok {
+					l = ix.X
+					continue
+				}
+				if sel, ok := l.(*ast.SelectorExpr); ok {
+					l = sel.X
+					continue
+				}
+				break
+			}
+			if lid, ok := l.(*ast.Ident); ok && lid.Name == id.Name && (lid.Obj == nil || c.top[lid.Obj.Decl]) {
+				mutated = true
+			}
+		}
+		return true
+	})
 	return !mutated
 }
 
@@ -519,34 +503,40 @@ func (c *sqlChecker) paramSafe(fn *ast.FuncDecl, obj *ast.Object, depth int) boo
 	}
 	calls := 0
 	ok := true
+	c.inspectFuncs(func(caller *ast.FuncDecl, n ast.Node) bool {
+		call, isCall := n.(*ast.CallExpr)
+		if !isCall {
+			return true
+		}
+		name := ""
+		switch f := call.Fun.(type) {
+		case *ast.Ident:
+			name = f.Name
+		case *ast.SelectorExpr:
+			name = f.Sel.Name
+		}
+		if name != fn.Name.Name || index >= len(call.Args) {
+			return true
+		}
+		calls++
+		ok = ok && c.safe(caller, call.Args[index], depth+1)
+		return true
+	})
+	return ok && calls > 0
+}
+
+// inspectFuncs walks the body of every function the files declare,
+// handing visit each node with the function it stands in.
+func (c *sqlChecker) inspectFuncs(visit func(fn *ast.FuncDecl, n ast.Node) bool) {
 	for _, f := range c.files {
 		for _, d := range f.Decls {
-			caller, isFunc := d.(*ast.FuncDecl)
-			if !isFunc || caller.Body == nil {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
 				continue
 			}
-			ast.Inspect(caller.Body, func(n ast.Node) bool {
-				call, isCall := n.(*ast.CallExpr)
-				if !isCall {
-					return true
-				}
-				name := ""
-				switch f := call.Fun.(type) {
-				case *ast.Ident:
-					name = f.Name
-				case *ast.SelectorExpr:
-					name = f.Sel.Name
-				}
-				if name != fn.Name.Name || index >= len(call.Args) {
-					return true
-				}
-				calls++
-				ok = ok && c.safe(caller, call.Args[index], depth+1)
-				return true
-			})
+			ast.Inspect(fn.Body, func(n ast.Node) bool { return visit(fn, n) })
 		}
 	}
-	return ok && calls > 0
 }
 
 // parseDir parses the non-test Go files of dir.
