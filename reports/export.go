@@ -7,7 +7,9 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"time"
 
+	"github.com/reconkit/reconkit/decide"
 	"github.com/reconkit/reconkit/match"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
@@ -19,21 +21,50 @@ var ExceptionColumns = []string{
 	"category", "severity", "order_uid", "payment_link_uid", "oxpay_txn_id", "merchant_reference_id",
 	"ledger_ref", "currency", "expected_minor", "actual_minor", "difference_minor", "detail",
 	"first_seen", "age_days",
+	"decision", "decision_note", "decided_by", "decided_at", "explained", "reopened",
 }
 
-// Aging says how long each exception has been open: Date is the run's
-// business date and FirstSeen the first-seen date of each exception by
-// recon.ExceptionKey (store.CarryForward records them). An exception
-// without a first-seen date, and every one under the zero Aging, has an
-// empty first_seen and age_days.
-type Aging struct {
+// Annotations are what the exports say of each exception beyond its own
+// columns, keyed by recon.ExceptionKey:
+//   - how long it has been open: Date is the run's business date and
+//     FirstSeen the first-seen date of each exception (store.CarryForward
+//     records them); one without a first-seen date has an empty
+//     first_seen and age_days;
+//   - finance's latest decision on it (store.LatestDecisions): the
+//     decision, its note, who made it and when (UTC), whether it explains
+//     the exception on the money it has now (accepted or written off:
+//     explained, so that a CI gate can pass it over as --fail-on-category
+//     does), and whether the money changed since it was accepted or
+//     written off (reopened). One without a decision has empty decision
+//     columns and explained and reopened false.
+//
+// The zero Annotations leave every one of those columns empty or false.
+type Annotations struct {
 	Date      string
 	FirstSeen map[string]string
+	Decisions map[string]recon.Decision
+}
+
+// decisionCells are an exception's decision columns, as text.
+type decisionCells struct {
+	decision, note, by, at string
+	explained, reopened    bool
+}
+
+// decision returns x's decision columns.
+func (a Annotations) decision(x *recon.Exception) decisionCells {
+	st := decide.StatusOf(a.Decisions, x)
+	if st.Latest == nil {
+		return decisionCells{}
+	}
+	d := st.Latest
+	return decisionCells{decision: string(d.Decision), note: d.Note, by: d.DecidedBy,
+		at: d.DecidedAt.UTC().Format(time.RFC3339Nano), explained: st.Explained(), reopened: st.Reopened}
 }
 
 // of returns x's first-seen date and its age in whole days, or "" and
 // false when it is not known.
-func (a Aging) of(x *recon.Exception) (string, int, bool) {
+func (a Annotations) of(x *recon.Exception) (string, int, bool) {
 	first := a.FirstSeen[recon.ExceptionKey(x)]
 	age, ok := recon.AgeDays(first, a.Date)
 	if !ok {
@@ -55,7 +86,7 @@ func sorted(es []recon.Exception) []recon.Exception {
 // defused (see CSVSafe); the amount columns are plain integers in minor
 // units, negative ones included. The output depends only on the
 // exceptions: the same findings give the same bytes.
-func WriteExceptionsCSV(w io.Writer, es []recon.Exception, a Aging) error {
+func WriteExceptionsCSV(w io.Writer, es []recon.Exception, a Annotations) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ExceptionColumns); err != nil {
 		return fmt.Errorf("write exceptions csv: %w", err)
@@ -67,6 +98,9 @@ func WriteExceptionsCSV(w io.Writer, es []recon.Exception, a Aging) error {
 		if first, age, ok := a.of(&x); ok {
 			rec[12], rec[13] = first, strconv.Itoa(age)
 		}
+		d := a.decision(&x)
+		rec[14], rec[15], rec[16], rec[17] = CSVSafe(d.decision), CSVSafe(d.note), CSVSafe(d.by), d.at
+		rec[18], rec[19] = strconv.FormatBool(d.explained), strconv.FormatBool(d.reopened)
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write exceptions csv: %w", err)
 		}
@@ -156,12 +190,18 @@ type exceptionJSON struct {
 	Detail              string `json:"detail"`
 	FirstSeen           string `json:"first_seen"`
 	AgeDays             *int   `json:"age_days"` // null when not known
+	Decision            string `json:"decision"`
+	DecisionNote        string `json:"decision_note"`
+	DecidedBy           string `json:"decided_by"`
+	DecidedAt           string `json:"decided_at"`
+	Explained           bool   `json:"explained"`
+	Reopened            bool   `json:"reopened"`
 }
 
 // WriteExceptionsJSON writes exceptions as a JSON array of objects keyed
 // by ExceptionColumns, in report order, indented. Text is kept as it is
 // (JSON is not run by spreadsheets); amounts are integers in minor units.
-func WriteExceptionsJSON(w io.Writer, es []recon.Exception, a Aging) error {
+func WriteExceptionsJSON(w io.Writer, es []recon.Exception, a Annotations) error {
 	rows := make([]exceptionJSON, 0, len(es))
 	for _, x := range sorted(es) {
 		var age *int
@@ -169,12 +209,15 @@ func WriteExceptionsJSON(w io.Writer, es []recon.Exception, a Aging) error {
 		if ok {
 			age = &days
 		}
+		d := a.decision(&x)
 		rows = append(rows, exceptionJSON{
 			FirstSeen: first, AgeDays: age,
 			Category: string(x.Category), Severity: x.Severity, OrderUID: x.OrderUID, PaymentLinkUID: x.PaymentLinkUID,
 			OxpayTxnID: x.OxpayTxnID, MerchantReferenceID: x.MerchantReferenceID, LedgerRef: x.LedgerRef,
 			Currency: x.Currency, ExpectedMinor: x.ExpectedMinor, ActualMinor: x.ActualMinor,
 			DifferenceMinor: x.DifferenceMinor, Detail: x.Detail,
+			Decision: d.decision, DecisionNote: d.note, DecidedBy: d.by, DecidedAt: d.at,
+			Explained: d.explained, Reopened: d.reopened,
 		})
 	}
 	enc := json.NewEncoder(w)

@@ -107,8 +107,10 @@ var goldenWriters = []struct {
 	file  string
 	write func(io.Writer, []recon.Exception) error
 }{
-	{"exceptions.csv", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsCSV(w, es, goldenAging(es)) }},
-	{"exceptions.json", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsJSON(w, es, goldenAging(es)) }},
+	{"exceptions.csv", func(w io.Writer, es []recon.Exception) error { return WriteExceptionsCSV(w, es, goldenAnnotations(es)) }},
+	{"exceptions.json", func(w io.Writer, es []recon.Exception) error {
+		return WriteExceptionsJSON(w, es, goldenAnnotations(es))
+	}},
 }
 
 func TestGoldenExports(t *testing.T) {
@@ -236,10 +238,16 @@ func TestCSVCells(t *testing.T) {
 		{Category: recon.AmountMismatch, Severity: "critical", OrderUID: "+62", PaymentLinkUID: "@x", OxpayTxnID: "\t1",
 			MerchantReferenceID: "\rm", Currency: "SGD", ExpectedMinor: 100, ActualMinor: 90, DifferenceMinor: -10, Detail: "plain"},
 	}
-	// Only the second is known to be open since an earlier day.
-	aging := Aging{Date: "2024-03-14", FirstSeen: map[string]string{recon.ExceptionKey(&es[0]): "2024-03-10"}}
+	// Only the second in report order is known to be open since an
+	// earlier day, and has a decision: accepted on its money, by someone
+	// whose name and note a spreadsheet would run as formulas.
+	k := recon.ExceptionKey(&es[0])
+	ann := Annotations{Date: "2024-03-14", FirstSeen: map[string]string{k: "2024-03-10"},
+		Decisions: map[string]recon.Decision{k: {ExceptionKey: k, Decision: recon.DecisionAccepted, Note: "-ADJ agreed",
+			DecidedBy: "@anna", DecidedAt: time.Date(2024, 3, 13, 8, 0, 0, 500, time.FixedZone("WIB", 7*3600)),
+			Currency: "IDR", ActualMinor: -50000, DifferenceMinor: -50000}}}
 	var buf bytes.Buffer
-	if err := WriteExceptionsCSV(&buf, es, aging); err != nil {
+	if err := WriteExceptionsCSV(&buf, es, ann); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&buf).ReadAll()
@@ -248,8 +256,10 @@ func TestCSVCells(t *testing.T) {
 	}
 	want := [][]string{
 		ExceptionColumns,
-		{"AMOUNT_MISMATCH", "critical", "'+62", "'@x", "'\t1", "'\rm", "", "SGD", "100", "90", "-10", "plain", "", ""},
-		{"LEDGER_UNMATCHED", "high", "", "", "", "", `'=HYPERLINK("x")`, "IDR", "0", "-50000", "-50000", "'-ADJ booked", "2024-03-10", "4"},
+		{"AMOUNT_MISMATCH", "critical", "'+62", "'@x", "'\t1", "'\rm", "", "SGD", "100", "90", "-10", "plain", "", "",
+			"", "", "", "", "false", "false"},
+		{"LEDGER_UNMATCHED", "high", "", "", "", "", `'=HYPERLINK("x")`, "IDR", "0", "-50000", "-50000", "'-ADJ booked", "2024-03-10", "4",
+			"accepted", "'-ADJ agreed", "'@anna", "2024-03-13T01:00:00.0000005Z", "true", "false"},
 	}
 	if d := cmp.Diff(want, recs); d != "" {
 		t.Fatalf("csv (-want +got):\n%s", d)
@@ -286,7 +296,7 @@ func TestCSVSafe(t *testing.T) {
 func TestJSONKeepsTextAndColumns(t *testing.T) {
 	es := []recon.Exception{{Category: recon.LedgerUnmatched, Severity: "high", LedgerRef: "=x<y>", ActualMinor: -5, DifferenceMinor: -5}}
 	var buf bytes.Buffer
-	if err := WriteExceptionsJSON(&buf, es, Aging{}); err != nil {
+	if err := WriteExceptionsJSON(&buf, es, Annotations{}); err != nil {
 		t.Fatal(err)
 	}
 	var rows []map[string]any
@@ -314,7 +324,7 @@ func TestJSONKeepsTextAndColumns(t *testing.T) {
 	}
 
 	buf.Reset()
-	if err := WriteExceptionsJSON(&buf, nil, Aging{}); err != nil || buf.String() != "[]\n" {
+	if err := WriteExceptionsJSON(&buf, nil, Annotations{}); err != nil || buf.String() != "[]\n" {
 		t.Fatalf("no exceptions: got %q, %v; want []", buf.String(), err)
 	}
 }
@@ -357,14 +367,32 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 }
 
-// goldenAging gives every exception a first-seen date 0 to 3 days before
-// the golden business date, chosen by its key, so that the same findings
-// in any order (or read back from a store) age the same way.
-func goldenAging(es []recon.Exception) Aging {
-	a := Aging{Date: "2026-11-05", FirstSeen: map[string]string{}}
+// goldenAnnotations gives every exception a first-seen date 0 to 3 days
+// before the golden business date, and one of four decision states (none;
+// accepted on its money; written off on other money, so reopened;
+// investigating), each chosen by its key, so that the same findings in
+// any order (or read back from a store) are annotated the same way.
+func goldenAnnotations(es []recon.Exception) Annotations {
+	a := Annotations{Date: "2026-11-05", FirstSeen: map[string]string{}, Decisions: map[string]recon.Decision{}}
+	at := time.Date(2026, 11, 4, 9, 30, 0, 0, time.UTC)
 	for i := range es {
-		k := recon.ExceptionKey(&es[i])
+		x := &es[i]
+		k := recon.ExceptionKey(x)
 		a.FirstSeen[k] = fmt.Sprintf("2026-11-%02d", 5-len(k)%4)
+		d := recon.Decision{ExceptionKey: k, Category: x.Category, Currency: x.Currency, ExpectedMinor: x.ExpectedMinor,
+			ActualMinor: x.ActualMinor, DifferenceMinor: x.DifferenceMinor, DecidedBy: "=finance", DecidedAt: at}
+		switch len(k) % 4 {
+		case 1:
+			d.Decision, d.Note = recon.DecisionAccepted, "agreed with the gateway"
+		case 2:
+			d.Decision, d.Note = recon.DecisionWrittenOff, "-small difference"
+			d.DifferenceMinor++
+		case 3:
+			d.Decision = recon.DecisionInvestigating
+		default:
+			continue
+		}
+		a.Decisions[k] = d
 	}
 	return a
 }

@@ -60,7 +60,7 @@ func TestHostileExceptionsCSV(t *testing.T) {
 		name  string
 		write func(io.Writer) error
 	}{
-		{"exceptions", func(w io.Writer) error { return WriteExceptionsCSV(w, es, Aging{}) }},
+		{"exceptions", func(w io.Writer) error { return WriteExceptionsCSV(w, es, Annotations{}) }},
 		{"resolved", func(w io.Writer) error { return WriteResolvedCSV(w, resolved) }},
 	} {
 		t.Run(export.name, func(t *testing.T) {

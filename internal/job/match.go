@@ -83,7 +83,7 @@ func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, 
 		return res, err
 	}
 	res.Decisions = countDecisions(es, latest)
-	aging := reports.Aging{Date: date, FirstSeen: firstSeen}
+	aging := reports.Annotations{Date: date, FirstSeen: firstSeen, Decisions: latest}
 	csvPath, jsonPath := ExportNames(reportDir, date)
 	if err := files.Add(csvPath, func(w io.Writer) error { return reports.WriteExceptionsCSV(w, es, aging) }); err != nil {
 		return res, err

@@ -2,6 +2,7 @@ package reconcli
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -333,6 +335,7 @@ func testDecisionsAcrossNights(t *testing.T, b dbtest.Backend, save editor) {
 	book, _ := readBook(t, n.book(d1))
 
 	amounts, unmatched, missing, wam := book["Amount mismatch"], book["Ledger unmatched"], book["Ledger missing"], book["Webhook amount mismatch"]
+	amounts0 := amounts.data()
 	for _, s := range []*bookSheet{amounts, unmatched, missing, wam} {
 		if s == nil || len(s.data()) == 0 {
 			t.Fatalf("the first night's workbook lacks a category sheet with rows: %v", s)
@@ -414,6 +417,54 @@ func testDecisionsAcrossNights(t *testing.T, b dbtest.Backend, save editor) {
 		if d, no, by := s.cell(r, reports.HeaderDecision), s.cell(r, reports.HeaderNote), s.cell(r, reports.HeaderDecided); d != "" || no != "" ||
 			!strings.Contains(by, "REOPENED: accepted by alice") || !strings.Contains(by, "difference was IDR 500;") || !strings.Contains(by, "it is now IDR 900") {
 			t.Errorf("row %d: decision %q, note %q, decided %q; want none, and why it reopened with both amounts", r, d, no, by)
+		}
+	})
+
+	t.Run("the exports say what finance decided", func(t *testing.T) {
+		var rows []map[string]any
+		if err := json.Unmarshal(mustRead(t, filepath.Join(n.reportDir, "exceptions-"+d2+".json")), &rows); err != nil {
+			t.Fatal(err)
+		}
+		amounts, reopened := 0, 0
+		for _, r := range rows {
+			switch {
+			case r["category"] == "AMOUNT_MISMATCH":
+				amounts++
+				if r["decision"] != "accepted" || r["decided_by"] != "alice" || r["explained"] != true || r["reopened"] != false ||
+					r["decision_note"] != "customer paid the old price; agreed with sales" {
+					t.Errorf("an accepted amount mismatch in the JSON export: %v", r)
+				}
+			case r["category"] == "WEBHOOK_AMOUNT_MISMATCH" && r["oxpay_txn_id"] == wamTxn:
+				reopened++
+				if r["decision"] != "accepted" || r["explained"] != false || r["reopened"] != true {
+					t.Errorf("the reopened webhook amount mismatch in the JSON export: %v", r)
+				}
+			case r["decision"] == "":
+				if r["explained"] != false || r["reopened"] != false || r["decided_by"] != "" || r["decided_at"] != "" {
+					t.Errorf("an undecided exception in the JSON export: %v", r)
+				}
+			}
+		}
+		if amounts != len(amounts0) || reopened != 1 {
+			t.Errorf("JSON export: %d accepted amount mismatches (want %d), %d reopened (want 1)", amounts, len(amounts0), reopened)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(mustRead(t, filepath.Join(n.reportDir, "exceptions-"+d2+".csv")))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != len(rows)+1 || !slices.Equal(recs[0], reports.ExceptionColumns) {
+			t.Fatalf("CSV export: %d records, header %v; want %d and %v", len(recs), recs[0], len(rows)+1, reports.ExceptionColumns)
+		}
+		col := map[string]int{}
+		for i, h := range recs[0] {
+			col[h] = i
+		}
+		for i, rec := range recs[1:] {
+			r := rows[i]
+			if rec[col["decision"]] != r["decision"] || rec[col["explained"]] != strconv.FormatBool(r["explained"].(bool)) ||
+				rec[col["decided_at"]] != r["decided_at"] {
+				t.Errorf("CSV record %d %v disagrees with the JSON export's %v", i+1, rec, r)
+			}
 		}
 	})
 
