@@ -32,6 +32,7 @@ extern const unsigned char *sqlite3_value_text(sqlite3_value*);
 extern const void *sqlite3_value_blob(sqlite3_value*);
 extern int sqlite3_value_bytes(sqlite3_value*);
 extern const char *sqlite3_errmsg(sqlite3*);
+extern void *sqlite3_db_mutex(sqlite3*);
 
 #define RECONKIT_ROW 100  // SQLITE_ROW
 #define RECONKIT_DONE 101 // SQLITE_DONE
@@ -147,6 +148,7 @@ import "C"
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -382,4 +384,14 @@ func scanTable(ctx context.Context, conn *sqlx.Conn, query, arg string, width, c
 			}
 		}
 	}
+}
+
+// sqliteHandleHasMutex reports whether a go-sqlite3 connection has a
+// mutex of its own (sqliteDSN opens them without): for tests.
+func sqliteHandleHasMutex(dc driver.Conn) (bool, error) {
+	h, err := handleOf(dc)
+	if err != nil {
+		return false, err
+	}
+	return C.sqlite3_db_mutex(h) != nil, nil
 }
