@@ -18,52 +18,50 @@ import (
 	"github.com/reconkit/reconkit/store"
 )
 
-// TestChunkedSQL holds each table's two queries to one list of column
-// expressions: the chunk query joins them, the row query casts each to
-// text, both over the same rows.
-func TestChunkedSQL(t *testing.T) {
-	exprs := map[string][]string{
-		"orders":        {"uid", "currency", "COALESCE(amount_minor, '')", "amount_problem"},
-		"payment_links": {"uid", "order_uid", "status", "currency", "COALESCE(amount_minor, '')", "amount_problem", "COALESCE(CAST(paid_at AS TEXT), '')"},
-		"transactions": {"oxpay_txn_id", "merchant_reference_id", "oxpay_original_txn_id", "type", "state", "currency",
-			"amount_minor", "refund_amount_minor", "payment_brand"},
-		"webhook_events": {"CAST(received_at AS TEXT)", "oxpay_txn_id", "kind", "state", "currency", "amount_minor",
-			"refund_amount_minor", "sig_check", "substr(dedup_key, 1, 16)"},
-		"ledger_entries": {"CAST(booked_on AS TEXT)", "reference", "currency", "amount_minor"},
-	}
-	for _, m := range []map[string]string{chunkedSQL, chunkedRowSQL} {
-		if d := cmp.Diff(slices.Sorted(maps.Keys(exprs)), slices.Sorted(maps.Keys(m))); d != "" {
-			t.Errorf("tables (-want +got):\n%s", d)
+// TestTableScans holds each table's query to its width: the rowid (id
+// where the table names it) and width columns, the merchant its only
+// parameter.
+func TestTableScans(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	s := snapshotOf(t, db)
+	for _, table := range slices.Sorted(maps.Keys(tableScans)) {
+		sc := tableScans[table]
+		rows, err := s.conn.QueryxContext(ctx, sc.query, db.Merchant())
+		if err != nil {
+			t.Fatalf("%s: %v", table, err)
 		}
-	}
-	for table, cols := range exprs {
-		if got, want := len(chunkedScans[table].cols), len(cols); got != want {
-			t.Errorf("%s: %d column names, want %d", table, got, want)
+		cols, err := rows.Columns()
+		rows.Close()
+		if err != nil || len(cols) != 1+sc.width || (cols[0] != "rowid" && cols[0] != "id") {
+			t.Errorf("%s: columns %q (%v), want the rowid and %d more", table, cols, err, sc.width)
 		}
-		wantChunk := `SELECT count(*), group_concat(x, char(30)) FROM (SELECT concat_ws(?1, rowid, ` + strings.Join(cols, ", ") +
-			`) AS x FROM ` + table + ` NOT INDEXED WHERE rowid > ?2 AND merchant = ?4 ORDER BY rowid LIMIT ?3)`
-		if got := chunkedSQL[table]; got != wantChunk {
-			t.Errorf("%s chunk query:\n got %s\nwant %s", table, got, wantChunk)
-		}
-		cast := make([]string, len(cols))
-		for i, c := range cols {
-			cast[i] = `CAST(` + c + ` AS TEXT)`
-		}
-		wantRows := `SELECT rowid, ` + strings.Join(cast, ", ") + ` FROM ` + table + ` NOT INDEXED WHERE rowid > ?1 AND merchant = ?3 ORDER BY rowid LIMIT ?2`
-		if got := chunkedRowSQL[table]; got != wantRows {
-			t.Errorf("%s row query:\n got %s\nwant %s", table, got, wantRows)
-		}
-	}
-	if chunkRecSep != "\x1e" {
-		t.Errorf("chunkRecSep is %q, but the chunk queries join rows with char(30)", chunkRecSep)
 	}
 }
 
-// oddValue returns a value that makes a row of width fields (the rowid
-// included), holding it as field j, cut into two rows of that width, the
-// second with a higher rowid: only the chunk's row count gives it away.
+// snapshotOf opens a Snapshot of db, closed when t ends.
+func snapshotOf(t *testing.T, db *DB) *Snapshot {
+	t.Helper()
+	s, err := db.readSnapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// The separators a text of joined values would use, which values may
+// hold all the same.
+const (
+	unitSep   = "\x1f"
+	recordSep = "\x1e"
+)
+
+// oddValue returns a value that would make a row of width fields (the
+// rowid included), holding it as field j, cut into two rows of that
+// width if rows and values were joined with the separators.
 func oddValue(width, j int) string {
-	return strings.Repeat(chunkSep, width-1-j) + chunkRecSep + "99999" + strings.Repeat(chunkSep, j)
+	return strings.Repeat(unitSep, width-1-j) + recordSep + "99999" + strings.Repeat(unitSep, j)
 }
 
 // scanned is what ScanChunked gave for one row: the rowid, then the
@@ -77,7 +75,7 @@ func chunkedWorld(t *testing.T, db *DB, n int) map[string][]scanned {
 	t.Helper()
 	ctx := context.Background()
 	odd := map[int]string{ // by row: the first, middle and last of chunks of 1, 2, 3, 7
-		0: chunkSep, 3: chunkRecSep, 6: chunkRecSep + chunkSep, 7: "a" + chunkRecSep + "1" + chunkSep + "b",
+		0: unitSep, 3: recordSep, 6: recordSep + unitSep, 7: "a" + recordSep + "1" + unitSep + "b",
 		13: "", 20: "", 29: "", // crafted per table below
 	}
 	text := func(i, width, j int, clean string) string {
@@ -152,32 +150,33 @@ func chunkedWorld(t *testing.T, db *DB, n int) map[string][]scanned {
 	return want
 }
 
-// scanAll reads a whole table through ScanChunked.
+// scanAll reads a whole table through scanChunked, every value as text
+// (NULL as ""). It keeps the strings as they come, uncloned: they must
+// stay valid after later chunks are read.
 func scanAll(ctx context.Context, s *Snapshot, table string, chunk int) ([]scanned, error) {
 	var got []scanned
-	err := s.scanChunked(ctx, table, chunkedScans[table].cols, chunk, func(rowid int64, fields []string) error {
-		got = append(got, append(scanned{strconv.FormatInt(rowid, 10)}, slices.Clone(fields)...))
+	err := s.scanChunked(ctx, table, chunk, func(rowid int64, vals []scanVal) error {
+		row := scanned{strconv.FormatInt(rowid, 10)}
+		for _, v := range vals {
+			row = append(row, v.text())
+		}
+		got = append(got, row)
 		return nil
 	}, nil)
 	return got, err
 }
 
 // TestScanChunked reads every table in chunks of a few rows, with values
-// holding the separators scattered so that some chunks cut cleanly and
-// others are read again row by row (a separator in a chunk's first,
-// middle or last row; a NULL paid_at in chunks of both kinds).
+// that hold separators of joined text (in a chunk's first, middle or
+// last row) and NULLs: every value comes back as stored.
 func TestScanChunked(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	want := chunkedWorld(t, db, 30)
 	for _, chunk := range []int{1, 2, 3, 7, 16384} {
 		t.Run(fmt.Sprintf("chunks of %d", chunk), func(t *testing.T) {
-			s, err := db.readSnapshot(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			for _, table := range slices.Sorted(maps.Keys(chunkedScans)) {
+			s := snapshotOf(t, db)
+			for _, table := range slices.Sorted(maps.Keys(tableScans)) {
 				got, err := scanAll(ctx, s, table, chunk)
 				if err != nil {
 					t.Fatalf("%s: %v", table, err)
@@ -190,35 +189,26 @@ func TestScanChunked(t *testing.T) {
 	}
 }
 
-// TestScanChunkedRefuses holds ScanChunked to its list: any other table
-// or column list, and a chunk of no rows, is refused before any SQL.
+// TestScanChunkedRefuses holds scanChunked to its list: any other table,
+// and a chunk of no rows, is refused before any SQL.
 func TestScanChunkedRefuses(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	s, err := db.readSnapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := snapshotOf(t, db)
 	tests := []struct {
 		name  string
 		table string
-		cols  []string
 		chunk int
 		want  error // nil: any error
 	}{
-		{"unknown table", "runs", []string{"id"}, 10, ErrNoChunkedScan},
-		{"table as SQL", "orders; DROP TABLE orders", chunkedScans["orders"].cols, 10, ErrNoChunkedScan},
-		{"fewer columns", "orders", []string{"uid", "currency"}, 10, ErrNoChunkedScan},
-		{"more columns", "orders", []string{"uid", "currency", "amount_minor", "raw"}, 10, ErrNoChunkedScan},
-		{"other order", "orders", []string{"currency", "uid", "amount_minor"}, 10, ErrNoChunkedScan},
-		{"column as SQL", "orders", []string{"uid", "currency", "(SELECT raw FROM orders)"}, 10, ErrNoChunkedScan},
-		{"no rows per chunk", "orders", chunkedScans["orders"].cols, 0, nil},
+		{"unknown table", "runs", 10, ErrNoScan},
+		{"table as SQL", "orders; DROP TABLE orders", 10, ErrNoScan},
+		{"no rows per chunk", "orders", 0, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			called := false
-			err := s.scanChunked(ctx, tc.table, tc.cols, tc.chunk, func(int64, []string) error { called = true; return nil }, nil)
+			err := s.scanChunked(ctx, tc.table, tc.chunk, func(int64, []scanVal) error { called = true; return nil }, nil)
 			if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) {
 				t.Errorf("got %v, want %v", err, tc.want)
 			}
@@ -233,24 +223,18 @@ func TestScanChunkedRefuses(t *testing.T) {
 }
 
 // TestScanChunkedStopsOnError returns fn's error, wrapped, and calls fn
-// no more, from a chunk that cuts cleanly and from one read row by row.
+// no more, from a chunk's first, middle and last row.
 func TestScanChunkedStopsOnError(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	chunkedWorld(t, db, 30)
 	stop := errors.New("stop")
 	for _, table := range []string{"orders", "ledger_entries"} {
-		// Rows 10 to 12 cut cleanly; rows 4 to 6 are read again, row 4
-		// holding a separator.
-		for _, at := range []int{11, 5} {
+		for _, at := range []int{10, 11, 12} {
 			t.Run(fmt.Sprintf("%s row %d", table, at), func(t *testing.T) {
-				s, err := db.readSnapshot(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer s.Close()
+				s := snapshotOf(t, db)
 				calls := 0
-				err = s.scanChunked(ctx, table, chunkedScans[table].cols, 3, func(rowid int64, _ []string) error {
+				err := s.scanChunked(ctx, table, 3, func(rowid int64, _ []scanVal) error {
 					calls++
 					if rowid == int64(at) {
 						return stop
@@ -262,6 +246,70 @@ func TestScanChunkedStopsOnError(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestScanChunkedLargeRow reads rows larger than a whole packing buffer
+// among small ones: the buffer grows, and no row is lost or cut.
+func TestScanChunkedLargeRow(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	orders := sampleOrders(5)
+	orders[1].UID = strings.Repeat("u", scanBuf)
+	orders[3].UID = strings.Repeat("v", 3*scanBuf)
+	if _, err := db.UpsertOrders(ctx, orders); err != nil {
+		t.Fatal(err)
+	}
+	s := snapshotOf(t, db)
+	got, err := scanAll(ctx, s, "orders", 16384)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(orders) {
+		t.Fatalf("got %d rows, want %d", len(got), len(orders))
+	}
+	for i, o := range orders {
+		if got[i][1] != o.UID {
+			t.Errorf("row %d: uid of %d bytes, want %d", i+1, len(got[i][1]), len(o.UID))
+		}
+	}
+}
+
+// TestScanValues reads the values a column's declared type does not
+// promise: an integer column holding text, NULL where a value must be.
+func TestScanValues(t *testing.T) {
+	tests := []struct {
+		name     string
+		v        scanVal
+		text     string
+		n        int64
+		known    bool
+		wantErr  bool
+		nullable bool // nullableInt's result for a NULL
+	}{
+		{"integer", scanVal{i: -42, kind: valInt}, "-42", -42, true, false, false},
+		{"integer as text", scanVal{s: "1234", kind: valText}, "1234", 1234, true, false, false},
+		{"not an integer", scanVal{s: "12x", kind: valText}, "12x", 0, false, true, false},
+		{"NULL", scanVal{kind: valNull}, "", 0, false, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.v.text(); got != tc.text {
+				t.Errorf("text: got %q, want %q", got, tc.text)
+			}
+			n, err := tc.v.int()
+			if (err != nil) != tc.wantErr || (err == nil && n != tc.n) {
+				t.Errorf("int: got %d, %v; want %d, error %v", n, err, tc.n, tc.wantErr)
+			}
+			n, known, err := tc.v.nullableInt()
+			if tc.nullable {
+				if err != nil || known {
+					t.Errorf("nullableInt of NULL: got %d, %v, %v; want unknown, no error", n, known, err)
+				}
+			} else if known != tc.known || (err != nil) != tc.wantErr || n != tc.n {
+				t.Errorf("nullableInt: got %d, %v, %v; want %d, %v, error %v", n, known, err, tc.n, tc.known, tc.wantErr)
+			}
+		})
 	}
 }
 
@@ -328,11 +376,7 @@ func TestWebhookReferences(t *testing.T) {
 	if _, err := db.InsertWebhookEvents(ctx, hooks); err != nil {
 		t.Fatal(err)
 	}
-	s, err := db.readSnapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := snapshotOf(t, db)
 	byID := func(a, b ref) int { return int(a.ID - b.ID) }
 	tests := []struct {
 		name string
@@ -381,11 +425,7 @@ func TestSnapshotInputErrors(t *testing.T) {
 	if _, err := db.InsertInputErrors(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	s, err := db.readSnapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := snapshotOf(t, db)
 	got, err := s.InputErrors(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -4,37 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/reconkit/reconkit/store"
 )
 
-// The Snapshot's readers for the match: each reads its table in chunks
-// (scanChunked), decodes a chunk's fields into the store's Row types and
-// hands them over, the chunk's text still alive, before it reads the
-// next. Times and dates arrive as text and are parsed here, a tenth of
-// the cost of the driver's layout guessing.
-
-// The column lists the readers read, one of chunkedScans' each. A NULL
-// arrives as "" (an unknown amount_minor too: amount_problem says why).
-var (
-	ordersCols = []string{"uid", "currency", "amount_minor", "amount_problem"}
-	linksCols  = []string{"uid", "order_uid", "status", "currency", "amount_minor", "amount_problem", "paid_at"}
-	txnsCols   = []string{"oxpay_txn_id", "merchant_reference_id", "oxpay_original_txn_id", "type", "state", "currency",
-		"amount_minor", "refund_amount_minor", "payment_brand"}
-	// The rowid is the event's id.
-	hooksCols = []string{"received_at", "oxpay_txn_id", "kind", "state", "currency", "amount_minor",
-		"refund_amount_minor", "sig_check", "dedup_key[:16]"}
-	// The rowid is the entry's id.
-	entriesCols = []string{"booked_on", "reference", "currency", "amount_minor"}
-)
+// The Snapshot's readers for the match: each scans its table
+// (scanChunked), decodes a chunk's values into the store's Row types and
+// hands them over. Times and dates arrive as text and are parsed here, a
+// tenth of the cost of the driver's layout guessing. The values come in
+// the order of the table's query in tableScans.
 
 // batched reads table in chunks, decoding each row with row into a batch
 // that fn gets at the end of every chunk.
-func batched[R any](ctx context.Context, s *Snapshot, table string, cols []string, row func(id int64, f []string) (R, error), fn func([]R) error) error {
+func batched[R any](ctx context.Context, s *Snapshot, table string, row func(id int64, f []scanVal) (R, error), fn func([]R) error) error {
 	var batch []R
-	return s.scanChunked(ctx, table, cols, s.chunk, func(id int64, f []string) error {
+	return s.scanChunked(ctx, table, s.chunk, func(id int64, f []scanVal) error {
 		r, err := row(id, f)
 		if err != nil {
 			return err
@@ -46,7 +31,7 @@ func batched[R any](ctx context.Context, s *Snapshot, table string, cols []strin
 			return nil
 		}
 		err := fn(batch)
-		clear(batch) // let the chunk's text go
+		clear(batch) // let the chunk's buffer go
 		batch = batch[:0]
 		return err
 	})
@@ -54,11 +39,11 @@ func batched[R any](ctx context.Context, s *Snapshot, table string, cols []strin
 
 // Orders hands over every order, in rowid order.
 func (s *Snapshot) Orders(ctx context.Context, fn func([]store.OrderRow) error) error {
-	return batched(ctx, s, "orders", ordersCols, func(_ int64, f []string) (store.OrderRow, error) {
-		r := store.OrderRow{UID: f[0], Currency: f[1], AmountProblem: f[3]}
+	return batched(ctx, s, "orders", func(_ int64, f []scanVal) (store.OrderRow, error) {
+		r := store.OrderRow{UID: f[0].text(), Currency: f[1].text(), AmountProblem: f[3].text()}
 		var err error
-		if r.AmountMinor, r.AmountKnown, err = nullableInt(f[2]); err != nil {
-			return r, fmt.Errorf("order %s: %w", f[0], err)
+		if r.AmountMinor, r.AmountKnown, err = f[2].nullableInt(); err != nil {
+			return r, fmt.Errorf("order %s: amount: %w", r.UID, err)
 		}
 		return r, nil
 	}, fn)
@@ -66,14 +51,16 @@ func (s *Snapshot) Orders(ctx context.Context, fn func([]store.OrderRow) error) 
 
 // PaymentLinks hands over every payment link, in rowid order.
 func (s *Snapshot) PaymentLinks(ctx context.Context, fn func([]store.LinkRow) error) error {
-	return batched(ctx, s, "payment_links", linksCols, func(_ int64, f []string) (store.LinkRow, error) {
-		r := store.LinkRow{UID: f[0], OrderUID: f[1], Status: f[2], Currency: f[3], AmountProblem: f[5]}
+	return batched(ctx, s, "payment_links", func(_ int64, f []scanVal) (store.LinkRow, error) {
+		r := store.LinkRow{UID: f[0].text(), OrderUID: f[1].text(), Status: f[2].text(), Currency: f[3].text(), AmountProblem: f[5].text()}
 		var err error
-		if r.AmountMinor, r.AmountKnown, err = nullableInt(f[4]); err == nil && f[6] != "" {
-			r.PaidAt, err = parseStamp(f[6])
+		if r.AmountMinor, r.AmountKnown, err = f[4].nullableInt(); err != nil {
+			err = fmt.Errorf("amount: %w", err)
+		} else if f[6].kind != valNull {
+			r.PaidAt, err = parseStamp(f[6].text())
 		}
 		if err != nil {
-			return r, fmt.Errorf("payment link %s: %w", f[0], err)
+			return r, fmt.Errorf("payment link %s: %w", r.UID, err)
 		}
 		return r, nil
 	}, fn)
@@ -81,13 +68,14 @@ func (s *Snapshot) PaymentLinks(ctx context.Context, fn func([]store.LinkRow) er
 
 // Transactions hands over every transaction, in rowid order.
 func (s *Snapshot) Transactions(ctx context.Context, fn func([]store.TxnRow) error) error {
-	return batched(ctx, s, "transactions", txnsCols, func(_ int64, f []string) (store.TxnRow, error) {
-		r := store.TxnRow{OxpayTxnID: f[0], MerchantReferenceID: f[1], OriginalTxnID: f[2], Type: f[3], State: f[4], Currency: f[5], Brand: f[8]}
+	return batched(ctx, s, "transactions", func(_ int64, f []scanVal) (store.TxnRow, error) {
+		r := store.TxnRow{OxpayTxnID: f[0].text(), MerchantReferenceID: f[1].text(), OriginalTxnID: f[2].text(), Type: f[3].text(),
+			State: f[4].text(), Currency: f[5].text(), Brand: f[8].text()}
 		var err1, err2 error
-		r.AmountMinor, err1 = parseInt(f[6])
-		r.RefundAmountMinor, err2 = parseInt(f[7])
+		r.AmountMinor, err1 = amount(f[6], "amount")
+		r.RefundAmountMinor, err2 = amount(f[7], "refund amount")
 		if err := errors.Join(err1, err2); err != nil {
-			return r, fmt.Errorf("transaction %s: %w", f[0], err)
+			return r, fmt.Errorf("transaction %s: %w", r.OxpayTxnID, err)
 		}
 		return r, nil
 	}, fn)
@@ -95,12 +83,13 @@ func (s *Snapshot) Transactions(ctx context.Context, fn func([]store.TxnRow) err
 
 // WebhookEvents hands over every webhook delivery, in id order.
 func (s *Snapshot) WebhookEvents(ctx context.Context, fn func([]store.HookRow) error) error {
-	return batched(ctx, s, "webhook_events", hooksCols, func(id int64, f []string) (store.HookRow, error) {
-		r := store.HookRow{ID: id, OxpayTxnID: f[1], Kind: f[2], State: f[3], Currency: f[4], SigCheck: f[7], DedupPrefix: f[8]}
+	return batched(ctx, s, "webhook_events", func(id int64, f []scanVal) (store.HookRow, error) {
+		r := store.HookRow{ID: id, OxpayTxnID: f[1].text(), Kind: f[2].text(), State: f[3].text(), Currency: f[4].text(),
+			SigCheck: f[7].text(), DedupPrefix: f[8].text()}
 		var err0, err1, err2 error
-		r.ReceivedAt, err0 = parseStamp(f[0])
-		r.AmountMinor, err1 = parseInt(f[5])
-		r.RefundAmountMinor, err2 = parseInt(f[6])
+		r.ReceivedAt, err0 = parseStamp(f[0].text())
+		r.AmountMinor, err1 = amount(f[5], "amount")
+		r.RefundAmountMinor, err2 = amount(f[6], "refund amount")
 		if err := errors.Join(err0, err1, err2); err != nil {
 			return r, fmt.Errorf("webhook event %d: %w", id, err)
 		}
@@ -110,11 +99,11 @@ func (s *Snapshot) WebhookEvents(ctx context.Context, fn func([]store.HookRow) e
 
 // LedgerEntries hands over every ledger entry, in id order.
 func (s *Snapshot) LedgerEntries(ctx context.Context, fn func([]store.EntryRow) error) error {
-	return batched(ctx, s, "ledger_entries", entriesCols, func(id int64, f []string) (store.EntryRow, error) {
-		r := store.EntryRow{ID: id, Reference: f[1], Currency: f[2]}
+	return batched(ctx, s, "ledger_entries", func(id int64, f []scanVal) (store.EntryRow, error) {
+		r := store.EntryRow{ID: id, Reference: f[1].text(), Currency: f[2].text()}
 		var err error
-		if r.BookedOn, err = parseDay(f[0]); err == nil {
-			r.AmountMinor, err = parseInt(f[3])
+		if r.BookedOn, err = parseDay(f[0].text()); err == nil {
+			r.AmountMinor, err = amount(f[3], "amount")
 		}
 		if err != nil {
 			return r, fmt.Errorf("ledger entry %d: %w", id, err)
@@ -123,16 +112,14 @@ func (s *Snapshot) LedgerEntries(ctx context.Context, fn func([]store.EntryRow) 
 	}, fn)
 }
 
-func parseInt(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
-
-// nullableInt reads an integer column that may be NULL (""): the value
-// and whether there is one.
-func nullableInt(s string) (int64, bool, error) {
-	if s == "" {
-		return 0, false, nil
+// amount reads an integer column that must hold a value, naming it in
+// the error.
+func amount(v scanVal, name string) (int64, error) {
+	n, err := v.int()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
 	}
-	v, err := parseInt(s)
-	return v, err == nil, err
+	return n, nil
 }
 
 // parseDay reads a YYYY-MM-DD date as midnight UTC.

@@ -15,5 +15,5 @@ func TestSQLIsBuiltFromConstants(t *testing.T) {
 		// the markers; the row count is an int, so values still travel
 		// only as parameters.
 		Builders: map[string]bool{"sqliteStmtText": true},
-	}, 20)
+	}, 18)
 }
