@@ -84,7 +84,6 @@ func (c *RowCounter) Count(keys []uint64, seen []uint32) error {
 
 // Close discards the counts and removes the counter's file.
 func (c *RowCounter) Close() error {
-	c.mem = nil
 	if c.file == nil {
 		return nil
 	}
