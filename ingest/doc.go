@@ -5,8 +5,8 @@
 // Readers stream: a file enters line by line (or row by row), each line
 // becomes a recon.WebhookEvent, a recon.LedgerEntry or a recon.InputError,
 // and those leave in batches through a caller-supplied Sink, so memory
-// stays flat however large the file is (for a ledger, with a RowCounter
-// that keeps its counts out of memory: see LedgerOptions.NewRowCounter).
+// stays bounded however large the file is (for a ledger, with a
+// RowCounter whose memory stops at a cap: see LedgerOptions.NewRowCounter).
 // A line that cannot be used is an InputError and reading goes on; only
 // a file that cannot be read at all (missing, unreadable, a ledger header
 // without a mapped column) is a returned error. The package parses and

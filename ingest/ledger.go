@@ -60,7 +60,8 @@ type LedgerOptions struct {
 	BatchSize int
 	// NewRowCounter makes the counter of repeated rows for each file read
 	// (see RowCounter). nil counts in memory, which grows with the number
-	// of distinct rows; store.NewRowCounter keeps memory flat.
+	// of distinct rows; sqlite.NewRowCounter caps that memory and counts
+	// the rows beyond in a temporary file.
 	NewRowCounter func() (RowCounter, error)
 }
 

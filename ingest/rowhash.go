@@ -16,8 +16,9 @@ import (
 // file (see ReadLedger, RowHash). A counter serves one file and must
 // remember every distinct row it was given, which is why it is pluggable:
 // the default keeps that in memory (about 40 bytes a distinct row, on the
-// heap), and store.NewRowCounter keeps it in a temporary file so that the
-// reader's memory stays flat however long the export.
+// heap), and sqlite.NewRowCounter keeps the rows beyond a cap in a
+// temporary file so that the reader's memory stops growing however long
+// the export.
 type RowCounter interface {
 	// Count sets seen[i] to how many times keys[i] was counted before,
 	// by earlier calls or earlier in keys, and counts keys[i] once more.

@@ -48,8 +48,10 @@ func IngestWebhooks(ctx context.Context, db ingestStore, paths []string, opts in
 }
 
 // IngestLedger reads ledger exports into the store in one transaction.
-// Unless opts say otherwise, repeated rows are counted in a temporary
-// file (sqlite.NewRowCounter: SQLite's, whichever the database), so memory does not grow with the export.
+// Unless opts say otherwise, repeated rows are counted by
+// sqlite.NewRowCounter (SQLite's, whichever the database): in memory up
+// to a cap, in a temporary file beyond, so memory stops growing however
+// long the export.
 func IngestLedger(ctx context.Context, db ingestStore, paths []string, opts ingest.LedgerOptions, strict bool, log *slog.Logger) (IngestResult, error) {
 	if opts.NewRowCounter == nil {
 		opts.NewRowCounter = func() (ingest.RowCounter, error) { return sqlite.NewRowCounter(ctx) }

@@ -230,36 +230,37 @@ func BenchmarkInsertLedgerEntries(b *testing.B) {
 var benchCounterKeys = flag.Int("bench.counterkeys", 1_000_000, "distinct keys BenchmarkRowCounter counts (the smaller size has a quarter)")
 
 // BenchmarkRowCounter counts distinct keys, as the ledger reader does
-// for an export of as many rows, and reports the process's peak RSS: run
-// each size in a process of its own (-bench 'RowCounter/keys=1000000$')
-// to see that the counter's memory stops growing once its cache is full.
+// for an export of as many rows, in memory (the default cap) and all in
+// the file (memkeys=0, what a longer export's keys beyond the cap cost),
+// and reports the process's peak RSS: run each in a process of its own
+// (-bench 'RowCounter/keys=1000000/memkeys=0$') to see that the file's
+// memory stops growing once its cache is full.
 func BenchmarkRowCounter(b *testing.B) {
 	for _, n := range []int{*benchCounterKeys / 4, *benchCounterKeys} {
-		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
-			keys, seen := make([]uint64, 5000), make([]uint32, 5000)
-			var cpu time.Duration
-			for b.Loop() {
-				c, err := NewRowCounter(context.Background())
-				if err != nil {
-					b.Fatal(err)
-				}
-				c0 := cpuTime()
-				for i := 0; i < n; i += len(keys) {
-					for j := range keys {
-						keys[j] = uint64(i+j) * 0x9e3779b97f4a7c15 // distinct, spread
+		for _, memKeys := range []int{rowCounterMemKeys, 0} {
+			b.Run(fmt.Sprintf("keys=%d/memkeys=%d", n, memKeys), func(b *testing.B) {
+				keys, seen := make([]uint64, 5000), make([]uint32, 5000)
+				var cpu time.Duration
+				for b.Loop() {
+					c := newRowCounter(context.Background(), memKeys)
+					c0 := cpuTime()
+					for i := 0; i < n; i += len(keys) {
+						for j := range keys {
+							keys[j] = uint64(i+j) * 0x9e3779b97f4a7c15 // distinct, spread
+						}
+						if err := c.Count(keys, seen); err != nil {
+							b.Fatal(err)
+						}
 					}
-					if err := c.Count(keys, seen); err != nil {
-						b.Fatal(err)
-					}
+					cpu += cpuTime() - c0
+					c.Close()
 				}
-				cpu += cpuTime() - c0
-				c.Close()
-			}
-			var ru syscall.Rusage
-			syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "keys/s")
-			b.ReportMetric(float64(cpu)/float64(n*b.N), "cpu-ns/key")
-			b.ReportMetric(float64(ru.Maxrss)/1024, "peak-rss-MB")
-		})
+				var ru syscall.Rusage
+				syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "keys/s")
+				b.ReportMetric(float64(cpu)/float64(n*b.N), "cpu-ns/key")
+				b.ReportMetric(float64(ru.Maxrss)/1024, "peak-rss-MB")
+			})
+		}
 	}
 }

@@ -4,16 +4,95 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 )
 
-// RowCounter counts how often each key was seen, in a private temporary
-// database: a file of its own that SQLite deletes when the counter is
-// closed, never the reconciliation database. Counting every distinct row
-// of a long file then costs disk rather than memory, whose use is capped
-// by a 16 MiB page cache. The ledger reader uses one per file to number
-// repeated rows (it implements ingest.RowCounter). Not safe for
-// concurrent use.
+// RowCounter counts how often each key was seen: the first
+// rowCounterMemKeys distinct keys in a map, every later one in a private
+// temporary database, a file of its own that SQLite deletes when the
+// counter is closed, never the reconciliation database. A ledger export
+// of up to about two million distinct rows is then counted at a map's
+// cost, and a longer one costs disk beyond that rather than memory,
+// which stops at the map's cap plus the file's 16 MiB page cache. The
+// ledger reader uses one per file to number repeated rows (it implements
+// ingest.RowCounter). Not safe for concurrent use.
 type RowCounter struct {
+	ctx     context.Context // opens the file
+	mem     map[uint64]uint32
+	memKeys int          // how many distinct keys mem may hold
+	file    *fileCounter // opened by the first key that finds mem full
+	// Per call, reused: the keys of the call that go to the file, where
+	// they are in the call, and their counts.
+	fileKeys []uint64
+	fileAt   []int
+	fileSeen []uint32
+}
+
+// rowCounterMemKeys caps the map: Go's map of uint64 to uint32 takes 24
+// to 36 bytes a key (36 right after it grows), so at most about 72 MiB,
+// beside the 256 MiB page cache of the Load the ledger goes into.
+const rowCounterMemKeys = 1 << 21
+
+// NewRowCounter opens an empty counter. Close removes its file, if it
+// made one.
+func NewRowCounter(ctx context.Context) (*RowCounter, error) {
+	return newRowCounter(ctx, rowCounterMemKeys), nil
+}
+
+func newRowCounter(ctx context.Context, memKeys int) *RowCounter {
+	return &RowCounter{ctx: ctx, mem: make(map[uint64]uint32), memKeys: memKeys}
+}
+
+// Count sets seen[i] to how many times keys[i] was counted before, by
+// earlier calls or earlier in keys, and counts keys[i] once more. A key
+// stays where it was first counted: once mem is full it takes no new
+// key, so a key in the file is never in mem.
+func (c *RowCounter) Count(keys []uint64, seen []uint32) error {
+	if len(seen) != len(keys) {
+		return fmt.Errorf("count %d keys into %d counts", len(keys), len(seen))
+	}
+	c.fileKeys, c.fileAt = c.fileKeys[:0], c.fileAt[:0]
+	for i, k := range keys {
+		n, ok := c.mem[k]
+		if ok || len(c.mem) < c.memKeys {
+			seen[i] = n
+			c.mem[k] = n + 1
+			continue
+		}
+		c.fileKeys = append(c.fileKeys, k)
+		c.fileAt = append(c.fileAt, i)
+	}
+	if len(c.fileKeys) == 0 {
+		return nil
+	}
+	if c.file == nil {
+		f, err := newFileCounter(c.ctx)
+		if err != nil {
+			return err
+		}
+		c.file = f
+	}
+	c.fileSeen = slices.Grow(c.fileSeen[:0], len(c.fileKeys))[:len(c.fileKeys)]
+	if err := c.file.Count(c.fileKeys, c.fileSeen); err != nil {
+		return err
+	}
+	for j, i := range c.fileAt {
+		seen[i] = c.fileSeen[j]
+	}
+	return nil
+}
+
+// Close discards the counts and removes the counter's file.
+func (c *RowCounter) Close() error {
+	if c.file == nil {
+		return nil
+	}
+	return c.file.Close()
+}
+
+// fileCounter keeps a RowCounter's counts in a private temporary
+// database, whose memory is capped by a 16 MiB page cache.
+type fileCounter struct {
 	db    *sql.DB
 	conn  *sql.Conn
 	tx    *sql.Tx
@@ -41,8 +120,8 @@ var (
 
 const counterUpdate = `UPDATE seen SET n = n + ?, gen = ? WHERE k = ?`
 
-// NewRowCounter opens an empty counter. Close removes its file.
-func NewRowCounter(ctx context.Context) (*RowCounter, error) {
+// newFileCounter opens an empty counter. Close removes its file.
+func newFileCounter(ctx context.Context) (*fileCounter, error) {
 	// An empty file name opens a private temporary database on disk. Each
 	// connection would open another one, so the counter keeps one.
 	db, err := sql.Open("sqlite3", "")
@@ -50,7 +129,7 @@ func NewRowCounter(ctx context.Context) (*RowCounter, error) {
 		return nil, fmt.Errorf("open row counter: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	c := &RowCounter{db: db, pos: make(map[uint64]int)}
+	c := &fileCounter{db: db, pos: make(map[uint64]int)}
 	if err := c.sqliteSetUp(ctx); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("open row counter: %w", err)
@@ -61,7 +140,7 @@ func NewRowCounter(ctx context.Context) (*RowCounter, error) {
 // sqliteSetUp sets the database up. Nothing in it needs to survive a crash, so
 // it has no journal and never syncs; it is one transaction that is never
 // committed, so pages reach the file only when the cache is full.
-func (c *RowCounter) sqliteSetUp(ctx context.Context) error {
+func (c *fileCounter) sqliteSetUp(ctx context.Context) error {
 	conn, err := c.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -76,9 +155,8 @@ func (c *RowCounter) sqliteSetUp(ctx context.Context) error {
 	return err
 }
 
-// Count sets seen[i] to how many times keys[i] was counted before, by
-// earlier calls or earlier in keys, and counts keys[i] once more.
-func (c *RowCounter) Count(keys []uint64, seen []uint32) error {
+// Count is RowCounter.Count for the keys the map does not hold.
+func (c *fileCounter) Count(keys []uint64, seen []uint32) error {
 	if len(seen) != len(keys) {
 		return fmt.Errorf("count %d keys into %d counts", len(keys), len(seen))
 	}
@@ -121,7 +199,7 @@ func (c *RowCounter) Count(keys []uint64, seen []uint32) error {
 
 // insert adds the keys distinct[from:to] that were never counted, with
 // their counts, and returns how many it added.
-func (c *RowCounter) insert(from, to int) (int64, error) {
+func (c *fileCounter) insert(from, to int) (int64, error) {
 	rows := to - from
 	s := c.stmts[rows]
 	if s == nil {
@@ -145,7 +223,7 @@ func (c *RowCounter) insert(from, to int) (int64, error) {
 
 // addOld finds which keys of distinct[from:to] were counted by earlier
 // calls, records their earlier counts in before and adds this call's.
-func (c *RowCounter) addOld(from, to int, before map[uint64]uint32) error {
+func (c *fileCounter) addOld(from, to int, before map[uint64]uint32) error {
 	args := []any{c.gen}
 	for j := from; j < to; j++ {
 		args = append(args, int64(c.distinct[j]))
@@ -177,8 +255,8 @@ func (c *RowCounter) addOld(from, to int, before map[uint64]uint32) error {
 	return nil
 }
 
-// Close discards the counts and removes the counter's file.
-func (c *RowCounter) Close() error {
+// Close discards the counts and removes the file.
+func (c *fileCounter) Close() error {
 	if c.tx != nil {
 		c.tx.Rollback()
 	}
