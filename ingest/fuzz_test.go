@@ -33,7 +33,8 @@ func FuzzParseWebhookLine(f *testing.F) {
 	f.Add([]byte("{\"received_at\":\"2024-01-11T07:13:16Z\",\"body\":\"\\u0000\xff\"}"))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		p := &webhookParser{file: "fuzz.jsonl", signKey: testKey, units: recon.DefaultUnits(), maxLine: DefaultMaxLineBytes}
-		ev, bad := p.parse(line, 1)
+		var ev recon.WebhookEvent
+		bad := p.parse(&ev, line, 1)
 		if bad != nil {
 			if !strings.HasPrefix(bad.reason, "line 1: ") {
 				t.Fatalf("reason %q does not name the line", bad.reason)

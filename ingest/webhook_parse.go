@@ -75,24 +75,24 @@ func notificationStrings(n *notification) [nStrs]struct {
 	}
 }
 
-// parse reads one non-blank log line (without its line terminator).
-func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine) {
-	var ev recon.WebhookEvent
+// parse reads one non-blank log line (without its line terminator) into
+// ev, which is zero. On a bad line ev may be left partly filled.
+func (p *webhookParser) parse(ev *recon.WebhookEvent, line []byte, no int) *badLine {
 	rec, problem := p.dec.Decode(line)
 	if problem != nil {
-		return ev, p.fail(no, "%s", problem)
+		return p.fail(no, "%s", problem)
 	}
 	received, bad := p.receivedAt(rec.ReceivedAt, no)
 	if bad != nil {
-		return ev, bad
+		return bad
 	}
 	sig, signed, problem := rec.SignatureBytes()
 	if problem != nil {
-		return ev, p.fail(no, "%s", problem)
+		return p.fail(no, "%s", problem)
 	}
 	pl, problem := rec.Payload()
 	if problem != nil {
-		return ev, p.fail(no, "%s", problem)
+		return p.fail(no, "%s", problem)
 	}
 	payload, doc, pat := pl.Bytes, pl.Doc, pl.At
 
@@ -118,10 +118,10 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 		}
 	})
 	if envErr != "" {
-		return ev, p.fail(no, "payload is not an OxPay notification: %s", envErr)
+		return p.fail(no, "payload is not an OxPay notification: %s", envErr)
 	}
 	if webhooklog.Type(nbody) != "object" {
-		return ev, p.fail(no, "unrecognised notification: the payload has no body object")
+		return p.fail(no, "unrecognised notification: the payload has no body object")
 	}
 	var n notification
 	doc.Fields(nbodyAt, func(key, val []byte, _ int) {
@@ -156,14 +156,14 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 			continue
 		}
 		if t := webhooklog.Type(f.val); t != "string" {
-			return ev, p.fail(no, "unrecognised notification: body.%s is a JSON %s, want a string", f.name, t)
+			return p.fail(no, "unrecognised notification: body.%s is a JSON %s, want a string", f.name, t)
 		}
 		strs[i] = webhooklog.UnquoteIn(&p.unq, f.val)
 		// A JSON escape (\u0000) gets past the raw NUL check above; ids
 		// that hold control characters would reach the store and every
 		// report, and no real id, state or currency has one.
 		if j := controlAt(strs[i]); j >= 0 {
-			return ev, p.fail(no, "body.%s holds a control character (U+%04X); ids, states and currencies cannot", f.name, strs[i][j])
+			return p.fail(no, "body.%s holds a control character (U+%04X); ids, states and currencies cannot", f.name, strs[i][j])
 		}
 	}
 	txnID, state, currency := strs[strTxnID], strs[strState], strs[strCurrency]
@@ -179,16 +179,16 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	case n.txnID != nil && n.state != nil:
 		ev.Kind = wire.WebhookPayment
 	default:
-		return ev, p.fail(no, "unrecognised notification: the body is neither a payment (oxpay_txn_id, transaction_state, transaction_amount), a refund (oxpay_original_txn_id, refund_amount) nor a void (transaction_state voided)")
+		return p.fail(no, "unrecognised notification: the body is neither a payment (oxpay_txn_id, transaction_state, transaction_amount), a refund (oxpay_original_txn_id, refund_amount) nor a void (transaction_state voided)")
 	}
 	if len(bytes.TrimSpace(txnID)) == 0 {
-		return ev, p.fail(no, "%s notification without an oxpay_txn_id", ev.Kind)
+		return p.fail(no, "%s notification without an oxpay_txn_id", ev.Kind)
 	}
 	if len(currency) == 0 {
-		return ev, p.fail(no, "%s notification %s without a transaction_currency", ev.Kind, clip(txnID))
+		return p.fail(no, "%s notification %s without a transaction_currency", ev.Kind, clip(txnID))
 	}
 	if !money.Known(string(currency)) {
-		return ev, p.fail(no, "unknown currency %q in body.transaction_currency; add it to money's table if it is real", clip(currency))
+		return p.fail(no, "unknown currency %q in body.transaction_currency; add it to money's table if it is real", clip(currency))
 	}
 
 	compact := payload
@@ -243,15 +243,15 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	// line's error, never an amount of 0.
 	amount, bad := p.amount(n.amount, "transaction_amount", txnID, ev.Currency, true, no)
 	if bad != nil {
-		return recon.WebhookEvent{}, bad
+		return bad
 	}
 	refund, bad := p.amount(n.refund, "refund_amount", txnID, ev.Currency, ev.Kind == wire.WebhookRefund, no)
 	if bad != nil {
-		return recon.WebhookEvent{}, bad
+		return bad
 	}
 	status, bad := p.statusCode(statusRaw, no)
 	if bad != nil {
-		return recon.WebhookEvent{}, bad
+		return bad
 	}
 
 	ev.ReceivedAt = received
@@ -260,7 +260,7 @@ func (p *webhookParser) parse(line []byte, no int) (recon.WebhookEvent, *badLine
 	ev.StatusCode = status
 	ev.SourceFile = p.file
 	ev.SourceLine = no
-	return ev, nil
+	return nil
 }
 
 // fingerprint names the key the parser verifies with.

@@ -2,6 +2,8 @@ package webhooklog
 
 import (
 	"bytes"
+	"encoding/binary"
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -133,7 +135,7 @@ func (d *Doc) parse(b []byte, depth int, checkUTF8 bool) bool {
 	d.members = d.members[:0]
 	v := validator{b: b, doc: d, record: depth, plain: &plainByte}
 	if checkUTF8 {
-		v.plain = &asciiByte
+		v.plain, v.high = &asciiByte, swarHigh
 	}
 	i, ok := v.value(v.space(0), 0)
 	return ok && v.space(i) == len(b)
@@ -357,6 +359,27 @@ type validator struct {
 	// plain says which bytes a string holds as they are, with no
 	// further look: plainByte, or asciiByte when strings must be UTF-8.
 	plain *[256]bool
+	// high is swarHigh when strings must be UTF-8 (a byte past ASCII
+	// needs a look), else 0.
+	high uint64
+}
+
+// Eight bytes at a time (SWAR): the words of swarBytes, and swarLook,
+// which is not zero when a word read little-endian holds a quote, a
+// backslash, a control character, or with high set a byte past ASCII.
+// It can say so of a word that holds none only after a byte that does,
+// so a word it passes is plain throughout.
+const (
+	swarOnes  = 0x0101010101010101
+	swarHigh  = 0x8080808080808080
+	swarQuote = '"' * swarOnes
+	swarBack  = '\\' * swarOnes
+	swarSpace = 0x20 * swarOnes
+)
+
+func swarLook(x, high uint64) uint64 {
+	q, bs := x^swarQuote, x^swarBack
+	return (x-swarSpace)&^x&swarHigh | (q-swarOnes)&^q&swarHigh | (bs-swarOnes)&^bs&swarHigh | x&high
 }
 
 // plainByte and asciiByte are the bytes a string can hold without a
@@ -458,9 +481,14 @@ func (v *validator) container(i, depth, slot int) (int, bool) {
 			return i, false
 		}
 		if obj && slot >= 0 {
+			// Written field by field: a member built aside and copied in
+			// whole stalls on the copy (its wide loads wait for the
+			// narrow stores that built it).
 			d := v.doc
-			d.members = append(d.members, member{key: key, keyEnd: keyEnd, val: val, valEnd: i, next: -1})
-			m := len(d.members) - 1
+			m := len(d.members)
+			d.members = slices.Grow(d.members, 1)[:m+1]
+			mb := &d.members[m]
+			mb.key, mb.keyEnd, mb.val, mb.valEnd, mb.next = key, keyEnd, val, i, -1
 			if last < 0 {
 				d.spans[slot].first = m
 			} else {
@@ -490,6 +518,9 @@ func (v *validator) str(i int) (int, bool) {
 		// Jump to the next byte that needs a look: a quote, a backslash,
 		// a control character or, when checking UTF-8, a non-ASCII byte.
 		j := i
+		for j+8 <= len(b) && swarLook(binary.LittleEndian.Uint64(b[j:]), v.high) == 0 {
+			j += 8
+		}
 		for j < len(b) && plain[b[j]] {
 			j++
 		}
