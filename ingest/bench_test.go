@@ -143,7 +143,8 @@ func BenchmarkParseWebhookLine(b *testing.B) {
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
-		if _, bad := p.parse(line, 1); bad != nil {
+		var ev recon.WebhookEvent
+		if bad := p.parse(&ev, line, 1); bad != nil {
 			b.Fatal(bad.reason)
 		}
 	}

@@ -33,7 +33,8 @@ func FuzzParseWebhookLine(f *testing.F) {
 	f.Add([]byte("{\"received_at\":\"2024-01-11T07:13:16Z\",\"body\":\"\\u0000\xff\"}"))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		p := &webhookParser{file: "fuzz.jsonl", signKey: testKey, units: recon.DefaultUnits(), maxLine: DefaultMaxLineBytes}
-		ev, bad := p.parse(line, 1)
+		var ev recon.WebhookEvent
+		bad := p.parse(&ev, line, 1)
 		if bad != nil {
 			if !strings.HasPrefix(bad.reason, "line 1: ") {
 				t.Fatalf("reason %q does not name the line", bad.reason)
@@ -277,6 +278,36 @@ func FuzzUnquote(f *testing.F) {
 		}
 		if got := unquote(token); got != want {
 			t.Fatalf("unquote(%s) = %q, encoding/json says %q", token, got, want)
+		}
+	})
+}
+
+// FuzzParseSecondUTC holds the parser's short way to received_at to
+// time.Parse: whatever it reads, Parse reads as the same instant in UTC,
+// and the seeds include the days and times Parse turns down.
+func FuzzParseSecondUTC(f *testing.F) {
+	for _, s := range []string{
+		"2026-11-01T00:01:36Z", "2024-02-29T23:59:59Z", "2023-02-29T00:00:00Z", "2024-04-31T00:00:00Z",
+		"2024-01-01T24:00:00Z", "2024-01-01T23:60:00Z", "2024-01-01T23:59:60Z", "2024-00-01T00:00:00Z",
+		"2024-13-01T00:00:00Z", "2024-01-00T00:00:00Z", "2024-01-01t00:00:00z", "2024-01-01T00:00:00+00:00",
+		"2024-01-01T00:00:00.5Z", "0000-01-01T00:00:00Z", "+024-01-01T00:00:00Z", "2024-1-01T00:00:00Z ",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseSecondUTC([]byte(s))
+		if !ok {
+			return
+		}
+		want, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatalf("parseSecondUTC(%q) = %v, time.Parse fails: %v", s, got, err)
+		}
+		if want = want.UTC(); got != want || got.Location() != time.UTC {
+			t.Fatalf("parseSecondUTC(%q) = %v, time.Parse says %v", s, got, want)
+		}
+		if stamp := string(appendSecondStamp(nil, got)); stamp != got.Format(secondStamp) {
+			t.Fatalf("appendSecondStamp(%v) = %q, Format says %q", got, stamp, got.Format(secondStamp))
 		}
 	})
 }

@@ -160,17 +160,26 @@ func newBatcher(sink Sink, size int) *batcher {
 	return &batcher{sink: sink, size: size}
 }
 
-func (b *batcher) webhook(e recon.WebhookEvent) error {
-	b.hooks = append(b.hooks, e)
-	b.rows++
-	if e.SigCheck != recon.SigUnsigned {
-		b.signed++
-		if e.SigCheck == recon.SigInvalid {
-			b.badSigs++
+// webhooks takes events in order, handing them on a batch at a time.
+func (b *batcher) webhooks(es []recon.WebhookEvent) error {
+	for len(es) > 0 {
+		n := min(len(es), b.size-len(b.hooks))
+		for i := range es[:n] {
+			if check := es[i].SigCheck; check != recon.SigUnsigned {
+				b.signed++
+				if check == recon.SigInvalid {
+					b.badSigs++
+				}
+			}
 		}
-	}
-	if len(b.hooks) >= b.size {
-		return b.flushWebhooks()
+		b.hooks = append(b.hooks, es[:n]...)
+		b.rows += n
+		es = es[n:]
+		if len(b.hooks) >= b.size {
+			if err := b.flushWebhooks(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -226,10 +226,8 @@ func runPipeline(ctx context.Context, lr *webhooklog.LineReader, workers int, ne
 func emitChunk(c *chunk, b *batcher) error {
 	// Events and errors go to separate sink calls; each stream is in line
 	// order.
-	for _, e := range c.events {
-		if err := b.webhook(e); err != nil {
-			return err
-		}
+	if err := b.webhooks(c.events); err != nil {
+		return err
 	}
 	for _, e := range c.errs {
 		if err := b.inputError(e); err != nil {
@@ -308,11 +306,16 @@ func (p *webhookParser) parseChunk(c *chunk) {
 	for _, l := range c.lines {
 		line := c.buf[l.start:l.end]
 		var bad *badLine
-		var ev recon.WebhookEvent
 		if l.tooLong {
 			bad = p.fail(l.no, "line is %d bytes, longer than the limit of %d", l.size, p.maxLine)
 		} else {
-			ev, bad = p.parse(line, l.no)
+			// Parsed in place: an event is too big to copy about.
+			n := len(c.events)
+			c.events = append(c.events, recon.WebhookEvent{})
+			if bad = p.parse(&c.events[n], line, l.no); bad != nil {
+				c.events[n] = recon.WebhookEvent{} // let go of what it holds
+				c.events = c.events[:n]
+			}
 		}
 		if bad != nil {
 			c.errs = append(c.errs, recon.InputError{
@@ -322,8 +325,6 @@ func (p *webhookParser) parseChunk(c *chunk) {
 				Text:   errorText(line),
 				Reason: bad.reason,
 			})
-			continue
 		}
-		c.events = append(c.events, ev)
 	}
 }

@@ -36,23 +36,55 @@ func (v *OxPayVerifier) Verify(payload []byte, sig string) Match {
 	if sig == "" {
 		return MatchUnsigned
 	}
-	var text [2 * sha256.Size]byte
-	var want [sha256.Size]byte
-	if len(sig) != len(text) {
-		return MatchNone // a length is no secret; hmac.Equal says the same
-	}
-	copy(text[:], sig)
-	if _, err := hex.Decode(want[:], text[:]); err != nil {
+	want, ok := decodeSig(sig)
+	if !ok {
 		return MatchNone
 	}
-	if v.matches(payload, &want) {
+	return v.check(payload, nil, &want)
+}
+
+// VerifyCompact is Verify for a reader that holds the signature as bytes
+// and has the payload's compact form at hand (what json.Compact makes of
+// it: the payload itself when no whitespace stands between its tokens),
+// so that neither is made again. A nil compact is made here if needed.
+func (v *OxPayVerifier) VerifyCompact(payload, compact, sig []byte) Match {
+	sig = bytes.TrimSpace(sig)
+	if len(sig) == 0 {
+		return MatchUnsigned
+	}
+	want, ok := decodeSig(sig)
+	if !ok {
+		return MatchNone
+	}
+	return v.check(payload, compact, &want)
+}
+
+// decodeSig reads a trimmed signature's 64 hex digits.
+func decodeSig[S string | []byte](sig S) (want [sha256.Size]byte, ok bool) {
+	var text [2 * sha256.Size]byte
+	if len(sig) != len(text) {
+		return want, false // a length is no secret; hmac.Equal says the same
+	}
+	copy(text[:], sig)
+	_, err := hex.Decode(want[:], text[:])
+	return want, err == nil
+}
+
+// check compares want with the HMAC of payload, then of its compact
+// form (made here when compact is nil) if that differs.
+func (v *OxPayVerifier) check(payload, compact []byte, want *[sha256.Size]byte) Match {
+	if v.matches(payload, want) {
 		return MatchRaw
 	}
-	v.compact.Reset()
-	if err := json.Compact(&v.compact, payload); err == nil && !bytes.Equal(v.compact.Bytes(), payload) {
-		if v.matches(v.compact.Bytes(), &want) {
-			return MatchCompact
+	if compact == nil {
+		v.compact.Reset()
+		if err := json.Compact(&v.compact, payload); err != nil {
+			return MatchNone
 		}
+		compact = v.compact.Bytes()
+	}
+	if !bytes.Equal(compact, payload) && v.matches(compact, want) {
+		return MatchCompact
 	}
 	return MatchNone
 }

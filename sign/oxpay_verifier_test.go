@@ -34,6 +34,15 @@ func TestOxPayVerifierAgrees(t *testing.T) {
 			if got := VerifyOxPay(key, tc.payload, tc.sig); got != tc.want {
 				t.Fatalf("VerifyOxPay: got %q, want %q", got, tc.want)
 			}
+			// The compact form made here, or handed in as a reader has it.
+			if got := v.VerifyCompact(tc.payload, nil, []byte(tc.sig)); got != tc.want {
+				t.Fatalf("VerifyCompact without the compact form: got %q, want %q", got, tc.want)
+			}
+			if c, err := Compact(tc.payload); err == nil {
+				if got := v.VerifyCompact(tc.payload, c, []byte(tc.sig)); got != tc.want {
+					t.Fatalf("VerifyCompact: got %q, want %q", got, tc.want)
+				}
+			}
 		})
 	}
 }
@@ -45,8 +54,17 @@ func FuzzOxPayVerifier(f *testing.F) {
 		if len(sig) == 0 {
 			sig = OxPay(key, payload)
 		}
-		if got, want := NewOxPayVerifier(key).Verify(payload, sig), VerifyOxPay(key, payload, sig); got != want {
+		v := NewOxPayVerifier(key)
+		want := VerifyOxPay(key, payload, sig)
+		if got := v.Verify(payload, sig); got != want {
 			t.Fatalf("Verify(%q, %q) = %q, VerifyOxPay says %q", payload, sig, got, want)
+		}
+		var compact []byte // what a reader without the compact form passes
+		if c, err := Compact(payload); err == nil {
+			compact = c
+		}
+		if got := v.VerifyCompact(payload, compact, []byte(sig)); got != want {
+			t.Fatalf("VerifyCompact(%q, %q, %q) = %q, VerifyOxPay says %q", payload, compact, sig, got, want)
 		}
 	})
 }

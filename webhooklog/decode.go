@@ -14,6 +14,9 @@ import (
 // goroutine its own.
 type Decoder struct {
 	line, payload Doc
+	// text holds the payload a body string holds, sig a Signature
+	// header spelled with escapes, decoded.
+	text, sig []byte
 }
 
 // Record is a decoded log line: where its fields stand. It and what it
@@ -35,13 +38,16 @@ type Record struct {
 // check the fields it needs in its own order.
 func (d *Decoder) Decode(line []byte) (Record, *Problem) {
 	rec := Record{d: d}
-	if i := bytes.IndexByte(line, 0); i >= 0 {
-		return rec, &Problem{Kind: NULByte, Column: i + 1}
-	}
-	if !utf8.Valid(line) {
-		return rec, &Problem{Kind: NotUTF8}
-	}
-	if !d.line.parse(line, 3) {
+	// One pass checks the JSON and its UTF-8, and rules out NUL bytes
+	// (JSON has no place for one); only a line it fails is looked at
+	// again, to say which of the three is wrong.
+	if !d.line.parse(line, 3, true) {
+		if i := bytes.IndexByte(line, 0); i >= 0 {
+			return rec, &Problem{Kind: NULByte, Column: i + 1}
+		}
+		if !utf8.Valid(line) {
+			return rec, &Problem{Kind: NotUTF8}
+		}
 		return rec, &Problem{Kind: BrokenJSON, Value: line}
 	}
 	if v := line[skipSpace(line, 0):]; v[0] != '{' {
@@ -67,19 +73,39 @@ func (d *Decoder) Reset() {
 	d.line.b, d.payload.b = nil, nil
 }
 
+// maxKept bounds the buffers a Decoder keeps between lines.
+const maxKept = 64 << 10
+
+// keep returns buf emptied for reuse, or nil when a long line left it
+// too big to hold on to.
+func keep(buf []byte) []byte {
+	if cap(buf) > maxKept {
+		return nil
+	}
+	return buf[:0]
+}
+
 // Signature returns the Signature header, found whatever its case. Two
 // spellings with different values are a Problem rather than a coin toss;
 // signed is false when there is none, or only an empty or blank one,
 // which signs nothing.
 func (r *Record) Signature() (sig string, signed bool, p *Problem) {
+	b, signed, p := r.SignatureBytes()
+	return string(b), signed, p
+}
+
+// SignatureBytes is Signature without a string: the header's decoded
+// bytes, valid until the Decoder's next Decode.
+func (r *Record) SignatureBytes() (sig []byte, signed bool, p *Problem) {
 	switch Type(r.headers) {
 	case "nothing", "null":
-		return "", false, nil
+		return nil, false, nil
 	case "object":
 	default:
-		return "", false, &Problem{Kind: BadHeaders, Value: r.headers}
+		return nil, false, &Problem{Kind: BadHeaders, Value: r.headers}
 	}
 	present := false
+	r.d.sig = keep(r.d.sig)
 	r.d.line.Fields(r.headersAt, func(key, val []byte, _ int) {
 		if p != nil || !bytes.EqualFold(key, []byte("signature")) || Type(val) == "null" {
 			return
@@ -88,17 +114,17 @@ func (r *Record) Signature() (sig string, signed bool, p *Problem) {
 			p = &Problem{Kind: BadSignature, Header: string(key), Value: val}
 			return
 		}
-		s := Unquote(val)
-		if present && s != sig {
+		s := UnquoteIn(&r.d.sig, val)
+		if present && !bytes.Equal(s, sig) {
 			p = &Problem{Kind: TwoSignatures}
 			return
 		}
 		sig, present = s, true
 	})
 	if p != nil {
-		return "", false, p
+		return nil, false, p
 	}
-	return sig, present && strings.TrimSpace(sig) != "", nil
+	return sig, present && len(bytes.TrimSpace(sig)) != 0, nil
 }
 
 // Payload is the notification a line carries.
@@ -110,6 +136,10 @@ type Payload struct {
 	// the line itself for an object body.
 	Doc *Doc
 	At  int
+	// Compact says Bytes hold no whitespace between tokens: they are
+	// their own compact form (json.Compact would return them as they
+	// are). False says nothing: there may be none.
+	Compact bool
 }
 
 // Payload returns the body: a JSON object as received, or a JSON string
@@ -120,13 +150,14 @@ func (r *Record) Payload() (Payload, *Problem) {
 	case "nothing", "null":
 		return pl, &Problem{Kind: NoBody}
 	case "object":
-		pl = Payload{Bytes: r.body, Doc: &r.d.line, At: r.bodyAt}
+		pl = Payload{Bytes: r.body, Doc: &r.d.line, At: r.bodyAt, Compact: !r.d.line.spaced}
 	case "string":
-		b := []byte(Unquote(r.body))
-		if !r.d.payload.parse(b, 2) {
+		r.d.text = AppendUnquote(keep(r.d.text), r.body)
+		b := r.d.text
+		if !r.d.payload.parse(b, 2, false) {
 			return pl, &Problem{Kind: BodyNotJSON, Value: b}
 		}
-		pl = Payload{Bytes: b, Doc: &r.d.payload, At: skipSpace(b, 0)}
+		pl = Payload{Bytes: b, Doc: &r.d.payload, At: skipSpace(b, 0), Compact: !r.d.payload.spaced}
 	default:
 		return pl, &Problem{Kind: BadBody, Value: r.body}
 	}

@@ -15,7 +15,8 @@
 // its Signature header and its Payload, the bytes a signature covers and
 // a Doc to walk them with, or as a Problem saying why it cannot be used.
 // Lines are walked by a hand-written scanner (Doc, Valid) that agrees
-// with encoding/json on every input and keeps exact byte spans, so a
-// million-line log costs one pass over each line. What a line means, and
+// with encoding/json on every input and keeps exact byte spans: one pass
+// checks a line's JSON and UTF-8 and notes where the members of its
+// outer objects stand, so reading its fields costs no second pass. What a line means, and
 // what to do with a problem, belongs to the readers.
 package webhooklog

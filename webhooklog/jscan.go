@@ -2,7 +2,8 @@ package webhooklog
 
 import (
 	"bytes"
-	"strings"
+	"encoding/binary"
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -89,40 +90,72 @@ func skipValue(b []byte, i int) int {
 	return i
 }
 
-// Doc is a JSON text that Valid accepts, with the end offsets of its
-// outermost containers: walking an object then steps over a nested
-// object at once instead of scanning it again, and a webhook line's
-// payload is walked once at each level instead of three times. A
-// Decoder fills its Docs; Payload hands one out to walk.
+// Doc is a JSON text that Valid accepts, with the spans of its
+// outermost containers and the members of its outermost objects, noted
+// while it was validated: walking an object then steps from member to
+// member without scanning its bytes again, and a webhook line's payload
+// is read in one pass at each level. A Decoder fills its Docs; Payload
+// hands one out to walk.
 type Doc struct {
 	b     []byte
-	spans [16]struct{ start, end int }
+	spans [16]span
 	n     int
+	// members of the objects in spans, each linked to the next of its
+	// object: nested objects are validated between two members of
+	// their parent, so an object's members are not contiguous.
+	members []member
+	// spaced says whitespace stands between some of b's tokens; without
+	// any, b is its own compact form.
+	spaced bool
 }
+
+// span is a container's offsets; first is the index in Doc.members of
+// an object's first member, -1 for an array or an empty object.
+type span struct{ start, end, first int }
+
+// member is one member of an object in Doc.spans: the offsets of its
+// key (quotes included) and of its value, and the index of the next
+// member of the same object (-1 after the last).
+type member struct{ key, keyEnd, val, valEnd, next int }
+
+// maxMembers bounds the member table a Doc keeps between lines, so a
+// hostile line with a huge object does not pin its table for the rest
+// of the file.
+const maxMembers = 1 << 12
 
 // parse validates b as one JSON value, recording the spans of the
-// containers at most depth levels deep.
-func (d *Doc) parse(b []byte, depth int) bool {
-	d.b, d.n = b, 0
-	v := validator{b: b, doc: d, record: depth}
-	i, ok := v.value(skipSpace(b, 0), 0)
-	return ok && skipSpace(b, i) == len(b)
+// containers at most depth levels deep and the members of the objects
+// among them. With checkUTF8, strings must also be valid UTF-8, which
+// then holds for all of b (outside its strings, valid JSON is ASCII).
+func (d *Doc) parse(b []byte, depth int, checkUTF8 bool) bool {
+	d.b, d.n, d.spaced = b, 0, false
+	if cap(d.members) > maxMembers {
+		d.members = nil
+	}
+	d.members = d.members[:0]
+	v := validator{b: b, doc: d, record: depth, plain: &plainByte}
+	if checkUTF8 {
+		v.plain, v.high = &asciiByte, swarHigh
+	}
+	i, ok := v.value(v.space(0), 0)
+	return ok && v.space(i) == len(b)
 }
 
-func (d *Doc) record(start, end int) {
-	if d.n < len(d.spans) {
-		d.spans[d.n].start, d.spans[d.n].end = start, end
-		d.n++
+// find returns the span of the container at offset i, if recorded.
+func (d *Doc) find(i int) (span, bool) {
+	for _, s := range d.spans[:d.n] {
+		if s.start == i {
+			return s, true
+		}
 	}
+	return span{}, false
 }
 
 // skip returns the index just past the value at i.
 func (d *Doc) skip(i int) int {
 	if i < len(d.b) && (d.b[i] == '{' || d.b[i] == '[') {
-		for _, s := range d.spans[:d.n] {
-			if s.start == i {
-				return s.end
-			}
+		if s, ok := d.find(i); ok {
+			return s.end
 		}
 	}
 	return skipValue(d.b, i)
@@ -138,21 +171,40 @@ func (d *Doc) Fields(i int, fn func(key, val []byte, at int)) {
 	if i >= len(b) || b[i] != '{' {
 		return
 	}
+	if s, ok := d.find(i); ok {
+		for m := s.first; m >= 0; m = d.members[m].next {
+			mb := &d.members[m]
+			fn(memberKey(b, mb.key, mb.keyEnd), b[mb.val:mb.valEnd], mb.val)
+		}
+		return
+	}
+	d.scanFields(i, fn)
+}
+
+// scanFields is Fields for an object whose members were not recorded:
+// it finds them in the bytes.
+func (d *Doc) scanFields(i int, fn func(key, val []byte, at int)) {
+	b := d.b
 	i = skipSpace(b, i+1)
 	for i < len(b) && b[i] == '"' {
 		kEnd := skipString(b, i)
 		v := skipSpace(b, skipSpace(b, kEnd)+1) // past ':'
 		vEnd := d.skip(v)
-		key := b[i+1 : kEnd-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			key = []byte(Unquote(b[i:kEnd])) // rare: a key spelled with escapes
-		}
-		fn(key, b[v:vEnd], v)
+		fn(memberKey(b, i, kEnd), b[v:vEnd], v)
 		i = skipSpace(b, vEnd)
 		if i < len(b) && b[i] == ',' {
 			i = skipSpace(b, i+1)
 		}
 	}
+}
+
+// memberKey decodes the key b[start:end] (quotes included).
+func memberKey(b []byte, start, end int) []byte {
+	key := b[start+1 : end-1]
+	if bytes.IndexByte(key, '\\') >= 0 {
+		key = []byte(Unquote(b[start:end])) // rare: a key spelled with escapes
+	}
+	return key
 }
 
 // Unquote decodes a JSON string value that has been validated (the
@@ -162,26 +214,48 @@ func (d *Doc) Fields(i int, fn func(key, val []byte, at int)) {
 // about 6 µs for each such body, for its own validation and reflection.
 func Unquote(val []byte) string {
 	s := val[1 : len(val)-1]
-	i := bytes.IndexByte(s, '\\')
-	if i < 0 {
+	if bytes.IndexByte(s, '\\') < 0 {
 		return string(s)
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i >= 0 {
-		b.Write(s[:i])
+	return string(AppendUnquote(make([]byte, 0, len(s)), val))
+}
+
+// UnquoteIn decodes the string value val without making a string: it
+// returns the bytes between its quotes when it has no escapes, else the
+// decoded text appended to *buf, which grows; values decoded one after
+// another into the same buffer all stay as they were.
+func UnquoteIn(buf *[]byte, val []byte) []byte {
+	s := val[1 : len(val)-1]
+	if bytes.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	start := len(*buf)
+	*buf = AppendUnquote(*buf, val)
+	return (*buf)[start:len(*buf):len(*buf)]
+}
+
+// AppendUnquote appends to dst what Unquote returns, for a reader that
+// keeps the text in a buffer of its own rather than in a new string.
+func AppendUnquote(dst, val []byte) []byte {
+	s := val[1 : len(val)-1]
+	for {
+		i := bytes.IndexByte(s, '\\')
+		if i < 0 {
+			return append(dst, s...)
+		}
+		dst = append(dst, s[:i]...)
 		s = s[i+1:]
 		switch c := s[0]; c {
 		case 'b':
-			b.WriteByte('\b')
+			dst = append(dst, '\b')
 		case 'f':
-			b.WriteByte('\f')
+			dst = append(dst, '\f')
 		case 'n':
-			b.WriteByte('\n')
+			dst = append(dst, '\n')
 		case 'r':
-			b.WriteByte('\r')
+			dst = append(dst, '\r')
 		case 't':
-			b.WriteByte('\t')
+			dst = append(dst, '\t')
 		case 'u':
 			r := hex4(s[1:5])
 			s = s[4:]
@@ -197,15 +271,12 @@ func Unquote(val []byte) string {
 					r = utf8.RuneError
 				}
 			}
-			b.WriteRune(r)
+			dst = utf8.AppendRune(dst, r)
 		default: // '"', '\\' and '/' stand for themselves
-			b.WriteByte(c)
+			dst = append(dst, c)
 		}
 		s = s[1:]
-		i = bytes.IndexByte(s, '\\')
 	}
-	b.Write(s)
-	return b.String()
 }
 
 // hex4 reads the four hex digits of a \u escape.
@@ -278,13 +349,57 @@ const MaxDepth = 10000
 // machine step per byte.
 func Valid(b []byte) bool {
 	var d Doc
-	return d.parse(b, 0)
+	return d.parse(b, 0, false)
 }
 
 type validator struct {
 	b      []byte
-	doc    *Doc // where to record container spans, if anywhere
-	record int  // the depth down to which spans are recorded
+	doc    *Doc // where to record container spans and members
+	record int  // the depth down to which they are recorded
+	// plain says which bytes a string holds as they are, with no
+	// further look: plainByte, or asciiByte when strings must be UTF-8.
+	plain *[256]bool
+	// high is swarHigh when strings must be UTF-8 (a byte past ASCII
+	// needs a look), else 0.
+	high uint64
+}
+
+// Eight bytes at a time (SWAR): the words of swarBytes, and swarLook,
+// which is not zero when a word read little-endian holds a quote, a
+// backslash, a control character, or with high set a byte past ASCII.
+// It can say so of a word that holds none only after a byte that does,
+// so a word it passes is plain throughout.
+const (
+	swarOnes  = 0x0101010101010101
+	swarHigh  = 0x8080808080808080
+	swarQuote = '"' * swarOnes
+	swarBack  = '\\' * swarOnes
+	swarSpace = 0x20 * swarOnes
+)
+
+func swarLook(x, high uint64) uint64 {
+	q, bs := x^swarQuote, x^swarBack
+	return (x-swarSpace)&^x&swarHigh | (q-swarOnes)&^q&swarHigh | (bs-swarOnes)&^bs&swarHigh | x&high
+}
+
+// plainByte and asciiByte are the bytes a string can hold without a
+// further look: no quote, backslash or control character, and for
+// asciiByte nothing past ASCII, which starts a character to decode.
+var plainByte, asciiByte = func() (p, a [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		p[c] = c != '"' && c != '\\'
+		a[c] = p[c] && c < 0x80
+	}
+	return p, a
+}()
+
+// space skips whitespace at i, noting in the Doc that there was some.
+func (v *validator) space(i int) int {
+	j := skipSpace(v.b, i)
+	if j != i {
+		v.doc.spaced = true
+	}
+	return j
 }
 
 func (v *validator) value(i, depth int) (int, bool) {
@@ -299,9 +414,15 @@ func (v *validator) value(i, depth int) (int, bool) {
 		if depth+1 > MaxDepth {
 			return i, false
 		}
-		end, ok := v.container(i, depth+1)
-		if ok && depth < v.record {
-			v.doc.record(i, end)
+		slot := -1
+		if d := v.doc; depth < v.record && d.n < len(d.spans) {
+			slot = d.n
+			d.spans[slot] = span{start: i, first: -1}
+			d.n++
+		}
+		end, ok := v.container(i, depth+1, slot)
+		if ok && slot >= 0 {
+			v.doc.spans[slot].end = end
 		}
 		return end, ok
 	case c == '-' || c >= '0' && c <= '9':
@@ -323,42 +444,65 @@ func (v *validator) literal(i int, lit string) (int, bool) {
 	return i + len(lit), true
 }
 
-func (v *validator) container(i, depth int) (int, bool) {
+// container validates the array or object at i. slot is its index in
+// the Doc's spans when its members are to be recorded, else -1.
+func (v *validator) container(i, depth, slot int) (int, bool) {
 	b := v.b
 	obj := b[i] == '{'
 	end := byte(']')
 	if obj {
 		end = '}'
 	}
-	i = skipSpace(b, i+1)
+	i = v.space(i + 1)
 	if i < len(b) && b[i] == end {
 		return i + 1, true
 	}
+	last := -1 // the object's last member recorded
 	for {
 		var ok bool
+		key, keyEnd := 0, 0
 		if obj {
 			if i >= len(b) || b[i] != '"' {
 				return i, false
 			}
+			key = i
 			if i, ok = v.str(i); !ok {
 				return i, false
 			}
-			i = skipSpace(b, i)
+			keyEnd = i
+			i = v.space(i)
 			if i >= len(b) || b[i] != ':' {
 				return i, false
 			}
-			i = skipSpace(b, i+1)
+			i = v.space(i + 1)
 		}
+		val := i
 		if i, ok = v.value(i, depth); !ok {
 			return i, false
 		}
-		i = skipSpace(b, i)
+		if obj && slot >= 0 {
+			// Written field by field: a member built aside and copied in
+			// whole stalls on the copy (its wide loads wait for the
+			// narrow stores that built it).
+			d := v.doc
+			m := len(d.members)
+			d.members = slices.Grow(d.members, 1)[:m+1]
+			mb := &d.members[m]
+			mb.key, mb.keyEnd, mb.val, mb.valEnd, mb.next = key, keyEnd, val, i, -1
+			if last < 0 {
+				d.spans[slot].first = m
+			} else {
+				d.members[last].next = m
+			}
+			last = m
+		}
+		i = v.space(i)
 		if i >= len(b) {
 			return i, false
 		}
 		switch b[i] {
 		case ',':
-			i = skipSpace(b, i+1)
+			i = v.space(i + 1)
 		case end:
 			return i + 1, true
 		default:
@@ -368,13 +512,16 @@ func (v *validator) container(i, depth int) (int, bool) {
 }
 
 func (v *validator) str(i int) (int, bool) {
-	b := v.b
+	b, plain := v.b, v.plain
 	i++
 	for i < len(b) {
-		// Jump to the next byte that needs a look: a quote, a backslash
-		// or a control character.
+		// Jump to the next byte that needs a look: a quote, a backslash,
+		// a control character or, when checking UTF-8, a non-ASCII byte.
 		j := i
-		for j < len(b) && b[j] >= 0x20 && b[j] != '"' && b[j] != '\\' {
+		for j+8 <= len(b) && swarLook(binary.LittleEndian.Uint64(b[j:]), v.high) == 0 {
+			j += 8
+		}
+		for j < len(b) && plain[b[j]] {
 			j++
 		}
 		i = j
@@ -386,6 +533,12 @@ func (v *validator) str(i int) (int, bool) {
 			return i + 1, true
 		case c < 0x20:
 			return i, false
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size == 1 {
+				return i, false
+			}
+			i += size
 		default: // backslash
 			if i+1 >= len(b) {
 				return i, false
