@@ -34,10 +34,6 @@ extern int sqlite3_clear_bindings(sqlite3_stmt*);
 extern int sqlite3_changes(sqlite3*);
 extern const char *sqlite3_errmsg(sqlite3*);
 extern const char *sqlite3_db_filename(sqlite3*, const char*);
-typedef struct sqlite3_mutex sqlite3_mutex;
-extern sqlite3_mutex *sqlite3_db_mutex(sqlite3*);
-extern void sqlite3_mutex_enter(sqlite3_mutex*);
-extern void sqlite3_mutex_leave(sqlite3_mutex*);
 
 #define RECONKIT_DONE 101 // SQLITE_DONE
 
@@ -75,9 +71,6 @@ static int reconkit_bind(sqlite3_stmt *st, int i, const unsigned char **p, const
 
 // reconkit_bulk binds the first shared values of buf once, then runs st
 // once for each of n rows, each the statement's remaining parameters. It
-// holds the connection's mutex throughout: every bind, step and reset
-// takes it again, about twenty times a row, and a recursive mutex the
-// thread already holds is taken without an atomic instruction. It
 // returns SQLITE_OK or the first failure's code, with *failed the row
 // that failed (-1 for the shared values) and its message in msg; *changes
 // is the number of rows the statement changed. The bindings are cleared
@@ -88,9 +81,7 @@ static int reconkit_bulk(sqlite3 *db, sqlite3_stmt *st, const unsigned char *buf
 	int np = sqlite3_bind_parameter_count(st);
 	long long ch = 0;
 	int rc = 0, r = -1, i;
-	sqlite3_mutex *mu = sqlite3_db_mutex(db);
 	msg[0] = 0;
-	sqlite3_mutex_enter(mu);
 	for (i = 1; i <= shared && i <= np; i++) {
 		if ((rc = reconkit_bind(st, i, &p, end)) != 0) goto out;
 	}
@@ -112,7 +103,6 @@ out:
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	sqlite3_mutex_leave(mu);
 	*changes = ch;
 	*failed = r;
 	return rc;
