@@ -19,22 +19,10 @@ import (
 	"github.com/reconkit/reconkit/store/sqlite"
 )
 
-// Measured on the 2-core build machine (go1.26.8, AMD EPYC, a shared VM:
-// other builds kept the load average at 4 to 13, so wall times vary by
-// half and more; the CPU time per phase, logged beside it, varies far
-// less), Run from the store back into the store, default GOGC:
-//
-//   - 100k orders: 1.65 s per run, 1.8 to 2.2 s CPU (read 0.9 to 1.0 s),
-//     79 to 99 MiB peak heap.
-//   - 1M orders (-bench.orders 1000000): CPU read 7.4 to 8.8 s (both
-//     cores), match 1.4 to 1.7 s, write 4.5 to 5.5 s, commit 0.3 to 0.4 s;
-//     12.9 s wall at load 4, 17 to 25 s at load 4 to 8; 700 to 860 MiB
-//     peak heap, 0.9 to 1.1 GiB peak RSS. Precision and recall 1.
-//
-// Of the read, about 4.4 s is SQLite's own scan (pages that also hold each
-// row's raw JSON, and building the chunk texts), the rest cutting and
-// parsing here; the write is bound by one cgo call per bound value.
-// See docs/performance.md. To measure 1M (the database is kept in the
+// BenchmarkMatch logs each phase's wall and CPU time (read, match,
+// write, commit) beside the peak heap; docs/performance.md keeps the
+// figures and what they were measured against ("The match at 1M" and the
+// session sections). To measure 1M (the database is kept in the
 // directory and reused):
 //
 //	go test ./match -run '^$' -bench 'BenchmarkMatch$' -benchtime 1x -bench.orders 1000000 -bench.dbdir /tmp

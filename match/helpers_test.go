@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 	"time"
 
 	"github.com/reconkit/reconkit/ingest"
@@ -383,4 +384,19 @@ func runStore(tb testing.TB, db *sqlite.DB, opts Options) Output {
 	sum.RunID = 0
 	out.Summary = sum
 	return out
+}
+
+// TestSymbolsKeepTheirOwnCopy holds symbols.of to copying a new value: a
+// store may hand over strings that point into a batch it then reuses.
+func TestSymbolsKeepTheirOwnCopy(t *testing.T) {
+	buf := []byte("CAPTURE_PENDING")
+	s := newSymbols()
+	c := s.of(unsafe.String(&buf[0], len(buf)))
+	copy(buf, "XXXXXXXXXXXXXXX")
+	if got := s.str(c); got != "CAPTURE_PENDING" {
+		t.Fatalf("symbol %d reads %q after its batch was reused, want CAPTURE_PENDING", c, got)
+	}
+	if again := s.of("CAPTURE_PENDING"); again != c {
+		t.Errorf("the value again: code %d, want %d", again, c)
+	}
 }

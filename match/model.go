@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/reconkit/reconkit/recon"
@@ -51,10 +52,14 @@ func newSymbols() *symbols {
 	return s
 }
 
+// of returns v's code, giving it the next one the first time. A new
+// value is copied: v may point into a batch the store reuses
+// (store.Snapshot), and the table keeps its values for the whole run.
 func (s *symbols) of(v string) sym {
 	if c, ok := s.code[v]; ok {
 		return c
 	}
+	v = strings.Clone(v)
 	c := sym(len(s.text))
 	s.code[v] = c
 	s.text = append(s.text, v)
