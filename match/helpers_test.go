@@ -14,8 +14,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unsafe"
 	"time"
+	"unsafe"
 
 	"github.com/reconkit/reconkit/ingest"
 	"github.com/reconkit/reconkit/recon"
