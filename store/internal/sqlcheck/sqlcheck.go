@@ -187,13 +187,7 @@ func (c *sqlChecker) isStmt(fn *ast.FuncDecl, x ast.Expr) bool {
 		if !ok {
 			return false
 		}
-		name := ""
-		switch f := call.Fun.(type) {
-		case *ast.Ident:
-			name = f.Name
-		case *ast.SelectorExpr:
-			name = f.Sel.Name
-		}
+		name := calledName(call)
 		return strings.HasPrefix(name, "Prepare") || name == "prepare" || name == "stmt"
 	}
 	return false
@@ -508,14 +502,7 @@ func (c *sqlChecker) paramSafe(fn *ast.FuncDecl, obj *ast.Object, depth int) boo
 		if !isCall {
 			return true
 		}
-		name := ""
-		switch f := call.Fun.(type) {
-		case *ast.Ident:
-			name = f.Name
-		case *ast.SelectorExpr:
-			name = f.Sel.Name
-		}
-		if name != fn.Name.Name || index >= len(call.Args) {
+		if calledName(call) != fn.Name.Name || index >= len(call.Args) {
 			return true
 		}
 		calls++
@@ -562,4 +549,16 @@ func parseDir(t *testing.T, dir string) (*token.FileSet, []*ast.File) {
 		t.Fatal("no Go files found")
 	}
 	return fset, files
+}
+
+// calledName is the name a call calls: f for f(...), m for x.m(...), ""
+// for anything else (a function value, a call's result).
+func calledName(call *ast.CallExpr) string {
+	switch f := call.Fun.(type) {
+	case *ast.Ident:
+		return f.Name
+	case *ast.SelectorExpr:
+		return f.Sel.Name
+	}
+	return ""
 }
