@@ -94,7 +94,7 @@ func TestAnswerKey(t *testing.T) {
 				if d := cmp.Diff(out.Results, stored); d != "" {
 					t.Errorf("results: Match (-) and Run (+) differ:\n%s", d)
 				}
-				sum.RunID = 0
+				sum.RunID, sum.Scope = 0, nil
 				if d := cmp.Diff(out.Summary, sum); d != "" {
 					t.Errorf("summary: Match (-) and Run (+) differ:\n%s", d)
 				}

@@ -381,7 +381,10 @@ func runStore(tb testing.TB, db *sqlite.DB, opts Options) Output {
 		// Read back from the deposit's line; Match has no store to read.
 		out.Settlements[i].DepositRef, out.Settlements[i].DepositBookedOn = "", nil
 	}
-	sum.RunID = 0
+	if sum.Scope == nil || sum.Scope.Incremental {
+		tb.Fatalf("Run of a store with no earlier run: scope %+v, want a whole match", sum.Scope)
+	}
+	sum.RunID, sum.Scope = 0, nil
 	out.Summary = sum
 	return out
 }

@@ -61,6 +61,11 @@ type Options struct {
 	// start, so a payment at 23:59 logged at 00:01 may be booked the day
 	// before the log says.
 	PaymentLag time.Duration
+	// Whole matches every row even when the run could start from an
+	// earlier one's outcome and read only what the night reached
+	// (incremental.go): for a night whose outcome is in doubt, and the
+	// tests that hold the two to each other.
+	Whole bool
 	// Settlement, when set, matches the gateway's net settlement
 	// deposits (settlement.go): the settling transactions no ledger line
 	// books one by one are cut into batches and the lines no transaction

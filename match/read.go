@@ -41,21 +41,42 @@ func count(ctx context.Context, s store.Snapshot, table string) int {
 }
 
 // readStore reads everything the rules need and prepares both sides of
-// the engine, the two halves at once.
-func readStore(ctx context.Context, db Store, opts Options) (*engine, error) {
+// the engine, the two halves at once: with an incremental plan, only the
+// rows the night reaches (incremental.go). It returns the engine and the
+// mark of what it read.
+func readStore(ctx context.Context, db Store, opts Options, inc *incremental) (*engine, store.Mark, error) {
 	d := &dataset{syms: newSymbols()}
 	e := newEngine(d, opts)
 	other := newSymbols() // the second reader's; merged below
+	// The first snapshot takes the mark and finds the scope before the
+	// two readers start.
+	first, err := db.ReadSnapshot(ctx)
+	if err != nil {
+		return nil, store.Mark{}, err
+	}
+	mark, scope, err := markAndScope(ctx, first, inc)
+	if err != nil {
+		first.Close()
+		return nil, store.Mark{}, err
+	}
 	var errA, errB error
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		errA = inSnapshot(ctx, db, func(s store.Snapshot) error { return readGateway(ctx, s, d) })
+		errA = readGateway(ctx, first, d)
+		if cerr := first.Close(); errA == nil {
+			errA = cerr
+		}
 		if errA == nil {
 			e.prepareGateway()
 		}
 	})
 	wg.Go(func() {
 		errB = inSnapshot(ctx, db, func(s store.Snapshot) error {
+			if scope != nil {
+				if err := s.Restrict(ctx, *scope); err != nil {
+					return err
+				}
+			}
 			if err := readXepeng(ctx, s, d, other); err != nil {
 				return err
 			}
@@ -71,7 +92,7 @@ func readStore(ctx context.Context, db Store, opts Options) (*engine, error) {
 	})
 	wg.Wait()
 	if err := errors.Join(errA, errB); err != nil {
-		return nil, err
+		return nil, store.Mark{}, err
 	}
 	// Give the second reader's own codes (values beyond the seeded ones)
 	// their numbers in d.syms.
@@ -91,7 +112,24 @@ func readStore(ctx context.Context, db Store, opts Options) (*engine, error) {
 			d.entries[i].currency = to[d.entries[i].currency]
 		}
 	}
-	return e, nil
+	return e, mark, nil
+}
+
+// markAndScope takes the mark of snapshot s and, with an incremental
+// plan, finds the night's scope and restricts s to it.
+func markAndScope(ctx context.Context, s store.Snapshot, inc *incremental) (store.Mark, *store.Scope, error) {
+	mark, err := s.Mark(ctx)
+	if err != nil || inc == nil {
+		return mark, nil, err
+	}
+	sc, err := inc.close(ctx, s)
+	if err != nil {
+		return mark, nil, err
+	}
+	if err := s.Restrict(ctx, sc); err != nil {
+		return mark, nil, err
+	}
+	return mark, &sc, nil
 }
 
 // inSnapshot runs fn in a read snapshot of its own, and ends it.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
 )
 
 // resultBatch is how many result rows Run hands the store at once; the
@@ -38,9 +39,24 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	}
 	start := time.Now()
 	defer tightenGC(matchGCPercent)()
-	e, err := readStore(ctx, db, opts.normalized())
+	opts = opts.normalized()
+	fp := fingerprint(opts)
+	inc, whole, err := plan(ctx, db, runID, opts, fp)
 	if err != nil {
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
+	}
+	e, mark, err := readStore(ctx, db, opts, inc)
+	if err != nil {
+		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
+	}
+	scope := &ScopeSummary{WholeBecause: whole, Orders: len(e.d.orders), Links: len(e.d.links), Transactions: len(e.d.txns),
+		Webhooks: len(e.d.hooks), LedgerLines: len(e.d.entries)}
+	mm := store.MatchMark{RunID: runID, Mark: mark, Fingerprint: fp, LedgerNet: e.ledgerNet()}
+	var carried []recon.Exception
+	if inc != nil {
+		carried = inc.carried()
+		scope.Incremental, scope.BaseRunID, scope.Carried, scope.reached = true, inc.base.RunID, len(carried), inc.keys
+		mm.Incremental, mm.BaseRunID = true, inc.base.RunID
 	}
 	start = trace("read", start)
 	e.finish()
@@ -114,8 +130,22 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	if err == nil {
 		err = buildErr
 	}
+	all, fromBase := mergeCarried(e.out, carried)
+	// In report order, carried or not: a run of either kind at a time.
+	for i := 0; err == nil && i < len(all); {
+		j := i + 1
+		for j < len(all) && fromBase[j] == fromBase[i] {
+			j++
+		}
+		if fromBase[i] {
+			_, err = load.CarriedExceptions(runID, all[i:j])
+		} else {
+			_, err = load.Exceptions(runID, all[i:j])
+		}
+		i = j
+	}
 	if err == nil {
-		_, err = load.Exceptions(runID, e.out)
+		err = load.MatchMark(mm)
 	}
 	// A batch at a time, members and all: a net-settlement night's
 	// million members are never all built at once.
@@ -130,7 +160,8 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	if err != nil {
 		return Summary{}, fmt.Errorf("match run %d: store results: %w", runID, err)
 	}
-	s := e.summary(tally)
-	s.RunID = runID
+	s := tally.summary(all, e.pending)
+	s.Settlement, s.Warnings = e.settleSum, e.warnings
+	s.RunID, s.Scope = runID, scope
 	return s, nil
 }

@@ -65,6 +65,9 @@ type Summary struct {
 	// Settlement counts the settlement step's batches and deposits, with
 	// Options.Settlement.
 	Settlement *SettlementSummary `json:"settlement,omitempty"`
+	// Scope says what the run read: every row, or only what the night
+	// reached (incremental.go); nil from Match.
+	Scope *ScopeSummary `json:"scope,omitempty"`
 	// Warnings are said about the run as a whole, for the log and the
 	// workbook's banner (a settlement reference pattern that matched no
 	// line).

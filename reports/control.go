@@ -120,6 +120,9 @@ func newControl(es []store.ReportException, decided func(*recon.Exception) bool)
 	}
 	for i := range es {
 		x := &es[i]
+		if x.Carried {
+			continue // its rows were not read: see report.mark
+		}
 		info, _ := x.Category.Info()
 		explained := c.explained
 		byDecision := decided != nil && decided(&x.Exception)

@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -19,11 +20,17 @@ import (
 // summary is what the Summary sheet shows, computed before it is laid
 // out.
 type summary struct {
-	control    []ControlLine
-	categories []categoryRow
-	stakeCurs  []string // currencies with money at stake, in code order
-	matching   []matchingRow
-	bySeverity map[string]int
+	control []ControlLine
+	// incremental says the control is of the rows the run read, not of
+	// every row: it started from run baseRunID and carried its
+	// exceptions the night did not reach (carried of them).
+	incremental bool
+	baseRunID   int64
+	carried     int
+	categories  []categoryRow
+	stakeCurs   []string // currencies with money at stake, in code order
+	matching    []matchingRow
+	bySeverity  map[string]int
 	// exceptions counts those that need action; decided those finance
 	// accepted or wrote off on the money they have (which need none),
 	// and reopened those whose money changed since (which need it again).
@@ -101,12 +108,24 @@ func summarize(rep *report, ctl *control, cats []*exceptionGroup) *summary {
 	})
 
 	ledger := map[string]int64{}
-	for _, t := range rep.sources {
-		if t.Source == store.SourceLedger {
-			ledger[t.Currency] += t.AmountMinor
+	if rep.incremental {
+		maps.Copy(ledger, rep.mark.LedgerNet)
+	} else {
+		for _, t := range rep.sources {
+			if t.Source == store.SourceLedger {
+				ledger[t.Currency] += t.AmountMinor
+			}
 		}
 	}
 	s.control = ctl.lines(ledger)
+	if rep.incremental {
+		s.incremental, s.baseRunID = true, rep.mark.BaseRunID
+		for i := range rep.exceptions {
+			if rep.exceptions[i].Carried {
+				s.carried++
+			}
+		}
+	}
 
 	all := matchingRow{}
 	byCur := map[string]*matchingRow{}
@@ -387,6 +406,15 @@ func (b *builder) summaryControl(w *sheetWriter, s *summary, row int) int {
 	f, st := b.f, b.st
 	w.set(1, row, "2. Control: gateway net − ledger net per currency; unexplained must be 0", st.section)
 	row++
+	if s.incremental {
+		w.set(1, row, fmt.Sprintf("Of what this run matched: the transactions and ledger lines the night's input reached (run %d's outcome stands for the rest); the %d exceptions carried unchanged from it are left out here.",
+			s.baseRunID, s.carried), st.note)
+		row++
+	}
+	ledgerLabel := "Ledger net (every ledger line)"
+	if s.incremental {
+		ledgerLabel = "Ledger net (the ledger lines read)"
+	}
 	w.set(1, row, "", st.headerPlain)
 	for i, l := range s.control {
 		w.set(2+i, row, l.Currency, st.headerRight)
@@ -398,7 +426,7 @@ func (b *builder) summaryControl(w *sheetWriter, s *summary, row int) int {
 		value func(ControlLine) int64
 	}{
 		{"Gateway net (settled sales − refunds)", func(l ControlLine) int64 { return l.GatewayNet }},
-		{"Ledger net (every ledger line)", func(l ControlLine) int64 { return l.LedgerNet }},
+		{ledgerLabel, func(l ControlLine) int64 { return l.LedgerNet }},
 		{"Difference (gateway − ledger)", func(l ControlLine) int64 { return l.Difference }},
 		{"  explained by the exceptions", func(l ControlLine) int64 { return l.Explained }},
 		{"  explained by decision (accepted or written off)", func(l ControlLine) int64 { return l.ExplainedByDecision }},

@@ -100,6 +100,7 @@ type Store interface {
 	InputFiles(ctx context.Context) ([]store.InputFile, error)
 	LatestDecisions(ctx context.Context) (map[string]recon.Decision, error)
 	SettlementBatches(ctx context.Context, runID int64) ([]recon.SettlementBatch, error)
+	MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool, error)
 }
 
 // WriteWorkbook writes the reconciliation workbook of a match run to
@@ -164,9 +165,14 @@ func trace(phase string, start time.Time) time.Time {
 
 // report is what the workbook shows besides the streamed results.
 type report struct {
-	run        recon.Run
-	warnings   []string
-	exceptions []store.ReportException
+	run recon.Run
+	// mark says how the run matched: with an incremental one, the
+	// control is of the rows it read (its results, the exceptions it
+	// found, the ledger lines it read), the carried exceptions left out.
+	mark        store.MatchMark
+	incremental bool
+	warnings    []string
+	exceptions  []store.ReportException
 	// firstSeen is each exception key's first-seen date and resolved
 	// the previous run's exceptions this run no longer has.
 	firstSeen map[string]string
@@ -213,6 +219,11 @@ func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
 			return err
 		},
 		func(ctx context.Context) (err error) { r.decisions, err = db.LatestDecisions(ctx); return err },
+		func(ctx context.Context) (err error) {
+			r.mark, r.incremental, err = db.MatchMark(ctx, runID)
+			r.incremental = r.incremental && r.mark.Incremental
+			return err
+		},
 	})
 	r.summary = goAll(ctx, []func(context.Context) error{
 		func(ctx context.Context) (err error) { r.resolved, err = db.ResolvedSince(ctx, runID); return err },

@@ -111,6 +111,11 @@ type Backend interface {
 	// SettlementBatches returns a run's settlement batches in the order
 	// they were written, each with its deposit line's reference and date.
 	SettlementBatches(ctx context.Context, runID int64) ([]recon.SettlementBatch, error)
+	// MatchMark is what a match run recorded of how far it read and how
+	// it matched (false: nothing); UnpairedResults the transaction ids
+	// of its results without a ledger line.
+	MatchMark(ctx context.Context, runID int64) (MatchMark, bool, error)
+	UnpairedResults(ctx context.Context, runID int64, fn func(txnID string) error) error
 
 	// ReadSnapshot opens a read snapshot for the match; see Snapshot.
 	ReadSnapshot(ctx context.Context) (Snapshot, error)
@@ -164,6 +169,11 @@ type Load interface {
 	// run's rows, so that a run written again replaces them atomically.
 	MatchResults(runID int64, rs []recon.MatchResult) (int, error)
 	Exceptions(runID int64, rs []recon.Exception) (int, error)
+	// CarriedExceptions writes exceptions the run carries unchanged from
+	// the run it started from (ReportException.Carried); MatchMark what
+	// the next run starts from (store/scope.go).
+	CarriedExceptions(runID int64, rs []recon.Exception) (int, error)
+	MatchMark(m MatchMark) error
 	// SettlementBatches writes a run's settlement batches, members and
 	// all (DepositRef and DepositBookedOn are not stored).
 	SettlementBatches(runID int64, bs []recon.SettlementBatch) (int, error)
@@ -208,6 +218,20 @@ type Snapshot interface {
 	// ids. fn may keep the strings.
 	WebhookReferences(ctx context.Context, fn func(id int64, originalTxnID, merchantReferenceID string) error) error
 	WebhookReferencesOf(ctx context.Context, txnIDs []string, fn func(id int64, originalTxnID, merchantReferenceID string) error) error
+
+	// An incremental match's reads (scope.go). Mark is how far the
+	// snapshot's tables run; Since hands over the rows stored or changed
+	// after m, and Reach every row with one of keys in a key column,
+	// each with its keys, in batches fn must not keep (it may keep the
+	// strings). Restrict makes the reads that follow (Count, Orders,
+	// PaymentLinks, Transactions, WebhookEvents, LedgerEntries,
+	// WebhookReferences) return the scope's rows only, in the order they
+	// come unrestricted; LedgerTexts and InputErrors stay whole.
+	Mark(ctx context.Context) (Mark, error)
+	Since(ctx context.Context, m Mark, fn func([]KeyedRow) error) error
+	Reach(ctx context.Context, keys []string, fn func([]KeyedRow) error) error
+	Restrict(ctx context.Context, s Scope) error
+
 	// Close ends the snapshot. Closing it again does nothing.
 	Close() error
 }

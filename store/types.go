@@ -94,6 +94,10 @@ type ReportException struct {
 	InputLine       int
 	InputText       string
 	InputRecordedAt *time.Time
+	// Carried says the run carried the exception unchanged from the run
+	// it started from, rather than found it among the rows it read
+	// (store.MatchMark): the report's control leaves it out.
+	Carried bool
 }
 
 // ReportResult is a match result with its payment link's URL.

@@ -598,6 +598,27 @@ func (l *Load) MatchResults(runID int64, rs []recon.MatchResult) (int, error) {
 // Exceptions copies a batch of one run's exceptions into their table,
 // in the order given, and returns how many it added.
 func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
+	return l.exceptions(runID, rs, 0)
+}
+
+// CarriedExceptions is Exceptions for the exceptions a run carries
+// unchanged from the run it started from (store.MatchMark).
+func (l *Load) CarriedExceptions(runID int64, rs []recon.Exception) (int, error) {
+	return l.exceptions(runID, rs, 1)
+}
+
+// MatchMark records how far the run read and how it matched.
+func (l *Load) MatchMark(m store.MatchMark) error {
+	if m.RunID == 0 {
+		return l.fail(store.ErrNoRun)
+	}
+	if err := l.check(); err != nil {
+		return err
+	}
+	return l.fail0(sqlstore.InsertMatchMark(l.ctx, l.q(), l.merchant, m))
+}
+
+func (l *Load) exceptions(runID int64, rs []recon.Exception, carried int32) (int, error) {
 	if runID == 0 {
 		return 0, l.fail(store.ErrNoRun)
 	}
@@ -609,7 +630,7 @@ func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
 		r := &rs[i]
 		rows[i] = []any{l.merchant, runID, t(string(r.Category)), t(r.Severity), t(r.OrderUID), t(r.PaymentLinkUID), t(r.OxpayTxnID),
 			t(r.MerchantReferenceID), t(r.LedgerRef), t(r.Currency), r.ExpectedMinor, r.ActualMinor, r.DifferenceMinor, t(r.Detail),
-			r.WebhookEventIDs.String(), r.LedgerEntryIDs.String(), nullID(r.InputErrorID)}
+			r.WebhookEventIDs.String(), r.LedgerEntryIDs.String(), nullID(r.InputErrorID), carried}
 	}
 	if err := l.copyInto("exceptions", exceptionCols, rows); err != nil {
 		return 0, l.fail(fmt.Errorf("insert exceptions of run %d: %w", runID, err))

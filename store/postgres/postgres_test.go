@@ -167,7 +167,7 @@ func TestMigrationMerchant(t *testing.T) {
 	db := openAt(t, dsn, store.DefaultMerchant)
 	// Back to an empty schema at version 8, as an older binary left it.
 	for _, q := range []string{`DROP TABLE exception_history, fetch_cursors, match_results, exceptions, input_files, input_errors,
-		webhook_events, ledger_entries, transactions, payment_links, orders, runs, schema_migrations, decisions, settlement_batches`,
+		webhook_events, ledger_entries, transactions, payment_links, orders, runs, schema_migrations, decisions, settlement_batches, match_marks`,
 		`DROP FUNCTION decisions_append_only()`} {
 		if _, err := db.x.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
@@ -195,6 +195,10 @@ func TestMigrationMerchant(t *testing.T) {
 		}
 	}
 	if err := db.migrate(ctx, 9); err != nil {
+		t.Fatal(err)
+	}
+	// Read through the store, on the latest schema.
+	if err := db.migrate(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
 	if r, err := db.GetRun(ctx, 7); err != nil || r.Status != recon.RunOK {

@@ -29,6 +29,8 @@ type Snapshot struct {
 	conn     *sqlx.Conn
 	tx       *sqlx.Tx
 	merchant string
+	// scope, when set, restricts the table reads to its rows (scope.go).
+	scope *scoped
 }
 
 var _ store.Snapshot = (*Snapshot)(nil)
@@ -69,6 +71,11 @@ func (s *Snapshot) Close() error {
 
 // Count returns the number of rows in one of the tables DB.Count accepts.
 func (s *Snapshot) Count(ctx context.Context, table string) (int64, error) {
+	if s.scope != nil {
+		if n, ok := s.scope.Len(table); ok {
+			return int64(n), nil
+		}
+	}
 	return sqlstore.Count(ctx, sqlstore.On(s.tx), s.merchant, table)
 }
 
@@ -213,7 +220,10 @@ func (r *raw) date(i int) time.Time {
 
 // Orders hands over every order, in the order stored.
 func (s *Snapshot) Orders(ctx context.Context, fn func([]store.OrderRow) error) error {
-	return scan(ctx, s, "orders", `SELECT uid, currency, amount_minor, amount_problem FROM orders WHERE merchant = $1 ORDER BY load_order`, nil,
+	query, args := s.read(`SELECT uid, currency, amount_minor, amount_problem FROM orders WHERE merchant = $1 ORDER BY load_order`,
+		`SELECT uid, currency, amount_minor, amount_problem FROM orders WHERE merchant = $1 AND uid IN (SELECT unnest($2::text[])) ORDER BY load_order`,
+		func(sc *scoped) any { return sc.orders })
+	return scan(ctx, s, "orders", query, args,
 		func(r *raw, o *store.OrderRow) error {
 			*o = store.OrderRow{UID: r.str(0), Currency: r.str(1), AmountProblem: r.str(3)}
 			o.AmountMinor, o.AmountKnown = r.int(2)
@@ -223,8 +233,11 @@ func (s *Snapshot) Orders(ctx context.Context, fn func([]store.OrderRow) error) 
 
 // PaymentLinks hands over every payment link, in the order stored.
 func (s *Snapshot) PaymentLinks(ctx context.Context, fn func([]store.LinkRow) error) error {
-	return scan(ctx, s, "payment links", `SELECT uid, order_uid, status, currency, amount_minor, amount_problem, paid_at
-FROM payment_links WHERE merchant = $1 ORDER BY load_order`, nil,
+	query, args := s.read(`SELECT uid, order_uid, status, currency, amount_minor, amount_problem, paid_at
+FROM payment_links WHERE merchant = $1 ORDER BY load_order`, `SELECT uid, order_uid, status, currency, amount_minor, amount_problem, paid_at
+FROM payment_links WHERE merchant = $1 AND uid IN (SELECT unnest($2::text[])) ORDER BY load_order`,
+		func(sc *scoped) any { return sc.links })
+	return scan(ctx, s, "payment links", query, args,
 		func(r *raw, l *store.LinkRow) error {
 			*l = store.LinkRow{UID: r.str(0), OrderUID: r.str(1), Status: r.str(2), Currency: r.str(3), AmountProblem: r.str(5)}
 			l.AmountMinor, l.AmountKnown = r.int(4)
@@ -235,9 +248,13 @@ FROM payment_links WHERE merchant = $1 ORDER BY load_order`, nil,
 
 // Transactions hands over every transaction, in the order stored.
 func (s *Snapshot) Transactions(ctx context.Context, fn func([]store.TxnRow) error) error {
-	return scan(ctx, s, "transactions", `SELECT oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id, type, state, currency,
+	query, args := s.read(`SELECT oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id, type, state, currency,
     amount_minor, refund_amount_minor, payment_brand
-FROM transactions WHERE merchant = $1 ORDER BY load_order`, nil,
+FROM transactions WHERE merchant = $1 ORDER BY load_order`, `SELECT oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id, type, state, currency,
+    amount_minor, refund_amount_minor, payment_brand
+FROM transactions WHERE merchant = $1 AND oxpay_txn_id IN (SELECT unnest($2::text[])) ORDER BY load_order`,
+		func(sc *scoped) any { return sc.txns })
+	return scan(ctx, s, "transactions", query, args,
 		func(r *raw, x *store.TxnRow) error {
 			*x = store.TxnRow{OxpayTxnID: r.str(0), MerchantReferenceID: r.str(1), OriginalTxnID: r.str(2), Type: r.str(3),
 				State: r.str(4), Currency: r.str(5), Brand: r.str(8)}
@@ -249,9 +266,13 @@ FROM transactions WHERE merchant = $1 ORDER BY load_order`, nil,
 
 // WebhookEvents hands over every webhook delivery, in id order.
 func (s *Snapshot) WebhookEvents(ctx context.Context, fn func([]store.HookRow) error) error {
-	return scan(ctx, s, "webhook events", `SELECT id, received_at, oxpay_txn_id, kind, state, currency, amount_minor, refund_amount_minor,
+	query, args := s.read(`SELECT id, received_at, oxpay_txn_id, kind, state, currency, amount_minor, refund_amount_minor,
     sig_check, substr(dedup_key, 1, 16)
-FROM webhook_events WHERE merchant = $1 ORDER BY id`, nil,
+FROM webhook_events WHERE merchant = $1 ORDER BY id`, `SELECT id, received_at, oxpay_txn_id, kind, state, currency, amount_minor, refund_amount_minor,
+    sig_check, substr(dedup_key, 1, 16)
+FROM webhook_events WHERE merchant = $1 AND id IN (SELECT unnest($2::bigint[])) ORDER BY id`,
+		func(sc *scoped) any { return sc.hooks })
+	return scan(ctx, s, "webhook events", query, args,
 		func(r *raw, h *store.HookRow) error {
 			*h = store.HookRow{OxpayTxnID: r.str(2), Kind: r.str(3), State: r.str(4), Currency: r.str(5), SigCheck: r.str(8), DedupPrefix: r.str(9)}
 			h.ID, _ = r.int(0)
@@ -264,8 +285,11 @@ FROM webhook_events WHERE merchant = $1 ORDER BY id`, nil,
 
 // LedgerEntries hands over every ledger entry, in id order.
 func (s *Snapshot) LedgerEntries(ctx context.Context, fn func([]store.EntryRow) error) error {
-	return scan(ctx, s, "ledger entries", `SELECT id, booked_on, reference, currency, amount_minor
-FROM ledger_entries WHERE merchant = $1 ORDER BY id`, nil,
+	query, args := s.read(`SELECT id, booked_on, reference, currency, amount_minor
+FROM ledger_entries WHERE merchant = $1 ORDER BY id`, `SELECT id, booked_on, reference, currency, amount_minor
+FROM ledger_entries WHERE merchant = $1 AND id IN (SELECT unnest($2::bigint[])) ORDER BY id`,
+		func(sc *scoped) any { return sc.ledger })
+	return scan(ctx, s, "ledger entries", query, args,
 		func(r *raw, e *store.EntryRow) error {
 			*e = store.EntryRow{BookedOn: r.date(1), Reference: r.str(2), Currency: r.str(3)}
 			e.ID, _ = r.int(0)
@@ -277,7 +301,10 @@ FROM ledger_entries WHERE merchant = $1 ORDER BY id`, nil,
 // WebhookReferences calls fn with the id, original txn id and
 // merchant_reference_id of every webhook event, in no set order.
 func (s *Snapshot) WebhookReferences(ctx context.Context, fn func(id int64, originalTxnID, merchantReferenceID string) error) error {
-	return s.references(ctx, `SELECT id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events WHERE merchant = $1`, nil, fn)
+	query, args := s.read(`SELECT id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events WHERE merchant = $1`,
+		`SELECT id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events WHERE merchant = $1 AND id IN (SELECT unnest($2::bigint[]))`,
+		func(sc *scoped) any { return sc.hooks })
+	return s.references(ctx, query, args, fn)
 }
 
 // WebhookReferencesOf is WebhookReferences for the events of the given

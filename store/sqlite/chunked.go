@@ -60,6 +60,10 @@ type Snapshot struct {
 	merchant string
 	// chunk is how many rows one batch holds at most (readChunk).
 	chunk int
+	// hasTemp says the scope's temporary tables exist (scope.go); scope,
+	// when set, restricts the table reads to its rows.
+	hasTemp bool
+	scope   *store.Scope
 }
 
 var _ store.Snapshot = (*Snapshot)(nil)
@@ -114,7 +118,7 @@ func (s *Snapshot) Close() error {
 	if s.conn == nil {
 		return nil
 	}
-	defer func() { s.conn = nil }()
+	defer func() { s.conn, s.scope, s.hasTemp = nil, nil, false }()
 	var err error
 	for _, q := range []string{`ROLLBACK`, `PRAGMA shrink_memory`, sqlitePoolCache} {
 		if _, rerr := s.conn.ExecContext(context.Background(), q); rerr != nil {
@@ -130,6 +134,11 @@ func (s *Snapshot) Close() error {
 
 // Count returns the number of rows in one of the tables DB.Count accepts.
 func (s *Snapshot) Count(ctx context.Context, table string) (int64, error) {
+	if s.scope != nil {
+		if n, ok := s.scope.Len(table); ok {
+			return int64(n), nil
+		}
+	}
 	return sqlstore.Count(ctx, sqlstore.On(s.conn), s.merchant, table)
 }
 
@@ -155,7 +164,11 @@ const webhookReferencesSQL = `SELECT id, oxpay_original_txn_id, merchant_referen
 // merchant_reference_id of every webhook event, in no set order. fn may
 // keep the strings.
 func (s *Snapshot) WebhookReferences(ctx context.Context, fn func(id int64, originalTxnID, merchantReferenceID string) error) error {
-	rows, err := s.conn.QueryxContext(ctx, webhookReferencesSQL, s.merchant)
+	query := webhookReferencesSQL
+	if s.scope != nil {
+		query = scopedWebhookReferencesSQL
+	}
+	rows, err := s.conn.QueryxContext(ctx, query, s.merchant)
 	if err != nil {
 		return fmt.Errorf("read webhook events: %w", err)
 	}
@@ -214,7 +227,11 @@ func eachWebhookReference(rows *sqlx.Rows, fn func(id int64, originalTxnID, merc
 // not keep vals (reused); the strings in them stay valid. An error from
 // fn or flush stops the scan and is returned, wrapped.
 func (s *Snapshot) scanChunked(ctx context.Context, table string, chunk int, fn func(rowid int64, vals []scanVal) error, flush func() error) error {
-	sc, ok := tableScans[table]
+	scans := tableScans
+	if s.scope != nil {
+		scans = scopedScans
+	}
+	sc, ok := scans[table]
 	if !ok {
 		return fmt.Errorf("scan %q: %w", table, ErrNoScan)
 	}

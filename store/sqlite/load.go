@@ -148,6 +148,7 @@ const (
 	stmtInputError
 	stmtMatchResult
 	stmtException
+	stmtCarriedException
 	numStmts
 )
 
@@ -329,6 +330,8 @@ func (k stmtKind) sql() insertSQL {
 		return insertMatchResult
 	case stmtException:
 		return insertException
+	case stmtCarriedException:
+		return insertCarriedException
 	}
 	return insertSQLs[k]
 }

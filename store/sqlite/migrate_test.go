@@ -490,7 +490,8 @@ func TestMigrationMerchant(t *testing.T) {
 	if d := cmp.Diff([]int64{5, 6, 8, 9, 10, 11, 12}, rowids); d != "" {
 		t.Errorf("rowids (-want +got):\n%s", d)
 	}
-	// Read through the store as the default merchant.
+	// Read through the store, on the latest schema, as the default merchant.
+	migrateTo(t, db, 0)
 	if r, err := db.GetRun(ctx, 7); err != nil || r.Status != recon.RunOK {
 		t.Errorf("GetRun: %+v, %v", r, err)
 	}

@@ -23,6 +23,11 @@ var (
 		row:    `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		shared: 2,
 	}
+	insertCarriedException = insertSQL{
+		head:   `INSERT INTO exceptions (merchant, run_id, category, severity, order_uid, payment_link_uid, oxpay_txn_id, merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail, webhook_event_ids, ledger_entry_ids, input_error_id, carried) VALUES `,
+		row:    `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		shared: 2,
+	}
 )
 
 func boolInt(b bool) int64 {
@@ -72,10 +77,20 @@ func (l *Load) MatchResults(runID int64, rs []recon.MatchResult) (int, error) {
 // Exceptions inserts a batch of one run's exceptions, in the order given
 // (readers return them in that order), and returns how many it added.
 func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
+	return l.exceptions(stmtException, runID, rs)
+}
+
+// CarriedExceptions is Exceptions for the exceptions a run carries
+// unchanged from the run it started from (store.MatchMark).
+func (l *Load) CarriedExceptions(runID int64, rs []recon.Exception) (int, error) {
+	return l.exceptions(stmtCarriedException, runID, rs)
+}
+
+func (l *Load) exceptions(k stmtKind, runID int64, rs []recon.Exception) (int, error) {
 	if runID == 0 {
 		return 0, l.fail(store.ErrNoRun)
 	}
-	n, err := l.write(stmtException, batch{
+	n, err := l.write(k, batch{
 		n: len(rs), what: "insert exception",
 		pack: func(i int, b *rowBuf) {
 			r := &rs[i]
@@ -99,6 +114,17 @@ func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
 		name: func(i int) string { return fmt.Sprintf("%d (%s)", i, rs[i].Category) },
 	})
 	return int(n), err
+}
+
+// MatchMark records how far the run read and how it matched.
+func (l *Load) MatchMark(m store.MatchMark) error {
+	if m.RunID == 0 {
+		return l.fail(store.ErrNoRun)
+	}
+	if err := l.check(); err != nil {
+		return err
+	}
+	return l.fail0(sqlstore.InsertMatchMark(l.ctx, sqlstore.On(l.tx), l.merchant, m))
 }
 
 // DeleteRunResults removes a run's match results and exceptions inside

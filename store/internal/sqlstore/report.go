@@ -45,7 +45,7 @@ const (
     CAST(w.received_at AS TEXT), CAST(l.booked_on AS TEXT),
     COALESCE(l.currency, ''), COALESCE(l.amount_minor, 0),
     COALESCE(i.source, ''), COALESCE(i.file, ''), COALESCE(i.line, 0),
-    COALESCE(i.text, ''), CAST(i.recorded_at AS TEXT)
+    COALESCE(i.text, ''), CAST(i.recorded_at AS TEXT), e.carried
 FROM exceptions e
 LEFT JOIN payment_links p ON p.merchant = e.merchant AND p.uid = e.payment_link_uid AND e.payment_link_uid <> ''
 LEFT JOIN orders o ON o.merchant = e.merchant AND o.uid = e.order_uid AND e.order_uid <> ''
@@ -76,15 +76,16 @@ func (db *DB) ReportExceptions(ctx context.Context, runID int64) ([]store.Report
 	var out []store.ReportException
 	var created, paid, received, booked, recorded sql.NullString
 	var category string
+	var carried int
 	for rows.Next() {
 		var x store.ReportException
 		err := rows.Scan(&category, &x.Severity, &x.OrderUID, &x.PaymentLinkUID, &x.OxpayTxnID,
 			&x.MerchantReferenceID, &x.LedgerRef, &x.Currency, &x.ExpectedMinor, &x.ActualMinor, &x.DifferenceMinor, &x.Detail,
 			&x.WebhookEventIDs, &x.LedgerEntryIDs, &x.InputErrorID,
 			&x.PaymentURL, &created, &paid, &received, &booked, &x.LedgerCurrency, &x.LedgerMinor,
-			&x.InputSource, &x.InputFile, &x.InputLine, &x.InputText, &recorded)
+			&x.InputSource, &x.InputFile, &x.InputLine, &x.InputText, &recorded, &carried)
 		if err == nil {
-			x.Category = recon.Category(category)
+			x.Category, x.Carried = recon.Category(category), carried != 0
 			for _, t := range []struct {
 				s   sql.NullString
 				dst **time.Time

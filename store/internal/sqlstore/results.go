@@ -7,12 +7,12 @@ import (
 	"github.com/reconkit/reconkit/recon"
 )
 
-// DeleteRunResults removes a run's match results, exceptions and
-// settlement batches in the transaction q, so that a run written again replaces its rows
-// atomically.
+// DeleteRunResults removes a run's match results, exceptions,
+// settlement batches and match mark in the transaction q, so that a run
+// written again replaces its rows atomically.
 func DeleteRunResults(ctx context.Context, q Q, merchant string, runID int64) error {
 	for _, query := range []string{`DELETE FROM match_results WHERE merchant = ? AND run_id = ?`, `DELETE FROM exceptions WHERE merchant = ? AND run_id = ?`,
-		`DELETE FROM settlement_batches WHERE merchant = ? AND run_id = ?`} {
+		`DELETE FROM settlement_batches WHERE merchant = ? AND run_id = ?`, `DELETE FROM match_marks WHERE merchant = ? AND run_id = ?`} {
 		if _, err := q.ExecContext(ctx, query, merchant, runID); err != nil {
 			return fmt.Errorf("delete results of run %d: %w", runID, err)
 		}

@@ -1,0 +1,330 @@
+package match
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
+)
+
+// The incremental match: a night re-matches only the rows its input can
+// reach, and keeps the rest of the previous run's outcome.
+//
+// Every rule but the net settlements is local to a component: the rows
+// joined, directly or through others, by a key (an order's uid; a link's
+// uid and order uid; a transaction's or a delivery's id, original id and
+// merchant_reference_id; a ledger line's reference, which the rules try
+// as any of them). A component no row of the night reaches comes out as
+// it did the night before, so its exceptions are carried over unchanged
+// and its results are not written again.
+//
+// What a night reaches is the closure, over the keys, of:
+//   - the rows stored or changed since the previous run's mark (deliveries
+//     and ledger lines by id, orders, links and transactions by
+//     changed_at, which an upsert moves only when the content changes);
+//   - the previous run's results without a ledger line: a settlement
+//     window that was open may have closed since (the only outcome that
+//     changes with the date alone);
+//   - the transactions of the previous run's WEBHOOK_BAD_SIGNATURE
+//     exceptions: a delivery verified again under a new key changes in
+//     place, without a new row.
+//
+// Input errors belong to no component: every run reads them all and
+// reports them afresh.
+//
+// A run matches whole instead when there is no previous successful run
+// to start from, or it kept no mark, or it matched with other rules or
+// options (the fingerprint: the build and every option but the date), or
+// with net settlements (a batch joins a whole business day), or when the
+// clock reads earlier than the previous run's mark (a change stamped
+// before it would be missed). A run's results are then those of every
+// transaction, as they always were.
+//
+// A run's exceptions are all the open ones either way, those carried
+// marked as such (the report's control, which reads the run's results,
+// leaves them out); its results are those of the rows it read. The
+// conformance test (incremental_test.go, store/storetest) holds an
+// incremental night to the whole match of the same database.
+
+// History is what an incremental match reads of earlier runs. Both
+// backends have it; a Store without it always matches whole.
+type History interface {
+	GetRun(ctx context.Context, id int64) (recon.Run, error)
+	PreviousMatchRun(ctx context.Context, date string) (recon.Run, bool, error)
+	MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool, error)
+	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
+	UnpairedResults(ctx context.Context, runID int64, fn func(txnID string) error) error
+}
+
+// rulesVersion changes whenever a rule changes what it finds, so that no
+// run starts from the outcome of other rules (the build's revision, in
+// the fingerprint too, covers a release; this covers a build without
+// one).
+const rulesVersion = "1"
+
+// fingerprint names the rules and options a run matches with, but the
+// business date (AsOf): whether one is set counts, its value does not.
+func fingerprint(o Options) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "rules %s\nbuild %s\n", rulesVersion, buildID())
+	fmt.Fprintf(h, "reference %s\ntolerance %d %d\nwindow %d %d\nzone %s\nas-of %t\nformat %q %q\nreplay %d\nweekend %t\nlag %d\nsettlement %t\n",
+		o.Reference, o.ToleranceAbs, o.TolerancePercentE4, o.SettlementMinDays, o.SettlementMaxDays, o.Zone.String(), !o.AsOf.IsZero(),
+		o.AmountFormat.Decimal, o.AmountFormat.Thousands, o.ReplayWindow, o.WeekendRoll, o.PaymentLag, o.Settlement != nil)
+	return hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+// buildID is the binary's version and revision, as far as it knows them.
+func buildID() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	id := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+			id += " " + s.Value
+		}
+	}
+	return id
+}
+
+// ScopeSummary says what a run read and why.
+type ScopeSummary struct {
+	// Incremental says the run matched only what the night reached,
+	// starting from BaseRunID; WholeBecause says otherwise why not.
+	Incremental  bool   `json:"incremental"`
+	BaseRunID    int64  `json:"base_run_id,omitempty"`
+	WholeBecause string `json:"whole_because,omitempty"`
+	// The rows the run read, and the exceptions it carried over.
+	Orders       int `json:"orders"`
+	Links        int `json:"payment_links"`
+	Transactions int `json:"transactions"`
+	Webhooks     int `json:"webhook_events"`
+	LedgerLines  int `json:"ledger_entries"`
+	Carried      int `json:"carried_exceptions"`
+	// reached holds the keys the night reached, for the tests.
+	reached map[string]struct{}
+}
+
+// incremental is the plan of an incremental run: where it starts from,
+// and, once the closure is found, what it reads.
+type incremental struct {
+	base store.MatchMark
+	// seeds are the keys the night reaches besides those of the rows
+	// beyond the base's mark; prev the base's exceptions.
+	seeds []string
+	prev  []recon.Exception
+
+	keys          map[string]struct{}
+	orders, links map[string]struct{}
+	txns          map[string]struct{}
+	hooks, ledger map[int64]struct{}
+}
+
+// plan decides how run runID matches: incrementally from the previous
+// successful run (a plan), or whole (nil, and why).
+func plan(ctx context.Context, db Store, runID int64, opts Options, fp string) (*incremental, string, error) {
+	h, ok := db.(History)
+	switch {
+	case opts.Whole:
+		return nil, "asked to match whole", nil
+	case !ok:
+		return nil, "the store keeps no history", nil
+	case opts.Settlement != nil:
+		return nil, "net settlements match a whole business day", nil
+	}
+	run, err := h.GetRun(ctx, runID)
+	if err != nil {
+		return nil, "", err
+	}
+	prev, ok, err := h.PreviousMatchRun(ctx, run.BusinessDate)
+	if err != nil || !ok {
+		return nil, "no earlier successful run", err
+	}
+	m, ok, err := h.MatchMark(ctx, prev.ID)
+	switch {
+	case err != nil:
+		return nil, "", err
+	case !ok:
+		return nil, fmt.Sprintf("run %d kept no mark", prev.ID), nil
+	case m.Fingerprint != fp:
+		return nil, fmt.Sprintf("run %d matched with other rules or options", prev.ID), nil
+	case m.ChangedAt.After(time.Now()):
+		return nil, fmt.Sprintf("the clock reads earlier than run %d's mark", prev.ID), nil
+	}
+	p := &incremental{base: m}
+	if p.prev, err = h.Exceptions(ctx, prev.ID); err != nil {
+		return nil, "", err
+	}
+	for i := range p.prev {
+		if x := &p.prev[i]; x.Category == recon.WebhookBadSignature {
+			p.seeds = append(p.seeds, exceptionKeys(x)...)
+		}
+	}
+	err = h.UnpairedResults(ctx, prev.ID, func(id string) error {
+		p.seeds = append(p.seeds, id)
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return p, "", nil
+}
+
+// exceptionKeys are the keys an exception names.
+func exceptionKeys(x *recon.Exception) []string {
+	var ks []string
+	for _, k := range []string{x.OrderUID, x.PaymentLinkUID, x.OxpayTxnID, x.MerchantReferenceID, x.LedgerRef} {
+		if k != "" {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// close finds what the night reaches, in snapshot s, and returns it as
+// the scope to read.
+func (p *incremental) close(ctx context.Context, s store.Snapshot) (store.Scope, error) {
+	p.keys = map[string]struct{}{}
+	p.orders, p.links, p.txns = map[string]struct{}{}, map[string]struct{}{}, map[string]struct{}{}
+	p.hooks, p.ledger = map[int64]struct{}{}, map[int64]struct{}{}
+	var frontier []string
+	key := func(k string) {
+		if _, ok := p.keys[k]; !ok && k != "" {
+			p.keys[k] = struct{}{}
+			frontier = append(frontier, k)
+		}
+	}
+	found := func(rs []store.KeyedRow) error {
+		for i := range rs {
+			r := &rs[i]
+			if !p.addRow(r) {
+				continue
+			}
+			for _, k := range r.Keys {
+				key(k)
+			}
+		}
+		return nil
+	}
+	if err := s.Since(ctx, p.base.Mark, found); err != nil {
+		return store.Scope{}, err
+	}
+	for _, k := range p.seeds {
+		key(k)
+	}
+	for len(frontier) > 0 {
+		next := frontier
+		frontier = nil
+		if err := s.Reach(ctx, next, found); err != nil {
+			return store.Scope{}, err
+		}
+	}
+	sc := store.Scope{Orders: setKeys(p.orders), Links: setKeys(p.links), Txns: setKeys(p.txns),
+		Hooks: setKeys(p.hooks), Ledger: setKeys(p.ledger)}
+	return sc, nil
+}
+
+// addRow records a row found; false when it was found before.
+func (p *incremental) addRow(r *store.KeyedRow) bool {
+	switch r.Table {
+	case store.KeyedOrder:
+		return addNew(p.orders, r.UID)
+	case store.KeyedLink:
+		return addNew(p.links, r.UID)
+	case store.KeyedTxn:
+		return addNew(p.txns, r.UID)
+	case store.KeyedHook:
+		return addNew(p.hooks, r.ID)
+	case store.KeyedLedger:
+		return addNew(p.ledger, r.ID)
+	}
+	return false
+}
+
+// addNew adds k to set; false when it was there.
+func addNew[K comparable](set map[K]struct{}, k K) bool {
+	if _, ok := set[k]; ok {
+		return false
+	}
+	set[k] = struct{}{}
+	return true
+}
+
+func setKeys[K comparable](m map[K]struct{}) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// carried returns the base's exceptions the night did not reach: none
+// of their keys, deliveries or ledger lines is among the rows read, and
+// they are not input errors (read whole every run).
+func (p *incremental) carried() []recon.Exception {
+	var out []recon.Exception
+	for i := range p.prev {
+		x := &p.prev[i]
+		if x.Category == recon.InputErrorCategory || p.reaches(x) {
+			continue
+		}
+		out = append(out, *x)
+	}
+	return out
+}
+
+func (p *incremental) reaches(x *recon.Exception) bool {
+	for _, k := range exceptionKeys(x) {
+		if _, ok := p.keys[k]; ok {
+			return true
+		}
+	}
+	for _, id := range x.WebhookEventIDs {
+		if _, ok := p.hooks[id]; ok {
+			return true
+		}
+	}
+	for _, id := range x.LedgerEntryIDs {
+		if _, ok := p.ledger[id]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ledgerNet is, per currency, the sum of the ledger lines read.
+func (e *engine) ledgerNet() map[string]int64 {
+	net := map[string]int64{}
+	for i := range e.d.entries {
+		net[e.s.str(e.d.entries[i].currency)] += e.d.entries[i].amount
+	}
+	return net
+}
+
+// mergeCarried merges the exceptions found (in report order) with those
+// carried into one list in report order, and says which were carried.
+func mergeCarried(found, carried []recon.Exception) ([]recon.Exception, []bool) {
+	if len(carried) == 0 {
+		return found, make([]bool, len(found))
+	}
+	SortExceptions(carried)
+	all := make([]recon.Exception, 0, len(found)+len(carried))
+	from := make([]bool, 0, cap(all))
+	i, j := 0, 0
+	for i < len(found) || j < len(carried) {
+		if j == len(carried) || i < len(found) && compareExceptions(found[i], carried[j]) <= 0 {
+			all, from = append(all, found[i]), append(from, false)
+			i++
+		} else {
+			all, from = append(all, carried[j]), append(from, true)
+			j++
+		}
+	}
+	return all, from
+}

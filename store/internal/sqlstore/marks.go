@@ -1,0 +1,93 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/reconkit/reconkit/store"
+)
+
+// InsertMatchMark records, in the transaction q, how far a match run
+// read and how it matched (store.MatchMark).
+func InsertMatchMark(ctx context.Context, q Q, merchant string, m store.MatchMark) error {
+	net, err := json.Marshal(m.LedgerNet)
+	if err != nil {
+		return fmt.Errorf("record the match mark of run %d: %w", m.RunID, err)
+	}
+	if m.LedgerNet == nil {
+		net = []byte("{}")
+	}
+	var changed, base any
+	if !m.ChangedAt.IsZero() {
+		changed = m.ChangedAt.UTC()
+	}
+	if m.BaseRunID != 0 {
+		base = m.BaseRunID
+	}
+	incremental := 0
+	if m.Incremental {
+		incremental = 1
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO match_marks (merchant, run_id, webhook_id, ledger_id, changed_at, fingerprint, incremental, base_run_id, ledger_net)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, merchant, m.RunID, m.WebhookID, m.LedgerID, changed, m.Fingerprint, incremental, base, string(net))
+	if err != nil {
+		return fmt.Errorf("record the match mark of run %d: %w", m.RunID, err)
+	}
+	return nil
+}
+
+// MatchMark returns what a match run recorded of how far it read; false
+// when it recorded nothing (a run from before marks were kept, or one
+// that never matched).
+func (db *DB) MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool, error) {
+	var (
+		m           = store.MatchMark{RunID: runID}
+		changed     sql.NullTime
+		base        sql.NullInt64
+		incremental int
+		net         string
+	)
+	err := db.Q().QueryRowxContext(ctx, `SELECT webhook_id, ledger_id, changed_at, fingerprint, incremental, base_run_id, ledger_net
+FROM match_marks WHERE merchant = ? AND run_id = ?`, db.merchant, runID).Scan(&m.WebhookID, &m.LedgerID, &changed, &m.Fingerprint, &incremental, &base, &net)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.MatchMark{}, false, nil
+	}
+	if err != nil {
+		return store.MatchMark{}, false, fmt.Errorf("read the match mark of run %d: %w", runID, err)
+	}
+	if changed.Valid {
+		m.ChangedAt = changed.Time.In(time.UTC)
+	}
+	m.Incremental, m.BaseRunID = incremental != 0, base.Int64
+	if err := json.Unmarshal([]byte(net), &m.LedgerNet); err != nil {
+		return store.MatchMark{}, false, fmt.Errorf("read the match mark of run %d: ledger net: %w", runID, err)
+	}
+	return m, true, nil
+}
+
+// UnpairedResults calls fn with the transaction id of each of a run's
+// results that has no ledger line.
+func (db *DB) UnpairedResults(ctx context.Context, runID int64, fn func(txnID string) error) error {
+	rows, err := db.Q().QueryContext(ctx, `SELECT oxpay_txn_id FROM match_results WHERE merchant = ? AND run_id = ? AND ledger_entry_id IS NULL`, db.merchant, runID)
+	if err != nil {
+		return fmt.Errorf("read the unpaired results of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var id string
+	for rows.Next() {
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("read the unpaired results of run %d: %w", runID, err)
+		}
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the unpaired results of run %d: %w", runID, err)
+	}
+	return nil
+}
