@@ -27,9 +27,10 @@ import (
 //   - the rows stored or changed since the previous run's mark (deliveries
 //     and ledger lines by id, orders, links and transactions by
 //     changed_at, which an upsert moves only when the content changes);
-//   - the previous run's results without a ledger line: a settlement
-//     window that was open may have closed since (the only outcome that
-//     changes with the date alone);
+//   - the previous run's results without a ledger line whose settlement
+//     window may have been open as of its date (paid within the window's
+//     length of it, pendingFrom): the window may have closed since (the
+//     only outcome that changes with the date alone);
 //   - the transactions of the previous run's WEBHOOK_BAD_SIGNATURE
 //     exceptions: a delivery verified again under a new key changes in
 //     place, without a new row.
@@ -58,7 +59,7 @@ type History interface {
 	PreviousMatchRun(ctx context.Context, date string) (recon.Run, bool, error)
 	MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool, error)
 	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
-	UnpairedResults(ctx context.Context, runID int64, fn func(txnID string) error) error
+	UnpairedResults(ctx context.Context, runID int64, paidFrom time.Time, fn func(txnID string) error) error
 }
 
 // rulesVersion changes whenever a rule changes what it finds, so that no
@@ -107,6 +108,13 @@ type ScopeSummary struct {
 	Webhooks     int `json:"webhook_events"`
 	LedgerLines  int `json:"ledger_entries"`
 	Carried      int `json:"carried_exceptions"`
+	// Seconds each step took: finding the scope (within Read), reading,
+	// matching, writing the run's rows and committing them.
+	ScopeSeconds  float64 `json:"scope_seconds"`
+	ReadSeconds   float64 `json:"read_seconds"`
+	MatchSeconds  float64 `json:"match_seconds"`
+	WriteSeconds  float64 `json:"write_seconds"`
+	CommitSeconds float64 `json:"commit_seconds"`
 	// reached holds the keys the night reached, for the tests.
 	reached map[string]struct{}
 }
@@ -120,6 +128,7 @@ type incremental struct {
 	seeds []string
 	prev  []recon.Exception
 
+	took          time.Duration // finding the scope
 	keys          map[string]struct{}
 	orders, links map[string]struct{}
 	txns          map[string]struct{}
@@ -166,14 +175,25 @@ func plan(ctx context.Context, db Store, runID int64, opts Options, fp string) (
 			p.seeds = append(p.seeds, exceptionKeys(x)...)
 		}
 	}
-	err = h.UnpairedResults(ctx, prev.ID, func(id string) error {
-		p.seeds = append(p.seeds, id)
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
+	if !m.AsOf.IsZero() {
+		err = h.UnpairedResults(ctx, prev.ID, pendingFrom(m.AsOf, opts), func(id string) error {
+			p.seeds = append(p.seeds, id)
+			return nil
+		})
+		if err != nil {
+			return nil, "", err
+		}
 	}
 	return p, "", nil
+}
+
+// pendingFrom is the earliest payment time a transaction pending
+// settlement as of asOf can have: its window ends after asOf only if it
+// was paid less than SettlementMaxDays before, plus two days a weekend
+// may add and one for the zone's day and the payment lag.
+func pendingFrom(asOf time.Time, o Options) time.Time {
+	y, m, d := asOf.In(o.Zone).Date()
+	return time.Date(y, m, d-o.SettlementMaxDays-3, 0, 0, 0, 0, o.Zone)
 }
 
 // exceptionKeys are the keys an exception names.
@@ -190,6 +210,8 @@ func exceptionKeys(x *recon.Exception) []string {
 // close finds what the night reaches, in snapshot s, and returns it as
 // the scope to read.
 func (p *incremental) close(ctx context.Context, s store.Snapshot) (store.Scope, error) {
+	start := time.Now()
+	defer func() { p.took = time.Since(start) }()
 	p.keys = map[string]struct{}{}
 	p.orders, p.links, p.txns = map[string]struct{}{}, map[string]struct{}{}, map[string]struct{}{}
 	p.hooks, p.ledger = map[int64]struct{}{}, map[int64]struct{}{}

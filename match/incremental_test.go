@@ -27,6 +27,7 @@ type monthDB interface {
 	History
 	StartRun(ctx context.Context, r recon.Run) (int64, error)
 	FinishRun(ctx context.Context, id int64, status, errText, counts, inputs string) error
+	FailRun(ctx context.Context, id int64, errText string) (bool, error)
 	MatchResults(ctx context.Context, runID int64, fn func([]recon.MatchResult) error) error
 	Close() error
 }
@@ -263,10 +264,25 @@ func TestIncrementalMatchesWhole(t *testing.T) {
 				got.sum.Exceptions, got.sum.Scope.Carried)
 			return got
 		}
+		var lastOK int64
 		for k, nt := range nights {
 			loadNight(t, db, nt)
 			date, o := dateOf(k)
 			switch k {
+			case 3:
+				// A run that fails after its match (its workbook, say)
+				// is no night to start from: the next starts from the
+				// last good one.
+				failed := matchNight(t, db, date, o, false)
+				if _, err := db.FailRun(context.Background(), failed.sum.RunID, "the workbook failed"); err != nil {
+					t.Fatal(err)
+				}
+				got := check(t, date, o, true)
+				if got.sum.Scope.BaseRunID == failed.sum.RunID || got.sum.Scope.BaseRunID != lastOK {
+					t.Errorf("%s: started from run %d, want the last good run %d (not the failed %d)", date, got.sum.Scope.BaseRunID, lastOK, failed.sum.RunID)
+				}
+				lastOK = got.sum.RunID
+				continue
 			case 5:
 				// A past date run again, then tonight's.
 				past, po := dateOf(2)
@@ -280,9 +296,11 @@ func TestIncrementalMatchesWhole(t *testing.T) {
 				if !strings.Contains(got.sum.Scope.WholeBecause, "other rules or options") {
 					t.Errorf("%s: whole because %q, want the options changed", date, got.sum.Scope.WholeBecause)
 				}
+				lastOK = got.sum.RunID
 				continue
 			}
 			got := check(t, date, o, k > 0)
+			lastOK = got.sum.RunID
 			if k > 0 && got.sum.Scope.Transactions >= len(got.results)+got.sum.Scope.Carried && got.sum.Scope.Carried == 0 {
 				t.Errorf("%s: carried nothing over", date)
 			}

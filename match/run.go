@@ -38,6 +38,7 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 		return Summary{}, err
 	}
 	start := time.Now()
+	begin := start
 	defer tightenGC(matchGCPercent)()
 	opts = opts.normalized()
 	fp := fingerprint(opts)
@@ -51,7 +52,7 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	}
 	scope := &ScopeSummary{WholeBecause: whole, Orders: len(e.d.orders), Links: len(e.d.links), Transactions: len(e.d.txns),
 		Webhooks: len(e.d.hooks), LedgerLines: len(e.d.entries)}
-	mm := store.MatchMark{RunID: runID, Mark: mark, Fingerprint: fp, LedgerNet: e.ledgerNet()}
+	mm := store.MatchMark{RunID: runID, Mark: mark, AsOf: opts.AsOf, Fingerprint: fp, LedgerNet: e.ledgerNet()}
 	var carried []recon.Exception
 	if inc != nil {
 		carried = inc.carried()
@@ -59,8 +60,13 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 		mm.Incremental, mm.BaseRunID = true, inc.base.RunID
 	}
 	start = trace("read", start)
+	scope.ReadSeconds = time.Since(begin).Seconds()
+	if inc != nil {
+		scope.ScopeSeconds = inc.took.Seconds()
+	}
 	e.finish()
 	e.release()
+	scope.MatchSeconds = time.Since(start).Seconds()
 	start = trace("match", start)
 	if err := ctx.Err(); err != nil {
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
@@ -152,10 +158,12 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	for i := 0; err == nil && i < len(e.batches); i++ {
 		_, err = load.SettlementBatches(runID, []recon.SettlementBatch{e.settlementBatch(i)})
 	}
+	scope.WriteSeconds = time.Since(start).Seconds()
 	start = trace("write", start)
 	if err == nil {
 		err = load.Commit()
 	}
+	scope.CommitSeconds = time.Since(start).Seconds()
 	trace("commit", start)
 	if err != nil {
 		return Summary{}, fmt.Errorf("match run %d: store results: %w", runID, err)

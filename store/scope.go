@@ -70,6 +70,9 @@ func (s *Scope) Len(table string) (int, bool) {
 type MatchMark struct {
 	RunID int64
 	Mark
+	// AsOf is the business date the run matched as of (Options.AsOf;
+	// zero: every settlement window closed).
+	AsOf time.Time
 	// Fingerprint names the rules and options the run matched with; a
 	// run with another fingerprint matches whole.
 	Fingerprint string

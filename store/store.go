@@ -113,9 +113,9 @@ type Backend interface {
 	SettlementBatches(ctx context.Context, runID int64) ([]recon.SettlementBatch, error)
 	// MatchMark is what a match run recorded of how far it read and how
 	// it matched (false: nothing); UnpairedResults the transaction ids
-	// of its results without a ledger line.
+	// of its results without a ledger line paid at or after paidFrom.
 	MatchMark(ctx context.Context, runID int64) (MatchMark, bool, error)
-	UnpairedResults(ctx context.Context, runID int64, fn func(txnID string) error) error
+	UnpairedResults(ctx context.Context, runID int64, paidFrom time.Time, fn func(txnID string) error) error
 
 	// ReadSnapshot opens a read snapshot for the match; see Snapshot.
 	ReadSnapshot(ctx context.Context) (Snapshot, error)

@@ -102,6 +102,16 @@ func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, 
 		"new", res.Carry.New, "carried", res.Carry.Carried, "resolved", res.Carry.Resolved,
 		"explained_by_decision", res.Decisions.Explained, "reopened", res.Decisions.Reopened,
 		"seconds", res.Duration.Seconds(), "peak_rss_mib", peakRSSMiB(), "process_cpu_seconds", processCPUSeconds())
+	if sc := sum.Scope; sc != nil {
+		took := []any{"scope_seconds", sc.ScopeSeconds, "read_seconds", sc.ReadSeconds, "match_seconds", sc.MatchSeconds,
+			"write_seconds", sc.WriteSeconds, "commit_seconds", sc.CommitSeconds}
+		if sc.Incremental {
+			log.Info("matched what the night reached", append([]any{"phase", "match", "base_run", sc.BaseRunID, "transactions", sc.Transactions,
+				"webhook_events", sc.Webhooks, "ledger_entries", sc.LedgerLines, "orders", sc.Orders, "carried_exceptions", sc.Carried}, took...)...)
+		} else {
+			log.Info("matched whole", append([]any{"phase", "match", "because", sc.WholeBecause, "transactions", sc.Transactions}, took...)...)
+		}
+	}
 	for _, w := range sum.Warnings {
 		log.Warn(w, "phase", "match")
 	}

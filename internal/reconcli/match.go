@@ -18,16 +18,18 @@ import (
 
 func newMatchCmd(e *env) *cobra.Command {
 	var (
-		cf   configFlags
-		date string
-		th   thresholds
+		cf    configFlags
+		date  string
+		whole bool
+		th    thresholds
 	)
 	cmd := &cobra.Command{
 		Use:   "match",
 		Short: "Match what the database holds and write the exceptions",
 		Long: `Match orders, payment links, gateway transactions, webhook deliveries and
-ledger lines already in the database, store the results and exceptions
-with a new run, and write report_dir/exceptions-DATE.csv and .json and
+ledger lines already in the database (those changed since the last good
+run and what they reach, unless --whole-match; see recon run), store the
+results and exceptions with a new run, and write report_dir/exceptions-DATE.csv and .json and
 resolved-DATE.csv. A re-run of a date replaces the date's earlier run,
 and its files, only once it has succeeded. Takes the run lock (exit 4
 while a run holds it).
@@ -47,6 +49,7 @@ Exit 1 when a threshold set by --fail-on-category is crossed.`,
 			if err != nil {
 				return err
 			}
+			opts.Whole = whole
 			if err := th.validate(); err != nil {
 				return err
 			}
@@ -55,6 +58,7 @@ Exit 1 when a threshold set by --fail-on-category is crossed.`,
 	}
 	cf.register(cmd)
 	cmd.Flags().StringVar(&date, "date", "", "business date YYYY-MM-DD (default: yesterday in the configured time zone)")
+	cmd.Flags().BoolVar(&whole, "whole-match", false, "match every stored row, not only those changed since the last good run and what they reach")
 	th.register(cmd)
 	return cmd
 }

@@ -23,7 +23,9 @@ type runOptions struct {
 	date    string
 	confirm string
 	full    bool
-	th      thresholds
+	// whole is --whole-match (match.Options.Whole).
+	whole bool
+	th    thresholds
 	// unexplained is --fail-on-unexplained: the largest unexplained
 	// control difference, in minor units, a run may end with; -1 is off.
 	unexplained int64
@@ -47,8 +49,11 @@ func newRunCmd(e *env) *cobra.Command {
   2. ingest the webhook logs matching inputs.webhooks
   3. ingest the ledger exports matching inputs.ledger
   4. confirm OxPay transactions by id as oxpay.confirm says
-  5. match, store results and exceptions with the run, carry open
-     exceptions forward (first seen, age), and write
+  5. match what the night's input reached (every row on a first night,
+     after a change of rules or options, with net settlements, or with
+     --whole-match), carry the exceptions it did not reach over from the
+     last good run, store results and exceptions with the run, age the
+     open exceptions (first seen), and write
      report_dir/exceptions-DATE.csv and .json and resolved-DATE.csv
   6. write the finance workbook report_dir/recon-DATE.xlsx, and
      report_dir/summary-DATE.md, the night in figures for a chat or an
@@ -78,6 +83,7 @@ day the run is for.`,
 	cmd.Flags().StringVar(&o.date, "date", "", "business date YYYY-MM-DD (default: yesterday in the configured time zone)")
 	cmd.Flags().StringVar(&o.confirm, "oxpay-confirm", "", "all, unconfirmed or none (overrides oxpay.confirm)")
 	cmd.Flags().BoolVar(&o.full, "full", false, "read every page of orders and payment links, not only those since the last pull")
+	cmd.Flags().BoolVar(&o.whole, "whole-match", false, "match every stored row, not only those the night's input reached")
 	cmd.Flags().Int64Var(&o.unexplained, "fail-on-unexplained", -1, "exit 1 if the control's unexplained difference in any currency exceeds this many minor units (0: any; -1: off); what exceptions accepted or written off explain is not unexplained")
 	cmd.Flags().BoolVar(&o.summaryHTML, "summary-html", false, "also write report_dir/summary-DATE.html: the summary as one self-contained page with a chart")
 	o.th.register(cmd)
@@ -132,6 +138,7 @@ func night(ctx context.Context, e *env, cfg config.Config, o runOptions) (job.Ni
 	if err != nil {
 		return job.NightResult{}, err
 	}
+	mopts.Whole = o.whole
 	if err := o.th.validate(); err != nil {
 		return job.NightResult{}, err
 	}

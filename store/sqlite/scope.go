@@ -38,13 +38,16 @@ type keyedScan struct {
 }
 
 // The first column is the row's own key; for orders, links and
-// transactions it is also its first key.
+// transactions it is also its first key. The deliveries and ledger lines
+// beyond a mark are a range of ids: NOT INDEXED keeps SQLite on it, where
+// it would otherwise walk an index that leads with the merchant, every
+// row of it.
 var sinceScans = []keyedScan{
 	{store.KeyedOrder, 1, `SELECT o.uid FROM orders o WHERE o.merchant = ?1 AND o.changed_at > (SELECT changed FROM temp.scope_mark)`},
 	{store.KeyedLink, 2, `SELECT l.uid, l.order_uid FROM payment_links l WHERE l.merchant = ?1 AND l.changed_at > (SELECT changed FROM temp.scope_mark)`},
 	{store.KeyedTxn, 3, `SELECT t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM transactions t WHERE t.merchant = ?1 AND t.changed_at > (SELECT changed FROM temp.scope_mark)`},
-	{store.KeyedHook, 4, `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM webhook_events w WHERE w.id > (SELECT hook FROM temp.scope_mark) AND w.merchant = ?1`},
-	{store.KeyedLedger, 2, `SELECT e.id, e.reference FROM ledger_entries e WHERE e.id > (SELECT ledger FROM temp.scope_mark) AND e.merchant = ?1`},
+	{store.KeyedHook, 4, `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM webhook_events w NOT INDEXED WHERE w.id > (SELECT hook FROM temp.scope_mark) AND w.merchant = ?1`},
+	{store.KeyedLedger, 2, `SELECT e.id, e.reference FROM ledger_entries e NOT INDEXED WHERE e.id > (SELECT ledger FROM temp.scope_mark) AND e.merchant = ?1`},
 }
 
 // reachScans probe every key column's index with every key. The partial
@@ -93,13 +96,15 @@ func (s *Snapshot) temp(ctx context.Context) error {
 	return nil
 }
 
-// Mark returns how far the snapshot's tables run.
+// Mark returns how far the snapshot's tables run. The last id is read
+// backwards from the end of the table (NOT INDEXED, for the reason the
+// Since scans give).
 func (s *Snapshot) Mark(ctx context.Context) (store.Mark, error) {
 	var m store.Mark
 	var changed *string
 	err := s.conn.QueryRowxContext(ctx, `SELECT
- COALESCE((SELECT id FROM webhook_events WHERE merchant = ?1 ORDER BY id DESC LIMIT 1), 0),
- COALESCE((SELECT id FROM ledger_entries WHERE merchant = ?1 ORDER BY id DESC LIMIT 1), 0),
+ COALESCE((SELECT id FROM webhook_events NOT INDEXED WHERE merchant = ?1 ORDER BY id DESC LIMIT 1), 0),
+ COALESCE((SELECT id FROM ledger_entries NOT INDEXED WHERE merchant = ?1 ORDER BY id DESC LIMIT 1), 0),
  (SELECT MAX(c) FROM (SELECT MAX(changed_at) AS c FROM orders WHERE merchant = ?1
   UNION ALL SELECT MAX(changed_at) FROM payment_links WHERE merchant = ?1
   UNION ALL SELECT MAX(changed_at) FROM transactions WHERE merchant = ?1))`, s.merchant).Scan(&m.WebhookID, &m.LedgerID, &changed)

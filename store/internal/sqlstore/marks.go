@@ -21,9 +21,12 @@ func InsertMatchMark(ctx context.Context, q Q, merchant string, m store.MatchMar
 	if m.LedgerNet == nil {
 		net = []byte("{}")
 	}
-	var changed, base any
+	var changed, asOf, base any
 	if !m.ChangedAt.IsZero() {
 		changed = m.ChangedAt.UTC()
+	}
+	if !m.AsOf.IsZero() {
+		asOf = m.AsOf.UTC()
 	}
 	if m.BaseRunID != 0 {
 		base = m.BaseRunID
@@ -32,8 +35,8 @@ func InsertMatchMark(ctx context.Context, q Q, merchant string, m store.MatchMar
 	if m.Incremental {
 		incremental = 1
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO match_marks (merchant, run_id, webhook_id, ledger_id, changed_at, fingerprint, incremental, base_run_id, ledger_net)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, merchant, m.RunID, m.WebhookID, m.LedgerID, changed, m.Fingerprint, incremental, base, string(net))
+	_, err = q.ExecContext(ctx, `INSERT INTO match_marks (merchant, run_id, webhook_id, ledger_id, changed_at, as_of, fingerprint, incremental, base_run_id, ledger_net)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, merchant, m.RunID, m.WebhookID, m.LedgerID, changed, asOf, m.Fingerprint, incremental, base, string(net))
 	if err != nil {
 		return fmt.Errorf("record the match mark of run %d: %w", m.RunID, err)
 	}
@@ -47,12 +50,13 @@ func (db *DB) MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool
 	var (
 		m           = store.MatchMark{RunID: runID}
 		changed     sql.NullTime
+		asOf        sql.NullTime
 		base        sql.NullInt64
 		incremental int
 		net         string
 	)
-	err := db.Q().QueryRowxContext(ctx, `SELECT webhook_id, ledger_id, changed_at, fingerprint, incremental, base_run_id, ledger_net
-FROM match_marks WHERE merchant = ? AND run_id = ?`, db.merchant, runID).Scan(&m.WebhookID, &m.LedgerID, &changed, &m.Fingerprint, &incremental, &base, &net)
+	err := db.Q().QueryRowxContext(ctx, `SELECT webhook_id, ledger_id, changed_at, as_of, fingerprint, incremental, base_run_id, ledger_net
+FROM match_marks WHERE merchant = ? AND run_id = ?`, db.merchant, runID).Scan(&m.WebhookID, &m.LedgerID, &changed, &asOf, &m.Fingerprint, &incremental, &base, &net)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.MatchMark{}, false, nil
 	}
@@ -62,6 +66,9 @@ FROM match_marks WHERE merchant = ? AND run_id = ?`, db.merchant, runID).Scan(&m
 	if changed.Valid {
 		m.ChangedAt = changed.Time.In(time.UTC)
 	}
+	if asOf.Valid {
+		m.AsOf = asOf.Time.In(time.UTC)
+	}
 	m.Incremental, m.BaseRunID = incremental != 0, base.Int64
 	if err := json.Unmarshal([]byte(net), &m.LedgerNet); err != nil {
 		return store.MatchMark{}, false, fmt.Errorf("read the match mark of run %d: ledger net: %w", runID, err)
@@ -70,9 +77,10 @@ FROM match_marks WHERE merchant = ? AND run_id = ?`, db.merchant, runID).Scan(&m
 }
 
 // UnpairedResults calls fn with the transaction id of each of a run's
-// results that has no ledger line.
-func (db *DB) UnpairedResults(ctx context.Context, runID int64, fn func(txnID string) error) error {
-	rows, err := db.Q().QueryContext(ctx, `SELECT oxpay_txn_id FROM match_results WHERE merchant = ? AND run_id = ? AND ledger_entry_id IS NULL`, db.merchant, runID)
+// results that has no ledger line and was paid at or after paidFrom.
+func (db *DB) UnpairedResults(ctx context.Context, runID int64, paidFrom time.Time, fn func(txnID string) error) error {
+	rows, err := db.Q().QueryContext(ctx, `SELECT oxpay_txn_id FROM match_results
+WHERE merchant = ? AND run_id = ? AND ledger_entry_id IS NULL AND paid_at >= ?`, db.merchant, runID, paidFrom.UTC())
 	if err != nil {
 		return fmt.Errorf("read the unpaired results of run %d: %w", runID, err)
 	}

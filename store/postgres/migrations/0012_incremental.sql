@@ -15,6 +15,7 @@ CREATE TABLE match_marks (
     webhook_id  BIGINT      NOT NULL,
     ledger_id   BIGINT      NOT NULL,
     changed_at  TIMESTAMPTZ,
+    as_of       TIMESTAMPTZ,
     fingerprint TEXT        COLLATE "C" NOT NULL,
     incremental INTEGER     NOT NULL,
     base_run_id BIGINT,

@@ -8,7 +8,8 @@
 -- that stand in for its transaction.
 --
 -- match_marks holds, per match run, how far it read (the highest
--- delivery and ledger ids, the latest changed_at), the fingerprint of
+-- delivery and ledger ids, the latest changed_at), the business date it
+-- matched as of (NULL: every window closed), the fingerprint of
 -- the rules and options it matched with, whether it matched whole or
 -- only what the night reached (then from which earlier run it carried
 -- the other exceptions), and, per currency, the net of the ledger lines
@@ -31,6 +32,7 @@ CREATE TABLE match_marks (
     webhook_id  INTEGER   NOT NULL,
     ledger_id   INTEGER   NOT NULL,
     changed_at  TIMESTAMP,
+    as_of       TIMESTAMP,
     fingerprint TEXT      NOT NULL,
     incremental INTEGER   NOT NULL,
     base_run_id INTEGER,
