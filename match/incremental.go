@@ -125,14 +125,18 @@ type incremental struct {
 	base store.MatchMark
 	// seeds are the keys the night reaches besides those of the rows
 	// beyond the base's mark; prev the base's exceptions.
-	seeds []string
+	seeds []seed
 	prev  []recon.Exception
 
-	took          time.Duration // finding the scope
-	keys          map[string]struct{}
-	orders, links map[string]struct{}
-	txns          map[string]struct{}
-	hooks, ledger map[int64]struct{}
+	took                               time.Duration // finding the scope
+	keys                               map[string]struct{}
+	orders, links, txns, hooks, ledger map[int64]struct{}
+}
+
+// seed is a key the night reaches, and the kinds it is looked for as.
+type seed struct {
+	key   string
+	kinds int
 }
 
 // plan decides how run runID matches: incrementally from the previous
@@ -172,12 +176,14 @@ func plan(ctx context.Context, db Store, runID int64, opts Options, fp string) (
 	}
 	for i := range p.prev {
 		if x := &p.prev[i]; x.Category == recon.WebhookBadSignature {
-			p.seeds = append(p.seeds, exceptionKeys(x)...)
+			for _, k := range exceptionKeys(x) {
+				p.seeds = append(p.seeds, seed{k, anyKey})
+			}
 		}
 	}
 	if !m.AsOf.IsZero() {
 		err = h.UnpairedResults(ctx, prev.ID, pendingFrom(m.AsOf, opts), func(id string) error {
-			p.seeds = append(p.seeds, id)
+			p.seeds = append(p.seeds, seed{id, txnKey})
 			return nil
 		})
 		if err != nil {
@@ -207,29 +213,58 @@ func exceptionKeys(x *recon.Exception) []string {
 	return ks
 }
 
+// The kinds of key (store/scope.go): a transaction id, a reference, or,
+// a ledger line's reference, both.
+const (
+	txnKey = 1 << iota
+	refKey
+	anyKey = txnKey | refKey
+)
+
+// keyKinds are the kinds of each table's keys, in KeyedRow's order.
+var keyKinds = [...][3]int{
+	store.KeyedOrder:  {refKey},
+	store.KeyedLink:   {refKey, refKey},
+	store.KeyedTxn:    {txnKey, refKey, txnKey},
+	store.KeyedHook:   {txnKey, txnKey, refKey},
+	store.KeyedLedger: {anyKey},
+}
+
 // close finds what the night reaches, in snapshot s, and returns it as
 // the scope to read.
 func (p *incremental) close(ctx context.Context, s store.Snapshot) (store.Scope, error) {
 	start := time.Now()
 	defer func() { p.took = time.Since(start) }()
 	p.keys = map[string]struct{}{}
-	p.orders, p.links, p.txns = map[string]struct{}{}, map[string]struct{}{}, map[string]struct{}{}
+	p.orders, p.links, p.txns = map[int64]struct{}{}, map[int64]struct{}{}, map[int64]struct{}{}
 	p.hooks, p.ledger = map[int64]struct{}{}, map[int64]struct{}{}
-	var frontier []string
-	key := func(k string) {
-		if _, ok := p.keys[k]; !ok && k != "" {
-			p.keys[k] = struct{}{}
-			frontier = append(frontier, k)
+	seen := map[string]int{} // the kinds each key has been looked for as
+	var txnKeys, refKeys []string
+	key := func(k string, kinds int) {
+		if k == "" {
+			return
+		}
+		had := seen[k]
+		if kinds&^had == 0 {
+			return
+		}
+		seen[k] = had | kinds
+		p.keys[k] = struct{}{}
+		if kinds&txnKey != 0 && had&txnKey == 0 {
+			txnKeys = append(txnKeys, k)
+		}
+		if kinds&refKey != 0 && had&refKey == 0 {
+			refKeys = append(refKeys, k)
 		}
 	}
 	found := func(rs []store.KeyedRow) error {
 		for i := range rs {
 			r := &rs[i]
-			if !p.addRow(r) {
+			if r.Table <= 0 || r.Table >= len(keyKinds) || !p.addRow(r) {
 				continue
 			}
-			for _, k := range r.Keys {
-				key(k)
+			for j, k := range r.Keys {
+				key(k, keyKinds[r.Table][j])
 			}
 		}
 		return nil
@@ -238,17 +273,18 @@ func (p *incremental) close(ctx context.Context, s store.Snapshot) (store.Scope,
 		return store.Scope{}, err
 	}
 	for _, k := range p.seeds {
-		key(k)
+		key(k.key, k.kinds)
 	}
-	for len(frontier) > 0 {
-		next := frontier
-		frontier = nil
-		if err := s.Reach(ctx, next, found); err != nil {
+	for len(txnKeys) > 0 || len(refKeys) > 0 {
+		ts, rs := txnKeys, refKeys
+		txnKeys, refKeys = nil, nil
+		if err := s.Reach(ctx, ts, rs, found); err != nil {
 			return store.Scope{}, err
 		}
 	}
+	// Since handed over every row beyond the base's mark.
 	sc := store.Scope{Orders: setKeys(p.orders), Links: setKeys(p.links), Txns: setKeys(p.txns),
-		Hooks: setKeys(p.hooks), Ledger: setKeys(p.ledger)}
+		Hooks: setKeys(p.hooks), Ledger: setKeys(p.ledger), Beyond: &p.base.Mark}
 	return sc, nil
 }
 
@@ -256,11 +292,11 @@ func (p *incremental) close(ctx context.Context, s store.Snapshot) (store.Scope,
 func (p *incremental) addRow(r *store.KeyedRow) bool {
 	switch r.Table {
 	case store.KeyedOrder:
-		return addNew(p.orders, r.UID)
+		return addNew(p.orders, r.ID)
 	case store.KeyedLink:
-		return addNew(p.links, r.UID)
+		return addNew(p.links, r.ID)
 	case store.KeyedTxn:
-		return addNew(p.txns, r.UID)
+		return addNew(p.txns, r.ID)
 	case store.KeyedHook:
 		return addNew(p.hooks, r.ID)
 	case store.KeyedLedger:

@@ -4,17 +4,23 @@ import "time"
 
 // What an incremental match reads (match/incremental.go): the rows that
 // are new or changed since the previous match run's Mark, and every row
-// their keys reach, and no other. A key is any value the rules join on,
-// all in one namespace: an order's uid; a link's uid and order uid; a
-// transaction's id, original id and merchant_reference_id; a webhook
-// delivery's the same three; a ledger line's reference.
+// their keys reach, and no other. A key is a value the rules join on, of
+// one of two kinds: a transaction id (a transaction's id and original
+// id, a webhook delivery's the same two) or a reference (an order's uid,
+// a link's uid and order uid, a transaction's or a delivery's
+// merchant_reference_id). A ledger line's reference is tried by the rules
+// as either kind, and is looked for as both.
 
 // Mark is how far a match run read: a later run finds the rows stored or
 // changed after it with Snapshot.Since.
 type Mark struct {
 	// WebhookID and LedgerID are the highest webhook_events and
-	// ledger_entries ids read (both tables only grow, by id).
-	WebhookID, LedgerID int64
+	// ledger_entries ids read (both tables only grow, by id); OrderID,
+	// LinkID and TxnID the highest row ids of orders, payment links and
+	// transactions (the backend's own: SQLite's rowid, PostgreSQL's
+	// load_order), which an upsert that changes a row keeps.
+	WebhookID, LedgerID    int64
+	OrderID, LinkID, TxnID int64
 	// ChangedAt is the latest changed_at of an order, payment link or
 	// transaction read (an upsert moves it only when a row's content
 	// changes). Zero when the three tables are empty.
@@ -31,20 +37,26 @@ const (
 )
 
 // KeyedRow is one row found by Since or Reach: its table (Keyed*), its
-// own key (UID for orders, links and transactions: uid, uid and
-// oxpay_txn_id; ID for webhook deliveries and ledger lines) and the
-// keys it carries (empty where it has fewer than three).
+// row id (as in Mark) and the keys it carries, in the order of the
+// table's key columns (empty where it has fewer than three):
+//
+//	orders          uid
+//	payment_links   uid, order_uid
+//	transactions    oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id
+//	webhook_events  oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id
+//	ledger_entries  reference
 type KeyedRow struct {
 	Table int
-	UID   string
 	ID    int64
 	Keys  [3]string
 }
 
-// Scope is the rows an incremental match reads, by each table's own key.
+// Scope is the rows an incremental match reads, by row id (as in Mark).
+// When Beyond is set, every row beyond it is in the scope (a backend may
+// read those by range rather than by id).
 type Scope struct {
-	Orders, Links, Txns []string
-	Hooks, Ledger       []int64
+	Orders, Links, Txns, Hooks, Ledger []int64
+	Beyond                             *Mark
 }
 
 // Len is how many rows of a table (as Snapshot.Count names it) the

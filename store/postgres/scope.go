@@ -21,11 +21,14 @@ func (s *Snapshot) Mark(ctx context.Context) (store.Mark, error) {
 	row := s.tx.QueryRowxContext(ctx, `SELECT
  COALESCE((SELECT max(id) FROM webhook_events WHERE merchant = $1), 0),
  COALESCE((SELECT max(id) FROM ledger_entries WHERE merchant = $1), 0),
+ COALESCE((SELECT max(load_order) FROM orders WHERE merchant = $1), 0),
+ COALESCE((SELECT max(load_order) FROM payment_links WHERE merchant = $1), 0),
+ COALESCE((SELECT max(load_order) FROM transactions WHERE merchant = $1), 0),
  GREATEST((SELECT max(changed_at) FROM orders WHERE merchant = $1),
           (SELECT max(changed_at) FROM payment_links WHERE merchant = $1),
           (SELECT max(changed_at) FROM transactions WHERE merchant = $1))`, s.merchant)
 	var at sql.NullTime
-	if err := row.Scan(&m.WebhookID, &m.LedgerID, &at); err != nil {
+	if err := row.Scan(&m.WebhookID, &m.LedgerID, &m.OrderID, &m.LinkID, &m.TxnID, &at); err != nil {
 		return m, fmt.Errorf("read the match mark: %w", err)
 	}
 	if at.Valid {
@@ -34,36 +37,66 @@ func (s *Snapshot) Mark(ctx context.Context) (store.Mark, error) {
 	return m, nil
 }
 
-// keyedQuery is one query of Since or Reach: the table its rows come
-// from and whether its first column is an id (else the row's uid, also
-// its first key).
+// keyedQuery is one query of Since or Reach and the table its rows come
+// from: each reads the row id, then the row's keys (store.KeyedRow). In
+// Reach, refs says its $2 is the reference keys, not the transaction ids.
 type keyedQuery struct {
 	table int
+	refs  bool
 	query string
 }
 
-// sinceQueries read the rows beyond a mark: $2 is the mark's
-// changed_at for the first three, its last delivery id for the fourth and
-// its last ledger id for the last.
+// sinceQueries read the rows beyond a mark. An order, link or
+// transaction is beyond it when changed since ($2, the mark's
+// changed_at) or added since ($3, the mark's last row id of the table,
+// found even if the clock that stamped it ran slow); a delivery or a
+// ledger line when added since ($2).
 var sinceQueries = []keyedQuery{
-	{store.KeyedOrder, `SELECT uid FROM orders WHERE merchant = $1 AND changed_at > $2`},
-	{store.KeyedLink, `SELECT uid, order_uid FROM payment_links WHERE merchant = $1 AND changed_at > $2`},
-	{store.KeyedTxn, `SELECT oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id FROM transactions WHERE merchant = $1 AND changed_at > $2`},
-	{store.KeyedHook, `SELECT id, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events WHERE merchant = $1 AND id > $2`},
-	{store.KeyedLedger, `SELECT id, reference FROM ledger_entries WHERE merchant = $1 AND id > $2`},
+	{table: store.KeyedOrder, query: `SELECT load_order, uid FROM orders WHERE merchant = $1 AND (changed_at > $2 OR load_order > $3)`},
+	{table: store.KeyedLink, query: `SELECT load_order, uid, order_uid FROM payment_links WHERE merchant = $1 AND (changed_at > $2 OR load_order > $3)`},
+	{table: store.KeyedTxn, query: `SELECT load_order, oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id FROM transactions
+WHERE merchant = $1 AND (changed_at > $2 OR load_order > $3)`},
+	{table: store.KeyedHook, query: `SELECT id, oxpay_txn_id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events WHERE merchant = $1 AND id > $2`},
+	{table: store.KeyedLedger, query: `SELECT id, reference FROM ledger_entries WHERE merchant = $1 AND id > $2`},
 }
 
+// reachQueries probe each key column's index with the keys of its kind
+// ($2) for the rows up to the mark ($3, its last row id of the table).
 var reachQueries = []keyedQuery{
-	{store.KeyedOrder, `SELECT o.uid FROM unnest($2::text[]) k(k) JOIN orders o ON o.merchant = $1 AND o.uid = k.k`},
-	{store.KeyedLink, `SELECT l.uid, l.order_uid FROM unnest($2::text[]) k(k) JOIN payment_links l ON l.merchant = $1 AND l.uid = k.k`},
-	{store.KeyedLink, `SELECT l.uid, l.order_uid FROM unnest($2::text[]) k(k) JOIN payment_links l ON l.merchant = $1 AND l.order_uid = k.k`},
-	{store.KeyedTxn, `SELECT t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM unnest($2::text[]) k(k) JOIN transactions t ON t.merchant = $1 AND t.oxpay_txn_id = k.k`},
-	{store.KeyedTxn, `SELECT t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM unnest($2::text[]) k(k) JOIN transactions t ON t.merchant = $1 AND t.merchant_reference_id = k.k`},
-	{store.KeyedTxn, `SELECT t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM unnest($2::text[]) k(k) JOIN transactions t ON t.merchant = $1 AND t.oxpay_original_txn_id = k.k AND t.oxpay_original_txn_id <> ''`},
-	{store.KeyedHook, `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM unnest($2::text[]) k(k) JOIN webhook_events w ON w.merchant = $1 AND w.oxpay_txn_id = k.k`},
-	{store.KeyedHook, `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM unnest($2::text[]) k(k) JOIN webhook_events w ON w.merchant = $1 AND w.oxpay_original_txn_id = k.k AND w.oxpay_original_txn_id <> ''`},
-	{store.KeyedHook, `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM unnest($2::text[]) k(k) JOIN webhook_events w ON w.merchant = $1 AND w.merchant_reference_id = k.k AND w.merchant_reference_id <> ''`},
-	{store.KeyedLedger, `SELECT e.id, e.reference FROM unnest($2::text[]) k(k) JOIN ledger_entries e ON e.merchant = $1 AND e.reference = k.k`},
+	{table: store.KeyedTxn, query: `SELECT t.load_order, t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM unnest($2::text[]) k(k)
+JOIN transactions t ON t.merchant = $1 AND t.oxpay_txn_id = k.k AND t.load_order <= $3`},
+	{table: store.KeyedTxn, query: `SELECT t.load_order, t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM unnest($2::text[]) k(k)
+JOIN transactions t ON t.merchant = $1 AND t.oxpay_original_txn_id = k.k AND t.oxpay_original_txn_id <> '' AND t.load_order <= $3`},
+	{table: store.KeyedHook, query: `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM unnest($2::text[]) k(k)
+JOIN webhook_events w ON w.merchant = $1 AND w.oxpay_txn_id = k.k AND w.id <= $3`},
+	{table: store.KeyedHook, query: `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM unnest($2::text[]) k(k)
+JOIN webhook_events w ON w.merchant = $1 AND w.oxpay_original_txn_id = k.k AND w.oxpay_original_txn_id <> '' AND w.id <= $3`},
+	{table: store.KeyedLedger, query: `SELECT e.id, e.reference FROM unnest($2::text[]) k(k) JOIN ledger_entries e ON e.merchant = $1 AND e.reference = k.k AND e.id <= $3`},
+	{table: store.KeyedOrder, refs: true, query: `SELECT o.load_order, o.uid FROM unnest($2::text[]) k(k) JOIN orders o ON o.merchant = $1 AND o.uid = k.k AND o.load_order <= $3`},
+	{table: store.KeyedLink, refs: true, query: `SELECT l.load_order, l.uid, l.order_uid FROM unnest($2::text[]) k(k)
+JOIN payment_links l ON l.merchant = $1 AND l.uid = k.k AND l.load_order <= $3`},
+	{table: store.KeyedLink, refs: true, query: `SELECT l.load_order, l.uid, l.order_uid FROM unnest($2::text[]) k(k)
+JOIN payment_links l ON l.merchant = $1 AND l.order_uid = k.k AND l.load_order <= $3`},
+	{table: store.KeyedTxn, refs: true, query: `SELECT t.load_order, t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM unnest($2::text[]) k(k)
+JOIN transactions t ON t.merchant = $1 AND t.merchant_reference_id = k.k AND t.load_order <= $3`},
+	{table: store.KeyedHook, refs: true, query: `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM unnest($2::text[]) k(k)
+JOIN webhook_events w ON w.merchant = $1 AND w.merchant_reference_id = k.k AND w.merchant_reference_id <> '' AND w.id <= $3`},
+	{table: store.KeyedLedger, refs: true, query: `SELECT e.id, e.reference FROM unnest($2::text[]) k(k) JOIN ledger_entries e ON e.merchant = $1 AND e.reference = k.k AND e.id <= $3`},
+}
+
+// markID is a mark's last row id of a table.
+func markID(m *store.Mark, table int) int64 {
+	switch table {
+	case store.KeyedOrder:
+		return m.OrderID
+	case store.KeyedLink:
+		return m.LinkID
+	case store.KeyedTxn:
+		return m.TxnID
+	case store.KeyedHook:
+		return m.WebhookID
+	}
+	return m.LedgerID
 }
 
 // Since hands over the rows stored or changed after m.
@@ -72,29 +105,37 @@ func (s *Snapshot) Since(ctx context.Context, m store.Mark, fn func([]store.Keye
 	if changed.IsZero() {
 		changed = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC) // before any row
 	}
+	s.since = &m
 	for _, q := range sinceQueries {
-		var arg any = changed
-		switch q.table {
-		case store.KeyedHook:
-			arg = m.WebhookID
-		case store.KeyedLedger:
-			arg = m.LedgerID
+		args := []any{markID(&m, q.table)}
+		if q.table != store.KeyedHook && q.table != store.KeyedLedger {
+			args = []any{changed, markID(&m, q.table)}
 		}
-		if err := s.keyed(ctx, q.table, q.query, []any{arg}, fn); err != nil {
+		if err := s.keyed(ctx, q.table, q.query, args, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Reach hands over every row with one of keys in a key column.
-func (s *Snapshot) Reach(ctx context.Context, keys []string, fn func([]store.KeyedRow) error) error {
-	if len(keys) == 0 {
-		return nil
+// Reach hands over the rows up to the mark Since was given with one of
+// txnKeys in a transaction-id column or one of refKeys in a reference
+// column.
+func (s *Snapshot) Reach(ctx context.Context, txnKeys, refKeys []string, fn func([]store.KeyedRow) error) error {
+	m := s.since
+	if m == nil {
+		return fmt.Errorf("scope: Reach before Since")
 	}
-	arg := escapeAll(keys)
+	txns, refs := escapeAll(txnKeys), escapeAll(refKeys)
 	for _, q := range reachQueries {
-		if err := s.keyed(ctx, q.table, q.query, []any{arg}, fn); err != nil {
+		keys := txns
+		if q.refs {
+			keys = refs
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		if err := s.keyed(ctx, q.table, q.query, []any{keys, markID(m, q.table)}, fn); err != nil {
 			return err
 		}
 	}
@@ -105,16 +146,9 @@ func (s *Snapshot) Reach(ctx context.Context, keys []string, fn func([]store.Key
 func (s *Snapshot) keyed(ctx context.Context, table int, query string, args []any, fn func([]store.KeyedRow) error) error {
 	return scan(ctx, s, "scope", query, args, func(r *raw, k *store.KeyedRow) error {
 		*k = store.KeyedRow{Table: table}
-		first := 0
-		switch table {
-		case store.KeyedHook, store.KeyedLedger:
-			k.ID, _ = r.int(0)
-			first = 1
-		default:
-			k.UID = strings.Clone(r.str(0))
-		}
-		for i := first; i < len(r.vals); i++ {
-			k.Keys[i-first] = strings.Clone(r.str(i))
+		k.ID, _ = r.int(0)
+		for i := 1; i < len(r.vals); i++ {
+			k.Keys[i-1] = strings.Clone(r.str(i))
 		}
 		return nil
 	}, fn)
@@ -123,22 +157,13 @@ func (s *Snapshot) keyed(ctx context.Context, table int, query string, args []an
 // Restrict makes the table reads that follow return the scope's rows
 // only.
 func (s *Snapshot) Restrict(_ context.Context, sc store.Scope) error {
-	s.scope = &scoped{Scope: sc, orders: escapeAll(sc.Orders), links: escapeAll(sc.Links), txns: escapeAll(sc.Txns),
-		hooks: sc.Hooks, ledger: sc.Ledger}
-	if s.scope.hooks == nil {
-		s.scope.hooks = []int64{}
+	for _, ids := range []*[]int64{&sc.Orders, &sc.Links, &sc.Txns, &sc.Hooks, &sc.Ledger} {
+		if *ids == nil {
+			*ids = []int64{} // pgx sends a nil slice as NULL
+		}
 	}
-	if s.scope.ledger == nil {
-		s.scope.ledger = []int64{}
-	}
+	s.scope = &sc
 	return nil
-}
-
-// scoped is a Scope as the queries bind it: text escaped as stored.
-type scoped struct {
-	store.Scope
-	orders, links, txns []string
-	hooks, ledger       []int64
 }
 
 // escapeAll escapes keys as the store writes text (never nil: pgx
@@ -153,10 +178,10 @@ func escapeAll(keys []string) []string {
 
 // read returns the query a table read runs and its arguments: whole,
 // or restricted to the scope (the same columns and order, the scope's
-// keys as $2).
-func (s *Snapshot) read(whole, restricted string, key func(*scoped) any) (string, []any) {
+// row ids as $2).
+func (s *Snapshot) read(whole, restricted string, ids func(*store.Scope) []int64) (string, []any) {
 	if s.scope == nil {
 		return whole, nil
 	}
-	return restricted, []any{key(s.scope)}
+	return restricted, []any{ids(s.scope)}
 }

@@ -227,25 +227,28 @@ func eachWebhookReference(rows *sqlx.Rows, fn func(id int64, originalTxnID, merc
 // not keep vals (reused); the strings in them stay valid. An error from
 // fn or flush stops the scan and is returned, wrapped.
 func (s *Snapshot) scanChunked(ctx context.Context, table string, chunk int, fn func(rowid int64, vals []scanVal) error, flush func() error) error {
-	scans := tableScans
-	if s.scope != nil {
-		scans = scopedScans
-	}
-	sc, ok := scans[table]
+	sc, ok := tableScans[table]
 	if !ok {
 		return fmt.Errorf("scan %q: %w", table, ErrNoScan)
 	}
 	if chunk < 1 {
 		return fmt.Errorf("scan %s: chunk of %d rows, want at least 1", sc.what, chunk)
 	}
-	err := scanTable(ctx, s.conn, sc.query, s.merchant, 1+sc.width, chunk, func(vals []scanVal) error {
-		if vals[0].kind != valInt {
-			return fmt.Errorf("rowid %q is not an integer", vals[0].text())
+	queries := []string{sc.query}
+	if s.scope != nil {
+		r := scopedScans[table]
+		queries = []string{r.old, r.beyond}
+	}
+	for _, q := range queries {
+		err := scanTable(ctx, s.conn, q, s.merchant, 1+sc.width, chunk, func(vals []scanVal) error {
+			if vals[0].kind != valInt {
+				return fmt.Errorf("rowid %q is not an integer", vals[0].text())
+			}
+			return fn(vals[0].i, vals[1:])
+		}, flush)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", sc.what, err)
 		}
-		return fn(vals[0].i, vals[1:])
-	}, flush)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", sc.what, err)
 	}
 	return nil
 }

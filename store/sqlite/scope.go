@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"unicode/utf8"
 
@@ -20,69 +21,109 @@ import (
 // the key table instead (docs/performance.md, "A month of nights").
 
 // scopeTemp creates the temporary tables, once per snapshot.
-const scopeTemp = `CREATE TEMP TABLE IF NOT EXISTS scope_mark (hook INTEGER NOT NULL, ledger INTEGER NOT NULL, changed TEXT NOT NULL);
-CREATE TEMP TABLE IF NOT EXISTS reach_keys (k TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TEMP TABLE IF NOT EXISTS scope_orders (k TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TEMP TABLE IF NOT EXISTS scope_links (k TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TEMP TABLE IF NOT EXISTS scope_txns (k TEXT PRIMARY KEY) WITHOUT ROWID;
+const scopeTemp = `CREATE TEMP TABLE IF NOT EXISTS scope_mark (hook INTEGER NOT NULL, ledger INTEGER NOT NULL, orders INTEGER NOT NULL,
+    links INTEGER NOT NULL, txns INTEGER NOT NULL, changed TEXT NOT NULL);
+CREATE TEMP TABLE IF NOT EXISTS reach_txn (k TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS reach_ref (k TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS scope_orders (id INTEGER PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS scope_links (id INTEGER PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS scope_txns (id INTEGER PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS scope_hooks (id INTEGER PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS scope_ledger (id INTEGER PRIMARY KEY)`
 
 // keyedScan is one query of Since or Reach: the table its rows come
-// from, and how many columns it reads (the row's own id or uid first,
-// then its keys).
+// from, and how many columns it reads (the row's id, then its keys).
 type keyedScan struct {
 	table int
 	width int
 	query string
 }
 
-// The first column is the row's own key; for orders, links and
-// transactions it is also its first key. The deliveries and ledger lines
-// beyond a mark are a range of ids: NOT INDEXED keeps SQLite on it, where
-// it would otherwise walk an index that leads with the merchant, every
-// row of it.
+// The columns each table's queries read: the row id, then its keys.
+const (
+	orderKeyed = `o.rowid, o.uid`
+	linkKeyed  = `l.rowid, l.uid, l.order_uid`
+	txnKeyed   = `t.rowid, t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id`
+	hookKeyed  = `w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id`
+	lineKeyed  = `e.id, e.reference`
+)
+
+// sinceScans find the rows beyond the mark: the orders, links and
+// transactions added since (by row id: a new row is found even if the
+// clock that stamped it ran slow) or, older, changed since (by
+// changed_at), and the deliveries and ledger lines added since. A range of row ids is read
+// NOT INDEXED, which keeps SQLite on it where it would otherwise walk an
+// index that leads with the merchant, every row of it.
 var sinceScans = []keyedScan{
-	{store.KeyedOrder, 1, `SELECT o.uid FROM orders o WHERE o.merchant = ?1 AND o.changed_at > (SELECT changed FROM temp.scope_mark)`},
-	{store.KeyedLink, 2, `SELECT l.uid, l.order_uid FROM payment_links l WHERE l.merchant = ?1 AND l.changed_at > (SELECT changed FROM temp.scope_mark)`},
-	{store.KeyedTxn, 3, `SELECT t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM transactions t WHERE t.merchant = ?1 AND t.changed_at > (SELECT changed FROM temp.scope_mark)`},
-	{store.KeyedHook, 4, `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM webhook_events w NOT INDEXED WHERE w.id > (SELECT hook FROM temp.scope_mark) AND w.merchant = ?1`},
-	{store.KeyedLedger, 2, `SELECT e.id, e.reference FROM ledger_entries e NOT INDEXED WHERE e.id > (SELECT ledger FROM temp.scope_mark) AND e.merchant = ?1`},
+	{store.KeyedOrder, 2, `SELECT ` + orderKeyed + ` FROM orders o WHERE o.merchant = ?1 AND o.changed_at > (SELECT changed FROM temp.scope_mark) AND o.rowid <= (SELECT orders FROM temp.scope_mark)`},
+	{store.KeyedOrder, 2, `SELECT ` + orderKeyed + ` FROM orders o NOT INDEXED WHERE o.rowid > (SELECT orders FROM temp.scope_mark) AND o.merchant = ?1`},
+	{store.KeyedLink, 3, `SELECT ` + linkKeyed + ` FROM payment_links l WHERE l.merchant = ?1 AND l.changed_at > (SELECT changed FROM temp.scope_mark) AND l.rowid <= (SELECT links FROM temp.scope_mark)`},
+	{store.KeyedLink, 3, `SELECT ` + linkKeyed + ` FROM payment_links l NOT INDEXED WHERE l.rowid > (SELECT links FROM temp.scope_mark) AND l.merchant = ?1`},
+	{store.KeyedTxn, 4, `SELECT ` + txnKeyed + ` FROM transactions t WHERE t.merchant = ?1 AND t.changed_at > (SELECT changed FROM temp.scope_mark) AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
+	{store.KeyedTxn, 4, `SELECT ` + txnKeyed + ` FROM transactions t NOT INDEXED WHERE t.rowid > (SELECT txns FROM temp.scope_mark) AND t.merchant = ?1`},
+	{store.KeyedHook, 4, `SELECT ` + hookKeyed + ` FROM webhook_events w NOT INDEXED WHERE w.id > (SELECT hook FROM temp.scope_mark) AND w.merchant = ?1`},
+	{store.KeyedLedger, 2, `SELECT ` + lineKeyed + ` FROM ledger_entries e NOT INDEXED WHERE e.id > (SELECT ledger FROM temp.scope_mark) AND e.merchant = ?1`},
 }
 
-// reachScans probe every key column's index with every key. The partial
-// indexes on original ids and webhook references are named by their
-// condition.
+// reachScans probe each key column's index with the keys of its kind,
+// for the rows up to the mark (the others came from Since): the row id
+// is in the index, so a newer row costs no read of the table. The
+// partial indexes on original ids and webhook references are named by
+// their condition.
 var reachScans = []keyedScan{
-	{store.KeyedOrder, 1, `SELECT o.uid FROM temp.reach_keys k CROSS JOIN orders o WHERE o.merchant = ?1 AND o.uid = k.k`},
-	{store.KeyedLink, 2, `SELECT l.uid, l.order_uid FROM temp.reach_keys k CROSS JOIN payment_links l WHERE l.merchant = ?1 AND l.uid = k.k`},
-	{store.KeyedLink, 2, `SELECT l.uid, l.order_uid FROM temp.reach_keys k CROSS JOIN payment_links l WHERE l.merchant = ?1 AND l.order_uid = k.k`},
-	{store.KeyedTxn, 3, `SELECT t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM temp.reach_keys k CROSS JOIN transactions t WHERE t.merchant = ?1 AND t.oxpay_txn_id = k.k`},
-	{store.KeyedTxn, 3, `SELECT t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM temp.reach_keys k CROSS JOIN transactions t WHERE t.merchant = ?1 AND t.merchant_reference_id = k.k`},
-	{store.KeyedTxn, 3, `SELECT t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id FROM temp.reach_keys k CROSS JOIN transactions t WHERE t.merchant = ?1 AND t.oxpay_original_txn_id = k.k AND t.oxpay_original_txn_id <> ''`},
-	{store.KeyedHook, 4, `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM temp.reach_keys k CROSS JOIN webhook_events w WHERE w.merchant = ?1 AND w.oxpay_txn_id = k.k`},
-	{store.KeyedHook, 4, `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM temp.reach_keys k CROSS JOIN webhook_events w WHERE w.merchant = ?1 AND w.oxpay_original_txn_id = k.k AND w.oxpay_original_txn_id <> ''`},
-	{store.KeyedHook, 4, `SELECT w.id, w.oxpay_txn_id, w.oxpay_original_txn_id, w.merchant_reference_id FROM temp.reach_keys k CROSS JOIN webhook_events w WHERE w.merchant = ?1 AND w.merchant_reference_id = k.k AND w.merchant_reference_id <> ''`},
-	{store.KeyedLedger, 2, `SELECT e.id, e.reference FROM temp.reach_keys k CROSS JOIN ledger_entries e WHERE e.merchant = ?1 AND e.reference = k.k`},
+	{store.KeyedTxn, 4, `SELECT ` + txnKeyed + ` FROM temp.reach_txn k CROSS JOIN transactions t
+WHERE t.merchant = ?1 AND t.oxpay_txn_id = k.k AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
+	{store.KeyedTxn, 4, `SELECT ` + txnKeyed + ` FROM temp.reach_txn k CROSS JOIN transactions t
+WHERE t.merchant = ?1 AND t.oxpay_original_txn_id = k.k AND t.oxpay_original_txn_id <> '' AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
+	{store.KeyedHook, 4, `SELECT ` + hookKeyed + ` FROM temp.reach_txn k CROSS JOIN webhook_events w
+WHERE w.merchant = ?1 AND w.oxpay_txn_id = k.k AND w.id <= (SELECT hook FROM temp.scope_mark)`},
+	{store.KeyedHook, 4, `SELECT ` + hookKeyed + ` FROM temp.reach_txn k CROSS JOIN webhook_events w
+WHERE w.merchant = ?1 AND w.oxpay_original_txn_id = k.k AND w.oxpay_original_txn_id <> '' AND w.id <= (SELECT hook FROM temp.scope_mark)`},
+	{store.KeyedLedger, 2, `SELECT ` + lineKeyed + ` FROM temp.reach_txn k CROSS JOIN ledger_entries e
+WHERE e.merchant = ?1 AND e.reference = k.k AND e.id <= (SELECT ledger FROM temp.scope_mark)`},
+	{store.KeyedOrder, 2, `SELECT ` + orderKeyed + ` FROM temp.reach_ref k CROSS JOIN orders o
+WHERE o.merchant = ?1 AND o.uid = k.k AND o.rowid <= (SELECT orders FROM temp.scope_mark)`},
+	{store.KeyedLink, 3, `SELECT ` + linkKeyed + ` FROM temp.reach_ref k CROSS JOIN payment_links l
+WHERE l.merchant = ?1 AND l.uid = k.k AND l.rowid <= (SELECT links FROM temp.scope_mark)`},
+	{store.KeyedLink, 3, `SELECT ` + linkKeyed + ` FROM temp.reach_ref k CROSS JOIN payment_links l
+WHERE l.merchant = ?1 AND l.order_uid = k.k AND l.rowid <= (SELECT links FROM temp.scope_mark)`},
+	{store.KeyedTxn, 4, `SELECT ` + txnKeyed + ` FROM temp.reach_ref k CROSS JOIN transactions t
+WHERE t.merchant = ?1 AND t.merchant_reference_id = k.k AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
+	{store.KeyedHook, 4, `SELECT ` + hookKeyed + ` FROM temp.reach_ref k CROSS JOIN webhook_events w
+WHERE w.merchant = ?1 AND w.merchant_reference_id = k.k AND w.merchant_reference_id <> '' AND w.id <= (SELECT hook FROM temp.scope_mark)`},
+	{store.KeyedLedger, 2, `SELECT ` + lineKeyed + ` FROM temp.reach_ref k CROSS JOIN ledger_entries e
+WHERE e.merchant = ?1 AND e.reference = k.k AND e.id <= (SELECT ledger FROM temp.scope_mark)`},
 }
 
-// scopedScans are tableScans restricted to the scope's rows, the same
-// columns in the same order.
-var scopedScans = map[string]tableScan{
-	"orders": {what: "orders", width: 4,
-		query: `SELECT o.rowid, o.uid, o.currency, o.amount_minor, o.amount_problem FROM temp.scope_orders s CROSS JOIN orders o WHERE o.merchant = ?1 AND o.uid = s.k ORDER BY o.rowid`},
-	"payment_links": {what: "payment links", width: 7,
-		query: `SELECT l.rowid, l.uid, l.order_uid, l.status, l.currency, l.amount_minor, l.amount_problem, CAST(l.paid_at AS TEXT) FROM temp.scope_links s CROSS JOIN payment_links l WHERE l.merchant = ?1 AND l.uid = s.k ORDER BY l.rowid`},
-	"transactions": {what: "transactions", width: 9,
-		query: `SELECT t.rowid, t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id, t.type, t.state, t.currency, t.amount_minor, t.refund_amount_minor, t.payment_brand FROM temp.scope_txns s CROSS JOIN transactions t WHERE t.merchant = ?1 AND t.oxpay_txn_id = s.k ORDER BY t.rowid`},
-	"webhook_events": {what: "webhook events", width: 9,
-		query: `SELECT w.rowid, CAST(w.received_at AS TEXT), w.oxpay_txn_id, w.kind, w.state, w.currency, w.amount_minor, w.refund_amount_minor, w.sig_check, substr(w.dedup_key, 1, 16) FROM temp.scope_hooks s CROSS JOIN webhook_events w WHERE w.id = s.id AND w.merchant = ?1 ORDER BY s.id`},
-	"ledger_entries": {what: "ledger entries", width: 4,
-		query: `SELECT e.rowid, CAST(e.booked_on AS TEXT), e.reference, e.currency, e.amount_minor FROM temp.scope_ledger s CROSS JOIN ledger_entries e WHERE e.id = s.id AND e.merchant = ?1 ORDER BY s.id`},
+// scopedScan is a table read restricted to a scope, the same columns in
+// the same order as tableScans': the rows up to the scope's mark looked
+// up by row id (old), then those beyond it read as a range (beyond), so
+// that the night's own rows cost what a whole table scan costs a row.
+type scopedScan struct {
+	old, beyond string
+}
+
+var scopedScans = map[string]scopedScan{
+	"orders": {
+		old:    `SELECT o.rowid, o.uid, o.currency, o.amount_minor, o.amount_problem FROM temp.scope_orders s CROSS JOIN orders o WHERE o.rowid = s.id AND o.merchant = ?1 ORDER BY s.id`,
+		beyond: `SELECT rowid, uid, currency, amount_minor, amount_problem FROM orders NOT INDEXED WHERE rowid > (SELECT orders FROM temp.scope_mark) AND merchant = ?1 ORDER BY rowid`},
+	"payment_links": {
+		old:    `SELECT l.rowid, l.uid, l.order_uid, l.status, l.currency, l.amount_minor, l.amount_problem, CAST(l.paid_at AS TEXT) FROM temp.scope_links s CROSS JOIN payment_links l WHERE l.rowid = s.id AND l.merchant = ?1 ORDER BY s.id`,
+		beyond: `SELECT rowid, uid, order_uid, status, currency, amount_minor, amount_problem, CAST(paid_at AS TEXT) FROM payment_links NOT INDEXED WHERE rowid > (SELECT links FROM temp.scope_mark) AND merchant = ?1 ORDER BY rowid`},
+	"transactions": {
+		old:    `SELECT t.rowid, t.oxpay_txn_id, t.merchant_reference_id, t.oxpay_original_txn_id, t.type, t.state, t.currency, t.amount_minor, t.refund_amount_minor, t.payment_brand FROM temp.scope_txns s CROSS JOIN transactions t WHERE t.rowid = s.id AND t.merchant = ?1 ORDER BY s.id`,
+		beyond: `SELECT rowid, oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id, type, state, currency, amount_minor, refund_amount_minor, payment_brand FROM transactions NOT INDEXED WHERE rowid > (SELECT txns FROM temp.scope_mark) AND merchant = ?1 ORDER BY rowid`},
+	"webhook_events": {
+		old:    `SELECT w.rowid, CAST(w.received_at AS TEXT), w.oxpay_txn_id, w.kind, w.state, w.currency, w.amount_minor, w.refund_amount_minor, w.sig_check, substr(w.dedup_key, 1, 16) FROM temp.scope_hooks s CROSS JOIN webhook_events w WHERE w.id = s.id AND w.merchant = ?1 ORDER BY s.id`,
+		beyond: `SELECT rowid, CAST(received_at AS TEXT), oxpay_txn_id, kind, state, currency, amount_minor, refund_amount_minor, sig_check, substr(dedup_key, 1, 16) FROM webhook_events NOT INDEXED WHERE rowid > (SELECT hook FROM temp.scope_mark) AND merchant = ?1 ORDER BY rowid`},
+	"ledger_entries": {
+		old:    `SELECT e.rowid, CAST(e.booked_on AS TEXT), e.reference, e.currency, e.amount_minor FROM temp.scope_ledger s CROSS JOIN ledger_entries e WHERE e.id = s.id AND e.merchant = ?1 ORDER BY s.id`,
+		beyond: `SELECT rowid, CAST(booked_on AS TEXT), reference, currency, amount_minor FROM ledger_entries NOT INDEXED WHERE rowid > (SELECT ledger FROM temp.scope_mark) AND merchant = ?1 ORDER BY rowid`},
 }
 
 // scopedWebhookReferencesSQL is webhookReferencesSQL over the scope.
-const scopedWebhookReferencesSQL = `SELECT w.id, w.oxpay_original_txn_id, w.merchant_reference_id FROM temp.scope_hooks s CROSS JOIN webhook_events w WHERE w.id = s.id AND w.merchant = ?`
+const scopedWebhookReferencesSQL = `SELECT w.id, w.oxpay_original_txn_id, w.merchant_reference_id FROM temp.scope_hooks s CROSS JOIN webhook_events w WHERE w.id = s.id AND w.merchant = ?1
+UNION ALL SELECT id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events NOT INDEXED WHERE id > (SELECT hook FROM temp.scope_mark) AND merchant = ?1`
 
 // temp creates the snapshot's temporary tables.
 func (s *Snapshot) temp(ctx context.Context) error {
@@ -96,18 +137,22 @@ func (s *Snapshot) temp(ctx context.Context) error {
 	return nil
 }
 
-// Mark returns how far the snapshot's tables run. The last id is read
-// backwards from the end of the table (NOT INDEXED, for the reason the
-// Since scans give).
+// Mark returns how far the snapshot's tables run. Each last row id is
+// read backwards from the end of its table (NOT INDEXED, for the reason
+// sinceScans give).
 func (s *Snapshot) Mark(ctx context.Context) (store.Mark, error) {
 	var m store.Mark
 	var changed *string
 	err := s.conn.QueryRowxContext(ctx, `SELECT
  COALESCE((SELECT id FROM webhook_events NOT INDEXED WHERE merchant = ?1 ORDER BY id DESC LIMIT 1), 0),
  COALESCE((SELECT id FROM ledger_entries NOT INDEXED WHERE merchant = ?1 ORDER BY id DESC LIMIT 1), 0),
+ COALESCE((SELECT rowid FROM orders NOT INDEXED WHERE merchant = ?1 ORDER BY rowid DESC LIMIT 1), 0),
+ COALESCE((SELECT rowid FROM payment_links NOT INDEXED WHERE merchant = ?1 ORDER BY rowid DESC LIMIT 1), 0),
+ COALESCE((SELECT rowid FROM transactions NOT INDEXED WHERE merchant = ?1 ORDER BY rowid DESC LIMIT 1), 0),
  (SELECT MAX(c) FROM (SELECT MAX(changed_at) AS c FROM orders WHERE merchant = ?1
   UNION ALL SELECT MAX(changed_at) FROM payment_links WHERE merchant = ?1
-  UNION ALL SELECT MAX(changed_at) FROM transactions WHERE merchant = ?1))`, s.merchant).Scan(&m.WebhookID, &m.LedgerID, &changed)
+  UNION ALL SELECT MAX(changed_at) FROM transactions WHERE merchant = ?1))`, s.merchant).Scan(&m.WebhookID, &m.LedgerID,
+		&m.OrderID, &m.LinkID, &m.TxnID, &changed)
 	if err != nil {
 		return m, fmt.Errorf("read the match mark: %w", err)
 	}
@@ -124,6 +169,14 @@ func (s *Snapshot) Since(ctx context.Context, m store.Mark, fn func([]store.Keye
 	if err := s.temp(ctx); err != nil {
 		return err
 	}
+	if err := s.setMark(ctx, m); err != nil {
+		return err
+	}
+	return s.keyed(ctx, sinceScans, fn)
+}
+
+// setMark puts m where the queries read it, temp.scope_mark.
+func (s *Snapshot) setMark(ctx context.Context, m store.Mark) error {
 	changed := ""
 	if !m.ChangedAt.IsZero() {
 		changed = string(appendTimeText(nil, m.ChangedAt))
@@ -131,25 +184,30 @@ func (s *Snapshot) Since(ctx context.Context, m store.Mark, fn func([]store.Keye
 	if _, err := s.conn.ExecContext(ctx, `DELETE FROM temp.scope_mark`); err != nil {
 		return fmt.Errorf("scope: mark: %w", err)
 	}
-	if _, err := s.conn.ExecContext(ctx, `INSERT INTO temp.scope_mark (hook, ledger, changed) VALUES (?, ?, ?)`, m.WebhookID, m.LedgerID, changed); err != nil {
+	if _, err := s.conn.ExecContext(ctx, `INSERT INTO temp.scope_mark (hook, ledger, orders, links, txns, changed) VALUES (?, ?, ?, ?, ?, ?)`,
+		m.WebhookID, m.LedgerID, m.OrderID, m.LinkID, m.TxnID, changed); err != nil {
 		return fmt.Errorf("scope: mark: %w", err)
 	}
-	return s.keyed(ctx, sinceScans, fn)
+	return nil
 }
 
-// Reach hands over every row with one of keys in a key column.
-func (s *Snapshot) Reach(ctx context.Context, keys []string, fn func([]store.KeyedRow) error) error {
-	if len(keys) == 0 {
-		return nil
+// Reach hands over the rows up to the mark Since was given with one of
+// txnKeys in a transaction-id column or one of refKeys in a reference
+// column.
+func (s *Snapshot) Reach(ctx context.Context, txnKeys, refKeys []string, fn func([]store.KeyedRow) error) error {
+	if !s.hasTemp {
+		return fmt.Errorf("scope: Reach before Since")
 	}
-	if err := s.temp(ctx); err != nil {
-		return err
-	}
-	if _, err := s.conn.ExecContext(ctx, `DELETE FROM temp.reach_keys`); err != nil {
-		return fmt.Errorf("scope: keys: %w", err)
-	}
-	if err := s.fillText(ctx, "reach_keys", keys); err != nil {
-		return err
+	for _, t := range []struct {
+		table string
+		keys  []string
+	}{{"reach_txn", txnKeys}, {"reach_ref", refKeys}} {
+		if _, err := s.conn.ExecContext(ctx, `DELETE FROM temp.`+t.table); err != nil {
+			return fmt.Errorf("scope: keys: %w", err)
+		}
+		if err := s.fillText(ctx, t.table, t.keys); err != nil {
+			return err
+		}
 	}
 	return s.keyed(ctx, reachScans, fn)
 }
@@ -168,19 +226,12 @@ func (s *Snapshot) keyed(ctx context.Context, scans []keyedScan, fn func([]store
 	for _, sc := range scans {
 		err := scanTable(ctx, s.conn, sc.query, s.merchant, sc.width, s.chunk, func(v []scanVal) error {
 			r := store.KeyedRow{Table: sc.table}
-			keys := v[1:]
-			switch sc.table {
-			case store.KeyedHook, store.KeyedLedger:
-				if v[0].kind != valInt {
-					return fmt.Errorf("id %q is not an integer", v[0].text())
-				}
-				r.ID = v[0].i
-			default:
-				r.UID = v[0].text()
-				keys = v
+			if v[0].kind != valInt {
+				return fmt.Errorf("row id %q is not an integer", v[0].text())
 			}
-			for i := range keys {
-				r.Keys[i] = keys[i].text()
+			r.ID = v[0].i
+			for i, k := range v[1:] {
+				r.Keys[i] = k.text()
 			}
 			batch = append(batch, r)
 			return nil
@@ -198,28 +249,34 @@ func (s *Snapshot) Restrict(ctx context.Context, sc store.Scope) error {
 	if err := s.temp(ctx); err != nil {
 		return err
 	}
-	for _, t := range []string{"scope_orders", "scope_links", "scope_txns", "scope_hooks", "scope_ledger"} {
-		if _, err := s.conn.ExecContext(ctx, `DELETE FROM temp.`+t); err != nil {
-			return fmt.Errorf("scope: %w", err)
-		}
+	// Without a mark every row is read by id: a mark past every id.
+	beyond := store.Mark{WebhookID: math.MaxInt64, LedgerID: math.MaxInt64, OrderID: math.MaxInt64, LinkID: math.MaxInt64, TxnID: math.MaxInt64}
+	if sc.Beyond != nil {
+		beyond = *sc.Beyond
 	}
-	for _, f := range []struct {
-		table string
-		keys  []string
-	}{{"scope_orders", sc.Orders}, {"scope_links", sc.Links}, {"scope_txns", sc.Txns}} {
-		if err := s.fillText(ctx, f.table, f.keys); err != nil {
-			return err
-		}
+	if err := s.setMark(ctx, beyond); err != nil {
+		return err
 	}
 	for _, f := range []struct {
 		table string
 		ids   []int64
-	}{{"scope_hooks", sc.Hooks}, {"scope_ledger", sc.Ledger}} {
-		if err := s.fillIDs(ctx, f.table, f.ids); err != nil {
+		upTo  int64
+	}{{"scope_orders", sc.Orders, beyond.OrderID}, {"scope_links", sc.Links, beyond.LinkID}, {"scope_txns", sc.Txns, beyond.TxnID},
+		{"scope_hooks", sc.Hooks, beyond.WebhookID}, {"scope_ledger", sc.Ledger, beyond.LedgerID}} {
+		if _, err := s.conn.ExecContext(ctx, `DELETE FROM temp.`+f.table); err != nil {
+			return fmt.Errorf("scope: %w", err)
+		}
+		var old []int64
+		for _, id := range f.ids {
+			if id <= f.upTo {
+				old = append(old, id)
+			}
+		}
+		if err := s.fillIDs(ctx, f.table, old); err != nil {
 			return err
 		}
 	}
-	s.scope = &store.Scope{Orders: sc.Orders, Links: sc.Links, Txns: sc.Txns, Hooks: sc.Hooks, Ledger: sc.Ledger}
+	s.scope = &sc
 	return nil
 }
 

@@ -35,8 +35,8 @@ func InsertMatchMark(ctx context.Context, q Q, merchant string, m store.MatchMar
 	if m.Incremental {
 		incremental = 1
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO match_marks (merchant, run_id, webhook_id, ledger_id, changed_at, as_of, fingerprint, incremental, base_run_id, ledger_net)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, merchant, m.RunID, m.WebhookID, m.LedgerID, changed, asOf, m.Fingerprint, incremental, base, string(net))
+	_, err = q.ExecContext(ctx, `INSERT INTO match_marks (merchant, run_id, webhook_id, ledger_id, order_id, link_id, txn_id, changed_at, as_of, fingerprint, incremental, base_run_id, ledger_net)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, merchant, m.RunID, m.WebhookID, m.LedgerID, m.OrderID, m.LinkID, m.TxnID, changed, asOf, m.Fingerprint, incremental, base, string(net))
 	if err != nil {
 		return fmt.Errorf("record the match mark of run %d: %w", m.RunID, err)
 	}
@@ -55,8 +55,9 @@ func (db *DB) MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool
 		incremental int
 		net         string
 	)
-	err := db.Q().QueryRowxContext(ctx, `SELECT webhook_id, ledger_id, changed_at, as_of, fingerprint, incremental, base_run_id, ledger_net
-FROM match_marks WHERE merchant = ? AND run_id = ?`, db.merchant, runID).Scan(&m.WebhookID, &m.LedgerID, &changed, &asOf, &m.Fingerprint, &incremental, &base, &net)
+	err := db.Q().QueryRowxContext(ctx, `SELECT webhook_id, ledger_id, order_id, link_id, txn_id, changed_at, as_of, fingerprint, incremental, base_run_id, ledger_net
+FROM match_marks WHERE merchant = ? AND run_id = ?`, db.merchant, runID).Scan(&m.WebhookID, &m.LedgerID, &m.OrderID, &m.LinkID, &m.TxnID,
+		&changed, &asOf, &m.Fingerprint, &incremental, &base, &net)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.MatchMark{}, false, nil
 	}

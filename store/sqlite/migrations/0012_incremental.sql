@@ -8,7 +8,8 @@
 -- that stand in for its transaction.
 --
 -- match_marks holds, per match run, how far it read (the highest
--- delivery and ledger ids, the latest changed_at), the business date it
+-- delivery, ledger line, order, link and transaction ids, the latest
+-- changed_at), the business date it
 -- matched as of (NULL: every window closed), the fingerprint of
 -- the rules and options it matched with, whether it matched whole or
 -- only what the night reached (then from which earlier run it carried
@@ -31,6 +32,9 @@ CREATE TABLE match_marks (
     run_id      INTEGER   NOT NULL,
     webhook_id  INTEGER   NOT NULL,
     ledger_id   INTEGER   NOT NULL,
+    order_id    INTEGER   NOT NULL,
+    link_id     INTEGER   NOT NULL,
+    txn_id      INTEGER   NOT NULL,
     changed_at  TIMESTAMP,
     as_of       TIMESTAMP,
     fingerprint TEXT      NOT NULL,
