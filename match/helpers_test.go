@@ -17,6 +17,9 @@ import (
 	"time"
 	"unsafe"
 
+	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/reconkit/reconkit/ingest"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/sandbox/gen"
@@ -383,6 +386,18 @@ func runStore(tb testing.TB, db *sqlite.DB, opts Options) Output {
 	}
 	if sum.Scope == nil || sum.Scope.Incremental {
 		tb.Fatalf("Run of a store with no earlier run: scope %+v, want a whole match", sum.Scope)
+	}
+	// The run counts its inputs as the report would count every row.
+	mark, ok, err := db.MatchMark(ctx, run)
+	if err != nil || !ok {
+		tb.Fatalf("the run's mark: %v, %v", ok, err)
+	}
+	sources, err := db.ReportSourceTotals(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if d := gocmp.Diff(sources, mark.Sources, cmpopts.EquateEmpty()); d != "" {
+		tb.Errorf("the inputs: the report's count (-) and the run's (+) differ:\n%s", d)
 	}
 	sum.RunID, sum.Scope = 0, nil
 	out.Summary = sum

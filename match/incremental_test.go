@@ -29,6 +29,7 @@ type monthDB interface {
 	FinishRun(ctx context.Context, id int64, status, errText, counts, inputs string) error
 	FailRun(ctx context.Context, id int64, errText string) (bool, error)
 	MatchResults(ctx context.Context, runID int64, fn func([]recon.MatchResult) error) error
+	ReportSourceTotals(ctx context.Context) ([]store.SourceTotal, error)
 	Close() error
 }
 
@@ -230,6 +231,19 @@ func TestIncrementalMatchesWhole(t *testing.T) {
 			w := o
 			w.Whole = true
 			want := matchNight(t, db, date, w, false)
+			// A whole run counts its inputs as the report would count
+			// every row.
+			mark, ok, err := db.MatchMark(context.Background(), want.sum.RunID)
+			if err != nil || !ok {
+				t.Fatalf("%s: the whole run's mark: %v, %v", date, ok, err)
+			}
+			sources, err := db.ReportSourceTotals(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(sources, mark.Sources); d != "" {
+				t.Errorf("%s: the inputs: the report's count (-) and the whole run's (+) differ:\n%s", date, d)
+			}
 			if got.sum.Scope.Incremental != wantIncremental {
 				t.Errorf("%s: incremental %t (%s), want %t", date, got.sum.Scope.Incremental, got.sum.Scope.WholeBecause, wantIncremental)
 			}

@@ -545,7 +545,11 @@ func (b *builder) summaryMatching(w *sheetWriter, s *summary, row int) int {
 // summarySources writes section 4, the inputs' rows and totals.
 func (b *builder) summarySources(w *sheetWriter, rep *report, row int) int {
 	st := b.st
-	w.set(1, row, "4. Inputs: rows and totals per currency", st.section)
+	title := "4. Inputs: rows and totals per currency"
+	if rep.incremental {
+		title = "4. Inputs this run read (what the night reached): rows and totals per currency"
+	}
+	w.set(1, row, title, st.section)
 	row++
 	for i, h := range []string{"Source", "Currency", "Rows", "Total", "Total (minor)"} {
 		w.set(i+1, row, h, headerStyle(st, i, 2))

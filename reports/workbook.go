@@ -197,15 +197,25 @@ type report struct {
 // block each other). It returns once the data sheets can be written;
 // the queries only the Summary needs (source totals, resolved
 // exceptions, input files) go on meanwhile, and report.summaryData
-// waits for them. The source totals scan every input table, which at a
-// million orders takes longer than the other queries together, so they
-// overlap with the result sheets, which leave a core free while SQLite
-// reads (docs/performance.md, "Figures behind the code").
+// waits for them. A run that kept a mark (store.MatchMark) counted its
+// inputs as the match read them; only for an older run are they counted
+// from every input table, which at a million orders takes longer than
+// the other queries together, and so overlaps with the result sheets.
 func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
 	r := report{merchant: db.Merchant()}
 	var err error
 	if r.run, err = db.GetRun(ctx, runID); err != nil {
 		return nil, err
+	}
+	// A run that kept a mark counted its inputs as it read them.
+	var marked bool
+	if r.mark, marked, err = db.MatchMark(ctx, runID); err != nil {
+		return nil, err
+	}
+	r.incremental = marked && r.mark.Incremental
+	sources := func(ctx context.Context) (err error) { r.sources, err = db.ReportSourceTotals(ctx); return err }
+	if marked {
+		sources = func(context.Context) error { r.sources = r.mark.Sources; return nil }
 	}
 	sheets := goAll(ctx, []func(context.Context) error{
 		func(ctx context.Context) (err error) { r.exceptions, err = db.ReportExceptions(ctx, runID); return err },
@@ -219,15 +229,10 @@ func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
 			return err
 		},
 		func(ctx context.Context) (err error) { r.decisions, err = db.LatestDecisions(ctx); return err },
-		func(ctx context.Context) (err error) {
-			r.mark, r.incremental, err = db.MatchMark(ctx, runID)
-			r.incremental = r.incremental && r.mark.Incremental
-			return err
-		},
 	})
 	r.summary = goAll(ctx, []func(context.Context) error{
 		func(ctx context.Context) (err error) { r.resolved, err = db.ResolvedSince(ctx, runID); return err },
-		func(ctx context.Context) (err error) { r.sources, err = db.ReportSourceTotals(ctx); return err },
+		sources,
 		func(ctx context.Context) (err error) { r.files, err = db.InputFiles(ctx); return err },
 	})
 	if err := sheets.wait(); err != nil {

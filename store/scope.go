@@ -96,4 +96,7 @@ type MatchMark struct {
 	// LedgerNet is, per currency, the sum of the ledger lines the run
 	// read: what the report's control sets against the run's results.
 	LedgerNet map[string]int64
+	// Sources count the rows the run read, as ReportSourceTotals counts
+	// every row.
+	Sources []SourceTotal
 }

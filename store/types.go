@@ -131,6 +131,10 @@ const (
 	SourceLedger           = "ledger_lines"
 )
 
+// Sources lists the sources in the order reports show them.
+var Sources = []string{SourceOrders, SourcePaymentLinksPaid, SourceSales, SourceRefunds, SourceVoids, SourceWebhooks,
+	SourceWebhookUnique, SourceWebhookBadSig, SourceLedgerCredits, SourceLedgerDebits, SourceLedger}
+
 // SourceTotal counts one source's rows in one currency and sums their
 // amounts in minor units: order totals, paid link amounts, sale amounts,
 // refund amounts (the refunded amount, not the sale's), void amounts,

@@ -21,6 +21,10 @@ func InsertMatchMark(ctx context.Context, q Q, merchant string, m store.MatchMar
 	if m.LedgerNet == nil {
 		net = []byte("{}")
 	}
+	sources, err := json.Marshal(m.Sources)
+	if err != nil {
+		return fmt.Errorf("record the match mark of run %d: %w", m.RunID, err)
+	}
 	var changed, asOf, base any
 	if !m.ChangedAt.IsZero() {
 		changed = m.ChangedAt.UTC()
@@ -35,8 +39,9 @@ func InsertMatchMark(ctx context.Context, q Q, merchant string, m store.MatchMar
 	if m.Incremental {
 		incremental = 1
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO match_marks (merchant, run_id, webhook_id, ledger_id, order_id, link_id, txn_id, changed_at, as_of, fingerprint, incremental, base_run_id, ledger_net)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, merchant, m.RunID, m.WebhookID, m.LedgerID, m.OrderID, m.LinkID, m.TxnID, changed, asOf, m.Fingerprint, incremental, base, string(net))
+	_, err = q.ExecContext(ctx, `INSERT INTO match_marks (merchant, run_id, webhook_id, ledger_id, order_id, link_id, txn_id, changed_at, as_of, fingerprint, incremental, base_run_id, ledger_net, sources)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, merchant, m.RunID, m.WebhookID, m.LedgerID, m.OrderID, m.LinkID, m.TxnID, changed, asOf, m.Fingerprint, incremental, base,
+		string(net), string(sources))
 	if err != nil {
 		return fmt.Errorf("record the match mark of run %d: %w", m.RunID, err)
 	}
@@ -54,10 +59,11 @@ func (db *DB) MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool
 		base        sql.NullInt64
 		incremental int
 		net         string
+		sources     string
 	)
-	err := db.Q().QueryRowxContext(ctx, `SELECT webhook_id, ledger_id, order_id, link_id, txn_id, changed_at, as_of, fingerprint, incremental, base_run_id, ledger_net
+	err := db.Q().QueryRowxContext(ctx, `SELECT webhook_id, ledger_id, order_id, link_id, txn_id, changed_at, as_of, fingerprint, incremental, base_run_id, ledger_net, sources
 FROM match_marks WHERE merchant = ? AND run_id = ?`, db.merchant, runID).Scan(&m.WebhookID, &m.LedgerID, &m.OrderID, &m.LinkID, &m.TxnID,
-		&changed, &asOf, &m.Fingerprint, &incremental, &base, &net)
+		&changed, &asOf, &m.Fingerprint, &incremental, &base, &net, &sources)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.MatchMark{}, false, nil
 	}
@@ -73,6 +79,9 @@ FROM match_marks WHERE merchant = ? AND run_id = ?`, db.merchant, runID).Scan(&m
 	m.Incremental, m.BaseRunID = incremental != 0, base.Int64
 	if err := json.Unmarshal([]byte(net), &m.LedgerNet); err != nil {
 		return store.MatchMark{}, false, fmt.Errorf("read the match mark of run %d: ledger net: %w", runID, err)
+	}
+	if err := json.Unmarshal([]byte(sources), &m.Sources); err != nil {
+		return store.MatchMark{}, false, fmt.Errorf("read the match mark of run %d: sources: %w", runID, err)
 	}
 	return m, true, nil
 }

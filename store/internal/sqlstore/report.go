@@ -264,8 +264,7 @@ FROM ` + from("ledger_entries") + ` WHERE merchant = ? GROUP BY currency ORDER B
 			}},
 	}
 	order := map[string]int{}
-	for i, s := range []string{store.SourceOrders, store.SourcePaymentLinksPaid, store.SourceSales, store.SourceRefunds, store.SourceVoids, store.SourceWebhooks,
-		store.SourceWebhookUnique, store.SourceWebhookBadSig, store.SourceLedgerCredits, store.SourceLedgerDebits, store.SourceLedger} {
+	for i, s := range store.Sources {
 		order[s] = i
 	}
 	byOrder := make([][]store.SourceTotal, len(order))

@@ -23,5 +23,6 @@ CREATE TABLE match_marks (
     incremental INTEGER     NOT NULL,
     base_run_id BIGINT,
     ledger_net  TEXT        COLLATE "C" NOT NULL,
+    sources     TEXT        COLLATE "C" NOT NULL,
     PRIMARY KEY (merchant, run_id)
 );

@@ -13,8 +13,10 @@
 -- matched as of (NULL: every window closed), the fingerprint of
 -- the rules and options it matched with, whether it matched whole or
 -- only what the night reached (then from which earlier run it carried
--- the other exceptions), and, per currency, the net of the ledger lines
--- it read: the report's control for the rows the run matched. Like
+-- the other exceptions), per currency the net of the ledger lines it
+-- read (the report's control for the rows the run matched), and the
+-- rows it read per source and currency (JSON, the Summary's inputs,
+-- which the report then need not count from every table). Like
 -- match_results, a run's row is written in the run's load and deleted
 -- with its results.
 --
@@ -41,5 +43,6 @@ CREATE TABLE match_marks (
     incremental INTEGER   NOT NULL,
     base_run_id INTEGER,
     ledger_net  TEXT      NOT NULL,
+    sources     TEXT      NOT NULL,
     PRIMARY KEY (merchant, run_id)
 );
