@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/reconkit/reconkit/recon"
@@ -230,9 +232,11 @@ var keyKinds = [...][3]int{
 	store.KeyedLedger: {anyKey},
 }
 
-// close finds what the night reaches, in snapshot s, and returns it as
-// the scope to read.
-func (p *incremental) close(ctx context.Context, s store.Snapshot) (store.Scope, error) {
+// close finds what the night reaches, in snapshots a and b (of the
+// same database, both unrestricted), and returns it as the scope to
+// read. Each round looks for the transaction ids in a and the
+// references in b at once, one core each.
+func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Scope, error) {
 	start := time.Now()
 	defer func() { p.took = time.Since(start) }()
 	p.keys = map[string]struct{}{}
@@ -269,7 +273,7 @@ func (p *incremental) close(ctx context.Context, s store.Snapshot) (store.Scope,
 		}
 		return nil
 	}
-	if err := s.Since(ctx, p.base.Mark, found); err != nil {
+	if err := a.Since(ctx, p.base.Mark, found); err != nil {
 		return store.Scope{}, err
 	}
 	for _, k := range p.seeds {
@@ -278,9 +282,20 @@ func (p *incremental) close(ctx context.Context, s store.Snapshot) (store.Scope,
 	for len(txnKeys) > 0 || len(refKeys) > 0 {
 		ts, rs := txnKeys, refKeys
 		txnKeys, refKeys = nil, nil
-		if err := s.Reach(ctx, ts, rs, found); err != nil {
+		var byTxn, byRef []store.KeyedRow
+		keep := func(to *[]store.KeyedRow) func([]store.KeyedRow) error {
+			return func(rs []store.KeyedRow) error { *to = append(*to, rs...); return nil }
+		}
+		var errA, errB error
+		var wg sync.WaitGroup
+		wg.Go(func() { errA = a.Reach(ctx, p.base.Mark, ts, nil, keep(&byTxn)) })
+		wg.Go(func() { errB = b.Reach(ctx, p.base.Mark, nil, rs, keep(&byRef)) })
+		wg.Wait()
+		if err := errors.Join(errA, errB); err != nil {
 			return store.Scope{}, err
 		}
+		found(byTxn)
+		found(byRef)
 	}
 	// Since handed over every row beyond the base's mark.
 	sc := store.Scope{Orders: setKeys(p.orders), Links: setKeys(p.links), Txns: setKeys(p.txns),

@@ -48,15 +48,21 @@ func readStore(ctx context.Context, db Store, opts Options, inc *incremental) (*
 	d := &dataset{syms: newSymbols()}
 	e := newEngine(d, opts)
 	other := newSymbols() // the second reader's; merged below
-	// The first snapshot takes the mark and finds the scope before the
-	// two readers start.
+	// Two snapshots, one a reader: they take the mark and find the scope
+	// first, together.
 	first, err := db.ReadSnapshot(ctx)
 	if err != nil {
 		return nil, store.Mark{}, err
 	}
-	mark, scope, err := markAndScope(ctx, first, inc)
+	second, err := db.ReadSnapshot(ctx)
 	if err != nil {
 		first.Close()
+		return nil, store.Mark{}, err
+	}
+	mark, err := markAndScope(ctx, first, second, inc)
+	if err != nil {
+		first.Close()
+		second.Close()
 		return nil, store.Mark{}, err
 	}
 	var errA, errB error
@@ -71,12 +77,7 @@ func readStore(ctx context.Context, db Store, opts Options, inc *incremental) (*
 		}
 	})
 	wg.Go(func() {
-		errB = inSnapshot(ctx, db, func(s store.Snapshot) error {
-			if scope != nil {
-				if err := s.Restrict(ctx, *scope); err != nil {
-					return err
-				}
-			}
+		errB = func(s store.Snapshot) error {
 			if err := readXepeng(ctx, s, d, other); err != nil {
 				return err
 			}
@@ -88,7 +89,10 @@ func readStore(ctx context.Context, db Store, opts Options, inc *incremental) (*
 				return readLedgerTexts(ctx, s, d)
 			}
 			return nil
-		})
+		}(second)
+		if cerr := second.Close(); errB == nil {
+			errB = cerr
+		}
 	})
 	wg.Wait()
 	if err := errors.Join(errA, errB); err != nil {
@@ -115,34 +119,23 @@ func readStore(ctx context.Context, db Store, opts Options, inc *incremental) (*
 	return e, mark, nil
 }
 
-// markAndScope takes the mark of snapshot s and, with an incremental
-// plan, finds the night's scope and restricts s to it.
-func markAndScope(ctx context.Context, s store.Snapshot, inc *incremental) (store.Mark, *store.Scope, error) {
-	mark, err := s.Mark(ctx)
+// markAndScope takes the mark of snapshot a and, with an incremental
+// plan, finds the night's scope in a and b and restricts both to it.
+func markAndScope(ctx context.Context, a, b store.Snapshot, inc *incremental) (store.Mark, error) {
+	mark, err := a.Mark(ctx)
 	if err != nil || inc == nil {
-		return mark, nil, err
+		return mark, err
 	}
-	sc, err := inc.close(ctx, s)
+	sc, err := inc.close(ctx, a, b)
 	if err != nil {
-		return mark, nil, err
+		return mark, err
 	}
-	if err := s.Restrict(ctx, sc); err != nil {
-		return mark, nil, err
+	for _, s := range []store.Snapshot{a, b} {
+		if err := s.Restrict(ctx, sc); err != nil {
+			return mark, err
+		}
 	}
-	return mark, &sc, nil
-}
-
-// inSnapshot runs fn in a read snapshot of its own, and ends it.
-func inSnapshot(ctx context.Context, db Store, fn func(s store.Snapshot) error) error {
-	s, err := db.ReadSnapshot(ctx)
-	if err != nil {
-		return err
-	}
-	err = fn(s)
-	if cerr := s.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return mark, nil
 }
 
 // readGateway reads the transactions, then the webhook events.

@@ -221,18 +221,17 @@ type Snapshot interface {
 
 	// An incremental match's reads (scope.go). Mark is how far the
 	// snapshot's tables run; Since hands over the rows stored or changed
-	// after m, and Reach, once Since has been called, the rows up to m
-	// (the others Since handed over) with one of txnKeys in a
-	// transaction-id column or one of refKeys in a reference column (a
-	// ledger line's reference is both), each with its keys, in batches
-	// fn must not keep (it may keep the strings); a row may come more
-	// than once. Restrict makes the reads that follow (Count, Orders,
+	// after m, and Reach the rows up to m (the others are Since's) with
+	// one of txnKeys in a transaction-id column or one of refKeys in a
+	// reference column (a ledger line's reference is both), each with
+	// its keys, in batches fn must not keep (it may keep the strings); a
+	// row may come more than once. Restrict makes the reads that follow (Count, Orders,
 	// PaymentLinks, Transactions, WebhookEvents, LedgerEntries,
 	// WebhookReferences) return the scope's rows only, in the order they
 	// come unrestricted; LedgerTexts and InputErrors stay whole.
 	Mark(ctx context.Context) (Mark, error)
 	Since(ctx context.Context, m Mark, fn func([]KeyedRow) error) error
-	Reach(ctx context.Context, txnKeys, refKeys []string, fn func([]KeyedRow) error) error
+	Reach(ctx context.Context, m Mark, txnKeys, refKeys []string, fn func([]KeyedRow) error) error
 	Restrict(ctx context.Context, s Scope) error
 
 	// Close ends the snapshot. Closing it again does nothing.

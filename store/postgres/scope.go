@@ -105,7 +105,6 @@ func (s *Snapshot) Since(ctx context.Context, m store.Mark, fn func([]store.Keye
 	if changed.IsZero() {
 		changed = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC) // before any row
 	}
-	s.since = &m
 	for _, q := range sinceQueries {
 		args := []any{markID(&m, q.table)}
 		if q.table != store.KeyedHook && q.table != store.KeyedLedger {
@@ -118,14 +117,9 @@ func (s *Snapshot) Since(ctx context.Context, m store.Mark, fn func([]store.Keye
 	return nil
 }
 
-// Reach hands over the rows up to the mark Since was given with one of
-// txnKeys in a transaction-id column or one of refKeys in a reference
-// column.
-func (s *Snapshot) Reach(ctx context.Context, txnKeys, refKeys []string, fn func([]store.KeyedRow) error) error {
-	m := s.since
-	if m == nil {
-		return fmt.Errorf("scope: Reach before Since")
-	}
+// Reach hands over the rows up to m with one of txnKeys in a
+// transaction-id column or one of refKeys in a reference column.
+func (s *Snapshot) Reach(ctx context.Context, m store.Mark, txnKeys, refKeys []string, fn func([]store.KeyedRow) error) error {
 	txns, refs := escapeAll(txnKeys), escapeAll(refKeys)
 	for _, q := range reachQueries {
 		keys := txns
@@ -135,7 +129,7 @@ func (s *Snapshot) Reach(ctx context.Context, txnKeys, refKeys []string, fn func
 		if len(keys) == 0 {
 			continue
 		}
-		if err := s.keyed(ctx, q.table, q.query, []any{keys, markID(m, q.table)}, fn); err != nil {
+		if err := s.keyed(ctx, q.table, q.query, []any{keys, markID(&m, q.table)}, fn); err != nil {
 			return err
 		}
 	}

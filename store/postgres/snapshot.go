@@ -29,10 +29,8 @@ type Snapshot struct {
 	conn     *sqlx.Conn
 	tx       *sqlx.Tx
 	merchant string
-	// scope, when set, restricts the table reads to its rows; since is
-	// the mark Since was given (scope.go).
+	// scope, when set, restricts the table reads to its rows (scope.go).
 	scope *store.Scope
-	since *store.Mark
 }
 
 var _ store.Snapshot = (*Snapshot)(nil)

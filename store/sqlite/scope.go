@@ -51,9 +51,9 @@ const (
 // sinceScans find the rows beyond the mark: the orders, links and
 // transactions added since (by row id: a new row is found even if the
 // clock that stamped it ran slow) or, older, changed since (by
-// changed_at), and the deliveries and ledger lines added since. A range of row ids is read
-// NOT INDEXED, which keeps SQLite on it where it would otherwise walk an
-// index that leads with the merchant, every row of it.
+// changed_at), and the deliveries and ledger lines added since. A range
+// of row ids is read NOT INDEXED, which keeps SQLite on it where it would
+// otherwise walk an index that leads with the merchant, every row of it.
 var sinceScans = []keyedScan{
 	{store.KeyedOrder, 2, `SELECT ` + orderKeyed + ` FROM orders o WHERE o.merchant = ?1 AND o.changed_at > (SELECT changed FROM temp.scope_mark) AND o.rowid <= (SELECT orders FROM temp.scope_mark)`},
 	{store.KeyedOrder, 2, `SELECT ` + orderKeyed + ` FROM orders o NOT INDEXED WHERE o.rowid > (SELECT orders FROM temp.scope_mark) AND o.merchant = ?1`},
@@ -188,15 +188,20 @@ func (s *Snapshot) setMark(ctx context.Context, m store.Mark) error {
 		m.WebhookID, m.LedgerID, m.OrderID, m.LinkID, m.TxnID, changed); err != nil {
 		return fmt.Errorf("scope: mark: %w", err)
 	}
+	s.mark = &m
 	return nil
 }
 
-// Reach hands over the rows up to the mark Since was given with one of
-// txnKeys in a transaction-id column or one of refKeys in a reference
-// column.
-func (s *Snapshot) Reach(ctx context.Context, txnKeys, refKeys []string, fn func([]store.KeyedRow) error) error {
-	if !s.hasTemp {
-		return fmt.Errorf("scope: Reach before Since")
+// Reach hands over the rows up to m with one of txnKeys in a
+// transaction-id column or one of refKeys in a reference column.
+func (s *Snapshot) Reach(ctx context.Context, m store.Mark, txnKeys, refKeys []string, fn func([]store.KeyedRow) error) error {
+	if err := s.temp(ctx); err != nil {
+		return err
+	}
+	if s.mark == nil || *s.mark != m {
+		if err := s.setMark(ctx, m); err != nil {
+			return err
+		}
 	}
 	for _, t := range []struct {
 		table string
