@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/reconkit/reconkit/recon"
@@ -30,6 +31,17 @@ ORDER BY business_date DESC, id DESC LIMIT 1`, db.merchant, recon.RunOK, date)
 		return recon.Run{}, false, fmt.Errorf("read the run before %s: %w", date, err)
 	}
 	return r, true, nil
+}
+
+// historyBatch is how many exception_history rows one INSERT writes:
+// one statement a row cost more than the rest of carrying forward a
+// month's open exceptions.
+const historyBatch = 250
+
+// historyInsert is the INSERT of rows exception_history rows.
+func historyInsert(rows int) string {
+	return `INSERT INTO exception_history (merchant, run_id, exception_key, first_seen) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?), `, rows), `, `)
 }
 
 // CarryForward records the first-seen date of each exception of runID (a
@@ -78,17 +90,27 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []r
 		if _, err := q.ExecContext(ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, db.merchant, runID); err != nil {
 			return fmt.Errorf("clear exception history of run %d: %w", runID, err)
 		}
-		stmt, err := q.PrepareContext(ctx, `INSERT INTO exception_history (merchant, run_id, exception_key, first_seen) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return fmt.Errorf("record exception history: %w", err)
-		}
-		defer stmt.Close()
-		for k, first := range now {
-			if _, err := stmt.ExecContext(ctx, db.merchant, runID, k, first); err != nil {
+		args := make([]any, 0, 4*historyBatch)
+		flush := func() error {
+			if len(args) == 0 {
+				return nil
+			}
+			rows := len(args) / 4
+			if _, err := q.ExecContext(ctx, historyInsert(rows), args...); err != nil {
 				return fmt.Errorf("record exception history of run %d: %w", runID, err)
 			}
+			args = args[:0]
+			return nil
 		}
-		return nil
+		for k, first := range now {
+			args = append(args, db.merchant, runID, k, first)
+			if len(args) == 4*historyBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return flush()
 	})
 	if err != nil {
 		return store.Carry{}, nil, err
