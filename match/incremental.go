@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,8 +35,8 @@ import (
 //     length of it, pendingFrom): the window may have closed since (the
 //     only outcome that changes with the date alone);
 //   - the transactions of the previous run's WEBHOOK_BAD_SIGNATURE
-//     exceptions: a delivery verified again under a new key changes in
-//     place, without a new row.
+//     exceptions whose deliveries now pass: a delivery verified again
+//     under a new key changes in place, without a new row.
 //
 // Input errors belong to no component: every run reads them all and
 // reports them afresh.
@@ -62,6 +63,7 @@ type History interface {
 	MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool, error)
 	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
 	UnpairedResults(ctx context.Context, runID int64, paidFrom time.Time, fn func(txnID string) error) error
+	PassingDeliveries(ctx context.Context, ids []int64) ([]int64, error)
 }
 
 // rulesVersion changes whenever a rule changes what it finds, so that no
@@ -176,12 +178,8 @@ func plan(ctx context.Context, db Store, runID int64, opts Options, fp string) (
 	if p.prev, err = h.Exceptions(ctx, prev.ID); err != nil {
 		return nil, "", err
 	}
-	for i := range p.prev {
-		if x := &p.prev[i]; x.Category == recon.WebhookBadSignature {
-			for _, k := range exceptionKeys(x) {
-				p.seeds = append(p.seeds, seed{k, anyKey})
-			}
-		}
+	if err := p.seedVerifiedAgain(ctx, h); err != nil {
+		return nil, "", err
 	}
 	if !m.AsOf.IsZero() {
 		err = h.UnpairedResults(ctx, prev.ID, pendingFrom(m.AsOf, opts), func(id string) error {
@@ -193,6 +191,37 @@ func plan(ctx context.Context, db Store, runID int64, opts Options, fp string) (
 		}
 	}
 	return p, "", nil
+}
+
+// seedVerifiedAgain seeds the keys of the base's WEBHOOK_BAD_SIGNATURE
+// exceptions a delivery of which now passes: verified again under a new
+// sign key, it changed in place, without a new row. (The others stay as
+// they were: a verdict only ever lets a delivery pass.)
+func (p *incremental) seedVerifiedAgain(ctx context.Context, h History) error {
+	var ids []int64
+	for i := range p.prev {
+		if x := &p.prev[i]; x.Category == recon.WebhookBadSignature {
+			ids = append(ids, x.WebhookEventIDs...)
+		}
+	}
+	passing, err := h.PassingDeliveries(ctx, ids)
+	if err != nil || len(passing) == 0 {
+		return err
+	}
+	now := map[int64]bool{}
+	for _, id := range passing {
+		now[id] = true
+	}
+	for i := range p.prev {
+		x := &p.prev[i]
+		if x.Category != recon.WebhookBadSignature || !slices.ContainsFunc(x.WebhookEventIDs, func(id int64) bool { return now[id] }) {
+			continue
+		}
+		for _, k := range exceptionKeys(x) {
+			p.seeds = append(p.seeds, seed{k, anyKey})
+		}
+	}
+	return nil
 }
 
 // pendingFrom is the earliest payment time a transaction pending

@@ -116,6 +116,9 @@ type Backend interface {
 	// of its results without a ledger line paid at or after paidFrom.
 	MatchMark(ctx context.Context, runID int64) (MatchMark, bool, error)
 	UnpairedResults(ctx context.Context, runID int64, paidFrom time.Time, fn func(txnID string) error) error
+	// PassingDeliveries returns those of ids whose webhook delivery now
+	// passes the signature check.
+	PassingDeliveries(ctx context.Context, ids []int64) ([]int64, error)
 
 	// ReadSnapshot opens a read snapshot for the match; see Snapshot.
 	ReadSnapshot(ctx context.Context) (Snapshot, error)

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
 )
 
@@ -108,4 +110,33 @@ WHERE merchant = ? AND run_id = ? AND ledger_entry_id IS NULL AND paid_at >= ?`,
 		return fmt.Errorf("read the unpaired results of run %d: %w", runID, err)
 	}
 	return nil
+}
+
+// passingBatch is how many ids one query of PassingDeliveries asks for.
+const passingBatch = 500
+
+// passingQuery asks which of rows delivery ids pass the signature check.
+func passingQuery(rows int) string {
+	return `SELECT id FROM webhook_events WHERE merchant = ? AND sig_check IN (?, ?) AND id IN (` +
+		strings.TrimSuffix(strings.Repeat(`?, `, rows), `, `) + `)`
+}
+
+// PassingDeliveries returns those of ids whose delivery now passes the
+// signature check (a delivery verified again under another key).
+func (db *DB) PassingDeliveries(ctx context.Context, ids []int64) ([]int64, error) {
+	var out []int64
+	for start := 0; start < len(ids); start += passingBatch {
+		part := ids[start:min(start+passingBatch, len(ids))]
+		args := []any{db.merchant, recon.SigRaw, recon.SigCompact}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		rows := len(part)
+		var got []int64
+		if err := db.Q().SelectContext(ctx, &got, passingQuery(rows), args...); err != nil {
+			return nil, fmt.Errorf("read the signature checks of %d deliveries: %w", len(part), err)
+		}
+		out = append(out, got...)
+	}
+	return out, nil
 }
