@@ -120,7 +120,7 @@ type ScopeSummary struct {
 	WriteSeconds  float64 `json:"write_seconds"`
 	CommitSeconds float64 `json:"commit_seconds"`
 	// reached holds the keys the night reached, for the tests.
-	reached map[string]struct{}
+	reached map[string]int
 }
 
 // incremental is the plan of an incremental run: where it starts from,
@@ -132,8 +132,8 @@ type incremental struct {
 	seeds []seed
 	prev  []recon.Exception
 
-	took                               time.Duration // finding the scope
-	keys                               map[string]struct{}
+	took                               time.Duration  // finding the scope
+	keys                               map[string]int // key: the kinds it was looked for as
 	orders, links, txns, hooks, ledger map[int64]struct{}
 }
 
@@ -263,26 +263,25 @@ var keyKinds = [...][3]int{
 
 // close finds what the night reaches, in snapshots a and b (of the
 // same database, both unrestricted), and returns it as the scope to
-// read. Each round looks for the transaction ids in a and the
-// references in b at once, one core each.
+// read. The rows beyond the mark come from both at once (the gateway's
+// tables from a, the others from b); then each round looks for the
+// transaction ids in a and the references in b at once, one core each.
 func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Scope, error) {
 	start := time.Now()
 	defer func() { p.took = time.Since(start) }()
-	p.keys = map[string]struct{}{}
+	p.keys = map[string]int{} // the kinds each key has been looked for as
 	p.orders, p.links, p.txns = map[int64]struct{}{}, map[int64]struct{}{}, map[int64]struct{}{}
 	p.hooks, p.ledger = map[int64]struct{}{}, map[int64]struct{}{}
-	seen := map[string]int{} // the kinds each key has been looked for as
 	var txnKeys, refKeys []string
 	key := func(k string, kinds int) {
 		if k == "" {
 			return
 		}
-		had := seen[k]
+		had := p.keys[k]
 		if kinds&^had == 0 {
 			return
 		}
-		seen[k] = had | kinds
-		p.keys[k] = struct{}{}
+		p.keys[k] = had | kinds
 		if kinds&txnKey != 0 && had&txnKey == 0 {
 			txnKeys = append(txnKeys, k)
 		}
@@ -302,9 +301,22 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 		}
 		return nil
 	}
-	if err := a.Since(ctx, p.base.Mark, found); err != nil {
+	keep := func(to *[]store.KeyedRow) func([]store.KeyedRow) error {
+		return func(rs []store.KeyedRow) error { *to = append(*to, rs...); return nil }
+	}
+	var others []store.KeyedRow
+	var errA, errB error
+	var wg sync.WaitGroup
+	wg.Go(func() { errA = a.Since(ctx, p.base.Mark, []int{store.KeyedTxn, store.KeyedHook}, found) })
+	wg.Go(func() {
+		errB = b.Since(ctx, p.base.Mark, []int{store.KeyedOrder, store.KeyedLink, store.KeyedLedger}, keep(&others))
+	})
+	wg.Wait()
+	if err := errors.Join(errA, errB); err != nil {
 		return store.Scope{}, err
 	}
+	found(others)
+	others = nil
 	for _, k := range p.seeds {
 		key(k.key, k.kinds)
 	}
@@ -312,11 +324,6 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 		ts, rs := txnKeys, refKeys
 		txnKeys, refKeys = nil, nil
 		var byTxn, byRef []store.KeyedRow
-		keep := func(to *[]store.KeyedRow) func([]store.KeyedRow) error {
-			return func(rs []store.KeyedRow) error { *to = append(*to, rs...); return nil }
-		}
-		var errA, errB error
-		var wg sync.WaitGroup
 		wg.Go(func() { errA = a.Reach(ctx, p.base.Mark, ts, nil, keep(&byTxn)) })
 		wg.Go(func() { errB = b.Reach(ctx, p.base.Mark, nil, rs, keep(&byRef)) })
 		wg.Wait()
@@ -326,25 +333,29 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 		found(byTxn)
 		found(byRef)
 	}
-	// Since handed over every row beyond the base's mark.
+	// The rows beyond the base's mark are all in the scope; the sets hold
+	// the others.
 	sc := store.Scope{Orders: setKeys(p.orders), Links: setKeys(p.links), Txns: setKeys(p.txns),
 		Hooks: setKeys(p.hooks), Ledger: setKeys(p.ledger), Beyond: &p.base.Mark}
 	return sc, nil
 }
 
-// addRow records a row found; false when it was found before.
+// addRow records a row found up to the base's mark; false when it was
+// found before. A row beyond the mark comes once, from Since, and is in
+// the scope anyway: it is not recorded.
 func (p *incremental) addRow(r *store.KeyedRow) bool {
+	m := &p.base.Mark
 	switch r.Table {
 	case store.KeyedOrder:
-		return addNew(p.orders, r.ID)
+		return r.ID > m.OrderID || addNew(p.orders, r.ID)
 	case store.KeyedLink:
-		return addNew(p.links, r.ID)
+		return r.ID > m.LinkID || addNew(p.links, r.ID)
 	case store.KeyedTxn:
-		return addNew(p.txns, r.ID)
+		return r.ID > m.TxnID || addNew(p.txns, r.ID)
 	case store.KeyedHook:
-		return addNew(p.hooks, r.ID)
+		return r.ID > m.WebhookID || addNew(p.hooks, r.ID)
 	case store.KeyedLedger:
-		return addNew(p.ledger, r.ID)
+		return r.ID > m.LedgerID || addNew(p.ledger, r.ID)
 	}
 	return false
 }

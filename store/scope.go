@@ -52,8 +52,8 @@ type KeyedRow struct {
 }
 
 // Scope is the rows an incremental match reads, by row id (as in Mark).
-// When Beyond is set, every row beyond it is in the scope (a backend may
-// read those by range rather than by id).
+// When Beyond is set, every row beyond it is in the scope too, listed or
+// not: a backend reads those by range.
 type Scope struct {
 	Orders, Links, Txns, Hooks, Ledger []int64
 	Beyond                             *Mark

@@ -223,8 +223,8 @@ type Snapshot interface {
 	WebhookReferencesOf(ctx context.Context, txnIDs []string, fn func(id int64, originalTxnID, merchantReferenceID string) error) error
 
 	// An incremental match's reads (scope.go). Mark is how far the
-	// snapshot's tables run; Since hands over the rows stored or changed
-	// after m, and Reach the rows up to m (the others are Since's) with
+	// snapshot's tables run; Since hands over the rows of tables (Keyed*)
+	// stored or changed after m, and Reach the rows up to m (the others are Since's) with
 	// one of txnKeys in a transaction-id column or one of refKeys in a
 	// reference column (a ledger line's reference is both), each with
 	// its keys, in batches fn must not keep (it may keep the strings); a
@@ -233,7 +233,7 @@ type Snapshot interface {
 	// WebhookReferences) return the scope's rows only, in the order they
 	// come unrestricted; LedgerTexts and InputErrors stay whole.
 	Mark(ctx context.Context) (Mark, error)
-	Since(ctx context.Context, m Mark, fn func([]KeyedRow) error) error
+	Since(ctx context.Context, m Mark, tables []int, fn func([]KeyedRow) error) error
 	Reach(ctx context.Context, m Mark, txnKeys, refKeys []string, fn func([]KeyedRow) error) error
 	Restrict(ctx context.Context, s Scope) error
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,13 +101,16 @@ func markID(m *store.Mark, table int) int64 {
 	return m.LedgerID
 }
 
-// Since hands over the rows stored or changed after m.
-func (s *Snapshot) Since(ctx context.Context, m store.Mark, fn func([]store.KeyedRow) error) error {
+// Since hands over the rows of tables stored or changed after m.
+func (s *Snapshot) Since(ctx context.Context, m store.Mark, tables []int, fn func([]store.KeyedRow) error) error {
 	changed := m.ChangedAt
 	if changed.IsZero() {
 		changed = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC) // before any row
 	}
 	for _, q := range sinceQueries {
+		if !slices.Contains(tables, q.table) {
+			continue
+		}
 		args := []any{markID(&m, q.table)}
 		if q.table != store.KeyedHook && q.table != store.KeyedLedger {
 			args = []any{changed, markID(&m, q.table)}
@@ -171,11 +176,29 @@ func escapeAll(keys []string) []string {
 }
 
 // read returns the query a table read runs and its arguments: whole,
-// or restricted to the scope (the same columns and order, the scope's
-// row ids as $2).
-func (s *Snapshot) read(whole, restricted string, ids func(*store.Scope) []int64) (string, []any) {
+// or restricted to the scope (the same columns and order; the scope's
+// row ids of the table as $2, and the last row id before the rows
+// beyond it as $3).
+func (s *Snapshot) read(whole, restricted string, table int) (string, []any) {
 	if s.scope == nil {
 		return whole, nil
 	}
-	return restricted, []any{ids(s.scope)}
+	beyond := int64(math.MaxInt64)
+	if s.scope.Beyond != nil {
+		beyond = markID(s.scope.Beyond, table)
+	}
+	var ids []int64
+	switch table {
+	case store.KeyedOrder:
+		ids = s.scope.Orders
+	case store.KeyedLink:
+		ids = s.scope.Links
+	case store.KeyedTxn:
+		ids = s.scope.Txns
+	case store.KeyedHook:
+		ids = s.scope.Hooks
+	case store.KeyedLedger:
+		ids = s.scope.Ledger
+	}
+	return restricted, []any{ids, beyond}
 }

@@ -221,8 +221,8 @@ func (r *raw) date(i int) time.Time {
 // Orders hands over every order, in the order stored.
 func (s *Snapshot) Orders(ctx context.Context, fn func([]store.OrderRow) error) error {
 	query, args := s.read(`SELECT uid, currency, amount_minor, amount_problem FROM orders WHERE merchant = $1 ORDER BY load_order`,
-		`SELECT uid, currency, amount_minor, amount_problem FROM orders WHERE merchant = $1 AND load_order IN (SELECT unnest($2::bigint[])) ORDER BY load_order`,
-		func(sc *store.Scope) []int64 { return sc.Orders })
+		`SELECT uid, currency, amount_minor, amount_problem FROM orders WHERE merchant = $1 AND (load_order IN (SELECT unnest($2::bigint[])) OR load_order > $3) ORDER BY load_order`,
+		store.KeyedOrder)
 	return scan(ctx, s, "orders", query, args,
 		func(r *raw, o *store.OrderRow) error {
 			*o = store.OrderRow{UID: r.str(0), Currency: r.str(1), AmountProblem: r.str(3)}
@@ -235,8 +235,8 @@ func (s *Snapshot) Orders(ctx context.Context, fn func([]store.OrderRow) error) 
 func (s *Snapshot) PaymentLinks(ctx context.Context, fn func([]store.LinkRow) error) error {
 	query, args := s.read(`SELECT uid, order_uid, status, currency, amount_minor, amount_problem, paid_at
 FROM payment_links WHERE merchant = $1 ORDER BY load_order`, `SELECT uid, order_uid, status, currency, amount_minor, amount_problem, paid_at
-FROM payment_links WHERE merchant = $1 AND load_order IN (SELECT unnest($2::bigint[])) ORDER BY load_order`,
-		func(sc *store.Scope) []int64 { return sc.Links })
+FROM payment_links WHERE merchant = $1 AND (load_order IN (SELECT unnest($2::bigint[])) OR load_order > $3) ORDER BY load_order`,
+		store.KeyedLink)
 	return scan(ctx, s, "payment links", query, args,
 		func(r *raw, l *store.LinkRow) error {
 			*l = store.LinkRow{UID: r.str(0), OrderUID: r.str(1), Status: r.str(2), Currency: r.str(3), AmountProblem: r.str(5)}
@@ -252,8 +252,8 @@ func (s *Snapshot) Transactions(ctx context.Context, fn func([]store.TxnRow) err
     amount_minor, refund_amount_minor, payment_brand
 FROM transactions WHERE merchant = $1 ORDER BY load_order`, `SELECT oxpay_txn_id, merchant_reference_id, oxpay_original_txn_id, type, state, currency,
     amount_minor, refund_amount_minor, payment_brand
-FROM transactions WHERE merchant = $1 AND load_order IN (SELECT unnest($2::bigint[])) ORDER BY load_order`,
-		func(sc *store.Scope) []int64 { return sc.Txns })
+FROM transactions WHERE merchant = $1 AND (load_order IN (SELECT unnest($2::bigint[])) OR load_order > $3) ORDER BY load_order`,
+		store.KeyedTxn)
 	return scan(ctx, s, "transactions", query, args,
 		func(r *raw, x *store.TxnRow) error {
 			*x = store.TxnRow{OxpayTxnID: r.str(0), MerchantReferenceID: r.str(1), OriginalTxnID: r.str(2), Type: r.str(3),
@@ -270,8 +270,8 @@ func (s *Snapshot) WebhookEvents(ctx context.Context, fn func([]store.HookRow) e
     sig_check, substr(dedup_key, 1, 16)
 FROM webhook_events WHERE merchant = $1 ORDER BY id`, `SELECT id, received_at, oxpay_txn_id, kind, state, currency, amount_minor, refund_amount_minor,
     sig_check, substr(dedup_key, 1, 16)
-FROM webhook_events WHERE merchant = $1 AND id IN (SELECT unnest($2::bigint[])) ORDER BY id`,
-		func(sc *store.Scope) []int64 { return sc.Hooks })
+FROM webhook_events WHERE merchant = $1 AND (id IN (SELECT unnest($2::bigint[])) OR id > $3) ORDER BY id`,
+		store.KeyedHook)
 	return scan(ctx, s, "webhook events", query, args,
 		func(r *raw, h *store.HookRow) error {
 			*h = store.HookRow{OxpayTxnID: r.str(2), Kind: r.str(3), State: r.str(4), Currency: r.str(5), SigCheck: r.str(8), DedupPrefix: r.str(9)}
@@ -287,8 +287,8 @@ FROM webhook_events WHERE merchant = $1 AND id IN (SELECT unnest($2::bigint[])) 
 func (s *Snapshot) LedgerEntries(ctx context.Context, fn func([]store.EntryRow) error) error {
 	query, args := s.read(`SELECT id, booked_on, reference, currency, amount_minor
 FROM ledger_entries WHERE merchant = $1 ORDER BY id`, `SELECT id, booked_on, reference, currency, amount_minor
-FROM ledger_entries WHERE merchant = $1 AND id IN (SELECT unnest($2::bigint[])) ORDER BY id`,
-		func(sc *store.Scope) []int64 { return sc.Ledger })
+FROM ledger_entries WHERE merchant = $1 AND (id IN (SELECT unnest($2::bigint[])) OR id > $3) ORDER BY id`,
+		store.KeyedLedger)
 	return scan(ctx, s, "ledger entries", query, args,
 		func(r *raw, e *store.EntryRow) error {
 			*e = store.EntryRow{BookedOn: r.date(1), Reference: r.str(2), Currency: r.str(3)}
@@ -302,8 +302,8 @@ FROM ledger_entries WHERE merchant = $1 AND id IN (SELECT unnest($2::bigint[])) 
 // merchant_reference_id of every webhook event, in no set order.
 func (s *Snapshot) WebhookReferences(ctx context.Context, fn func(id int64, originalTxnID, merchantReferenceID string) error) error {
 	query, args := s.read(`SELECT id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events WHERE merchant = $1`,
-		`SELECT id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events WHERE merchant = $1 AND id IN (SELECT unnest($2::bigint[]))`,
-		func(sc *store.Scope) []int64 { return sc.Hooks })
+		`SELECT id, oxpay_original_txn_id, merchant_reference_id FROM webhook_events WHERE merchant = $1 AND (id IN (SELECT unnest($2::bigint[])) OR id > $3)`,
+		store.KeyedHook)
 	return s.references(ctx, query, args, fn)
 }
 

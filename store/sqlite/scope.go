@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -23,6 +24,7 @@ import (
 // scopeTemp creates the temporary tables, once per snapshot.
 const scopeTemp = `CREATE TEMP TABLE IF NOT EXISTS scope_mark (hook INTEGER NOT NULL, ledger INTEGER NOT NULL, orders INTEGER NOT NULL,
     links INTEGER NOT NULL, txns INTEGER NOT NULL, changed TEXT NOT NULL);
+CREATE TEMP TABLE IF NOT EXISTS scope_span (c INTEGER PRIMARY KEY, lo TEXT, hi TEXT);
 CREATE TEMP TABLE IF NOT EXISTS reach_txn (k TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE IF NOT EXISTS reach_ref (k TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE IF NOT EXISTS scope_orders (id INTEGER PRIMARY KEY);
@@ -32,11 +34,19 @@ CREATE TEMP TABLE IF NOT EXISTS scope_hooks (id INTEGER PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS scope_ledger (id INTEGER PRIMARY KEY)`
 
 // keyedScan is one query of Since or Reach: the table its rows come
-// from, and how many columns it reads (the row's id, then its keys).
+// from, and how many columns it reads (the row's id, then its keys). A
+// query of Reach probes one key column, and span finds the least and
+// the greatest value that column holds among the rows up to the mark:
+// the query skips the keys outside them without a probe. Keys that
+// grow (sequential transaction ids, references that start with a date)
+// mostly lie beyond the old rows' span, and such a night costs no
+// probes; any other key costs its probe, as before.
 type keyedScan struct {
 	table int
 	width int
 	query string
+	refs  bool // probes with the reference keys, not the transaction ids
+	span  string
 }
 
 // The columns each table's queries read: the row id, then its keys.
@@ -55,44 +65,80 @@ const (
 // of row ids is read NOT INDEXED, which keeps SQLite on it where it would
 // otherwise walk an index that leads with the merchant, every row of it.
 var sinceScans = []keyedScan{
-	{store.KeyedOrder, 2, `SELECT ` + orderKeyed + ` FROM orders o WHERE o.merchant = ?1 AND o.changed_at > (SELECT changed FROM temp.scope_mark) AND o.rowid <= (SELECT orders FROM temp.scope_mark)`},
-	{store.KeyedOrder, 2, `SELECT ` + orderKeyed + ` FROM orders o NOT INDEXED WHERE o.rowid > (SELECT orders FROM temp.scope_mark) AND o.merchant = ?1`},
-	{store.KeyedLink, 3, `SELECT ` + linkKeyed + ` FROM payment_links l WHERE l.merchant = ?1 AND l.changed_at > (SELECT changed FROM temp.scope_mark) AND l.rowid <= (SELECT links FROM temp.scope_mark)`},
-	{store.KeyedLink, 3, `SELECT ` + linkKeyed + ` FROM payment_links l NOT INDEXED WHERE l.rowid > (SELECT links FROM temp.scope_mark) AND l.merchant = ?1`},
-	{store.KeyedTxn, 4, `SELECT ` + txnKeyed + ` FROM transactions t WHERE t.merchant = ?1 AND t.changed_at > (SELECT changed FROM temp.scope_mark) AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
-	{store.KeyedTxn, 4, `SELECT ` + txnKeyed + ` FROM transactions t NOT INDEXED WHERE t.rowid > (SELECT txns FROM temp.scope_mark) AND t.merchant = ?1`},
-	{store.KeyedHook, 4, `SELECT ` + hookKeyed + ` FROM webhook_events w NOT INDEXED WHERE w.id > (SELECT hook FROM temp.scope_mark) AND w.merchant = ?1`},
-	{store.KeyedLedger, 2, `SELECT ` + lineKeyed + ` FROM ledger_entries e NOT INDEXED WHERE e.id > (SELECT ledger FROM temp.scope_mark) AND e.merchant = ?1`},
+	{table: store.KeyedOrder, width: 2, query: `SELECT ` + orderKeyed + ` FROM orders o WHERE o.merchant = ?1 AND o.changed_at > (SELECT changed FROM temp.scope_mark) AND o.rowid <= (SELECT orders FROM temp.scope_mark)`},
+	{table: store.KeyedOrder, width: 2, query: `SELECT ` + orderKeyed + ` FROM orders o NOT INDEXED WHERE o.rowid > (SELECT orders FROM temp.scope_mark) AND o.merchant = ?1`},
+	{table: store.KeyedLink, width: 3, query: `SELECT ` + linkKeyed + ` FROM payment_links l WHERE l.merchant = ?1 AND l.changed_at > (SELECT changed FROM temp.scope_mark) AND l.rowid <= (SELECT links FROM temp.scope_mark)`},
+	{table: store.KeyedLink, width: 3, query: `SELECT ` + linkKeyed + ` FROM payment_links l NOT INDEXED WHERE l.rowid > (SELECT links FROM temp.scope_mark) AND l.merchant = ?1`},
+	{table: store.KeyedTxn, width: 4, query: `SELECT ` + txnKeyed + ` FROM transactions t WHERE t.merchant = ?1 AND t.changed_at > (SELECT changed FROM temp.scope_mark) AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
+	{table: store.KeyedTxn, width: 4, query: `SELECT ` + txnKeyed + ` FROM transactions t NOT INDEXED WHERE t.rowid > (SELECT txns FROM temp.scope_mark) AND t.merchant = ?1`},
+	{table: store.KeyedHook, width: 4, query: `SELECT ` + hookKeyed + ` FROM webhook_events w NOT INDEXED WHERE w.id > (SELECT hook FROM temp.scope_mark) AND w.merchant = ?1`},
+	{table: store.KeyedLedger, width: 2, query: `SELECT ` + lineKeyed + ` FROM ledger_entries e NOT INDEXED WHERE e.id > (SELECT ledger FROM temp.scope_mark) AND e.merchant = ?1`},
 }
 
-// reachScans probe each key column's index with the keys of its kind,
-// for the rows up to the mark (the others came from Since): the row id
-// is in the index, so a newer row costs no read of the table. The
+// reachScans probe each key column's index with the keys of its kind
+// within the column's span, for the rows up to the mark (the others came
+// from Since): the row id is in the index, so a newer row costs no read
+// of the table. The keys come from a subquery with a LIMIT, which SQLite
+// does not fold into the join: folded, it carries the span over to the
+// probed column and walks that range of the index once per key. The
 // partial indexes on original ids and webhook references are named by
 // their condition.
 var reachScans = []keyedScan{
-	{store.KeyedTxn, 4, `SELECT ` + txnKeyed + ` FROM temp.reach_txn k CROSS JOIN transactions t
-WHERE t.merchant = ?1 AND t.oxpay_txn_id = k.k AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
-	{store.KeyedTxn, 4, `SELECT ` + txnKeyed + ` FROM temp.reach_txn k CROSS JOIN transactions t
-WHERE t.merchant = ?1 AND t.oxpay_original_txn_id = k.k AND t.oxpay_original_txn_id <> '' AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
-	{store.KeyedHook, 4, `SELECT ` + hookKeyed + ` FROM temp.reach_txn k CROSS JOIN webhook_events w
-WHERE w.merchant = ?1 AND w.oxpay_txn_id = k.k AND w.id <= (SELECT hook FROM temp.scope_mark)`},
-	{store.KeyedHook, 4, `SELECT ` + hookKeyed + ` FROM temp.reach_txn k CROSS JOIN webhook_events w
-WHERE w.merchant = ?1 AND w.oxpay_original_txn_id = k.k AND w.oxpay_original_txn_id <> '' AND w.id <= (SELECT hook FROM temp.scope_mark)`},
-	{store.KeyedLedger, 2, `SELECT ` + lineKeyed + ` FROM temp.reach_txn k CROSS JOIN ledger_entries e
-WHERE e.merchant = ?1 AND e.reference = k.k AND e.id <= (SELECT ledger FROM temp.scope_mark)`},
-	{store.KeyedOrder, 2, `SELECT ` + orderKeyed + ` FROM temp.reach_ref k CROSS JOIN orders o
-WHERE o.merchant = ?1 AND o.uid = k.k AND o.rowid <= (SELECT orders FROM temp.scope_mark)`},
-	{store.KeyedLink, 3, `SELECT ` + linkKeyed + ` FROM temp.reach_ref k CROSS JOIN payment_links l
-WHERE l.merchant = ?1 AND l.uid = k.k AND l.rowid <= (SELECT links FROM temp.scope_mark)`},
-	{store.KeyedLink, 3, `SELECT ` + linkKeyed + ` FROM temp.reach_ref k CROSS JOIN payment_links l
-WHERE l.merchant = ?1 AND l.order_uid = k.k AND l.rowid <= (SELECT links FROM temp.scope_mark)`},
-	{store.KeyedTxn, 4, `SELECT ` + txnKeyed + ` FROM temp.reach_ref k CROSS JOIN transactions t
-WHERE t.merchant = ?1 AND t.merchant_reference_id = k.k AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
-	{store.KeyedHook, 4, `SELECT ` + hookKeyed + ` FROM temp.reach_ref k CROSS JOIN webhook_events w
-WHERE w.merchant = ?1 AND w.merchant_reference_id = k.k AND w.merchant_reference_id <> '' AND w.id <= (SELECT hook FROM temp.scope_mark)`},
-	{store.KeyedLedger, 2, `SELECT ` + lineKeyed + ` FROM temp.reach_ref k CROSS JOIN ledger_entries e
-WHERE e.merchant = ?1 AND e.reference = k.k AND e.id <= (SELECT ledger FROM temp.scope_mark)`},
+	{table: store.KeyedTxn, width: 4, query: `SELECT ` + txnKeyed + ` FROM (SELECT k FROM temp.reach_txn WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 1) AND (SELECT hi FROM temp.scope_span WHERE c = 1) LIMIT -1) k
+CROSS JOIN transactions t WHERE t.merchant = ?1 AND t.oxpay_txn_id = k.k AND t.rowid <= (SELECT txns FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 1,
+ (SELECT oxpay_txn_id FROM transactions INDEXED BY sqlite_autoindex_transactions_1 WHERE merchant = ?1 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_txn_id LIMIT 1),
+ (SELECT oxpay_txn_id FROM transactions INDEXED BY sqlite_autoindex_transactions_1 WHERE merchant = ?1 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_txn_id DESC LIMIT 1)`},
+	{table: store.KeyedTxn, width: 4, query: `SELECT ` + txnKeyed + ` FROM (SELECT k FROM temp.reach_txn WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 2) AND (SELECT hi FROM temp.scope_span WHERE c = 2) LIMIT -1) k
+CROSS JOIN transactions t WHERE t.merchant = ?1 AND t.oxpay_original_txn_id = k.k AND t.oxpay_original_txn_id <> '' AND t.rowid <= (SELECT txns FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 2,
+ (SELECT oxpay_original_txn_id FROM transactions INDEXED BY transactions_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_original_txn_id LIMIT 1),
+ (SELECT oxpay_original_txn_id FROM transactions INDEXED BY transactions_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_original_txn_id DESC LIMIT 1)`},
+	{table: store.KeyedHook, width: 4, query: `SELECT ` + hookKeyed + ` FROM (SELECT k FROM temp.reach_txn WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 3) AND (SELECT hi FROM temp.scope_span WHERE c = 3) LIMIT -1) k
+CROSS JOIN webhook_events w WHERE w.merchant = ?1 AND w.oxpay_txn_id = k.k AND w.id <= (SELECT hook FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 3,
+ (SELECT oxpay_txn_id FROM webhook_events INDEXED BY webhook_events_txn_id WHERE merchant = ?1 AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_txn_id LIMIT 1),
+ (SELECT oxpay_txn_id FROM webhook_events INDEXED BY webhook_events_txn_id WHERE merchant = ?1 AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_txn_id DESC LIMIT 1)`},
+	{table: store.KeyedHook, width: 4, query: `SELECT ` + hookKeyed + ` FROM (SELECT k FROM temp.reach_txn WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 4) AND (SELECT hi FROM temp.scope_span WHERE c = 4) LIMIT -1) k
+CROSS JOIN webhook_events w WHERE w.merchant = ?1 AND w.oxpay_original_txn_id = k.k AND w.oxpay_original_txn_id <> '' AND w.id <= (SELECT hook FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 4,
+ (SELECT oxpay_original_txn_id FROM webhook_events INDEXED BY webhook_events_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_original_txn_id LIMIT 1),
+ (SELECT oxpay_original_txn_id FROM webhook_events INDEXED BY webhook_events_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_original_txn_id DESC LIMIT 1)`},
+	{table: store.KeyedLedger, width: 2, query: `SELECT ` + lineKeyed + ` FROM (SELECT k FROM temp.reach_txn WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 5) AND (SELECT hi FROM temp.scope_span WHERE c = 5) LIMIT -1) k
+CROSS JOIN ledger_entries e WHERE e.merchant = ?1 AND e.reference = k.k AND e.id <= (SELECT ledger FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 5,
+ (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference LIMIT 1),
+ (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference DESC LIMIT 1)`},
+	{table: store.KeyedOrder, width: 2, refs: true, query: `SELECT ` + orderKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 6) AND (SELECT hi FROM temp.scope_span WHERE c = 6) LIMIT -1) k
+CROSS JOIN orders o WHERE o.merchant = ?1 AND o.uid = k.k AND o.rowid <= (SELECT orders FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 6,
+ (SELECT uid FROM orders INDEXED BY sqlite_autoindex_orders_1 WHERE merchant = ?1 AND rowid <= (SELECT orders FROM temp.scope_mark) ORDER BY uid LIMIT 1),
+ (SELECT uid FROM orders INDEXED BY sqlite_autoindex_orders_1 WHERE merchant = ?1 AND rowid <= (SELECT orders FROM temp.scope_mark) ORDER BY uid DESC LIMIT 1)`},
+	{table: store.KeyedLink, width: 3, refs: true, query: `SELECT ` + linkKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 7) AND (SELECT hi FROM temp.scope_span WHERE c = 7) LIMIT -1) k
+CROSS JOIN payment_links l WHERE l.merchant = ?1 AND l.uid = k.k AND l.rowid <= (SELECT links FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 7,
+ (SELECT uid FROM payment_links INDEXED BY sqlite_autoindex_payment_links_1 WHERE merchant = ?1 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY uid LIMIT 1),
+ (SELECT uid FROM payment_links INDEXED BY sqlite_autoindex_payment_links_1 WHERE merchant = ?1 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY uid DESC LIMIT 1)`},
+	{table: store.KeyedLink, width: 3, refs: true, query: `SELECT ` + linkKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 8) AND (SELECT hi FROM temp.scope_span WHERE c = 8) LIMIT -1) k
+CROSS JOIN payment_links l WHERE l.merchant = ?1 AND l.order_uid = k.k AND l.rowid <= (SELECT links FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 8,
+ (SELECT order_uid FROM payment_links INDEXED BY payment_links_order_uid WHERE merchant = ?1 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY order_uid LIMIT 1),
+ (SELECT order_uid FROM payment_links INDEXED BY payment_links_order_uid WHERE merchant = ?1 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY order_uid DESC LIMIT 1)`},
+	{table: store.KeyedTxn, width: 4, refs: true, query: `SELECT ` + txnKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 9) AND (SELECT hi FROM temp.scope_span WHERE c = 9) LIMIT -1) k
+CROSS JOIN transactions t WHERE t.merchant = ?1 AND t.merchant_reference_id = k.k AND t.rowid <= (SELECT txns FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 9,
+ (SELECT merchant_reference_id FROM transactions INDEXED BY transactions_merchant_reference_id WHERE merchant = ?1 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY merchant_reference_id LIMIT 1),
+ (SELECT merchant_reference_id FROM transactions INDEXED BY transactions_merchant_reference_id WHERE merchant = ?1 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY merchant_reference_id DESC LIMIT 1)`},
+	{table: store.KeyedHook, width: 4, refs: true, query: `SELECT ` + hookKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 10) AND (SELECT hi FROM temp.scope_span WHERE c = 10) LIMIT -1) k
+CROSS JOIN webhook_events w WHERE w.merchant = ?1 AND w.merchant_reference_id = k.k AND w.merchant_reference_id <> '' AND w.id <= (SELECT hook FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 10,
+ (SELECT merchant_reference_id FROM webhook_events INDEXED BY webhook_events_reference WHERE merchant = ?1 AND merchant_reference_id <> '' AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY merchant_reference_id LIMIT 1),
+ (SELECT merchant_reference_id FROM webhook_events INDEXED BY webhook_events_reference WHERE merchant = ?1 AND merchant_reference_id <> '' AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY merchant_reference_id DESC LIMIT 1)`},
+	{table: store.KeyedLedger, width: 2, refs: true, query: `SELECT ` + lineKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 11) AND (SELECT hi FROM temp.scope_span WHERE c = 11) LIMIT -1) k
+CROSS JOIN ledger_entries e WHERE e.merchant = ?1 AND e.reference = k.k AND e.id <= (SELECT ledger FROM temp.scope_mark)`,
+		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 11,
+ (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference LIMIT 1),
+ (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference DESC LIMIT 1)`},
 }
 
 // scopedScan is a table read restricted to a scope, the same columns in
@@ -164,15 +210,29 @@ func (s *Snapshot) Mark(ctx context.Context) (store.Mark, error) {
 	return m, nil
 }
 
-// Since hands over the rows stored or changed after m.
-func (s *Snapshot) Since(ctx context.Context, m store.Mark, fn func([]store.KeyedRow) error) error {
+// Since hands over the rows of tables stored or changed after m.
+func (s *Snapshot) Since(ctx context.Context, m store.Mark, tables []int, fn func([]store.KeyedRow) error) error {
 	if err := s.temp(ctx); err != nil {
 		return err
 	}
-	if err := s.setMark(ctx, m); err != nil {
+	if err := s.useMark(ctx, m); err != nil {
 		return err
 	}
-	return s.keyed(ctx, sinceScans, fn)
+	var scans []keyedScan
+	for _, sc := range sinceScans {
+		if slices.Contains(tables, sc.table) {
+			scans = append(scans, sc)
+		}
+	}
+	return s.keyed(ctx, scans, fn)
+}
+
+// useMark sets m as the mark unless it is already.
+func (s *Snapshot) useMark(ctx context.Context, m store.Mark) error {
+	if s.mark != nil && *s.mark == m {
+		return nil
+	}
+	return s.setMark(ctx, m)
 }
 
 // setMark puts m where the queries read it, temp.scope_mark.
@@ -189,6 +249,7 @@ func (s *Snapshot) setMark(ctx context.Context, m store.Mark) error {
 		return fmt.Errorf("scope: mark: %w", err)
 	}
 	s.mark = &m
+	clear(s.spans)
 	return nil
 }
 
@@ -198,10 +259,8 @@ func (s *Snapshot) Reach(ctx context.Context, m store.Mark, txnKeys, refKeys []s
 	if err := s.temp(ctx); err != nil {
 		return err
 	}
-	if s.mark == nil || *s.mark != m {
-		if err := s.setMark(ctx, m); err != nil {
-			return err
-		}
+	if err := s.useMark(ctx, m); err != nil {
+		return err
 	}
 	for _, t := range []struct {
 		table string
@@ -214,7 +273,23 @@ func (s *Snapshot) Reach(ctx context.Context, m store.Mark, txnKeys, refKeys []s
 			return err
 		}
 	}
-	return s.keyed(ctx, reachScans, fn)
+	var scans []keyedScan
+	for i, sc := range reachScans {
+		if (sc.refs && len(refKeys) == 0) || (!sc.refs && len(txnKeys) == 0) {
+			continue
+		}
+		if !s.spans[i] {
+			if _, err := s.conn.ExecContext(ctx, sc.span, s.merchant); err != nil {
+				return fmt.Errorf("scope: the span of a key column: %w", err)
+			}
+			if s.spans == nil {
+				s.spans = map[int]bool{}
+			}
+			s.spans[i] = true
+		}
+		scans = append(scans, sc)
+	}
+	return s.keyed(ctx, scans, fn)
 }
 
 // keyed runs scans, handing over their rows a chunk at a time.

@@ -115,9 +115,12 @@ WHERE merchant = ? AND run_id = ? AND ledger_entry_id IS NULL AND paid_at >= ?`,
 // passingBatch is how many ids one query of PassingDeliveries asks for.
 const passingBatch = 500
 
-// passingQuery asks which of rows delivery ids pass the signature check.
+// passingQuery reads the merchant and signature check of rows delivery
+// ids. It names no other column in its condition: given the merchant,
+// SQLite walks the merchant's whole index for it and checks each id,
+// where the ids alone are a primary key lookup each.
 func passingQuery(rows int) string {
-	return `SELECT id FROM webhook_events WHERE merchant = ? AND sig_check IN (?, ?) AND id IN (` +
+	return `SELECT id, merchant, sig_check FROM webhook_events WHERE id IN (` +
 		strings.TrimSuffix(strings.Repeat(`?, `, rows), `, `) + `)`
 }
 
@@ -127,16 +130,24 @@ func (db *DB) PassingDeliveries(ctx context.Context, ids []int64) ([]int64, erro
 	var out []int64
 	for start := 0; start < len(ids); start += passingBatch {
 		part := ids[start:min(start+passingBatch, len(ids))]
-		args := []any{db.merchant, recon.SigRaw, recon.SigCompact}
-		for _, id := range part {
-			args = append(args, id)
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
 		}
 		rows := len(part)
-		var got []int64
+		var got []struct {
+			ID       int64  `db:"id"`
+			Merchant string `db:"merchant"`
+			SigCheck string `db:"sig_check"`
+		}
 		if err := db.Q().SelectContext(ctx, &got, passingQuery(rows), args...); err != nil {
 			return nil, fmt.Errorf("read the signature checks of %d deliveries: %w", len(part), err)
 		}
-		out = append(out, got...)
+		for _, g := range got {
+			if g.Merchant == db.merchant && (g.SigCheck == recon.SigRaw || g.SigCheck == recon.SigCompact) {
+				out = append(out, g.ID)
+			}
+		}
 	}
 	return out, nil
 }
