@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,6 +136,7 @@ type incremental struct {
 
 	took                               time.Duration  // finding the scope
 	keys                               map[string]int // key: the kinds it was looked for as
+	spans                              map[spanKey]store.Span
 	orders, links, txns, hooks, ledger map[int64]struct{}
 }
 
@@ -264,8 +267,10 @@ var keyKinds = [...][3]int{
 // close finds what the night reaches, in snapshots a and b (of the
 // same database, both unrestricted), and returns it as the scope to
 // read. The rows beyond the mark come from both at once (the gateway's
-// tables from a, the others from b); then each round looks for the
-// transaction ids in a and the references in b at once, one core each.
+// tables from a, the others from b); their keys are looked for only
+// where an older row may hold them (spans); then each round looks for
+// the transaction ids in a and the references in b at once, one core
+// each.
 func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Scope, error) {
 	start := time.Now()
 	defer func() { p.took = time.Since(start) }()
@@ -277,6 +282,7 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 		if k == "" {
 			return
 		}
+		kinds = p.mayBeHeld(k, kinds)
 		had := p.keys[k]
 		if kinds&^had == 0 {
 			return
@@ -289,7 +295,7 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 			refKeys = append(refKeys, k)
 		}
 	}
-	found := func(rs []store.KeyedRow) error {
+	found := func(rs []store.KeyedRow) {
 		for i := range rs {
 			r := &rs[i]
 			if r.Table <= 0 || r.Table >= len(keyKinds) || !p.addRow(r) {
@@ -299,15 +305,14 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 				key(k, keyKinds[r.Table][j])
 			}
 		}
-		return nil
 	}
 	keep := func(to *[]store.KeyedRow) func([]store.KeyedRow) error {
 		return func(rs []store.KeyedRow) error { *to = append(*to, rs...); return nil }
 	}
-	var others []store.KeyedRow
+	var gateway, others []store.KeyedRow
 	var errA, errB error
 	var wg sync.WaitGroup
-	wg.Go(func() { errA = a.Since(ctx, p.base.Mark, []int{store.KeyedTxn, store.KeyedHook}, found) })
+	wg.Go(func() { errA = a.Since(ctx, p.base.Mark, []int{store.KeyedTxn, store.KeyedHook}, keep(&gateway)) })
 	wg.Go(func() {
 		errB = b.Since(ctx, p.base.Mark, []int{store.KeyedOrder, store.KeyedLink, store.KeyedLedger}, keep(&others))
 	})
@@ -315,8 +320,12 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 	if err := errors.Join(errA, errB); err != nil {
 		return store.Scope{}, err
 	}
+	if err := p.findSpans(ctx, a, b, gateway, others); err != nil {
+		return store.Scope{}, err
+	}
+	found(gateway)
 	found(others)
-	others = nil
+	gateway, others = nil, nil
 	for _, k := range p.seeds {
 		key(k.key, k.kinds)
 	}
@@ -338,6 +347,124 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 	sc := store.Scope{Orders: setKeys(p.orders), Links: setKeys(p.links), Txns: setKeys(p.txns),
 		Hooks: setKeys(p.hooks), Ledger: setKeys(p.ledger), Beyond: &p.base.Mark}
 	return sc, nil
+}
+
+// Spans: a key the rows up to the base's mark cannot hold reaches none of
+// them, and is not looked for. Keys are classed by their leading
+// non-digits and the byte after them (ORD-2, PL-2, 1, 9): ids and
+// references in practice number or date the rest in order, so that a
+// night's keys mostly lie beyond the older keys of their class. The
+// store finds the least and the greatest older key of each class and
+// kind (store.Span).
+
+// spanClasses is how many classes of a kind have their span found; the
+// keys of any further class are all looked for.
+const spanClasses = 32
+
+// classPrefix is the most leading non-digits a class is named by.
+const classPrefix = 8
+
+// spanKey names a class of keys of a kind.
+type spanKey struct {
+	refs bool
+	from string
+}
+
+// keyClass returns the class of k: the keys from from up to (not
+// including) to, those that share k's leading non-digits (at most
+// classPrefix of them) and the byte after them. ok is false when the
+// class has no upper end.
+func keyClass(k string) (from, to string, ok bool) {
+	n := 0
+	for n < len(k) && n < classPrefix && (k[n] < '0' || k[n] > '9') {
+		n++
+	}
+	n = min(n+1, len(k))
+	for j := n - 1; j >= 0; j-- {
+		if k[j] < 0xff {
+			return k[:n], k[:j] + string([]byte{k[j] + 1}), true
+		}
+	}
+	return "", "", false
+}
+
+// findSpans finds the span of each class of the keys of rows and seeds,
+// the transaction ids' in a and the references' in b, at once.
+func (p *incremental) findSpans(ctx context.Context, a, b store.Snapshot, rows ...[]store.KeyedRow) error {
+	classes := [2]map[string]string{{}, {}} // txn ids', references': from -> to
+	note := func(k string, kinds int) {
+		if k == "" {
+			return
+		}
+		from, to, ok := keyClass(k)
+		if !ok {
+			return
+		}
+		for i, kind := range [2]int{txnKey, refKey} {
+			if kinds&kind == 0 {
+				continue
+			}
+			if _, had := classes[i][from]; !had && len(classes[i]) < spanClasses {
+				classes[i][strings.Clone(from)] = strings.Clone(to)
+			}
+		}
+	}
+	for _, rs := range rows {
+		for i := range rs {
+			r := &rs[i]
+			if r.Table <= 0 || r.Table >= len(keyKinds) {
+				continue
+			}
+			for j, k := range r.Keys {
+				note(k, keyKinds[r.Table][j])
+			}
+		}
+	}
+	for _, s := range p.seeds {
+		note(s.key, s.kinds)
+	}
+	found := [2]map[spanKey]store.Span{{}, {}}
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, sn := range [2]store.Snapshot{a, b} {
+		refs := i == 1
+		wg.Go(func() {
+			for from, to := range classes[i] {
+				sp, err := sn.Span(ctx, p.base.Mark, refs, from, to)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				found[i][spanKey{refs, from}] = sp
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return err
+	}
+	p.spans = found[0]
+	maps.Copy(p.spans, found[1])
+	return nil
+}
+
+// mayBeHeld returns those of kinds as which k may be held by a row up to
+// the base's mark: all of them unless its class's span says otherwise.
+func (p *incremental) mayBeHeld(k string, kinds int) int {
+	from, _, ok := keyClass(k)
+	if !ok {
+		return kinds
+	}
+	for _, kind := range [2]int{txnKey, refKey} {
+		if kinds&kind == 0 {
+			continue
+		}
+		sp, known := p.spans[spanKey{kind == refKey, from}]
+		if known && !sp.Unknown && (sp.Empty || k < sp.Lo || k > sp.Hi) {
+			kinds &^= kind
+		}
+	}
+	return kinds
 }
 
 // addRow records a row found up to the base's mark; false when it was

@@ -77,6 +77,16 @@ func (s *Scope) Len(table string) (int, bool) {
 	return 0, false
 }
 
+// Span is what Snapshot.Span finds: the least and the greatest key of a
+// kind that the rows up to a mark hold within a range of keys, compared
+// byte by byte (as Go compares strings). A key outside it is held by no
+// such row. Empty: no row holds a key in the range; Unknown: the backend
+// cannot tell in that order, and any key may be held.
+type Span struct {
+	Lo, Hi         string
+	Empty, Unknown bool
+}
+
 // MatchMark is what a match run records beside its results, for the next
 // run to start from (match/incremental.go).
 type MatchMark struct {

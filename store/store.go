@@ -235,6 +235,10 @@ type Snapshot interface {
 	Mark(ctx context.Context) (Mark, error)
 	Since(ctx context.Context, m Mark, tables []int, fn func([]KeyedRow) error) error
 	Reach(ctx context.Context, m Mark, txnKeys, refKeys []string, fn func([]KeyedRow) error) error
+	// Span finds the least and the greatest key from from up to (not
+	// including) to that the rows up to m hold in the reference columns
+	// (refs) or the transaction-id columns.
+	Span(ctx context.Context, m Mark, refs bool, from, to string) (Span, error)
 	Restrict(ctx context.Context, s Scope) error
 
 	// Close ends the snapshot. Closing it again does nothing.

@@ -64,8 +64,7 @@ type Snapshot struct {
 	// when set, restricts the table reads to its rows.
 	hasTemp bool
 	scope   *store.Scope
-	mark    *store.Mark  // in temp.scope_mark
-	spans   map[int]bool // the reachScans whose span for mark is in temp.scope_span
+	mark    *store.Mark // in temp.scope_mark
 }
 
 var _ store.Snapshot = (*Snapshot)(nil)
@@ -120,7 +119,7 @@ func (s *Snapshot) Close() error {
 	if s.conn == nil {
 		return nil
 	}
-	defer func() { s.conn, s.scope, s.mark, s.spans, s.hasTemp = nil, nil, nil, nil, false }()
+	defer func() { s.conn, s.scope, s.mark, s.hasTemp = nil, nil, nil, false }()
 	var err error
 	for _, q := range []string{`ROLLBACK`, `PRAGMA shrink_memory`, sqlitePoolCache} {
 		if _, rerr := s.conn.ExecContext(context.Background(), q); rerr != nil {

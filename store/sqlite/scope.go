@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -24,7 +25,6 @@ import (
 // scopeTemp creates the temporary tables, once per snapshot.
 const scopeTemp = `CREATE TEMP TABLE IF NOT EXISTS scope_mark (hook INTEGER NOT NULL, ledger INTEGER NOT NULL, orders INTEGER NOT NULL,
     links INTEGER NOT NULL, txns INTEGER NOT NULL, changed TEXT NOT NULL);
-CREATE TEMP TABLE IF NOT EXISTS scope_span (c INTEGER PRIMARY KEY, lo TEXT, hi TEXT);
 CREATE TEMP TABLE IF NOT EXISTS reach_txn (k TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE IF NOT EXISTS reach_ref (k TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE IF NOT EXISTS scope_orders (id INTEGER PRIMARY KEY);
@@ -34,19 +34,14 @@ CREATE TEMP TABLE IF NOT EXISTS scope_hooks (id INTEGER PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS scope_ledger (id INTEGER PRIMARY KEY)`
 
 // keyedScan is one query of Since or Reach: the table its rows come
-// from, and how many columns it reads (the row's id, then its keys). A
-// query of Reach probes one key column, and span finds the least and
-// the greatest value that column holds among the rows up to the mark:
-// the query skips the keys outside them without a probe. Keys that
-// grow (sequential transaction ids, references that start with a date)
-// mostly lie beyond the old rows' span, and such a night costs no
-// probes; any other key costs its probe, as before.
+// from, how many columns it reads (the row's id, then its keys), and,
+// in Reach, whether it probes with the reference keys rather than the
+// transaction ids.
 type keyedScan struct {
 	table int
 	width int
 	query string
-	refs  bool // probes with the reference keys, not the transaction ids
-	span  string
+	refs  bool
 }
 
 // The columns each table's queries read: the row id, then its keys.
@@ -75,71 +70,64 @@ var sinceScans = []keyedScan{
 	{table: store.KeyedLedger, width: 2, query: `SELECT ` + lineKeyed + ` FROM ledger_entries e NOT INDEXED WHERE e.id > (SELECT ledger FROM temp.scope_mark) AND e.merchant = ?1`},
 }
 
-// reachScans probe each key column's index with the keys of its kind
-// within the column's span, for the rows up to the mark (the others came
-// from Since): the row id is in the index, so a newer row costs no read
-// of the table. The keys come from a subquery with a LIMIT, which SQLite
-// does not fold into the join: folded, it carries the span over to the
-// probed column and walks that range of the index once per key. The
+// reachScans probe each key column's index with the keys of its kind,
+// for the rows up to the mark (the others came from Since): the row id
+// is in the index, so a newer row costs no read of the table. The
 // partial indexes on original ids and webhook references are named by
 // their condition.
 var reachScans = []keyedScan{
-	{table: store.KeyedTxn, width: 4, query: `SELECT ` + txnKeyed + ` FROM (SELECT k FROM temp.reach_txn WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 1) AND (SELECT hi FROM temp.scope_span WHERE c = 1) LIMIT -1) k
-CROSS JOIN transactions t WHERE t.merchant = ?1 AND t.oxpay_txn_id = k.k AND t.rowid <= (SELECT txns FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 1,
- (SELECT oxpay_txn_id FROM transactions INDEXED BY sqlite_autoindex_transactions_1 WHERE merchant = ?1 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_txn_id LIMIT 1),
- (SELECT oxpay_txn_id FROM transactions INDEXED BY sqlite_autoindex_transactions_1 WHERE merchant = ?1 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_txn_id DESC LIMIT 1)`},
-	{table: store.KeyedTxn, width: 4, query: `SELECT ` + txnKeyed + ` FROM (SELECT k FROM temp.reach_txn WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 2) AND (SELECT hi FROM temp.scope_span WHERE c = 2) LIMIT -1) k
-CROSS JOIN transactions t WHERE t.merchant = ?1 AND t.oxpay_original_txn_id = k.k AND t.oxpay_original_txn_id <> '' AND t.rowid <= (SELECT txns FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 2,
- (SELECT oxpay_original_txn_id FROM transactions INDEXED BY transactions_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_original_txn_id LIMIT 1),
- (SELECT oxpay_original_txn_id FROM transactions INDEXED BY transactions_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_original_txn_id DESC LIMIT 1)`},
-	{table: store.KeyedHook, width: 4, query: `SELECT ` + hookKeyed + ` FROM (SELECT k FROM temp.reach_txn WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 3) AND (SELECT hi FROM temp.scope_span WHERE c = 3) LIMIT -1) k
-CROSS JOIN webhook_events w WHERE w.merchant = ?1 AND w.oxpay_txn_id = k.k AND w.id <= (SELECT hook FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 3,
- (SELECT oxpay_txn_id FROM webhook_events INDEXED BY webhook_events_txn_id WHERE merchant = ?1 AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_txn_id LIMIT 1),
- (SELECT oxpay_txn_id FROM webhook_events INDEXED BY webhook_events_txn_id WHERE merchant = ?1 AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_txn_id DESC LIMIT 1)`},
-	{table: store.KeyedHook, width: 4, query: `SELECT ` + hookKeyed + ` FROM (SELECT k FROM temp.reach_txn WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 4) AND (SELECT hi FROM temp.scope_span WHERE c = 4) LIMIT -1) k
-CROSS JOIN webhook_events w WHERE w.merchant = ?1 AND w.oxpay_original_txn_id = k.k AND w.oxpay_original_txn_id <> '' AND w.id <= (SELECT hook FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 4,
- (SELECT oxpay_original_txn_id FROM webhook_events INDEXED BY webhook_events_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_original_txn_id LIMIT 1),
- (SELECT oxpay_original_txn_id FROM webhook_events INDEXED BY webhook_events_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_original_txn_id DESC LIMIT 1)`},
-	{table: store.KeyedLedger, width: 2, query: `SELECT ` + lineKeyed + ` FROM (SELECT k FROM temp.reach_txn WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 5) AND (SELECT hi FROM temp.scope_span WHERE c = 5) LIMIT -1) k
-CROSS JOIN ledger_entries e WHERE e.merchant = ?1 AND e.reference = k.k AND e.id <= (SELECT ledger FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 5,
- (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference LIMIT 1),
- (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference DESC LIMIT 1)`},
-	{table: store.KeyedOrder, width: 2, refs: true, query: `SELECT ` + orderKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 6) AND (SELECT hi FROM temp.scope_span WHERE c = 6) LIMIT -1) k
-CROSS JOIN orders o WHERE o.merchant = ?1 AND o.uid = k.k AND o.rowid <= (SELECT orders FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 6,
- (SELECT uid FROM orders INDEXED BY sqlite_autoindex_orders_1 WHERE merchant = ?1 AND rowid <= (SELECT orders FROM temp.scope_mark) ORDER BY uid LIMIT 1),
- (SELECT uid FROM orders INDEXED BY sqlite_autoindex_orders_1 WHERE merchant = ?1 AND rowid <= (SELECT orders FROM temp.scope_mark) ORDER BY uid DESC LIMIT 1)`},
-	{table: store.KeyedLink, width: 3, refs: true, query: `SELECT ` + linkKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 7) AND (SELECT hi FROM temp.scope_span WHERE c = 7) LIMIT -1) k
-CROSS JOIN payment_links l WHERE l.merchant = ?1 AND l.uid = k.k AND l.rowid <= (SELECT links FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 7,
- (SELECT uid FROM payment_links INDEXED BY sqlite_autoindex_payment_links_1 WHERE merchant = ?1 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY uid LIMIT 1),
- (SELECT uid FROM payment_links INDEXED BY sqlite_autoindex_payment_links_1 WHERE merchant = ?1 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY uid DESC LIMIT 1)`},
-	{table: store.KeyedLink, width: 3, refs: true, query: `SELECT ` + linkKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 8) AND (SELECT hi FROM temp.scope_span WHERE c = 8) LIMIT -1) k
-CROSS JOIN payment_links l WHERE l.merchant = ?1 AND l.order_uid = k.k AND l.rowid <= (SELECT links FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 8,
- (SELECT order_uid FROM payment_links INDEXED BY payment_links_order_uid WHERE merchant = ?1 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY order_uid LIMIT 1),
- (SELECT order_uid FROM payment_links INDEXED BY payment_links_order_uid WHERE merchant = ?1 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY order_uid DESC LIMIT 1)`},
-	{table: store.KeyedTxn, width: 4, refs: true, query: `SELECT ` + txnKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 9) AND (SELECT hi FROM temp.scope_span WHERE c = 9) LIMIT -1) k
-CROSS JOIN transactions t WHERE t.merchant = ?1 AND t.merchant_reference_id = k.k AND t.rowid <= (SELECT txns FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 9,
- (SELECT merchant_reference_id FROM transactions INDEXED BY transactions_merchant_reference_id WHERE merchant = ?1 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY merchant_reference_id LIMIT 1),
- (SELECT merchant_reference_id FROM transactions INDEXED BY transactions_merchant_reference_id WHERE merchant = ?1 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY merchant_reference_id DESC LIMIT 1)`},
-	{table: store.KeyedHook, width: 4, refs: true, query: `SELECT ` + hookKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 10) AND (SELECT hi FROM temp.scope_span WHERE c = 10) LIMIT -1) k
-CROSS JOIN webhook_events w WHERE w.merchant = ?1 AND w.merchant_reference_id = k.k AND w.merchant_reference_id <> '' AND w.id <= (SELECT hook FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 10,
- (SELECT merchant_reference_id FROM webhook_events INDEXED BY webhook_events_reference WHERE merchant = ?1 AND merchant_reference_id <> '' AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY merchant_reference_id LIMIT 1),
- (SELECT merchant_reference_id FROM webhook_events INDEXED BY webhook_events_reference WHERE merchant = ?1 AND merchant_reference_id <> '' AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY merchant_reference_id DESC LIMIT 1)`},
-	{table: store.KeyedLedger, width: 2, refs: true, query: `SELECT ` + lineKeyed + ` FROM (SELECT k FROM temp.reach_ref WHERE k BETWEEN (SELECT lo FROM temp.scope_span WHERE c = 11) AND (SELECT hi FROM temp.scope_span WHERE c = 11) LIMIT -1) k
-CROSS JOIN ledger_entries e WHERE e.merchant = ?1 AND e.reference = k.k AND e.id <= (SELECT ledger FROM temp.scope_mark)`,
-		span: `INSERT OR REPLACE INTO temp.scope_span (c, lo, hi) SELECT 11,
- (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference LIMIT 1),
- (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference DESC LIMIT 1)`},
+	{table: store.KeyedTxn, width: 4, query: `SELECT ` + txnKeyed + ` FROM temp.reach_txn k CROSS JOIN transactions t
+WHERE t.merchant = ?1 AND t.oxpay_txn_id = k.k AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
+	{table: store.KeyedTxn, width: 4, query: `SELECT ` + txnKeyed + ` FROM temp.reach_txn k CROSS JOIN transactions t
+WHERE t.merchant = ?1 AND t.oxpay_original_txn_id = k.k AND t.oxpay_original_txn_id <> '' AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
+	{table: store.KeyedHook, width: 4, query: `SELECT ` + hookKeyed + ` FROM temp.reach_txn k CROSS JOIN webhook_events w
+WHERE w.merchant = ?1 AND w.oxpay_txn_id = k.k AND w.id <= (SELECT hook FROM temp.scope_mark)`},
+	{table: store.KeyedHook, width: 4, query: `SELECT ` + hookKeyed + ` FROM temp.reach_txn k CROSS JOIN webhook_events w
+WHERE w.merchant = ?1 AND w.oxpay_original_txn_id = k.k AND w.oxpay_original_txn_id <> '' AND w.id <= (SELECT hook FROM temp.scope_mark)`},
+	{table: store.KeyedLedger, width: 2, query: `SELECT ` + lineKeyed + ` FROM temp.reach_txn k CROSS JOIN ledger_entries e
+WHERE e.merchant = ?1 AND e.reference = k.k AND e.id <= (SELECT ledger FROM temp.scope_mark)`},
+	{table: store.KeyedOrder, width: 2, refs: true, query: `SELECT ` + orderKeyed + ` FROM temp.reach_ref k CROSS JOIN orders o
+WHERE o.merchant = ?1 AND o.uid = k.k AND o.rowid <= (SELECT orders FROM temp.scope_mark)`},
+	{table: store.KeyedLink, width: 3, refs: true, query: `SELECT ` + linkKeyed + ` FROM temp.reach_ref k CROSS JOIN payment_links l
+WHERE l.merchant = ?1 AND l.uid = k.k AND l.rowid <= (SELECT links FROM temp.scope_mark)`},
+	{table: store.KeyedLink, width: 3, refs: true, query: `SELECT ` + linkKeyed + ` FROM temp.reach_ref k CROSS JOIN payment_links l
+WHERE l.merchant = ?1 AND l.order_uid = k.k AND l.rowid <= (SELECT links FROM temp.scope_mark)`},
+	{table: store.KeyedTxn, width: 4, refs: true, query: `SELECT ` + txnKeyed + ` FROM temp.reach_ref k CROSS JOIN transactions t
+WHERE t.merchant = ?1 AND t.merchant_reference_id = k.k AND t.rowid <= (SELECT txns FROM temp.scope_mark)`},
+	{table: store.KeyedHook, width: 4, refs: true, query: `SELECT ` + hookKeyed + ` FROM temp.reach_ref k CROSS JOIN webhook_events w
+WHERE w.merchant = ?1 AND w.merchant_reference_id = k.k AND w.merchant_reference_id <> '' AND w.id <= (SELECT hook FROM temp.scope_mark)`},
+	{table: store.KeyedLedger, width: 2, refs: true, query: `SELECT ` + lineKeyed + ` FROM temp.reach_ref k CROSS JOIN ledger_entries e
+WHERE e.merchant = ?1 AND e.reference = k.k AND e.id <= (SELECT ledger FROM temp.scope_mark)`},
 }
+
+// spanTxn and spanRef find, among the rows up to the mark, the least and
+// the greatest key from ?2 up to (not including) ?3 in the transaction-id
+// columns and in the reference columns: each column's index walked from
+// either end of the range (named, or SQLite would read the rows up to
+// the mark by row id instead), skipping the entries of newer rows.
+const spanTxn = `SELECT min(lo), max(hi) FROM (SELECT (SELECT oxpay_txn_id FROM transactions INDEXED BY sqlite_autoindex_transactions_1 WHERE merchant = ?1 AND oxpay_txn_id >= ?2 AND oxpay_txn_id < ?3 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_txn_id LIMIT 1) AS lo,
+  (SELECT oxpay_txn_id FROM transactions INDEXED BY sqlite_autoindex_transactions_1 WHERE merchant = ?1 AND oxpay_txn_id >= ?2 AND oxpay_txn_id < ?3 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_txn_id DESC LIMIT 1) AS hi
+UNION ALL SELECT (SELECT oxpay_original_txn_id FROM transactions INDEXED BY transactions_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND oxpay_original_txn_id >= ?2 AND oxpay_original_txn_id < ?3 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_original_txn_id LIMIT 1) AS lo,
+  (SELECT oxpay_original_txn_id FROM transactions INDEXED BY transactions_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND oxpay_original_txn_id >= ?2 AND oxpay_original_txn_id < ?3 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY oxpay_original_txn_id DESC LIMIT 1) AS hi
+UNION ALL SELECT (SELECT oxpay_txn_id FROM webhook_events INDEXED BY webhook_events_txn_id WHERE merchant = ?1 AND oxpay_txn_id >= ?2 AND oxpay_txn_id < ?3 AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_txn_id LIMIT 1) AS lo,
+  (SELECT oxpay_txn_id FROM webhook_events INDEXED BY webhook_events_txn_id WHERE merchant = ?1 AND oxpay_txn_id >= ?2 AND oxpay_txn_id < ?3 AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_txn_id DESC LIMIT 1) AS hi
+UNION ALL SELECT (SELECT oxpay_original_txn_id FROM webhook_events INDEXED BY webhook_events_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND oxpay_original_txn_id >= ?2 AND oxpay_original_txn_id < ?3 AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_original_txn_id LIMIT 1) AS lo,
+  (SELECT oxpay_original_txn_id FROM webhook_events INDEXED BY webhook_events_original_txn_id WHERE merchant = ?1 AND oxpay_original_txn_id <> '' AND oxpay_original_txn_id >= ?2 AND oxpay_original_txn_id < ?3 AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY oxpay_original_txn_id DESC LIMIT 1) AS hi
+UNION ALL SELECT (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND reference >= ?2 AND reference < ?3 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference LIMIT 1) AS lo,
+  (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND reference >= ?2 AND reference < ?3 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference DESC LIMIT 1) AS hi)`
+
+const spanRef = `SELECT min(lo), max(hi) FROM (SELECT (SELECT uid FROM orders INDEXED BY sqlite_autoindex_orders_1 WHERE merchant = ?1 AND uid >= ?2 AND uid < ?3 AND rowid <= (SELECT orders FROM temp.scope_mark) ORDER BY uid LIMIT 1) AS lo,
+  (SELECT uid FROM orders INDEXED BY sqlite_autoindex_orders_1 WHERE merchant = ?1 AND uid >= ?2 AND uid < ?3 AND rowid <= (SELECT orders FROM temp.scope_mark) ORDER BY uid DESC LIMIT 1) AS hi
+UNION ALL SELECT (SELECT uid FROM payment_links INDEXED BY sqlite_autoindex_payment_links_1 WHERE merchant = ?1 AND uid >= ?2 AND uid < ?3 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY uid LIMIT 1) AS lo,
+  (SELECT uid FROM payment_links INDEXED BY sqlite_autoindex_payment_links_1 WHERE merchant = ?1 AND uid >= ?2 AND uid < ?3 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY uid DESC LIMIT 1) AS hi
+UNION ALL SELECT (SELECT order_uid FROM payment_links INDEXED BY payment_links_order_uid WHERE merchant = ?1 AND order_uid >= ?2 AND order_uid < ?3 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY order_uid LIMIT 1) AS lo,
+  (SELECT order_uid FROM payment_links INDEXED BY payment_links_order_uid WHERE merchant = ?1 AND order_uid >= ?2 AND order_uid < ?3 AND rowid <= (SELECT links FROM temp.scope_mark) ORDER BY order_uid DESC LIMIT 1) AS hi
+UNION ALL SELECT (SELECT merchant_reference_id FROM transactions INDEXED BY transactions_merchant_reference_id WHERE merchant = ?1 AND merchant_reference_id >= ?2 AND merchant_reference_id < ?3 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY merchant_reference_id LIMIT 1) AS lo,
+  (SELECT merchant_reference_id FROM transactions INDEXED BY transactions_merchant_reference_id WHERE merchant = ?1 AND merchant_reference_id >= ?2 AND merchant_reference_id < ?3 AND rowid <= (SELECT txns FROM temp.scope_mark) ORDER BY merchant_reference_id DESC LIMIT 1) AS hi
+UNION ALL SELECT (SELECT merchant_reference_id FROM webhook_events INDEXED BY webhook_events_reference WHERE merchant = ?1 AND merchant_reference_id <> '' AND merchant_reference_id >= ?2 AND merchant_reference_id < ?3 AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY merchant_reference_id LIMIT 1) AS lo,
+  (SELECT merchant_reference_id FROM webhook_events INDEXED BY webhook_events_reference WHERE merchant = ?1 AND merchant_reference_id <> '' AND merchant_reference_id >= ?2 AND merchant_reference_id < ?3 AND id <= (SELECT hook FROM temp.scope_mark) ORDER BY merchant_reference_id DESC LIMIT 1) AS hi
+UNION ALL SELECT (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND reference >= ?2 AND reference < ?3 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference LIMIT 1) AS lo,
+  (SELECT reference FROM ledger_entries INDEXED BY ledger_entries_reference WHERE merchant = ?1 AND reference >= ?2 AND reference < ?3 AND id <= (SELECT ledger FROM temp.scope_mark) ORDER BY reference DESC LIMIT 1) AS hi)`
 
 // scopedScan is a table read restricted to a scope, the same columns in
 // the same order as tableScans': the rows up to the scope's mark looked
@@ -249,7 +237,6 @@ func (s *Snapshot) setMark(ctx context.Context, m store.Mark) error {
 		return fmt.Errorf("scope: mark: %w", err)
 	}
 	s.mark = &m
-	clear(s.spans)
 	return nil
 }
 
@@ -274,22 +261,37 @@ func (s *Snapshot) Reach(ctx context.Context, m store.Mark, txnKeys, refKeys []s
 		}
 	}
 	var scans []keyedScan
-	for i, sc := range reachScans {
-		if (sc.refs && len(refKeys) == 0) || (!sc.refs && len(txnKeys) == 0) {
-			continue
+	for _, sc := range reachScans {
+		if (sc.refs && len(refKeys) > 0) || (!sc.refs && len(txnKeys) > 0) {
+			scans = append(scans, sc)
 		}
-		if !s.spans[i] {
-			if _, err := s.conn.ExecContext(ctx, sc.span, s.merchant); err != nil {
-				return fmt.Errorf("scope: the span of a key column: %w", err)
-			}
-			if s.spans == nil {
-				s.spans = map[int]bool{}
-			}
-			s.spans[i] = true
-		}
-		scans = append(scans, sc)
 	}
 	return s.keyed(ctx, scans, fn)
+}
+
+// Span finds the least and the greatest key from from up to (not
+// including) to in the rows up to m, in the reference columns (refs)
+// or the transaction-id columns. SQLite compares text byte by byte, as
+// Go does.
+func (s *Snapshot) Span(ctx context.Context, m store.Mark, refs bool, from, to string) (store.Span, error) {
+	if err := s.temp(ctx); err != nil {
+		return store.Span{}, err
+	}
+	if err := s.useMark(ctx, m); err != nil {
+		return store.Span{}, err
+	}
+	query := spanTxn
+	if refs {
+		query = spanRef
+	}
+	var lo, hi sql.NullString
+	if err := s.conn.QueryRowxContext(ctx, query, s.merchant, from, to).Scan(&lo, &hi); err != nil {
+		return store.Span{}, fmt.Errorf("scope: the span of the keys from %q: %w", from, err)
+	}
+	if !lo.Valid || !hi.Valid {
+		return store.Span{Empty: true}, nil
+	}
+	return store.Span{Lo: lo.String, Hi: hi.String}, nil
 }
 
 // keyed runs scans, handing over their rows a chunk at a time.
