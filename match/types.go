@@ -114,6 +114,12 @@ func SortExceptions(es []recon.Exception) {
 	slices.SortStableFunc(es, compareExceptions)
 }
 
+// ExceptionsSorted says whether es is in report order already, as a
+// run's exceptions are stored.
+func ExceptionsSorted(es []recon.Exception) bool {
+	return slices.IsSortedFunc(es, compareExceptions)
+}
+
 func compareExceptions(a, b recon.Exception) int {
 	return cmp.Or(
 		cmp.Compare(a.Category.Rank(), b.Category.Rank()),

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -74,8 +73,12 @@ func (a Annotations) of(x *recon.Exception) (string, int, bool) {
 }
 
 // sorted returns the exceptions in report order without touching the
-// caller's slice, so that any input order gives the same bytes.
+// caller's slice, so that any input order gives the same bytes. A run's
+// exceptions are stored in that order, and come back as they are.
 func sorted(es []recon.Exception) []recon.Exception {
+	if match.ExceptionsSorted(es) {
+		return es
+	}
 	out := slices.Clone(es)
 	match.SortExceptions(out)
 	return out
@@ -220,10 +223,7 @@ func WriteExceptionsJSON(w io.Writer, es []recon.Exception, a Annotations) error
 			Explained: d.explained, Reopened: d.reopened,
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rows); err != nil {
+	if err := writeExceptionsJSON(w, rows); err != nil {
 		return fmt.Errorf("write exceptions json: %w", err)
 	}
 	return nil

@@ -61,6 +61,10 @@ type Carry struct {
 	// OldestFirstSeen is the earliest first-seen date of the run's open
 	// exceptions ("" when there are none).
 	OldestFirstSeen string `json:"oldest_first_seen,omitempty"`
+	// ResolvedExceptions lists the Resolved ones, as ResolvedSince reads
+	// them after the carry (one read of the previous run for both); they
+	// go to an export of their own, not into the counts' JSON.
+	ResolvedExceptions []ResolvedException `json:"-"`
 }
 
 // ResolvedException is an exception open in the previous run that the

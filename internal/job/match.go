@@ -46,7 +46,6 @@ type matchStore interface {
 	match.Store
 	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
 	CarryForward(ctx context.Context, runID int64, date string, es []recon.Exception) (store.Carry, map[string]string, error)
-	ResolvedSince(ctx context.Context, runID int64) ([]store.ResolvedException, error)
 	LatestDecisions(ctx context.Context) (map[string]recon.Decision, error)
 }
 
@@ -74,10 +73,7 @@ func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, 
 	if res.Carry, firstSeen, err = db.CarryForward(ctx, runID, date, es); err != nil {
 		return res, fmt.Errorf("carry exceptions forward: %w", err)
 	}
-	resolved, err := db.ResolvedSince(ctx, runID)
-	if err != nil {
-		return res, fmt.Errorf("read exceptions resolved since the last run: %w", err)
-	}
+	resolved := res.Carry.ResolvedExceptions
 	latest, err := db.LatestDecisions(ctx)
 	if err != nil {
 		return res, err

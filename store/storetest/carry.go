@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
 )
@@ -113,6 +114,10 @@ func carryMatch(t *testing.T, db store.Backend, date string, es []recon.Exceptio
 	if o.Resolved, err = db.ResolvedSince(ctx, id); err != nil {
 		t.Fatalf("ResolvedSince run %d: %v", id, err)
 	}
+	if d := cmp.Diff(o.Resolved, o.Carry.ResolvedExceptions, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("run %d: ResolvedSince (-) and CarryForward's list (+) differ:\n%s", id, d)
+	}
+	o.Carry.ResolvedExceptions = nil // compared above; the steps state the counts
 	if o.Stored, err = db.ExceptionFirstSeen(ctx, id); err != nil {
 		t.Fatalf("ExceptionFirstSeen run %d: %v", id, err)
 	}
@@ -362,7 +367,9 @@ func testPreviousRunWithoutHistory(t *testing.T, b Backend) {
 	// Without history the previous run's exceptions are still known: one
 	// is carried (first seen, as far as anyone can tell, on that run's
 	// date), the other resolved, in the counts as in the list.
-	want := store.Carry{PreviousRunID: prev, PreviousDate: "2024-03-01", Carried: 1, Resolved: 1, OldestFirstSeen: "2024-03-01"}
+	wantResolved := []store.ResolvedException{{Exception: carryPick(t, "amount")[0], FirstSeen: "2024-03-01", LastSeen: "2024-03-01"}}
+	want := store.Carry{PreviousRunID: prev, PreviousDate: "2024-03-01", Carried: 1, Resolved: 1, OldestFirstSeen: "2024-03-01",
+		ResolvedExceptions: wantResolved}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("store.Carry (-want +got):\n%s", diff)
 	}
@@ -373,7 +380,6 @@ func testPreviousRunWithoutHistory(t *testing.T, b Backend) {
 	if err != nil {
 		t.Fatalf("ResolvedSince: %v", err)
 	}
-	wantResolved := []store.ResolvedException{{Exception: carryPick(t, "amount")[0], FirstSeen: "2024-03-01", LastSeen: "2024-03-01"}}
 	if diff := cmp.Diff(wantResolved, got); diff != "" {
 		t.Errorf("ResolvedSince (-want +got):\n%s", diff)
 	}

@@ -86,6 +86,7 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []r
 			c.Resolved++
 		}
 	}
+	c.ResolvedExceptions = before.resolved(now, prev.BusinessDate)
 	err = db.InTx(ctx, func(q Q) error {
 		if _, err := q.ExecContext(ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, db.merchant, runID); err != nil {
 			return fmt.Errorf("clear exception history of run %d: %w", runID, err)
@@ -160,16 +161,23 @@ func (db *DB) ResolvedSince(ctx context.Context, runID int64) ([]store.ResolvedE
 	if err != nil {
 		return nil, err
 	}
+	return before.resolved(now, prev.BusinessDate), nil
+}
+
+// resolved lists the breaks open after the run that are not open now
+// (by key), in the order the run wrote them, one per key; last is the
+// run's business date.
+func (o openBreaks) resolved(now map[string]string, last string) []store.ResolvedException {
 	var out []store.ResolvedException
 	seen := map[string]bool{}
-	for i, k := range before.keys {
+	for i, k := range o.keys {
 		if _, open := now[k]; open || seen[k] {
 			continue
 		}
 		seen[k] = true
-		out = append(out, store.ResolvedException{Exception: before.exceptions[i], FirstSeen: before.first[k], LastSeen: prev.BusinessDate})
+		out = append(out, store.ResolvedException{Exception: o.exceptions[i], FirstSeen: o.first[k], LastSeen: last})
 	}
-	return out, nil
+	return out
 }
 
 // openBreaks is what was open after a matching run: its exceptions in

@@ -28,12 +28,28 @@ func (db *DB) DeleteRunResults(ctx context.Context, runID int64) error {
 
 // Exceptions returns a run's exceptions in the order they were written.
 func (db *DB) Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
-	var rs []recon.Exception
-	err := db.Q().SelectContext(ctx, &rs, `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
+	// Scanned column by column rather than by sqlx's struct mapping: a
+	// night reads a month of open exceptions, and the mapping's
+	// reflection cost a third of the read.
+	rows, err := db.Q().QueryContext(ctx, `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
     merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
     webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id
 FROM exceptions WHERE merchant = ? AND run_id = ? ORDER BY id`, db.merchant, runID)
 	if err != nil {
+		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var rs []recon.Exception
+	for rows.Next() {
+		var x recon.Exception
+		if err := rows.Scan(&x.Category, &x.Severity, &x.OrderUID, &x.PaymentLinkUID, &x.OxpayTxnID, &x.MerchantReferenceID,
+			&x.LedgerRef, &x.Currency, &x.ExpectedMinor, &x.ActualMinor, &x.DifferenceMinor, &x.Detail,
+			&x.WebhookEventIDs, &x.LedgerEntryIDs, &x.InputErrorID); err != nil {
+			return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+		}
+		rs = append(rs, x)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
 	return rs, nil
