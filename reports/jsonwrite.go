@@ -108,6 +108,9 @@ const hexDigits = "0123456789abcdef"
 // appendJSONString appends s quoted as encoding/json quotes a string with
 // HTML left unescaped: quote, backslash and control characters escaped,
 // U+2028 and U+2029 too, and each byte that is not UTF-8 as U+FFFD.
+// (wire.AppendJSONString keeps such bytes, and writes \b and \f as \u00XX:
+// the ledger's stored raw cells and the generator's signed payloads
+// depend on its bytes, and the export on these.)
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
