@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/reconkit/reconkit/recon"
 	"github.com/reconkit/reconkit/store"
 )
 
@@ -59,5 +60,71 @@ func TestSpan(t *testing.T) {
 		if got != c.want {
 			t.Errorf("Span(refs %t, %q, %q) = %+v, want %+v", c.refs, c.from, c.to, got, c.want)
 		}
+	}
+}
+
+// TestDeferredIndex: a first load into an empty webhook_events builds
+// webhook_events_reference after its rows, by the migration's own
+// statement, holding every row; a load rolled back leaves it as it was,
+// and a later load keeps it throughout.
+func TestDeferredIndex(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	indexSQL := func() string {
+		t.Helper()
+		var sql string
+		if err := db.x.GetContext(ctx, &sql, `SELECT COALESCE((SELECT sql FROM sqlite_master WHERE name = 'webhook_events_reference'), '')`); err != nil {
+			t.Fatal(err)
+		}
+		return sql
+	}
+	want := indexSQL()
+	if want == "" {
+		t.Fatal("the migrations made no webhook_events_reference")
+	}
+	hooks := sampleWebhooks(40)
+	// load loads rs and returns how many indexes the Load deferred.
+	load := func(commit bool, rs []recon.WebhookEvent) int {
+		t.Helper()
+		l, err := db.beginLoad(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.WebhookEvents(rs); err != nil {
+			t.Fatal(err)
+		}
+		deferred := len(l.deferred)
+		if commit {
+			if err := l.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			l.Rollback()
+		}
+		return deferred
+	}
+	if n := load(false, hooks[:20]); n != 1 {
+		t.Errorf("a first load deferred %d indexes, want 1", n)
+	}
+	if got := indexSQL(); got != want {
+		t.Errorf("after a first load rolled back the index is %q, want %q", got, want)
+	}
+	load(true, hooks[:20])
+	if got := indexSQL(); got != want {
+		t.Errorf("after a first load the index is %q, want %q", got, want)
+	}
+	if n := load(true, hooks[20:]); n != 0 {
+		t.Errorf("a load into a table with rows deferred %d indexes, want none", n)
+	}
+	var indexed, rows int
+	if err := db.x.GetContext(ctx, &indexed, `SELECT count(*) FROM webhook_events INDEXED BY webhook_events_reference
+WHERE merchant = ? AND merchant_reference_id <> ''`, store.DefaultMerchant); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.x.GetContext(ctx, &rows, `SELECT count(*) FROM webhook_events NOT INDEXED WHERE merchant_reference_id <> ''`); err != nil {
+		t.Fatal(err)
+	}
+	if indexed != rows || rows == 0 {
+		t.Errorf("the index holds %d rows with a reference, the table %d", indexed, rows)
 	}
 }
