@@ -14,8 +14,9 @@ import (
 )
 
 // An incremental match's reads (store/scope.go): the snapshot's mark,
-// the rows beyond an earlier one, the rows a set of keys reaches, and
-// the table scans restricted to a scope. Keys, marks and scopes go into
+// the rows beyond an earlier one, the rows a set of keys reaches, the
+// span of the older keys of a class, and the table scans restricted to
+// a scope. Keys, marks and scopes go into
 // temporary tables of the snapshot's connection, created inside its read
 // transaction, so that its ROLLBACK (Close) drops them; every query
 // joins from them with the join order forced (CROSS JOIN): SQLite keeps
