@@ -81,12 +81,9 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []r
 			c.OldestFirstSeen = first
 		}
 	}
-	for k := range before.first {
-		if _, still := now[k]; !still {
-			c.Resolved++
-		}
-	}
+	// One per key open before and not now: the count is the list's length.
 	c.ResolvedExceptions = before.resolved(now, prev.BusinessDate)
+	c.Resolved = len(c.ResolvedExceptions)
 	err = db.InTx(ctx, func(q Q) error {
 		if _, err := q.ExecContext(ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, db.merchant, runID); err != nil {
 			return fmt.Errorf("clear exception history of run %d: %w", runID, err)
