@@ -94,7 +94,10 @@ func TestAnswerKey(t *testing.T) {
 				if d := cmp.Diff(out.Results, stored); d != "" {
 					t.Errorf("results: Match (-) and Run (+) differ:\n%s", d)
 				}
-				sum.RunID, sum.Scope = 0, nil
+				if d := cmp.Diff(out.Exceptions, sum.Open, cmpopts.EquateEmpty()); d != "" {
+					t.Errorf("exceptions: Match (-) and those Run handed on (+) differ:\n%s", d)
+				}
+				sum.RunID, sum.Scope, sum.Open = 0, nil, nil
 				if d := cmp.Diff(out.Summary, sum); d != "" {
 					t.Errorf("summary: Match (-) and Run (+) differ:\n%s", d)
 				}

@@ -399,7 +399,10 @@ func runStore(tb testing.TB, db *sqlite.DB, opts Options) Output {
 	if d := gocmp.Diff(sources, mark.Sources, cmpopts.EquateEmpty()); d != "" {
 		tb.Errorf("the inputs: the report's count (-) and the run's (+) differ:\n%s", d)
 	}
-	sum.RunID, sum.Scope = 0, nil
+	if d := gocmp.Diff(out.Exceptions, sum.Open, cmpopts.EquateEmpty()); d != "" {
+		tb.Errorf("the exceptions stored (-) and those Run handed on (+) differ:\n%s", d)
+	}
+	sum.RunID, sum.Scope, sum.Open = 0, nil, nil
 	out.Summary = sum
 	return out
 }

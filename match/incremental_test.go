@@ -173,6 +173,26 @@ func matchNight(t *testing.T, db monthDB, date string, opts Options, ok bool) ma
 	if m.exceptions, err = db.Exceptions(ctx, id); err != nil {
 		t.Fatal(err)
 	}
+	// What the run hands on is what a reader of the store would get.
+	if d := cmp.Diff(m.exceptions, m.sum.Open, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("%s: the exceptions stored (-) and those Run handed on (+) differ:\n%s", date, d)
+	}
+	if p := m.sum.Previous; p != nil {
+		run, _ := db.GetRun(ctx, id)
+		prev, ok, err := db.PreviousMatchRun(ctx, run.BusinessDate)
+		if err != nil || !ok || prev.ID != p.RunID {
+			t.Fatalf("%s: Run handed on run %d's exceptions; the previous match run is %d (%t, %v)", date, p.RunID, prev.ID, ok, err)
+		}
+		stored, err := db.Exceptions(ctx, p.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(stored, p.Exceptions, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("%s: run %d's exceptions stored (-) and handed on (+) differ:\n%s", date, p.RunID, d)
+		}
+	} else if m.sum.Scope.Incremental {
+		t.Errorf("%s: an incremental run handed on no previous exceptions", date)
+	}
 	m.results = map[string]recon.MatchResult{}
 	err = db.MatchResults(ctx, id, func(rs []recon.MatchResult) error {
 		for _, r := range rs {

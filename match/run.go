@@ -170,6 +170,9 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	}
 	s := tally.summary(all, e.pending)
 	s.Settlement, s.Warnings = e.settleSum, e.warnings
-	s.RunID, s.Scope = runID, scope
+	s.RunID, s.Scope, s.Open = runID, scope, all
+	if inc != nil {
+		s.Previous = &store.RunExceptions{RunID: inc.base.RunID, Exceptions: inc.prev}
+	}
 	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
 )
 
 // Result kinds: recon.MatchResult.Kind.
@@ -72,6 +73,12 @@ type Summary struct {
 	// workbook's banner (a settlement reference pattern that matched no
 	// line).
 	Warnings []string `json:"warnings,omitempty"`
+	// Open is the run's exceptions as stored, in the order stored (what
+	// the store's Exceptions reads back); Previous the previous matching
+	// run's, when an incremental match read them (nil otherwise). A
+	// caller hands them on rather than read them again.
+	Open     []recon.Exception    `json:"-"`
+	Previous *store.RunExceptions `json:"-"`
 }
 
 // CategoryTotal counts one category's exceptions in one currency ("" for

@@ -87,7 +87,9 @@ type Backend interface {
 	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
 	MatchResults(ctx context.Context, runID int64, fn func([]recon.MatchResult) error) error
 	PreviousMatchRun(ctx context.Context, date string) (recon.Run, bool, error)
-	CarryForward(ctx context.Context, runID int64, date string, es []recon.Exception) (Carry, map[string]string, error)
+	// CarryForward takes the previous matching run's exceptions from
+	// prev when they are that run's (nil or another run: it reads them).
+	CarryForward(ctx context.Context, runID int64, date string, es []recon.Exception, prev *RunExceptions) (Carry, map[string]string, error)
 	ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]string, error)
 	ResolvedSince(ctx context.Context, runID int64) ([]ResolvedException, error)
 	ReplaceDateResults(ctx context.Context, date string, keep int64) (int, error)

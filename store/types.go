@@ -67,6 +67,14 @@ type Carry struct {
 	ResolvedExceptions []ResolvedException `json:"-"`
 }
 
+// RunExceptions are the exceptions of one run, as Backend.Exceptions
+// reads them: what a caller hands on when it has read them already, so
+// that the callee need not read them again.
+type RunExceptions struct {
+	RunID      int64
+	Exceptions []recon.Exception
+}
+
 // ResolvedException is an exception open in the previous run that the
 // run no longer has, with the date it was first seen.
 type ResolvedException struct {

@@ -44,8 +44,7 @@ func ResolvedName(reportDir, date string) string {
 // matchStore is the database as the match phase uses it.
 type matchStore interface {
 	match.Store
-	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
-	CarryForward(ctx context.Context, runID int64, date string, es []recon.Exception) (store.Carry, map[string]string, error)
+	CarryForward(ctx context.Context, runID int64, date string, es []recon.Exception, prev *store.RunExceptions) (store.Carry, map[string]string, error)
 	LatestDecisions(ctx context.Context) (map[string]recon.Decision, error)
 }
 
@@ -65,12 +64,9 @@ func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, 
 		return res, err
 	}
 	res.Summary = sum
-	es, err := db.Exceptions(ctx, runID)
-	if err != nil {
-		return res, fmt.Errorf("read exceptions of run %d: %w", runID, err)
-	}
+	es := sum.Open
 	var firstSeen map[string]string
-	if res.Carry, firstSeen, err = db.CarryForward(ctx, runID, date, es); err != nil {
+	if res.Carry, firstSeen, err = db.CarryForward(ctx, runID, date, es, sum.Previous); err != nil {
 		return res, fmt.Errorf("carry exceptions forward: %w", err)
 	}
 	resolved := res.Carry.ResolvedExceptions

@@ -129,12 +129,15 @@ static int reconkit_scan(sqlite3 *db, sqlite3_stmt *st, unsigned char *buf, size
 	return rc;
 }
 
-// reconkit_scan_prepare prepares sql with arg bound to its parameter 1
-// (copied: SQLITE_TRANSIENT).
-static int reconkit_scan_prepare(sqlite3 *db, const char *sql, const char *arg, int arglen, sqlite3_stmt **st,
-		char *msg, int msglen) {
+// reconkit_scan_prepare prepares sql with its n parameters bound to the
+// texts args (lens bytes each; copied: SQLITE_TRANSIENT).
+static int reconkit_scan_prepare(sqlite3 *db, const char *sql, const char *args, const int *lens, int n,
+		sqlite3_stmt **st, char *msg, int msglen) {
 	int rc = sqlite3_prepare_v2(db, sql, -1, st, 0);
-	if (rc == 0) rc = sqlite3_bind_text(*st, 1, arg, arglen, (void (*)(void *))-1);
+	for (int i = 0; rc == 0 && i < n; i++) {
+		rc = sqlite3_bind_text(*st, i + 1, args, lens[i], (void (*)(void *))-1);
+		args += lens[i];
+	}
 	if (rc != 0) {
 		strncpy(msg, sqlite3_errmsg(db), msglen - 1);
 		msg[msglen - 1] = 0;
@@ -153,6 +156,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/jmoiron/sqlx"
@@ -221,17 +225,22 @@ type scanStmt struct {
 	size    int // the buffer's size for the next call
 }
 
-// prepareScan prepares query, with arg as its parameter 1, on conn.
-func prepareScan(conn *sqlx.Conn, query, arg string) (*scanStmt, error) {
+// prepareScan prepares query, with args as its parameters 1, 2 ... (as
+// texts), on conn.
+func prepareScan(conn *sqlx.Conn, query string, args ...string) (*scanStmt, error) {
 	q := C.CString(query)
 	defer C.free(unsafe.Pointer(q))
-	a := C.CString(arg)
+	a := C.CString(strings.Join(args, ""))
 	defer C.free(unsafe.Pointer(a))
+	lens := make([]C.int, len(args)+1) // never empty: &lens[0] is always valid
+	for i, arg := range args {
+		lens[i] = C.int(len(arg))
+	}
 	var msg [256]C.char
 	s := &scanStmt{conn: conn, size: scanBuf}
 	var rc C.int
 	if err := onHandle(conn, func(h *C.sqlite3) {
-		rc = C.reconkit_scan_prepare(h, q, a, C.int(len(arg)), &s.st, &msg[0], C.int(len(msg)))
+		rc = C.reconkit_scan_prepare(h, q, a, &lens[0], C.int(len(args)), &s.st, &msg[0], C.int(len(msg)))
 	}); err != nil {
 		return nil, err
 	}
@@ -347,13 +356,13 @@ func (r *scanReader) row(vals []scanVal) error {
 	return nil
 }
 
-// scanTable runs query (its parameter 1 is arg) on ctx's behalf and
-// calls fn with every row's values, in the query's order, and flush (if
-// not nil) after every chunk of at most chunk rows. fn must not keep
-// vals (reused); the strings in them stay valid. An error from fn or
+// scanTable runs query (its parameter 1 is arg, 2 ... more) on ctx's
+// behalf and calls fn with every row's values, in the query's order, and
+// flush (if not nil) after every chunk of at most chunk rows. fn must not
+// keep vals (reused); the strings in them stay valid. An error from fn or
 // flush stops the scan and is returned.
-func scanTable(ctx context.Context, conn *sqlx.Conn, query, arg string, width, chunk int, fn func(vals []scanVal) error, flush func() error) error {
-	st, err := prepareScan(conn, query, arg)
+func scanTable(ctx context.Context, conn *sqlx.Conn, query, arg string, width, chunk int, fn func(vals []scanVal) error, flush func() error, more ...string) error {
+	st, err := prepareScan(conn, query, append([]string{arg}, more...)...)
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,36 @@ func carryMatch(t *testing.T, db store.Backend, date string, es []recon.Exceptio
 	carryWrite(t, db, id, nil, es)
 	var o carryOutcome
 	var err error
-	if o.Carry, o.FirstSeen, err = db.CarryForward(ctx, id, date, es); err != nil {
+	// Handed the previous run's exceptions, or another run's (which it
+	// must not take for them), it carries as it does reading them.
+	prev, hasPrev, err := db.PreviousMatchRun(ctx, date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handed []*store.RunExceptions
+	if hasPrev {
+		pes, err := db.Exceptions(ctx, prev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		handed = append(handed, &store.RunExceptions{RunID: prev.ID, Exceptions: pes}, &store.RunExceptions{RunID: id})
+	}
+	for _, h := range handed {
+		c, first, err := db.CarryForward(ctx, id, date, es, h)
+		if err != nil {
+			t.Fatalf("CarryForward run %d, handed run %d's exceptions: %v", id, h.RunID, err)
+		}
+		if o.Carry, o.FirstSeen, err = db.CarryForward(ctx, id, date, es, nil); err != nil {
+			t.Fatalf("CarryForward run %d: %v", id, err)
+		}
+		if d := cmp.Diff(o.Carry, c, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("run %d: CarryForward reading (-) and handed run %d's exceptions (+) differ:\n%s", id, h.RunID, d)
+		}
+		if d := cmp.Diff(o.FirstSeen, first, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("run %d: first seen, reading (-) and handed run %d's exceptions (+) differ:\n%s", id, h.RunID, d)
+		}
+	}
+	if o.Carry, o.FirstSeen, err = db.CarryForward(ctx, id, date, es, nil); err != nil {
 		t.Fatalf("CarryForward run %d: %v", id, err)
 	}
 	if o.Resolved, err = db.ResolvedSince(ctx, id); err != nil {
@@ -324,10 +353,10 @@ func testCarryForwardAgain(t *testing.T, b Backend) {
 	ctx := context.Background()
 	db := b.Open(t, store.DefaultMerchant)
 	id := carryStartRun(t, db, "match", "2024-03-01", recon.RunRunning, "")
-	if _, _, err := db.CarryForward(ctx, id, "2024-03-01", carryPick(t, "amount", "input error 1")); err != nil {
+	if _, _, err := db.CarryForward(ctx, id, "2024-03-01", carryPick(t, "amount", "input error 1"), nil); err != nil {
 		t.Fatalf("CarryForward: %v", err)
 	}
-	c, first, err := db.CarryForward(ctx, id, "2024-03-01", carryPick(t, "input error 2"))
+	c, first, err := db.CarryForward(ctx, id, "2024-03-01", carryPick(t, "input error 2"), nil)
 	if err != nil {
 		t.Fatalf("CarryForward again: %v", err)
 	}
@@ -360,7 +389,7 @@ func testPreviousRunWithoutHistory(t *testing.T, b Backend) {
 	id := carryStartRun(t, db, "match", "2024-03-02", recon.RunRunning, "")
 	es := carryPick(t, "status, same refs")
 	carryWrite(t, db, id, nil, es)
-	c, first, err := db.CarryForward(ctx, id, "2024-03-02", es)
+	c, first, err := db.CarryForward(ctx, id, "2024-03-02", es, nil)
 	if err != nil {
 		t.Fatalf("CarryForward: %v", err)
 	}
@@ -525,7 +554,7 @@ func testReplaceDateResults(t *testing.T, b Backend) {
 	for i, r := range runs {
 		ids[i] = carryStartRun(t, db, r.command, r.date, r.status, r.errText)
 		carryWrite(t, db, ids[i], rs, es)
-		if _, _, err := db.CarryForward(ctx, ids[i], r.date, es); err != nil {
+		if _, _, err := db.CarryForward(ctx, ids[i], r.date, es, nil); err != nil {
 			t.Fatalf("CarryForward %s: %v", r.name, err)
 		}
 	}

@@ -24,7 +24,7 @@ func testCommitRun(t *testing.T, b Backend) {
 	// The good run of the date, which had carried "amount" from the 1st.
 	first := carryStartRun(t, db, "run", "2024-03-01", recon.RunOK, "")
 	carryWrite(t, db, first, nil, carryPick(t, "amount"))
-	if _, _, err := db.CarryForward(ctx, first, "2024-03-01", carryPick(t, "amount")); err != nil {
+	if _, _, err := db.CarryForward(ctx, first, "2024-03-01", carryPick(t, "amount"), nil); err != nil {
 		t.Fatal(err)
 	}
 	good, _ := carryMatch(t, db, date, carryPick(t, "amount", "fee line 7"))
@@ -58,7 +58,7 @@ func testCommitRun(t *testing.T, b Backend) {
 	// A re-run whose install fails: everything stays as it was.
 	rerun := carryStartRun(t, db, "run", date, recon.RunRunning, "")
 	carryWrite(t, db, rerun, rs, carryPick(t, "input error 1"))
-	if _, _, err := db.CarryForward(ctx, rerun, date, carryPick(t, "input error 1")); err != nil {
+	if _, _, err := db.CarryForward(ctx, rerun, date, carryPick(t, "input error 1"), nil); err != nil {
 		t.Fatal(err)
 	}
 	boom := errors.New("rename recon-2024-03-02.xlsx: no space left on device")

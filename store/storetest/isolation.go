@@ -167,7 +167,7 @@ func testMerchantsIsolated(t *testing.T, b Backend) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := db.CarryForward(ctx, id, date, got); err != nil {
+		if _, _, err := db.CarryForward(ctx, id, date, got, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.CommitRun(ctx, id, date, nil, nil); err != nil {

@@ -26,15 +26,29 @@ func (db *DB) DeleteRunResults(ctx context.Context, runID int64) error {
 	return db.InTx(ctx, func(q Q) error { return DeleteRunResults(ctx, q, db.merchant, runID) })
 }
 
+// ExceptionsQuery is the query Exceptions runs, its parameters the
+// merchant and the run id: a backend that reads it its own way
+// (SetExceptionsReader) runs the same.
+const ExceptionsQuery = `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
+    merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
+    webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id
+FROM exceptions WHERE merchant = ? AND run_id = ? ORDER BY id`
+
+// SetExceptionsReader makes Exceptions read through fn, a backend's own
+// way of running ExceptionsQuery.
+func (db *DB) SetExceptionsReader(fn func(ctx context.Context, runID int64) ([]recon.Exception, error)) {
+	db.readExceptions = fn
+}
+
 // Exceptions returns a run's exceptions in the order they were written.
 func (db *DB) Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
+	if db.readExceptions != nil {
+		return db.readExceptions(ctx, runID)
+	}
 	// Scanned column by column rather than by sqlx's struct mapping: a
 	// night reads a month of open exceptions, and the mapping's
 	// reflection cost a third of the read.
-	rows, err := db.Q().QueryContext(ctx, `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
-    merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
-    webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id
-FROM exceptions WHERE merchant = ? AND run_id = ? ORDER BY id`, db.merchant, runID)
+	rows, err := db.Q().QueryContext(ctx, ExceptionsQuery, db.merchant, runID)
 	if err != nil {
 		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}

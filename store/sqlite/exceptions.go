@@ -1,0 +1,61 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store/internal/sqlstore"
+)
+
+// exceptionsChunk is how many exception rows one cgo call packs.
+const exceptionsChunk = 1024
+
+// readExceptions is Exceptions with the query stepped in C (scan.go): an
+// incremental night reads every open exception of the run before, a
+// month of them, and through database/sql each of their sixteen values
+// cost a cgo call and a conversion. The strings point into the packed
+// buffers, which are never reused.
+func (db *DB) readExceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
+	conn, err := db.x.Connx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRowxContext(ctx, `SELECT COUNT(*) FROM exceptions WHERE merchant = ? AND run_id = ?`, db.Merchant(), runID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+	}
+	// The count sizes the slice; rows are never added to a run's
+	// exceptions once its load commits, and a miss only costs a copy.
+	rs := make([]recon.Exception, 0, n)
+	err = scanTable(ctx, conn, sqlstore.ExceptionsQuery, db.Merchant(), 15, exceptionsChunk, func(v []scanVal) error {
+		x := recon.Exception{
+			Category: recon.Category(v[0].text()), Severity: v[1].text(), OrderUID: v[2].text(), PaymentLinkUID: v[3].text(),
+			OxpayTxnID: v[4].text(), MerchantReferenceID: v[5].text(), LedgerRef: v[6].text(), Currency: v[7].text(),
+			Detail: v[11].text(),
+		}
+		var err error
+		for i, dst := range []*int64{&x.ExpectedMinor, &x.ActualMinor, &x.DifferenceMinor} {
+			if *dst, err = v[8+i].int(); err != nil {
+				return fmt.Errorf("exception %d: column %d: %w", len(rs)+1, 9+i, err)
+			}
+		}
+		if err := x.WebhookEventIDs.Scan(v[12].text()); err != nil {
+			return fmt.Errorf("exception %d: webhook_event_ids: %w", len(rs)+1, err)
+		}
+		if err := x.LedgerEntryIDs.Scan(v[13].text()); err != nil {
+			return fmt.Errorf("exception %d: ledger_entry_ids: %w", len(rs)+1, err)
+		}
+		if x.InputErrorID, err = v[14].int(); err != nil {
+			return fmt.Errorf("exception %d: input_error_id: %w", len(rs)+1, err)
+		}
+		rs = append(rs, x)
+		return nil
+	}, nil, strconv.FormatInt(runID, 10))
+	if err != nil {
+		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+	}
+	return rs, nil
+}
