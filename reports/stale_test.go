@@ -242,3 +242,52 @@ func TestInstallCutShort(t *testing.T) {
 		}
 	})
 }
+
+// TestAddAll: files written together are added in the order given,
+// whichever finishes first; when one fails, none is added and no
+// temporary file of any is left.
+func TestAddAll(t *testing.T) {
+	dir := t.TempDir()
+	o, err := Claim(dir, 3, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Release()
+	owner := listDir(t, dir)
+	s := o.NewFileSet(false)
+	slow := func(w io.Writer) error {
+		for range 20000 {
+			if _, err := io.WriteString(w, "slow line\n"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	a, b, c := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.json"), filepath.Join(dir, "c.csv")
+	if err := s.AddAll(FileWrite{a, slow}, FileWrite{b, writeString("b")}, FileWrite{c, writeString("c")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Paths(); !slices.Equal(got, []string{a, b, c}) {
+		t.Errorf("paths %q, want a, b, c in that order", got)
+	}
+	boom := func(io.Writer) error { return io.ErrClosedPipe }
+	d, e := filepath.Join(dir, "d.csv"), filepath.Join(dir, "e.csv")
+	err = s.AddAll(FileWrite{d, slow}, FileWrite{e, boom})
+	if err == nil || !strings.Contains(err.Error(), "e.csv") {
+		t.Fatalf("AddAll with a failing writer: %v, want e.csv's error", err)
+	}
+	if got := s.Paths(); !slices.Equal(got, []string{a, b, c}) {
+		t.Errorf("after the failure, paths %q, want a, b, c", got)
+	}
+	if err := s.Install(); err != nil {
+		t.Fatal(err)
+	}
+	want := append(slices.Clone(owner), "a.csv", "b.json", "c.csv")
+	slices.Sort(want)
+	if d := cmp.Diff(want, listDir(t, dir)); d != "" {
+		t.Errorf("the directory after install (-want +got):\n%s", d)
+	}
+	if got := content(t, b) + content(t, c); got != "bc" {
+		t.Errorf("b and c hold %q", got)
+	}
+}

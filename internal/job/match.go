@@ -77,14 +77,12 @@ func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, 
 	res.Decisions = countDecisions(es, latest)
 	aging := reports.Annotations{Date: date, FirstSeen: firstSeen, Decisions: latest}
 	csvPath, jsonPath := ExportNames(reportDir, date)
-	if err := files.Add(csvPath, func(w io.Writer) error { return reports.WriteExceptionsCSV(w, es, aging) }); err != nil {
-		return res, err
-	}
-	if err := files.Add(jsonPath, func(w io.Writer) error { return reports.WriteExceptionsJSON(w, es, aging) }); err != nil {
-		return res, err
-	}
 	resolvedPath := ResolvedName(reportDir, date)
-	if err := files.Add(resolvedPath, func(w io.Writer) error { return reports.WriteResolvedCSV(w, resolved) }); err != nil {
+	err = files.AddAll(
+		reports.FileWrite{Path: csvPath, Write: func(w io.Writer) error { return reports.WriteExceptionsCSV(w, es, aging) }},
+		reports.FileWrite{Path: jsonPath, Write: func(w io.Writer) error { return reports.WriteExceptionsJSON(w, es, aging) }},
+		reports.FileWrite{Path: resolvedPath, Write: func(w io.Writer) error { return reports.WriteResolvedCSV(w, resolved) }})
+	if err != nil {
 		return res, err
 	}
 	res.Exports = []string{csvPath, jsonPath, resolvedPath}

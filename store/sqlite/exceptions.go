@@ -9,8 +9,10 @@ import (
 	"github.com/reconkit/reconkit/store/internal/sqlstore"
 )
 
-// exceptionsChunk is how many exception rows one cgo call packs.
-const exceptionsChunk = 1024
+// exceptionsChunk is how many rows one cgo call packs at most: as many
+// as fit in its buffer. The strings read are kept, and keep their whole
+// buffer alive: a buffer a call left mostly empty would be kept too.
+const exceptionsChunk = 1 << 30
 
 // readExceptions is Exceptions with the query stepped in C (scan.go): an
 // incremental night reads every open exception of the run before, a
@@ -58,4 +60,24 @@ func (db *DB) readExceptions(ctx context.Context, runID int64) ([]recon.Exceptio
 		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
 	return rs, nil
+}
+
+// readFirstSeen is ExceptionFirstSeen with the query stepped in C, as
+// readExceptions: an incremental night reads the history of a month of
+// open exceptions.
+func (db *DB) readFirstSeen(ctx context.Context, runID int64) (map[string]string, error) {
+	conn, err := db.x.Connx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read exception history of run %d: %w", runID, err)
+	}
+	defer conn.Close()
+	out := map[string]string{}
+	err = scanTable(ctx, conn, sqlstore.ExceptionFirstSeenQuery, db.Merchant(), 2, exceptionsChunk, func(v []scanVal) error {
+		out[v[0].text()] = v[1].text()
+		return nil
+	}, nil, strconv.FormatInt(runID, 10))
+	if err != nil {
+		return nil, fmt.Errorf("read exception history of run %d: %w", runID, err)
+	}
+	return out, nil
 }

@@ -124,10 +124,17 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []r
 	return c, now, nil
 }
 
+// ExceptionFirstSeenQuery is the query ExceptionFirstSeen runs, its
+// parameters the merchant and the run id (see Readers).
+const ExceptionFirstSeenQuery = `SELECT exception_key, first_seen FROM exception_history WHERE merchant = ? AND run_id = ?`
+
 // ExceptionFirstSeen returns the first-seen date of each exception key
 // of a run, as CarryForward recorded it (empty for a run it never saw).
 func (db *DB) ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]string, error) {
-	rows, err := db.Q().QueryContext(ctx, `SELECT exception_key, first_seen FROM exception_history WHERE merchant = ? AND run_id = ?`, db.merchant, runID)
+	if db.readers.FirstSeen != nil {
+		return db.readers.FirstSeen(ctx, runID)
+	}
+	rows, err := db.Q().QueryContext(ctx, ExceptionFirstSeenQuery, db.merchant, runID)
 	if err != nil {
 		return nil, fmt.Errorf("read exception history of run %d: %w", runID, err)
 	}

@@ -19,8 +19,6 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
-
-	"github.com/reconkit/reconkit/recon"
 )
 
 // Dialect names the backend a DB talks to, for the few queries written
@@ -41,8 +39,7 @@ type DB struct {
 	// beginTx starts a write transaction for the shared writes, and done
 	// ends whatever it set up; see New.
 	beginTx func(ctx context.Context) (tx *sqlx.Tx, done func(), err error)
-	// readExceptions is SetExceptionsReader's.
-	readExceptions func(ctx context.Context, runID int64) ([]recon.Exception, error)
+	readers Readers // SetReaders'
 }
 
 // New returns a DB over x for one merchant: every row it writes carries

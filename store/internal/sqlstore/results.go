@@ -28,22 +28,27 @@ func (db *DB) DeleteRunResults(ctx context.Context, runID int64) error {
 
 // ExceptionsQuery is the query Exceptions runs, its parameters the
 // merchant and the run id: a backend that reads it its own way
-// (SetExceptionsReader) runs the same.
+// (SetReaders) runs the same.
 const ExceptionsQuery = `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
     merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
     webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id
 FROM exceptions WHERE merchant = ? AND run_id = ? ORDER BY id`
 
-// SetExceptionsReader makes Exceptions read through fn, a backend's own
-// way of running ExceptionsQuery.
-func (db *DB) SetExceptionsReader(fn func(ctx context.Context, runID int64) ([]recon.Exception, error)) {
-	db.readExceptions = fn
+// Readers are the reads a backend runs its own way, faster than through
+// database/sql; a nil one is read here.
+type Readers struct {
+	// Exceptions runs ExceptionsQuery; FirstSeen ExceptionFirstSeenQuery.
+	Exceptions func(ctx context.Context, runID int64) ([]recon.Exception, error)
+	FirstSeen  func(ctx context.Context, runID int64) (map[string]string, error)
 }
+
+// SetReaders makes Exceptions and ExceptionFirstSeen read through r.
+func (db *DB) SetReaders(r Readers) { db.readers = r }
 
 // Exceptions returns a run's exceptions in the order they were written.
 func (db *DB) Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
-	if db.readExceptions != nil {
-		return db.readExceptions(ctx, runID)
+	if db.readers.Exceptions != nil {
+		return db.readers.Exceptions(ctx, runID)
 	}
 	// Scanned column by column rather than by sqlx's struct mapping: a
 	// night reads a month of open exceptions, and the mapping's
