@@ -512,12 +512,14 @@ func setKeys[K comparable](m map[K]struct{}) []K {
 
 // carried returns the base's exceptions the night did not reach: none
 // of their keys, deliveries or ledger lines is among the rows read, and
-// they are not input errors (read whole every run).
+// they are not the input errors of input_errors rows (read whole every
+// run). An order's or a link's unreadable amount is an INPUT_ERROR too,
+// found on the row itself: it is carried while the row is not reached.
 func (p *incremental) carried() []recon.Exception {
 	out := make([]recon.Exception, 0, len(p.prev))
 	for i := range p.prev {
 		x := &p.prev[i]
-		if x.Category == recon.InputErrorCategory || p.reaches(x) {
+		if x.Category == recon.InputErrorCategory && x.InputErrorID != 0 || p.reaches(x) {
 			continue
 		}
 		out = append(out, *x)
