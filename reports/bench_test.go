@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/metrics"
@@ -241,4 +242,35 @@ func synthesize(ctx context.Context, db *sqlite.DB, sales, exceptions int) error
 		return err
 	}
 	return db.FinishRun(ctx, run, recon.RunOK, "", "{}", "[]")
+}
+
+// BenchmarkExports writes the exceptions exports of a month of open
+// breaks: 120,000 exceptions (the thirtieth night's of bench/nights.sh),
+// first seen on thirty dates.
+func BenchmarkExports(b *testing.B) {
+	const n = 120_000
+	es := make([]recon.Exception, n)
+	first := map[string]string{}
+	for i := range es {
+		es[i] = recon.Exception{Category: recon.AmountMismatch, Severity: "high", OrderUID: fmt.Sprintf("ORD-%08d", i),
+			OxpayTxnID: fmt.Sprintf("%08d", 10000000+i), MerchantReferenceID: fmt.Sprintf("ORD-%08d", i), Currency: "IDR",
+			ExpectedMinor: 100000, ActualMinor: 99000, DifferenceMinor: -1000, Detail: "order total 1,000.00 IDR, gateway 990.00 IDR",
+			WebhookEventIDs: recon.IDList{int64(i)}, LedgerEntryIDs: recon.IDList{int64(i)}}
+		first[recon.ExceptionKey(&es[i])] = time.Date(2026, 11, 1+i%30, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	}
+	match.SortExceptions(es)
+	a := Annotations{Date: "2026-12-17", FirstSeen: first}
+	for _, c := range []struct {
+		name  string
+		write func(io.Writer, []recon.Exception, Annotations) error
+	}{{"csv", WriteExceptionsCSV}, {"json", WriteExceptionsJSON}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := c.write(io.Discard, es, a); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/exception")
+		})
+	}
 }

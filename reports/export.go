@@ -61,15 +61,29 @@ func (a Annotations) decision(x *recon.Exception) decisionCells {
 		at: d.DecidedAt.UTC().Format(time.RFC3339Nano), explained: st.Explained(), reopened: st.Reopened}
 }
 
-// of returns x's first-seen date and its age in whole days, or "" and
-// false when it is not known.
-func (a Annotations) of(x *recon.Exception) (string, int, bool) {
-	first := a.FirstSeen[recon.ExceptionKey(x)]
-	age, ok := recon.AgeDays(first, a.Date)
-	if !ok {
-		return "", 0, false
+// ages returns what says an exception's first-seen date and its age in
+// whole days, or "" and false when it is not known. The ages of the few
+// first-seen dates are worked out once each: a month of open exceptions
+// has a few dozen of them. Each writer takes its own (not safe for
+// concurrent use).
+func (a Annotations) ages() func(x *recon.Exception) (string, int, bool) {
+	type age struct {
+		days int
+		ok   bool
 	}
-	return first, age, true
+	memo := map[string]age{}
+	return func(x *recon.Exception) (string, int, bool) {
+		first := a.FirstSeen[recon.ExceptionKey(x)]
+		g, done := memo[first]
+		if !done {
+			g.days, g.ok = recon.AgeDays(first, a.Date)
+			memo[first] = g
+		}
+		if !g.ok {
+			return "", 0, false
+		}
+		return first, g.days, true
+	}
 }
 
 // sorted returns the exceptions in report order without touching the
@@ -95,10 +109,11 @@ func WriteExceptionsCSV(w io.Writer, es []recon.Exception, a Annotations) error 
 		return fmt.Errorf("write exceptions csv: %w", err)
 	}
 	rec := make([]string, len(ExceptionColumns))
+	ages := a.ages()
 	for _, x := range sorted(es) {
 		exceptionRecord(rec, &x)
 		rec[12], rec[13] = "", ""
-		if first, age, ok := a.of(&x); ok {
+		if first, age, ok := ages(&x); ok {
 			rec[12], rec[13] = first, strconv.Itoa(age)
 		}
 		d := a.decision(&x)
@@ -206,9 +221,10 @@ type exceptionJSON struct {
 // (JSON is not run by spreadsheets); amounts are integers in minor units.
 func WriteExceptionsJSON(w io.Writer, es []recon.Exception, a Annotations) error {
 	rows := make([]exceptionJSON, 0, len(es))
+	ages := a.ages()
 	for _, x := range sorted(es) {
 		var age *int
-		first, days, ok := a.of(&x)
+		first, days, ok := ages(&x)
 		if ok {
 			age = &days
 		}
