@@ -16,7 +16,7 @@ const exceptionsChunk = 1 << 30
 
 // readExceptions is Exceptions with the query stepped in C (scan.go): an
 // incremental night reads every open exception of the run before, a
-// month of them, and through database/sql each of their sixteen values
+// month of them, and through database/sql each of their fifteen values
 // cost a cgo call and a conversion. The strings point into the packed
 // buffers, which are never reused.
 func (db *DB) readExceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
