@@ -323,13 +323,14 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 	if err := errors.Join(errA, errB); err != nil {
 		return store.Scope{}, err
 	}
-	if err := p.findSpans(ctx, a, b, slices.Concat(gateway, others)); err != nil {
+	beyond := slices.Concat(gateway, others)
+	gateway, others = nil, nil
+	if err := p.findSpans(ctx, a, b, beyond); err != nil {
 		return store.Scope{}, err
 	}
-	for _, rs := range slices.Concat(gateway, others) {
+	for _, rs := range beyond {
 		found(rs)
 	}
-	gateway, others = nil, nil
 	for _, k := range p.seeds {
 		key(k.key, k.kinds)
 	}

@@ -51,7 +51,7 @@ func historyInsert(rows int) string {
 // again for the same run. It returns the first-seen dates it recorded,
 // by exception key (what ExceptionFirstSeen would read back). The
 // previous run's exceptions are taken from known when they are that
-// run's: an incremental match has read them already.
+// run's (openAfter): an incremental match has read them already.
 func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []recon.Exception, known *store.RunExceptions) (store.Carry, map[string]string, error) {
 	var c store.Carry
 	prev, ok, err := db.PreviousMatchRun(ctx, date)
@@ -61,13 +61,7 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []r
 	var before openBreaks
 	if ok {
 		c.PreviousRunID, c.PreviousDate = prev.ID, prev.BusinessDate
-		var pes []recon.Exception
-		if known != nil && known.RunID == prev.ID {
-			pes = known.Exceptions
-		} else if pes, err = db.Exceptions(ctx, prev.ID); err != nil {
-			return c, nil, err
-		}
-		if before, err = db.openAfter(ctx, prev, pes); err != nil {
+		if before, err = db.openAfter(ctx, prev, known); err != nil {
 			return c, nil, err
 		}
 	}
@@ -169,11 +163,7 @@ func (db *DB) ResolvedSince(ctx context.Context, runID int64) ([]store.ResolvedE
 	if err != nil {
 		return nil, err
 	}
-	es, err := db.Exceptions(ctx, prev.ID)
-	if err != nil {
-		return nil, err
-	}
-	before, err := db.openAfter(ctx, prev, es)
+	before, err := db.openAfter(ctx, prev, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -205,16 +195,23 @@ type openBreaks struct {
 }
 
 // openAfter reads what was open after run, the run another is compared
-// with, given its exceptions es. Both CarryForward (the counts) and
-// ResolvedSince (the list) read it, so they agree. The first-seen dates come from the run's exception
+// with; its exceptions are taken from known when they are that run's
+// (nil or another run's: they are read). Both CarryForward (the counts)
+// and ResolvedSince (the list) read it, so they agree. The first-seen dates come from the run's exception
 // history; a break that history does not know (the run was made before
 // there was any) was first seen, as far as anyone can tell, on the run's
 // own date. History written before ledger-only exceptions were keyed by
 // their entry ids holds such a break under its older key
 // (recon.ExceptionKeyV1); every line that shared it takes its date.
-func (db *DB) openAfter(ctx context.Context, run recon.Run, es []recon.Exception) (openBreaks, error) {
+func (db *DB) openAfter(ctx context.Context, run recon.Run, known *store.RunExceptions) (openBreaks, error) {
 	hist, err := db.ExceptionFirstSeen(ctx, run.ID)
 	if err != nil {
+		return openBreaks{}, err
+	}
+	var es []recon.Exception
+	if known != nil && known.RunID == run.ID {
+		es = known.Exceptions
+	} else if es, err = db.Exceptions(ctx, run.ID); err != nil {
 		return openBreaks{}, err
 	}
 	o := openBreaks{exceptions: es, keys: make([]string, len(es)), first: make(map[string]string, len(es))}
