@@ -121,8 +121,10 @@ type ScopeSummary struct {
 	MatchSeconds  float64 `json:"match_seconds"`
 	WriteSeconds  float64 `json:"write_seconds"`
 	CommitSeconds float64 `json:"commit_seconds"`
-	// reached holds the keys the night reached, for the tests.
+	// reached holds the keys the night reached, and sized the rows the
+	// store said each table would give (by store.Keyed*), for the tests.
 	reached map[string]int
+	sized   [store.KeyedLedger + 1]int
 }
 
 // incremental is the plan of an incremental run: where it starts from,
@@ -328,7 +330,13 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 	if err := p.findSpans(ctx, a, b, beyond); err != nil {
 		return store.Scope{}, err
 	}
+	var fresh [store.KeyedLedger + 1]int // the rows beyond the mark, by table
 	for _, rs := range beyond {
+		for i := range rs {
+			if r := &rs[i]; p.beyond(r) {
+				fresh[r.Table]++
+			}
+		}
 		found(rs)
 	}
 	for _, k := range p.seeds {
@@ -351,7 +359,7 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 	// The rows beyond the base's mark are all in the scope; the sets hold
 	// the others.
 	sc := store.Scope{Orders: setKeys(p.orders), Links: setKeys(p.links), Txns: setKeys(p.txns),
-		Hooks: setKeys(p.hooks), Ledger: setKeys(p.ledger), Beyond: &p.base.Mark}
+		Hooks: setKeys(p.hooks), Ledger: setKeys(p.ledger), Beyond: &p.base.Mark, BeyondRows: fresh}
 	return sc, nil
 }
 
@@ -478,18 +486,39 @@ func (p *incremental) mayBeHeld(k string, kinds int) int {
 // found before. A row beyond the mark comes once, from Since, and is in
 // the scope anyway: it is not recorded.
 func (p *incremental) addRow(r *store.KeyedRow) bool {
+	if p.beyond(r) {
+		return true
+	}
+	switch r.Table {
+	case store.KeyedOrder:
+		return addNew(p.orders, r.ID)
+	case store.KeyedLink:
+		return addNew(p.links, r.ID)
+	case store.KeyedTxn:
+		return addNew(p.txns, r.ID)
+	case store.KeyedHook:
+		return addNew(p.hooks, r.ID)
+	case store.KeyedLedger:
+		return addNew(p.ledger, r.ID)
+	}
+	return false
+}
+
+// beyond says whether a row lies beyond the base's mark by its id (an
+// older row changed since comes from Since too, but is not beyond it).
+func (p *incremental) beyond(r *store.KeyedRow) bool {
 	m := &p.base.Mark
 	switch r.Table {
 	case store.KeyedOrder:
-		return r.ID > m.OrderID || addNew(p.orders, r.ID)
+		return r.ID > m.OrderID
 	case store.KeyedLink:
-		return r.ID > m.LinkID || addNew(p.links, r.ID)
+		return r.ID > m.LinkID
 	case store.KeyedTxn:
-		return r.ID > m.TxnID || addNew(p.txns, r.ID)
+		return r.ID > m.TxnID
 	case store.KeyedHook:
-		return r.ID > m.WebhookID || addNew(p.hooks, r.ID)
+		return r.ID > m.WebhookID
 	case store.KeyedLedger:
-		return r.ID > m.LedgerID || addNew(p.ledger, r.ID)
+		return r.ID > m.LedgerID
 	}
 	return false
 }

@@ -272,6 +272,15 @@ func TestIncrementalMatchesWhole(t *testing.T) {
 			if d := cmp.Diff(sources, mark.Sources); d != "" {
 				t.Errorf("%s: the inputs: the report's count (-) and the whole run's (+) differ:\n%s", date, d)
 			}
+			// The rows read are the rows the store said it would give:
+			// each table's slice was sized for them up front.
+			sc := got.sum.Scope
+			for kind, n := range map[int]int{store.KeyedOrder: sc.Orders, store.KeyedLink: sc.Links,
+				store.KeyedTxn: sc.Transactions, store.KeyedHook: sc.Webhooks, store.KeyedLedger: sc.LedgerLines} {
+				if sc.sized[kind] != n {
+					t.Errorf("%s: table %d: read %d rows, sized for %d", date, kind, n, sc.sized[kind])
+				}
+			}
 			if got.sum.Scope.Incremental != wantIncremental {
 				t.Errorf("%s: incremental %t (%s), want %t", date, got.sum.Scope.Incremental, got.sum.Scope.WholeBecause, wantIncremental)
 			}

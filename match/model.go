@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/wire"
 )
 
@@ -195,6 +196,9 @@ type inputErr struct {
 // transactions (then setTxns), webhook deliveries (addHook resolves each
 // to its transaction), and the rest in any order.
 type dataset struct {
+	// sized is how many rows of each table (store.Keyed*) the store
+	// said it would read, as the slices below were sized.
+	sized   [store.KeyedLedger + 1]int
 	syms    *symbols
 	orders  []order
 	links   []link

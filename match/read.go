@@ -31,12 +31,14 @@ type Store interface {
 	BeginLoad(ctx context.Context) (store.Load, error)
 }
 
-// count sizes a slice up front; a wrong guess only costs a regrowth.
-func count(ctx context.Context, s store.Snapshot, table string) int {
+// size sizes the slice of a table's rows (kind: store.Keyed*) up front
+// and notes the size in d.sized; a wrong guess only costs a regrowth.
+func (d *dataset) size(ctx context.Context, s store.Snapshot, kind int, table string) int {
 	n, err := s.Count(ctx, table)
 	if err != nil {
-		return 0
+		n = 0
 	}
+	d.sized[kind] = int(n)
 	return int(n)
 }
 
@@ -141,7 +143,7 @@ func markAndScope(ctx context.Context, a, b store.Snapshot, inc *incremental) (s
 // readGateway reads the transactions, then the webhook events.
 func readGateway(ctx context.Context, sn store.Snapshot, d *dataset) error {
 	s := d.syms
-	ts := make([]txn, 0, count(ctx, sn, "transactions"))
+	ts := make([]txn, 0, d.size(ctx, sn, store.KeyedTxn, "transactions"))
 	typ, state, cur, brand := column{s: s}, column{s: s}, column{s: s}, column{s: s}
 	err := sn.Transactions(ctx, func(rs []store.TxnRow) error {
 		for i := range rs {
@@ -157,7 +159,7 @@ func readGateway(ctx context.Context, sn store.Snapshot, d *dataset) error {
 	}
 	d.setTxns(ts)
 
-	d.hooks = make([]hook, 0, count(ctx, sn, "webhook_events"))
+	d.hooks = make([]hook, 0, d.size(ctx, sn, store.KeyedHook, "webhook_events"))
 	orphans := map[int64]int32{}
 	kind, sigs := column{s: s}, column{s: s}
 	err = sn.WebhookEvents(ctx, func(rs []store.HookRow) error {
@@ -227,7 +229,7 @@ func knownAmount(amount int64, known bool, problem string) (int64, error) {
 
 // readXepeng reads orders and payment links, coding text with s.
 func readXepeng(ctx context.Context, sn store.Snapshot, d *dataset, s *symbols) error {
-	d.orders = make([]order, 0, count(ctx, sn, "orders"))
+	d.orders = make([]order, 0, d.size(ctx, sn, store.KeyedOrder, "orders"))
 	d.amountProblems = nil
 	cur := column{s: s}
 	err := sn.Orders(ctx, func(rs []store.OrderRow) error {
@@ -244,7 +246,7 @@ func readXepeng(ctx context.Context, sn store.Snapshot, d *dataset, s *symbols) 
 	if err != nil {
 		return err
 	}
-	d.links = make([]link, 0, count(ctx, sn, "payment_links"))
+	d.links = make([]link, 0, d.size(ctx, sn, store.KeyedLink, "payment_links"))
 	status := column{s: s}
 	return sn.PaymentLinks(ctx, func(rs []store.LinkRow) error {
 		for i := range rs {
@@ -265,7 +267,7 @@ func readXepeng(ctx context.Context, sn store.Snapshot, d *dataset, s *symbols) 
 
 // readLedger reads ledger entries and input errors, coding text with s.
 func readLedger(ctx context.Context, sn store.Snapshot, d *dataset, s *symbols) error {
-	d.entries = make([]entry, 0, count(ctx, sn, "ledger_entries"))
+	d.entries = make([]entry, 0, d.size(ctx, sn, store.KeyedLedger, "ledger_entries"))
 	cur := column{s: s}
 	err := sn.LedgerEntries(ctx, func(rs []store.EntryRow) error {
 		for i := range rs {

@@ -51,7 +51,7 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
 	}
 	scope := &ScopeSummary{WholeBecause: whole, Orders: len(e.d.orders), Links: len(e.d.links), Transactions: len(e.d.txns),
-		Webhooks: len(e.d.hooks), LedgerLines: len(e.d.entries)}
+		Webhooks: len(e.d.hooks), LedgerLines: len(e.d.entries), sized: e.d.sized}
 	mm := store.MatchMark{RunID: runID, Mark: mark, AsOf: opts.AsOf, Fingerprint: fp, LedgerNet: e.ledgerNet(), Sources: e.sourceTotals()}
 	var carried []recon.Exception
 	if inc != nil {

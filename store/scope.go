@@ -53,10 +53,12 @@ type KeyedRow struct {
 
 // Scope is the rows an incremental match reads, by row id (as in Mark).
 // When Beyond is set, every row beyond it is in the scope too, listed or
-// not: a backend reads those by range.
+// not: a backend reads those by range. BeyondRows counts those, by table
+// (Keyed*), as Since found them: a reader sizes its slices by Len.
 type Scope struct {
 	Orders, Links, Txns, Hooks, Ledger []int64
 	Beyond                             *Mark
+	BeyondRows                         [KeyedLedger + 1]int
 }
 
 // Len is how many rows of a table (as Snapshot.Count names it) the
@@ -64,15 +66,15 @@ type Scope struct {
 func (s *Scope) Len(table string) (int, bool) {
 	switch table {
 	case "orders":
-		return len(s.Orders), true
+		return len(s.Orders) + s.BeyondRows[KeyedOrder], true
 	case "payment_links":
-		return len(s.Links), true
+		return len(s.Links) + s.BeyondRows[KeyedLink], true
 	case "transactions":
-		return len(s.Txns), true
+		return len(s.Txns) + s.BeyondRows[KeyedTxn], true
 	case "webhook_events":
-		return len(s.Hooks), true
+		return len(s.Hooks) + s.BeyondRows[KeyedHook], true
 	case "ledger_entries":
-		return len(s.Ledger), true
+		return len(s.Ledger) + s.BeyondRows[KeyedLedger], true
 	}
 	return 0, false
 }
