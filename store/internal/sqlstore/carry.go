@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,8 +104,10 @@ func (db *DB) CarryForward(ctx context.Context, runID int64, date string, es []r
 			args = args[:0]
 			return nil
 		}
-		for k, first := range now {
-			args = append(args, db.merchant, runID, k, first)
+		// In key order: the rows go into the table's primary key one
+		// after another instead of all over it.
+		for _, k := range slices.Sorted(maps.Keys(now)) {
+			args = append(args, db.merchant, runID, k, now[k])
 			if len(args) == 4*historyBatch {
 				if err := flush(); err != nil {
 					return err
