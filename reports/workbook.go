@@ -63,10 +63,22 @@ type WorkbookOptions struct {
 	// in the set's directory. Without it the workbook is written to a
 	// temporary file of its own and renamed over Path.
 	Files *FileSet
+	// History, when set, is the run's exception history as the caller
+	// recorded it (the carry-forward of the same process): the workbook
+	// takes it instead of reading it back.
+	History *RunHistory
 
 	// token marks the sheet buffers' names with their writer's (see
 	// Claim); set by WriteWorkbook.
 	token string
+}
+
+// RunHistory is what a run's carry-forward recorded: the first-seen date
+// of each exception key (store.ExceptionFirstSeen) and the previous
+// run's exceptions the run no longer has (store.ResolvedSince).
+type RunHistory struct {
+	FirstSeen map[string]string
+	Resolved  []store.ResolvedException
 }
 
 // ErrNoPath is returned when WorkbookOptions.Path is empty.
@@ -118,7 +130,7 @@ func WriteWorkbook(ctx context.Context, db Store, runID int64, opts WorkbookOpti
 		return fmt.Errorf("write workbook of run %d: %w", runID, err)
 	}
 	start := time.Now()
-	rep, err := loadReport(ctx, db, runID)
+	rep, err := loadReport(ctx, db, runID, opts.History)
 	if err != nil {
 		return fmt.Errorf("write workbook of run %d: %w", runID, err)
 	}
@@ -201,7 +213,7 @@ type report struct {
 // inputs as the match read them; only for an older run are they counted
 // from every input table, which at a million orders takes longer than
 // the other queries together, and so overlaps with the result sheets.
-func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
+func loadReport(ctx context.Context, db Store, runID int64, known *RunHistory) (*report, error) {
 	r := report{merchant: db.Merchant()}
 	var err error
 	if r.run, err = db.GetRun(ctx, runID); err != nil {
@@ -220,6 +232,10 @@ func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
 	sheets := goAll(ctx, []func(context.Context) error{
 		func(ctx context.Context) (err error) { r.exceptions, err = db.ReportExceptions(ctx, runID); return err },
 		func(ctx context.Context) (err error) {
+			if known != nil {
+				r.firstSeen = known.FirstSeen
+				return nil
+			}
 			r.firstSeen, err = db.ExceptionFirstSeen(ctx, runID)
 			return err
 		},
@@ -231,7 +247,14 @@ func loadReport(ctx context.Context, db Store, runID int64) (*report, error) {
 		func(ctx context.Context) (err error) { r.decisions, err = db.LatestDecisions(ctx); return err },
 	})
 	r.summary = goAll(ctx, []func(context.Context) error{
-		func(ctx context.Context) (err error) { r.resolved, err = db.ResolvedSince(ctx, runID); return err },
+		func(ctx context.Context) (err error) {
+			if known != nil {
+				r.resolved = known.Resolved
+				return nil
+			}
+			r.resolved, err = db.ResolvedSince(ctx, runID)
+			return err
+		},
 		sources,
 		func(ctx context.Context) (err error) { r.files, err = db.InputFiles(ctx); return err },
 	})

@@ -222,7 +222,7 @@ func TestCrashSafety(t *testing.T) {
 	t.Run("reader fails mid-way", func(t *testing.T) {
 		reset(t)
 		ctx := context.Background()
-		rep, err := loadReport(ctx, db, run)
+		rep, err := loadReport(ctx, db, run, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -401,7 +401,7 @@ func TestControlOverWorlds(t *testing.T) {
 func controlOf(t *testing.T, db *sqlite.DB, run int64) []ControlLine {
 	t.Helper()
 	ctx := context.Background()
-	rep, err := loadReport(ctx, db, run)
+	rep, err := loadReport(ctx, db, run, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/reconkit/reconkit/store/dbtest"
 )
@@ -97,6 +102,19 @@ func TestIndependentIncrementalNight(t *testing.T) {
 		names := []string{"exceptions-" + date + ".csv", "exceptions-" + date + ".json", "resolved-" + date + ".csv"}
 		incremental := readAll(t, reports, names)
 
+		// The night's workbook takes the first-seen dates and the resolved
+		// breaks from its own carry-forward; `recon report` reads them
+		// back from the store. Both must show the same.
+		again := filepath.Join(dir, "again.xlsx")
+		recon("report", "--run", strconv.FormatInt(scope.RunID, 10), "--out", again)
+		night, read := sheetValues(t, filepath.Join(reports, "recon-"+date+".xlsx")), sheetValues(t, again)
+		if d := cmp.Diff(night, read); d != "" {
+			t.Errorf("the night's workbook differs from recon report's of the same run (-night +report):\n%s", d)
+		}
+		if n := resolvedCount(night["Summary"]); n == 0 {
+			t.Errorf("the second night's Summary counts no resolved break: the comparison above shows nothing of them")
+		}
+
 		log = recon("match", "--date", date, "--whole-match")
 		if s := matchScope(t, log); s.Msg != "matched whole" {
 			t.Fatalf("--whole-match: %q", s.Msg)
@@ -172,6 +190,48 @@ type scopeLine struct {
 	Ledger       int    `json:"ledger_entries"`
 	Orders       int    `json:"orders"`
 	Carried      int    `json:"carried_exceptions"`
+	RunID        int64  `json:"run_id"`
+}
+
+// resolvedCount is the count in the Summary's "N resolved", 0 if none.
+func resolvedCount(rows [][]string) int {
+	re := regexp.MustCompile(`(\d+) resolved`)
+	for _, r := range rows {
+		for _, c := range r {
+			if m := re.FindStringSubmatch(c); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// sheetValues reads every cell of a workbook, by sheet, as stored; the
+// Summary's line that says when the report was written is left out.
+func sheetValues(t *testing.T, path string) map[string][][]string {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][][]string{}
+	for _, sheet := range f.GetSheetList() {
+		rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			for i, c := range r {
+				if strings.Contains(c, "report written") {
+					r[i] = ""
+				}
+			}
+		}
+		out[sheet] = rows
+	}
+	return out
 }
 
 // matchScope finds the scope record in a JSON log.

@@ -28,6 +28,15 @@ type MatchResult struct {
 	Decisions DecisionCounts `json:"decisions"`
 	Exports   []string       `json:"exports"`
 	Duration  time.Duration  `json:"duration_ns"`
+	// FirstSeen is the first-seen date of each exception key, as the
+	// carry-forward recorded it; with Carry.ResolvedExceptions it is the
+	// run's history, which the workbook takes (History) rather than read.
+	FirstSeen map[string]string `json:"-"`
+}
+
+// History is the run's exception history as Match recorded it.
+func (m *MatchResult) History() *reports.RunHistory {
+	return &reports.RunHistory{FirstSeen: m.FirstSeen, Resolved: m.Carry.ResolvedExceptions}
 }
 
 // ExportNames returns the paths of a business date's exception exports.
@@ -69,6 +78,7 @@ func Match(ctx context.Context, db matchStore, runID int64, opts match.Options, 
 	if res.Carry, firstSeen, err = db.CarryForward(ctx, runID, date, es, sum.Previous); err != nil {
 		return res, fmt.Errorf("carry exceptions forward: %w", err)
 	}
+	res.FirstSeen = firstSeen
 	resolved := res.Carry.ResolvedExceptions
 	latest, err := db.LatestDecisions(ctx)
 	if err != nil {
@@ -126,9 +136,10 @@ type WorkbookOptions struct {
 	// OnDigest its figures for the summary files.
 	OnControl func([]reports.ControlLine)
 	OnDigest  func(reports.Digest)
-	// LinkHosts and Warnings are reports.WorkbookOptions'.
+	// LinkHosts, Warnings and History are reports.WorkbookOptions'.
 	LinkHosts []string
 	Warnings  []string
+	History   *reports.RunHistory
 }
 
 // Workbook writes the finance workbook of a match run.
@@ -144,7 +155,7 @@ func Workbook(ctx context.Context, db reports.Store, runID int64, o WorkbookOpti
 		return fmt.Errorf("create report dir: %w", err)
 	}
 	wo := reports.WorkbookOptions{Path: o.Path, BusinessDate: o.Date, Zone: o.Zone, OnControl: o.OnControl, Files: o.Files,
-		LinkHosts: o.LinkHosts, Warnings: o.Warnings, OnDigest: o.OnDigest}
+		LinkHosts: o.LinkHosts, Warnings: o.Warnings, OnDigest: o.OnDigest, History: o.History}
 	if o.Files != nil {
 		wo.Status = recon.RunOK
 	}

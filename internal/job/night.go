@@ -159,7 +159,7 @@ func Night(ctx context.Context, o NightOptions) (res NightResult, err error) {
 	err = Workbook(ctx, db, s.RunID, WorkbookOptions{Path: wb, Date: o.BusinessDate, Zone: o.Zone, Files: files,
 		OnControl: func(l []reports.ControlLine) { res.Control = l }, LinkHosts: o.LinkHosts,
 		Warnings: append(slices.Clip(c.Warnings), c.Match.Summary.Warnings...),
-		OnDigest: func(d reports.Digest) { digest = d }}, log)
+		OnDigest: func(d reports.Digest) { digest = d }, History: c.Match.History()}, log)
 	if err != nil {
 		return res, err
 	}
