@@ -389,6 +389,15 @@ type spanKey struct {
 // classPrefix of them) and the byte after them. ok is false when the
 // class has no upper end.
 func keyClass(k string) (from, to string, ok bool) {
+	if from, ok = classOf(k); !ok {
+		return "", "", false
+	}
+	return from, classEnd(from), true
+}
+
+// classOf is keyClass without the upper end, which takes an allocation:
+// it is asked of every key of a night's rows, twice.
+func classOf(k string) (from string, ok bool) {
 	n := 0
 	for n < len(k) && n < classPrefix && (k[n] < '0' || k[n] > '9') {
 		n++
@@ -396,10 +405,19 @@ func keyClass(k string) (from, to string, ok bool) {
 	n = min(n+1, len(k))
 	for j := n - 1; j >= 0; j-- {
 		if k[j] < 0xff {
-			return k[:n], k[:j] + string([]byte{k[j] + 1}), true
+			return k[:n], true
 		}
 	}
-	return "", "", false
+	return "", false
+}
+
+// classEnd is the upper end of the class from (as classOf returns it).
+func classEnd(from string) string {
+	j := len(from) - 1
+	for from[j] == 0xff {
+		j--
+	}
+	return from[:j] + string([]byte{from[j] + 1})
 }
 
 // findSpans finds the span of each class of the keys of rows (in
@@ -411,7 +429,7 @@ func (p *incremental) findSpans(ctx context.Context, a, b store.Snapshot, rows [
 		if k == "" {
 			return
 		}
-		from, to, ok := keyClass(k)
+		from, ok := classOf(k)
 		if !ok {
 			return
 		}
@@ -420,7 +438,7 @@ func (p *incremental) findSpans(ctx context.Context, a, b store.Snapshot, rows [
 				continue
 			}
 			if _, had := classes[i][from]; !had && len(classes[i]) < spanClasses {
-				classes[i][strings.Clone(from)] = strings.Clone(to)
+				classes[i][strings.Clone(from)] = classEnd(from)
 			}
 		}
 	}
@@ -466,7 +484,7 @@ func (p *incremental) findSpans(ctx context.Context, a, b store.Snapshot, rows [
 // mayBeHeld returns those of kinds as which k may be held by a row up to
 // the base's mark: all of them unless its class's span says otherwise.
 func (p *incremental) mayBeHeld(k string, kinds int) int {
-	from, _, ok := keyClass(k)
+	from, ok := classOf(k)
 	if !ok {
 		return kinds
 	}
