@@ -115,13 +115,15 @@ WHERE merchant = ? AND run_id = ? AND ledger_entry_id IS NULL AND paid_at >= ?`,
 // passingBatch is how many ids one query of PassingDeliveries asks for.
 const passingBatch = 500
 
-// passingQuery reads the merchant and signature check of rows delivery
-// ids. It names no other column in its condition: given the merchant,
-// SQLite walks the merchant's whole index for it and checks each id,
-// where the ids alone are a primary key lookup each.
+// passingQuery reads the merchant of those of rows delivery ids that
+// pass the signature check. It names no indexed column but the id: given
+// the merchant, SQLite walks the merchant's whole index for it and checks
+// each id, where the ids alone are a primary key lookup each. The check
+// on sig_check is made on the row found, and keeps the deliveries that
+// still fail (a month of them, on a late night) out of the answer.
 func passingQuery(rows int) string {
-	return `SELECT id, merchant, sig_check FROM webhook_events WHERE id IN (` +
-		strings.TrimSuffix(strings.Repeat(`?, `, rows), `, `) + `)`
+	return `SELECT id, merchant FROM webhook_events WHERE id IN (` +
+		strings.TrimSuffix(strings.Repeat(`?, `, rows), `, `) + `) AND sig_check IN ('` + recon.SigRaw + `', '` + recon.SigCompact + `')`
 }
 
 // PassingDeliveries returns those of ids whose delivery now passes the
@@ -138,13 +140,12 @@ func (db *DB) PassingDeliveries(ctx context.Context, ids []int64) ([]int64, erro
 		var got []struct {
 			ID       int64  `db:"id"`
 			Merchant string `db:"merchant"`
-			SigCheck string `db:"sig_check"`
 		}
 		if err := db.Q().SelectContext(ctx, &got, passingQuery(rows), args...); err != nil {
 			return nil, fmt.Errorf("read the signature checks of %d deliveries: %w", len(part), err)
 		}
 		for _, g := range got {
-			if g.Merchant == db.merchant && (g.SigCheck == recon.SigRaw || g.SigCheck == recon.SigCompact) {
+			if g.Merchant == db.merchant {
 				out = append(out, g.ID)
 			}
 		}
