@@ -31,7 +31,9 @@ import (
 // keys. The second night's run must match incrementally and write the
 // same exports, byte for byte, as `recon match --whole-match` of the same
 // date and database afterwards, and both must score 1 and 1 against the
-// answer key.
+// answer key. Its workbook, which takes the first-seen dates and the
+// resolved breaks from the night's own carry-forward, must show what
+// `recon report` of the same run shows, which reads them back.
 func TestIndependentIncrementalNight(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the recon binary")
