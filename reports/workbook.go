@@ -229,16 +229,20 @@ func loadReport(ctx context.Context, db Store, runID int64, known *RunHistory) (
 	if marked {
 		sources = func(context.Context) error { r.sources = r.mark.Sources; return nil }
 	}
+	// A run's history handed over by the carry-forward that recorded it
+	// is taken as it is.
+	firstSeen := func(ctx context.Context) (err error) {
+		r.firstSeen, err = db.ExceptionFirstSeen(ctx, runID)
+		return err
+	}
+	resolved := func(ctx context.Context) (err error) { r.resolved, err = db.ResolvedSince(ctx, runID); return err }
+	if known != nil {
+		r.firstSeen, r.resolved = known.FirstSeen, known.Resolved
+		firstSeen, resolved = func(context.Context) error { return nil }, func(context.Context) error { return nil }
+	}
 	sheets := goAll(ctx, []func(context.Context) error{
 		func(ctx context.Context) (err error) { r.exceptions, err = db.ReportExceptions(ctx, runID); return err },
-		func(ctx context.Context) (err error) {
-			if known != nil {
-				r.firstSeen = known.FirstSeen
-				return nil
-			}
-			r.firstSeen, err = db.ExceptionFirstSeen(ctx, runID)
-			return err
-		},
+		firstSeen,
 		func(ctx context.Context) (err error) { r.counts, err = db.ReportResultCounts(ctx, runID); return err },
 		func(ctx context.Context) (err error) {
 			r.settlements, err = db.SettlementBatches(ctx, runID)
@@ -247,14 +251,7 @@ func loadReport(ctx context.Context, db Store, runID int64, known *RunHistory) (
 		func(ctx context.Context) (err error) { r.decisions, err = db.LatestDecisions(ctx); return err },
 	})
 	r.summary = goAll(ctx, []func(context.Context) error{
-		func(ctx context.Context) (err error) {
-			if known != nil {
-				r.resolved = known.Resolved
-				return nil
-			}
-			r.resolved, err = db.ResolvedSince(ctx, runID)
-			return err
-		},
+		resolved,
 		sources,
 		func(ctx context.Context) (err error) { r.files, err = db.InputFiles(ctx); return err },
 	})
