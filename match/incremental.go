@@ -140,6 +140,8 @@ type incremental struct {
 	keys                               map[string]int // key: the kinds it was looked for as
 	spans                              map[spanKey]store.Span
 	orders, links, txns, hooks, ledger map[int64]struct{}
+	// fresh counts the rows beyond the mark, by table (store.Keyed*).
+	fresh [store.KeyedLedger + 1]int
 }
 
 // seed is a key the night reaches, and the kinds it is looked for as.
@@ -279,6 +281,7 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 	p.keys = map[string]int{} // the kinds each key has been looked for as
 	p.orders, p.links, p.txns = map[int64]struct{}{}, map[int64]struct{}{}, map[int64]struct{}{}
 	p.hooks, p.ledger = map[int64]struct{}{}, map[int64]struct{}{}
+	p.fresh = [store.KeyedLedger + 1]int{}
 	var txnKeys, refKeys []string
 	key := func(k string, kinds int) {
 		if k == "" {
@@ -330,13 +333,7 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 	if err := p.findSpans(ctx, a, b, beyond); err != nil {
 		return store.Scope{}, err
 	}
-	var fresh [store.KeyedLedger + 1]int // the rows beyond the mark, by table
 	for _, rs := range beyond {
-		for i := range rs {
-			if r := &rs[i]; p.beyond(r) {
-				fresh[r.Table]++
-			}
-		}
 		found(rs)
 	}
 	for _, k := range p.seeds {
@@ -359,7 +356,7 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 	// The rows beyond the base's mark are all in the scope; the sets hold
 	// the others.
 	sc := store.Scope{Orders: setKeys(p.orders), Links: setKeys(p.links), Txns: setKeys(p.txns),
-		Hooks: setKeys(p.hooks), Ledger: setKeys(p.ledger), Beyond: &p.base.Mark, BeyondRows: fresh}
+		Hooks: setKeys(p.hooks), Ledger: setKeys(p.ledger), Beyond: &p.base.Mark, BeyondRows: p.fresh}
 	return sc, nil
 }
 
@@ -502,9 +499,10 @@ func (p *incremental) mayBeHeld(k string, kinds int) int {
 
 // addRow records a row found up to the base's mark; false when it was
 // found before. A row beyond the mark comes once, from Since, and is in
-// the scope anyway: it is not recorded.
+// the scope anyway: it is only counted.
 func (p *incremental) addRow(r *store.KeyedRow) bool {
 	if p.beyond(r) {
+		p.fresh[r.Table]++
 		return true
 	}
 	switch r.Table {
