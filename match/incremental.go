@@ -63,7 +63,7 @@ type History interface {
 	GetRun(ctx context.Context, id int64) (recon.Run, error)
 	PreviousMatchRun(ctx context.Context, date string) (recon.Run, bool, error)
 	MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool, error)
-	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
+	RunExceptions(ctx context.Context, runID int64) (store.RunExceptions, error)
 	UnpairedResults(ctx context.Context, runID int64, paidFrom time.Time, fn func(txnID string) error) error
 	PassingDeliveries(ctx context.Context, ids []int64) ([]int64, error)
 }
@@ -132,9 +132,11 @@ type ScopeSummary struct {
 type incremental struct {
 	base store.MatchMark
 	// seeds are the keys the night reaches besides those of the rows
-	// beyond the base's mark; prev the base's exceptions.
-	seeds []seed
-	prev  []recon.Exception
+	// beyond the base's mark; prev the base's exceptions, and prevIDs
+	// their row ids, which the carried ones are copied by.
+	seeds   []seed
+	prev    []recon.Exception
+	prevIDs []int64
 
 	took                               time.Duration  // finding the scope
 	keys                               map[string]int // key: the kinds it was looked for as
@@ -182,9 +184,14 @@ func plan(ctx context.Context, db Store, runID int64, opts Options, fp string) (
 		return nil, fmt.Sprintf("the clock reads earlier than run %d's mark", prev.ID), nil
 	}
 	p := &incremental{base: m}
-	if p.prev, err = h.Exceptions(ctx, prev.ID); err != nil {
+	re, err := h.RunExceptions(ctx, prev.ID)
+	if err != nil {
 		return nil, "", err
 	}
+	if len(re.IDs) != len(re.Exceptions) {
+		return nil, "", fmt.Errorf("the exceptions of run %d came without their ids", prev.ID)
+	}
+	p.prev, p.prevIDs = re.Exceptions, re.IDs
 	if err := p.seedVerifiedAgain(ctx, h); err != nil {
 		return nil, "", err
 	}
@@ -556,19 +563,20 @@ func setKeys[K comparable](m map[K]struct{}) []K {
 	return out
 }
 
-// carried returns the base's exceptions the night did not reach: none
-// of their keys, deliveries or ledger lines is among the rows read, and
-// they are not the input errors of input_errors rows (read whole every
-// run). An order's or a link's unreadable amount is an INPUT_ERROR too,
-// found on the row itself: it is carried while the row is not reached.
-func (p *incremental) carried() []recon.Exception {
-	out := make([]recon.Exception, 0, len(p.prev))
+// carried returns the base's exceptions the night did not reach, by
+// their place in the base's list: none of their keys, deliveries or
+// ledger lines is among the rows read, and they are not the input errors
+// of input_errors rows (read whole every run). An order's or a link's
+// unreadable amount is an INPUT_ERROR too, found on the row itself: it
+// is carried while the row is not reached.
+func (p *incremental) carried() []int {
+	out := make([]int, 0, len(p.prev))
 	for i := range p.prev {
 		x := &p.prev[i]
 		if x.Category == recon.InputErrorCategory && x.InputErrorID != 0 || p.reaches(x) {
 			continue
 		}
-		out = append(out, *x)
+		out = append(out, i)
 	}
 	return out
 }
@@ -602,25 +610,63 @@ func (e *engine) ledgerNet() map[string]int64 {
 }
 
 // mergeCarried merges the exceptions found (in report order) with those
-// carried into one list in report order, and says which were carried.
-func mergeCarried(found, carried []recon.Exception) ([]recon.Exception, []bool) {
+// carried (places in prev, the base's list) into one list in report
+// order, and gives for each the place in prev it was carried from, or
+// -1 for one found.
+func mergeCarried(found, prev []recon.Exception, carried []int) ([]recon.Exception, []int) {
+	from := make([]int, 0, len(found)+len(carried))
 	if len(carried) == 0 {
-		return found, make([]bool, len(found))
+		for range found {
+			from = append(from, -1)
+		}
+		return found, from
 	}
-	if !ExceptionsSorted(carried) { // the base's, a subset of a list in report order
-		SortExceptions(carried)
+	// The base's list is in report order, written so; a list written
+	// in another order (an older build's) is put in it.
+	if !slices.IsSortedFunc(carried, func(a, b int) int { return compareExceptions(prev[a], prev[b]) }) {
+		slices.SortStableFunc(carried, func(a, b int) int { return compareExceptions(prev[a], prev[b]) })
 	}
-	all := make([]recon.Exception, 0, len(found)+len(carried))
-	from := make([]bool, 0, cap(all))
+	all := make([]recon.Exception, 0, cap(from))
 	i, j := 0, 0
 	for i < len(found) || j < len(carried) {
-		if j == len(carried) || i < len(found) && compareExceptions(found[i], carried[j]) <= 0 {
-			all, from = append(all, found[i]), append(from, false)
+		if j == len(carried) || i < len(found) && compareExceptions(found[i], prev[carried[j]]) <= 0 {
+			all, from = append(all, found[i]), append(from, -1)
 			i++
 		} else {
-			all, from = append(all, carried[j]), append(from, true)
+			all, from = append(all, prev[carried[j]]), append(from, carried[j])
 			j++
 		}
 	}
 	return all, from
+}
+
+// carriedRanges splits the places from (as mergeCarried gives them) at
+// i onwards that are carried into runs of consecutive places in the
+// base's list, each copied by the range of row ids it spans: a run of
+// places holds every row of the base between its first and last id. It
+// returns the ranges as pairs of places, and the index after the last
+// carried one.
+func carriedRanges(from []int, i int) (ranges [][2]int, end int) {
+	for i < len(from) && from[i] >= 0 {
+		j := i + 1
+		for j < len(from) && from[j] == from[j-1]+1 {
+			j++
+		}
+		ranges = append(ranges, [2]int{from[i], from[j-1]})
+		i = j
+	}
+	return ranges, i
+}
+
+// carry copies the base's exceptions at places r[0] to r[1] (a range
+// carriedRanges gave) to the run, and fails unless each was copied.
+func (p *incremental) carry(load store.Load, runID int64, r [2]int) error {
+	n, err := load.CarryExceptions(runID, p.base.RunID, p.prevIDs[r[0]], p.prevIDs[r[1]])
+	if err != nil {
+		return err
+	}
+	if want := r[1] - r[0] + 1; n != want {
+		return fmt.Errorf("carry exceptions of run %d: %d copied, %d meant", p.base.RunID, n, want)
+	}
+	return nil
 }

@@ -29,6 +29,8 @@ type monthDB interface {
 	FinishRun(ctx context.Context, id int64, status, errText, counts, inputs string) error
 	FailRun(ctx context.Context, id int64, errText string) (bool, error)
 	MatchResults(ctx context.Context, runID int64, fn func([]recon.MatchResult) error) error
+	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
+	ReportExceptions(ctx context.Context, runID int64) ([]store.ReportException, error)
 	ReportSourceTotals(ctx context.Context) ([]store.SourceTotal, error)
 	Close() error
 }
@@ -286,6 +288,19 @@ func TestIncrementalMatchesWhole(t *testing.T) {
 			}
 			if d := cmp.Diff(want.exceptions, got.exceptions, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("%s: exceptions: whole (-) and incremental (+) differ:\n%s", date, d)
+			}
+			// The report's facts of the carried exceptions, copied from
+			// run to run, are those the whole run looks up.
+			wantFacts, err := db.ReportExceptions(context.Background(), want.sum.RunID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotFacts, err := db.ReportExceptions(context.Background(), got.sum.RunID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(wantFacts, gotFacts, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(store.ReportException{}, "Carried")); d != "" {
+				t.Errorf("%s: the report's exceptions: whole (-) and incremental (+) differ:\n%s", date, d)
 			}
 			eff := maps.Clone(effective[got.sum.Scope.BaseRunID])
 			if !got.sum.Scope.Incremental {

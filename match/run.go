@@ -53,8 +53,10 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	scope := &ScopeSummary{WholeBecause: whole, Orders: len(e.d.orders), Links: len(e.d.links), Transactions: len(e.d.txns),
 		Webhooks: len(e.d.hooks), LedgerLines: len(e.d.entries), sized: e.d.sized}
 	mm := store.MatchMark{RunID: runID, Mark: mark, AsOf: opts.AsOf, Fingerprint: fp, LedgerNet: e.ledgerNet(), Sources: e.sourceTotals()}
-	var carried []recon.Exception
+	var carried []int
+	var prev []recon.Exception
 	if inc != nil {
+		prev = inc.prev
 		carried = inc.carried()
 		scope.Incremental, scope.BaseRunID, scope.Carried, scope.reached = true, inc.base.RunID, len(carried), inc.keys
 		mm.Incremental, mm.BaseRunID = true, inc.base.RunID
@@ -136,19 +138,27 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	if err == nil {
 		err = buildErr
 	}
-	all, fromBase := mergeCarried(e.out, carried)
-	// In report order, carried or not: a run of either kind at a time.
+	all, from := mergeCarried(e.out, prev, carried)
+	// In report order, carried or not: a run of either kind at a time,
+	// the carried ones copied in the store from the base's rows.
 	for i := 0; err == nil && i < len(all); {
-		j := i + 1
-		for j < len(all) && fromBase[j] == fromBase[i] {
-			j++
-		}
-		if fromBase[i] {
-			_, err = load.CarriedExceptions(runID, all[i:j])
-		} else {
+		if from[i] < 0 {
+			j := i + 1
+			for j < len(all) && from[j] < 0 {
+				j++
+			}
 			_, err = load.Exceptions(runID, all[i:j])
+			i = j
+			continue
 		}
-		i = j
+		var ranges [][2]int
+		ranges, i = carriedRanges(from, i)
+		for _, r := range ranges {
+			err = inc.carry(load, runID, r)
+			if err != nil {
+				break
+			}
+		}
 	}
 	if err == nil {
 		err = load.MatchMark(mm)

@@ -69,10 +69,13 @@ type Carry struct {
 
 // RunExceptions are the exceptions of one run, as Backend.Exceptions
 // reads them: what a caller hands on when it has read them already, so
-// that the callee need not read them again.
+// that the callee need not read them again. IDs are their row ids, in
+// the same order, when read with them (RunExceptions), which
+// Load.CarryExceptions copies them by.
 type RunExceptions struct {
 	RunID      int64
 	Exceptions []recon.Exception
+	IDs        []int64
 }
 
 // ResolvedException is an exception open in the previous run that the

@@ -205,7 +205,7 @@ var (
 		"paid_at", "clean"}
 	exceptionCols = []string{"merchant", "run_id", "category", "severity", "order_uid", "payment_link_uid", "oxpay_txn_id",
 		"merchant_reference_id", "ledger_ref", "currency", "expected_minor", "actual_minor", "difference_minor", "detail",
-		"webhook_event_ids", "ledger_entry_ids", "input_error_id", "carried"}
+		"webhook_event_ids", "ledger_entry_ids", "input_error_id"}
 )
 
 // The kinds insertDirect writes.

@@ -598,13 +598,24 @@ func (l *Load) MatchResults(runID int64, rs []recon.MatchResult) (int, error) {
 // Exceptions copies a batch of one run's exceptions into their table,
 // in the order given, and returns how many it added.
 func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
-	return l.exceptions(runID, rs, 0)
+	return l.exceptions(runID, rs)
 }
 
-// CarriedExceptions is Exceptions for the exceptions a run carries
-// unchanged from the run it started from (store.MatchMark).
-func (l *Load) CarriedExceptions(runID int64, rs []recon.Exception) (int, error) {
-	return l.exceptions(runID, rs, 1)
+// CarryExceptions copies exceptions of run from to runID, as carried
+// (store.Load).
+func (l *Load) CarryExceptions(runID, from, first, last int64) (int, error) {
+	if runID == 0 {
+		return 0, l.fail(store.ErrNoRun)
+	}
+	if err := l.check(); err != nil {
+		return 0, err
+	}
+	n, err := sqlstore.CopyCarriedExceptions(l.ctx, l.q(), sqlstore.Postgres, l.merchant, runID, from, first, last)
+	if err != nil {
+		return 0, l.fail(err)
+	}
+	l.added["exceptions"] += int(n)
+	return int(n), nil
 }
 
 // MatchMark records how far the run read and how it matched.
@@ -618,7 +629,7 @@ func (l *Load) MatchMark(m store.MatchMark) error {
 	return l.fail0(sqlstore.InsertMatchMark(l.ctx, l.q(), l.merchant, m))
 }
 
-func (l *Load) exceptions(runID int64, rs []recon.Exception, carried int32) (int, error) {
+func (l *Load) exceptions(runID int64, rs []recon.Exception) (int, error) {
 	if runID == 0 {
 		return 0, l.fail(store.ErrNoRun)
 	}
@@ -630,7 +641,7 @@ func (l *Load) exceptions(runID int64, rs []recon.Exception, carried int32) (int
 		r := &rs[i]
 		rows[i] = []any{l.merchant, runID, t(string(r.Category)), t(r.Severity), t(r.OrderUID), t(r.PaymentLinkUID), t(r.OxpayTxnID),
 			t(r.MerchantReferenceID), t(r.LedgerRef), t(r.Currency), r.ExpectedMinor, r.ActualMinor, r.DifferenceMinor, t(r.Detail),
-			r.WebhookEventIDs.String(), r.LedgerEntryIDs.String(), nullID(r.InputErrorID), carried}
+			r.WebhookEventIDs.String(), r.LedgerEntryIDs.String(), nullID(r.InputErrorID)}
 	}
 	if err := l.copyInto("exceptions", exceptionCols, rows); err != nil {
 		return 0, l.fail(fmt.Errorf("insert exceptions of run %d: %w", runID, err))

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
 	"github.com/reconkit/reconkit/store/internal/sqlstore"
 )
 
@@ -19,20 +20,21 @@ const exceptionsChunk = 1 << 30
 // month of them, and through database/sql each of their fifteen values
 // cost a cgo call and a conversion. The strings point into the packed
 // buffers, which are never reused.
-func (db *DB) readExceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
+func (db *DB) readExceptions(ctx context.Context, runID int64) (store.RunExceptions, error) {
+	out := store.RunExceptions{RunID: runID}
 	conn, err := db.x.Connx(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+		return out, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
 	defer conn.Close()
 	var n int
 	if err := conn.QueryRowxContext(ctx, `SELECT COUNT(*) FROM exceptions WHERE merchant = ? AND run_id = ?`, db.Merchant(), runID).Scan(&n); err != nil {
-		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+		return out, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
-	// The count sizes the slice; rows are never added to a run's
+	// The count sizes the slices; rows are never added to a run's
 	// exceptions once its load commits, and a miss only costs a copy.
-	rs := make([]recon.Exception, 0, n)
-	err = scanTable(ctx, conn, sqlstore.ExceptionsQuery, db.Merchant(), 15, exceptionsChunk, func(v []scanVal) error {
+	rs, ids := make([]recon.Exception, 0, n), make([]int64, 0, n)
+	err = scanTable(ctx, conn, sqlstore.ExceptionsQuery, db.Merchant(), 16, exceptionsChunk, func(v []scanVal) error {
 		x := recon.Exception{
 			Category: recon.Category(v[0].text()), Severity: v[1].text(), OrderUID: v[2].text(), PaymentLinkUID: v[3].text(),
 			OxpayTxnID: v[4].text(), MerchantReferenceID: v[5].text(), LedgerRef: v[6].text(), Currency: v[7].text(),
@@ -53,13 +55,18 @@ func (db *DB) readExceptions(ctx context.Context, runID int64) ([]recon.Exceptio
 		if x.InputErrorID, err = v[14].int(); err != nil {
 			return fmt.Errorf("exception %d: input_error_id: %w", len(rs)+1, err)
 		}
-		rs = append(rs, x)
+		id, err := v[15].int()
+		if err != nil {
+			return fmt.Errorf("exception %d: id: %w", len(rs)+1, err)
+		}
+		rs, ids = append(rs, x), append(ids, id)
 		return nil
 	}, nil, strconv.FormatInt(runID, 10))
 	if err != nil {
-		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+		return store.RunExceptions{}, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
-	return rs, nil
+	out.Exceptions, out.IDs = rs, ids
+	return out, nil
 }
 
 // readFirstSeen is ExceptionFirstSeen with the query stepped in C, as

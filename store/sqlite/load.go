@@ -159,7 +159,6 @@ const (
 	stmtInputError
 	stmtMatchResult
 	stmtException
-	stmtCarriedException
 	numStmts
 )
 
@@ -341,8 +340,6 @@ func (k stmtKind) sql() insertSQL {
 		return insertMatchResult
 	case stmtException:
 		return insertException
-	case stmtCarriedException:
-		return insertCarriedException
 	}
 	return insertSQLs[k]
 }

@@ -23,11 +23,6 @@ var (
 		row:    `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		shared: 2,
 	}
-	insertCarriedException = insertSQL{
-		head:   `INSERT INTO exceptions (merchant, run_id, category, severity, order_uid, payment_link_uid, oxpay_txn_id, merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail, webhook_event_ids, ledger_entry_ids, input_error_id, carried) VALUES `,
-		row:    `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-		shared: 2,
-	}
 )
 
 func boolInt(b bool) int64 {
@@ -80,10 +75,17 @@ func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
 	return l.exceptions(stmtException, runID, rs)
 }
 
-// CarriedExceptions is Exceptions for the exceptions a run carries
-// unchanged from the run it started from (store.MatchMark).
-func (l *Load) CarriedExceptions(runID int64, rs []recon.Exception) (int, error) {
-	return l.exceptions(stmtCarriedException, runID, rs)
+// CarryExceptions copies exceptions of run from to runID, as carried
+// (store.Load).
+func (l *Load) CarryExceptions(runID, from, first, last int64) (int, error) {
+	if runID == 0 {
+		return 0, l.fail(store.ErrNoRun)
+	}
+	if err := l.check(); err != nil {
+		return 0, err
+	}
+	n, err := sqlstore.CopyCarriedExceptions(l.ctx, sqlstore.On(l.tx), sqlstore.SQLite, l.merchant, runID, from, first, last)
+	return int(n), l.fail0(err)
 }
 
 func (l *Load) exceptions(k stmtKind, runID int64, rs []recon.Exception) (int, error) {

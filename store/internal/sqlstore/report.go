@@ -37,31 +37,93 @@ func pgFirstID(col string) string {
 	return `CAST(NULLIF(split_part(` + col + `, ',', 1), '') AS BIGINT)`
 }
 
+// An exception's report facts (store.ReportException: its payment
+// link's URL and payment time, its order's creation time, its first
+// delivery's receipt time, its first ledger line's date, currency and
+// amount) are kept with it when a run carried it (facts = 1: copied from
+// the run before, see CopyCarriedExceptions), and otherwise looked up in
+// the rows it names. The lookups are joined only for facts = 0, so that
+// a month of carried exceptions costs no read of the tables behind them.
+const (
+	factPaymentURL = `CASE WHEN e.facts = 1 THEN e.payment_url ELSE p.payment_url END`
+	factOrderAt    = `CASE WHEN e.facts = 1 THEN e.order_created_at ELSE o.created_at END`
+	factPaidAt     = `CASE WHEN e.facts = 1 THEN e.link_paid_at ELSE p.paid_at END`
+	factReceivedAt = `CASE WHEN e.facts = 1 THEN e.webhook_received_at ELSE w.received_at END`
+	factBookedOn   = `CASE WHEN e.facts = 1 THEN e.ledger_booked_on ELSE l.booked_on END`
+	factLedgerCur  = `CASE WHEN e.facts = 1 THEN e.ledger_currency ELSE l.currency END`
+	factLedgerAmt  = `CASE WHEN e.facts = 1 THEN e.ledger_minor ELSE l.amount_minor END`
+
+	factJoinsHead = `
+LEFT JOIN payment_links p ON e.facts = 0 AND p.merchant = e.merchant AND p.uid = e.payment_link_uid AND e.payment_link_uid <> ''
+LEFT JOIN orders o ON e.facts = 0 AND o.merchant = e.merchant AND o.uid = e.order_uid AND e.order_uid <> ''
+LEFT JOIN webhook_events w ON e.facts = 0 AND w.merchant = e.merchant AND w.id = `
+	factJoinsLedger = `
+LEFT JOIN ledger_entries l ON e.facts = 0 AND l.merchant = e.merchant AND l.id = `
+)
+
+// factJoins are the joins the facts are looked up through, in a dialect.
+var factJoins = map[Dialect]string{
+	SQLite:   factJoinsHead + sqliteFirstID("e.webhook_event_ids") + factJoinsLedger + sqliteFirstID("e.ledger_entry_ids"),
+	Postgres: factJoinsHead + pgFirstID("e.webhook_event_ids") + factJoinsLedger + pgFirstID("e.ledger_entry_ids"),
+}
+
 const (
 	reportExceptionsHead = `SELECT e.category, e.severity, e.order_uid, e.payment_link_uid, e.oxpay_txn_id,
     e.merchant_reference_id, e.ledger_ref, e.currency, e.expected_minor, e.actual_minor, e.difference_minor, e.detail,
     e.webhook_event_ids, e.ledger_entry_ids, COALESCE(e.input_error_id, 0),
-    COALESCE(p.payment_url, ''), CAST(o.created_at AS TEXT), CAST(p.paid_at AS TEXT),
-    CAST(w.received_at AS TEXT), CAST(l.booked_on AS TEXT),
-    COALESCE(l.currency, ''), COALESCE(l.amount_minor, 0),
+    COALESCE(` + factPaymentURL + `, ''), CAST(` + factOrderAt + ` AS TEXT), CAST(` + factPaidAt + ` AS TEXT),
+    CAST(` + factReceivedAt + ` AS TEXT), CAST(` + factBookedOn + ` AS TEXT),
+    COALESCE(` + factLedgerCur + `, ''), COALESCE(` + factLedgerAmt + `, 0),
     COALESCE(i.source, ''), COALESCE(i.file, ''), COALESCE(i.line, 0),
     COALESCE(i.text, ''), CAST(i.recorded_at AS TEXT), e.carried
-FROM exceptions e
-LEFT JOIN payment_links p ON p.merchant = e.merchant AND p.uid = e.payment_link_uid AND e.payment_link_uid <> ''
-LEFT JOIN orders o ON o.merchant = e.merchant AND o.uid = e.order_uid AND e.order_uid <> ''
-`
+FROM exceptions e`
 	reportExceptionsTail = `
 LEFT JOIN input_errors i ON i.merchant = e.merchant AND i.id = e.input_error_id
 WHERE e.merchant = ? AND e.run_id = ? ORDER BY e.id`
 )
 
 var reportExceptionsSQL = map[Dialect]string{
-	SQLite: reportExceptionsHead +
-		`LEFT JOIN webhook_events w ON w.merchant = e.merchant AND w.id = ` + sqliteFirstID("e.webhook_event_ids") + `
-LEFT JOIN ledger_entries l ON l.merchant = e.merchant AND l.id = ` + sqliteFirstID("e.ledger_entry_ids") + reportExceptionsTail,
-	Postgres: reportExceptionsHead +
-		`LEFT JOIN webhook_events w ON w.merchant = e.merchant AND w.id = ` + pgFirstID("e.webhook_event_ids") + `
-LEFT JOIN ledger_entries l ON l.merchant = e.merchant AND l.id = ` + pgFirstID("e.ledger_entry_ids") + reportExceptionsTail,
+	SQLite:   reportExceptionsHead + factJoins[SQLite] + reportExceptionsTail,
+	Postgres: reportExceptionsHead + factJoins[Postgres] + reportExceptionsTail,
+}
+
+// copyCarriedHead and copyCarriedTail are CopyCarriedExceptions' SQL
+// around the joins of the facts.
+const (
+	copyCarriedHead = `INSERT INTO exceptions (merchant, run_id, category, severity, order_uid, payment_link_uid, oxpay_txn_id,
+    merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
+    webhook_event_ids, ledger_entry_ids, input_error_id, carried,
+    facts, payment_url, order_created_at, link_paid_at, webhook_received_at, ledger_booked_on, ledger_currency, ledger_minor)
+SELECT e.merchant, ?, e.category, e.severity, e.order_uid, e.payment_link_uid, e.oxpay_txn_id,
+    e.merchant_reference_id, e.ledger_ref, e.currency, e.expected_minor, e.actual_minor, e.difference_minor, e.detail,
+    e.webhook_event_ids, e.ledger_entry_ids, e.input_error_id, 1,
+    1, ` + factPaymentURL + `, ` + factOrderAt + `, ` + factPaidAt + `, ` + factReceivedAt + `, ` + factBookedOn + `, ` + factLedgerCur + `, ` + factLedgerAmt + `
+FROM exceptions e`
+	copyCarriedTail = `
+WHERE e.merchant = ? AND e.run_id = ? AND e.id BETWEEN ? AND ? ORDER BY e.id`
+)
+
+var copyCarriedSQL = map[Dialect]string{
+	SQLite:   copyCarriedHead + factJoins[SQLite] + copyCarriedTail,
+	Postgres: copyCarriedHead + factJoins[Postgres] + copyCarriedTail,
+}
+
+// CopyCarriedExceptions copies the exceptions of run from with ids first
+// to last (store.RunExceptions.IDs) to run runID, in id order, as
+// exceptions runID carries unchanged, with their report facts: an
+// exception the night did not reach names rows that have not changed
+// since, so the facts are those of the run before, kept with it or
+// looked up there. It returns how many rows it copied.
+func CopyCarriedExceptions(ctx context.Context, q Q, d Dialect, merchant string, runID, from, first, last int64) (int64, error) {
+	res, err := q.ExecContext(ctx, copyCarriedSQL[d], runID, merchant, from, first, last)
+	if err != nil {
+		return 0, fmt.Errorf("carry exceptions %d to %d of run %d to run %d: %w", first, last, from, runID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("carry exceptions of run %d to run %d: %w", from, runID, err)
+	}
+	return n, nil
 }
 
 // ReportExceptions returns a run's exceptions in the order they were

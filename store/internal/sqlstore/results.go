@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/reconkit/reconkit/recon"
+	"github.com/reconkit/reconkit/store"
 )
 
 // DeleteRunResults removes a run's match results, exceptions,
@@ -31,47 +32,55 @@ func (db *DB) DeleteRunResults(ctx context.Context, runID int64) error {
 // (SetReaders) runs the same.
 const ExceptionsQuery = `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
     merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
-    webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id
+    webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id, id
 FROM exceptions WHERE merchant = ? AND run_id = ? ORDER BY id`
 
 // Readers are the reads a backend runs its own way, faster than through
 // database/sql; a nil one is read here.
 type Readers struct {
 	// Exceptions runs ExceptionsQuery; FirstSeen ExceptionFirstSeenQuery.
-	Exceptions func(ctx context.Context, runID int64) ([]recon.Exception, error)
+	Exceptions func(ctx context.Context, runID int64) (store.RunExceptions, error)
 	FirstSeen  func(ctx context.Context, runID int64) (map[string]string, error)
 }
 
-// SetReaders makes Exceptions and ExceptionFirstSeen read through r.
+// SetReaders makes RunExceptions and ExceptionFirstSeen read through r.
 func (db *DB) SetReaders(r Readers) { db.readers = r }
 
 // Exceptions returns a run's exceptions in the order they were written.
 func (db *DB) Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
+	re, err := db.RunExceptions(ctx, runID)
+	return re.Exceptions, err
+}
+
+// RunExceptions returns a run's exceptions in the order they were
+// written, with their ids.
+func (db *DB) RunExceptions(ctx context.Context, runID int64) (store.RunExceptions, error) {
 	if db.readers.Exceptions != nil {
 		return db.readers.Exceptions(ctx, runID)
 	}
+	out := store.RunExceptions{RunID: runID}
 	// Scanned column by column rather than by sqlx's struct mapping: a
 	// night reads a month of open exceptions, and the mapping's
 	// reflection cost a third of the read.
 	rows, err := db.Q().QueryContext(ctx, ExceptionsQuery, db.merchant, runID)
 	if err != nil {
-		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+		return out, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
 	defer rows.Close()
-	var rs []recon.Exception
 	for rows.Next() {
 		var x recon.Exception
+		var id int64
 		if err := rows.Scan(&x.Category, &x.Severity, &x.OrderUID, &x.PaymentLinkUID, &x.OxpayTxnID, &x.MerchantReferenceID,
 			&x.LedgerRef, &x.Currency, &x.ExpectedMinor, &x.ActualMinor, &x.DifferenceMinor, &x.Detail,
-			&x.WebhookEventIDs, &x.LedgerEntryIDs, &x.InputErrorID); err != nil {
-			return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+			&x.WebhookEventIDs, &x.LedgerEntryIDs, &x.InputErrorID, &id); err != nil {
+			return store.RunExceptions{}, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 		}
-		rs = append(rs, x)
+		out.Exceptions, out.IDs = append(out.Exceptions, x), append(out.IDs, id)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read exceptions of run %d: %w", runID, err)
+		return store.RunExceptions{}, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
-	return rs, nil
+	return out, nil
 }
 
 // matchResultBatch is how many rows DB.MatchResults hands over at once.
