@@ -26,9 +26,11 @@ import (
 // to name the row at fault; the Load has failed by then and will not
 // commit.
 type Load struct {
-	ctx      context.Context
-	conn     *sqlx.Conn
-	tx       *sqlx.Tx
+	ctx  context.Context
+	conn *sqlx.Conn
+	tx   *sqlx.Tx
+	// carrier copies carried exceptions, prepared at the first.
+	carrier  *sqlstore.Carrier
 	now      time.Time
 	merchant string
 	runID    sql.NullInt64
@@ -610,7 +612,14 @@ func (l *Load) CarryExceptions(runID, from, first, last int64) (int, error) {
 	if err := l.check(); err != nil {
 		return 0, err
 	}
-	n, err := sqlstore.CopyCarriedExceptions(l.ctx, l.q(), sqlstore.Postgres, l.merchant, runID, from, first, last)
+	if l.carrier == nil {
+		c, err := sqlstore.NewCarrier(l.ctx, l.q(), l.merchant)
+		if err != nil {
+			return 0, l.fail(err)
+		}
+		l.carrier = c
+	}
+	n, err := l.carrier.Copy(l.ctx, runID, from, first, last)
 	if err != nil {
 		return 0, l.fail(err)
 	}

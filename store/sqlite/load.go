@@ -27,9 +27,11 @@ import (
 // writes through other DB methods wait for it (up to the busy timeout);
 // reads go on as usual.
 type Load struct {
-	ctx      context.Context
-	conn     *sqlx.Conn // the connection tx runs on, closed when the Load ends
-	tx       *sqlx.Tx
+	ctx  context.Context
+	conn *sqlx.Conn // the connection tx runs on, closed when the Load ends
+	tx   *sqlx.Tx
+	// carrier copies carried exceptions, prepared at the first.
+	carrier  *sqlstore.Carrier
 	now      time.Time // first_seen_at / changed_at / loaded_at of every row
 	runID    sql.NullInt64
 	nowText  string              // now as stored, bound once per batch

@@ -84,7 +84,14 @@ func (l *Load) CarryExceptions(runID, from, first, last int64) (int, error) {
 	if err := l.check(); err != nil {
 		return 0, err
 	}
-	n, err := sqlstore.CopyCarriedExceptions(l.ctx, sqlstore.On(l.tx), sqlstore.SQLite, l.merchant, runID, from, first, last)
+	if l.carrier == nil {
+		c, err := sqlstore.NewCarrier(l.ctx, sqlstore.On(l.tx), l.merchant)
+		if err != nil {
+			return 0, l.fail(err)
+		}
+		l.carrier = c
+	}
+	n, err := l.carrier.Copy(l.ctx, runID, from, first, last)
 	return int(n), l.fail0(err)
 }
 

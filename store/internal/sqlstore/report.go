@@ -41,9 +41,10 @@ func pgFirstID(col string) string {
 // link's URL and payment time, its order's creation time, its first
 // delivery's receipt time, its first ledger line's date, currency and
 // amount) are kept with it when a run carried it (facts = 1: copied from
-// the run before, see CopyCarriedExceptions), and otherwise looked up in
-// the rows it names. The lookups are joined only for facts = 0, so that
-// a month of carried exceptions costs no read of the tables behind them.
+// the run before, see Carrier), and otherwise looked up in
+// the rows it names. The lookups are joined only for facts = 0,
+// so that a month of carried exceptions costs no read of
+// the tables behind them.
 const (
 	factPaymentURL = `CASE WHEN e.facts = 1 THEN e.payment_url ELSE p.payment_url END`
 	factOrderAt    = `CASE WHEN e.facts = 1 THEN e.order_created_at ELSE o.created_at END`
@@ -53,18 +54,23 @@ const (
 	factLedgerCur  = `CASE WHEN e.facts = 1 THEN e.ledger_currency ELSE l.currency END`
 	factLedgerAmt  = `CASE WHEN e.facts = 1 THEN e.ledger_minor ELSE l.amount_minor END`
 
+	// The joins look a fact up by a key that is NULL where the facts
+	// are kept: SQLite seeks the index, or the table by id, for a row
+	// whose ON clause another term makes false (e.facts = 0 AND ...),
+	// but not for a NULL key.
 	factJoinsHead = `
-LEFT JOIN payment_links p ON e.facts = 0 AND p.merchant = e.merchant AND p.uid = e.payment_link_uid AND e.payment_link_uid <> ''
-LEFT JOIN orders o ON e.facts = 0 AND o.merchant = e.merchant AND o.uid = e.order_uid AND e.order_uid <> ''
-LEFT JOIN webhook_events w ON e.facts = 0 AND w.merchant = e.merchant AND w.id = `
-	factJoinsLedger = `
-LEFT JOIN ledger_entries l ON e.facts = 0 AND l.merchant = e.merchant AND l.id = `
+LEFT JOIN payment_links p ON p.merchant = e.merchant AND p.uid = CASE WHEN e.facts = 0 THEN e.payment_link_uid END AND e.payment_link_uid <> ''
+LEFT JOIN orders o ON o.merchant = e.merchant AND o.uid = CASE WHEN e.facts = 0 THEN e.order_uid END AND e.order_uid <> ''
+LEFT JOIN webhook_events w ON w.merchant = e.merchant AND w.id = CASE WHEN e.facts = 0 THEN `
+	factJoinsLedger = ` END
+LEFT JOIN ledger_entries l ON l.merchant = e.merchant AND l.id = CASE WHEN e.facts = 0 THEN `
+	factJoinsEnd = ` END`
 )
 
 // factJoins are the joins the facts are looked up through, in a dialect.
 var factJoins = map[Dialect]string{
-	SQLite:   factJoinsHead + sqliteFirstID("e.webhook_event_ids") + factJoinsLedger + sqliteFirstID("e.ledger_entry_ids"),
-	Postgres: factJoinsHead + pgFirstID("e.webhook_event_ids") + factJoinsLedger + pgFirstID("e.ledger_entry_ids"),
+	SQLite:   factJoinsHead + sqliteFirstID("e.webhook_event_ids") + factJoinsLedger + sqliteFirstID("e.ledger_entry_ids") + factJoinsEnd,
+	Postgres: factJoinsHead + pgFirstID("e.webhook_event_ids") + factJoinsLedger + pgFirstID("e.ledger_entry_ids") + factJoinsEnd,
 }
 
 const (
@@ -87,7 +93,7 @@ var reportExceptionsSQL = map[Dialect]string{
 	Postgres: reportExceptionsHead + factJoins[Postgres] + reportExceptionsTail,
 }
 
-// copyCarriedHead and copyCarriedTail are CopyCarriedExceptions' SQL
+// copyCarriedHead and copyCarriedTail are Carrier's SQL
 // around the joins of the facts.
 const (
 	copyCarriedHead = `INSERT INTO exceptions (merchant, run_id, category, severity, order_uid, payment_link_uid, oxpay_txn_id,
@@ -108,14 +114,33 @@ var copyCarriedSQL = map[Dialect]string{
 	Postgres: copyCarriedHead + factJoins[Postgres] + copyCarriedTail,
 }
 
-// CopyCarriedExceptions copies the exceptions of run from with ids first
-// to last (store.RunExceptions.IDs) to run runID, in id order, as
-// exceptions runID carries unchanged, with their report facts: an
-// exception the night did not reach names rows that have not changed
-// since, so the facts are those of the run before, kept with it or
-// looked up there. It returns how many rows it copied.
-func CopyCarriedExceptions(ctx context.Context, q Q, d Dialect, merchant string, runID, from, first, last int64) (int64, error) {
-	res, err := q.ExecContext(ctx, copyCarriedSQL[d], runID, merchant, from, first, last)
+// Carrier copies the exceptions a run carries from the run before it,
+// with their report facts: an exception the night did not reach names
+// rows that have not changed since, so its facts are those of the run
+// before, kept with it or looked up there. It runs one statement,
+// prepared once: a night copies its carried exceptions in as many id
+// ranges as the exceptions it found split them into, thousands, and
+// preparing the statement each time took three times the copy.
+type Carrier struct {
+	stmt     *sql.Stmt
+	merchant string
+}
+
+// NewCarrier prepares a Carrier on a transaction q, for merchant; the
+// statement is closed with the transaction.
+func NewCarrier(ctx context.Context, q Q, merchant string) (*Carrier, error) {
+	stmt, err := q.PrepareContext(ctx, copyCarriedSQL[q.dialect()])
+	if err != nil {
+		return nil, fmt.Errorf("prepare the copy of carried exceptions: %w", err)
+	}
+	return &Carrier{stmt: stmt, merchant: merchant}, nil
+}
+
+// Copy copies the exceptions of run from with ids first to last
+// (store.RunExceptions.IDs) to run runID, in id order, as exceptions
+// runID carries unchanged, and returns how many rows it copied.
+func (c *Carrier) Copy(ctx context.Context, runID, from, first, last int64) (int64, error) {
+	res, err := c.stmt.ExecContext(ctx, runID, c.merchant, from, first, last)
 	if err != nil {
 		return 0, fmt.Errorf("carry exceptions %d to %d of run %d to run %d: %w", first, last, from, runID, err)
 	}
