@@ -132,11 +132,11 @@ type ScopeSummary struct {
 type incremental struct {
 	base store.MatchMark
 	// seeds are the keys the night reaches besides those of the rows
-	// beyond the base's mark; prev the base's exceptions, and prevIDs
-	// their row ids, which the carried ones are copied by.
-	seeds   []seed
-	prev    []recon.Exception
-	prevIDs []int64
+	// beyond the base's mark; prev the base's exceptions, and prevFacts
+	// their report facts, which the carried ones are written with.
+	seeds     []seed
+	prev      []recon.Exception
+	prevFacts []store.ExceptionFacts
 
 	took                               time.Duration  // finding the scope
 	keys                               map[string]int // key: the kinds it was looked for as
@@ -188,10 +188,10 @@ func plan(ctx context.Context, db Store, runID int64, opts Options, fp string) (
 	if err != nil {
 		return nil, "", err
 	}
-	if len(re.IDs) != len(re.Exceptions) {
-		return nil, "", fmt.Errorf("the exceptions of run %d came without their ids", prev.ID)
+	if len(re.Facts) != len(re.Exceptions) {
+		return nil, "", fmt.Errorf("the exceptions of run %d came without their facts", prev.ID)
 	}
-	p.prev, p.prevIDs = re.Exceptions, re.IDs
+	p.prev, p.prevFacts = re.Exceptions, re.Facts
 	if err := p.seedVerifiedAgain(ctx, h); err != nil {
 		return nil, "", err
 	}
@@ -638,35 +638,4 @@ func mergeCarried(found, prev []recon.Exception, carried []int) ([]recon.Excepti
 		}
 	}
 	return all, from
-}
-
-// carriedRanges splits the places from (as mergeCarried gives them) at
-// i onwards that are carried into runs of consecutive places in the
-// base's list, each copied by the range of row ids it spans: a run of
-// places holds every row of the base between its first and last id. It
-// returns the ranges as pairs of places, and the index after the last
-// carried one.
-func carriedRanges(from []int, i int) (ranges [][2]int, end int) {
-	for i < len(from) && from[i] >= 0 {
-		j := i + 1
-		for j < len(from) && from[j] == from[j-1]+1 {
-			j++
-		}
-		ranges = append(ranges, [2]int{from[i], from[j-1]})
-		i = j
-	}
-	return ranges, i
-}
-
-// carry copies the base's exceptions at places r[0] to r[1] (a range
-// carriedRanges gave) to the run, and fails unless each was copied.
-func (p *incremental) carry(load store.Load, runID int64, r [2]int) error {
-	n, err := load.CarryExceptions(runID, p.base.RunID, p.prevIDs[r[0]], p.prevIDs[r[1]])
-	if err != nil {
-		return err
-	}
-	if want := r[1] - r[0] + 1; n != want {
-		return fmt.Errorf("carry exceptions of run %d: %d copied, %d meant", p.base.RunID, n, want)
-	}
-	return nil
 }

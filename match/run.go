@@ -140,25 +140,23 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	}
 	all, from := mergeCarried(e.out, prev, carried)
 	// In report order, carried or not: a run of either kind at a time,
-	// the carried ones copied in the store from the base's rows.
+	// the carried ones with the facts the base kept or looked up.
 	for i := 0; err == nil && i < len(all); {
-		if from[i] < 0 {
-			j := i + 1
-			for j < len(all) && from[j] < 0 {
-				j++
+		carried := from[i] >= 0
+		j := i + 1
+		for j < len(all) && (from[j] >= 0) == carried {
+			j++
+		}
+		if carried {
+			facts := make([]store.ExceptionFacts, 0, j-i)
+			for _, at := range from[i:j] {
+				facts = append(facts, inc.prevFacts[at])
 			}
+			_, err = load.CarriedExceptions(runID, all[i:j], facts)
+		} else {
 			_, err = load.Exceptions(runID, all[i:j])
-			i = j
-			continue
 		}
-		var ranges [][2]int
-		ranges, i = carriedRanges(from, i)
-		for _, r := range ranges {
-			err = inc.carry(load, runID, r)
-			if err != nil {
-				break
-			}
-		}
+		i = j
 	}
 	if err == nil {
 		err = load.MatchMark(mm)

@@ -85,6 +85,7 @@ type Backend interface {
 
 	// Results, exceptions and their history.
 	Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error)
+	// RunExceptions reads them with their facts (RunExceptions.Facts).
 	RunExceptions(ctx context.Context, runID int64) (RunExceptions, error)
 	MatchResults(ctx context.Context, runID int64, fn func([]recon.MatchResult) error) error
 	PreviousMatchRun(ctx context.Context, date string) (recon.Run, bool, error)
@@ -175,12 +176,11 @@ type Load interface {
 	// run's rows, so that a run written again replaces them atomically.
 	MatchResults(runID int64, rs []recon.MatchResult) (int, error)
 	Exceptions(runID int64, rs []recon.Exception) (int, error)
-	// CarryExceptions copies the exceptions of run from with row ids
-	// first to last (RunExceptions.IDs), in id order, to runID as
-	// exceptions it carries unchanged (ReportException.Carried), with
-	// their report facts; MatchMark records what the next run starts
-	// from (store/scope.go).
-	CarryExceptions(runID, from, first, last int64) (int, error)
+	// CarriedExceptions writes exceptions the run carries unchanged
+	// from the run it started from (ReportException.Carried), each with
+	// its facts (as RunExceptions read them); MatchMark what the next
+	// run starts from (store/scope.go).
+	CarriedExceptions(runID int64, rs []recon.Exception, facts []ExceptionFacts) (int, error)
 	MatchMark(m MatchMark) error
 	// SettlementBatches writes a run's settlement batches, members and
 	// all (DepositRef and DepositBookedOn are not stored).

@@ -69,13 +69,14 @@ type Carry struct {
 
 // RunExceptions are the exceptions of one run, as Backend.Exceptions
 // reads them: what a caller hands on when it has read them already, so
-// that the callee need not read them again. IDs are their row ids, in
-// the same order, when read with them (RunExceptions), which
-// Load.CarryExceptions copies them by.
+// that the callee need not read them again. Facts are their report
+// facts, in the same order, when read with them (Backend.RunExceptions),
+// which a run that carries them writes with them
+// (Load.CarriedExceptions).
 type RunExceptions struct {
 	RunID      int64
 	Exceptions []recon.Exception
-	IDs        []int64
+	Facts      []ExceptionFacts
 }
 
 // ResolvedException is an exception open in the previous run that the
@@ -88,13 +89,15 @@ type ResolvedException struct {
 	LastSeen string `json:"last_seen"`
 }
 
-// ReportException is an exception with what the workbook shows beside
-// it: the payment link's URL and the dates of the rows it names, read
-// from those rows (an exception stores ids only). Times are UTC; nil
-// when the row does not exist. The ledger and webhook columns are those
-// of the first id the exception lists.
-type ReportException struct {
-	recon.Exception
+// ExceptionFacts are what the workbook shows beside an exception of
+// the rows it names: the payment link's URL and payment time, the
+// order's creation time, the receipt time of the first delivery and the
+// date, currency and amount of the first ledger line it lists. Times
+// are UTC; nil when the row does not exist. A run looks them up in the
+// rows for the exceptions it finds, and keeps them with those it
+// carries: a carried exception names rows the night did not reach, which
+// have not changed since.
+type ExceptionFacts struct {
 	PaymentURL        string
 	OrderCreatedAt    *time.Time
 	LinkPaidAt        *time.Time
@@ -103,6 +106,13 @@ type ReportException struct {
 	LedgerBookedOn *time.Time
 	LedgerCurrency string
 	LedgerMinor    int64
+}
+
+// ReportException is an exception with what the workbook shows beside
+// it: its facts, and the input error it stands for.
+type ReportException struct {
+	recon.Exception
+	ExceptionFacts
 	// The input error an INPUT_ERROR exception stands for.
 	InputSource     string
 	InputFile       string

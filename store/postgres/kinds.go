@@ -1,5 +1,7 @@
 package postgres
 
+import "slices"
+
 // The tables a Load writes, and how (see kind). The upserts write a row
 // only when a column differs, so an unchanged reload changes nothing
 // and first_seen_at is never overwritten; fetched_at is left out of the
@@ -206,6 +208,10 @@ var (
 	exceptionCols = []string{"merchant", "run_id", "category", "severity", "order_uid", "payment_link_uid", "oxpay_txn_id",
 		"merchant_reference_id", "ledger_ref", "currency", "expected_minor", "actual_minor", "difference_minor", "detail",
 		"webhook_event_ids", "ledger_entry_ids", "input_error_id"}
+	// carriedExceptionCols are exceptionCols and the facts a carried
+	// exception keeps.
+	carriedExceptionCols = append(slices.Clip(exceptionCols), "carried", "facts", "payment_url", "order_created_at", "link_paid_at",
+		"webhook_received_at", "ledger_booked_on", "ledger_currency", "ledger_minor")
 )
 
 // The kinds insertDirect writes.

@@ -26,11 +26,9 @@ import (
 // to name the row at fault; the Load has failed by then and will not
 // commit.
 type Load struct {
-	ctx  context.Context
-	conn *sqlx.Conn
-	tx   *sqlx.Tx
-	// carrier copies carried exceptions, prepared at the first.
-	carrier  *sqlstore.Carrier
+	ctx      context.Context
+	conn     *sqlx.Conn
+	tx       *sqlx.Tx
 	now      time.Time
 	merchant string
 	runID    sql.NullInt64
@@ -600,31 +598,16 @@ func (l *Load) MatchResults(runID int64, rs []recon.MatchResult) (int, error) {
 // Exceptions copies a batch of one run's exceptions into their table,
 // in the order given, and returns how many it added.
 func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
-	return l.exceptions(runID, rs)
+	return l.exceptions(runID, rs, nil)
 }
 
-// CarryExceptions copies exceptions of run from to runID, as carried
-// (store.Load).
-func (l *Load) CarryExceptions(runID, from, first, last int64) (int, error) {
-	if runID == 0 {
-		return 0, l.fail(store.ErrNoRun)
+// CarriedExceptions is Exceptions for the exceptions a run carries
+// unchanged from the run it started from, with their facts.
+func (l *Load) CarriedExceptions(runID int64, rs []recon.Exception, facts []store.ExceptionFacts) (int, error) {
+	if len(facts) != len(rs) {
+		return 0, l.fail(fmt.Errorf("carry %d exceptions with the facts of %d", len(rs), len(facts)))
 	}
-	if err := l.check(); err != nil {
-		return 0, err
-	}
-	if l.carrier == nil {
-		c, err := sqlstore.NewCarrier(l.ctx, l.q(), l.merchant)
-		if err != nil {
-			return 0, l.fail(err)
-		}
-		l.carrier = c
-	}
-	n, err := l.carrier.Copy(l.ctx, runID, from, first, last)
-	if err != nil {
-		return 0, l.fail(err)
-	}
-	l.added["exceptions"] += int(n)
-	return int(n), nil
+	return l.exceptions(runID, rs, facts)
 }
 
 // MatchMark records how far the run read and how it matched.
@@ -638,7 +621,8 @@ func (l *Load) MatchMark(m store.MatchMark) error {
 	return l.fail0(sqlstore.InsertMatchMark(l.ctx, l.q(), l.merchant, m))
 }
 
-func (l *Load) exceptions(runID int64, rs []recon.Exception) (int, error) {
+// exceptions copies rs, and facts when given (as carried exceptions).
+func (l *Load) exceptions(runID int64, rs []recon.Exception, facts []store.ExceptionFacts) (int, error) {
 	if runID == 0 {
 		return 0, l.fail(store.ErrNoRun)
 	}
@@ -651,8 +635,17 @@ func (l *Load) exceptions(runID int64, rs []recon.Exception) (int, error) {
 		rows[i] = []any{l.merchant, runID, t(string(r.Category)), t(r.Severity), t(r.OrderUID), t(r.PaymentLinkUID), t(r.OxpayTxnID),
 			t(r.MerchantReferenceID), t(r.LedgerRef), t(r.Currency), r.ExpectedMinor, r.ActualMinor, r.DifferenceMinor, t(r.Detail),
 			r.WebhookEventIDs.String(), r.LedgerEntryIDs.String(), nullID(r.InputErrorID)}
+		if facts != nil {
+			f := &facts[i]
+			rows[i] = append(rows[i], int32(1), int32(1), t(f.PaymentURL), tp(f.OrderCreatedAt), tp(f.LinkPaidAt),
+				tp(f.WebhookReceivedAt), tp(f.LedgerBookedOn), t(f.LedgerCurrency), f.LedgerMinor)
+		}
 	}
-	if err := l.copyInto("exceptions", exceptionCols, rows); err != nil {
+	cols := exceptionCols
+	if facts != nil {
+		cols = carriedExceptionCols
+	}
+	if err := l.copyInto("exceptions", cols, rows); err != nil {
 		return 0, l.fail(fmt.Errorf("insert exceptions of run %d: %w", runID, err))
 	}
 	l.added["exceptions"] += len(rows)

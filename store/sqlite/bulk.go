@@ -213,6 +213,15 @@ func (r *rowBuf) date(t time.Time) {
 	binary.LittleEndian.PutUint32(r.b[at-4:], uint32(len(r.b)-at))
 }
 
+// datePtr is date for a nullable date: nil is NULL.
+func (r *rowBuf) datePtr(t *time.Time) {
+	if t == nil {
+		r.null()
+		return
+	}
+	r.date(*t)
+}
+
 // timePtr is time for a nullable time: nil is NULL.
 func (r *rowBuf) timePtr(t *time.Time) {
 	if t == nil {

@@ -20,7 +20,18 @@ const exceptionsChunk = 1 << 30
 // month of them, and through database/sql each of their fifteen values
 // cost a cgo call and a conversion. The strings point into the packed
 // buffers, which are never reused.
-func (db *DB) readExceptions(ctx context.Context, runID int64) (store.RunExceptions, error) {
+func (db *DB) readExceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
+	re, err := db.scanExceptions(ctx, runID, false)
+	return re.Exceptions, err
+}
+
+// readRunExceptions is RunExceptions read as readExceptions reads.
+func (db *DB) readRunExceptions(ctx context.Context, runID int64) (store.RunExceptions, error) {
+	return db.scanExceptions(ctx, runID, true)
+}
+
+// scanExceptions reads a run's exceptions in C, and their facts if asked.
+func (db *DB) scanExceptions(ctx context.Context, runID int64, facts bool) (store.RunExceptions, error) {
 	out := store.RunExceptions{RunID: runID}
 	conn, err := db.x.Connx(ctx)
 	if err != nil {
@@ -33,8 +44,14 @@ func (db *DB) readExceptions(ctx context.Context, runID int64) (store.RunExcepti
 	}
 	// The count sizes the slices; rows are never added to a run's
 	// exceptions once its load commits, and a miss only costs a copy.
-	rs, ids := make([]recon.Exception, 0, n), make([]int64, 0, n)
-	err = scanTable(ctx, conn, sqlstore.ExceptionsQuery, db.Merchant(), 16, exceptionsChunk, func(v []scanVal) error {
+	query, cols := sqlstore.ExceptionsQuery, 15
+	rs := make([]recon.Exception, 0, n)
+	var fs []store.ExceptionFacts
+	if facts {
+		query, cols = sqlstore.RunExceptionsQuery[sqlstore.SQLite], 22
+		fs = make([]store.ExceptionFacts, 0, n)
+	}
+	err = scanTable(ctx, conn, query, db.Merchant(), cols, exceptionsChunk, func(v []scanVal) error {
 		x := recon.Exception{
 			Category: recon.Category(v[0].text()), Severity: v[1].text(), OrderUID: v[2].text(), PaymentLinkUID: v[3].text(),
 			OxpayTxnID: v[4].text(), MerchantReferenceID: v[5].text(), LedgerRef: v[6].text(), Currency: v[7].text(),
@@ -55,17 +72,23 @@ func (db *DB) readExceptions(ctx context.Context, runID int64) (store.RunExcepti
 		if x.InputErrorID, err = v[14].int(); err != nil {
 			return fmt.Errorf("exception %d: input_error_id: %w", len(rs)+1, err)
 		}
-		id, err := v[15].int()
-		if err != nil {
-			return fmt.Errorf("exception %d: id: %w", len(rs)+1, err)
+		if facts {
+			f := store.ExceptionFacts{PaymentURL: v[15].text(), LedgerCurrency: v[20].text()}
+			if err := sqlstore.FactTimes(&f, v[16].nullText(), v[17].nullText(), v[18].nullText(), v[19].nullText()); err != nil {
+				return fmt.Errorf("exception %d: %w", len(rs)+1, err)
+			}
+			if f.LedgerMinor, err = v[21].int(); err != nil {
+				return fmt.Errorf("exception %d: ledger amount: %w", len(rs)+1, err)
+			}
+			fs = append(fs, f)
 		}
-		rs, ids = append(rs, x), append(ids, id)
+		rs = append(rs, x)
 		return nil
 	}, nil, strconv.FormatInt(runID, 10))
 	if err != nil {
 		return store.RunExceptions{}, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
-	out.Exceptions, out.IDs = rs, ids
+	out.Exceptions, out.Facts = rs, fs
 	return out, nil
 }
 

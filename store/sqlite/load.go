@@ -27,11 +27,9 @@ import (
 // writes through other DB methods wait for it (up to the busy timeout);
 // reads go on as usual.
 type Load struct {
-	ctx  context.Context
-	conn *sqlx.Conn // the connection tx runs on, closed when the Load ends
-	tx   *sqlx.Tx
-	// carrier copies carried exceptions, prepared at the first.
-	carrier  *sqlstore.Carrier
+	ctx      context.Context
+	conn     *sqlx.Conn // the connection tx runs on, closed when the Load ends
+	tx       *sqlx.Tx
 	now      time.Time // first_seen_at / changed_at / loaded_at of every row
 	runID    sql.NullInt64
 	nowText  string              // now as stored, bound once per batch
@@ -161,6 +159,7 @@ const (
 	stmtInputError
 	stmtMatchResult
 	stmtException
+	stmtCarriedException
 	numStmts
 )
 
@@ -342,6 +341,8 @@ func (k stmtKind) sql() insertSQL {
 		return insertMatchResult
 	case stmtException:
 		return insertException
+	case stmtCarriedException:
+		return insertCarriedException
 	}
 	return insertSQLs[k]
 }

@@ -23,6 +23,12 @@ var (
 		row:    `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		shared: 2,
 	}
+	insertCarriedException = insertSQL{
+		head: `INSERT INTO exceptions (merchant, run_id, category, severity, order_uid, payment_link_uid, oxpay_txn_id, merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail, webhook_event_ids, ledger_entry_ids, input_error_id, ` +
+			`carried, facts, payment_url, order_created_at, link_paid_at, webhook_received_at, ledger_booked_on, ledger_currency, ledger_minor) VALUES `,
+		row:    `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?, ?)`,
+		shared: 2,
+	}
 )
 
 func boolInt(b bool) int64 {
@@ -72,30 +78,20 @@ func (l *Load) MatchResults(runID int64, rs []recon.MatchResult) (int, error) {
 // Exceptions inserts a batch of one run's exceptions, in the order given
 // (readers return them in that order), and returns how many it added.
 func (l *Load) Exceptions(runID int64, rs []recon.Exception) (int, error) {
-	return l.exceptions(stmtException, runID, rs)
+	return l.exceptions(stmtException, runID, rs, nil)
 }
 
-// CarryExceptions copies exceptions of run from to runID, as carried
-// (store.Load).
-func (l *Load) CarryExceptions(runID, from, first, last int64) (int, error) {
-	if runID == 0 {
-		return 0, l.fail(store.ErrNoRun)
+// CarriedExceptions is Exceptions for the exceptions a run carries
+// unchanged from the run it started from, with their facts.
+func (l *Load) CarriedExceptions(runID int64, rs []recon.Exception, facts []store.ExceptionFacts) (int, error) {
+	if len(facts) != len(rs) {
+		return 0, l.fail(fmt.Errorf("carry %d exceptions with the facts of %d", len(rs), len(facts)))
 	}
-	if err := l.check(); err != nil {
-		return 0, err
-	}
-	if l.carrier == nil {
-		c, err := sqlstore.NewCarrier(l.ctx, sqlstore.On(l.tx), l.merchant)
-		if err != nil {
-			return 0, l.fail(err)
-		}
-		l.carrier = c
-	}
-	n, err := l.carrier.Copy(l.ctx, runID, from, first, last)
-	return int(n), l.fail0(err)
+	return l.exceptions(stmtCarriedException, runID, rs, facts)
 }
 
-func (l *Load) exceptions(k stmtKind, runID int64, rs []recon.Exception) (int, error) {
+// exceptions writes rs, and facts when given.
+func (l *Load) exceptions(k stmtKind, runID int64, rs []recon.Exception, facts []store.ExceptionFacts) (int, error) {
 	if runID == 0 {
 		return 0, l.fail(store.ErrNoRun)
 	}
@@ -119,6 +115,16 @@ func (l *Load) exceptions(k stmtKind, runID int64, rs []recon.Exception) (int, e
 			b.text(r.WebhookEventIDs.String())
 			b.text(r.LedgerEntryIDs.String())
 			b.nullID(r.InputErrorID)
+			if facts != nil {
+				f := &facts[i]
+				b.text(f.PaymentURL)
+				b.timePtr(f.OrderCreatedAt)
+				b.timePtr(f.LinkPaidAt)
+				b.timePtr(f.WebhookReceivedAt)
+				b.datePtr(f.LedgerBookedOn)
+				b.text(f.LedgerCurrency)
+				b.int(f.LedgerMinor)
+			}
 		},
 		name: func(i int) string { return fmt.Sprintf("%d (%s)", i, rs[i].Category) },
 	})

@@ -151,6 +151,7 @@ import "C"
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/binary"
 	"errors"
@@ -176,6 +177,11 @@ type scanVal struct {
 	s    string
 	i    int64
 	kind uint8
+}
+
+// nullText is text, invalid for NULL.
+func (v scanVal) nullText() sql.NullString {
+	return sql.NullString{String: v.text(), Valid: v.kind != valNull}
 }
 
 // text is the value as text: "" for NULL, an integer in decimal.

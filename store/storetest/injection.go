@@ -451,9 +451,9 @@ func checkHostileReads(t *testing.T, db store.Backend, r hostileRows, runIDs []i
 	var wantRE []store.ReportException
 	for _, x := range r.excepts {
 		i := x.InputErrorID - 1 // every id of the row is its hostile string's
-		e := store.ReportException{Exception: x, PaymentURL: r.links[i].PaymentURL, OrderCreatedAt: &r.orders[i].CreatedAt,
-			LinkPaidAt: r.links[i].PaidAt, WebhookReceivedAt: &r.hooks[i].ReceivedAt, LedgerBookedOn: &r.ledger[i].BookedOn,
-			LedgerCurrency: r.ledger[i].Currency, LedgerMinor: r.ledger[i].AmountMinor,
+		e := store.ReportException{Exception: x, ExceptionFacts: store.ExceptionFacts{PaymentURL: r.links[i].PaymentURL,
+			OrderCreatedAt: &r.orders[i].CreatedAt, LinkPaidAt: r.links[i].PaidAt, WebhookReceivedAt: &r.hooks[i].ReceivedAt,
+			LedgerBookedOn: &r.ledger[i].BookedOn, LedgerCurrency: r.ledger[i].Currency, LedgerMinor: r.ledger[i].AmountMinor},
 			InputSource: r.errs[i].Source, InputFile: r.errs[i].File, InputLine: r.errs[i].Line, InputText: r.errs[i].Text,
 			InputRecordedAt: &r.errs[i].RecordedAt}
 		if x.PaymentLinkUID == "" {

@@ -65,9 +65,9 @@ func testReportExceptions(t *testing.T, b Backend) {
 	links, orders := Links(12), Orders(12)
 	utc := func(t time.Time) *time.Time { u := t.UTC(); return &u }
 	want := []store.ReportException{
-		{Exception: es[0], PaymentURL: links[0].PaymentURL, OrderCreatedAt: utc(orders[0].CreatedAt), LinkPaidAt: utc(*links[0].PaidAt),
-			WebhookReceivedAt: utc(hooks[2].ReceivedAt), LedgerBookedOn: utc(ledger[10].BookedOn),
-			LedgerCurrency: ledger[10].Currency, LedgerMinor: ledger[10].AmountMinor},
+		{Exception: es[0], ExceptionFacts: store.ExceptionFacts{PaymentURL: links[0].PaymentURL, OrderCreatedAt: utc(orders[0].CreatedAt),
+			LinkPaidAt: utc(*links[0].PaidAt), WebhookReceivedAt: utc(hooks[2].ReceivedAt), LedgerBookedOn: utc(ledger[10].BookedOn),
+			LedgerCurrency: ledger[10].Currency, LedgerMinor: ledger[10].AmountMinor}},
 		{Exception: es[1]}, // its link has no URL and was never paid
 		{Exception: es[2], InputSource: "ledger", InputFile: "ledger.csv", InputLine: 3, InputText: "=1+1;x", InputRecordedAt: utc(TS(5, 0, 0))},
 	}

@@ -37,14 +37,12 @@ func pgFirstID(col string) string {
 	return `CAST(NULLIF(split_part(` + col + `, ',', 1), '') AS BIGINT)`
 }
 
-// An exception's report facts (store.ReportException: its payment
-// link's URL and payment time, its order's creation time, its first
-// delivery's receipt time, its first ledger line's date, currency and
-// amount) are kept with it when a run carried it (facts = 1: copied from
-// the run before, see Carrier), and otherwise looked up in
-// the rows it names. The lookups are joined only for facts = 0,
-// so that a month of carried exceptions costs no read of
-// the tables behind them.
+// An exception's report facts (store.ExceptionFacts) are kept with it
+// when a run carried it (facts = 1: read with the run before's
+// exceptions, RunExceptions, and written with the copy), and otherwise
+// looked up in the rows it names. The lookups are joined only for
+// facts = 0, so that a month of carried exceptions costs no read of the
+// tables behind them.
 const (
 	factPaymentURL = `CASE WHEN e.facts = 1 THEN e.payment_url ELSE p.payment_url END`
 	factOrderAt    = `CASE WHEN e.facts = 1 THEN e.order_created_at ELSE o.created_at END`
@@ -73,13 +71,17 @@ var factJoins = map[Dialect]string{
 	Postgres: factJoinsHead + pgFirstID("e.webhook_event_ids") + factJoinsLedger + pgFirstID("e.ledger_entry_ids") + factJoinsEnd,
 }
 
+// factColumns are the facts as the queries select them, in
+// store.ExceptionFacts' order, the times as text (FactTimes).
+const factColumns = `COALESCE(` + factPaymentURL + `, ''), CAST(` + factOrderAt + ` AS TEXT), CAST(` + factPaidAt + ` AS TEXT),
+    CAST(` + factReceivedAt + ` AS TEXT), CAST(` + factBookedOn + ` AS TEXT),
+    COALESCE(` + factLedgerCur + `, ''), COALESCE(` + factLedgerAmt + `, 0)`
+
 const (
 	reportExceptionsHead = `SELECT e.category, e.severity, e.order_uid, e.payment_link_uid, e.oxpay_txn_id,
     e.merchant_reference_id, e.ledger_ref, e.currency, e.expected_minor, e.actual_minor, e.difference_minor, e.detail,
     e.webhook_event_ids, e.ledger_entry_ids, COALESCE(e.input_error_id, 0),
-    COALESCE(` + factPaymentURL + `, ''), CAST(` + factOrderAt + ` AS TEXT), CAST(` + factPaidAt + ` AS TEXT),
-    CAST(` + factReceivedAt + ` AS TEXT), CAST(` + factBookedOn + ` AS TEXT),
-    COALESCE(` + factLedgerCur + `, ''), COALESCE(` + factLedgerAmt + `, 0),
+    ` + factColumns + `,
     COALESCE(i.source, ''), COALESCE(i.file, ''), COALESCE(i.line, 0),
     COALESCE(i.text, ''), CAST(i.recorded_at AS TEXT), e.carried
 FROM exceptions e`
@@ -93,62 +95,38 @@ var reportExceptionsSQL = map[Dialect]string{
 	Postgres: reportExceptionsHead + factJoins[Postgres] + reportExceptionsTail,
 }
 
-// copyCarriedHead and copyCarriedTail are Carrier's SQL
-// around the joins of the facts.
 const (
-	copyCarriedHead = `INSERT INTO exceptions (merchant, run_id, category, severity, order_uid, payment_link_uid, oxpay_txn_id,
-    merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
-    webhook_event_ids, ledger_entry_ids, input_error_id, carried,
-    facts, payment_url, order_created_at, link_paid_at, webhook_received_at, ledger_booked_on, ledger_currency, ledger_minor)
-SELECT e.merchant, ?, e.category, e.severity, e.order_uid, e.payment_link_uid, e.oxpay_txn_id,
+	runExceptionsHead = `SELECT e.category, e.severity, e.order_uid, e.payment_link_uid, e.oxpay_txn_id,
     e.merchant_reference_id, e.ledger_ref, e.currency, e.expected_minor, e.actual_minor, e.difference_minor, e.detail,
-    e.webhook_event_ids, e.ledger_entry_ids, e.input_error_id, 1,
-    1, ` + factPaymentURL + `, ` + factOrderAt + `, ` + factPaidAt + `, ` + factReceivedAt + `, ` + factBookedOn + `, ` + factLedgerCur + `, ` + factLedgerAmt + `
+    e.webhook_event_ids, e.ledger_entry_ids, COALESCE(e.input_error_id, 0),
+    ` + factColumns + `
 FROM exceptions e`
-	copyCarriedTail = `
-WHERE e.merchant = ? AND e.run_id = ? AND e.id BETWEEN ? AND ? ORDER BY e.id`
+	runExceptionsTail = `
+WHERE e.merchant = ? AND e.run_id = ? ORDER BY e.id`
 )
 
-var copyCarriedSQL = map[Dialect]string{
-	SQLite:   copyCarriedHead + factJoins[SQLite] + copyCarriedTail,
-	Postgres: copyCarriedHead + factJoins[Postgres] + copyCarriedTail,
+// RunExceptionsQuery is the query RunExceptions runs in a dialect, its
+// parameters the merchant and the run id: ExceptionsQuery's columns,
+// then the facts' (factColumns). A backend that reads it its own way
+// (SetReaders) runs the same.
+var RunExceptionsQuery = map[Dialect]string{
+	SQLite:   runExceptionsHead + factJoins[SQLite] + runExceptionsTail,
+	Postgres: runExceptionsHead + factJoins[Postgres] + runExceptionsTail,
 }
 
-// Carrier copies the exceptions a run carries from the run before it,
-// with their report facts: an exception the night did not reach names
-// rows that have not changed since, so its facts are those of the run
-// before, kept with it or looked up there. It runs one statement,
-// prepared once: a night copies its carried exceptions in as many id
-// ranges as the exceptions it found split them into, thousands, and
-// preparing the statement each time took three times the copy.
-type Carrier struct {
-	stmt     *sql.Stmt
-	merchant string
-}
-
-// NewCarrier prepares a Carrier on a transaction q, for merchant; the
-// statement is closed with the transaction.
-func NewCarrier(ctx context.Context, q Q, merchant string) (*Carrier, error) {
-	stmt, err := q.PrepareContext(ctx, copyCarriedSQL[q.dialect()])
-	if err != nil {
-		return nil, fmt.Errorf("prepare the copy of carried exceptions: %w", err)
+// FactTimes sets the times of f from their text as factColumns select
+// them (NULL: no row).
+func FactTimes(f *store.ExceptionFacts, created, paid, received, booked sql.NullString) error {
+	for _, t := range []struct {
+		s   sql.NullString
+		dst **time.Time
+	}{{created, &f.OrderCreatedAt}, {paid, &f.LinkPaidAt}, {received, &f.WebhookReceivedAt}, {booked, &f.LedgerBookedOn}} {
+		var err error
+		if *t.dst, err = timeTextPtr(t.s); err != nil {
+			return err
+		}
 	}
-	return &Carrier{stmt: stmt, merchant: merchant}, nil
-}
-
-// Copy copies the exceptions of run from with ids first to last
-// (store.RunExceptions.IDs) to run runID, in id order, as exceptions
-// runID carries unchanged, and returns how many rows it copied.
-func (c *Carrier) Copy(ctx context.Context, runID, from, first, last int64) (int64, error) {
-	res, err := c.stmt.ExecContext(ctx, runID, c.merchant, from, first, last)
-	if err != nil {
-		return 0, fmt.Errorf("carry exceptions %d to %d of run %d to run %d: %w", first, last, from, runID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("carry exceptions of run %d to run %d: %w", from, runID, err)
-	}
-	return n, nil
+	return nil
 }
 
 // ReportExceptions returns a run's exceptions in the order they were
@@ -173,14 +151,10 @@ func (db *DB) ReportExceptions(ctx context.Context, runID int64) ([]store.Report
 			&x.InputSource, &x.InputFile, &x.InputLine, &x.InputText, &recorded, &carried)
 		if err == nil {
 			x.Category, x.Carried = recon.Category(category), carried != 0
-			for _, t := range []struct {
-				s   sql.NullString
-				dst **time.Time
-			}{{created, &x.OrderCreatedAt}, {paid, &x.LinkPaidAt}, {received, &x.WebhookReceivedAt}, {booked, &x.LedgerBookedOn}, {recorded, &x.InputRecordedAt}} {
-				if *t.dst, err = timeTextPtr(t.s); err != nil {
-					break
-				}
-			}
+			err = FactTimes(&x.ExceptionFacts, created, paid, received, booked)
+		}
+		if err == nil {
+			x.InputRecordedAt, err = timeTextPtr(recorded)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read exceptions of run %d for the report: %w", runID, err)

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/reconkit/reconkit/recon"
@@ -32,50 +33,78 @@ func (db *DB) DeleteRunResults(ctx context.Context, runID int64) error {
 // (SetReaders) runs the same.
 const ExceptionsQuery = `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
     merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
-    webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id, id
+    webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id
 FROM exceptions WHERE merchant = ? AND run_id = ? ORDER BY id`
 
 // Readers are the reads a backend runs its own way, faster than through
 // database/sql; a nil one is read here.
 type Readers struct {
-	// Exceptions runs ExceptionsQuery; FirstSeen ExceptionFirstSeenQuery.
-	Exceptions func(ctx context.Context, runID int64) (store.RunExceptions, error)
-	FirstSeen  func(ctx context.Context, runID int64) (map[string]string, error)
+	// Exceptions runs ExceptionsQuery, RunExceptions the dialect's
+	// RunExceptionsQuery, FirstSeen ExceptionFirstSeenQuery.
+	Exceptions    func(ctx context.Context, runID int64) ([]recon.Exception, error)
+	RunExceptions func(ctx context.Context, runID int64) (store.RunExceptions, error)
+	FirstSeen     func(ctx context.Context, runID int64) (map[string]string, error)
 }
 
-// SetReaders makes RunExceptions and ExceptionFirstSeen read through r.
+// SetReaders makes Exceptions, RunExceptions and ExceptionFirstSeen read
+// through r.
 func (db *DB) SetReaders(r Readers) { db.readers = r }
 
 // Exceptions returns a run's exceptions in the order they were written.
 func (db *DB) Exceptions(ctx context.Context, runID int64) ([]recon.Exception, error) {
-	re, err := db.RunExceptions(ctx, runID)
+	if db.readers.Exceptions != nil {
+		return db.readers.Exceptions(ctx, runID)
+	}
+	re, err := db.readExceptions(ctx, runID, false)
 	return re.Exceptions, err
 }
 
 // RunExceptions returns a run's exceptions in the order they were
-// written, with their ids.
+// written, with their facts: those kept with a carried exception, the
+// others looked up in the rows they name.
 func (db *DB) RunExceptions(ctx context.Context, runID int64) (store.RunExceptions, error) {
-	if db.readers.Exceptions != nil {
-		return db.readers.Exceptions(ctx, runID)
+	if db.readers.RunExceptions != nil {
+		return db.readers.RunExceptions(ctx, runID)
 	}
+	return db.readExceptions(ctx, runID, true)
+}
+
+// readExceptions reads a run's exceptions, and their facts if asked.
+// It scans column by column rather than by sqlx's struct mapping: a
+// night reads a month of open exceptions, and the mapping's reflection
+// cost a third of the read.
+func (db *DB) readExceptions(ctx context.Context, runID int64, facts bool) (store.RunExceptions, error) {
 	out := store.RunExceptions{RunID: runID}
-	// Scanned column by column rather than by sqlx's struct mapping: a
-	// night reads a month of open exceptions, and the mapping's
-	// reflection cost a third of the read.
-	rows, err := db.Q().QueryContext(ctx, ExceptionsQuery, db.merchant, runID)
+	query := ExceptionsQuery
+	if facts {
+		query = RunExceptionsQuery[db.dialect]
+	}
+	rows, err := db.Q().QueryContext(ctx, query, db.merchant, runID)
 	if err != nil {
 		return out, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
 	defer rows.Close()
+	var created, paid, received, booked sql.NullString
 	for rows.Next() {
 		var x recon.Exception
-		var id int64
-		if err := rows.Scan(&x.Category, &x.Severity, &x.OrderUID, &x.PaymentLinkUID, &x.OxpayTxnID, &x.MerchantReferenceID,
+		var f store.ExceptionFacts
+		dst := []any{&x.Category, &x.Severity, &x.OrderUID, &x.PaymentLinkUID, &x.OxpayTxnID, &x.MerchantReferenceID,
 			&x.LedgerRef, &x.Currency, &x.ExpectedMinor, &x.ActualMinor, &x.DifferenceMinor, &x.Detail,
-			&x.WebhookEventIDs, &x.LedgerEntryIDs, &x.InputErrorID, &id); err != nil {
+			&x.WebhookEventIDs, &x.LedgerEntryIDs, &x.InputErrorID}
+		if facts {
+			dst = append(dst, &f.PaymentURL, &created, &paid, &received, &booked, &f.LedgerCurrency, &f.LedgerMinor)
+		}
+		err := rows.Scan(dst...)
+		if err == nil && facts {
+			err = FactTimes(&f, created, paid, received, booked)
+		}
+		if err != nil {
 			return store.RunExceptions{}, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 		}
-		out.Exceptions, out.IDs = append(out.Exceptions, x), append(out.IDs, id)
+		out.Exceptions = append(out.Exceptions, x)
+		if facts {
+			out.Facts = append(out.Facts, f)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return store.RunExceptions{}, fmt.Errorf("read exceptions of run %d: %w", runID, err)

@@ -25,7 +25,6 @@ func TestSQLIsBuiltFromConstants(t *testing.T) {
 			"QueryRowxContext q.e.Rebind(query)": rebind,
 			"PrepareContext q.e.Rebind(query)":   rebind,
 			"Migrate o.Lock":                     "a backend's constant lock statement (MigrateOptions.Lock)",
-			"Copy runID":                         "the first parameter of a statement NewCarrier prepared from copyCarriedSQL, not SQL",
 			"ReportSourceTotals q.sql":           "one of the function's constant queries, each naming its table through wholeTable, which adds a constant hint or nothing",
 		},
 	}, 20)
