@@ -623,8 +623,9 @@ func mergeCarried(found, prev []recon.Exception, carried []int) ([]recon.Excepti
 	}
 	// The base's list is in report order, written so; a list written
 	// in another order (an older build's) is put in it.
-	if !slices.IsSortedFunc(carried, func(a, b int) int { return compareExceptions(prev[a], prev[b]) }) {
-		slices.SortStableFunc(carried, func(a, b int) int { return compareExceptions(prev[a], prev[b]) })
+	byReport := func(a, b int) int { return compareExceptions(prev[a], prev[b]) }
+	if !slices.IsSortedFunc(carried, byReport) {
+		slices.SortStableFunc(carried, byReport)
 	}
 	all := make([]recon.Exception, 0, cap(from))
 	i, j := 0, 0

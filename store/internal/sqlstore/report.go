@@ -78,16 +78,13 @@ const factColumns = `COALESCE(` + factPaymentURL + `, ''), CAST(` + factOrderAt 
     COALESCE(` + factLedgerCur + `, ''), COALESCE(` + factLedgerAmt + `, 0)`
 
 const (
-	reportExceptionsHead = `SELECT e.category, e.severity, e.order_uid, e.payment_link_uid, e.oxpay_txn_id,
-    e.merchant_reference_id, e.ledger_ref, e.currency, e.expected_minor, e.actual_minor, e.difference_minor, e.detail,
-    e.webhook_event_ids, e.ledger_entry_ids, COALESCE(e.input_error_id, 0),
+	reportExceptionsHead = `SELECT ` + exceptionColumns + `,
     ` + factColumns + `,
     COALESCE(i.source, ''), COALESCE(i.file, ''), COALESCE(i.line, 0),
     COALESCE(i.text, ''), CAST(i.recorded_at AS TEXT), e.carried
 FROM exceptions e`
 	reportExceptionsTail = `
-LEFT JOIN input_errors i ON i.merchant = e.merchant AND i.id = e.input_error_id
-WHERE e.merchant = ? AND e.run_id = ? ORDER BY e.id`
+LEFT JOIN input_errors i ON i.merchant = e.merchant AND i.id = e.input_error_id` + runExceptionRows
 )
 
 var reportExceptionsSQL = map[Dialect]string{
@@ -95,23 +92,18 @@ var reportExceptionsSQL = map[Dialect]string{
 	Postgres: reportExceptionsHead + factJoins[Postgres] + reportExceptionsTail,
 }
 
-const (
-	runExceptionsHead = `SELECT e.category, e.severity, e.order_uid, e.payment_link_uid, e.oxpay_txn_id,
-    e.merchant_reference_id, e.ledger_ref, e.currency, e.expected_minor, e.actual_minor, e.difference_minor, e.detail,
-    e.webhook_event_ids, e.ledger_entry_ids, COALESCE(e.input_error_id, 0),
+// runExceptionsHead is RunExceptionsQuery's up to the facts' joins.
+const runExceptionsHead = `SELECT ` + exceptionColumns + `,
     ` + factColumns + `
 FROM exceptions e`
-	runExceptionsTail = `
-WHERE e.merchant = ? AND e.run_id = ? ORDER BY e.id`
-)
 
 // RunExceptionsQuery is the query RunExceptions runs in a dialect, its
 // parameters the merchant and the run id: ExceptionsQuery's columns,
 // then the facts' (factColumns). A backend that reads it its own way
 // (SetReaders) runs the same.
 var RunExceptionsQuery = map[Dialect]string{
-	SQLite:   runExceptionsHead + factJoins[SQLite] + runExceptionsTail,
-	Postgres: runExceptionsHead + factJoins[Postgres] + runExceptionsTail,
+	SQLite:   runExceptionsHead + factJoins[SQLite] + runExceptionRows,
+	Postgres: runExceptionsHead + factJoins[Postgres] + runExceptionRows,
 }
 
 // FactTimes sets the times of f from their text as factColumns select

@@ -31,10 +31,19 @@ func (db *DB) DeleteRunResults(ctx context.Context, runID int64) error {
 // ExceptionsQuery is the query Exceptions runs, its parameters the
 // merchant and the run id: a backend that reads it its own way
 // (SetReaders) runs the same.
-const ExceptionsQuery = `SELECT category, severity, order_uid, payment_link_uid, oxpay_txn_id,
-    merchant_reference_id, ledger_ref, currency, expected_minor, actual_minor, difference_minor, detail,
-    webhook_event_ids, ledger_entry_ids, COALESCE(input_error_id, 0) AS input_error_id
-FROM exceptions WHERE merchant = ? AND run_id = ? ORDER BY id`
+const ExceptionsQuery = `SELECT ` + exceptionColumns + `
+FROM exceptions e` + runExceptionRows
+
+// exceptionColumns are an exception's columns (of exceptions e) in
+// recon.Exception's order, as every read of a run's exceptions selects
+// them first; runExceptionRows picks the run's, in the order written.
+const (
+	exceptionColumns = `e.category, e.severity, e.order_uid, e.payment_link_uid, e.oxpay_txn_id,
+    e.merchant_reference_id, e.ledger_ref, e.currency, e.expected_minor, e.actual_minor, e.difference_minor, e.detail,
+    e.webhook_event_ids, e.ledger_entry_ids, COALESCE(e.input_error_id, 0)`
+	runExceptionRows = `
+WHERE e.merchant = ? AND e.run_id = ? ORDER BY e.id`
+)
 
 // Readers are the reads a backend runs its own way, faster than through
 // database/sql; a nil one is read here.
