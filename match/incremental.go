@@ -137,6 +137,15 @@ type incremental struct {
 	seeds     []seed
 	prev      []recon.Exception
 	prevFacts []store.ExceptionFacts
+	// The base's exceptions are read while the scope reads the night's
+	// rows (they take a core each): read is closed once prev and
+	// prevFacts are set (or readErr), with the seeds found in them
+	// (those of bad-signature exceptions whose deliveries now pass) in
+	// prevSeeds until wait adds them to seeds.
+	read      chan struct{}
+	readErr   error
+	prevSeeds []seed
+	waited    bool
 
 	took                               time.Duration  // finding the scope
 	keys                               map[string]int // key: the kinds it was looked for as
@@ -183,28 +192,46 @@ func plan(ctx context.Context, db Store, runID int64, opts Options, fp string) (
 	case m.ChangedAt.After(time.Now()):
 		return nil, fmt.Sprintf("the clock reads earlier than run %d's mark", prev.ID), nil
 	}
-	p := &incremental{base: m}
-	re, err := h.RunExceptions(ctx, prev.ID)
-	if err != nil {
-		return nil, "", err
-	}
-	if len(re.Facts) != len(re.Exceptions) {
-		return nil, "", fmt.Errorf("the exceptions of run %d came without their facts", prev.ID)
-	}
-	p.prev, p.prevFacts = re.Exceptions, re.Facts
-	if err := p.seedVerifiedAgain(ctx, h); err != nil {
-		return nil, "", err
-	}
+	p := &incremental{base: m, read: make(chan struct{})}
+	go func() {
+		defer close(p.read)
+		p.readErr = p.readBase(ctx, h, prev.ID)
+	}()
 	if !m.AsOf.IsZero() {
 		err = h.UnpairedResults(ctx, prev.ID, pendingFrom(m.AsOf, opts), func(id string) error {
 			p.seeds = append(p.seeds, seed{id, txnKey})
 			return nil
 		})
 		if err != nil {
-			return nil, "", err
+			return nil, "", errors.Join(err, p.wait())
 		}
 	}
 	return p, "", nil
+}
+
+// readBase reads the base run's exceptions with their facts, and finds
+// the seeds among them (seedVerifiedAgain).
+func (p *incremental) readBase(ctx context.Context, h History, runID int64) error {
+	re, err := h.RunExceptions(ctx, runID)
+	if err != nil {
+		return err
+	}
+	if len(re.Facts) != len(re.Exceptions) {
+		return fmt.Errorf("the exceptions of run %d came without their facts", runID)
+	}
+	p.prev, p.prevFacts = re.Exceptions, re.Facts
+	return p.seedVerifiedAgain(ctx, h)
+}
+
+// wait waits until the base's exceptions are read, and adds the seeds
+// found in them; it may be called again.
+func (p *incremental) wait() error {
+	<-p.read
+	if p.readErr == nil && !p.waited {
+		p.seeds = append(p.seeds, p.prevSeeds...)
+		p.prevSeeds, p.waited = nil, true
+	}
+	return p.readErr
 }
 
 // seedVerifiedAgain seeds the keys of the base's WEBHOOK_BAD_SIGNATURE
@@ -232,7 +259,7 @@ func (p *incremental) seedVerifiedAgain(ctx context.Context, h History) error {
 			continue
 		}
 		for _, k := range exceptionKeys(x) {
-			p.seeds = append(p.seeds, seed{k, anyKey})
+			p.prevSeeds = append(p.prevSeeds, seed{k, anyKey})
 		}
 	}
 	return nil
@@ -332,7 +359,7 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 		errB = b.Since(ctx, p.base.Mark, []int{store.KeyedOrder, store.KeyedLink, store.KeyedLedger}, keep(&others))
 	})
 	wg.Wait()
-	if err := errors.Join(errA, errB); err != nil {
+	if err := errors.Join(errA, errB, p.wait()); err != nil {
 		return store.Scope{}, err
 	}
 	beyond := slices.Concat(gateway, others)

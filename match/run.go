@@ -46,6 +46,11 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	if err != nil {
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
 	}
+	if inc != nil {
+		// The base's exceptions are being read (the scope waits for
+		// them); a run that fails before never leaves the read behind.
+		defer inc.wait() //nolint:errcheck // the run's error is its own
+	}
 	e, mark, err := readStore(ctx, db, opts, inc)
 	if err != nil {
 		return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
