@@ -181,6 +181,10 @@ type Load interface {
 	// its facts (as RunExceptions read them); MatchMark what the next
 	// run starts from (store/scope.go).
 	CarriedExceptions(runID int64, rs []recon.Exception, facts []ExceptionFacts) (int, error)
+	// ReplaceExceptionHistory replaces a run's exception history with
+	// rows: the first-seen date of each exception key (Backend's
+	// CarryForward writes it; ExceptionFirstSeen reads it back).
+	ReplaceExceptionHistory(runID int64, rows []HistoryRow) (int, error)
 	MatchMark(m MatchMark) error
 	// SettlementBatches writes a run's settlement batches, members and
 	// all (DepositRef and DepositBookedOn are not stored).

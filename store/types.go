@@ -89,6 +89,12 @@ type ResolvedException struct {
 	LastSeen string `json:"last_seen"`
 }
 
+// HistoryRow is an exception key of a run and the business date
+// (YYYY-MM-DD) it was first seen.
+type HistoryRow struct {
+	Key, FirstSeen string
+}
+
 // ExceptionFacts are what the workbook shows beside an exception of
 // the rows it names: the payment link's URL and payment time, the
 // order's creation time, the receipt time of the first delivery and the

@@ -610,6 +610,33 @@ func (l *Load) CarriedExceptions(runID int64, rs []recon.Exception, facts []stor
 	return l.exceptions(runID, rs, facts)
 }
 
+// ReplaceExceptionHistory replaces a run's exception history with rows,
+// copied into the table.
+func (l *Load) ReplaceExceptionHistory(runID int64, rows []store.HistoryRow) (int, error) {
+	if runID == 0 {
+		return 0, l.fail(store.ErrNoRun)
+	}
+	if err := l.check(); err != nil {
+		return 0, err
+	}
+	if _, err := l.q().ExecContext(l.ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, l.merchant, runID); err != nil {
+		return 0, l.fail(fmt.Errorf("clear exception history of run %d: %w", runID, err))
+	}
+	vals := make([][]any, len(rows))
+	for i, r := range rows {
+		vals[i] = []any{l.merchant, runID, t(r.Key), t(r.FirstSeen)}
+	}
+	if err := l.copyInto("exception_history", historyCols, vals); err != nil {
+		return 0, l.fail(fmt.Errorf("record exception history of run %d: %w", runID, err))
+	}
+	l.added["exception_history"] += len(rows)
+	return len(rows), nil
+}
+
+// historyCols are exception_history's columns, in the order
+// ReplaceExceptionHistory copies them.
+var historyCols = []string{"merchant", "run_id", "exception_key", "first_seen"}
+
 // MatchMark records how far the run read and how it matched.
 func (l *Load) MatchMark(m store.MatchMark) error {
 	if m.RunID == 0 {

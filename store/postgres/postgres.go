@@ -103,6 +103,7 @@ func Open(ctx context.Context, dsn, merchant string) (*DB, error) {
 	x := sqlx.NewDb(sdb, "pgx")
 	db := &DB{x: x, url: redacted}
 	db.DB = sqlstore.New(x, sqlstore.Postgres, merchant, nil)
+	db.DB.SetBeginLoad(db.BeginLoad)
 	db.OneShots = sqlstore.OneShots{Begin: db.BeginLoad}
 	if err := db.init(ctx); err != nil {
 		x.Close()

@@ -160,6 +160,7 @@ const (
 	stmtMatchResult
 	stmtException
 	stmtCarriedException
+	stmtHistory
 	numStmts
 )
 
@@ -343,6 +344,8 @@ func (k stmtKind) sql() insertSQL {
 		return insertException
 	case stmtCarriedException:
 		return insertCarriedException
+	case stmtHistory:
+		return insertHistory
 	}
 	return insertSQLs[k]
 }

@@ -217,6 +217,7 @@ func dbAtVersion(t *testing.T, v int) *DB {
 	}
 	db := &DB{x: x, path: path, ckpt: &checkpointer{}}
 	db.DB = sqlstore.New(x, sqlstore.SQLite, store.DefaultMerchant, db.beginTx)
+	db.DB.SetBeginLoad(db.BeginLoad)
 	db.OneShots = sqlstore.OneShots{Begin: db.BeginLoad}
 	t.Cleanup(func() { db.Close() })
 	migrateTo(t, db, v)

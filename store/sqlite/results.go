@@ -29,7 +29,35 @@ var (
 		row:    `(&, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?, ?)`,
 		shared: 2,
 	}
+	insertHistory = insertSQL{
+		head:   `INSERT INTO exception_history (merchant, run_id, exception_key, first_seen) VALUES `,
+		row:    `(&, ?, ?, ?)`,
+		shared: 2,
+	}
 )
+
+// ReplaceExceptionHistory replaces a run's exception history with rows.
+func (l *Load) ReplaceExceptionHistory(runID int64, rows []store.HistoryRow) (int, error) {
+	if runID == 0 {
+		return 0, l.fail(store.ErrNoRun)
+	}
+	if err := l.check(); err != nil {
+		return 0, err
+	}
+	if _, err := l.tx.ExecContext(l.ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, l.merchant, runID); err != nil {
+		return 0, l.fail(fmt.Errorf("clear exception history of run %d: %w", runID, err))
+	}
+	n, err := l.write(stmtHistory, batch{
+		n: len(rows), what: "record exception history of run " + strconv.FormatInt(runID, 10),
+		pack: func(i int, b *rowBuf) {
+			b.int(runID)
+			b.text(rows[i].Key)
+			b.text(rows[i].FirstSeen)
+		},
+		name: func(i int) string { return fmt.Sprintf("(row %d, first seen %s)", i+1, rows[i].FirstSeen) },
+	})
+	return int(n), err
+}
 
 func boolInt(b bool) int64 {
 	if b {

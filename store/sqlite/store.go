@@ -54,6 +54,7 @@ func Open(ctx context.Context, path, merchant string) (*DB, error) {
 	db := &DB{x: x, path: path}
 	db.DB = sqlstore.New(x, sqlstore.SQLite, merchant, db.beginTx)
 	db.DB.SetReaders(sqlstore.Readers{Exceptions: db.readExceptions, RunExceptions: db.readRunExceptions, FirstSeen: db.readFirstSeen})
+	db.DB.SetBeginLoad(db.BeginLoad)
 	db.OneShots = sqlstore.OneShots{Begin: db.BeginLoad}
 	if err := db.init(ctx); err != nil {
 		x.Close()

@@ -19,6 +19,8 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/reconkit/reconkit/store"
 )
 
 // Dialect names the backend a DB talks to, for the few queries written
@@ -40,7 +42,14 @@ type DB struct {
 	// ends whatever it set up; see New.
 	beginTx func(ctx context.Context) (tx *sqlx.Tx, done func(), err error)
 	readers Readers // SetReaders'
+	// beginLoad starts one of the backend's bulk loads (SetBeginLoad).
+	beginLoad func(ctx context.Context) (store.Load, error)
 }
+
+// SetBeginLoad is how the shared code starts one of the backend's bulk
+// loads (store.Load), for the writes too large for a statement a row or
+// a batch of them (a month of open exceptions' history).
+func (db *DB) SetBeginLoad(begin func(ctx context.Context) (store.Load, error)) { db.beginLoad = begin }
 
 // New returns a DB over x for one merchant: every row it writes carries
 // the merchant, every query filters on it. beginTx, if not nil, is how
