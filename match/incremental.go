@@ -64,6 +64,8 @@ type History interface {
 	PreviousMatchRun(ctx context.Context, date string) (recon.Run, bool, error)
 	MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool, error)
 	RunExceptions(ctx context.Context, runID int64) (store.RunExceptions, error)
+	ExceptionsOfCategory(ctx context.Context, runID int64, c recon.Category) ([]recon.Exception, error)
+	ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]string, error)
 	UnpairedResults(ctx context.Context, runID int64, paidFrom time.Time, fn func(txnID string) error) error
 	PassingDeliveries(ctx context.Context, ids []int64) ([]int64, error)
 }
@@ -137,15 +139,18 @@ type incremental struct {
 	seeds     []seed
 	prev      []recon.Exception
 	prevFacts []store.ExceptionFacts
-	// The base's exceptions are read while the scope reads the night's
-	// rows (they take a core each): read is closed once prev and
-	// prevFacts are set (or readErr), with the seeds found in them
-	// (those of bad-signature exceptions whose deliveries now pass) in
-	// prevSeeds until wait adds them to seeds.
-	read      chan struct{}
-	readErr   error
-	prevSeeds []seed
-	waited    bool
+	prevFirst map[string]string // the base's exception history
+	// The base's exceptions are read while the night's rows are (they
+	// take a core each): read is closed once prev, prevFacts and
+	// prevFirst are set (or readErr). The closure needs only the seeds
+	// among them, the keys of bad-signature exceptions whose deliveries
+	// now pass, which a read of those alone finds first: seeded is closed
+	// once they are in prevSeeds (or seedErr), until waitSeeds adds them
+	// to seeds.
+	read, seeded     chan struct{}
+	readErr, seedErr error
+	prevSeeds        []seed
+	waited           bool
 
 	took                               time.Duration  // finding the scope
 	keys                               map[string]int // key: the kinds it was looked for as
@@ -192,7 +197,11 @@ func plan(ctx context.Context, db Store, runID int64, opts Options, fp string) (
 	case m.ChangedAt.After(time.Now()):
 		return nil, fmt.Sprintf("the clock reads earlier than run %d's mark", prev.ID), nil
 	}
-	p := &incremental{base: m, read: make(chan struct{})}
+	p := &incremental{base: m, read: make(chan struct{}), seeded: make(chan struct{})}
+	go func() {
+		defer close(p.seeded)
+		p.seedErr = p.seedVerifiedAgain(ctx, h, prev.ID)
+	}()
 	go func() {
 		defer close(p.read)
 		p.readErr = p.readBase(ctx, h, prev.ID)
@@ -209,8 +218,9 @@ func plan(ctx context.Context, db Store, runID int64, opts Options, fp string) (
 	return p, "", nil
 }
 
-// readBase reads the base run's exceptions with their facts, and finds
-// the seeds among them (seedVerifiedAgain).
+// readBase reads the base run's exceptions with their facts, and its
+// exception history (for the carry-forward after the match, which would
+// read it then).
 func (p *incremental) readBase(ctx context.Context, h History, runID int64) error {
 	re, err := h.RunExceptions(ctx, runID)
 	if err != nil {
@@ -220,30 +230,41 @@ func (p *incremental) readBase(ctx context.Context, h History, runID int64) erro
 		return fmt.Errorf("the exceptions of run %d came without their facts", runID)
 	}
 	p.prev, p.prevFacts = re.Exceptions, re.Facts
-	return p.seedVerifiedAgain(ctx, h)
+	p.prevFirst, err = h.ExceptionFirstSeen(ctx, runID)
+	return err
 }
 
-// wait waits until the base's exceptions are read, and adds the seeds
-// found in them; it may be called again.
-func (p *incremental) wait() error {
-	<-p.read
-	if p.readErr == nil && !p.waited {
+// waitSeeds waits for the seeds found among the base's exceptions and
+// adds them to seeds; it may be called again.
+func (p *incremental) waitSeeds() error {
+	<-p.seeded
+	if p.seedErr == nil && !p.waited {
 		p.seeds = append(p.seeds, p.prevSeeds...)
 		p.prevSeeds, p.waited = nil, true
 	}
-	return p.readErr
+	return p.seedErr
+}
+
+// wait waits for both reads of the base's exceptions; it may be called
+// again.
+func (p *incremental) wait() error {
+	err := p.waitSeeds()
+	<-p.read
+	return errors.Join(err, p.readErr)
 }
 
 // seedVerifiedAgain seeds the keys of the base's WEBHOOK_BAD_SIGNATURE
 // exceptions a delivery of which now passes: verified again under a new
 // sign key, it changed in place, without a new row. (The others stay as
 // they were: a verdict only ever lets a delivery pass.)
-func (p *incremental) seedVerifiedAgain(ctx context.Context, h History) error {
+func (p *incremental) seedVerifiedAgain(ctx context.Context, h History, runID int64) error {
+	bad, err := h.ExceptionsOfCategory(ctx, runID, recon.WebhookBadSignature)
+	if err != nil {
+		return err
+	}
 	var ids []int64
-	for i := range p.prev {
-		if x := &p.prev[i]; x.Category == recon.WebhookBadSignature {
-			ids = append(ids, x.WebhookEventIDs...)
-		}
+	for i := range bad {
+		ids = append(ids, bad[i].WebhookEventIDs...)
 	}
 	passing, err := h.PassingDeliveries(ctx, ids)
 	if err != nil || len(passing) == 0 {
@@ -253,9 +274,9 @@ func (p *incremental) seedVerifiedAgain(ctx context.Context, h History) error {
 	for _, id := range passing {
 		now[id] = true
 	}
-	for i := range p.prev {
-		x := &p.prev[i]
-		if x.Category != recon.WebhookBadSignature || !slices.ContainsFunc(x.WebhookEventIDs, func(id int64) bool { return now[id] }) {
+	for i := range bad {
+		x := &bad[i]
+		if !slices.ContainsFunc(x.WebhookEventIDs, func(id int64) bool { return now[id] }) {
 			continue
 		}
 		for _, k := range exceptionKeys(x) {
@@ -359,7 +380,7 @@ func (p *incremental) close(ctx context.Context, a, b store.Snapshot) (store.Sco
 		errB = b.Since(ctx, p.base.Mark, []int{store.KeyedOrder, store.KeyedLink, store.KeyedLedger}, keep(&others))
 	})
 	wg.Wait()
-	if err := errors.Join(errA, errB, p.wait()); err != nil {
+	if err := errors.Join(errA, errB, p.waitSeeds()); err != nil {
 		return store.Scope{}, err
 	}
 	beyond := slices.Concat(gateway, others)

@@ -48,7 +48,8 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	}
 	if inc != nil {
 		// The base's exceptions are being read (the scope waits for
-		// them); a run that fails before never leaves the read behind.
+		// the seeds among them, the run for the rest after its own
+		// read); a run that fails before never leaves a read behind.
 		defer inc.wait() //nolint:errcheck // the run's error is its own
 	}
 	e, mark, err := readStore(ctx, db, opts, inc)
@@ -61,6 +62,9 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	var carried []int
 	var prev []recon.Exception
 	if inc != nil {
+		if err := inc.wait(); err != nil {
+			return Summary{}, fmt.Errorf("match run %d: %w", runID, err)
+		}
 		prev = inc.prev
 		carried = inc.carried()
 		scope.Incremental, scope.BaseRunID, scope.Carried, scope.reached = true, inc.base.RunID, len(carried), inc.keys
@@ -185,7 +189,7 @@ func Run(ctx context.Context, db Store, runID int64, opts Options) (Summary, err
 	s.Settlement, s.Warnings = e.settleSum, e.warnings
 	s.RunID, s.Scope, s.Open = runID, scope, all
 	if inc != nil {
-		s.Previous = &store.RunExceptions{RunID: inc.base.RunID, Exceptions: inc.prev}
+		s.Previous = &store.RunExceptions{RunID: inc.base.RunID, Exceptions: inc.prev, FirstSeen: inc.prevFirst}
 	}
 	return s, nil
 }

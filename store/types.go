@@ -72,11 +72,13 @@ type Carry struct {
 // that the callee need not read them again. Facts are their report
 // facts, in the same order, when read with them (Backend.RunExceptions),
 // which a run that carries them writes with them
-// (Load.CarriedExceptions).
+// (Load.CarriedExceptions). FirstSeen, when not nil, is the run's
+// exception history (Backend.ExceptionFirstSeen), read with them.
 type RunExceptions struct {
 	RunID      int64
 	Exceptions []recon.Exception
 	Facts      []ExceptionFacts
+	FirstSeen  map[string]string
 }
 
 // ResolvedException is an exception open in the previous run that the

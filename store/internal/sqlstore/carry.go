@@ -197,24 +197,30 @@ type openBreaks struct {
 }
 
 // openAfter reads what was open after run, the run another is compared
-// with; its exceptions are taken from known when they are that run's
-// (nil or another run's: they are read). Both CarryForward (the counts)
-// and ResolvedSince (the list) read it, so they agree. The first-seen dates come from the run's exception
+// with; its exceptions and history are taken from known when they are
+// that run's (nil or another run's, or not there: they are read). Both
+// CarryForward (the counts) and ResolvedSince (the list) read it, so
+// they agree. The first-seen dates come from the run's exception
 // history; a break that history does not know (the run was made before
 // there was any) was first seen, as far as anyone can tell, on the run's
 // own date. History written before ledger-only exceptions were keyed by
 // their entry ids holds such a break under its older key
 // (recon.ExceptionKeyV1); every line that shared it takes its date.
 func (db *DB) openAfter(ctx context.Context, run recon.Run, known *store.RunExceptions) (openBreaks, error) {
-	hist, err := db.ExceptionFirstSeen(ctx, run.ID)
-	if err != nil {
-		return openBreaks{}, err
+	if known == nil || known.RunID != run.ID {
+		known = &store.RunExceptions{RunID: run.ID}
 	}
-	var es []recon.Exception
-	if known != nil && known.RunID == run.ID {
-		es = known.Exceptions
-	} else if es, err = db.Exceptions(ctx, run.ID); err != nil {
-		return openBreaks{}, err
+	hist, es := known.FirstSeen, known.Exceptions
+	var err error
+	if hist == nil {
+		if hist, err = db.ExceptionFirstSeen(ctx, run.ID); err != nil {
+			return openBreaks{}, err
+		}
+	}
+	if es == nil {
+		if es, err = db.Exceptions(ctx, run.ID); err != nil {
+			return openBreaks{}, err
+		}
 	}
 	o := openBreaks{exceptions: es, keys: make([]string, len(es)), first: make(map[string]string, len(es))}
 	for i := range es {

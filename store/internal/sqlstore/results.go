@@ -34,6 +34,13 @@ func (db *DB) DeleteRunResults(ctx context.Context, runID int64) error {
 const ExceptionsQuery = `SELECT ` + exceptionColumns + `
 FROM exceptions e` + runExceptionRows
 
+// ExceptionsOfCategoryQuery picks those of a run's exceptions that are
+// of a category (its parameters the merchant, the run id and the
+// category), in the order written.
+const ExceptionsOfCategoryQuery = `SELECT ` + exceptionColumns + `
+FROM exceptions e
+WHERE e.merchant = ? AND e.run_id = ? AND e.category = ? ORDER BY e.id`
+
 // exceptionColumns are an exception's columns (of exceptions e) in
 // recon.Exception's order, as every read of a run's exceptions selects
 // them first; runExceptionRows picks the run's, in the order written.
@@ -83,12 +90,26 @@ func (db *DB) RunExceptions(ctx context.Context, runID int64) (store.RunExceptio
 // night reads a month of open exceptions, and the mapping's reflection
 // cost a third of the read.
 func (db *DB) readExceptions(ctx context.Context, runID int64, facts bool) (store.RunExceptions, error) {
-	out := store.RunExceptions{RunID: runID}
 	query := ExceptionsQuery
 	if facts {
 		query = RunExceptionsQuery[db.dialect]
 	}
-	rows, err := db.Q().QueryContext(ctx, query, db.merchant, runID)
+	return db.scanExceptions(ctx, runID, facts, query, db.merchant, runID)
+}
+
+// ExceptionsOfCategory returns a run's exceptions of category c, in the
+// order they were written: an incremental match wants only the base's
+// bad signatures before it can start.
+func (db *DB) ExceptionsOfCategory(ctx context.Context, runID int64, c recon.Category) ([]recon.Exception, error) {
+	re, err := db.scanExceptions(ctx, runID, false, ExceptionsOfCategoryQuery, db.merchant, runID, string(c))
+	return re.Exceptions, err
+}
+
+// scanExceptions reads the exceptions query (with its args) picks of run
+// runID, with their facts when it selects them too.
+func (db *DB) scanExceptions(ctx context.Context, runID int64, facts bool, query string, args ...any) (store.RunExceptions, error) {
+	out := store.RunExceptions{RunID: runID}
+	rows, err := db.Q().QueryContext(ctx, query, args...)
 	if err != nil {
 		return out, fmt.Errorf("read exceptions of run %d: %w", runID, err)
 	}
