@@ -64,7 +64,7 @@ type History interface {
 	PreviousMatchRun(ctx context.Context, date string) (recon.Run, bool, error)
 	MatchMark(ctx context.Context, runID int64) (store.MatchMark, bool, error)
 	RunExceptions(ctx context.Context, runID int64) (store.RunExceptions, error)
-	ExceptionsOfCategory(ctx context.Context, runID int64, c recon.Category) ([]recon.Exception, error)
+	BadSignatures(ctx context.Context, runID int64) ([]recon.Exception, error)
 	ExceptionFirstSeen(ctx context.Context, runID int64) (map[string]string, error)
 	UnpairedResults(ctx context.Context, runID int64, paidFrom time.Time, fn func(txnID string) error) error
 	PassingDeliveries(ctx context.Context, ids []int64) ([]int64, error)
@@ -258,7 +258,7 @@ func (p *incremental) wait() error {
 // sign key, it changed in place, without a new row. (The others stay as
 // they were: a verdict only ever lets a delivery pass.)
 func (p *incremental) seedVerifiedAgain(ctx context.Context, h History, runID int64) error {
-	bad, err := h.ExceptionsOfCategory(ctx, runID, recon.WebhookBadSignature)
+	bad, err := h.BadSignatures(ctx, runID)
 	if err != nil {
 		return err
 	}

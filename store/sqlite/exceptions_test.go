@@ -83,4 +83,46 @@ func TestReadExceptions(t *testing.T) {
 	if none, err := db.Exceptions(ctx, run+100); err != nil || len(none) != 0 {
 		t.Errorf("a run with no exceptions: %d, %v", len(none), err)
 	}
+
+	// A run's bad signatures: those of the run and the merchant alone, in
+	// the order written, found through the partial index of their
+	// category (whose literal must be the category's).
+	for i := range want {
+		if i%5 == 1 {
+			want[i].Category = recon.WebhookBadSignature
+		}
+	}
+	run = write(db, want)
+	write(db, want[:50])
+	write(other, want)
+	var bad []recon.Exception
+	for _, x := range want {
+		if x.Category == recon.WebhookBadSignature {
+			bad = append(bad, x)
+		}
+	}
+	got, err = db.BadSignatures(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(bad, got, cmpopts.EquateEmpty()); d != "" || len(bad) < 600 {
+		t.Errorf("%d bad signatures written (-) and read (+) differ:\n%s", len(bad), d)
+	}
+	var plan strings.Builder
+	rows, err := db.x.QueryContext(ctx, `EXPLAIN QUERY PLAN `+sqlstore.BadSignaturesQuery, "m1", run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(detail + "\n")
+	}
+	if !strings.Contains(plan.String(), "exceptions_bad_signature") || strings.Contains(plan.String(), "TEMP B-TREE") {
+		t.Errorf("the bad signatures are not read through their index, in order:\n%s", plan.String())
+	}
 }

@@ -34,12 +34,13 @@ func (db *DB) DeleteRunResults(ctx context.Context, runID int64) error {
 const ExceptionsQuery = `SELECT ` + exceptionColumns + `
 FROM exceptions e` + runExceptionRows
 
-// ExceptionsOfCategoryQuery picks those of a run's exceptions that are
-// of a category (its parameters the merchant, the run id and the
-// category), in the order written.
-const ExceptionsOfCategoryQuery = `SELECT ` + exceptionColumns + `
+// BadSignaturesQuery picks a run's WEBHOOK_BAD_SIGNATURE exceptions (its
+// parameters the merchant and the run id), in the order written. The
+// category is a literal, as the partial index on them has it
+// (migration 0015): SQLite uses such an index only for the same term.
+const BadSignaturesQuery = `SELECT ` + exceptionColumns + `
 FROM exceptions e
-WHERE e.merchant = ? AND e.run_id = ? AND e.category = ? ORDER BY e.id`
+WHERE e.merchant = ? AND e.run_id = ? AND e.category = 'WEBHOOK_BAD_SIGNATURE' ORDER BY e.id`
 
 // exceptionColumns are an exception's columns (of exceptions e) in
 // recon.Exception's order, as every read of a run's exceptions selects
@@ -97,11 +98,11 @@ func (db *DB) readExceptions(ctx context.Context, runID int64, facts bool) (stor
 	return db.scanExceptions(ctx, runID, facts, query, db.merchant, runID)
 }
 
-// ExceptionsOfCategory returns a run's exceptions of category c, in the
-// order they were written: an incremental match wants only the base's
-// bad signatures before it can start.
-func (db *DB) ExceptionsOfCategory(ctx context.Context, runID int64, c recon.Category) ([]recon.Exception, error) {
-	re, err := db.scanExceptions(ctx, runID, false, ExceptionsOfCategoryQuery, db.merchant, runID, string(c))
+// BadSignatures returns a run's WEBHOOK_BAD_SIGNATURE exceptions, in the
+// order they were written: an incremental match wants the base's before
+// it can start, and the rest only later.
+func (db *DB) BadSignatures(ctx context.Context, runID int64) ([]recon.Exception, error) {
+	re, err := db.scanExceptions(ctx, runID, false, BadSignaturesQuery, db.merchant, runID)
 	return re.Exceptions, err
 }
 
