@@ -220,26 +220,28 @@ type exceptionJSON struct {
 // by ExceptionColumns, in report order, indented. Text is kept as it is
 // (JSON is not run by spreadsheets); amounts are integers in minor units.
 func WriteExceptionsJSON(w io.Writer, es []recon.Exception, a Annotations) error {
-	rows := make([]exceptionJSON, 0, len(es))
 	ages := a.ages()
-	for _, x := range sorted(es) {
-		var age *int
-		first, days, ok := ages(&x)
-		if ok {
-			age = &days
-		}
-		d := a.decision(&x)
-		rows = append(rows, exceptionJSON{
-			FirstSeen: first, AgeDays: age,
-			Category: string(x.Category), Severity: x.Severity, OrderUID: x.OrderUID, PaymentLinkUID: x.PaymentLinkUID,
+	es = sorted(es)
+	var days int // the row's age, which the row points to while it is written
+	err := writeExceptionsJSON(w, len(es), func(i int, r *exceptionJSON) {
+		x := &es[i]
+		first, age, ok := ages(x)
+		d := a.decision(x)
+		*r = exceptionJSON{
+			FirstSeen: first,
+			Category:  string(x.Category), Severity: x.Severity, OrderUID: x.OrderUID, PaymentLinkUID: x.PaymentLinkUID,
 			OxpayTxnID: x.OxpayTxnID, MerchantReferenceID: x.MerchantReferenceID, LedgerRef: x.LedgerRef,
 			Currency: x.Currency, ExpectedMinor: x.ExpectedMinor, ActualMinor: x.ActualMinor,
 			DifferenceMinor: x.DifferenceMinor, Detail: x.Detail,
 			Decision: d.decision, DecisionNote: d.note, DecidedBy: d.by, DecidedAt: d.at,
 			Explained: d.explained, Reopened: d.reopened,
-		})
-	}
-	if err := writeExceptionsJSON(w, rows); err != nil {
+		}
+		if ok {
+			days = age
+			r.AgeDays = &days
+		}
+	})
+	if err != nil {
 		return fmt.Errorf("write exceptions json: %w", err)
 	}
 	return nil

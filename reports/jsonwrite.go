@@ -13,19 +13,23 @@ import (
 // open exceptions is tens of megabytes, which the Encoder builds by
 // reflection and indents whole in memory before it writes a byte.
 
-// writeExceptionsJSON writes rows as that Encoder would.
-func writeExceptionsJSON(w io.Writer, rows []exceptionJSON) error {
-	if len(rows) == 0 {
+// writeExceptionsJSON writes n rows as that Encoder would write them as
+// an array; row fills in row i. The rows are made one at a time, as they
+// are written: a month's are never all held at once.
+func writeExceptionsJSON(w io.Writer, n int, row func(i int, r *exceptionJSON)) error {
+	if n == 0 {
 		_, err := io.WriteString(w, "[]\n")
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	b := []byte("[\n")
-	for i := range rows {
+	var r exceptionJSON
+	for i := range n {
 		if i > 0 {
 			b = append(b, ",\n"...)
 		}
-		b = rows[i].appendIndented(b)
+		row(i, &r)
+		b = r.appendIndented(b)
 		if len(b) >= 32<<10 {
 			if _, err := bw.Write(b); err != nil {
 				return err

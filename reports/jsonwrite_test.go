@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -63,13 +64,18 @@ func FuzzAppendJSONString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		var row = []exceptionJSON{{Detail: s, Category: s}}
 		var got bytes.Buffer
-		if err := writeExceptionsJSON(&got, row); err != nil {
+		if err := writeRows(&got, row); err != nil {
 			t.Fatal(err)
 		}
 		if want := encoderJSON(t, row); got.String() != want {
 			t.Errorf("%q:\ngot  %s\nwant %s", s, got.String(), want)
 		}
 	})
+}
+
+// writeRows writes rows through writeExceptionsJSON, one at a time.
+func writeRows(w io.Writer, rows []exceptionJSON) error {
+	return writeExceptionsJSON(w, len(rows), func(i int, r *exceptionJSON) { *r = rows[i] })
 }
 
 // TestWriteExceptionsJSON fills every field of exceptionJSON (by
@@ -106,7 +112,7 @@ func TestWriteExceptionsJSON(t *testing.T) {
 			rows[i] = fill(i)
 		}
 		var got bytes.Buffer
-		if err := writeExceptionsJSON(&got, rows); err != nil {
+		if err := writeRows(&got, rows); err != nil {
 			t.Fatal(err)
 		}
 		if want := encoderJSON(t, rows); got.String() != want {
