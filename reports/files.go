@@ -134,6 +134,10 @@ type FileSet struct {
 
 type stagedFile struct {
 	path, tmp string
+	// synced says when tmp, written, is synced and closed: that goes on
+	// in the background, while the run does other work, and Install
+	// waits for it before any rename.
+	synced *pendingSync
 	// backup is the previous file kept beside path, or marker the note
 	// that there was none; renamed says tmp is now path.
 	backup, marker string
@@ -156,8 +160,9 @@ func (s *FileSet) Paths() []string {
 }
 
 // Add writes a file of the set to a temporary file beside path (which
-// must be in the owner's directory), flushed and synced; Install puts it
-// in place. On an error nothing is left behind.
+// must be in the owner's directory), flushed, and synced in the
+// background; Install waits for the sync and puts it in place. On an
+// error nothing is left behind.
 func (s *FileSet) Add(path string, write func(io.Writer) error) error {
 	return s.AddAll(FileWrite{Path: path, Write: write})
 }
@@ -191,6 +196,7 @@ func (s *FileSet) AddAll(ws ...FileWrite) error {
 		if err != nil {
 			for j := range staged {
 				if errs[j] == nil {
+					staged[j].synced.wait() //nolint:errcheck // the file goes anyway
 					os.Remove(staged[j].tmp)
 				}
 			}
@@ -229,13 +235,46 @@ func (s *FileSet) stage(path string, write func(io.Writer) error) (_ stagedFile,
 	if err := f.Chmod(0o644); err != nil {
 		return stagedFile{}, fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := f.Sync(); err != nil {
-		return stagedFile{}, fmt.Errorf("sync %s: %w", path, err)
+	return stagedFile{path: path, tmp: tmp, synced: syncInBackground(f, path)}, nil
+}
+
+// syncFile syncs a written file; a test makes it fail.
+var syncFile = (*os.File).Sync
+
+// pendingSync is a sync and close going on in the background.
+type pendingSync struct {
+	done chan struct{}
+	err  error
+}
+
+// syncInBackground syncs and closes f (written for path) in the
+// background. A month of open exceptions is over 100 MB of exports,
+// whose sync, right after the night's load, waits on the database's own
+// writes; the run has other work meanwhile, and the files count only
+// once Install renames them.
+func syncInBackground(f *os.File, path string) *pendingSync {
+	p := &pendingSync{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		if err := syncFile(f); err != nil {
+			f.Close()
+			p.err = fmt.Errorf("sync %s: %w", path, err)
+			return
+		}
+		if err := f.Close(); err != nil {
+			p.err = fmt.Errorf("close %s: %w", path, err)
+		}
+	}()
+	return p
+}
+
+// wait waits for the sync and close, and returns their error.
+func (p *pendingSync) wait() error {
+	if p == nil {
+		return nil
 	}
-	if err := f.Close(); err != nil {
-		return stagedFile{}, fmt.Errorf("close %s: %w", path, err)
-	}
-	return stagedFile{path: path, tmp: tmp}, nil
+	<-p.done
+	return p.err
 }
 
 // Install renames every file of the set over its path, in the order
@@ -246,6 +285,12 @@ func (s *FileSet) stage(path string, write func(io.Writer) error) (_ stagedFile,
 func (s *FileSet) Install() error {
 	if s.state != 0 {
 		return errors.New("install report files: already installed")
+	}
+	// Nothing is renamed before every file is on disk.
+	for i := range s.files {
+		if err := s.files[i].synced.wait(); err != nil {
+			return fmt.Errorf("install report files: %w", err)
+		}
 	}
 	if s.undoable {
 		s.state = 1
@@ -361,6 +406,7 @@ func (s *FileSet) Done() {
 // discard removes the temporary files not installed.
 func (s *FileSet) discard() {
 	for _, f := range s.files {
+		f.synced.wait() //nolint:errcheck // no sync outlives the set
 		if !f.renamed {
 			os.Remove(f.tmp)
 		}

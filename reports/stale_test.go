@@ -291,3 +291,40 @@ func TestAddAll(t *testing.T) {
 		t.Errorf("b and c hold %q", got)
 	}
 }
+
+// TestInstallAfterSync: the files sync in the background, and a sync
+// that fails stops Install before any rename: every path keeps what it
+// held, and Discard leaves no temporary file behind.
+func TestInstallAfterSync(t *testing.T) {
+	dir := t.TempDir()
+	o, err := Claim(dir, 4, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Release()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.json")
+	touch(t, dir, "a.csv", "b.json")
+	before := listDir(t, dir)
+	defer func(f func(*os.File) error) { syncFile = f }(syncFile)
+	syncFile = func(f *os.File) error {
+		if strings.Contains(f.Name(), "b.json") {
+			return io.ErrShortWrite
+		}
+		return f.Sync()
+	}
+	s := o.NewFileSet(false)
+	if err := s.AddAll(FileWrite{a, writeString("new a")}, FileWrite{b, writeString("new b")}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Install()
+	if err == nil || !strings.Contains(err.Error(), "sync") || !strings.Contains(err.Error(), "b.json") {
+		t.Fatalf("Install with b's sync failing: %v, want b.json's sync error", err)
+	}
+	if got := content(t, a) + content(t, b); got != "xx" {
+		t.Errorf("after the failed install a and b hold %q, want what they held", got)
+	}
+	s.Discard()
+	if d := cmp.Diff(before, listDir(t, dir)); d != "" {
+		t.Errorf("the directory after Discard (-before +after):\n%s", d)
+	}
+}
