@@ -619,8 +619,8 @@ func (l *Load) ReplaceExceptionHistory(runID int64, rows []store.HistoryRow) (in
 	if err := l.check(); err != nil {
 		return 0, err
 	}
-	if _, err := l.q().ExecContext(l.ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, l.merchant, runID); err != nil {
-		return 0, l.fail(fmt.Errorf("clear exception history of run %d: %w", runID, err))
+	if err := sqlstore.DeleteRunHistory(l.ctx, l.q(), l.merchant, runID); err != nil {
+		return 0, l.fail(err)
 	}
 	vals := make([][]any, len(rows))
 	for i, r := range rows {

@@ -44,8 +44,8 @@ func (l *Load) ReplaceExceptionHistory(runID int64, rows []store.HistoryRow) (in
 	if err := l.check(); err != nil {
 		return 0, err
 	}
-	if _, err := l.tx.ExecContext(l.ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, l.merchant, runID); err != nil {
-		return 0, l.fail(fmt.Errorf("clear exception history of run %d: %w", runID, err))
+	if err := sqlstore.DeleteRunHistory(l.ctx, sqlstore.On(l.tx), l.merchant, runID); err != nil {
+		return 0, l.fail(err)
 	}
 	n, err := l.write(stmtHistory, batch{
 		n: len(rows), what: "record exception history of run " + strconv.FormatInt(runID, 10),

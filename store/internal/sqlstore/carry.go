@@ -241,6 +241,15 @@ func (db *DB) openAfter(ctx context.Context, run recon.Run, known *store.RunExce
 	return o, nil
 }
 
+// DeleteRunHistory removes a run's exception history in the transaction
+// q (a re-run's, replaced; or a run's own, before it is written again).
+func DeleteRunHistory(ctx context.Context, q Q, merchant string, runID int64) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, merchant, runID); err != nil {
+		return fmt.Errorf("delete exception history of run %d: %w", runID, err)
+	}
+	return nil
+}
+
 // ReplaceDateResults deletes the match results, exceptions and exception
 // history of every other finished matching run for the same business
 // date as keep, and marks the successful ones recon.RunReplaced (a failed
@@ -278,8 +287,8 @@ WHERE merchant = ? AND command IN `+matchCommands+` AND business_date = ? AND id
 		if err := DeleteRunResults(ctx, q, merchant, id); err != nil {
 			return 0, err
 		}
-		if _, err := q.ExecContext(ctx, `DELETE FROM exception_history WHERE merchant = ? AND run_id = ?`, merchant, id); err != nil {
-			return 0, fmt.Errorf("delete exception history of run %d: %w", id, err)
+		if err := DeleteRunHistory(ctx, q, merchant, id); err != nil {
+			return 0, err
 		}
 		if _, err := q.ExecContext(ctx, `UPDATE runs SET status = ? WHERE merchant = ? AND id = ? AND status = ?`, recon.RunReplaced, merchant, id, recon.RunOK); err != nil {
 			return 0, fmt.Errorf("mark run %d replaced: %w", id, err)
